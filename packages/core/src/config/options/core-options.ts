@@ -1,0 +1,54 @@
+import { booleanOption, durationOption, enumOption, intOption, stringOption } from '../config-option.js';
+
+export const RUNTIME_MODES = ['STREAMING', 'BATCH', 'AUTOMATIC'] as const;
+export type RuntimeMode = (typeof RUNTIME_MODES)[number];
+
+/** General job options (Flink's CoreOptions, PipelineOptions, ExecutionOptions, DeploymentOptions). */
+export const CoreOptions = {
+  DEFAULT_PARALLELISM: intOption({
+    key: 'parallelism.default',
+    default: 1,
+    min: 1,
+    description: 'Parallelism of operators that do not set one themselves.',
+  }),
+  MAX_PARALLELISM: intOption({
+    key: 'pipeline.max-parallelism',
+    default: -1,
+    min: -1,
+    max: 32768,
+    description: 'Number of key groups, the upper bound for rescaling keyed state; -1 derives it from the parallelism.',
+  }),
+  RUNTIME_MODE: enumOption({
+    key: 'execution.runtime-mode',
+    values: RUNTIME_MODES,
+    default: 'STREAMING',
+    description: 'Whether jobs run as unbounded streams, as bounded batch jobs, or AUTOMATIC (batch when all sources are bounded).',
+  }),
+  BUFFER_TIMEOUT: durationOption({
+    key: 'execution.buffer-timeout.interval',
+    default: 100,
+    min: -1,
+    deprecatedKeys: ['execution.buffer-timeout'],
+    description: 'Longest time a partly filled network buffer waits before it is sent; -1 sends buffers only when full.',
+  }),
+  EXECUTION_TARGET: stringOption({
+    key: 'execution.target',
+    default: 'local',
+    description: 'Where jobs are deployed: local, remote, yarn-session, yarn-per-job or yarn-application.',
+  }),
+  EXECUTION_ATTACHED: booleanOption({
+    key: 'execution.attached',
+    default: true,
+    description: 'Whether the client waits for the job to finish (attached) or returns after submission (detached).',
+  }),
+  PIPELINE_NAME: stringOption({
+    key: 'pipeline.name',
+    description: 'Name of the job shown in the web UI and logs; defaults to the name of the job file.',
+  }),
+  AUTO_WATERMARK_INTERVAL: durationOption({
+    key: 'pipeline.auto-watermark-interval',
+    default: 200,
+    min: 0,
+    description: 'Interval at which periodic watermark generators emit watermarks; 0 disables periodic watermarks.',
+  }),
+} as const;

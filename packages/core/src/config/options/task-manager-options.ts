@@ -1,0 +1,39 @@
+import { intOption, memoryOption, stringOption } from '../config-option.js';
+
+/** TaskManager slots and network memory (Flink's TaskManagerOptions and NettyShuffleEnvironmentOptions). */
+export const TaskManagerOptions = {
+  NUM_TASK_SLOTS: intOption({
+    key: 'taskmanager.numberOfTaskSlots',
+    default: 1,
+    min: 1,
+    description: 'Number of slots a TaskManager offers, each a worker thread that runs one parallel pipeline.',
+  }),
+  SEGMENT_SIZE: memoryOption({
+    key: 'taskmanager.memory.segment-size',
+    default: 32 * 1024,
+    min: 4096,
+    description: 'Size of the network buffers that records are serialized into.',
+  }),
+  BUFFERS_PER_CHANNEL: intOption({
+    key: 'taskmanager.network.memory.buffers-per-channel',
+    default: 2,
+    min: 1,
+    description: 'Exclusive buffers each input channel holds, announced to its sender as initial credit.',
+  }),
+  FLOATING_BUFFERS_PER_GATE: intOption({
+    key: 'taskmanager.network.memory.floating-buffers-per-gate',
+    default: 8,
+    min: 0,
+    description: 'Extra buffers shared by the channels of an input gate and lent to channels with backlog.',
+  }),
+  MAX_OVERDRAFT_BUFFERS: intOption({
+    key: 'taskmanager.network.memory.max-overdraft-buffers-per-gate',
+    default: 5,
+    min: 0,
+    description: 'Buffers a producing subtask may borrow beyond its pool to finish writing a record under backpressure.',
+  }),
+  HOST: stringOption({
+    key: 'taskmanager.host',
+    description: 'Address the TaskManager binds to and advertises; defaults to the local host name.',
+  }),
+} as const;

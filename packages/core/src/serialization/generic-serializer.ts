@@ -1,0 +1,220 @@
+import { SpindleError } from '../errors.js';
+import type { DataInputDeserializer } from './data-input.js';
+import type { DataOutputSerializer } from './data-output.js';
+import { Tag } from './generic-tags.js';
+import { describeUnsupported } from './generic-unsupported.js';
+import type { TypeSerializer } from './type-serializer.js';
+
+/** Thrown inside the writer; the path to the culprit is only computed once the write has failed. */
+const UNSUPPORTED = Symbol('unsupported');
+
+/**
+ * Self-describing encoding for plain data: null, undefined, booleans, numbers, bigint, strings,
+ * Date, Uint8Array, Buffer, arrays, plain objects, Map and Set, nested freely. Buffers come back
+ * as Buffers and other Uint8Arrays as plain Uint8Arrays (both copied out of the input). Array holes
+ * come back as undefined; objects with a null prototype come back as ordinary objects.
+ */
+export class GenericSerializer implements TypeSerializer<unknown> {
+  readonly kind = 'generic';
+
+  serialize(value: unknown, out: DataOutputSerializer): void {
+    const start = out.position;
+    try {
+      writeValue(value, out);
+    } catch (e) {
+      out.position = start;
+      throw toSerializationError(e, value);
+    }
+  }
+
+  deserialize(input: DataInputDeserializer): unknown {
+    return readValue(input);
+  }
+}
+
+function toSerializationError(e: unknown, value: unknown): unknown {
+  if (e === UNSUPPORTED) {
+    const { what, path } = describeUnsupported(value);
+    return serializationError(`cannot serialize ${what} at ${path}; records must be plain data (or give the stream an Avro schema)`);
+  }
+  if (e instanceof RangeError) {
+    return serializationError('cannot serialize a cyclic or too deeply nested value; records must be plain data trees', e);
+  }
+  return e;
+}
+
+function serializationError(message: string, cause?: unknown): SpindleError {
+  return new SpindleError(message, { code: 'SERIALIZATION', recoverability: 'non-recoverable', userFacing: true, cause });
+}
+
+/** An if-chain rather than a switch: the common types are tested first and cheaply. */
+function writeValue(v: unknown, out: DataOutputSerializer): void {
+  if (typeof v === 'string') return writeStringValue(v, out);
+  if (typeof v === 'number') return writeNumber(v, out);
+  if (typeof v === 'object') return v === null ? out.writeByte(Tag.NULL) : writeObjectValue(v, out);
+  return writeOtherPrimitive(v, out);
+}
+
+function writeOtherPrimitive(v: unknown, out: DataOutputSerializer): void {
+  switch (typeof v) {
+    case 'boolean': return out.writeByte(v ? Tag.TRUE : Tag.FALSE);
+    case 'undefined': return out.writeByte(Tag.UNDEFINED);
+    case 'bigint':
+      out.writeByte(Tag.BIGINT);
+      return out.writeString(v.toString());
+    default:
+      throw UNSUPPORTED;
+  }
+}
+
+function writeStringValue(s: string, out: DataOutputSerializer): void {
+  const len = s.length;
+  if (len <= Tag.SHORT_ASCII_MAX_LENGTH && out.writeTaggedAscii(Tag.SHORT_ASCII | len, s)) return;
+  out.writeByte(Tag.STRING);
+  out.writeString(s);
+}
+
+function writeNumber(n: number, out: DataOutputSerializer): void {
+  if ((n | 0) === n && (n !== 0 || 1 / n > 0)) {
+    if (n >= 0 && n <= Tag.SMALL_INT_MAX) return out.writeByte(n);
+    out.writeByte(Tag.INT32);
+    return out.writeVarUint(((n << 1) ^ (n >> 31)) >>> 0);
+  }
+  out.writeByte(Tag.FLOAT64);
+  out.writeFloat64(n);
+}
+
+function writeObjectValue(v: object, out: DataOutputSerializer): void {
+  if (Array.isArray(v)) return writeArray(v, out);
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) return writePlainObject(v as Record<string, unknown>, out);
+  if (v instanceof Uint8Array) return writeBytesValue(v, out);
+  if (v instanceof Date) {
+    out.writeByte(Tag.DATE);
+    return out.writeFloat64(v.getTime());
+  }
+  if (v instanceof Map) return writeMap(v, out);
+  if (v instanceof Set) return writeSet(v, out);
+  throw UNSUPPORTED;
+}
+
+function writeArray(a: readonly unknown[], out: DataOutputSerializer): void {
+  const len = a.length;
+  if (len <= Tag.SHORT_ARRAY_MAX_LENGTH) out.writeByte(Tag.SHORT_ARRAY | len);
+  else writeLongHeader(Tag.ARRAY, len, out);
+  for (let i = 0; i < len; i++) writeValue(a[i], out);
+}
+
+function writePlainObject(o: Record<string, unknown>, out: DataOutputSerializer): void {
+  const keys = Object.keys(o);
+  if (keys.length <= Tag.SHORT_OBJECT_MAX_LENGTH) out.writeByte(Tag.SHORT_OBJECT | keys.length);
+  else writeLongHeader(Tag.OBJECT, keys.length, out);
+  for (const key of keys) {
+    out.writeString(key);
+    writeValue(o[key], out);
+  }
+}
+
+function writeLongHeader(longTag: number, count: number, out: DataOutputSerializer): void {
+  out.writeByte(longTag);
+  out.writeVarUint(count);
+}
+
+function writeBytesValue(b: Uint8Array, out: DataOutputSerializer): void {
+  out.writeByte(Buffer.isBuffer(b) ? Tag.BUFFER : Tag.UINT8ARRAY);
+  out.writeVarUint(b.length);
+  out.writeBytes(b);
+}
+
+function writeMap(m: ReadonlyMap<unknown, unknown>, out: DataOutputSerializer): void {
+  out.writeByte(Tag.MAP);
+  out.writeVarUint(m.size);
+  for (const [key, value] of m) {
+    writeValue(key, out);
+    writeValue(value, out);
+  }
+}
+
+function writeSet(s: ReadonlySet<unknown>, out: DataOutputSerializer): void {
+  out.writeByte(Tag.SET);
+  out.writeVarUint(s.size);
+  for (const value of s) writeValue(value, out);
+}
+
+function readValue(input: DataInputDeserializer): unknown {
+  const tag = input.readByte();
+  if (tag <= Tag.SMALL_INT_MAX) return tag;
+  if (tag < Tag.SHORT_ARRAY) return input.readAscii(tag & Tag.SHORT_ASCII_MAX_LENGTH);
+  if (tag < Tag.SHORT_OBJECT) return readArray(input, tag & Tag.SHORT_ARRAY_MAX_LENGTH);
+  if (tag < Tag.NULL) return readObject(input, tag & Tag.SHORT_OBJECT_MAX_LENGTH);
+  return readTagged(tag, input);
+}
+
+function readTagged(tag: number, input: DataInputDeserializer): unknown {
+  switch (tag) {
+    case Tag.NULL: return null;
+    case Tag.UNDEFINED: return undefined;
+    case Tag.FALSE: return false;
+    case Tag.TRUE: return true;
+    case Tag.INT32: return readInt32(input);
+    case Tag.FLOAT64: return input.readFloat64();
+    case Tag.BIGINT: return BigInt(input.readString());
+    case Tag.STRING: return input.readString();
+    case Tag.DATE: return new Date(input.readFloat64());
+    case Tag.UINT8ARRAY: return new Uint8Array(input.readBytes(input.readVarUint()));
+    case Tag.BUFFER: return Buffer.from(input.readBytes(input.readVarUint()));
+    case Tag.ARRAY: return readArray(input, input.readVarUint());
+    case Tag.OBJECT: return readObject(input, input.readVarUint());
+    case Tag.MAP: return readMap(input, input.readVarUint());
+    case Tag.SET: return readSet(input, input.readVarUint());
+    default: throw new SpindleError(`corrupt record: unknown type tag 0x${tag.toString(16)}`, { code: 'CORRUPT' });
+  }
+}
+
+function readInt32(input: DataInputDeserializer): number {
+  const z = input.readVarUint();
+  return (z >>> 1) ^ -(z & 1);
+}
+
+/** Short arrays are built as literals: exact size and packed, unlike `[]` grown by push. */
+function readArray(input: DataInputDeserializer, len: number): unknown[] {
+  switch (len) {
+    case 0: return [];
+    case 1: return [readValue(input)];
+    case 2: return [readValue(input), readValue(input)];
+    case 3: return [readValue(input), readValue(input), readValue(input)];
+    default: return readLongArray(input, len);
+  }
+}
+
+function readLongArray(input: DataInputDeserializer, len: number): unknown[] {
+  const a: unknown[] = [];
+  for (let i = 0; i < len; i++) a.push(readValue(input));
+  return a;
+}
+
+function readObject(input: DataInputDeserializer, count: number): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    const key = input.readString();
+    const value = readValue(input);
+    if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+    else o[key] = value;
+  }
+  return o;
+}
+
+function readMap(input: DataInputDeserializer, size: number): Map<unknown, unknown> {
+  const m = new Map<unknown, unknown>();
+  for (let i = 0; i < size; i++) {
+    const key = readValue(input);
+    m.set(key, readValue(input));
+  }
+  return m;
+}
+
+function readSet(input: DataInputDeserializer, size: number): Set<unknown> {
+  const s = new Set<unknown>();
+  for (let i = 0; i < size; i++) s.add(readValue(input));
+  return s;
+}

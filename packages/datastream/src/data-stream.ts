@@ -1,0 +1,222 @@
+import { SpindleError } from '@spindle/core';
+import type { PartitionerKind } from '@spindle/protocol';
+import type { StreamOperator } from '@spindle/runtime';
+import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
+import type { FieldExpression, FilterFunction, FlatMapFunction, KeySelector, MapFunction, ReduceFunction } from './functions.js';
+import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators.js';
+import { KeyedReduceOperator, aggregation, type AggregationKind } from './operators/keyed-reduce-operator.js';
+import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './sinks/sink-operators.js';
+import type { OperatorTransformation, Transformation } from './transformation.js';
+
+/** A stream of records of type T: each call adds an operator to the program's graph. */
+export class DataStream<T> {
+  constructor(
+    readonly env: StreamExecutionEnvironment,
+    readonly transformation: Transformation,
+  ) {}
+
+  map<R>(fn: MapFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.transform('Map', 'map', () => new MapOperator(fn as MapFunction<unknown, unknown>));
+  }
+
+  flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.transform('Flat Map', 'flat-map', () => new FlatMapOperator(fn as FlatMapFunction<unknown, unknown>));
+  }
+
+  filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
+    return this.transform('Filter', 'filter', () => new FilterOperator(fn as FilterFunction<unknown>));
+  }
+
+  /** Partitions by key: records with equal keys go to the same subtask (via key groups). */
+  keyBy<K>(selector: KeySelector<T, K> | FieldExpression): KeyedStream<T, K> {
+    const fn = typeof selector === 'function' ? (selector as (r: unknown) => unknown) : fieldSelector(selector);
+    return new KeyedStream<T, K>(this.env, this.env.partition(this.transformation, 'hash', fn), fn);
+  }
+
+  rebalance(): DataStream<T> {
+    return this.partitioned('rebalance');
+  }
+
+  shuffle(): DataStream<T> {
+    return this.partitioned('shuffle');
+  }
+
+  broadcast(): DataStream<T> {
+    return this.partitioned('broadcast');
+  }
+
+  forward(): DataStream<T> {
+    return this.partitioned('forward');
+  }
+
+  global(): DataStream<T> {
+    return this.partitioned('global');
+  }
+
+  union(...others: DataStream<T>[]): DataStream<T> {
+    return new DataStream<T>(this.env, this.env.union([this.transformation, ...others.map((o) => o.transformation)]));
+  }
+
+  print(identifier?: string): DataStreamSink<T> {
+    return this.sink('Print to Std. Out', 'sink:print', () => new PrintSinkOperator(false, identifier));
+  }
+
+  printToErr(identifier?: string): DataStreamSink<T> {
+    return this.sink('Print to Std. Err', 'sink:print', () => new PrintSinkOperator(true, identifier));
+  }
+
+  /** Writes records as lines into `directory/part-<subtask>-0` (strings as is, others as JSON). */
+  writeAsText(directory: string): DataStreamSink<T> {
+    return this.sink(`Text File: ${directory}`, 'sink:text-file', () => new TextFileSinkOperator(directory));
+  }
+
+  /** Runs the program's job and returns this stream's records (bounded streams; for tests). */
+  async executeAndCollect(jobName?: string): Promise<T[]> {
+    const accumulator = `collect-${this.transformation.id}`;
+    this.sink('Collect', 'sink:collect', () => new CollectSinkOperator(accumulator));
+    const result = await this.env.execute(jobName ?? 'Collect job');
+    return (result.getAccumulatorResult(accumulator) as T[] | undefined) ?? [];
+  }
+
+  protected transform<R>(name: string, kind: string, createOperator: () => StreamOperator, role: 'operator' | 'sink' = 'operator'): SingleOutputStreamOperator<R> {
+    const t = this.env.addOperator({ name, kind, role, inputs: [this.transformation], createOperator, bounded: true });
+    return new SingleOutputStreamOperator<R>(this.env, t);
+  }
+
+  private sink(name: string, kind: string, createOperator: () => StreamOperator): DataStreamSink<T> {
+    const t = this.env.addOperator({ name, kind, role: 'sink', inputs: [this.transformation], createOperator, bounded: true });
+    return new DataStreamSink<T>(t);
+  }
+
+  private partitioned(kind: PartitionerKind): DataStream<T> {
+    return new DataStream<T>(this.env, this.env.partition(this.transformation, kind));
+  }
+}
+
+function fieldSelector(field: FieldExpression): (r: unknown) => unknown {
+  return (r) => {
+    if (r === null || typeof r !== 'object') {
+      throw new SpindleError(`cannot key a ${typeof r} record by field ${JSON.stringify(field)}`, { code: 'FIELD_ACCESS', userFacing: true });
+    }
+    return (r as Record<string | number, unknown>)[field];
+  };
+}
+
+/** Settings shared by operators and sinks. */
+abstract class Configurable<Self> {
+  abstract readonly transformation: Transformation;
+
+  name(name: string): Self {
+    this.transformation.name = name;
+    return this as unknown as Self;
+  }
+
+  /** A stable id that survives changes to the program (operator matching, savepoints). */
+  uid(uid: string): Self {
+    this.transformation.uid = uid;
+    return this as unknown as Self;
+  }
+
+  setParallelism(parallelism: number): Self {
+    if (!Number.isInteger(parallelism) || parallelism < 1) {
+      throw new SpindleError(`parallelism must be a positive integer, not ${parallelism}`, { code: 'INVALID_PARALLELISM', userFacing: true });
+    }
+    this.transformation.parallelism = parallelism;
+    return this as unknown as Self;
+  }
+
+  setMaxParallelism(maxParallelism: number): Self {
+    this.transformation.maxParallelism = maxParallelism;
+    return this as unknown as Self;
+  }
+
+  slotSharingGroup(group: string): Self {
+    this.transformation.slotSharingGroup = group;
+    return this as unknown as Self;
+  }
+
+  disableChaining(): Self {
+    this.transformation.chaining = 'NEVER';
+    return this as unknown as Self;
+  }
+
+  startNewChain(): Self {
+    this.transformation.chaining = 'HEAD';
+    return this as unknown as Self;
+  }
+}
+
+export interface SingleOutputStreamOperator<T> extends Configurable<SingleOutputStreamOperator<T>> {}
+
+/** A stream produced by one operator, whose settings can be changed. */
+export class SingleOutputStreamOperator<T> extends DataStream<T> {
+  declare readonly transformation: OperatorTransformation;
+
+  /** Declares the records' Avro schema: they cross the network Avro-encoded. */
+  returns(schema: object): this {
+    this.transformation.schema = schema;
+    return this;
+  }
+}
+for (const key of Object.getOwnPropertyNames(Configurable.prototype)) {
+  if (key !== 'constructor') Object.defineProperty(SingleOutputStreamOperator.prototype, key, Object.getOwnPropertyDescriptor(Configurable.prototype, key)!);
+}
+
+export class DataStreamSink<T> extends Configurable<DataStreamSink<T>> {
+  constructor(readonly transformation: Transformation) {
+    super();
+  }
+
+  /** The sink's element type, for type inference only. */
+  declare readonly __type?: T;
+}
+
+/** A stream partitioned by key; rolling aggregations keep one value per key. */
+export class KeyedStream<T, K> extends DataStream<T> {
+  constructor(
+    env: StreamExecutionEnvironment,
+    transformation: Transformation,
+    private readonly keySelector: (record: unknown) => unknown,
+  ) {
+    super(env, transformation);
+  }
+
+  /** Rolling reduce: emits the new value per record in STREAMING, the final value per key in BATCH. */
+  reduce(fn: ReduceFunction<T>): SingleOutputStreamOperator<T> {
+    return this.keyed('Keyed Reduce', 'keyed-reduce', fn as ReduceFunction<unknown>);
+  }
+
+  sum(field?: FieldExpression): SingleOutputStreamOperator<T> {
+    return this.aggregate('sum', field);
+  }
+
+  min(field?: FieldExpression): SingleOutputStreamOperator<T> {
+    return this.aggregate('min', field);
+  }
+
+  max(field?: FieldExpression): SingleOutputStreamOperator<T> {
+    return this.aggregate('max', field);
+  }
+
+  minBy(field?: FieldExpression): SingleOutputStreamOperator<T> {
+    return this.aggregate('minBy', field);
+  }
+
+  maxBy(field?: FieldExpression): SingleOutputStreamOperator<T> {
+    return this.aggregate('maxBy', field);
+  }
+
+  /** The key of a record, as this stream computes it. */
+  getKey(record: T): K {
+    return this.keySelector(record) as K;
+  }
+
+  private aggregate(kind: AggregationKind, field: FieldExpression | undefined): SingleOutputStreamOperator<T> {
+    return this.keyed('Keyed Aggregation', `keyed-${kind}`, aggregation(kind, field));
+  }
+
+  private keyed(name: string, kind: string, fn: ReduceFunction<unknown>): SingleOutputStreamOperator<T> {
+    const selector = this.keySelector;
+    return this.transform(name, kind, () => new KeyedReduceOperator(selector, fn));
+  }
+}

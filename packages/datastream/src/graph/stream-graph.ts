@@ -1,0 +1,115 @@
+import { SpindleError, computeDefaultMaxParallelism } from '@spindle/core';
+import type { PartitionerKind, SerializerSpec } from '@spindle/protocol';
+import type { SourceOperator, StreamOperator } from '@spindle/runtime';
+import type { ChainingStrategy, OperatorTransformation, Transformation } from '../transformation.js';
+
+export interface StreamEdge {
+  source: StreamNode;
+  target: StreamNode;
+  partitioner: PartitionerKind;
+  keySelector?: (record: unknown) => unknown;
+  inputIndex: number;
+  serializer: SerializerSpec;
+}
+
+export interface StreamNode {
+  id: number;
+  name: string;
+  kind: string;
+  role: 'source' | 'operator' | 'sink';
+  parallelism: number;
+  maxParallelism: number;
+  uid: string | undefined;
+  slotSharingGroup: string;
+  chaining: ChainingStrategy;
+  createOperator: () => StreamOperator | SourceOperator;
+  bounded: boolean;
+  serializer: SerializerSpec;
+  inEdges: StreamEdge[];
+  outEdges: StreamEdge[];
+}
+
+export interface StreamGraphSettings {
+  defaultParallelism: number;
+  maxParallelism: number;
+}
+
+/** The physical operators and the edges between them, with virtual transformations resolved. */
+export class StreamGraph {
+  readonly nodes: StreamNode[] = [];
+  private readonly byId = new Map<number, StreamNode>();
+
+  constructor(transformations: readonly Transformation[], private readonly settings: StreamGraphSettings) {
+    for (const t of transformations) if (t.type === 'operator') this.node(t);
+  }
+
+  isBounded(): boolean {
+    return this.nodes.filter((n) => n.role === 'source').every((n) => n.bounded);
+  }
+
+  private node(t: OperatorTransformation): StreamNode {
+    const existing = this.byId.get(t.id);
+    if (existing) return existing;
+    const upstream = t.inputs.flatMap((input) => this.resolve(input, undefined));
+    const parallelism = this.parallelismOf(t);
+    const node: StreamNode = {
+      id: t.id,
+      name: t.name,
+      kind: t.kind,
+      role: t.role,
+      parallelism,
+      maxParallelism: t.maxParallelism ?? (this.settings.maxParallelism > 0 ? this.settings.maxParallelism : computeDefaultMaxParallelism(parallelism)),
+      uid: t.uid,
+      slotSharingGroup: t.slotSharingGroup ?? inheritGroup(upstream.map((u) => u.node)),
+      chaining: t.chaining,
+      createOperator: t.createOperator,
+      bounded: t.bounded,
+      serializer: t.schema === undefined ? { kind: 'generic' } : { kind: 'avro', schema: t.schema },
+      inEdges: [],
+      outEdges: [],
+    };
+    this.byId.set(t.id, node);
+    this.nodes.push(node);
+    for (const u of upstream) this.connect(u.node, node, u.partition, 0);
+    return node;
+  }
+
+  private parallelismOf(t: OperatorTransformation): number {
+    const p = t.parallelism ?? Math.min(this.settings.defaultParallelism, t.maxSourceParallelism ?? Infinity);
+    if (t.maxSourceParallelism !== undefined && p > t.maxSourceParallelism) {
+      throw new SpindleError(`${t.name} is not a parallel source: its parallelism must be 1, not ${p}`, { code: 'INVALID_GRAPH', userFacing: true });
+    }
+    return p;
+  }
+
+  /** The physical upstream nodes of an input, with the partitioning the edge gets. */
+  private resolve(t: Transformation, partition: { kind: PartitionerKind; key?: (r: unknown) => unknown } | undefined): Array<{ node: StreamNode; partition: typeof partition }> {
+    switch (t.type) {
+      case 'operator':
+        return [{ node: this.node(t), partition }];
+      case 'partition':
+        return this.resolve(t.input, { kind: t.partitioner, key: t.keySelector });
+      case 'union':
+        return t.inputs.flatMap((i) => this.resolve(i, partition));
+    }
+  }
+
+  private connect(source: StreamNode, target: StreamNode, partition: { kind: PartitionerKind; key?: (r: unknown) => unknown } | undefined, inputIndex: number): void {
+    const kind = partition?.kind ?? (source.parallelism === target.parallelism ? 'forward' : 'rebalance');
+    if (kind === 'forward' && source.parallelism !== target.parallelism) {
+      throw new SpindleError(
+        `Forward partitioning does not allow a change of parallelism: ${source.name} has ${source.parallelism} and ${target.name} has ${target.parallelism}. Use rebalance() or equal parallelism.`,
+        { code: 'INVALID_GRAPH', userFacing: true },
+      );
+    }
+    const edge: StreamEdge = { source, target, partitioner: kind, inputIndex, serializer: source.serializer };
+    if (partition?.key) edge.keySelector = partition.key;
+    source.outEdges.push(edge);
+    target.inEdges.push(edge);
+  }
+}
+
+function inheritGroup(upstream: StreamNode[]): string {
+  const groups = new Set(upstream.map((n) => n.slotSharingGroup));
+  return groups.size === 1 ? [...groups][0]! : 'default';
+}

@@ -1,0 +1,114 @@
+import { SpindleError } from '@spindle/core';
+import type { FieldExpression, KeySelector, ReduceFunction } from '../functions.js';
+import { AbstractOperator } from './basic-operators.js';
+
+/**
+ * Keyed state of one subtask: primitive keys index a Map directly; other keys (arrays, objects)
+ * by a canonical JSON form, so equal keys meet whatever object carries them.
+ */
+export class KeyedValues<V> {
+  private readonly primitive = new Map<unknown, V>();
+  private readonly structured = new Map<string, V>();
+
+  get(key: unknown): V | undefined {
+    return typeof key === 'object' && key !== null ? this.structured.get(canonical(key)) : this.primitive.get(key);
+  }
+
+  set(key: unknown, value: V): void {
+    if (typeof key === 'object' && key !== null) this.structured.set(canonical(key), value);
+    else this.primitive.set(key, value);
+  }
+
+  *values(): IterableIterator<V> {
+    yield* this.primitive.values();
+    yield* this.structured.values();
+  }
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
+
+/**
+ * A rolling reduce per key. STREAMING emits the updated value after every record; BATCH emits
+ * only the final value of each key when the input ends.
+ */
+export class KeyedReduceOperator extends AbstractOperator {
+  private state = new KeyedValues<unknown>();
+  private batch = false;
+
+  constructor(
+    private readonly keySelector: KeySelector<unknown, unknown>,
+    private readonly reduce: ReduceFunction<unknown>,
+  ) {
+    super();
+  }
+
+  override open(ctx: Parameters<AbstractOperator['open']>[0]): void {
+    super.open(ctx);
+    this.batch = ctx.runtimeMode === 'BATCH';
+  }
+
+  processElement(record: unknown): void {
+    const key = this.keySelector(record);
+    const prev = this.state.get(key);
+    const next = prev === undefined ? record : this.reduce(prev, record);
+    this.state.set(key, next);
+    if (!this.batch) this.out.collect(next);
+  }
+
+  override endInput(): void {
+    if (!this.batch) return;
+    for (const v of this.state.values()) this.out.collect(v);
+    this.state = new KeyedValues();
+  }
+}
+
+function readField(record: unknown, field: FieldExpression | undefined): unknown {
+  if (field === undefined) return record;
+  if (record === null || typeof record !== 'object') {
+    throw new SpindleError(`cannot read field ${JSON.stringify(field)} of ${typeof record} record ${String(record)}`, {
+      code: 'FIELD_ACCESS', userFacing: true,
+    });
+  }
+  return (record as Record<string | number, unknown>)[field];
+}
+
+function withField(record: unknown, field: FieldExpression | undefined, value: unknown): unknown {
+  if (field === undefined) return value;
+  if (Array.isArray(record)) {
+    const copy = record.slice();
+    copy[field as number] = value;
+    return copy;
+  }
+  return { ...(record as object), [field]: value };
+}
+
+function numeric(v: unknown, field: FieldExpression | undefined): number {
+  if (typeof v !== 'number') {
+    throw new SpindleError(`field ${field === undefined ? '(the record)' : JSON.stringify(field)} is ${typeof v}, not a number: cannot aggregate it`, {
+      code: 'FIELD_TYPE', userFacing: true,
+    });
+  }
+  return v;
+}
+
+export type AggregationKind = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
+
+/** The reduce function of sum/min/max/minBy/maxBy on one field, as Flink defines them. */
+export function aggregation(kind: AggregationKind, field: FieldExpression | undefined): ReduceFunction<unknown> {
+  switch (kind) {
+    case 'sum':
+      return (a, b) => withField(a, field, numeric(readField(a, field), field) + numeric(readField(b, field), field));
+    case 'min':
+      return (a, b) => withField(a, field, Math.min(numeric(readField(a, field), field), numeric(readField(b, field), field)));
+    case 'max':
+      return (a, b) => withField(a, field, Math.max(numeric(readField(a, field), field), numeric(readField(b, field), field)));
+    case 'minBy':
+      return (a, b) => (numeric(readField(b, field), field) < numeric(readField(a, field), field) ? b : a);
+    case 'maxBy':
+      return (a, b) => (numeric(readField(b, field), field) > numeric(readField(a, field), field) ? b : a);
+  }
+}

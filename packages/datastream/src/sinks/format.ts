@@ -1,0 +1,7 @@
+/** How sinks render a record as a line: strings as they are, everything else as JSON. */
+export function formatRecord(record: unknown): string {
+  if (typeof record === 'string') return record;
+  if (typeof record === 'bigint') return record.toString();
+  if (record === undefined) return 'undefined';
+  return JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(record);
+}

@@ -1,0 +1,168 @@
+import { Configuration, CoreOptions, SpindleError, randomHexId } from '@spindle/core';
+import type { PartitionerKind, RuntimeMode } from '@spindle/protocol';
+import { getProgramContext, type ExecuteRequest, type StreamOperator } from '@spindle/runtime';
+import { DataStream, SingleOutputStreamOperator } from './data-stream.js';
+import { generateJobGraph } from './graph/job-graph-generator.js';
+import { executionPlan } from './graph/plan.js';
+import { StreamGraph } from './graph/stream-graph.js';
+import { JobExecutionResult, executeLocally } from './local-execution.js';
+import { StreamGraphProgram } from './program.js';
+import { CollectionSource, DataGeneratorSource, SequenceSource, type DataGeneratorOptions } from './sources/source-operators.js';
+import { TextFileSource, listInputFiles } from './sources/text-file-source.js';
+import type { OperatorTransformation, PartitionTransformation, Transformation, UnionTransformation } from './transformation.js';
+
+export type RuntimeExecutionMode = 'STREAMING' | 'BATCH' | 'AUTOMATIC';
+
+type OperatorSpec = Pick<OperatorTransformation, 'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded'> & { maxSourceParallelism?: number };
+
+/**
+ * The entry point of a program: sources start streams, `execute()` runs the graph built so far.
+ * Where it runs depends on who runs the program (see ProgramContext): the CLI submits it to a
+ * cluster; run directly (a script, a test) it runs on a mini cluster in this thread.
+ */
+export class StreamExecutionEnvironment {
+  private transformations: Transformation[] = [];
+  private nextId = 1;
+  readonly config: Configuration;
+
+  constructor(config?: Configuration | Record<string, string>) {
+    this.config = config instanceof Configuration ? config.clone() : new Configuration(config ?? {});
+  }
+
+  /** The environment of the program's context: the CLI's configuration (-D, conf file), or a local one. */
+  static getExecutionEnvironment(config?: Record<string, string>): StreamExecutionEnvironment {
+    return new StreamExecutionEnvironment({ ...(getProgramContext()?.config ?? {}), ...(config ?? {}) });
+  }
+
+  static createLocalEnvironment(parallelism?: number, config?: Record<string, string>): StreamExecutionEnvironment {
+    const env = new StreamExecutionEnvironment(config);
+    if (parallelism !== undefined) env.setParallelism(parallelism);
+    return env;
+  }
+
+  setParallelism(parallelism: number): this {
+    if (!Number.isInteger(parallelism) || parallelism < 1) {
+      throw new SpindleError(`parallelism must be a positive integer, not ${parallelism}`, { code: 'INVALID_PARALLELISM', userFacing: true });
+    }
+    this.config.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+    return this;
+  }
+
+  getParallelism(): number {
+    return this.config.get(CoreOptions.DEFAULT_PARALLELISM);
+  }
+
+  setMaxParallelism(maxParallelism: number): this {
+    this.config.set(CoreOptions.MAX_PARALLELISM, maxParallelism);
+    return this;
+  }
+
+  setRuntimeMode(mode: RuntimeExecutionMode): this {
+    this.config.set(CoreOptions.RUNTIME_MODE, mode);
+    return this;
+  }
+
+  /** Milliseconds a partly filled network buffer may wait; 0 flushes per record, -1 only when full. */
+  setBufferTimeout(ms: number): this {
+    this.config.set(CoreOptions.BUFFER_TIMEOUT, ms);
+    return this;
+  }
+
+  fromElements<T>(...elements: T[]): SingleOutputStreamOperator<T> {
+    return this.fromCollection(elements);
+  }
+
+  fromCollection<T>(elements: Iterable<T>): SingleOutputStreamOperator<T> {
+    const items = [...elements];
+    return this.source({ name: 'Collection Source', kind: 'source:collection', createOperator: () => new CollectionSource(items), bounded: true, maxSourceParallelism: 1 });
+  }
+
+  /** The numbers from..to (inclusive), produced in parallel. */
+  fromSequence(from: number, to: number): SingleOutputStreamOperator<number> {
+    return this.source({ name: 'Sequence Source', kind: 'source:sequence', createOperator: () => new SequenceSource(from, to), bounded: true });
+  }
+
+  /** Records `generator(0)`, `generator(1)`, ...: `count` of them (or endless), at most `recordsPerSecond`. */
+  fromDataGenerator<T>(generator: (index: number) => T, options: DataGeneratorOptions = {}): SingleOutputStreamOperator<T> {
+    return this.source({
+      name: 'Data Generator',
+      kind: 'source:datagen',
+      createOperator: () => new DataGeneratorSource(generator, options),
+      bounded: options.count !== undefined,
+    });
+  }
+
+  /** Lines of a text file, or of every file in a directory, read in parallel splits. */
+  readTextFile(path: string): SingleOutputStreamOperator<string> {
+    listInputFiles(path);
+    return this.source({ name: `Text File: ${path}`, kind: 'source:text-file', createOperator: () => new TextFileSource(path), bounded: true });
+  }
+
+  /** The plan of the graph built so far, in Flink's JSON plan format. */
+  getExecutionPlan(): string {
+    return JSON.stringify(executionPlan(this.streamGraph()), null, 2);
+  }
+
+  /** Runs the graph built so far as one job and waits for it to end. */
+  async execute(jobName = 'Spindle Streaming Job'): Promise<JobExecutionResult> {
+    const request = this.prepare(jobName);
+    this.transformations = [];
+    const context = getProgramContext();
+    const result = context ? await context.execute(request) : await executeLocally(request, this.config);
+    return new JobExecutionResult(result);
+  }
+
+  /** Builds the JobGraph and program of the current graph (used by execute and tooling). */
+  prepare(jobName: string): ExecuteRequest {
+    if (!this.transformations.some((t) => t.type === 'operator' && t.role === 'sink')) {
+      throw new SpindleError('No operators defined in streaming topology. Cannot execute: add a sink (print, writeAsText, executeAndCollect).', {
+        code: 'EMPTY_JOB', userFacing: true,
+      });
+    }
+    const graph = this.streamGraph();
+    const mode = this.config.get(CoreOptions.RUNTIME_MODE);
+    const runtimeMode: RuntimeMode = mode === 'AUTOMATIC' ? (graph.isBounded() ? 'BATCH' : 'STREAMING') : mode;
+    const name = this.config.get(CoreOptions.PIPELINE_NAME) ?? jobName;
+    const { jobGraph, keySelectors } = generateJobGraph(graph, { jobId: randomHexId(), name, runtimeMode, config: this.config.toMap(), programJobIndex: 0 });
+    return { jobGraph, plan: executionPlan(graph), program: new StreamGraphProgram(graph, jobGraph.graphHash, keySelectors) };
+  }
+
+  private streamGraph(): StreamGraph {
+    return new StreamGraph(this.transformations, {
+      defaultParallelism: this.getParallelism(),
+      maxParallelism: this.config.get(CoreOptions.MAX_PARALLELISM),
+    });
+  }
+
+  private source<T>(spec: Omit<OperatorSpec, 'role' | 'inputs'>): SingleOutputStreamOperator<T> {
+    return new SingleOutputStreamOperator<T>(this, this.addOperator({ ...spec, role: 'source', inputs: [] }));
+  }
+
+  /** @internal Records an operator; used by DataStream. */
+  addOperator(spec: OperatorSpec & { createOperator: () => StreamOperator }): OperatorTransformation {
+    const t: OperatorTransformation = { ...this.common(spec.name), type: 'operator', ...spec };
+    this.transformations.push(t);
+    return t;
+  }
+
+  /** @internal */
+  partition(input: Transformation, partitioner: PartitionerKind, keySelector?: (r: unknown) => unknown): PartitionTransformation {
+    const t: PartitionTransformation = { ...this.common(partitioner), type: 'partition', input, partitioner };
+    if (keySelector) return { ...t, keySelector };
+    return t;
+  }
+
+  /** @internal */
+  union(inputs: Transformation[]): UnionTransformation {
+    return { ...this.common('Union'), type: 'union', inputs };
+  }
+
+  private common(name: string) {
+    return {
+      id: this.nextId++, name, parallelism: undefined, maxParallelism: undefined, uid: undefined,
+      slotSharingGroup: undefined, chaining: 'ALWAYS' as const, schema: undefined,
+    };
+  }
+}
+
+export { DataStream };

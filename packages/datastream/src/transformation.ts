@@ -1,0 +1,48 @@
+import type { PartitionerKind } from '@spindle/protocol';
+import type { SourceOperator, StreamOperator } from '@spindle/runtime';
+
+export type ChainingStrategy = 'ALWAYS' | 'HEAD' | 'NEVER';
+
+/**
+ * A node of the program's dataflow as the API records it. Physical operators become stream
+ * nodes; partitioning and union are virtual and only shape the edges.
+ */
+export type Transformation = OperatorTransformation | PartitionTransformation | UnionTransformation;
+
+interface Common {
+  readonly id: number;
+  name: string;
+  parallelism: number | undefined;
+  maxParallelism: number | undefined;
+  uid: string | undefined;
+  slotSharingGroup: string | undefined;
+  chaining: ChainingStrategy;
+  /** Avro schema of the records this transformation outputs, when declared. */
+  schema: unknown;
+}
+
+export interface OperatorTransformation extends Common {
+  readonly type: 'operator';
+  /** 'source', 'operator' or 'sink': how plans label the node. */
+  readonly role: 'source' | 'operator' | 'sink';
+  /** What the operator does (map, flat-map, keyed-reduce, source:text-file, ...). */
+  readonly kind: string;
+  readonly inputs: Transformation[];
+  readonly createOperator: () => StreamOperator | SourceOperator;
+  /** Sources that cannot run in parallel (collections) are pinned to 1. */
+  readonly maxSourceParallelism?: number;
+  /** Whether the source ends by itself (for the AUTOMATIC runtime mode). */
+  readonly bounded: boolean;
+}
+
+export interface PartitionTransformation extends Common {
+  readonly type: 'partition';
+  readonly input: Transformation;
+  readonly partitioner: PartitionerKind;
+  readonly keySelector?: (record: unknown) => unknown;
+}
+
+export interface UnionTransformation extends Common {
+  readonly type: 'union';
+  readonly inputs: Transformation[];
+}

@@ -1,0 +1,3 @@
+export * from './states.js';
+export * from './job-graph.js';
+export * from './deployment.js';

@@ -1,0 +1,125 @@
+import { randomHexId } from '@spindle/core';
+import {
+  isTerminalExecutionState, resultPartitionId,
+  type ExecutionState, type InputGateSpec, type JobGraphSpec, type JobStatus, type JobVertexSpec,
+  type ResultPartitionSpec, type TaskIOMetrics,
+} from '@spindle/protocol';
+import { checkExecutionTransition, checkJobTransition } from './state-machines.js';
+
+export interface SlotAssignment {
+  resourceId: string;
+  taskExecutorAddress: string;
+  allocationId: string;
+  slotIndex: number;
+}
+
+/** One attempt to run one subtask. */
+export class Execution {
+  readonly attemptId = randomHexId();
+  state: ExecutionState = 'CREATED';
+  slot: SlotAssignment | undefined;
+  readonly timestamps: Partial<Record<ExecutionState, number>> = { CREATED: Date.now() };
+  metrics: TaskIOMetrics | undefined;
+  accumulators: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly vertex: JobVertexSpec,
+    readonly subtaskIndex: number,
+    readonly attemptNumber: number,
+  ) {}
+
+  transitionTo(to: ExecutionState): boolean {
+    if (this.state === to) return false;
+    checkExecutionTransition(this.state, to);
+    this.state = to;
+    this.timestamps[to] = Date.now();
+    return true;
+  }
+
+  get isTerminal(): boolean {
+    return isTerminalExecutionState(this.state);
+  }
+}
+
+/**
+ * The parallel form of a JobGraph: an Execution per subtask, the job status machine, and the
+ * input and output descriptors each execution needs to deploy.
+ */
+export class ExecutionGraph {
+  status: JobStatus = 'CREATED';
+  readonly timestamps: Partial<Record<JobStatus, number>> = {};
+  readonly executions: Execution[] = [];
+  private readonly byAttempt = new Map<string, Execution>();
+  private readonly byVertex = new Map<string, Execution[]>();
+
+  constructor(readonly jobGraph: JobGraphSpec) {
+    this.timestamps.INITIALIZING = Date.now();
+    this.timestamps.CREATED = Date.now();
+    for (const v of jobGraph.vertices) {
+      const list = Array.from({ length: v.parallelism }, (_, i) => new Execution(v, i, 0));
+      this.byVertex.set(v.id, list);
+      for (const e of list) {
+        this.executions.push(e);
+        this.byAttempt.set(e.attemptId, e);
+      }
+    }
+  }
+
+  transitionTo(to: JobStatus): boolean {
+    if (this.status === to) return false;
+    checkJobTransition(this.status, to);
+    this.status = to;
+    this.timestamps[to] = Date.now();
+    return true;
+  }
+
+  execution(attemptId: string): Execution | undefined {
+    return this.byAttempt.get(attemptId);
+  }
+
+  executionsOf(vertexId: string): Execution[] {
+    return this.byVertex.get(vertexId) ?? [];
+  }
+
+  allFinished(): boolean {
+    return this.executions.every((e) => e.state === 'FINISHED');
+  }
+
+  allTerminal(): boolean {
+    return this.executions.every((e) => e.isTerminal);
+  }
+
+  producedPartitions(e: Execution): ResultPartitionSpec[] {
+    return e.vertex.outputs.map((edge) => ({
+      dataSetId: edge.dataSetId,
+      partitionId: resultPartitionId(edge.dataSetId, e.subtaskIndex, e.attemptId),
+      numSubpartitions: edge.partitioner === 'forward' ? 1 : this.vertexOf(edge.targetVertexId).parallelism,
+      partitioner: edge.partitioner,
+      resultType: edge.resultType,
+      serializer: edge.serializer,
+    }));
+  }
+
+  inputGates(e: Execution): InputGateSpec[] {
+    return e.vertex.inputs.map((edge) => {
+      const producers = this.executionsOf(edge.sourceVertexId);
+      const pointwise = edge.partitioner === 'forward';
+      const read = pointwise ? [producers[e.subtaskIndex]!] : producers;
+      return {
+        dataSetId: edge.dataSetId,
+        inputIndex: edge.inputIndex,
+        consumedSubpartition: pointwise ? 0 : e.subtaskIndex,
+        serializer: edge.serializer,
+        channels: read.map((p) => ({
+          partitionId: resultPartitionId(edge.dataSetId, p.subtaskIndex, p.attemptId),
+          producerSubtask: p.subtaskIndex,
+          producerLocation: p.slot?.resourceId ?? '',
+        })),
+      };
+    });
+  }
+
+  private vertexOf(id: string): JobVertexSpec {
+    return this.jobGraph.vertices.find((v) => v.id === id)!;
+  }
+}

@@ -1,0 +1,218 @@
+import { ClusterOptions, Configuration, SpindleError, deserializeError, getLogger, serializeError, type Logger } from '@spindle/core';
+import type {
+  JobArtifact, JobExecutionResultSpec, JobGraphSpec, SerializedFailure, SlotOffer, TaskDeploymentDescriptor,
+  TaskExecutionState,
+} from '@spindle/protocol';
+import { ExecutionGraph, type Execution } from '../executiongraph/execution-graph.js';
+import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway } from '../rpc/gateways.js';
+import type { RpcService } from '../rpc/rpc-service.js';
+import { mergeAccumulators } from './accumulators.js';
+import { SlotPool } from './slot-pool.js';
+
+export interface ExceptionEntry {
+  exceptionName: string;
+  message: string;
+  stacktrace: string;
+  timestamp: number;
+  taskName: string | null;
+  location: string | null;
+}
+
+/**
+ * Runs one job: expands the JobGraph into an ExecutionGraph, gets one slot per slot-sharing
+ * key from the ResourceManager, deploys every task at once (streaming and, for now, batch), and
+ * follows task states to the job's end. A failed task fails the job (restarts come later).
+ */
+export class JobMaster implements JobMasterGateway {
+  readonly graph: ExecutionGraph;
+  readonly exceptions: ExceptionEntry[] = [];
+  private readonly slotPool = new SlotPool();
+  private readonly log: Logger;
+  private slotTimer: NodeJS.Timeout | undefined;
+  private failure: SerializedFailure | undefined;
+  private resultResolve!: (r: JobExecutionResultSpec) => void;
+  readonly result: Promise<JobExecutionResultSpec>;
+
+  constructor(
+    readonly jobGraph: JobGraphSpec,
+    private readonly artifact: JobArtifact,
+    private readonly config: Configuration,
+    private readonly rpc: RpcService,
+    readonly address: string,
+    private readonly resourceManager: ResourceManagerGateway,
+  ) {
+    this.graph = new ExecutionGraph(jobGraph);
+    this.log = getLogger('job-master').child({ jobId: jobGraph.jobId });
+    this.result = new Promise((resolve) => (this.resultResolve = resolve));
+  }
+
+  get jobId(): string {
+    return this.jobGraph.jobId;
+  }
+
+  start(): void {
+    this.rpc.register(this.address, this);
+    const keys = new Set(this.graph.executions.map((e) => this.sharingKey(e)));
+    for (const { allocationId } of this.slotPool.requestAll(keys)) {
+      this.resourceManager.requestSlot(this.jobId, this.address, allocationId).catch((e: unknown) => {
+        this.failJob(serializeError(e), null);
+      });
+    }
+    const timeout = this.config.get(ClusterOptions.SLOT_REQUEST_TIMEOUT);
+    this.slotTimer = setTimeout(() => this.onSlotTimeout(keys.size), timeout);
+    this.slotTimer.unref();
+  }
+
+  async offerSlots(resourceId: string, taskExecutorAddress: string, offers: SlotOffer[]): Promise<SlotOffer[]> {
+    if (this.graph.status !== 'CREATED') return [];
+    const accepted = this.slotPool.offer(resourceId, taskExecutorAddress, offers);
+    if (this.slotPool.isComplete()) queueMicrotask(() => this.deployAll());
+    return accepted;
+  }
+
+  async updateTaskExecutionState(update: TaskExecutionState): Promise<void> {
+    const e = this.graph.execution(update.executionAttemptId);
+    if (!e || e.isTerminal) return;
+    if (update.metrics) e.metrics = update.metrics;
+    if (update.accumulators) e.accumulators = update.accumulators;
+    e.transitionTo(update.state);
+    this.log.debug('task state', { task: this.taskName(e), state: update.state });
+    if (update.state === 'FAILED') this.failJob(update.failure!, e);
+    this.checkTermination();
+  }
+
+  cancel(): void {
+    const status = this.graph.status;
+    if (status === 'CREATED') {
+      this.graph.transitionTo('CANCELED');
+      this.terminate();
+    } else if (status === 'RUNNING' || status === 'FAILING') {
+      this.graph.transitionTo('CANCELLING');
+      this.cancelRunning();
+      this.checkTermination();
+    }
+  }
+
+  private sharingKey(e: Execution): string {
+    return `${e.vertex.slotSharingGroup}#${e.subtaskIndex}`;
+  }
+
+  taskName(e: Execution): string {
+    return `${e.vertex.name} (${e.subtaskIndex + 1}/${e.vertex.parallelism})`;
+  }
+
+  private onSlotTimeout(needed: number): void {
+    if (this.graph.status !== 'CREATED' || this.slotPool.isComplete()) return;
+    const missing = this.slotPool.pendingAllocations();
+    for (const a of missing) void this.resourceManager.cancelSlotRequest(a);
+    const error = new SpindleError(
+      `Could not acquire the minimum required resources: the job needs ${needed} slots and ${missing.length} ` +
+        'of them were not available in time. Start more TaskManagers, give them more slots ' +
+        '(taskmanager.numberOfTaskSlots), or lower the parallelism.',
+      { code: 'NO_RESOURCE_AVAILABLE', recoverability: 'environment', userFacing: true },
+    );
+    this.failJob(serializeError(error), null);
+  }
+
+  private deployAll(): void {
+    if (this.graph.status !== 'CREATED') return;
+    clearTimeout(this.slotTimer);
+    this.graph.transitionTo('RUNNING');
+    for (const e of this.graph.executions) {
+      e.slot = this.slotPool.slotFor(this.sharingKey(e));
+      e.transitionTo('SCHEDULED');
+    }
+    for (const e of this.graph.executions) this.deploy(e);
+  }
+
+  private deploy(e: Execution): void {
+    e.transitionTo('DEPLOYING');
+    const slot = e.slot!;
+    const tdd: TaskDeploymentDescriptor = {
+      jobId: this.jobId,
+      jobName: this.jobGraph.name,
+      executionAttemptId: e.attemptId,
+      allocationId: slot.allocationId,
+      vertexId: e.vertex.id,
+      subtaskIndex: e.subtaskIndex,
+      attemptNumber: e.attemptNumber,
+      jobGraph: this.jobGraph,
+      artifact: this.artifact,
+      inputGates: this.graph.inputGates(e),
+      producedPartitions: this.graph.producedPartitions(e),
+      config: this.config.toMap(),
+    };
+    const te = this.rpc.connect<TaskExecutorGateway>(slot.taskExecutorAddress);
+    te.submitTask(tdd).catch((error: unknown) => {
+      void this.updateTaskExecutionState({
+        jobId: this.jobId, executionAttemptId: e.attemptId, state: 'FAILED', failure: serializeError(error),
+      });
+    });
+  }
+
+  private failJob(failure: SerializedFailure, e: Execution | null): void {
+    this.recordException(failure, e);
+    this.failure ??= failure;
+    const status = this.graph.status;
+    if (status === 'CREATED' || status === 'RUNNING') {
+      this.graph.transitionTo(status === 'CREATED' ? 'FAILED' : 'FAILING');
+      if (status === 'CREATED') this.terminate();
+      else this.cancelRunning();
+    }
+  }
+
+  private recordException(failure: SerializedFailure, e: Execution | null): void {
+    const error = deserializeError(failure);
+    this.exceptions.push({
+      exceptionName: failure.name,
+      message: failure.message,
+      stacktrace: error.stack ?? `${failure.name}: ${failure.message}`,
+      timestamp: Date.now(),
+      taskName: e ? this.taskName(e) : null,
+      location: e?.slot?.resourceId ?? null,
+    });
+  }
+
+  private cancelRunning(): void {
+    for (const e of this.graph.executions) {
+      if (e.isTerminal || e.state === 'CANCELING') continue;
+      if (e.state === 'CREATED' || e.state === 'SCHEDULED') {
+        e.transitionTo('CANCELED');
+        continue;
+      }
+      e.transitionTo('CANCELING');
+      void this.rpc.connect<TaskExecutorGateway>(e.slot!.taskExecutorAddress).cancelTask(e.attemptId).catch(() => undefined);
+    }
+  }
+
+  private checkTermination(): void {
+    const status = this.graph.status;
+    if (status === 'RUNNING' && this.graph.allFinished()) this.graph.transitionTo('FINISHED');
+    else if (status === 'FAILING' && this.graph.allTerminal()) this.graph.transitionTo('FAILED');
+    else if (status === 'CANCELLING' && this.graph.allTerminal()) this.graph.transitionTo('CANCELED');
+    else return;
+    this.terminate();
+  }
+
+  private terminate(): void {
+    clearTimeout(this.slotTimer);
+    for (const a of this.slotPool.pendingAllocations()) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
+    for (const slot of this.slotPool.releaseAll()) {
+      const te = this.rpc.connect<TaskExecutorGateway>(slot.taskExecutorAddress);
+      void te.freeSlot(slot.allocationId, `job ${this.graph.status}`).catch(() => undefined);
+    }
+    this.rpc.unregister(this.address);
+    const status = this.graph.status as JobExecutionResultSpec['status'];
+    const ts = this.graph.timestamps;
+    const result: JobExecutionResultSpec = {
+      jobId: this.jobId,
+      jobName: this.jobGraph.name,
+      status,
+      netRuntimeMs: (ts[status] ?? Date.now()) - (ts.CREATED ?? Date.now()),
+      accumulators: mergeAccumulators(this.graph.executions),
+    };
+    if (this.failure && status === 'FAILED') result.failure = this.failure;
+    this.log.info('job terminated', { status, runtimeMs: result.netRuntimeMs });
+    this.resultResolve(result);
+  }
+}

@@ -1,0 +1,56 @@
+import { randomHexId } from '@spindle/core';
+import type { SlotOffer } from '@spindle/protocol';
+import type { SlotAssignment } from '../executiongraph/execution-graph.js';
+
+/**
+ * The slots a JobMaster asked for and holds. A request is keyed by its slot-sharing key
+ * (`<group>#<subtask>`): every subtask with that key is placed into the same slot.
+ */
+export class SlotPool {
+  private readonly pending = new Map<string, string>();
+  private readonly held = new Map<string, SlotAssignment>();
+
+  /** Allocation ids to request, one per sharing key. */
+  requestAll(keys: Iterable<string>): Array<{ key: string; allocationId: string }> {
+    const out = [];
+    for (const key of keys) {
+      const allocationId = randomHexId();
+      this.pending.set(allocationId, key);
+      out.push({ key, allocationId });
+    }
+    return out;
+  }
+
+  /** Accepts offers for pending allocations; returns the accepted ones. */
+  offer(resourceId: string, taskExecutorAddress: string, offers: SlotOffer[]): SlotOffer[] {
+    const accepted = [];
+    for (const o of offers) {
+      const key = this.pending.get(o.allocationId);
+      if (key === undefined) continue;
+      this.pending.delete(o.allocationId);
+      this.held.set(key, { resourceId, taskExecutorAddress, allocationId: o.allocationId, slotIndex: o.slotIndex });
+      accepted.push(o);
+    }
+    return accepted;
+  }
+
+  isComplete(): boolean {
+    return this.pending.size === 0;
+  }
+
+  slotFor(key: string): SlotAssignment | undefined {
+    return this.held.get(key);
+  }
+
+  pendingAllocations(): string[] {
+    return [...this.pending.keys()];
+  }
+
+  /** Every held slot, emptied from the pool. */
+  releaseAll(): SlotAssignment[] {
+    const all = [...this.held.values()];
+    this.held.clear();
+    this.pending.clear();
+    return all;
+  }
+}

@@ -1,0 +1,94 @@
+import type { MessagePort } from 'node:worker_threads';
+
+/**
+ * The wire between the sender of one subpartition and the input channel that consumes it.
+ *
+ * Messages towards the consumer: a buffer (`b`) carrying records and the sender's backlog, or
+ * the end-of-partition event (`e`). Towards the producer: credit (`c`), which may carry
+ * segments to recycle, and `x` when the consumer goes away. Delivery is in order and never
+ * synchronous with `send()`, whatever the transport.
+ */
+export type ToConsumer =
+  | { t: 'b'; data: ArrayBuffer; length: number; backlog: number }
+  | { t: 'e' }
+  | { t: 'f'; message: string };
+export type ToProducer = { t: 'c'; credit: number; recycled: ArrayBuffer[] } | { t: 'x' };
+
+export interface ChannelLink<Out, In> {
+  send(message: Out, transfer?: ArrayBuffer[]): void;
+  onMessage(handler: (message: In) => void): void;
+  close(): void;
+  /** True when both ends share one thread, so segments need not be moved. */
+  readonly sameThread: boolean;
+}
+
+export type ProducerLink = ChannelLink<ToConsumer, ToProducer>;
+export type ConsumerLink = ChannelLink<ToProducer, ToConsumer>;
+
+/** Both ends in one thread: messages are delivered in a later microtask, in order. */
+class DirectEnd<Out, In> implements ChannelLink<Out, In> {
+  peer!: DirectEnd<In, Out>;
+  private handler: ((m: In) => void) | undefined;
+  private readonly inbox: In[] = [];
+  private scheduled = false;
+  private closed = false;
+  readonly sameThread = true;
+
+  send(message: Out): void {
+    if (!this.closed) this.peer.deliver(message);
+  }
+
+  onMessage(handler: (message: In) => void): void {
+    this.handler = handler;
+    this.schedule();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private deliver(message: In): void {
+    this.inbox.push(message);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || !this.handler || this.inbox.length === 0) return;
+    this.scheduled = true;
+    queueMicrotask(() => this.drain());
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    const handler = this.handler;
+    if (!handler) return;
+    while (this.inbox.length > 0 && !this.closed) handler(this.inbox.shift()!);
+  }
+}
+
+export function directLinkPair(): { producer: ProducerLink; consumer: ConsumerLink } {
+  const producer = new DirectEnd<ToConsumer, ToProducer>();
+  const consumer = new DirectEnd<ToProducer, ToConsumer>();
+  producer.peer = consumer;
+  consumer.peer = producer;
+  return { producer, consumer };
+}
+
+/** One end of a MessageChannel between two worker threads; segments are moved, not copied. */
+export class PortLink<Out, In> implements ChannelLink<Out, In> {
+  readonly sameThread = false;
+
+  constructor(private readonly port: MessagePort) {}
+
+  send(message: Out, transfer?: ArrayBuffer[]): void {
+    this.port.postMessage(message, transfer);
+  }
+
+  onMessage(handler: (message: In) => void): void {
+    this.port.on('message', handler);
+  }
+
+  close(): void {
+    this.port.close();
+  }
+}

@@ -1,0 +1,175 @@
+import type { ConsumerLink, ToConsumer } from './channel-link.js';
+
+/** One buffer taken from a gate; call `recycle()` once its records are processed. */
+export interface GateBuffer {
+  readonly data: Uint8Array;
+  readonly channel: InputChannel;
+}
+
+export class RemoteProducerError extends Error {}
+
+/**
+ * The receiving side of one subpartition. It announces its exclusive credits when connected, and
+ * asks the gate for floating credits when the sender reports a backlog it cannot cover.
+ */
+export class InputChannel {
+  private readonly received: Array<Uint8Array | null> = [];
+  private link: ConsumerLink | undefined;
+  private unusedCredit = 0;
+  private floatingHeld = 0;
+  private backlog = 0;
+  ended = false;
+  inQueue = false;
+  failure: string | undefined;
+  numBytesIn = 0;
+
+  constructor(
+    readonly index: number,
+    private readonly gate: InputGate,
+    private readonly exclusiveCredits: number,
+  ) {}
+
+  connect(link: ConsumerLink): void {
+    this.link = link;
+    link.onMessage((m) => this.onMessage(m));
+    this.announce(this.exclusiveCredits, []);
+  }
+
+  hasData(): boolean {
+    return this.received.length > 0;
+  }
+
+  /** The next buffer, or null for end-of-partition. */
+  take(): Uint8Array | null | undefined {
+    return this.received.shift();
+  }
+
+  recycle(data: Uint8Array): void {
+    const ab = data.buffer as ArrayBuffer;
+    if (this.floatingHeld > 0 && this.backlog <= this.unusedCredit) {
+      this.floatingHeld--;
+      this.gate.returnFloating(1);
+      this.announce(0, [ab]);
+    } else {
+      this.announce(1, [ab]);
+    }
+  }
+
+  grantFloating(n: number): void {
+    this.floatingHeld += n;
+    this.announce(n, []);
+  }
+
+  wantsFloating(): number {
+    return Math.max(0, this.backlog - this.unusedCredit);
+  }
+
+  close(): void {
+    this.link?.send({ t: 'x' });
+    this.link?.close();
+  }
+
+  private announce(credit: number, recycled: ArrayBuffer[]): void {
+    const link = this.link;
+    if (!link) return;
+    this.unusedCredit += credit;
+    if (link.sameThread) link.send({ t: 'c', credit, recycled });
+    else link.send({ t: 'c', credit, recycled }, recycled);
+  }
+
+  private onMessage(m: ToConsumer): void {
+    if (m.t === 'b') {
+      this.unusedCredit--;
+      this.backlog = m.backlog;
+      this.numBytesIn += m.length;
+      this.received.push(new Uint8Array(m.data, 0, m.length));
+      if (this.backlog > this.unusedCredit) this.gate.requestFloating(this);
+    } else if (m.t === 'e') {
+      this.received.push(null);
+    } else {
+      this.failure = m.message;
+      this.received.push(null);
+    }
+    this.gate.notifyData(this);
+  }
+}
+
+/**
+ * All channels of one logical input of a task. Channels with data queue up in arrival order so
+ * that no channel starves; the gate is finished when every channel delivered end-of-partition.
+ */
+export class InputGate {
+  readonly channels: InputChannel[];
+  private readonly withData: InputChannel[] = [];
+  private endedChannels = 0;
+  private floatingAvailable: number;
+  private waiter: (() => void) | undefined;
+
+  constructor(
+    readonly inputIndex: number,
+    numChannels: number,
+    buffersPerChannel: number,
+    floatingBuffers: number,
+    private readonly onAvailable: () => void,
+  ) {
+    this.floatingAvailable = floatingBuffers;
+    this.channels = Array.from({ length: numChannels }, (_, i) => new InputChannel(i, this, buffersPerChannel));
+  }
+
+  isFinished(): boolean {
+    return this.endedChannels === this.channels.length;
+  }
+
+  hasData(): boolean {
+    return this.withData.length > 0;
+  }
+
+  /** Next buffer of any channel; `data` null marks that channel's end. */
+  poll(): { channel: InputChannel; data: Uint8Array | null } | undefined {
+    const channel = this.withData.shift();
+    if (!channel) return undefined;
+    const data = channel.take();
+    if (channel.hasData()) this.withData.push(channel);
+    else channel.inQueue = false;
+    if (data === null) {
+      channel.ended = true;
+      this.endedChannels++;
+      if (channel.failure !== undefined) throw new RemoteProducerError(channel.failure);
+    }
+    return { channel, data: data ?? null };
+  }
+
+  notifyData(channel: InputChannel): void {
+    if (!channel.inQueue) {
+      channel.inQueue = true;
+      this.withData.push(channel);
+    }
+    this.onAvailable();
+  }
+
+  requestFloating(channel: InputChannel): void {
+    const n = Math.min(channel.wantsFloating(), this.floatingAvailable);
+    if (n <= 0) return;
+    this.floatingAvailable -= n;
+    channel.grantFloating(n);
+  }
+
+  returnFloating(n: number): void {
+    this.floatingAvailable += n;
+    for (const c of this.channels) {
+      if (this.floatingAvailable <= 0) break;
+      if (c.wantsFloating() > 0) this.requestFloating(c);
+    }
+  }
+
+  get numBytesIn(): number {
+    let n = 0;
+    for (const c of this.channels) n += c.numBytesIn;
+    return n;
+  }
+
+  close(): void {
+    for (const c of this.channels) if (!c.ended) c.close();
+    this.waiter?.();
+  }
+}

@@ -1,0 +1,50 @@
+import type { JobGraphSpec, JobVertexSpec, StreamPlan } from '@spindle/protocol';
+import type { StreamOperator } from '../tasks/operator.js';
+
+/** The code of a job as the runtime sees it: operators are built from it by id, never shipped. */
+export interface JobProgram {
+  readonly graphHash: string;
+  /** The operators of one vertex's chain, in the order of `vertex.operators`. */
+  createOperators(vertex: JobVertexSpec): StreamOperator[];
+  /** The key selector of a keyBy edge, by the data set id of the edge. */
+  keySelector(dataSetId: string): ((record: unknown) => unknown) | undefined;
+}
+
+/** What a program hands over when it calls `execute()`. */
+export interface ExecuteRequest {
+  jobGraph: JobGraphSpec;
+  plan: StreamPlan;
+  program: JobProgram;
+}
+
+export interface JobExecutionResult {
+  jobId: string;
+  jobName: string;
+  netRuntimeMs: number;
+  accumulators: Record<string, unknown>;
+}
+
+/**
+ * How a program's `execute()` behaves, set by whoever runs the program's main:
+ * - 'plan': the graph is recorded and `execute()` never returns (`spindle info`);
+ * - 'submit': the graph is submitted to a cluster and `execute()` returns the result;
+ * - 'task': a worker rebuilds the graph to find its operators; `execute()` never returns.
+ * Without a context, the API runs the job on a mini cluster inside the calling thread.
+ */
+export interface ProgramContext {
+  readonly mode: 'plan' | 'submit' | 'task';
+  readonly args: readonly string[];
+  /** Configuration given to the client (-D, conf file), raw strings. */
+  readonly config: Record<string, string>;
+  execute(request: ExecuteRequest): Promise<JobExecutionResult>;
+}
+
+let current: ProgramContext | undefined;
+
+export function setProgramContext(context: ProgramContext | undefined): void {
+  current = context;
+}
+
+export function getProgramContext(): ProgramContext | undefined {
+  return current;
+}

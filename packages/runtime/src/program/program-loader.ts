@@ -1,0 +1,72 @@
+import { pathToFileURL } from 'node:url';
+import { SpindleError } from '@spindle/core';
+import { getProgramContext, setProgramContext, type ExecuteRequest, type JobExecutionResult, type ProgramContext } from './program-context.js';
+
+type MainFunction = (args: string[]) => unknown;
+
+function mainOf(mod: Record<string, unknown>): MainFunction | undefined {
+  if (typeof mod.main === 'function') return mod.main as MainFunction;
+  if (typeof mod.default === 'function') return mod.default as MainFunction;
+  return undefined;
+}
+
+/**
+ * Runs a bundled program's main under `context`: importing the module runs its top-level code;
+ * when that did not call `execute()` and the module exports `main` (or a default function), that
+ * is called with the arguments. Resolves when the program's main completes.
+ */
+export async function runProgram(bundlePath: string, context: ProgramContext, wasExecuted: () => boolean): Promise<void> {
+  const previous = getProgramContext();
+  setProgramContext(context);
+  try {
+    const mod = (await import(pathToFileURL(bundlePath).href)) as Record<string, unknown>;
+    const main = mainOf(mod);
+    if (main && !wasExecuted()) await main([...context.args]);
+  } finally {
+    if (getProgramContext() === context) setProgramContext(previous);
+  }
+}
+
+export function noExecuteError(): SpindleError {
+  return new SpindleError(
+    "The program didn't contain a Spindle job: it finished without calling execute() (or executeAndCollect()) " +
+      'on its StreamExecutionEnvironment. Build a pipeline and call `await env.execute()` in the job file or in ' +
+      'an exported `main(args)` function.',
+    { code: 'NO_JOB', userFacing: true, recoverability: 'non-recoverable' },
+  );
+}
+
+/**
+ * Rebuilds the graph of job number `jobIndex` of the program in this thread ('task' mode): the
+ * program's `execute()` calls before it return an empty result, the wanted one is captured and
+ * never returns. Rejects when the program ends without reaching it.
+ */
+export async function captureProgramJob(
+  bundlePath: string,
+  args: readonly string[],
+  config: Record<string, string>,
+  jobIndex: number,
+): Promise<ExecuteRequest> {
+  let calls = 0;
+  let captured = false;
+  let resolveCapture!: (r: ExecuteRequest) => void;
+  const capture = new Promise<ExecuteRequest>((resolve) => (resolveCapture = resolve));
+  const context: ProgramContext = {
+    mode: 'task',
+    args,
+    config,
+    execute(request: ExecuteRequest): Promise<JobExecutionResult> {
+      if (calls++ !== jobIndex) {
+        return Promise.resolve({ jobId: request.jobGraph.jobId, jobName: request.jobGraph.name, netRuntimeMs: 0, accumulators: {} });
+      }
+      captured = true;
+      resolveCapture(request);
+      return new Promise(() => undefined);
+    },
+  };
+  const finished = runProgram(bundlePath, context, () => captured).then(() => {
+    if (!captured) throw noExecuteError();
+    return new Promise<never>(() => undefined);
+  });
+  return Promise.race([capture, finished]);
+}

@@ -1,0 +1,97 @@
+import { SpindleError, getLogger } from '@spindle/core';
+
+interface SlotEntry {
+  resourceId: string;
+  slotIndex: number;
+  allocationId?: string;
+  jobId?: string;
+}
+
+export interface PendingSlotRequest {
+  jobId: string;
+  jobMasterAddress: string;
+  allocationId: string;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * Knows every registered slot and whether it is free; matches slot requests to free slots in
+ * request order, and keeps unmatched requests until a slot frees up or the request times out.
+ */
+export class SlotManager {
+  private readonly slots = new Map<string, SlotEntry>();
+  private readonly pending: PendingSlotRequest[] = [];
+  private readonly log = getLogger('slot-manager');
+
+  constructor(private readonly allocate: (slot: SlotEntry, request: PendingSlotRequest) => Promise<void>) {}
+
+  registerTaskManager(resourceId: string, numberOfSlots: number): void {
+    for (let i = 0; i < numberOfSlots; i++) this.slots.set(`${resourceId}/${i}`, { resourceId, slotIndex: i });
+    this.serve();
+  }
+
+  unregisterTaskManager(resourceId: string): void {
+    for (const [key, slot] of this.slots) if (slot.resourceId === resourceId) this.slots.delete(key);
+  }
+
+  request(request: PendingSlotRequest): void {
+    this.pending.push(request);
+    this.serve();
+  }
+
+  cancel(allocationId: string): void {
+    const i = this.pending.findIndex((r) => r.allocationId === allocationId);
+    if (i >= 0) this.pending.splice(i, 1)[0]!.reject(new SpindleError('slot request cancelled', { code: 'SLOT_REQUEST_CANCELLED' }));
+  }
+
+  freeSlot(resourceId: string, slotIndex: number, allocationId: string): void {
+    const slot = this.slots.get(`${resourceId}/${slotIndex}`);
+    if (!slot || slot.allocationId !== allocationId) return;
+    delete slot.allocationId;
+    delete slot.jobId;
+    this.serve();
+  }
+
+  counts(): { total: number; free: number } {
+    let free = 0;
+    for (const s of this.slots.values()) if (!s.allocationId) free++;
+    return { total: this.slots.size, free };
+  }
+
+  freeSlotsOf(resourceId: string): number {
+    let free = 0;
+    for (const s of this.slots.values()) if (s.resourceId === resourceId && !s.allocationId) free++;
+    return free;
+  }
+
+  allocatedSlots(): Array<{ resourceId: string; slotIndex: number; jobId: string; allocationId: string }> {
+    const out = [];
+    for (const s of this.slots.values()) {
+      if (s.allocationId) out.push({ resourceId: s.resourceId, slotIndex: s.slotIndex, jobId: s.jobId!, allocationId: s.allocationId });
+    }
+    return out;
+  }
+
+  private serve(): void {
+    while (this.pending.length > 0) {
+      const slot = this.findFree();
+      if (!slot) return;
+      const request = this.pending.shift()!;
+      slot.allocationId = request.allocationId;
+      slot.jobId = request.jobId;
+      this.allocate(slot, request).then(request.resolve, (e: Error) => {
+        this.log.warn('slot allocation failed', { allocationId: request.allocationId, error: e });
+        delete slot.allocationId;
+        delete slot.jobId;
+        request.reject(e);
+      });
+    }
+  }
+
+  /** Spreads over TaskManagers in registration order, filling each before the next. */
+  private findFree(): SlotEntry | undefined {
+    for (const s of this.slots.values()) if (!s.allocationId) return s;
+    return undefined;
+  }
+}

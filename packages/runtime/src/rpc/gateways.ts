@@ -1,0 +1,56 @@
+import type {
+  JobExecutionResultSpec, JobGraphSpec, JobArtifact, JobStatus, SlotOffer, SlotReport, TaskDeploymentDescriptor,
+  TaskExecutionState, TaskManagerRegistration,
+} from '@spindle/protocol';
+
+/**
+ * The gateways of the three roles. Every method is asynchronous and takes and returns plain
+ * data only, so that the same components run with the in-process transport (MiniCluster) and
+ * across processes. Addresses are opaque strings resolved by the RpcService.
+ */
+export interface ResourceManagerGateway {
+  registerTaskExecutor(registration: TaskManagerRegistration): Promise<{ registrationId: string }>;
+  /** Asks for one slot for a job; the chosen TaskExecutor offers it to the JobMaster. */
+  requestSlot(jobId: string, jobMasterAddress: string, allocationId: string): Promise<void>;
+  cancelSlotRequest(allocationId: string): Promise<void>;
+  /** A TaskExecutor freed a slot. */
+  notifySlotAvailable(resourceId: string, slotIndex: number, allocationId: string): Promise<void>;
+  sendSlotReport(report: SlotReport): Promise<void>;
+  requestResourceOverview(): Promise<ResourceOverview>;
+}
+
+export interface ResourceOverview {
+  numberTaskManagers: number;
+  numberRegisteredSlots: number;
+  numberFreeSlots: number;
+  taskManagers: Array<TaskManagerRegistration & { freeSlots: number }>;
+}
+
+export interface JobMasterGateway {
+  /** Returns the offers the JobMaster accepted; the TaskExecutor frees the others. */
+  offerSlots(resourceId: string, taskExecutorAddress: string, offers: SlotOffer[]): Promise<SlotOffer[]>;
+  updateTaskExecutionState(state: TaskExecutionState): Promise<void>;
+}
+
+export interface TaskExecutorGateway {
+  requestSlot(slotIndex: number, jobId: string, allocationId: string, jobMasterAddress: string): Promise<void>;
+  submitTask(tdd: TaskDeploymentDescriptor): Promise<void>;
+  cancelTask(executionAttemptId: string): Promise<void>;
+  freeSlot(allocationId: string, cause: string): Promise<void>;
+}
+
+export interface JobDetailsSummary {
+  jobId: string;
+  name: string;
+  status: JobStatus;
+  startTime: number;
+  endTime: number;
+}
+
+export interface DispatcherGateway {
+  submitJob(jobGraph: JobGraphSpec, artifact: JobArtifact): Promise<void>;
+  cancelJob(jobId: string): Promise<void>;
+  requestJobStatus(jobId: string): Promise<JobStatus>;
+  requestJobResult(jobId: string): Promise<JobExecutionResultSpec>;
+  listJobs(): Promise<JobDetailsSummary[]>;
+}

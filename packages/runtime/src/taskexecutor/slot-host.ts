@@ -1,0 +1,16 @@
+import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+
+/**
+ * Where the tasks of one slot run: a worker thread of its own (the normal case), or the calling
+ * thread (programs run straight from a test or script). The TaskExecutor calls it from its own
+ * thread; `report` delivers the task's state changes in order.
+ */
+export interface SlotHost {
+  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void;
+  cancel(executionAttemptId: string): void;
+  /** Stops every task and frees the slot's resources (the worker thread). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Creates the host of a slot when the first task of an allocation arrives. */
+export type SlotHostFactory = (slotIndex: number, firstTask: TaskDeploymentDescriptor) => SlotHost;

@@ -1,0 +1,88 @@
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { SpindleError, configureLogging, getLogger } from '@spindle/core';
+import type { TaskDeploymentDescriptor } from '@spindle/protocol';
+import { PortLink, type ConsumerLink, type ToConsumer, type ToProducer } from '../network/channel-link.js';
+import { PartitionManager, type PartitionRouter } from '../network/partition-manager.js';
+import { captureProgramJob } from '../program/program-loader.js';
+import type { JobProgram } from '../program/program-context.js';
+import { TaskRunner } from './task-runner.js';
+import type { FromSlotWorker, SlotWorkerData, ToSlotWorker } from './worker-protocol.js';
+
+/**
+ * Entry of a slot's worker thread: loads the job's bundle once, rebuilds the job's graph from
+ * it, and runs the tasks placed in the slot. Partitions of other threads are reached through
+ * the TaskExecutor, which hands out a MessageChannel per subpartition.
+ */
+const port = parentPort!;
+const data = workerData as SlotWorkerData;
+process.setSourceMapsEnabled(true);
+configureLogging({ format: process.env.SPINDLE_LOG_FORMAT === 'json' ? 'json' : 'human' });
+const log = getLogger('slot-worker').child({ slot: data.slotIndex, jobId: data.jobId });
+
+let nextRequest = 0;
+const requests = new Map<number, (link: ConsumerLink | 'local') => void>();
+
+function post(message: FromSlotWorker): void {
+  port.postMessage(message);
+}
+
+const router: PartitionRouter = {
+  announce: (partitionId) => post({ type: 'announce', partitionId }),
+  withdraw: (partitionId) => post({ type: 'withdraw', partitionId }),
+  request: (partitionId, subpartition) =>
+    new Promise((resolve) => {
+      const requestId = nextRequest++;
+      requests.set(requestId, resolve);
+      post({ type: 'request', requestId, partitionId, subpartition });
+    }),
+};
+
+const partitions = new PartitionManager(router);
+let program: Promise<JobProgram> | undefined;
+
+function loadProgram(tdd: TaskDeploymentDescriptor): Promise<JobProgram> {
+  program ??= captureProgramJob(tdd.artifact.bundlePath, tdd.artifact.args, tdd.jobGraph.config, tdd.jobGraph.programJobIndex).then(
+    (request) => {
+      if (request.jobGraph.graphHash !== tdd.jobGraph.graphHash) throw graphMismatch(tdd, request.jobGraph.vertices.map((v) => v.name));
+      return request.program;
+    },
+  );
+  return program;
+}
+
+function graphMismatch(tdd: TaskDeploymentDescriptor, rebuilt: string[]): SpindleError {
+  const expected = tdd.jobGraph.vertices.map((v) => v.name);
+  return new SpindleError(
+    `The job's main built a different dataflow graph on this TaskManager than on the client ` +
+      `(client: [${expected.join(', ')}]; here: [${rebuilt.join(', ')}]). The program must build the same ` +
+      'graph every time it runs: do not derive operators, their order or parallelism from random values, the ' +
+      "clock or the machine it runs on, or give operators stable ids with uid().",
+    { code: 'GRAPH_MISMATCH', userFacing: true, recoverability: 'non-recoverable' },
+  );
+}
+
+const runner = new TaskRunner(partitions, loadProgram);
+
+port.on('message', (m: ToSlotWorker) => {
+  switch (m.type) {
+    case 'deploy':
+      runner.deploy(m.tdd, (state) => post({ type: 'state', state }));
+      break;
+    case 'cancel':
+      runner.cancel(m.executionAttemptId);
+      break;
+    case 'serve':
+      partitions.servePartition(m.partitionId, m.subpartition, new PortLink<ToConsumer, ToProducer>(m.port));
+      break;
+    case 'connected': {
+      const resolve = requests.get(m.requestId);
+      requests.delete(m.requestId);
+      resolve?.(m.port ? new PortLink<ToProducer, ToConsumer>(m.port as MessagePort) : 'local');
+      break;
+    }
+  }
+});
+
+process.on('unhandledRejection', (reason) => {
+  log.error('unhandled rejection in slot worker', { error: reason });
+});

@@ -1,0 +1,61 @@
+import { serializeError } from '@spindle/core';
+import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { PartitionManager } from '../network/partition-manager.js';
+import type { JobProgram } from '../program/program-context.js';
+import { StreamTask } from '../tasks/stream-task.js';
+
+/** Runs deployed tasks of one thread; shared by the worker-thread and same-thread slot hosts. */
+export class TaskRunner {
+  private readonly tasks = new Map<string, StreamTask>();
+  private readonly cancelledEarly = new Set<string>();
+
+  constructor(
+    private readonly partitions: PartitionManager,
+    private readonly loadProgram: (tdd: TaskDeploymentDescriptor) => Promise<JobProgram>,
+  ) {}
+
+  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void {
+    void this.run(tdd, report);
+  }
+
+  cancel(executionAttemptId: string): void {
+    const task = this.tasks.get(executionAttemptId);
+    if (task) task.cancel();
+    else this.cancelledEarly.add(executionAttemptId);
+  }
+
+  cancelAll(): void {
+    for (const t of this.tasks.values()) t.cancel();
+  }
+
+  get running(): number {
+    return this.tasks.size;
+  }
+
+  private async run(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): Promise<void> {
+    const id = tdd.executionAttemptId;
+    let program: JobProgram;
+    try {
+      program = await this.loadProgram(tdd);
+    } catch (e) {
+      report({ jobId: tdd.jobId, executionAttemptId: id, state: 'FAILED', failure: serializeError(e) });
+      return;
+    }
+    if (this.cancelledEarly.delete(id)) {
+      report({ jobId: tdd.jobId, executionAttemptId: id, state: 'CANCELED' });
+      return;
+    }
+    const task = new StreamTask(tdd, {
+      partitions: this.partitions,
+      program,
+      keySelector: (dataSetId) => program.keySelector(dataSetId),
+      reportState: report,
+    });
+    this.tasks.set(id, task);
+    try {
+      await task.run();
+    } finally {
+      this.tasks.delete(id);
+    }
+  }
+}

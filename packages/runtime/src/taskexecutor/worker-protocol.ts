@@ -1,0 +1,21 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+
+/** Messages between a TaskExecutor and the worker thread of one of its slots. */
+export type ToSlotWorker =
+  | { type: 'deploy'; tdd: TaskDeploymentDescriptor }
+  | { type: 'cancel'; executionAttemptId: string }
+  | { type: 'serve'; partitionId: string; subpartition: number; port: MessagePort }
+  | { type: 'connected'; requestId: number; port?: MessagePort };
+
+export type FromSlotWorker =
+  | { type: 'state'; state: TaskExecutionState }
+  | { type: 'announce'; partitionId: string }
+  | { type: 'withdraw'; partitionId: string }
+  | { type: 'request'; requestId: number; partitionId: string; subpartition: number };
+
+export interface SlotWorkerData {
+  slotIndex: number;
+  jobId: string;
+  config: Record<string, string>;
+}

@@ -1,0 +1,95 @@
+import { Worker, type MessagePort } from 'node:worker_threads';
+import { SpindleError, getLogger, serializeError } from '@spindle/core';
+import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { HubMember, ShuffleHub } from './shuffle-hub.js';
+import type { SlotHost } from './slot-host.js';
+import type { FromSlotWorker, SlotWorkerData, ToSlotWorker } from './worker-protocol.js';
+
+const WORKER_URL = new URL('./slot-worker.js', import.meta.url);
+
+/** A slot whose tasks run in a worker thread of their own. */
+export class WorkerSlotHost implements SlotHost, HubMember {
+  private readonly worker: Worker;
+  private readonly reports = new Map<string, { tdd: TaskDeploymentDescriptor; report: (s: TaskExecutionState) => void }>();
+  private closed = false;
+  private readonly exited: Promise<void>;
+  private readonly log = getLogger('slot');
+
+  constructor(
+    slotIndex: number,
+    jobId: string,
+    config: Record<string, string>,
+    private readonly hub: ShuffleHub,
+    argv: string[] = [],
+  ) {
+    const data: SlotWorkerData = { slotIndex, jobId, config };
+    this.worker = new Worker(WORKER_URL, { workerData: data, argv });
+    this.worker.on('message', (m: FromSlotWorker) => this.onMessage(m));
+    this.worker.on('error', (e) => this.failAll(e));
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    void this.exited.then(() => {
+      this.hub.remove(this);
+      if (!this.closed) this.failAll(new SpindleError('the slot worker thread exited unexpectedly', { code: 'WORKER_EXIT', recoverability: 'environment' }));
+    });
+  }
+
+  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void {
+    this.reports.set(tdd.executionAttemptId, { tdd, report });
+    this.post({ type: 'deploy', tdd });
+  }
+
+  cancel(executionAttemptId: string): void {
+    this.post({ type: 'cancel', executionAttemptId });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return this.exited;
+    this.closed = true;
+    this.hub.remove(this);
+    await this.worker.terminate();
+  }
+
+  serve(partitionId: string, subpartition: number, port: MessagePort): void {
+    this.post({ type: 'serve', partitionId, subpartition, port }, [port]);
+  }
+
+  connected(requestId: number, port?: MessagePort): void {
+    if (port) this.post({ type: 'connected', requestId, port }, [port]);
+    else this.post({ type: 'connected', requestId });
+  }
+
+  private post(message: ToSlotWorker, transfer?: MessagePort[]): void {
+    if (!this.closed) this.worker.postMessage(message, transfer);
+  }
+
+  private onMessage(m: FromSlotWorker): void {
+    switch (m.type) {
+      case 'state': {
+        const entry = this.reports.get(m.state.executionAttemptId);
+        if (!entry) return;
+        if (m.state.state === 'FINISHED' || m.state.state === 'FAILED' || m.state.state === 'CANCELED') {
+          this.reports.delete(m.state.executionAttemptId);
+        }
+        entry.report(m.state);
+        break;
+      }
+      case 'announce':
+        this.hub.announce(this, m.partitionId);
+        break;
+      case 'withdraw':
+        this.hub.withdraw(this, m.partitionId);
+        break;
+      case 'request':
+        this.hub.request(this, m.requestId, m.partitionId, m.subpartition);
+        break;
+    }
+  }
+
+  private failAll(error: Error): void {
+    this.log.error('slot worker failed', { error });
+    for (const [id, { tdd, report }] of this.reports) {
+      report({ jobId: tdd.jobId, executionAttemptId: id, state: 'FAILED', failure: serializeError(error) });
+    }
+    this.reports.clear();
+  }
+}
