@@ -1,1 +1,1 @@
-export {};
+export { main, VERSION } from './main.js';

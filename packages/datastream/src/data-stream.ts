@@ -4,7 +4,7 @@ import type { StreamOperator } from '@spindle/runtime';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
 import type { FieldExpression, FilterFunction, FlatMapFunction, KeySelector, MapFunction, ReduceFunction } from './functions.js';
 import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators.js';
-import { KeyedReduceOperator, aggregation, type AggregationKind } from './operators/keyed-reduce-operator.js';
+import { KeyedReduceOperator, aggregation, inPlaceAggregation, type AggregationKind, type InPlaceAggregation } from './operators/keyed-reduce-operator.js';
 import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './sinks/sink-operators.js';
 import type { OperatorTransformation, Transformation } from './transformation.js';
 
@@ -212,11 +212,11 @@ export class KeyedStream<T, K> extends DataStream<T> {
   }
 
   private aggregate(kind: AggregationKind, field: FieldExpression | undefined): SingleOutputStreamOperator<T> {
-    return this.keyed('Keyed Aggregation', `keyed-${kind}`, aggregation(kind, field));
+    return this.keyed('Keyed Aggregation', `keyed-${kind}`, aggregation(kind, field), inPlaceAggregation(kind, field));
   }
 
-  private keyed(name: string, kind: string, fn: ReduceFunction<unknown>): SingleOutputStreamOperator<T> {
+  private keyed(name: string, kind: string, fn: ReduceFunction<unknown>, inPlace?: InPlaceAggregation): SingleOutputStreamOperator<T> {
     const selector = this.keySelector;
-    return this.transform(name, kind, () => new KeyedReduceOperator(selector, fn));
+    return this.transform(name, kind, () => new KeyedReduceOperator(selector, fn, inPlace));
   }
 }

@@ -18,10 +18,12 @@ export function decodeAscii(b: Uint8Array, s: number, len: number): string {
   }
 }
 
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+
+/** Longer strings come from the native decoder: one flat string, never a concatenation. */
 function decodeAsciiLong(b: Uint8Array, s: number, len: number): string {
-  if (len > 32) return Buffer.from(b.buffer, b.byteOffset + s, len).toString('latin1');
-  const head = decodeAscii(b, s, 8);
-  return head + decodeAscii(b, s + 8, len - 8);
+  if (Buffer.isBuffer(b)) return latin1Slice.call(b, s, s + len);
+  return Buffer.from(b.buffer, b.byteOffset + s, len).toString('latin1');
 }
 
 /** True when every byte in [s, s + len) is below 0x80. */

@@ -2,7 +2,7 @@ import { SpindleError } from '../errors.js';
 import type { DataInputDeserializer } from './data-input.js';
 import type { DataOutputSerializer } from './data-output.js';
 import { Tag } from './generic-tags.js';
-import { describeUnsupported } from './generic-unsupported.js';
+import { describeUnsupported, isPlainObject } from './generic-unsupported.js';
 import type { TypeSerializer } from './type-serializer.js';
 
 /** Thrown inside the writer; the path to the culprit is only computed once the write has failed. */
@@ -86,8 +86,7 @@ function writeNumber(n: number, out: DataOutputSerializer): void {
 
 function writeObjectValue(v: object, out: DataOutputSerializer): void {
   if (Array.isArray(v)) return writeArray(v, out);
-  const proto: unknown = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) return writePlainObject(v as Record<string, unknown>, out);
+  if (isPlainObject(v)) return writePlainObject(v as Record<string, unknown>, out);
   if (v instanceof Uint8Array) return writeBytesValue(v, out);
   if (v instanceof Date) {
     out.writeByte(Tag.DATE);
@@ -102,7 +101,17 @@ function writeArray(a: readonly unknown[], out: DataOutputSerializer): void {
   const len = a.length;
   if (len <= Tag.SHORT_ARRAY_MAX_LENGTH) out.writeByte(Tag.SHORT_ARRAY | len);
   else writeLongHeader(Tag.ARRAY, len, out);
-  for (let i = 0; i < len; i++) writeValue(a[i], out);
+  for (let i = 0; i < len; i++) writeNested(a[i], out);
+}
+
+/**
+ * Strings and numbers are handled here without going back through writeValue: V8 does not
+ * inline recursive calls, and tuples of primitives are the common record shape.
+ */
+function writeNested(v: unknown, out: DataOutputSerializer): void {
+  if (typeof v === 'string') writeStringValue(v, out);
+  else if (typeof v === 'number') writeNumber(v, out);
+  else writeValue(v, out);
 }
 
 function writePlainObject(o: Record<string, unknown>, out: DataOutputSerializer): void {
@@ -111,7 +120,7 @@ function writePlainObject(o: Record<string, unknown>, out: DataOutputSerializer)
   else writeLongHeader(Tag.OBJECT, keys.length, out);
   for (const key of keys) {
     out.writeString(key);
-    writeValue(o[key], out);
+    writeNested(o[key], out);
   }
 }
 
@@ -145,6 +154,18 @@ function readValue(input: DataInputDeserializer): unknown {
   const tag = input.readByte();
   if (tag <= Tag.SMALL_INT_MAX) return tag;
   if (tag < Tag.SHORT_ARRAY) return input.readAscii(tag & Tag.SHORT_ASCII_MAX_LENGTH);
+  return readComposite(tag, input);
+}
+
+/** The same as readValue, as a distinct function so V8 can inline it into the collection readers. */
+function readNested(input: DataInputDeserializer): unknown {
+  const tag = input.readByte();
+  if (tag <= Tag.SMALL_INT_MAX) return tag;
+  if (tag < Tag.SHORT_ARRAY) return input.readAscii(tag & Tag.SHORT_ASCII_MAX_LENGTH);
+  return readComposite(tag, input);
+}
+
+function readComposite(tag: number, input: DataInputDeserializer): unknown {
   if (tag < Tag.SHORT_OBJECT) return readArray(input, tag & Tag.SHORT_ARRAY_MAX_LENGTH);
   if (tag < Tag.NULL) return readObject(input, tag & Tag.SHORT_OBJECT_MAX_LENGTH);
   return readTagged(tag, input);
@@ -180,16 +201,16 @@ function readInt32(input: DataInputDeserializer): number {
 function readArray(input: DataInputDeserializer, len: number): unknown[] {
   switch (len) {
     case 0: return [];
-    case 1: return [readValue(input)];
-    case 2: return [readValue(input), readValue(input)];
-    case 3: return [readValue(input), readValue(input), readValue(input)];
+    case 1: return [readNested(input)];
+    case 2: return [readNested(input), readNested(input)];
+    case 3: return [readNested(input), readNested(input), readNested(input)];
     default: return readLongArray(input, len);
   }
 }
 
 function readLongArray(input: DataInputDeserializer, len: number): unknown[] {
   const a: unknown[] = [];
-  for (let i = 0; i < len; i++) a.push(readValue(input));
+  for (let i = 0; i < len; i++) a.push(readNested(input));
   return a;
 }
 
@@ -197,7 +218,7 @@ function readObject(input: DataInputDeserializer, count: number): Record<string,
   const o: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
     const key = input.readString();
-    const value = readValue(input);
+    const value = readNested(input);
     if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
     else o[key] = value;
   }
@@ -207,14 +228,14 @@ function readObject(input: DataInputDeserializer, count: number): Record<string,
 function readMap(input: DataInputDeserializer, size: number): Map<unknown, unknown> {
   const m = new Map<unknown, unknown>();
   for (let i = 0; i < size; i++) {
-    const key = readValue(input);
-    m.set(key, readValue(input));
+    const key = readNested(input);
+    m.set(key, readNested(input));
   }
   return m;
 }
 
 function readSet(input: DataInputDeserializer, size: number): Set<unknown> {
   const s = new Set<unknown>();
-  for (let i = 0; i < size; i++) s.add(readValue(input));
+  for (let i = 0; i < size; i++) s.add(readNested(input));
   return s;
 }

@@ -11,6 +11,12 @@ export interface UnsupportedValue {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
+/** An object literal, a null-prototype object, or an object literal from another realm (vm context). */
+export function isPlainObject(v: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
+}
+
 export function describeUnsupported(root: unknown): UnsupportedValue {
   return find(root, 'value', new Set()) ?? { what: 'an unsupported value', path: 'value' };
 }
@@ -21,8 +27,7 @@ function find(v: unknown, path: string, seen: Set<object>): UnsupportedValue | u
   if (typeof v !== 'object' || v === null || seen.has(v)) return undefined;
   seen.add(v);
   if (Array.isArray(v)) return findInEntries(v.map((item, i) => [`${path}[${i}]`, item]), seen);
-  const proto: unknown = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) return findInEntries(objectEntries(v, path), seen);
+  if (isPlainObject(v)) return findInEntries(objectEntries(v, path), seen);
   if (v instanceof Map) return findInMap(v, path, seen);
   if (v instanceof Set) return findInEntries([...v].map((item, i) => [`${path}<set element ${i}>`, item]), seen);
   if (v instanceof Uint8Array || v instanceof Date) return undefined;

@@ -39,9 +39,14 @@ export class KeyedReduceOperator extends AbstractOperator {
   private state = new KeyedValues<unknown>();
   private batch = false;
 
+  /**
+   * `accumulateInPlace`, when given, folds a record into an accumulator the operator owns; BATCH
+   * mode uses it, since nothing emitted can observe the accumulator before the input ends.
+   */
   constructor(
     private readonly keySelector: KeySelector<unknown, unknown>,
     private readonly reduce: ReduceFunction<unknown>,
+    private readonly accumulateInPlace?: InPlaceAggregation,
   ) {
     super();
   }
@@ -54,6 +59,12 @@ export class KeyedReduceOperator extends AbstractOperator {
   processElement(record: unknown): void {
     const key = this.keySelector(record);
     const prev = this.state.get(key);
+    const inPlace = this.batch ? this.accumulateInPlace : undefined;
+    if (inPlace) {
+      if (prev === undefined) this.state.set(key, inPlace.copy(record));
+      else inPlace.fold(prev, record);
+      return;
+    }
     const next = prev === undefined ? record : this.reduce(prev, record);
     this.state.set(key, next);
     if (!this.batch) this.out.collect(next);
@@ -96,6 +107,28 @@ function numeric(v: unknown, field: FieldExpression | undefined): number {
 }
 
 export type AggregationKind = 'sum' | 'min' | 'max' | 'minBy' | 'maxBy';
+
+/** Folding into an owned copy: `copy` makes the accumulator from a key's first record. */
+export interface InPlaceAggregation {
+  copy(record: unknown): unknown;
+  fold(accumulator: unknown, record: unknown): void;
+}
+
+/** sum/min/max on a field of arrays or objects can fold in place; minBy/maxBy keep whole records. */
+export function inPlaceAggregation(kind: AggregationKind, field: FieldExpression | undefined): InPlaceAggregation | undefined {
+  if (field === undefined || (kind !== 'sum' && kind !== 'min' && kind !== 'max')) return undefined;
+  const combine = kind === 'sum' ? (a: number, b: number) => a + b : kind === 'min' ? Math.min : Math.max;
+  return {
+    copy: (record) => {
+      numeric(readField(record, field), field);
+      return Array.isArray(record) ? record.slice() : { ...(record as object) };
+    },
+    fold: (acc, record) => {
+      const target = acc as Record<string | number, number>;
+      target[field] = combine(target[field]!, numeric(readField(record, field), field));
+    },
+  };
+}
 
 /** The reduce function of sum/min/max/minBy/maxBy on one field, as Flink defines them. */
 export function aggregation(kind: AggregationKind, field: FieldExpression | undefined): ReduceFunction<unknown> {

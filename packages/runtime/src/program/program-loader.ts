@@ -37,7 +37,7 @@ export function noExecuteError(): SpindleError {
 }
 
 /**
- * Rebuilds the graph of job number `jobIndex` of the program in this thread ('task' mode): the
+ * Rebuilds the graph of job number `jobIndex` of the program in this thread ('task' or 'plan'): the
  * program's `execute()` calls before it return an empty result, the wanted one is captured and
  * never returns. Rejects when the program ends without reaching it.
  */
@@ -46,13 +46,14 @@ export async function captureProgramJob(
   args: readonly string[],
   config: Record<string, string>,
   jobIndex: number,
+  mode: 'plan' | 'task' = 'task',
 ): Promise<ExecuteRequest> {
   let calls = 0;
   let captured = false;
   let resolveCapture!: (r: ExecuteRequest) => void;
   const capture = new Promise<ExecuteRequest>((resolve) => (resolveCapture = resolve));
   const context: ProgramContext = {
-    mode: 'task',
+    mode,
     args,
     config,
     execute(request: ExecuteRequest): Promise<JobExecutionResult> {

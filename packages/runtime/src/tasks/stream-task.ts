@@ -23,7 +23,7 @@ export interface TaskEnvironment {
   reportState(state: TaskExecutionState): void;
 }
 
-const YIELD_EVERY_MS = 8;
+const YIELD_EVERY_MS = 1;
 
 function serializerOf(spec: SerializerSpec): TypeSerializer<unknown> {
   return spec.kind === 'avro' ? serializerFor(spec.schema as object) : serializerFor();

@@ -1,0 +1,20 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+/** The node_modules directory that holds the engine's packages (@spindle/*). */
+export function engineNodeModules(): string {
+  for (let dir = HERE; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules');
+    if (fs.existsSync(path.join(candidate, '@spindle', 'datastream', 'package.json'))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error('cannot find the @spindle packages in any node_modules above ' + HERE);
+  }
+}
+
+/** The engine's default configuration directory (`conf/` of the installation), if there is one. */
+export function defaultConfDir(): string | undefined {
+  const dir = path.resolve(HERE, '..', '..', '..', '..', 'conf');
+  return fs.existsSync(dir) ? dir : undefined;
+}

@@ -1,0 +1,160 @@
+import { Command, CommanderError, Option } from 'commander';
+import {
+  ConfigurationError, CoreOptions, SpindleError, configureLogging, errorMessage, getLogger, loadConfiguration, parseDynamicProperty,
+  type Configuration,
+} from '@spindle/core';
+import { captureProgramJob } from '@spindle/runtime';
+import { defaultConfDir } from './engine-paths.js';
+import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-compiler.js';
+import { runOnMiniCluster, type Console } from './local-runner.js';
+
+export const VERSION = '0.1.0';
+
+interface JobOptions {
+  parallelism?: string;
+  D: string[];
+  target?: string;
+  typecheck: boolean;
+}
+
+const stdio: Console = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+};
+
+function collect(value: string, previous: string[]): string[] {
+  return previous.concat([value]);
+}
+
+function jobCommand(program: Command, name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .argument('<job>', 'the job file (.ts or .js)')
+    .argument('[args...]', 'arguments passed to the job')
+    .option('-p, --parallelism <n>', 'default parallelism of the job (parallelism.default)')
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .option('-t, --target <target>', 'where to run: local (the embedded mini cluster)', 'local')
+    .option('--no-typecheck', 'skip type-checking a TypeScript job')
+    .passThroughOptions()
+    .allowExcessArguments(true);
+}
+
+function configFor(options: JobOptions): Configuration {
+  const dynamic: Record<string, string> = {};
+  for (const d of options.D) {
+    const [k, v] = parseDynamicProperty(d);
+    dynamic[k] = v;
+  }
+  if (options.parallelism !== undefined) {
+    if (!/^\d+$/.test(options.parallelism) || Number(options.parallelism) < 1) {
+      throw new SpindleError(`-p/--parallelism must be a positive integer, not '${options.parallelism}'`, { code: 'BAD_ARGUMENTS', userFacing: true });
+    }
+    dynamic[CoreOptions.DEFAULT_PARALLELISM.key] = options.parallelism;
+  }
+  const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamic });
+  for (const w of loaded.warnings) getLogger('cli').warn(w);
+  return loaded.config;
+}
+
+function checkTarget(target: string | undefined): void {
+  if (target === undefined || target === 'local') return;
+  throw new SpindleError(
+    `Unknown or unsupported target '${target}': this version runs jobs on the embedded cluster only (-t local).`,
+    { code: 'BAD_ARGUMENTS', userFacing: true },
+  );
+}
+
+async function compile(file: string, options: JobOptions): Promise<CompiledJob> {
+  const jobFile = resolveJobFile(file);
+  if (options.typecheck) await typeCheck(jobFile);
+  return bundleJob(jobFile);
+}
+
+/**
+ * Engine options may also follow the job file (`run job.ts -p 2 -Dk=v --input x`): they are taken
+ * up to the first argument that is not one of them, or up to `--`; the rest goes to the job.
+ */
+export function splitTrailingOptions(args: string[], options: JobOptions): string[] {
+  let i = 0;
+  while (i < args.length) {
+    const a = args[i]!;
+    if (a === '--') return args.slice(i + 1);
+    if ((a === '-p' || a === '--parallelism') && i + 1 < args.length) options.parallelism = args[++i];
+    else if (a === '-D' && i + 1 < args.length) options.D.push(args[++i]!);
+    else if (a.startsWith('-D') && a.length > 2) options.D.push(a.slice(2));
+    else if ((a === '-t' || a === '--target') && i + 1 < args.length) options.target = args[++i];
+    else if (a === '--no-typecheck') options.typecheck = false;
+    else break;
+    i++;
+  }
+  return args.slice(i);
+}
+
+async function runAction(file: string, rawArgs: string[], options: JobOptions): Promise<void> {
+  const args = splitTrailingOptions(rawArgs, options);
+  const config = configFor(options);
+  checkTarget(options.target);
+  const job = await compile(file, options);
+  try {
+    await runOnMiniCluster(job, args, config, stdio);
+  } finally {
+    job.dispose();
+  }
+}
+
+async function infoAction(file: string, rawArgs: string[], options: JobOptions): Promise<void> {
+  const args = splitTrailingOptions(rawArgs, options);
+  const config = configFor(options);
+  const job = await compile(file, options);
+  try {
+    const request = await captureProgramJob(job.bundlePath, args, config.toMap(), 0, 'plan');
+    stdio.out(JSON.stringify(request.plan, null, 2));
+  } finally {
+    job.dispose();
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('spindle')
+    .description('Spindle: distributed batch and stream processing for TypeScript')
+    .version(VERSION, '-v, --version')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
+  jobCommand(program, 'run', 'run a job (on the embedded mini cluster by default)').action(runAction);
+  jobCommand(program, 'info', "print the job's execution plan as JSON").action(infoAction);
+  program.addOption(new Option('--log-level <level>', 'debug, info, warn or error').choices(['debug', 'info', 'warn', 'error']));
+  program.hook('preAction', (cmd) => {
+    const level = cmd.opts<{ logLevel?: 'debug' | 'info' | 'warn' | 'error' }>().logLevel;
+    configureLogging({ format: 'human', ...(level ? { level } : {}) });
+  });
+  return program;
+}
+
+/** The CLI: returns the process exit code (0 only when every job FINISHED). */
+export async function main(argv: string[]): Promise<number> {
+  process.setSourceMapsEnabled(true);
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return 0;
+    stdio.err('Use the help option (-h or --help) to get help on the command.');
+    return 1;
+  }
+  if (e instanceof ConfigurationError || (e instanceof SpindleError && e.userFacing)) {
+    stdio.err(`\nThe program finished with the following exception:\n\n${e.message}\n`);
+    return 1;
+  }
+  stdio.err(`\nThe program finished with the following exception:\n\n${errorMessage(e)}`);
+  if (process.env.SPINDLE_DEBUG && e instanceof Error && e.stack) stdio.err(e.stack);
+  return 1;
+}

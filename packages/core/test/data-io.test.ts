@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { DataInputDeserializer, DataOutputSerializer, SpindleError } from '../src/index.js';
+
+describe('DataOutputSerializer / DataInputDeserializer', () => {
+  it('round-trips every primitive and grows from a tiny buffer', () => {
+    const out = new DataOutputSerializer(1);
+    const varuints = [0, 1, 127, 128, 300, 16_383, 16_384, 2 ** 31 - 1, 2 ** 32, 2 ** 53 - 1];
+    const strings = ['', 'a', 'hello world', 'x'.repeat(200), 'naïve café', '日本語', '😀 emoji 🎉', '\u0000\u007f'];
+    out.writeByte(0xff);
+    for (const n of varuints) out.writeVarUint(n);
+    for (const n of [0, -1, 2 ** 31 - 1, -(2 ** 31)]) out.writeInt32(n);
+    for (const n of [0, -0, 1.5, -1e300, NaN, Infinity]) out.writeFloat64(n);
+    for (const s of strings) out.writeString(s);
+    out.writeBytes(new Uint8Array([1, 2, 3]));
+
+    const input = new DataInputDeserializer(out.toUint8Array());
+    expect(input.readByte()).to.equal(0xff);
+    for (const n of varuints) expect(input.readVarUint()).to.equal(n);
+    for (const n of [0, -1, 2 ** 31 - 1, -(2 ** 31)]) expect(input.readInt32()).to.equal(n);
+    for (const n of [0, -0, 1.5, -1e300, NaN, Infinity]) expect(Object.is(input.readFloat64(), n)).to.equal(true);
+    for (const s of strings) expect(input.readString()).to.equal(s);
+    expect([...input.readBytes(3)]).to.deep.equal([1, 2, 3]);
+    expect(input.available()).to.equal(0);
+  });
+
+  it('writes strings as varuint byte length plus UTF-8', () => {
+    const out = new DataOutputSerializer();
+    out.writeString('é');
+    expect([...out.toUint8Array()]).to.deep.equal([2, 0xc3, 0xa9]);
+  });
+
+  it('throws an EOF SpindleError when reading past the end', () => {
+    const out = new DataOutputSerializer();
+    out.writeString('hello');
+    const bytes = out.toUint8Array();
+    const truncated = new DataInputDeserializer(bytes, 0, 3);
+    expect(() => truncated.readString()).to.throw(SpindleError).with.property('code', 'EOF');
+    const empty = new DataInputDeserializer(new Uint8Array(0));
+    for (const read of [() => empty.readByte(), () => empty.readInt32(), () => empty.readFloat64(), () => empty.readVarUint()]) {
+      expect(read).to.throw(SpindleError).with.property('code', 'EOF');
+    }
+  });
+
+  it('reads a sub-range of a buffer and can be reset', () => {
+    const bytes = new Uint8Array([9, 9, 5, 7, 9]);
+    const input = new DataInputDeserializer(bytes, 2, 4);
+    expect(input.readByte()).to.equal(5);
+    expect(input.readByte()).to.equal(7);
+    expect(() => input.readByte()).to.throw(/past the end/);
+    input.setBuffer(bytes, 4);
+    expect(input.readByte()).to.equal(9);
+    expect(() => input.setBuffer(bytes, 3, 9)).to.throw(RangeError);
+  });
+
+  it('clears for reuse and exposes the backing buffer', () => {
+    const out = new DataOutputSerializer();
+    out.writeInt32(1);
+    out.clear();
+    out.writeByte(42);
+    expect(out.position).to.equal(1);
+    expect(out.buffer()[0]).to.equal(42);
+    expect(out.toUint8Array()).to.have.length(1);
+  });
+});
