@@ -1,1 +1,2 @@
-export { main, VERSION } from './main.js';
+export { main } from './main.js';
+export { VERSION } from './version.js';

@@ -5,6 +5,7 @@ import * as esbuild from 'esbuild';
 import type ts from 'typescript';
 import { SpindleError } from '@spindle/core';
 import { engineNodeModules } from './engine-paths.js';
+import { typeCheckCache } from './type-check-cache.js';
 
 export interface CompiledJob {
   /** The bundled program (ESM), beside a node_modules link to the engine's packages. */
@@ -32,6 +33,7 @@ export function resolveJobFile(file: string): string {
 /** Type-checks a TypeScript job; every error is reported with its file:line:column. */
 export async function typeCheck(jobFile: string): Promise<void> {
   if (!/\.(m|c)?tsx?$/.test(jobFile)) return;
+  if (typeCheckCache.isClean(jobFile)) return;
   const { default: ts } = await import('typescript');
   const nodeModules = engineNodeModules();
   const options: ts.CompilerOptions = {
@@ -49,7 +51,10 @@ export async function typeCheck(jobFile: string): Promise<void> {
   };
   const program = ts.createProgram([jobFile], options);
   const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => !d.file || !d.file.fileName.includes('/node_modules/'));
-  if (diagnostics.length === 0) return;
+  if (diagnostics.length === 0) {
+    typeCheckCache.recordClean(jobFile, program.getSourceFiles().map((f) => f.fileName).filter((f) => !f.includes('/node_modules/')));
+    return;
+  }
   const lines = diagnostics.slice(0, 20).map((d) => formatDiagnostic(ts, d));
   const more = diagnostics.length > 20 ? `\n  ... and ${diagnostics.length - 20} more` : '';
   throw userError(`The job does not compile:\n  ${lines.join('\n  ')}${more}`, 'JOB_COMPILE');
@@ -86,9 +91,11 @@ export async function bundleJob(jobFile: string): Promise<CompiledJob> {
     });
   } catch (e) {
     dispose();
+    await esbuild.stop();
     const errors = (e as { errors?: esbuild.Message[] }).errors ?? [];
     const lines = errors.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1} - ${m.text}` : m.text));
     throw userError(`The job cannot be bundled:\n  ${lines.join('\n  ')}`, 'JOB_COMPILE');
   }
+  await esbuild.stop();
   return { bundlePath, sourcePath: jobFile, dispose };
 }

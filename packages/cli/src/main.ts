@@ -7,8 +7,8 @@ import { captureProgramJob } from '@spindle/runtime';
 import { defaultConfDir } from './engine-paths.js';
 import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-compiler.js';
 import { runOnMiniCluster, type Console } from './local-runner.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
 
 interface JobOptions {
   parallelism?: string;
