@@ -80,6 +80,10 @@ export class TextFileSource extends AbstractSource {
   }
 }
 
+function stripCr(line: string): string {
+  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+}
+
 class SplitReader {
   private readonly fd: number;
   private buf = Buffer.alloc(CHUNK);
@@ -103,30 +107,32 @@ class SplitReader {
     if (split.start > 0) this.skipPartialLine();
   }
 
-  /** Emits about EMIT_BYTES of lines; false when the split is exhausted. */
+  /**
+   * Emits about EMIT_BYTES of whole lines, decoded as one string and split; false when the split
+   * is exhausted. The last line taken is the one that starts before the split's end.
+   */
   emit(collect: (line: string) => void): boolean {
-    let emitted = 0;
-    while (!this.done && emitted < EMIT_BYTES) {
-      if (this.lineStartOffset() >= this.split.end) {
-        this.done = true;
-        break;
-      }
-      let nl = this.buf.indexOf(10, this.pos);
-      while ((nl < 0 || nl >= this.bufEnd) && !this.eof) {
-        this.fill();
-        nl = this.buf.indexOf(10, this.pos);
-      }
-      const lineEnd = nl >= 0 && nl < this.bufEnd ? nl : this.bufEnd;
-      if (lineEnd === this.pos && nl < 0) {
-        this.done = true;
-        break;
-      }
-      const end = lineEnd > this.pos && this.buf[lineEnd - 1] === 13 ? lineEnd - 1 : lineEnd;
-      collect(this.buf.toString('utf8', this.pos, end));
-      emitted += lineEnd - this.pos + 1;
-      this.pos = lineEnd + 1;
+    if (this.done || this.lineStartOffset() >= this.split.end) {
+      this.done = true;
+      return false;
     }
-    return !this.done;
+    let first = this.buf.indexOf(10, this.pos);
+    while ((first < 0 || first >= this.bufEnd) && !this.eof) {
+      this.fill();
+      first = this.buf.indexOf(10, this.pos);
+    }
+    if (first < 0 || first >= this.bufEnd) {
+      if (this.pos < this.bufEnd) collect(stripCr(this.buf.toString('utf8', this.pos, this.bufEnd)));
+      this.done = true;
+      return false;
+    }
+    let last = Math.max(first, this.buf.lastIndexOf(10, Math.min(this.bufEnd, this.pos + EMIT_BYTES) - 1));
+    const endInBuf = this.split.end - this.bufStart;
+    if (last >= endInBuf) last = Math.max(first, this.buf.indexOf(10, Math.max(this.pos, endInBuf - 1)));
+    const lines = this.buf.toString('utf8', this.pos, last).split('\n');
+    for (const line of lines) collect(stripCr(line));
+    this.pos = last + 1;
+    return true;
   }
 
   close(): void {
