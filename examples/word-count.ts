@@ -26,7 +26,7 @@ export async function main(args: string[]): Promise<void> {
 
   const counts = text
     .flatMap<[string, number]>((line, out) => {
-      for (const word of line.split(/\s+/)) {
+      for (const word of line.split(/[ \t\n\v\f\r]+/)) {
         if (word.length > 0) out.collect([word, 1]);
       }
     })

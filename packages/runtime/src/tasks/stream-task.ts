@@ -103,9 +103,12 @@ export class StreamTask {
 
   private finishWith(state: 'FINISHED' | 'FAILED' | 'CANCELED', failure?: Error): TaskExecutionState {
     this.timers.stop();
-    for (const p of this.partitions) {
-      if (state !== 'FINISHED') p.release();
-      this.env.partitions.unregister(p.id);
+    // A finished partition stays registered: its consumers may connect after the producer ended.
+    if (state !== 'FINISHED') {
+      for (const p of this.partitions) {
+        p.release();
+        this.env.partitions.unregister(p.id);
+      }
     }
     const result: TaskExecutionState = {
       jobId: this.tdd.jobId,
