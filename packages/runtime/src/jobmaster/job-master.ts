@@ -59,8 +59,8 @@ export class JobMaster implements JobMasterGateway {
       });
     }
     const timeout = this.config.get(ClusterOptions.SLOT_REQUEST_TIMEOUT);
+    // Not unref'd: while a job waits for slots, this timer is what keeps a client process alive.
     this.slotTimer = setTimeout(() => this.onSlotTimeout(keys.size), timeout);
-    this.slotTimer.unref();
   }
 
   async offerSlots(resourceId: string, taskExecutorAddress: string, offers: SlotOffer[]): Promise<SlotOffer[]> {

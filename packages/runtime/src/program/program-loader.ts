@@ -17,12 +17,16 @@ function mainOf(mod: Record<string, unknown>): MainFunction | undefined {
  */
 export async function runProgram(bundlePath: string, context: ProgramContext, wasExecuted: () => boolean): Promise<void> {
   const previous = getProgramContext();
+  const previousArgv = process.argv;
   setProgramContext(context);
+  // As for `node job.js args`: top-level programs read their arguments from process.argv.
+  process.argv = [process.execPath, bundlePath, ...context.args];
   try {
     const mod = (await import(pathToFileURL(bundlePath).href)) as Record<string, unknown>;
     const main = mainOf(mod);
     if (main && !wasExecuted()) await main([...context.args]);
   } finally {
+    process.argv = previousArgv;
     if (getProgramContext() === context) setProgramContext(previous);
   }
 }
