@@ -4,7 +4,10 @@ import type { StreamOperator } from '@spindle/runtime';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
 import type { FieldExpression, FilterFunction, FlatMapFunction, KeySelector, MapFunction, ReduceFunction } from './functions.js';
 import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators.js';
-import { KeyedReduceOperator, aggregation, inPlaceAggregation, type AggregationKind, type InPlaceAggregation } from './operators/keyed-reduce-operator.js';
+import { KeyedReduceOperator, aggregation, inPlaceAggregation, type AggregationKind } from './operators/keyed-reduce-operator.js';
+
+/** A combiner emits its partial aggregates at the end, or whenever it holds this many keys. */
+const COMBINER = { maxKeys: 100_000 };
 import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './sinks/sink-operators.js';
 import type { OperatorTransformation, Transformation } from './transformation.js';
 
@@ -78,8 +81,13 @@ export class DataStream<T> {
     return (result.getAccumulatorResult(accumulator) as T[] | undefined) ?? [];
   }
 
-  protected transform<R>(name: string, kind: string, createOperator: () => StreamOperator, role: 'operator' | 'sink' = 'operator'): SingleOutputStreamOperator<R> {
-    const t = this.env.addOperator({ name, kind, role, inputs: [this.transformation], createOperator, bounded: true });
+  protected transform<R>(
+    name: string,
+    kind: string,
+    createOperator: () => StreamOperator,
+    combiner?: OperatorTransformation['combiner'],
+  ): SingleOutputStreamOperator<R> {
+    const t = this.env.addOperator({ name, kind, role: 'operator', inputs: [this.transformation], createOperator, bounded: true, combiner });
     return new SingleOutputStreamOperator<R>(this.env, t);
   }
 
@@ -212,11 +220,15 @@ export class KeyedStream<T, K> extends DataStream<T> {
   }
 
   private aggregate(kind: AggregationKind, field: FieldExpression | undefined): SingleOutputStreamOperator<T> {
-    return this.keyed('Keyed Aggregation', `keyed-${kind}`, aggregation(kind, field), inPlaceAggregation(kind, field));
+    const fn = aggregation(kind, field);
+    const inPlace = inPlaceAggregation(kind, field);
+    const selector = this.keySelector;
+    const combiner = { id: this.env.reserveId(), createOperator: () => new KeyedReduceOperator(selector, fn, inPlace, COMBINER) };
+    return this.transform('Keyed Aggregation', `keyed-${kind}`, () => new KeyedReduceOperator(selector, fn, inPlace), combiner);
   }
 
-  private keyed(name: string, kind: string, fn: ReduceFunction<unknown>, inPlace?: InPlaceAggregation): SingleOutputStreamOperator<T> {
+  private keyed(name: string, kind: string, fn: ReduceFunction<unknown>): SingleOutputStreamOperator<T> {
     const selector = this.keySelector;
-    return this.transform(name, kind, () => new KeyedReduceOperator(selector, fn, inPlace));
+    return this.transform(name, kind, () => new KeyedReduceOperator(selector, fn));
   }
 }

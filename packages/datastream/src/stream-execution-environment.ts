@@ -4,7 +4,7 @@ import { getProgramContext, type ExecuteRequest, type StreamOperator } from '@sp
 import { DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import { generateJobGraph } from './graph/job-graph-generator.js';
 import { executionPlan } from './graph/plan.js';
-import { StreamGraph } from './graph/stream-graph.js';
+import { StreamGraph, allSourcesBounded } from './graph/stream-graph.js';
 import { JobExecutionResult, executeLocally } from './local-execution.js';
 import { StreamGraphProgram } from './program.js';
 import { CollectionSource, DataGeneratorSource, SequenceSource, type DataGeneratorOptions } from './sources/source-operators.js';
@@ -13,7 +13,7 @@ import type { OperatorTransformation, PartitionTransformation, Transformation, U
 
 export type RuntimeExecutionMode = 'STREAMING' | 'BATCH' | 'AUTOMATIC';
 
-type OperatorSpec = Pick<OperatorTransformation, 'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded'> & { maxSourceParallelism?: number };
+type OperatorSpec = Pick<OperatorTransformation, 'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded' | 'combiner'> & { maxSourceParallelism?: number };
 
 /**
  * The entry point of a program: sources start streams, `execute()` runs the graph built so far.
@@ -119,16 +119,22 @@ export class StreamExecutionEnvironment {
         code: 'EMPTY_JOB', userFacing: true,
       });
     }
+    const runtimeMode = this.runtimeMode();
     const graph = this.streamGraph();
-    const mode = this.config.get(CoreOptions.RUNTIME_MODE);
-    const runtimeMode: RuntimeMode = mode === 'AUTOMATIC' ? (graph.isBounded() ? 'BATCH' : 'STREAMING') : mode;
     const name = this.config.get(CoreOptions.PIPELINE_NAME) ?? jobName;
     const { jobGraph, keySelectors } = generateJobGraph(graph, { jobId: randomHexId(), name, runtimeMode, config: this.config.toMap(), programJobIndex: 0 });
     return { jobGraph, plan: executionPlan(graph), program: new StreamGraphProgram(graph, jobGraph.graphHash, keySelectors) };
   }
 
+  private runtimeMode(): RuntimeMode {
+    const mode = this.config.get(CoreOptions.RUNTIME_MODE);
+    if (mode !== 'AUTOMATIC') return mode;
+    return allSourcesBounded(this.transformations) ? 'BATCH' : 'STREAMING';
+  }
+
   private streamGraph(): StreamGraph {
     return new StreamGraph(this.transformations, {
+      runtimeMode: this.runtimeMode(),
       defaultParallelism: this.getParallelism(),
       maxParallelism: this.config.get(CoreOptions.MAX_PARALLELISM),
     });
@@ -136,6 +142,11 @@ export class StreamExecutionEnvironment {
 
   private source<T>(spec: Omit<OperatorSpec, 'role' | 'inputs'>): SingleOutputStreamOperator<T> {
     return new SingleOutputStreamOperator<T>(this, this.addOperator({ ...spec, role: 'source', inputs: [] }));
+  }
+
+  /** @internal Reserves a node id (for nodes the graph may add, such as combiners). */
+  reserveId(): number {
+    return this.nextId++;
   }
 
   /** @internal Records an operator; used by DataStream. */

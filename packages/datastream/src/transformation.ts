@@ -33,6 +33,11 @@ export interface OperatorTransformation extends Common {
   readonly maxSourceParallelism?: number;
   /** Whether the source ends by itself (for the AUTOMATIC runtime mode). */
   readonly bounded: boolean;
+  /**
+   * A pre-aggregation the graph may run before this operator's keyBy shuffle in BATCH mode
+   * (built-in aggregations only), with the node id reserved for it.
+   */
+  readonly combiner?: { readonly id: number; readonly createOperator: () => StreamOperator };
 }
 
 export interface PartitionTransformation extends Common {

@@ -1,6 +1,7 @@
 import { SpindleError, computeDefaultMaxParallelism } from '@spindle/core';
 import type { PartitionerKind, SerializerSpec } from '@spindle/protocol';
 import type { SourceOperator, StreamOperator } from '@spindle/runtime';
+import type { RuntimeMode } from '@spindle/protocol';
 import type { ChainingStrategy, OperatorTransformation, Transformation } from '../transformation.js';
 
 export interface StreamEdge {
@@ -29,9 +30,17 @@ export interface StreamNode {
   outEdges: StreamEdge[];
 }
 
+type Partition = { kind: PartitionerKind; key?: (r: unknown) => unknown };
+
 export interface StreamGraphSettings {
   defaultParallelism: number;
   maxParallelism: number;
+  runtimeMode: RuntimeMode;
+}
+
+/** Whether every source of the transformations ends by itself. */
+export function allSourcesBounded(transformations: readonly Transformation[]): boolean {
+  return transformations.every((t) => t.type !== 'operator' || t.role !== 'source' || t.bounded);
 }
 
 /** The physical operators and the edges between them, with virtual transformations resolved. */
@@ -43,14 +52,10 @@ export class StreamGraph {
     for (const t of transformations) if (t.type === 'operator') this.node(t);
   }
 
-  isBounded(): boolean {
-    return this.nodes.filter((n) => n.role === 'source').every((n) => n.bounded);
-  }
-
   private node(t: OperatorTransformation): StreamNode {
     const existing = this.byId.get(t.id);
     if (existing) return existing;
-    const upstream = t.inputs.flatMap((input) => this.resolve(input, undefined));
+    const upstream = this.combine(t, t.inputs.flatMap((input) => this.resolve(input, undefined)));
     const parallelism = this.parallelismOf(t);
     const node: StreamNode = {
       id: t.id,
@@ -74,6 +79,31 @@ export class StreamGraph {
     return node;
   }
 
+  /**
+   * In BATCH mode a built-in keyed aggregation gets a combiner chained to its single upstream
+   * operator, so that the shuffle carries partial aggregates instead of every record.
+   */
+  private combine(t: OperatorTransformation, upstream: Array<{ node: StreamNode; partition: Partition | undefined }>): typeof upstream {
+    const only = upstream[0];
+    if (this.settings.runtimeMode !== 'BATCH' || !t.combiner || upstream.length !== 1 || only?.partition?.kind !== 'hash') return upstream;
+    const source = only.node;
+    const node: StreamNode = {
+      ...source,
+      id: t.combiner.id,
+      name: `Combine (${t.name})`,
+      kind: `combine:${t.kind}`,
+      role: 'operator',
+      uid: undefined,
+      chaining: 'ALWAYS',
+      createOperator: t.combiner.createOperator,
+      inEdges: [],
+      outEdges: [],
+    };
+    this.nodes.push(node);
+    this.connect(source, node, undefined, 0);
+    return [{ node, partition: only.partition }];
+  }
+
   private parallelismOf(t: OperatorTransformation): number {
     const p = t.parallelism ?? Math.min(this.settings.defaultParallelism, t.maxSourceParallelism ?? Infinity);
     if (t.maxSourceParallelism !== undefined && p > t.maxSourceParallelism) {
@@ -83,7 +113,7 @@ export class StreamGraph {
   }
 
   /** The physical upstream nodes of an input, with the partitioning the edge gets. */
-  private resolve(t: Transformation, partition: { kind: PartitionerKind; key?: (r: unknown) => unknown } | undefined): Array<{ node: StreamNode; partition: typeof partition }> {
+  private resolve(t: Transformation, partition: Partition | undefined): Array<{ node: StreamNode; partition: Partition | undefined }> {
     switch (t.type) {
       case 'operator':
         return [{ node: this.node(t), partition }];
@@ -94,7 +124,7 @@ export class StreamGraph {
     }
   }
 
-  private connect(source: StreamNode, target: StreamNode, partition: { kind: PartitionerKind; key?: (r: unknown) => unknown } | undefined, inputIndex: number): void {
+  private connect(source: StreamNode, target: StreamNode, partition: Partition | undefined, inputIndex: number): void {
     const kind = partition?.kind ?? (source.parallelism === target.parallelism ? 'forward' : 'rebalance');
     if (kind === 'forward' && source.parallelism !== target.parallelism) {
       throw new SpindleError(

@@ -19,6 +19,10 @@ export class KeyedValues<V> {
     else this.primitive.set(key, value);
   }
 
+  get size(): number {
+    return this.primitive.size + this.structured.size;
+  }
+
   *values(): IterableIterator<V> {
     yield* this.primitive.values();
     yield* this.structured.values();
@@ -47,27 +51,28 @@ export class KeyedReduceOperator extends AbstractOperator {
     private readonly keySelector: KeySelector<unknown, unknown>,
     private readonly reduce: ReduceFunction<unknown>,
     private readonly accumulateInPlace?: InPlaceAggregation,
+    private readonly combiner?: { maxKeys: number },
   ) {
     super();
   }
 
   override open(ctx: Parameters<AbstractOperator['open']>[0]): void {
     super.open(ctx);
-    this.batch = ctx.runtimeMode === 'BATCH';
+    this.batch = ctx.runtimeMode === 'BATCH' || this.combiner !== undefined;
   }
 
   processElement(record: unknown): void {
     const key = this.keySelector(record);
     const prev = this.state.get(key);
     const inPlace = this.batch ? this.accumulateInPlace : undefined;
-    if (inPlace) {
-      if (prev === undefined) this.state.set(key, inPlace.copy(record));
-      else inPlace.fold(prev, record);
+    if (inPlace && prev !== undefined) {
+      inPlace.fold(prev, record);
       return;
     }
-    const next = prev === undefined ? record : this.reduce(prev, record);
+    const next = prev === undefined ? (inPlace ? inPlace.copy(record) : record) : this.reduce(prev, record);
     this.state.set(key, next);
     if (!this.batch) this.out.collect(next);
+    else if (prev === undefined && this.combiner && this.state.size >= this.combiner.maxKeys) this.endInput();
   }
 
   override endInput(): void {

@@ -1,5 +1,6 @@
 import { SpindleError, UserCodeError, errorMessage } from '@spindle/core';
 import type { JobVertexSpec } from '@spindle/protocol';
+import { RemoteProducerError } from '../network/input-gate.js';
 import type { Output, StreamOperator } from './operator.js';
 
 /** An error raised inside the chain, tagged with the operator it came from. */
@@ -18,6 +19,11 @@ export function attributeFailure(error: unknown, operatorName: string): Operator
 
 /** Turns a failure of the chain into the error the job reports: operator and subtask named. */
 export function taskFailure(error: unknown, headName: string, subtask: string): SpindleError {
+  if (error instanceof RemoteProducerError) {
+    return new SpindleError(`input of ${headName} (${subtask}) failed because an upstream task failed: ${error.message}`, {
+      code: 'UPSTREAM_FAILED', recoverability: 'recoverable',
+    });
+  }
   const failure = attributeFailure(error, headName);
   const cause = failure.cause;
   const where = `${failure.operatorName} (${subtask})`;
