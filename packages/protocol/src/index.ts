@@ -1,3 +1,4 @@
 export * from './states.js';
 export * from './job-graph.js';
 export * from './deployment.js';
+export * from './proto-files.js';

@@ -15,3 +15,4 @@ export * from './dispatcher/dispatcher.js';
 export * from './taskexecutor/task-executor.js';
 export * from './taskexecutor/slot-host.js';
 export * from './minicluster/mini-cluster.js';
+export * from './rpc/grpc-rpc-service.js';

@@ -1,0 +1,181 @@
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { SpindleError, deserializeError, getLogger, serializeError, type SerializedError } from '@spindle/core';
+import { GATEWAY_SERVICES, PROTO_DIR, type GatewayKind } from '@spindle/protocol';
+import type { RpcService } from './rpc-service.js';
+
+/**
+ * Addresses look like `<kind>@<host>:<port>/<name>`, e.g. `jobmaster@127.0.0.1:6123/jobmaster/<jobId>`:
+ * the gateway kind picks the gRPC service, host:port the process, name the endpoint in it.
+ */
+export interface ParsedAddress {
+  kind: GatewayKind;
+  hostPort: string;
+  name: string;
+}
+
+export function parseRpcAddress(address: string): ParsedAddress {
+  const m = /^([a-z]+)@([^/]+)\/(.+)$/.exec(address);
+  if (!m || !(m[1]! in GATEWAY_SERVICES)) {
+    throw new SpindleError(`'${address}' is not an rpc address (<kind>@<host>:<port>/<name>)`, { code: 'RPC_BAD_ADDRESS' });
+  }
+  return { kind: m[1] as GatewayKind, hostPort: m[2]!, name: m[3]! };
+}
+
+interface Invocation {
+  args_json: string;
+  fencing_token: string;
+  cluster_id: string;
+}
+
+interface InvocationResult {
+  result_json: string;
+  error_json: string;
+}
+
+type UnaryClient = grpc.Client & Record<string, (req: Invocation, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: InvocationResult) => void) => void>;
+
+const ENDPOINT_HEADER = 'x-spindle-endpoint';
+
+function loadServices(): Record<GatewayKind, grpc.ServiceClientConstructor> {
+  const out = {} as Record<GatewayKind, grpc.ServiceClientConstructor>;
+  for (const [kind, { file, service }] of Object.entries(GATEWAY_SERVICES) as Array<[GatewayKind, { file: string; service: string }]>) {
+    const def = protoLoader.loadSync(path.join(PROTO_DIR, file), { keepCase: true, defaults: true, includeDirs: [PROTO_DIR] });
+    const pkg = grpc.loadPackageDefinition(def) as unknown as { spindle: { rpc: Record<string, grpc.ServiceClientConstructor> } };
+    out[kind] = pkg.spindle.rpc[service]!;
+  }
+  return out;
+}
+
+export interface GrpcRpcServiceOptions {
+  /** Address to bind and to advertise (loopback or the host's address). */
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Calls from another cluster are rejected. */
+  clusterId: string;
+}
+
+/**
+ * The gRPC transport of the gateways: one server per process hosting any number of endpoints,
+ * and cached clients per remote process. Arguments and results travel as JSON; failures as
+ * serialized errors, so that their code and recoverability survive.
+ */
+export class GrpcRpcService implements RpcService {
+  private readonly services = loadServices();
+  private readonly server = new grpc.Server();
+  private readonly endpoints = new Map<string, object>();
+  private readonly clients = new Map<string, UnaryClient>();
+  private readonly log = getLogger('rpc');
+  private boundPort = 0;
+  private closed = false;
+
+  constructor(private readonly options: GrpcRpcServiceOptions) {}
+
+  async start(): Promise<number> {
+    for (const kind of Object.keys(this.services) as GatewayKind[]) {
+      const service = this.services[kind].service;
+      const handlers: grpc.UntypedServiceImplementation = {};
+      for (const method of Object.keys(service)) handlers[method] = this.handler(kind, method);
+      this.server.addService(service, handlers);
+    }
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(`${this.options.host}:${this.options.port}`, grpc.ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(port)));
+    });
+    return this.boundPort;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** The address of an endpoint of this process. */
+  address(kind: GatewayKind, name: string): string {
+    return `${kind}@${this.options.host}:${this.boundPort}/${name}`;
+  }
+
+  register(address: string, endpoint: object): void {
+    this.endpoints.set(parseRpcAddress(address).name, endpoint);
+  }
+
+  unregister(address: string): void {
+    this.endpoints.delete(parseRpcAddress(address).name);
+  }
+
+  connect<G extends object>(address: string): G {
+    const target = parseRpcAddress(address);
+    return new Proxy({} as G, {
+      get: (_t, method) => {
+        if (typeof method !== 'string' || method === 'then') return undefined;
+        return (...args: unknown[]) => this.invoke(target, address, method, args);
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.clients.values()) c.close();
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+  }
+
+  private client(target: ParsedAddress): UnaryClient {
+    const key = `${target.kind}@${target.hostPort}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = new this.services[target.kind](target.hostPort, grpc.credentials.createInsecure()) as unknown as UnaryClient;
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  private invoke(target: ParsedAddress, address: string, method: string, args: unknown[]): Promise<unknown> {
+    const client = this.client(target);
+    const call = client[method];
+    if (typeof call !== 'function') {
+      return Promise.reject(new SpindleError(`${target.kind} has no method ${method}`, { code: 'RPC_NO_METHOD' }));
+    }
+    const md = new grpc.Metadata();
+    md.set(ENDPOINT_HEADER, target.name);
+    const request: Invocation = { args_json: JSON.stringify(args), fencing_token: '', cluster_id: this.options.clusterId };
+    return new Promise((resolve, reject) => {
+      call.call(client, request, md, {}, (e, r) => {
+        if (e) {
+          reject(new SpindleError(`cannot reach ${address}: ${e.details || e.message}`, { code: 'RPC_UNREACHABLE', recoverability: 'environment', cause: e }));
+        } else if (r!.error_json) {
+          reject(deserializeError(JSON.parse(r!.error_json) as SerializedError));
+        } else {
+          resolve(r!.result_json ? JSON.parse(r!.result_json) : undefined);
+        }
+      });
+    });
+  }
+
+  private handler(kind: GatewayKind, method: string): grpc.handleUnaryCall<Invocation, InvocationResult> {
+    return (call, callback) => {
+      void this.dispatch(kind, method, call).then(
+        (result) => callback(null, { result_json: result === undefined ? '' : JSON.stringify(result), error_json: '' }),
+        (e: unknown) => callback(null, { result_json: '', error_json: JSON.stringify(serializeError(e)) }),
+      );
+    };
+  }
+
+  private async dispatch(kind: GatewayKind, method: string, call: grpc.ServerUnaryCall<Invocation, InvocationResult>): Promise<unknown> {
+    const request = call.request;
+    if (request.cluster_id && request.cluster_id !== this.options.clusterId) {
+      throw new SpindleError(
+        `rejected a call from cluster '${request.cluster_id}': this is cluster '${this.options.clusterId}' ` +
+          '(check high-availability.cluster-id and the JobManager address the TaskManager was given)',
+        { code: 'CLUSTER_ID_MISMATCH', userFacing: true, recoverability: 'non-recoverable' },
+      );
+    }
+    const name = String(call.metadata.get(ENDPOINT_HEADER)[0] ?? '');
+    const endpoint = this.endpoints.get(name) as Record<string, (...a: unknown[]) => unknown> | undefined;
+    if (!endpoint) throw new SpindleError(`no ${kind} endpoint '${name}' here`, { code: 'RPC_NO_ENDPOINT', recoverability: 'environment' });
+    const fn = endpoint[method];
+    if (typeof fn !== 'function') throw new SpindleError(`${kind} endpoint '${name}' has no method ${method}`, { code: 'RPC_NO_METHOD' });
+    this.log.debug('rpc call', { kind, endpoint: name, method });
+    return fn.apply(endpoint, JSON.parse(request.args_json) as unknown[]);
+  }
+}
