@@ -16,3 +16,4 @@ export * from './taskexecutor/task-executor.js';
 export * from './taskexecutor/slot-host.js';
 export * from './minicluster/mini-cluster.js';
 export * from './rpc/grpc-rpc-service.js';
+export * from './heartbeat/heartbeat-monitor.js';

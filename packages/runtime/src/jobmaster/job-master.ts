@@ -1,4 +1,7 @@
-import { ClusterOptions, Configuration, SpindleError, deserializeError, getLogger, serializeError, type Logger } from '@spindle/core';
+import {
+  ClusterOptions, Configuration, SpindleError, deserializeError, getLogger, serializeError, systemScheduler, type Logger, type Scheduler,
+} from '@spindle/core';
+import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import type {
   JobArtifact, JobExecutionResultSpec, JobGraphSpec, SerializedFailure, SlotOffer, TaskDeploymentDescriptor,
   TaskExecutionState,
@@ -32,6 +35,7 @@ export class JobMaster implements JobMasterGateway {
   private failure: SerializedFailure | undefined;
   private resultResolve!: (r: JobExecutionResultSpec) => void;
   readonly result: Promise<JobExecutionResultSpec>;
+  private readonly heartbeats: HeartbeatMonitor;
 
   constructor(
     readonly jobGraph: JobGraphSpec,
@@ -40,8 +44,11 @@ export class JobMaster implements JobMasterGateway {
     private readonly rpc: RpcService,
     readonly address: string,
     private readonly resourceManager: ResourceManagerGateway,
+    scheduler: Scheduler = systemScheduler,
   ) {
     this.graph = new ExecutionGraph(jobGraph);
+    const timeout = config.get(ClusterOptions.HEARTBEAT_TIMEOUT);
+    this.heartbeats = new HeartbeatMonitor(scheduler, timeout, (id) => this.taskManagerLost(id, `no heartbeat for ${timeout} ms (heartbeat.timeout)`));
     this.log = getLogger('job-master').child({ jobId: jobGraph.jobId });
     this.result = new Promise((resolve) => (this.resultResolve = resolve));
   }
@@ -52,6 +59,7 @@ export class JobMaster implements JobMasterGateway {
 
   start(): void {
     this.rpc.register(this.address, this);
+    this.heartbeats.start();
     const keys = new Set(this.graph.executions.map((e) => this.sharingKey(e)));
     for (const { allocationId } of this.slotPool.requestAll(keys)) {
       this.resourceManager.requestSlot(this.jobId, this.address, allocationId).catch((e: unknown) => {
@@ -66,6 +74,7 @@ export class JobMaster implements JobMasterGateway {
   async offerSlots(resourceId: string, taskExecutorAddress: string, offers: SlotOffer[]): Promise<SlotOffer[]> {
     if (this.graph.status !== 'CREATED') return [];
     const accepted = this.slotPool.offer(resourceId, taskExecutorAddress, offers);
+    if (accepted.length > 0 && !this.heartbeats.isMonitored(resourceId)) this.heartbeats.monitor(resourceId);
     if (this.slotPool.isComplete()) queueMicrotask(() => this.deployAll());
     return accepted;
   }
@@ -79,6 +88,20 @@ export class JobMaster implements JobMasterGateway {
     this.log.debug('task state', { task: this.taskName(e), state: update.state });
     if (update.state === 'FAILED') this.failJob(update.failure!, e);
     this.checkTermination();
+  }
+
+  async heartbeatFromTaskManager(resourceId: string): Promise<void> {
+    this.heartbeats.received(resourceId);
+  }
+
+  /** Fails every task that ran on a TaskManager that is gone. */
+  private taskManagerLost(resourceId: string, cause: string): void {
+    this.log.warn('TaskManager lost', { resourceId, cause });
+    const error = new SpindleError(`TaskManager ${resourceId} is lost: ${cause}.`, { code: 'TASK_MANAGER_LOST', recoverability: 'environment' });
+    for (const e of this.graph.executions) {
+      if (e.slot?.resourceId !== resourceId || e.isTerminal) continue;
+      void this.updateTaskExecutionState({ jobId: this.jobId, executionAttemptId: e.attemptId, state: 'FAILED', failure: serializeError(error) });
+    }
   }
 
   cancel(): void {
@@ -196,6 +219,7 @@ export class JobMaster implements JobMasterGateway {
 
   private terminate(): void {
     clearTimeout(this.slotTimer);
+    this.heartbeats.stop();
     for (const a of this.slotPool.pendingAllocations()) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     for (const slot of this.slotPool.releaseAll()) {
       const te = this.rpc.connect<TaskExecutorGateway>(slot.taskExecutorAddress);

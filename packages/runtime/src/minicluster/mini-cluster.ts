@@ -37,7 +37,7 @@ export class MiniCluster {
   private closed = false;
 
   constructor(private readonly options: MiniClusterOptions) {
-    this.resourceManager = new ResourceManager('resourcemanager', this.rpc);
+    this.resourceManager = new ResourceManager('resourcemanager', this.rpc, options.config);
     this.dispatcher = new Dispatcher('dispatcher', options.config, this.rpc, 'resourcemanager');
   }
 
@@ -50,6 +50,7 @@ export class MiniCluster {
         { resourceId, address: `taskexecutor/${i}`, numberOfSlots: this.options.slotsPerTaskManager, dataPort: -1, resourceManagerAddress: 'resourcemanager' },
         this.rpc,
         this.hostFactory(),
+        this.options.config,
       );
       this.taskExecutors.push(te);
       await te.start();

@@ -1,4 +1,5 @@
-import { randomHexId, getLogger } from '@spindle/core';
+import { ClusterOptions, Configuration, SpindleError, randomHexId, getLogger, systemScheduler, type Scheduler } from '@spindle/core';
+import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import type { SlotReport, TaskManagerRegistration } from '@spindle/protocol';
 import type { ResourceManagerGateway, ResourceOverview, TaskExecutorGateway } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
@@ -13,10 +14,17 @@ export class ResourceManager implements ResourceManagerGateway {
   private readonly slotManager: SlotManager;
   private readonly log = getLogger('resource-manager');
 
+  private readonly heartbeats: HeartbeatMonitor;
+
   constructor(
     readonly address: string,
     private readonly rpc: RpcService,
+    config: Configuration = new Configuration(),
+    scheduler: Scheduler = systemScheduler,
   ) {
+    this.heartbeats = new HeartbeatMonitor(scheduler, config.get(ClusterOptions.HEARTBEAT_TIMEOUT), (id) =>
+      this.removeTaskManager(id, `no heartbeat for ${config.get(ClusterOptions.HEARTBEAT_TIMEOUT)} ms (heartbeat.timeout)`),
+    );
     this.slotManager = new SlotManager(async (slot, request) => {
       const tm = this.taskManagers.get(slot.resourceId);
       if (!tm) throw new Error(`TaskManager ${slot.resourceId} is gone`);
@@ -26,15 +34,43 @@ export class ResourceManager implements ResourceManagerGateway {
 
   start(): void {
     this.rpc.register(this.address, this);
+    this.heartbeats.start();
   }
 
   close(): void {
+    this.heartbeats.stop();
     this.rpc.unregister(this.address);
+  }
+
+  /** A TaskManager's heartbeat; an unknown TaskManager is told to register again. */
+  async heartbeatFromTaskManager(resourceId: string, report: SlotReport): Promise<void> {
+    if (!this.heartbeats.received(resourceId)) {
+      throw new SpindleError(`TaskManager ${resourceId} is not registered`, { code: 'UNKNOWN_TASK_MANAGER', recoverability: 'environment' });
+    }
+    await this.sendSlotReport(report);
+  }
+
+  async disconnectTaskManager(resourceId: string, cause: string): Promise<void> {
+    this.removeTaskManager(resourceId, cause);
+  }
+
+  /** Milliseconds since the TaskManager's last heartbeat. */
+  timeSinceLastHeartbeat(resourceId: string): number | undefined {
+    return this.heartbeats.sinceLast(resourceId);
+  }
+
+  private removeTaskManager(resourceId: string, cause: string): void {
+    if (!this.taskManagers.delete(resourceId)) return;
+    this.heartbeats.unmonitor(resourceId);
+    this.slotManager.unregisterTaskManager(resourceId);
+    this.log.warn('TaskManager removed', { resourceId, cause });
   }
 
   async registerTaskExecutor(registration: TaskManagerRegistration): Promise<{ registrationId: string }> {
     const gateway = this.rpc.connect<TaskExecutorGateway>(registration.address);
+    if (this.taskManagers.has(registration.resourceId)) this.removeTaskManager(registration.resourceId, 'registered again');
     this.taskManagers.set(registration.resourceId, { registration, gateway });
+    this.heartbeats.monitor(registration.resourceId);
     this.slotManager.registerTaskManager(registration.resourceId, registration.numberOfSlots);
     this.log.debug('registered TaskManager', { resourceId: registration.resourceId, slots: registration.numberOfSlots });
     return { registrationId: randomHexId() };

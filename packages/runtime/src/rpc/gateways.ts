@@ -17,6 +17,9 @@ export interface ResourceManagerGateway {
   notifySlotAvailable(resourceId: string, slotIndex: number, allocationId: string): Promise<void>;
   sendSlotReport(report: SlotReport): Promise<void>;
   requestResourceOverview(): Promise<ResourceOverview>;
+  /** Every `heartbeat.interval`; fails with UNKNOWN_TASK_MANAGER when the TaskManager must register again. */
+  heartbeatFromTaskManager(resourceId: string, report: SlotReport): Promise<void>;
+  disconnectTaskManager(resourceId: string, cause: string): Promise<void>;
 }
 
 export interface ResourceOverview {
@@ -30,6 +33,8 @@ export interface JobMasterGateway {
   /** Returns the offers the JobMaster accepted; the TaskExecutor frees the others. */
   offerSlots(resourceId: string, taskExecutorAddress: string, offers: SlotOffer[]): Promise<SlotOffer[]>;
   updateTaskExecutionState(state: TaskExecutionState): Promise<void>;
+  /** Every `heartbeat.interval` from each TaskManager that holds slots of the job. */
+  heartbeatFromTaskManager(resourceId: string): Promise<void>;
 }
 
 export interface TaskExecutorGateway {

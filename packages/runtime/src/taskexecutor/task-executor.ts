@@ -1,6 +1,7 @@
 import os from 'node:os';
-import { SpindleError, getLogger } from '@spindle/core';
-import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import { ClusterOptions, Configuration, SpindleError, getLogger, systemScheduler, type Scheduler } from '@spindle/core';
+import type { SlotReport, TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import { HeartbeatSender } from '../heartbeat/heartbeat-monitor.js';
 import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import type { SlotHost, SlotHostFactory } from './slot-host.js';
@@ -19,6 +20,8 @@ export interface TaskExecutorOptions {
   numberOfSlots: number;
   dataPort: number;
   resourceManagerAddress: string;
+  /** Where the data plane of this TaskManager listens (host:port), if it has one. */
+  dataAddress?: string;
 }
 
 /**
@@ -30,34 +33,124 @@ export class TaskExecutor implements TaskExecutorGateway {
   private readonly slots: Slot[];
   private readonly log = getLogger('task-executor');
   private resourceManager: ResourceManagerGateway | undefined;
+  private readonly heartbeat: HeartbeatSender;
+  private readonly lastContact = new Map<string, number>();
+  private registered = false;
+  private registering: Promise<void> | undefined;
+  private closed = false;
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly options: TaskExecutorOptions,
     private readonly rpc: RpcService,
     private readonly hostFactory: SlotHostFactory,
+    config: Configuration = new Configuration(),
+    private readonly scheduler: Scheduler = systemScheduler,
   ) {
     this.slots = Array.from({ length: options.numberOfSlots }, (_, index) => ({ index }));
+    this.timeoutMs = config.get(ClusterOptions.HEARTBEAT_TIMEOUT);
+    this.heartbeat = new HeartbeatSender(scheduler, config.get(ClusterOptions.HEARTBEAT_INTERVAL), () => this.sendHeartbeats());
   }
 
   get resourceId(): string {
     return this.options.resourceId;
   }
 
-  async start(): Promise<void> {
+  /** Registers with the ResourceManager (`retry`: keep trying until it answers) and starts heartbeats. */
+  async start(retry = false): Promise<void> {
     this.rpc.register(this.options.address, this);
     this.resourceManager = this.rpc.connect<ResourceManagerGateway>(this.options.resourceManagerAddress);
-    await this.resourceManager.registerTaskExecutor({
+    if (retry) void this.register();
+    else await this.registerOnce();
+    this.heartbeat.start();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.heartbeat.stop();
+    this.rpc.unregister(this.options.address);
+    await Promise.all(this.slots.map((s) => s.host?.close()));
+  }
+
+  get isRegistered(): boolean {
+    return this.registered;
+  }
+
+  private async registerOnce(): Promise<void> {
+    await this.resourceManager!.registerTaskExecutor({
       resourceId: this.options.resourceId,
       address: this.options.address,
       dataPort: this.options.dataPort,
       numberOfSlots: this.options.numberOfSlots,
       hardware: { cpuCores: os.cpus().length, physicalMemory: os.totalmem() },
     });
+    this.registered = true;
+    this.lastContact.set(this.options.resourceManagerAddress, this.scheduler.now());
+    this.log.info('registered at the ResourceManager', { resourceManager: this.options.resourceManagerAddress });
   }
 
-  async close(): Promise<void> {
-    this.rpc.unregister(this.options.address);
-    await Promise.all(this.slots.map((s) => s.host?.close()));
+  /** Tries to register until it succeeds or the TaskExecutor closes. */
+  private register(): Promise<void> {
+    this.registering ??= (async () => {
+      let warned = false;
+      while (!this.closed && !this.registered) {
+        try {
+          await this.registerOnce();
+        } catch (e) {
+          if (!warned) this.log.warn('cannot register at the ResourceManager; retrying', { error: e });
+          warned = true;
+          await new Promise((r) => this.scheduler.schedule(() => r(undefined), 1000));
+        }
+      }
+    })().finally(() => (this.registering = undefined));
+    return this.registering;
+  }
+
+  private slotReport(): SlotReport {
+    return {
+      resourceId: this.resourceId,
+      slots: this.slots.map((s) => ({ slotIndex: s.index, ...(s.allocationId ? { allocationId: s.allocationId, jobId: s.jobId! } : {}) })),
+    };
+  }
+
+  private async sendHeartbeats(): Promise<void> {
+    const rm = this.options.resourceManagerAddress;
+    if (this.registered) {
+      await this.resourceManager!.heartbeatFromTaskManager(this.resourceId, this.slotReport()).then(
+        () => this.lastContact.set(rm, this.scheduler.now()),
+        (e: unknown) => this.resourceManagerUnreachable(e),
+      );
+    }
+    const jobMasters = new Set(this.slots.map((s) => s.jobMasterAddress).filter((a): a is string => a !== undefined));
+    for (const address of jobMasters) {
+      this.lastContact.set(address, this.lastContact.get(address) ?? this.scheduler.now());
+      await this.rpc.connect<JobMasterGateway>(address).heartbeatFromTaskManager(this.resourceId).then(
+        () => this.lastContact.set(address, this.scheduler.now()),
+        () => this.jobMasterUnreachable(address),
+      );
+    }
+  }
+
+  private resourceManagerUnreachable(e: unknown): void {
+    const unknown = e instanceof SpindleError && e.code === 'UNKNOWN_TASK_MANAGER';
+    const since = this.scheduler.now() - (this.lastContact.get(this.options.resourceManagerAddress) ?? 0);
+    if (!unknown && since <= this.timeoutMs) return;
+    this.log.warn(unknown ? 'the ResourceManager no longer knows this TaskManager' : 'lost the ResourceManager', { since });
+    this.registered = false;
+    if (!unknown) void this.freeAllSlots('the JobManager is unreachable');
+    void this.register();
+  }
+
+  private jobMasterUnreachable(address: string): void {
+    const since = this.scheduler.now() - (this.lastContact.get(address) ?? 0);
+    if (since <= this.timeoutMs) return;
+    this.log.warn('lost a JobMaster; freeing its slots', { jobMaster: address, since });
+    this.lastContact.delete(address);
+    for (const s of this.slots) if (s.jobMasterAddress === address && s.allocationId) void this.freeSlot(s.allocationId, 'JobMaster lost');
+  }
+
+  private async freeAllSlots(cause: string): Promise<void> {
+    await Promise.all(this.slots.filter((s) => s.allocationId).map((s) => this.freeSlot(s.allocationId!, cause)));
   }
 
   async requestSlot(slotIndex: number, jobId: string, allocationId: string, jobMasterAddress: string): Promise<void> {
@@ -98,7 +191,7 @@ export class TaskExecutor implements TaskExecutorGateway {
     delete slot.host;
     await host?.close();
     this.log.debug('freed slot', { slot: slot.index, cause });
-    await this.resourceManager?.notifySlotAvailable(this.resourceId, slot.index, allocationId);
+    if (this.registered) await this.resourceManager?.notifySlotAvailable(this.resourceId, slot.index, allocationId).catch(() => undefined);
   }
 
   /** Slots that hold an allocation, for tests and the REST layer. */
