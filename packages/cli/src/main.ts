@@ -8,6 +8,9 @@ import { defaultConfDir } from './engine-paths.js';
 import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-compiler.js';
 import { runOnMiniCluster, type Console } from './local-runner.js';
 import { VERSION } from './version.js';
+import { startCluster, stopCluster } from './cluster/cluster-commands.js';
+import { runJobManager } from './cluster/jobmanager-process.js';
+import { runTaskManager } from './cluster/taskmanager-process.js';
 
 
 interface JobOptions {
@@ -40,7 +43,7 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .allowExcessArguments(true);
 }
 
-function configFor(options: JobOptions): Configuration {
+function configFor(options: Pick<JobOptions, 'D' | 'parallelism'>): Configuration {
   const dynamic: Record<string, string> = {};
   for (const d of options.D) {
     const [k, v] = parseDynamicProperty(d);
@@ -115,6 +118,27 @@ async function infoAction(file: string, rawArgs: string[], options: JobOptions):
   }
 }
 
+function clusterCommands(program: Command): void {
+  const cluster = program.command('cluster').description('start or stop a standalone session cluster on this machine');
+  cluster
+    .command('start')
+    .description('start a JobManager and the TaskManagers the configuration asks for, in the background')
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .action((options: { D: string[] }) => startCluster(configFor(options), options.D.map((d) => `-D${d}`), stdio.out));
+  cluster
+    .command('stop')
+    .description('stop the processes started by `spindle cluster start`')
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .action((options: { D: string[] }) => stopCluster(configFor(options), stdio.out));
+  for (const [name, run] of [['jobmanager', runJobManager], ['taskmanager', runTaskManager]] as const) {
+    program
+      .command(name, { hidden: true })
+      .description(`run a ${name} in the foreground`)
+      .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+      .action((options: { D: string[] }) => run(configFor(options)));
+  }
+}
+
 function buildProgram(): Command {
   const program = new Command('spindle')
     .description('Spindle: distributed batch and stream processing for TypeScript')
@@ -124,6 +148,7 @@ function buildProgram(): Command {
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   jobCommand(program, 'run', 'run a job (on the embedded mini cluster by default)').action(runAction);
   jobCommand(program, 'info', "print the job's execution plan as JSON").action(infoAction);
+  clusterCommands(program);
   program.addOption(new Option('--log-level <level>', 'debug, info, warn or error').choices(['debug', 'info', 'warn', 'error']));
   program.hook('preAction', (cmd) => {
     const level = cmd.opts<{ logLevel?: 'debug' | 'info' | 'warn' | 'error' }>().logLevel;

@@ -19,3 +19,4 @@ export * from './serialization/avro-serializer.js';
 export * from './serialization/serializer-for.js';
 export { keyHash, murmurMix, hashString } from './serialization/key-hash.js';
 export * from './serialization/key-groups.js';
+export * from './config/options/deployment-options.js';

@@ -46,6 +46,8 @@ export interface ResultPartitionSpec {
 export interface JobArtifact {
   /** Path of the bundled program on a file system the TaskManager can read. */
   bundlePath: string;
+  /** Key of the bundle in the JobManager's blob store; TaskManagers fetch it once when set. */
+  blobKey?: string;
   /** Arguments the program's main receives. */
   args: string[];
 }
@@ -110,6 +112,8 @@ export interface TaskManagerRegistration {
 export interface SlotOffer {
   allocationId: string;
   slotIndex: number;
+  /** host:port of the offering TaskManager's data plane, when it has one. */
+  dataAddress?: string;
 }
 
 export interface JobExecutionResultSpec {

@@ -17,3 +17,7 @@ export * from './taskexecutor/slot-host.js';
 export * from './minicluster/mini-cluster.js';
 export * from './rpc/grpc-rpc-service.js';
 export * from './heartbeat/heartbeat-monitor.js';
+export * from './blob/blob-store.js';
+export * from './taskexecutor/shuffle-hub.js';
+export * from './taskexecutor/worker-slot-host.js';
+export * from './taskexecutor/inline-slot-host.js';

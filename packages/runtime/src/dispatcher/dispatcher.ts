@@ -3,6 +3,13 @@ import type { JobArtifact, JobExecutionResultSpec, JobGraphSpec, JobStatus } fro
 import { JobMaster } from '../jobmaster/job-master.js';
 import type { DispatcherGateway, JobDetailsSummary, ResourceManagerGateway } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
+import type { BlobStore } from '../blob/blob-store.js';
+
+export interface DispatcherOptions {
+  /** The rpc address of a job's JobMaster. */
+  jobMasterAddress?: (jobId: string) => string;
+  blobStore?: BlobStore;
+}
 
 /** Accepts jobs, starts one JobMaster per job, and keeps jobs and their results for queries. */
 export class Dispatcher implements DispatcherGateway {
@@ -14,6 +21,7 @@ export class Dispatcher implements DispatcherGateway {
     private readonly config: Configuration,
     private readonly rpc: RpcService,
     private readonly resourceManagerAddress: string,
+    private readonly options: DispatcherOptions = {},
   ) {}
 
   start(): void {
@@ -32,7 +40,8 @@ export class Dispatcher implements DispatcherGateway {
     const config = this.config.clone();
     for (const [k, v] of Object.entries(jobGraph.config)) config.setString(k, v);
     const rm = this.rpc.connect<ResourceManagerGateway>(this.resourceManagerAddress);
-    const jm = new JobMaster(jobGraph, artifact, config, this.rpc, `jobmaster/${jobGraph.jobId}`, rm);
+    const address = this.options.jobMasterAddress?.(jobGraph.jobId) ?? `jobmaster/${jobGraph.jobId}`;
+    const jm = new JobMaster(jobGraph, artifact, config, this.rpc, address, rm);
     this.jobs.set(jobGraph.jobId, jm);
     this.log.info('job submitted', { jobId: jobGraph.jobId, name: jobGraph.name });
     jm.start();
@@ -63,6 +72,17 @@ export class Dispatcher implements DispatcherGateway {
         endTime: terminal ? (ts[status] ?? -1) : -1,
       };
     });
+  }
+
+  async requestBlob(key: string): Promise<string> {
+    if (!this.options.blobStore) throw new SpindleError('this cluster has no blob store', { code: 'BLOB_NOT_FOUND' });
+    return this.options.blobStore.get(key).toString('base64');
+  }
+
+  /** Stores a job bundle; returns its key. */
+  putBlob(content: Uint8Array): string {
+    if (!this.options.blobStore) throw new SpindleError('this cluster has no blob store', { code: 'BLOB_NOT_FOUND' });
+    return this.options.blobStore.put(content);
   }
 
   /** The JobMaster of a job, for in-process observers (tests, the REST layer). */

@@ -11,6 +11,8 @@ export interface SlotAssignment {
   taskExecutorAddress: string;
   allocationId: string;
   slotIndex: number;
+  /** host:port of the TaskManager's data plane. */
+  dataAddress?: string;
 }
 
 /** One attempt to run one subtask. */
@@ -113,7 +115,7 @@ export class ExecutionGraph {
         channels: read.map((p) => ({
           partitionId: resultPartitionId(edge.dataSetId, p.subtaskIndex, p.attemptId),
           producerSubtask: p.subtaskIndex,
-          producerLocation: p.slot?.resourceId ?? '',
+          producerLocation: p.slot?.dataAddress ?? p.slot?.resourceId ?? '',
         })),
       };
     });

@@ -58,4 +58,6 @@ export interface DispatcherGateway {
   requestJobStatus(jobId: string): Promise<JobStatus>;
   requestJobResult(jobId: string): Promise<JobExecutionResultSpec>;
   listJobs(): Promise<JobDetailsSummary[]>;
+  /** A job bundle from the blob store, base64-encoded. */
+  requestBlob(key: string): Promise<string>;
 }

@@ -22,6 +22,8 @@ export interface TaskExecutorOptions {
   resourceManagerAddress: string;
   /** Where the data plane of this TaskManager listens (host:port), if it has one. */
   dataAddress?: string;
+  /** Makes a deployment's job bundle available locally (fetching it from the blob store). */
+  resolveArtifact?: (tdd: TaskDeploymentDescriptor) => Promise<TaskDeploymentDescriptor>;
 }
 
 /**
@@ -161,11 +163,13 @@ export class TaskExecutor implements TaskExecutorGateway {
     }
     Object.assign(slot, { allocationId, jobId, jobMasterAddress });
     const jobMaster = this.rpc.connect<JobMasterGateway>(jobMasterAddress);
-    const accepted = await jobMaster.offerSlots(this.resourceId, this.options.address, [{ allocationId, slotIndex }]);
+    const offer = { allocationId, slotIndex, ...(this.options.dataAddress ? { dataAddress: this.options.dataAddress } : {}) };
+    const accepted = await jobMaster.offerSlots(this.resourceId, this.options.address, [offer]);
     if (accepted.length === 0) await this.freeSlot(allocationId, 'offer rejected');
   }
 
-  async submitTask(tdd: TaskDeploymentDescriptor): Promise<void> {
+  async submitTask(deployment: TaskDeploymentDescriptor): Promise<void> {
+    const tdd = this.options.resolveArtifact ? await this.options.resolveArtifact(deployment) : deployment;
     const slot = this.slots.find((s) => s.allocationId === tdd.allocationId);
     if (!slot || slot.jobId !== tdd.jobId) {
       throw new SpindleError(`no slot allocated for ${tdd.allocationId} of job ${tdd.jobId}`, { code: 'SLOT_NOT_FOUND' });

@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DeploymentOptions, SpindleError, type Configuration } from '@spindle/core';
+import { ensureDir } from './process-common.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'spindle.js');
+const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
+
+export function logDir(config: Configuration): string {
+  return path.resolve(config.get(DeploymentOptions.LOG_DIR) ?? path.join(INSTALL_ROOT, 'log'));
+}
+
+interface ProcessEntry {
+  role: 'jobmanager' | 'taskmanager';
+  index: number;
+  pidFile: string;
+  logFile: string;
+}
+
+function entry(dir: string, role: ProcessEntry['role'], index: number): ProcessEntry {
+  return { role, index, pidFile: path.join(dir, `spindle-${role}-${index}.pid`), logFile: path.join(dir, `spindle-${role}-${index}.log`) };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function runningPid(e: ProcessEntry): number | undefined {
+  if (!fs.existsSync(e.pidFile)) return undefined;
+  const pid = Number(fs.readFileSync(e.pidFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
+function startProcess(e: ProcessEntry, dynamic: string[]): number {
+  const out = fs.openSync(e.logFile, 'a');
+  const child = spawn(process.execPath, [BIN, e.role, ...dynamic], { detached: true, stdio: ['ignore', out, out], env: process.env });
+  fs.closeSync(out);
+  child.unref();
+  fs.writeFileSync(e.pidFile, String(child.pid));
+  return child.pid!;
+}
+
+/** `spindle cluster start`: a JobManager and `standalone.number-of-taskmanagers` TaskManagers, in the background. */
+export function startCluster(config: Configuration, dynamic: string[], print: (line: string) => void): void {
+  const dir = ensureDir(logDir(config));
+  const jm = entry(dir, 'jobmanager', 0);
+  const running = runningPid(jm);
+  if (running) {
+    throw new SpindleError(`a JobManager is already running (pid ${running}, ${jm.pidFile}); stop it with 'spindle cluster stop'`, { code: 'CLUSTER_RUNNING', userFacing: true });
+  }
+  print(`Starting cluster.`);
+  print(`Starting standalonesession daemon on host localhost (pid ${startProcess(jm, dynamic)}, log ${jm.logFile}).`);
+  const n = config.get(DeploymentOptions.NUM_TASK_MANAGERS);
+  for (let i = 0; i < n; i++) {
+    const tm = entry(dir, 'taskmanager', i);
+    print(`Starting taskexecutor daemon on host localhost (pid ${startProcess(tm, dynamic)}, log ${tm.logFile}).`);
+  }
+}
+
+/** `spindle cluster stop`: SIGTERM to every process of the pid files, SIGKILL after 10 s. */
+export async function stopCluster(config: Configuration, print: (line: string) => void): Promise<void> {
+  const dir = logDir(config);
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^spindle-(jobmanager|taskmanager)-\d+\.pid$/.test(f)) : [];
+  if (files.length === 0) print('No cluster processes to stop.');
+  const stopping: Array<Promise<void>> = [];
+  for (const f of files.sort().reverse()) {
+    const pidFile = path.join(dir, f);
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    const role = f.includes('jobmanager') ? 'standalonesession' : 'taskexecutor';
+    if (!isAlive(pid)) {
+      print(`No ${role} daemon (pid ${pid}) is running anymore.`);
+      fs.rmSync(pidFile, { force: true });
+      continue;
+    }
+    print(`Stopping ${role} daemon (pid: ${pid}) on host localhost.`);
+    process.kill(pid, 'SIGTERM');
+    stopping.push(waitForExit(pid).then(() => fs.rmSync(pidFile, { force: true })));
+  }
+  await Promise.all(stopping);
+}
+
+async function waitForExit(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

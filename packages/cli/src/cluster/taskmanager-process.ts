@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DeploymentOptions, TaskManagerOptions, configureLogging, getLogger, randomHexId, type Configuration } from '@spindle/core';
+import { BlobCache, GrpcRpcService, ShuffleHub, TaskExecutor, WorkerSlotHost, type DispatcherGateway } from '@spindle/runtime';
+import { engineNodeModules } from '../engine-paths.js';
+import { bindHost, blobDir, dispatcherAddress, resourceManagerAddress, setUpProcess } from './process-common.js';
+
+export interface TaskManagerProcess {
+  taskExecutor: TaskExecutor;
+  close(): Promise<void>;
+}
+
+/** Starts a TaskExecutor with worker-thread slots; it registers with the JobManager and retries until it can. */
+export async function startTaskManager(config: Configuration): Promise<TaskManagerProcess> {
+  const host = bindHost(config.get(TaskManagerOptions.HOST));
+  const rpc = new GrpcRpcService({ host, port: config.get(DeploymentOptions.TASK_MANAGER_RPC_PORT), clusterId: config.get(DeploymentOptions.CLUSTER_ID) });
+  await rpc.start();
+  const resourceId = `${host}:${rpc.port}-${randomHexId().slice(0, 6)}`;
+  const dispatcher = rpc.connect<DispatcherGateway>(dispatcherAddress(config));
+  const cache = new BlobCache(
+    path.join(blobDir(config, 'taskmanager'), resourceId.replace(/[^a-zA-Z0-9.-]/g, '_')),
+    async (key) => Buffer.from(await dispatcher.requestBlob(key), 'base64'),
+    (dir) => {
+      const link = path.join(dir, 'node_modules');
+      if (!fs.existsSync(link)) fs.symlinkSync(engineNodeModules(), link, 'dir');
+    },
+  );
+  const hub = new ShuffleHub();
+  const slotConfig = config.toMap();
+  const taskExecutor = new TaskExecutor(
+    {
+      resourceId,
+      address: rpc.address('taskexecutor', 'taskexecutor'),
+      numberOfSlots: config.get(TaskManagerOptions.NUM_TASK_SLOTS),
+      dataPort: -1,
+      resourceManagerAddress: resourceManagerAddress(config),
+      resolveArtifact: async (tdd) => {
+        if (!tdd.artifact.blobKey) return tdd;
+        return { ...tdd, artifact: { ...tdd.artifact, bundlePath: await cache.bundlePath(tdd.artifact.blobKey) } };
+      },
+    },
+    rpc,
+    (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, slotConfig, hub, tdd.artifact.args),
+    config,
+  );
+  await taskExecutor.start(true);
+  getLogger('taskmanager').info('TaskManager started', { resourceId, slots: config.get(TaskManagerOptions.NUM_TASK_SLOTS) });
+  return {
+    taskExecutor,
+    close: async () => {
+      await taskExecutor.close();
+      await rpc.close();
+    },
+  };
+}
+
+/** `spindle taskmanager`: runs a TaskManager in the foreground until SIGTERM. */
+export async function runTaskManager(config: Configuration): Promise<void> {
+  configureLogging({ format: 'json' });
+  const tm = await startTaskManager(config);
+  setUpProcess('taskmanager', () => tm.close());
+  await new Promise(() => undefined);
+}

@@ -1,0 +1,38 @@
+import { intOption, stringOption } from '../config-option.js';
+
+/** Standalone cluster processes: identity, directories and the TaskManagers to start. */
+export const DeploymentOptions = {
+  CLUSTER_ID: stringOption({
+    key: 'high-availability.cluster-id',
+    default: 'default',
+    description: 'Identity of the cluster; processes of another cluster are rejected when they call in.',
+  }),
+  NUM_TASK_MANAGERS: intOption({
+    key: 'standalone.number-of-taskmanagers',
+    default: 1,
+    min: 0,
+    description: 'TaskManager processes that `spindle cluster start` starts beside the JobManager.',
+  }),
+  LOG_DIR: stringOption({
+    key: 'env.log.dir',
+    description: "Directory of the cluster processes' log and pid files; defaults to log/ of the installation.",
+  }),
+  BLOB_DIR: stringOption({
+    key: 'blob.storage.directory',
+    description: 'Directory where the JobManager stores job bundles and TaskManagers cache them; defaults to a temporary directory.',
+  }),
+  TASK_MANAGER_RPC_PORT: intOption({
+    key: 'taskmanager.rpc.port',
+    default: 0,
+    min: 0,
+    max: 65535,
+    description: "Port of a TaskManager's control plane (gRPC); 0 picks a free port.",
+  }),
+  TASK_MANAGER_DATA_PORT: intOption({
+    key: 'taskmanager.data.port',
+    default: 0,
+    min: 0,
+    max: 65535,
+    description: "Port of a TaskManager's data plane (TCP shuffle); 0 picks a free port.",
+  }),
+} as const;
