@@ -7,6 +7,8 @@ import { captureProgramJob } from '@spindle/runtime';
 import { defaultConfDir } from './engine-paths.js';
 import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-compiler.js';
 import { runOnMiniCluster, type Console } from './local-runner.js';
+import { runOnCluster } from './remote-runner.js';
+import { cancelJob, listJobs, restClientFor } from './job-commands.js';
 import { VERSION } from './version.js';
 import { startCluster, stopCluster } from './cluster/cluster-commands.js';
 import { runJobManager } from './cluster/jobmanager-process.js';
@@ -18,6 +20,8 @@ interface JobOptions {
   D: string[];
   target?: string;
   typecheck: boolean;
+  jobmanager?: string;
+  detached?: boolean;
 }
 
 const stdio: Console = {
@@ -37,7 +41,9 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .argument('[args...]', 'arguments passed to the job')
     .option('-p, --parallelism <n>', 'default parallelism of the job (parallelism.default)')
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .option('-t, --target <target>', 'where to run: local (the embedded mini cluster)', 'local')
+    .option('-t, --target <target>', 'where to run: local (an embedded cluster) or remote (a session cluster, see -m)')
+    .option('-m, --jobmanager <host:port>', "REST address of a session cluster's JobManager (implies -t remote)")
+    .option('-d, --detached', 'return once the job is submitted (remote only)')
     .option('--no-typecheck', 'skip type-checking a TypeScript job')
     .passThroughOptions()
     .allowExcessArguments(true);
@@ -60,10 +66,12 @@ function configFor(options: Pick<JobOptions, 'D' | 'parallelism'>): Configuratio
   return loaded.config;
 }
 
-function checkTarget(target: string | undefined): void {
-  if (target === undefined || target === 'local') return;
+/** 'local' (embedded cluster) or 'remote' (session cluster over REST). */
+function targetOf(options: JobOptions): 'local' | 'remote' {
+  const target = options.target ?? (options.jobmanager ? 'remote' : 'local');
+  if (target === 'local' || target === 'remote') return target;
   throw new SpindleError(
-    `Unknown or unsupported target '${target}': this version runs jobs on the embedded cluster only (-t local).`,
+    `Unknown or unsupported target '${target}': use -t local (an embedded cluster) or -t remote / -m host:port (a session cluster).`,
     { code: 'BAD_ARGUMENTS', userFacing: true },
   );
 }
@@ -87,6 +95,8 @@ export function splitTrailingOptions(args: string[], options: JobOptions): strin
     else if (a === '-D' && i + 1 < args.length) options.D.push(args[++i]!);
     else if (a.startsWith('-D') && a.length > 2) options.D.push(a.slice(2));
     else if ((a === '-t' || a === '--target') && i + 1 < args.length) options.target = args[++i];
+    else if ((a === '-m' || a === '--jobmanager') && i + 1 < args.length) options.jobmanager = args[++i];
+    else if (a === '-d' || a === '--detached') options.detached = true;
     else if (a === '--no-typecheck') options.typecheck = false;
     else break;
     i++;
@@ -97,10 +107,15 @@ export function splitTrailingOptions(args: string[], options: JobOptions): strin
 async function runAction(file: string, rawArgs: string[], options: JobOptions): Promise<void> {
   const args = splitTrailingOptions(rawArgs, options);
   const config = configFor(options);
-  checkTarget(options.target);
+  const target = targetOf(options);
+  if (options.detached && target === 'local') {
+    throw new SpindleError('-d/--detached needs a session cluster (-m host:port or -t remote)', { code: 'BAD_ARGUMENTS', userFacing: true });
+  }
+  const client = target === 'remote' ? restClientFor(config, options.jobmanager) : undefined;
   const job = await compile(file, options);
   try {
-    await runOnMiniCluster(job, args, config, stdio);
+    if (client) await runOnCluster(job, args, config, stdio, client, options.detached === true);
+    else await runOnMiniCluster(job, args, config, stdio);
   } finally {
     job.dispose();
   }
@@ -149,6 +164,23 @@ function buildProgram(): Command {
   jobCommand(program, 'run', 'run a job (on the embedded mini cluster by default)').action(runAction);
   jobCommand(program, 'info', "print the job's execution plan as JSON").action(infoAction);
   clusterCommands(program);
+  program
+    .command('list')
+    .description('list the jobs of a session cluster')
+    .option('-r, --running', 'show only running jobs')
+    .option('-s, --scheduled', 'show only scheduled jobs')
+    .option('-a, --all', 'show all jobs, terminated ones too')
+    .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .action((options: { running?: boolean; scheduled?: boolean; all?: boolean; jobmanager?: string; D: string[] }) =>
+      listJobs(restClientFor(configFor(options), options.jobmanager), options, stdio));
+  program
+    .command('cancel')
+    .description('cancel a job')
+    .argument('<jobId>', 'the job id (32 hexadecimal characters)')
+    .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .action((jobId: string, options: { jobmanager?: string; D: string[] }) => cancelJob(restClientFor(configFor(options), options.jobmanager), jobId, stdio));
   program.addOption(new Option('--log-level <level>', 'debug, info, warn or error').choices(['debug', 'info', 'warn', 'error']));
   program.hook('preAction', (cmd) => {
     const level = cmd.opts<{ logLevel?: 'debug' | 'info' | 'warn' | 'error' }>().logLevel;

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import { SpindleError, type Configuration } from '@spindle/core';
+import { noExecuteError, runProgram, type ExecuteRequest, type JobExecutionResult, type ProgramContext } from '@spindle/runtime';
+import type { CompiledJob } from './job-compiler.js';
+import type { Console } from './local-runner.js';
+import { multipart, type RestClient } from './rest-client.js';
+
+interface ExecutionResultBody {
+  status: { id: 'IN_PROGRESS' | 'COMPLETED' };
+  'job-execution-result'?: {
+    id: string;
+    'application-status': 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN';
+    'net-runtime': number;
+    'accumulator-results': Record<string, unknown>;
+    'failure-cause'?: { 'class': string; 'stack-trace': string; 'serialized-throwable'?: string };
+  };
+}
+
+/**
+ * Runs the program's main here and submits each `execute()` to a session cluster over REST:
+ * `POST /jobs` with the JobGraph and the job bundle (Flink's multipart form), then, unless
+ * detached, polls `/jobs/:id/execution-result` until the job ends.
+ */
+export async function runOnCluster(job: CompiledJob, args: string[], config: Configuration, console: Console, client: RestClient, detached: boolean): Promise<void> {
+  let jobs = 0;
+  const bundle = fs.readFileSync(job.bundlePath);
+  const context: ProgramContext = {
+    mode: 'submit',
+    args,
+    config: config.toMap(),
+    execute: async (request) => {
+      const jobGraph = { ...request.jobGraph, programJobIndex: jobs++ };
+      return submit({ ...request, jobGraph }, bundle, args, console, client, detached);
+    },
+  };
+  await runProgram(job.bundlePath, context, () => jobs > 0);
+  if (jobs === 0) throw noExecuteError();
+}
+
+async function submit(request: ExecuteRequest, bundle: Buffer, args: string[], console: Console, client: RestClient, detached: boolean): Promise<JobExecutionResult> {
+  const { jobGraph } = request;
+  const form = multipart([
+    { name: 'request', contentType: 'application/json', content: JSON.stringify({ jobGraphFileName: 'jobgraph.json', jobJarFileNames: ['job.mjs'], jobArtifactFileNames: [], programArgs: args }) },
+    { name: 'jobgraph.json', filename: 'jobgraph.json', contentType: 'application/json', content: JSON.stringify(jobGraph) },
+    { name: 'job.mjs', filename: 'job.mjs', contentType: 'application/octet-stream', content: bundle },
+  ]);
+  await client.request('POST', '/jobs', form);
+  console.out(`Job has been submitted with JobID ${jobGraph.jobId}`);
+  if (detached) return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: 0, accumulators: {} };
+  const result = await waitForResult(client, jobGraph.jobId);
+  console.out('Program execution finished');
+  console.out(`Job with JobID ${jobGraph.jobId} has finished.`);
+  console.out(`Job Runtime: ${result['net-runtime']} ms`);
+  return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: result['net-runtime'], accumulators: result['accumulator-results'] };
+}
+
+async function waitForResult(client: RestClient, jobId: string): Promise<NonNullable<ExecutionResultBody['job-execution-result']>> {
+  for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
+    const body = await client.get<ExecutionResultBody>(`/jobs/${jobId}/execution-result`);
+    const result = body['job-execution-result'];
+    if (body.status.id === 'COMPLETED' && result) {
+      if (result['application-status'] === 'SUCCEEDED') return result;
+      const cause = result['failure-cause'];
+      const detail = cause ? `: ${cause['stack-trace'].split('\n')[0]}` : '';
+      throw new SpindleError(`Job ${jobId} ended ${result['application-status']}${detail}`, { code: 'JOB_NOT_FINISHED', userFacing: true });
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
