@@ -8,7 +8,8 @@ import type { ResultPartition } from './result-partition.js';
 export interface PartitionRouter {
   announce(partitionId: string): void;
   withdraw(partitionId: string): void;
-  request(partitionId: string, subpartition: number): Promise<ConsumerLink | 'local'>;
+  /** `location` is where the producer runs (its TaskManager's data address), when known. */
+  request(partitionId: string, subpartition: number, location?: string): Promise<ConsumerLink | 'local'>;
 }
 
 /**
@@ -39,11 +40,11 @@ export class PartitionManager {
     return this.partitions.get(partitionId);
   }
 
-  async requestSubpartition(partitionId: string, subpartition: number): Promise<ConsumerLink> {
+  async requestSubpartition(partitionId: string, subpartition: number, location?: string): Promise<ConsumerLink> {
     const here = this.partitions.get(partitionId);
     if (here) return this.connectLocal(here, subpartition);
     if (this.router) {
-      const answer = await this.router.request(partitionId, subpartition);
+      const answer = await this.router.request(partitionId, subpartition, location);
       if (answer !== 'local') return answer;
     }
     return this.connectLocal(await this.whenRegistered(partitionId), subpartition);

@@ -29,11 +29,11 @@ function post(message: FromSlotWorker): void {
 const router: PartitionRouter = {
   announce: (partitionId) => post({ type: 'announce', partitionId }),
   withdraw: (partitionId) => post({ type: 'withdraw', partitionId }),
-  request: (partitionId, subpartition) =>
+  request: (partitionId, subpartition, location) =>
     new Promise((resolve) => {
       const requestId = nextRequest++;
       requests.set(requestId, resolve);
-      post({ type: 'request', requestId, partitionId, subpartition });
+      post({ type: 'request', requestId, partitionId, subpartition, ...(location ? { location } : {}) });
     }),
 };
 

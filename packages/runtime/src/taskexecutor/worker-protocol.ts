@@ -12,7 +12,7 @@ export type FromSlotWorker =
   | { type: 'state'; state: TaskExecutionState }
   | { type: 'announce'; partitionId: string }
   | { type: 'withdraw'; partitionId: string }
-  | { type: 'request'; requestId: number; partitionId: string; subpartition: number };
+  | { type: 'request'; requestId: number; partitionId: string; subpartition: number; location?: string };
 
 export interface SlotWorkerData {
   slotIndex: number;

@@ -80,7 +80,7 @@ export class WorkerSlotHost implements SlotHost, HubMember {
         this.hub.withdraw(this, m.partitionId);
         break;
       case 'request':
-        this.hub.request(this, m.requestId, m.partitionId, m.subpartition);
+        this.hub.request(this, m.requestId, m.partitionId, m.subpartition, m.location);
         break;
     }
   }

@@ -179,7 +179,7 @@ export class StreamTask {
         const channel = gate.channels[i]!;
         connects.push(
           this.env.partitions
-            .requestSubpartition(ch.partitionId, spec.consumedSubpartition)
+            .requestSubpartition(ch.partitionId, spec.consumedSubpartition, ch.producerLocation)
             .then((link) => channel.connect(link)),
         );
       });
