@@ -7,7 +7,7 @@ import type {
   TaskExecutionState,
 } from '@spindle/protocol';
 import { ExecutionGraph, type Execution } from '../executiongraph/execution-graph.js';
-import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway } from '../rpc/gateways.js';
+import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway, TaskManagerHeartbeatPayload } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import { mergeAccumulators } from './accumulators.js';
 import { SlotPool } from './slot-pool.js';
@@ -90,8 +90,12 @@ export class JobMaster implements JobMasterGateway {
     this.checkTermination();
   }
 
-  async heartbeatFromTaskManager(resourceId: string): Promise<void> {
+  async heartbeatFromTaskManager(resourceId: string, payload?: TaskManagerHeartbeatPayload): Promise<void> {
     this.heartbeats.received(resourceId);
+    for (const [attemptId, metrics] of Object.entries(payload?.metrics ?? {})) {
+      const e = this.graph.execution(attemptId);
+      if (e && !e.isTerminal) e.metrics = metrics;
+    }
   }
 
   /** Fails every task that ran on a TaskManager that is gone. */

@@ -1,6 +1,6 @@
 import type {
   JobExecutionResultSpec, JobGraphSpec, JobArtifact, JobStatus, SlotOffer, SlotReport, TaskDeploymentDescriptor,
-  TaskExecutionState, TaskManagerRegistration,
+  TaskExecutionState, TaskIOMetrics, TaskManagerRegistration,
 } from '@spindle/protocol';
 
 /**
@@ -34,7 +34,12 @@ export interface JobMasterGateway {
   offerSlots(resourceId: string, taskExecutorAddress: string, offers: SlotOffer[]): Promise<SlotOffer[]>;
   updateTaskExecutionState(state: TaskExecutionState): Promise<void>;
   /** Every `heartbeat.interval` from each TaskManager that holds slots of the job. */
-  heartbeatFromTaskManager(resourceId: string): Promise<void>;
+  heartbeatFromTaskManager(resourceId: string, payload?: TaskManagerHeartbeatPayload): Promise<void>;
+}
+
+/** What a TaskManager reports with its heartbeat to a JobMaster: live metrics of its tasks. */
+export interface TaskManagerHeartbeatPayload {
+  metrics: Record<string, TaskIOMetrics>;
 }
 
 export interface TaskExecutorGateway {

@@ -1,4 +1,4 @@
-import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
 import { SpindleError } from '@spindle/core';
 import type { PartitionManager } from '../network/partition-manager.js';
 import type { JobProgram } from '../program/program-context.js';
@@ -26,6 +26,10 @@ export class InlineSlotHost implements SlotHost {
 
   cancel(executionAttemptId: string): void {
     this.runner.cancel(executionAttemptId);
+  }
+
+  async requestMetrics(): Promise<Record<string, TaskIOMetrics>> {
+    return this.runner.metrics();
   }
 
   async close(): Promise<void> {

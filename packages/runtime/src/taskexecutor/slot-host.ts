@@ -1,4 +1,4 @@
-import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
 
 /**
  * Where the tasks of one slot run: a worker thread of its own (the normal case), or the calling
@@ -8,6 +8,8 @@ import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/prot
 export interface SlotHost {
   deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void;
   cancel(executionAttemptId: string): void;
+  /** Current I/O metrics of the running tasks, by execution attempt id. */
+  requestMetrics(): Promise<Record<string, TaskIOMetrics>>;
   /** Stops every task and frees the slot's resources (the worker thread). Idempotent. */
   close(): Promise<void>;
 }

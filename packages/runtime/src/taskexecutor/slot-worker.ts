@@ -71,6 +71,9 @@ port.on('message', (m: ToSlotWorker) => {
     case 'cancel':
       runner.cancel(m.executionAttemptId);
       break;
+    case 'metrics':
+      post({ type: 'metrics', requestId: m.requestId, metrics: runner.metrics() });
+      break;
     case 'serve':
       partitions.servePartition(m.partitionId, m.subpartition, new PortLink<ToConsumer, ToProducer>(m.port));
       break;

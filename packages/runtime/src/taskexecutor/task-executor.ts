@@ -126,7 +126,9 @@ export class TaskExecutor implements TaskExecutorGateway {
     const jobMasters = new Set(this.slots.map((s) => s.jobMasterAddress).filter((a): a is string => a !== undefined));
     for (const address of jobMasters) {
       this.lastContact.set(address, this.lastContact.get(address) ?? this.scheduler.now());
-      await this.rpc.connect<JobMasterGateway>(address).heartbeatFromTaskManager(this.resourceId).then(
+      const hosts = this.slots.filter((s) => s.jobMasterAddress === address && s.host).map((s) => s.host!);
+      const metrics = Object.assign({}, ...(await Promise.all(hosts.map((h) => h.requestMetrics()))));
+      await this.rpc.connect<JobMasterGateway>(address).heartbeatFromTaskManager(this.resourceId, { metrics }).then(
         () => this.lastContact.set(address, this.scheduler.now()),
         () => this.jobMasterUnreachable(address),
       );

@@ -1,5 +1,5 @@
 import { serializeError } from '@spindle/core';
-import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
 import type { PartitionManager } from '../network/partition-manager.js';
 import type { JobProgram } from '../program/program-context.js';
 import { StreamTask } from '../tasks/stream-task.js';
@@ -26,6 +26,12 @@ export class TaskRunner {
 
   cancelAll(): void {
     for (const t of this.tasks.values()) t.cancel();
+  }
+
+  metrics(): Record<string, TaskIOMetrics> {
+    const out: Record<string, TaskIOMetrics> = {};
+    for (const [id, task] of this.tasks) out[id] = task.metrics();
+    return out;
   }
 
   get running(): number {

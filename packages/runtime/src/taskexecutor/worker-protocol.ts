@@ -1,15 +1,17 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
 
 /** Messages between a TaskExecutor and the worker thread of one of its slots. */
 export type ToSlotWorker =
   | { type: 'deploy'; tdd: TaskDeploymentDescriptor }
   | { type: 'cancel'; executionAttemptId: string }
+  | { type: 'metrics'; requestId: number }
   | { type: 'serve'; partitionId: string; subpartition: number; port: MessagePort }
   | { type: 'connected'; requestId: number; port?: MessagePort };
 
 export type FromSlotWorker =
   | { type: 'state'; state: TaskExecutionState }
+  | { type: 'metrics'; requestId: number; metrics: Record<string, TaskIOMetrics> }
   | { type: 'announce'; partitionId: string }
   | { type: 'withdraw'; partitionId: string }
   | { type: 'request'; requestId: number; partitionId: string; subpartition: number; location?: string };

@@ -1,6 +1,6 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { SpindleError, getLogger, serializeError } from '@spindle/core';
-import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
 import type { HubMember, ShuffleHub } from './shuffle-hub.js';
 import type { SlotHost } from './slot-host.js';
 import type { FromSlotWorker, SlotWorkerData, ToSlotWorker } from './worker-protocol.js';
@@ -12,6 +12,8 @@ export class WorkerSlotHost implements SlotHost, HubMember {
   private readonly worker: Worker;
   private readonly reports = new Map<string, { tdd: TaskDeploymentDescriptor; report: (s: TaskExecutionState) => void }>();
   private closed = false;
+  private nextMetricsRequest = 0;
+  private readonly metricsRequests = new Map<number, (m: Record<string, TaskIOMetrics>) => void>();
   private readonly exited: Promise<void>;
   private readonly log = getLogger('slot');
 
@@ -42,9 +44,20 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     this.post({ type: 'cancel', executionAttemptId });
   }
 
+  requestMetrics(): Promise<Record<string, TaskIOMetrics>> {
+    if (this.closed) return Promise.resolve({});
+    return new Promise((resolve) => {
+      const requestId = this.nextMetricsRequest++;
+      this.metricsRequests.set(requestId, resolve);
+      this.post({ type: 'metrics', requestId });
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return this.exited;
     this.closed = true;
+    for (const resolve of this.metricsRequests.values()) resolve({});
+    this.metricsRequests.clear();
     this.hub.remove(this);
     await this.worker.terminate();
   }
@@ -73,6 +86,10 @@ export class WorkerSlotHost implements SlotHost, HubMember {
         entry.report(m.state);
         break;
       }
+      case 'metrics':
+        this.metricsRequests.get(m.requestId)?.(m.metrics);
+        this.metricsRequests.delete(m.requestId);
+        break;
       case 'announce':
         this.hub.announce(this, m.partitionId);
         break;
