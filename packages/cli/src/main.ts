@@ -150,7 +150,7 @@ function clusterCommands(program: Command): void {
       .command(name, { hidden: true })
       .description(`run a ${name} in the foreground`)
       .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-      .action((options: { D: string[] }) => run(configFor(options)));
+      .action((options: { D: string[] }) => run(configFor(options), options.D.map((d) => `-D${d}`)));
   }
 }
 

@@ -21,3 +21,4 @@ export * from './blob/blob-store.js';
 export * from './taskexecutor/shuffle-hub.js';
 export * from './taskexecutor/worker-slot-host.js';
 export * from './taskexecutor/inline-slot-host.js';
+export * from './resourcemanager/resource-driver.js';

@@ -57,7 +57,8 @@ export function startCluster(config: Configuration, dynamic: string[], print: (l
   }
   print(`Starting cluster.`);
   print(`Starting standalonesession daemon on host localhost (pid ${startProcess(jm, dynamic)}, log ${jm.logFile}).`);
-  const n = config.get(DeploymentOptions.NUM_TASK_MANAGERS);
+  const active = config.get(DeploymentOptions.RESOURCE_DRIVER) === 'local-process';
+  const n = active ? 0 : config.get(DeploymentOptions.NUM_TASK_MANAGERS);
   for (let i = 0; i < n; i++) {
     const tm = entry(dir, 'taskmanager', i);
     print(`Starting taskexecutor daemon on host localhost (pid ${startProcess(tm, dynamic)}, log ${tm.logFile}).`);

@@ -15,7 +15,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   const host = bindHost(config.get(TaskManagerOptions.HOST));
   const rpc = new GrpcRpcService({ host, port: config.get(DeploymentOptions.TASK_MANAGER_RPC_PORT), clusterId: config.get(DeploymentOptions.CLUSTER_ID) });
   await rpc.start();
-  const resourceId = `${host}:${rpc.port}-${randomHexId().slice(0, 6)}`;
+  const resourceId = config.get(DeploymentOptions.TASK_MANAGER_RESOURCE_ID) ?? `${host}:${rpc.port}-${randomHexId().slice(0, 6)}`;
   const dispatcher = rpc.connect<DispatcherGateway>(dispatcherAddress(config));
   const cache = new BlobCache(
     path.join(blobDir(config, 'taskmanager'), resourceId.replace(/[^a-zA-Z0-9.-]/g, '_')),

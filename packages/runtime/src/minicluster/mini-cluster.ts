@@ -42,7 +42,7 @@ export class MiniCluster {
   }
 
   async start(): Promise<void> {
-    this.resourceManager.start();
+    await this.resourceManager.start();
     this.dispatcher.start();
     for (let i = 0; i < this.options.numTaskManagers; i++) {
       const resourceId = `localhost:${i}-${randomHexId().slice(0, 6)}`;
@@ -87,6 +87,6 @@ export class MiniCluster {
     this.closed = true;
     this.dispatcher.close();
     await Promise.all(this.taskExecutors.map((te) => te.close()));
-    this.resourceManager.close();
+    await this.resourceManager.close();
   }
 }

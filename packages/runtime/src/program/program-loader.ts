@@ -15,14 +15,18 @@ function mainOf(mod: Record<string, unknown>): MainFunction | undefined {
  * when that did not call `execute()` and the module exports `main` (or a default function), that
  * is called with the arguments. Resolves when the program's main completes.
  */
-export async function runProgram(bundlePath: string, context: ProgramContext, wasExecuted: () => boolean): Promise<void> {
+let instances = 0;
+
+export async function runProgram(bundlePath: string, context: ProgramContext, wasExecuted: () => boolean, fresh = false): Promise<void> {
   const previous = getProgramContext();
   const previousArgv = process.argv;
   setProgramContext(context);
   // As for `node job.js args`: top-level programs read their arguments from process.argv.
   process.argv = [process.execPath, bundlePath, ...context.args];
   try {
-    const mod = (await import(pathToFileURL(bundlePath).href)) as Record<string, unknown>;
+    // A fresh instance re-runs the module's top-level code even when this thread imported it before.
+    const url = pathToFileURL(bundlePath).href + (fresh ? `?instance=${++instances}` : '');
+    const mod = (await import(url)) as Record<string, unknown>;
     const main = mainOf(mod);
     if (main && !wasExecuted()) await main([...context.args]);
   } finally {
@@ -51,6 +55,7 @@ export async function captureProgramJob(
   config: Record<string, string>,
   jobIndex: number,
   mode: 'plan' | 'task' = 'task',
+  fresh = false,
 ): Promise<ExecuteRequest> {
   let calls = 0;
   let captured = false;
@@ -69,7 +74,7 @@ export async function captureProgramJob(
       return new Promise(() => undefined);
     },
   };
-  const finished = runProgram(bundlePath, context, () => captured).then(() => {
+  const finished = runProgram(bundlePath, context, () => captured, fresh).then(() => {
     if (!captured) throw noExecuteError();
     return new Promise<never>(() => undefined);
   });

@@ -1,9 +1,10 @@
-import { ClusterOptions, Configuration, SpindleError, randomHexId, getLogger, systemScheduler, type Scheduler } from '@spindle/core';
+import { ClusterOptions, Configuration, SpindleError, TaskManagerOptions, randomHexId, getLogger, systemScheduler, type Scheduler } from '@spindle/core';
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import type { SlotReport, TaskManagerRegistration } from '@spindle/protocol';
 import type { ResourceManagerGateway, ResourceOverview, TaskExecutorGateway } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import { SlotManager } from './slot-manager.js';
+import { ActiveResources, type ResourceDriver } from './resource-driver.js';
 
 /**
  * Registers TaskExecutors and their slots, and hands slots to JobMasters through the
@@ -15,13 +16,24 @@ export class ResourceManager implements ResourceManagerGateway {
   private readonly log = getLogger('resource-manager');
 
   private readonly heartbeats: HeartbeatMonitor;
+  private readonly active: ActiveResources | undefined;
 
   constructor(
     readonly address: string,
     private readonly rpc: RpcService,
     config: Configuration = new Configuration(),
     scheduler: Scheduler = systemScheduler,
+    driver?: ResourceDriver,
   ) {
+    if (driver) {
+      this.active = new ActiveResources(driver, config.get(TaskManagerOptions.NUM_TASK_SLOTS), config.get(ClusterOptions.TASK_MANAGER_TIMEOUT), scheduler, {
+        pendingSlotRequests: () => this.slotManager.pendingCount(),
+        freeSlots: () => this.slotManager.counts().free,
+        freeSlotsOf: (id) => (this.taskManagers.has(id) ? this.slotManager.freeSlotsOf(id) : undefined),
+        slotsOf: (id) => this.taskManagers.get(id)?.registration.numberOfSlots,
+        removeTaskManager: (id, cause) => this.removeTaskManager(id, cause),
+      });
+    }
     this.heartbeats = new HeartbeatMonitor(scheduler, config.get(ClusterOptions.HEARTBEAT_TIMEOUT), (id) =>
       this.removeTaskManager(id, `no heartbeat for ${config.get(ClusterOptions.HEARTBEAT_TIMEOUT)} ms (heartbeat.timeout)`),
     );
@@ -32,14 +44,16 @@ export class ResourceManager implements ResourceManagerGateway {
     });
   }
 
-  start(): void {
+  async start(): Promise<void> {
     this.rpc.register(this.address, this);
     this.heartbeats.start();
+    await this.active?.start();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.heartbeats.stop();
     this.rpc.unregister(this.address);
+    await this.active?.close();
   }
 
   /** A TaskManager's heartbeat; an unknown TaskManager is told to register again. */
@@ -71,6 +85,7 @@ export class ResourceManager implements ResourceManagerGateway {
     if (this.taskManagers.has(registration.resourceId)) this.removeTaskManager(registration.resourceId, 'registered again');
     this.taskManagers.set(registration.resourceId, { registration, gateway });
     this.heartbeats.monitor(registration.resourceId);
+    this.active?.registered(registration.resourceId);
     this.slotManager.registerTaskManager(registration.resourceId, registration.numberOfSlots);
     this.log.debug('registered TaskManager', { resourceId: registration.resourceId, slots: registration.numberOfSlots });
     return { registrationId: randomHexId() };
@@ -79,6 +94,7 @@ export class ResourceManager implements ResourceManagerGateway {
   requestSlot(jobId: string, jobMasterAddress: string, allocationId: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.slotManager.request({ jobId, jobMasterAddress, allocationId, resolve, reject });
+      this.active?.checkShortage();
     });
   }
 

@@ -53,6 +53,10 @@ export class SlotManager {
     this.serve();
   }
 
+  pendingCount(): number {
+    return this.pending.length;
+  }
+
   counts(): { total: number; free: number } {
     let free = 0;
     for (const s of this.slots.values()) if (!s.allocationId) free++;

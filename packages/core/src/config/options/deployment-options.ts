@@ -1,4 +1,4 @@
-import { intOption, stringOption } from '../config-option.js';
+import { enumOption, intOption, stringOption } from '../config-option.js';
 
 /** Standalone cluster processes: identity, directories and the TaskManagers to start. */
 export const DeploymentOptions = {
@@ -20,6 +20,16 @@ export const DeploymentOptions = {
   BLOB_DIR: stringOption({
     key: 'blob.storage.directory',
     description: 'Directory where the JobManager stores job bundles and TaskManagers cache them; defaults to a temporary directory.',
+  }),
+  TASK_MANAGER_RESOURCE_ID: stringOption({
+    key: 'taskmanager.resource-id',
+    description: 'Resource id the TaskManager registers under; generated from host and port when unset.',
+  }),
+  RESOURCE_DRIVER: enumOption({
+    key: 'resourcemanager.driver',
+    values: ['standalone', 'local-process'] as const,
+    default: 'standalone',
+    description: 'standalone: TaskManagers are started by hand or by `spindle cluster start`; local-process: the ResourceManager starts TaskManager processes when slots are short and stops idle ones.',
   }),
   TASK_MANAGER_RPC_PORT: intOption({
     key: 'taskmanager.rpc.port',

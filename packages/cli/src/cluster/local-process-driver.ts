@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomHexId, type Configuration } from '@spindle/core';
+import type { ResourceDriver } from '@spindle/runtime';
+import { ensureDir } from './process-common.js';
+import { logDir } from './cluster-commands.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'spindle.js');
+
+/**
+ * Starts TaskManagers as child processes of the JobManager, with the JobManager's configuration,
+ * and stops them on request (SIGTERM, then SIGKILL after 10 s).
+ */
+export class LocalProcessDriver implements ResourceDriver {
+  private readonly workers = new Map<string, ChildProcess>();
+  private onEnd: (id: string, reason: string) => void = () => undefined;
+  private closed = false;
+
+  constructor(
+    private readonly config: Configuration,
+    private readonly dynamic: string[],
+  ) {}
+
+  async start(onWorkerTerminated: (resourceId: string, reason: string) => void): Promise<void> {
+    this.onEnd = onWorkerTerminated;
+  }
+
+  async requestWorker(): Promise<string> {
+    const id = `localhost-${randomHexId().slice(0, 8)}`;
+    const dir = ensureDir(logDir(this.config));
+    const out = fs.openSync(path.join(dir, `spindle-taskmanager-${id}.log`), 'a');
+    const child = spawn(process.execPath, [BIN, 'taskmanager', ...this.dynamic, `-Dtaskmanager.resource-id=${id}`], { stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    this.workers.set(id, child);
+    child.once('exit', (code, signal) => {
+      this.workers.delete(id);
+      if (!this.closed) this.onEnd(id, signal ? `killed by ${signal}` : `exit code ${code}`);
+    });
+    return id;
+  }
+
+  async releaseWorker(resourceId: string): Promise<void> {
+    await stop(this.workers.get(resourceId));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.workers.values()].map(stop));
+  }
+}
+
+function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
