@@ -29,7 +29,7 @@ export const DeploymentOptions = {
     key: 'resourcemanager.driver',
     values: ['standalone', 'local-process'] as const,
     default: 'standalone',
-    description: 'standalone: TaskManagers are started by hand or by `spindle cluster start`; local-process: the ResourceManager starts TaskManager processes when slots are short and stops idle ones.',
+    description: 'How TaskManagers come and go: standalone (started by hand or by `spindle cluster start`) or local-process (the ResourceManager starts processes when slots are short and stops idle ones).',
   }),
   TASK_MANAGER_RPC_PORT: intOption({
     key: 'taskmanager.rpc.port',
