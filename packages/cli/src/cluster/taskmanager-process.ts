@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DeploymentOptions, TaskManagerOptions, configureLogging, getLogger, randomHexId, type Configuration } from '@spindle/core';
-import { BlobCache, GrpcRpcService, ShuffleHub, TaskExecutor, WorkerSlotHost, type DispatcherGateway } from '@spindle/runtime';
+import { BlobCache, GrpcRpcService, ShuffleClient, ShuffleHub, ShuffleServer, TaskExecutor, WorkerSlotHost, type DispatcherGateway } from '@spindle/runtime';
 import { engineNodeModules } from '../engine-paths.js';
 import { bindHost, blobDir, dispatcherAddress, resourceManagerAddress, setUpProcess } from './process-common.js';
 
@@ -25,14 +25,30 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
       if (!fs.existsSync(link)) fs.symlinkSync(engineNodeModules(), link, 'dir');
     },
   );
-  const hub = new ShuffleHub();
+  let hub: ShuffleHub | undefined;
+  const server = new ShuffleServer((partitionId, subpartition, link) => hub!.serveRemote(partitionId, subpartition, link), {
+    host,
+    port: config.get(DeploymentOptions.TASK_MANAGER_DATA_PORT),
+  });
+  const dataPort = await server.start();
+  const dataAddress = `${host}:${dataPort}`;
+  const client = new ShuffleClient();
+  hub = new ShuffleHub({
+    selfLocation: dataAddress,
+    remote: (location, partitionId, subpartition) => {
+      const i = location.lastIndexOf(':');
+      return client.request({ host: location.slice(0, i), port: Number(location.slice(i + 1)) }, partitionId, subpartition);
+    },
+  });
+  const shuffleHub = hub;
   const slotConfig = config.toMap();
   const taskExecutor = new TaskExecutor(
     {
       resourceId,
       address: rpc.address('taskexecutor', 'taskexecutor'),
       numberOfSlots: config.get(TaskManagerOptions.NUM_TASK_SLOTS),
-      dataPort: -1,
+      dataPort,
+      dataAddress,
       resourceManagerAddress: resourceManagerAddress(config),
       resolveArtifact: async (tdd) => {
         if (!tdd.artifact.blobKey) return tdd;
@@ -40,16 +56,16 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
       },
     },
     rpc,
-    (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, slotConfig, hub, tdd.artifact.args),
+    (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, slotConfig, shuffleHub, tdd.artifact.args),
     config,
   );
   await taskExecutor.start(true);
-  getLogger('taskmanager').info('TaskManager started', { resourceId, slots: config.get(TaskManagerOptions.NUM_TASK_SLOTS) });
+  getLogger('taskmanager').info('TaskManager started', { resourceId, slots: config.get(TaskManagerOptions.NUM_TASK_SLOTS), data: dataAddress });
   return {
     taskExecutor,
     close: async () => {
       await taskExecutor.close();
-      await rpc.close();
+      await Promise.all([server.close(), client.close(), rpc.close()]);
     },
   };
 }

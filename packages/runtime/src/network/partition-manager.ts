@@ -52,7 +52,11 @@ export class PartitionManager {
 
   /** Serves a subpartition of a partition of this thread over a link made elsewhere. */
   servePartition(partitionId: string, subpartition: number, link: ProducerLink): void {
-    const serve = (p: ResultPartition) => p.subpartitions[subpartition]!.connect(link);
+    const serve = (p: ResultPartition): void => {
+      const sp = p.subpartitions[subpartition];
+      if (sp) sp.connect(link);
+      else link.send({ t: 'f', message: `partition ${partitionId} has no subpartition ${subpartition} (it has ${p.subpartitions.length})` });
+    };
     const here = this.partitions.get(partitionId);
     if (here) serve(here);
     else void this.whenRegistered(partitionId).then(serve);

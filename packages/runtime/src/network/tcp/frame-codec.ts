@@ -26,7 +26,7 @@ export const FrameType = {
 export const FRAME_HEADER_LENGTH = 9;
 const BUFFER_PREFIX_LENGTH = FRAME_HEADER_LENGTH + 4;
 /** Frames other than Buffer are small; anything larger is corrupt. */
-const MAX_CONTROL_FRAME_LENGTH = 64 * 1024;
+const MAX_CONTROL_FRAME_LENGTH = 128 * 1024;
 /** Longer error messages are cut so that an Error frame always fits. */
 const MAX_ERROR_MESSAGE_BYTES = 32 * 1024;
 export const DEFAULT_MAX_FRAME_LENGTH = 256 * 1024 * 1024;
