@@ -1,10 +1,14 @@
 import { ClusterOptions, DeploymentOptions, configureLogging, getLogger, systemScheduler, type Configuration } from '@spindle/core';
 import { LocalProcessDriver } from './local-process-driver.js';
+import path from 'node:path';
+import { ClusterViewFromComponents, DirectoryJarRunner, RestServer } from '@spindle/rest';
 import { BlobStore, Dispatcher, GrpcRpcService, ResourceManager } from '@spindle/runtime';
-import { blobDir, jobManagerHost, setUpProcess } from './process-common.js';
+import { JobSubmission } from './job-submission.js';
+import { bindHost, blobDir, jobManagerHost, setUpProcess } from './process-common.js';
 
 export interface JobManagerProcess {
   rpc: GrpcRpcService;
+  rest: RestServer;
   resourceManager: ResourceManager;
   dispatcher: Dispatcher;
   close(): Promise<void>;
@@ -18,23 +22,37 @@ export async function startJobManager(config: Configuration, dynamic: string[] =
   const rmAddress = rpc.address('resourcemanager', 'resourcemanager');
   const driver = config.get(DeploymentOptions.RESOURCE_DRIVER) === 'local-process' ? new LocalProcessDriver(config, dynamic) : undefined;
   const resourceManager = new ResourceManager(rmAddress, rpc, config, systemScheduler, driver);
+  const blobs = new BlobStore(blobDir(config, 'jobmanager'));
   const dispatcher = new Dispatcher(rpc.address('dispatcher', 'dispatcher'), config, rpc, rmAddress, {
     jobMasterAddress: (jobId) => rpc.address('jobmaster', `jobmaster/${jobId}`),
-    blobStore: new BlobStore(blobDir(config, 'jobmanager')),
+    blobStore: blobs,
   });
   await resourceManager.start();
   dispatcher.start();
-  getLogger('jobmanager').info('JobManager started', { rpc: `${host}:${rpc.port}` });
-  return {
-    rpc,
-    resourceManager,
-    dispatcher,
-    close: async () => {
+  const submission = new JobSubmission(config, dispatcher, blobs, blobDir(config, 'jobmanager'));
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await rest.close();
       dispatcher.close();
       await resourceManager.close();
       await rpc.close();
-    },
-  };
+    })());
+  const view = new ClusterViewFromComponents({
+    dispatcher,
+    resourceManager,
+    configuration: config,
+    submitJob: (s) => submission.submitJobGraph(s),
+    jarRunner: new DirectoryJarRunner(path.join(blobDir(config, 'jobmanager'), 'uploads'), (jar, request) => submission.runJar(jar, request)),
+    shutdown: () => close().then(() => process.exit(0)),
+  });
+  const rest = new RestServer(view, {
+    bindAddress: bindHost(config.get(ClusterOptions.REST_BIND_ADDRESS) ?? config.get(ClusterOptions.REST_ADDRESS)),
+    port: config.get(ClusterOptions.REST_PORT),
+  });
+  const restPort = await rest.start();
+  getLogger('jobmanager').info('JobManager started', { rpc: `${host}:${rpc.port}`, rest: restPort });
+  return { rpc, rest, resourceManager, dispatcher, close };
 }
 
 /** `spindle jobmanager`: runs a JobManager in the foreground until SIGTERM. */

@@ -1,0 +1,241 @@
+import type { ExecutionState, JobStatus, RuntimeMode, SerializedFailure } from '@spindle/protocol';
+
+/**
+ * What the REST layer reads from (and asks of) a cluster. Every method returns plain data in
+ * Spindle's own names; the REST handlers turn it into Flink's wire format, so an
+ * implementation never deals with JSON field names.
+ *
+ * Contract:
+ * - Called by the RestServer, once per request, possibly concurrently; implementations must not
+ *   assume any ordering between calls.
+ * - Job ids are 32 lowercase hexadecimal characters (the server validates them first). A job
+ *   the cluster does not know rejects with `JobNotFoundError`.
+ * - Times are milliseconds since the epoch; -1 means "not reached" (Flink's convention).
+ * - Not in the contract: metrics by name, checkpoints, savepoints, per-subtask detail.
+ */
+export interface ClusterView {
+  versionInfo(): Promise<VersionInfo>;
+  overview(): Promise<ClusterOverview>;
+  listJobs(): Promise<JobSummary[]>;
+  jobDetails(jobId: string): Promise<JobDetails>;
+  jobStatus(jobId: string): Promise<JobStatus>;
+  /** The final result, or undefined while the job has not reached a terminal state. */
+  jobResult(jobId: string): Promise<JobResult | undefined>;
+  /** Failures of the job, newest first, at most the cluster's history size. */
+  exceptionHistory(jobId: string): Promise<ExceptionHistory>;
+  /**
+   * Starts cancelling a job and resolves without waiting for it to end. Resolves for a job that
+   * is already CANCELED; rejects with `JobTerminatedWithoutCancellationError` for a job that
+   * ended otherwise (FINISHED, FAILED).
+   */
+  cancelJob(jobId: string): Promise<void>;
+  taskManagers(): Promise<TaskManagerInfo[]>;
+  /**
+   * Submits a job built by a client (Flink's `POST /jobs`): the JobGraph's JSON and the program
+   * bundle its operators come from. Resolves with the job id once submitted.
+   */
+  submitJob(submission: JobSubmission): Promise<string>;
+  /** Stores an uploaded program; the returned id names it in `runJar` and `deleteJar`. */
+  uploadJar(fileName: string, bytes: Uint8Array): Promise<UploadedJar>;
+  listJars(): Promise<UploadedJar[]>;
+  /** Rejects with `JarNotFoundError` for an unknown id. */
+  deleteJar(jarId: string): Promise<void>;
+  /** Runs an uploaded program; resolves with the id of the job it submitted. */
+  runJar(jarId: string, request: JarRunRequest): Promise<string>;
+  /**
+   * Starts shutting the cluster down and resolves before the shutdown completes, so that the
+   * caller can still answer the request that asked for it.
+   */
+  shutdownCluster(): Promise<void>;
+  /** The effective cluster configuration; secrets are masked by the REST layer. */
+  configuration(): Promise<ConfigEntry[]>;
+}
+
+export interface VersionInfo {
+  version: string;
+  /** Source revision (commit id) of the build, or 'unknown'. */
+  revision: string;
+}
+
+export interface ClusterOverview {
+  taskManagers: number;
+  slotsTotal: number;
+  slotsAvailable: number;
+  /** Number of jobs in each status; absent statuses count 0. */
+  jobsPerStatus: Partial<Record<JobStatus, number>>;
+}
+
+export type ExecutionStateCounts = Record<ExecutionState, number>;
+
+export interface JobSummary {
+  jobId: string;
+  name: string;
+  status: JobStatus;
+  /** When the job entered INITIALIZING. */
+  startTime: number;
+  /** When the job reached a globally terminal status, else -1. */
+  endTime: number;
+  /** The latest state change of the job or any of its tasks. */
+  lastModification: number;
+  /** Current state of every task (subtask), counted by state. */
+  tasksPerState: ExecutionStateCounts;
+}
+
+export interface JobDetails extends JobSummary {
+  jobType: RuntimeMode;
+  /** The job's configured max parallelism, or -1 when not set. */
+  maxParallelism: number;
+  isStoppable: boolean;
+  /** When the job entered each status it has been in. */
+  timestamps: Partial<Record<JobStatus, number>>;
+  vertices: JobVertexDetails[];
+  plan: JobPlan;
+}
+
+export interface JobVertexDetails {
+  id: string;
+  name: string;
+  parallelism: number;
+  maxParallelism: number;
+  slotSharingGroup: string;
+  /** Aggregate state of the vertex's subtasks. */
+  status: ExecutionState;
+  /** Earliest deployment of a subtask, or -1. */
+  startTime: number;
+  /** Latest terminal transition once every subtask is terminal, else -1. */
+  endTime: number;
+  tasksPerState: ExecutionStateCounts;
+  metrics: VertexIOMetrics;
+}
+
+/** I/O counters summed over a vertex's subtasks. */
+export interface VertexIOMetrics {
+  bytesIn: number;
+  bytesOut: number;
+  recordsIn: number;
+  recordsOut: number;
+  /** True when every subtask has reported its counters. */
+  complete: boolean;
+  accumulatedBackPressuredTimeMs: number;
+  accumulatedIdleTimeMs: number;
+  accumulatedBusyTimeMs: number;
+}
+
+export interface JobPlan {
+  jobId: string;
+  name: string;
+  type: RuntimeMode;
+  nodes: JobPlanNode[];
+}
+
+export interface JobPlanNode {
+  /** The job vertex id. */
+  id: string;
+  parallelism: number;
+  operator: string;
+  operatorStrategy: string;
+  description: string;
+  inputs: JobPlanInput[];
+}
+
+export interface JobPlanInput {
+  num: number;
+  /** The producing vertex id. */
+  id: string;
+  shipStrategy: string;
+  /** Result partition type in lower case: pipelined_bounded, blocking. */
+  exchange: string;
+}
+
+export interface JobResult {
+  jobId: string;
+  name: string;
+  status: JobStatus;
+  netRuntimeMs: number;
+  accumulators: Record<string, unknown>;
+  failure?: SerializedFailure;
+}
+
+export interface ExceptionInfo {
+  exceptionName: string;
+  stacktrace: string;
+  timestamp: number;
+  /** The failed task ('Map (2/4)'), or null for a failure of the job as a whole. */
+  taskName: string | null;
+  /** Where the failed task ran (endpoint), or null. */
+  location: string | null;
+  taskManagerId: string | null;
+  failureLabels: Record<string, string>;
+}
+
+export interface RootExceptionInfo extends ExceptionInfo {
+  /** Failures that happened during the same failover as the root. */
+  concurrentExceptions: ExceptionInfo[];
+}
+
+export interface ExceptionHistory {
+  /** Newest first. */
+  entries: RootExceptionInfo[];
+  /** True when older entries were dropped. */
+  truncated: boolean;
+}
+
+export interface TaskManagerInfo {
+  id: string;
+  /** The TaskManager's rpc address. */
+  address: string;
+  dataPort: number;
+  jmxPort: number;
+  /** When its last heartbeat arrived (Flink's `timeSinceLastHeartbeat` carries this timestamp). */
+  lastHeartbeat: number;
+  slotsNumber: number;
+  freeSlots: number;
+  hardware: HardwareDescription;
+}
+
+export interface HardwareDescription {
+  cpuCores: number;
+  physicalMemory: number;
+  freeMemory: number;
+  managedMemory: number;
+}
+
+export interface UploadedJar {
+  /** The stored file's base name, `<uuid>_<original name>`. */
+  id: string;
+  /** The name the client uploaded. */
+  name: string;
+  /** Where the file is stored. */
+  path: string;
+  /** Upload time. */
+  uploaded: number;
+  /** Entry points the program offers (Flink lists main classes here). */
+  entries: Array<{ name: string; description: string | null }>;
+}
+
+export interface JarRunRequest {
+  /** The export to run (Flink's main class); the program's default entry when absent. */
+  entryClass?: string;
+  programArgs: string[];
+  parallelism?: number;
+  /** A job id chosen by the client. */
+  jobId?: string;
+  savepointPath?: string;
+  allowNonRestoredState?: boolean;
+  restoreMode?: 'CLAIM' | 'NO_CLAIM' | 'LEGACY';
+  /** Configuration entries for the job. */
+  flinkConfiguration: Record<string, string>;
+}
+
+export interface JobSubmission {
+  /** The parsed JSON of the job graph file. */
+  jobGraph: unknown;
+  /** The program bundle (the job's single "jar"). */
+  bundle: Uint8Array;
+  programArgs: string[];
+}
+
+export interface ConfigEntry {
+  key: string;
+  value: string;
+}

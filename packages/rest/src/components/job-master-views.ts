@@ -1,0 +1,127 @@
+import { isGloballyTerminal, type JobGraphSpec, type JobStatus } from '@spindle/protocol';
+import type { ExceptionEntry, JobMaster } from '@spindle/runtime';
+import type {
+  ExceptionHistory, ExceptionInfo, JobDetails, JobPlan, JobResult, JobSummary, JobVertexDetails, RootExceptionInfo,
+} from '../cluster-view.js';
+import { aggregateState, countStates, lastModification, sumMetrics, vertexTimes } from './execution-aggregates.js';
+
+/** What `/jobs/overview` shows of a running or finished job. */
+export function jobSummary(jm: JobMaster): JobSummary {
+  const graph = jm.graph;
+  const status = graph.status;
+  const endTime = isGloballyTerminal(status) ? (graph.timestamps[status] ?? -1) : -1;
+  return {
+    jobId: jm.jobId,
+    name: jm.jobGraph.name,
+    status,
+    startTime: graph.timestamps.INITIALIZING ?? graph.timestamps.CREATED ?? -1,
+    endTime,
+    lastModification: lastModification(graph.executions, endTime),
+    tasksPerState: countStates(graph.executions),
+  };
+}
+
+export function jobDetails(jm: JobMaster): JobDetails {
+  const jobGraph = jm.jobGraph;
+  return {
+    ...jobSummary(jm),
+    jobType: jobGraph.runtimeMode,
+    maxParallelism: configuredMaxParallelism(jobGraph),
+    isStoppable: false,
+    timestamps: { ...jm.graph.timestamps },
+    vertices: jobGraph.vertices.map((v): JobVertexDetails => {
+      const executions = jm.graph.executionsOf(v.id);
+      const tasksPerState = countStates(executions);
+      return {
+        id: v.id,
+        name: v.name,
+        parallelism: v.parallelism,
+        maxParallelism: v.maxParallelism,
+        slotSharingGroup: v.slotSharingGroup,
+        status: aggregateState(tasksPerState, v.parallelism),
+        ...vertexTimes(executions),
+        tasksPerState,
+        metrics: sumMetrics(executions),
+      };
+    }),
+    plan: jobPlan(jobGraph),
+  };
+}
+
+function configuredMaxParallelism(jobGraph: JobGraphSpec): number {
+  const raw = jobGraph.config['pipeline.max-parallelism'];
+  const n = raw === undefined ? NaN : Number(raw);
+  return Number.isInteger(n) && n > 0 ? n : -1;
+}
+
+/** Flink's job-graph plan: one node per vertex, inputs naming the producing vertices. */
+export function jobPlan(jobGraph: JobGraphSpec): JobPlan {
+  return {
+    jobId: jobGraph.jobId,
+    name: jobGraph.name,
+    type: jobGraph.runtimeMode,
+    nodes: jobGraph.vertices.map((v) => ({
+      id: v.id,
+      parallelism: v.parallelism,
+      operator: '',
+      operatorStrategy: '',
+      description: v.name,
+      inputs: v.inputs.map((edge, num) => ({
+        num,
+        id: edge.sourceVertexId,
+        shipStrategy: edge.shipStrategy,
+        exchange: edge.resultType.toLowerCase(),
+      })),
+    })),
+  };
+}
+
+export async function jobResult(jm: JobMaster): Promise<JobResult | undefined> {
+  const status = jm.graph.status;
+  if (!isGloballyTerminal(status) && status !== 'SUSPENDED') return undefined;
+  const result = await jm.result;
+  const out: JobResult = {
+    jobId: result.jobId,
+    name: result.jobName,
+    status: result.status,
+    netRuntimeMs: result.netRuntimeMs,
+    accumulators: result.accumulators,
+  };
+  if (result.failure) out.failure = result.failure;
+  return out;
+}
+
+/**
+ * Groups the JobMaster's failures into Flink's history: the first failure of a failover is the
+ * root, later ones of the same failover are its concurrent exceptions. A failover ends when the
+ * job restarts; without restarts every failure belongs to the first.
+ */
+export function exceptionHistory(jm: JobMaster, maxEntries: number): ExceptionHistory {
+  const restartedAt = jm.graph.timestamps.RESTARTING ?? -1;
+  const roots: RootExceptionInfo[] = [];
+  for (const entry of jm.exceptions) {
+    const info = exceptionInfo(entry);
+    const current = roots[roots.length - 1];
+    const sameFailover = current !== undefined && !(current.timestamp <= restartedAt && info.timestamp > restartedAt);
+    if (sameFailover) current.concurrentExceptions.push(info);
+    else roots.push({ ...info, concurrentExceptions: [] });
+  }
+  const newestFirst = roots.reverse();
+  return { entries: newestFirst.slice(0, maxEntries), truncated: newestFirst.length > maxEntries };
+}
+
+function exceptionInfo(entry: ExceptionEntry): ExceptionInfo {
+  return {
+    exceptionName: entry.exceptionName,
+    stacktrace: entry.stacktrace,
+    timestamp: entry.timestamp,
+    taskName: entry.taskName,
+    location: entry.location,
+    taskManagerId: entry.location,
+    failureLabels: {},
+  };
+}
+
+export function isTerminalForCancel(status: JobStatus): boolean {
+  return isGloballyTerminal(status) || status === 'SUSPENDED';
+}
