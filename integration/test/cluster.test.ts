@@ -22,6 +22,19 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/** Every process of a test cluster carries the cluster's temp directory on its command line. */
+async function expectNoProcessesOf(dir: string): Promise<void> {
+  const running = (): number[] =>
+    fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
+      } catch {
+        return false;
+      }
+    }).map(Number);
+  await until(`every process of ${dir} to end`, async () => (running().length === 0 ? true : undefined), 20_000);
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -67,6 +80,7 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     const stop = await runCli(['cluster', 'stop', ...dynamic]);
     expect(stop.code, describeRun(['cluster', 'stop'], stop)).to.equal(0);
     for (const pid of before) expect(alive(pid), `process ${pid} still running`).to.equal(false);
+    await expectNoProcessesOf(dir);
     removeDir(dir);
   });
 
@@ -124,7 +138,7 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     const logFile = path.join(dir, 'log', 'foreign-taskmanager.log');
     const out = fs.openSync(logFile, 'w');
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['packages/cli/bin/spindle.js', 'taskmanager', rpcPort, '-Dhigh-availability.cluster-id=another-cluster'], { stdio: ['ignore', out, out] });
+    const child = spawn(process.execPath, ['packages/cli/bin/spindle.js', 'taskmanager', rpcPort, '-Dhigh-availability.cluster-id=another-cluster', `-Denv.log.dir=${path.join(dir, 'log')}`], { stdio: ['ignore', out, out] });
     fs.closeSync(out);
     try {
       await until('the refusal in the log', async () => (fs.readFileSync(logFile, 'utf8').includes("rejected a call from cluster 'another-cluster'") ? true : undefined), 20_000);
@@ -166,5 +180,68 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     const text = JSON.stringify(exceptions);
     expect(text).to.match(/TaskManager .* is lost|connection to shuffle server .* lost/);
     expect(alive(victim)).to.equal(false);
+  });
+
+  it('TaskManagers that lose the JobManager register again with a new one', async () => {
+    const jmPidFile = path.join(dir, 'log', 'spindle-jobmanager-0.pid');
+    process.kill(Number(fs.readFileSync(jmPidFile, 'utf8')), 'SIGKILL');
+    const logFile = path.join(dir, 'log', 'spindle-jobmanager-0.log');
+    const out = fs.openSync(logFile, 'a');
+    const { spawn } = await import('node:child_process');
+    const jm = spawn(process.execPath, ['packages/cli/bin/spindle.js', 'jobmanager', ...dynamic], { stdio: ['ignore', out, out], detached: true });
+    fs.closeSync(out);
+    jm.unref();
+    fs.writeFileSync(jmPidFile, String(jm.pid));
+    const tm0 = path.join(dir, 'log', 'spindle-taskmanager-0.log');
+    await until('the surviving TaskManager to register with the new JobManager', async () =>
+      ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 1 ? true : undefined), 30_000);
+    expect(fs.readFileSync(tm0, 'utf8')).to.match(/registered at the ResourceManager[\s\S]*registered at the ResourceManager/);
+  });
+});
+
+describe('a session cluster that starts TaskManager processes on demand (local-process driver)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let rest: string;
+  let dynamic: string[];
+
+  async function get<T>(p: string): Promise<T> {
+    const r = await fetch(`http://${rest}${p}`);
+    if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`);
+    return (await r.json()) as T;
+  }
+
+  before(async () => {
+    dir = tempDir('active');
+    const restPort = await freePort();
+    rest = `127.0.0.1:${restPort}`;
+    dynamic = [
+      `-Drest.port=${restPort}`, '-Drest.address=127.0.0.1', `-Djobmanager.rpc.port=${await freePort()}`, '-Dresourcemanager.driver=local-process',
+      '-Dtaskmanager.numberOfTaskSlots=2', '-Dresourcemanager.taskmanager-timeout=2 s', `-Denv.log.dir=${path.join(dir, 'log')}`,
+      `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
+    ];
+    const start = await runCli(['cluster', 'start', ...dynamic]);
+    expect(start.code, describeRun(['cluster', 'start'], start)).to.equal(0);
+    await until('the REST API', () => get<{ taskmanagers: number }>('/overview'), 30_000);
+  });
+
+  after(async () => {
+    if (dir === undefined) return;
+    const stop = await runCli(['cluster', 'stop', ...dynamic]);
+    expect(stop.code).to.equal(0);
+    await expectNoProcessesOf(dir);
+    removeDir(dir);
+  });
+
+  it('starts TaskManagers for a job and stops them once idle', async () => {
+    expect((await get<{ taskmanagers: number }>('/overview')).taskmanagers).to.equal(0);
+    const out = path.join(dir, 'sums');
+    const args = ['run', '--no-typecheck', '-m', rest, '-p', '3', 'integration/fixtures/cluster-keyed.ts', '--n', '5000', '--output', out];
+    expectJobsFinished(args, await runCli(args, 60_000));
+    const got = readPartFiles(out).lines.length;
+    expect(got).to.be.greaterThan(0);
+    const overview = await get<{ taskmanagers: number; 'slots-total': number }>('/overview');
+    expect(overview.taskmanagers).to.equal(2);
+    await until('idle TaskManagers to be released', async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 0 ? true : undefined), 30_000);
   });
 });
