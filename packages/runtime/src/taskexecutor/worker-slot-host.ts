@@ -46,9 +46,17 @@ export class WorkerSlotHost implements SlotHost, HubMember {
 
   requestMetrics(): Promise<Record<string, TaskIOMetrics>> {
     if (this.closed) return Promise.resolve({});
+    // A worker stuck in user code must not hold up the heartbeats that carry these metrics.
     return new Promise((resolve) => {
       const requestId = this.nextMetricsRequest++;
-      this.metricsRequests.set(requestId, resolve);
+      const timer = setTimeout(() => {
+        this.metricsRequests.delete(requestId);
+        resolve({});
+      }, 1000);
+      this.metricsRequests.set(requestId, (metrics) => {
+        clearTimeout(timer);
+        resolve(metrics);
+      });
       this.post({ type: 'metrics', requestId });
     });
   }
