@@ -55,6 +55,8 @@ export interface GrpcRpcServiceOptions {
   port: number;
   /** Calls from another cluster are rejected. */
   clusterId: string;
+  /** Deadline of heartbeat calls (other calls may wait long, e.g. for a slot); default 10 s. */
+  heartbeatDeadlineMs?: number;
 }
 
 /**
@@ -139,8 +141,9 @@ export class GrpcRpcService implements RpcService {
     const md = new grpc.Metadata();
     md.set(ENDPOINT_HEADER, target.name);
     const request: Invocation = { args_json: JSON.stringify(args), fencing_token: '', cluster_id: this.options.clusterId };
+    const options: grpc.CallOptions = method.startsWith('heartbeat') ? { deadline: Date.now() + (this.options.heartbeatDeadlineMs ?? 10_000) } : {};
     return new Promise((resolve, reject) => {
-      call.call(client, request, md, {}, (e, r) => {
+      call.call(client, request, md, options, (e, r) => {
         if (e) {
           reject(new SpindleError(`cannot reach ${address}: ${e.details || e.message}`, { code: 'RPC_UNREACHABLE', recoverability: 'environment', cause: e }));
         } else if (r!.error_json) {
