@@ -22,6 +22,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+async function restGet<T>(rest: string, p: string): Promise<T> {
+  const r = await fetch(`http://${rest}${p}`);
+  if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`);
+  return (await r.json()) as T;
+}
+
 /** Every process of a test cluster carries the cluster's temp directory on its command line. */
 async function expectNoProcessesOf(dir: string): Promise<void> {
   const running = (): number[] =>
@@ -50,11 +56,7 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
   let rest: string;
   let dynamic: string[];
 
-  async function get<T>(p: string): Promise<T> {
-    const r = await fetch(`http://${rest}${p}`);
-    if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`);
-    return (await r.json()) as T;
-  }
+  const get = <T>(p: string): Promise<T> => restGet<T>(rest, p);
 
   function pids(): number[] {
     return fs.readdirSync(path.join(dir, 'log')).filter((f) => f.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(dir, 'log', f), 'utf8')));
@@ -205,11 +207,7 @@ describe('a session cluster that starts TaskManager processes on demand (local-p
   let rest: string;
   let dynamic: string[];
 
-  async function get<T>(p: string): Promise<T> {
-    const r = await fetch(`http://${rest}${p}`);
-    if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`);
-    return (await r.json()) as T;
-  }
+  const get = <T>(p: string): Promise<T> => restGet<T>(rest, p);
 
   before(async () => {
     dir = tempDir('active');

@@ -25,29 +25,27 @@ export interface ChannelLink<Out, In> {
 export type ProducerLink = ChannelLink<ToConsumer, ToProducer>;
 export type ConsumerLink = ChannelLink<ToProducer, ToConsumer>;
 
-/** Both ends in one thread: messages are delivered in a later microtask, in order. */
-class DirectEnd<Out, In> implements ChannelLink<Out, In> {
-  peer!: DirectEnd<In, Out>;
+/**
+ * The receiving half of a link end: incoming messages reach the handler in order, in a later
+ * microtask (never within the sender's `send()`), and are kept until a handler is set.
+ */
+export abstract class QueuedLinkEnd<Out, In> implements ChannelLink<Out, In> {
+  abstract readonly sameThread: boolean;
   private handler: ((m: In) => void) | undefined;
-  private readonly inbox: In[] = [];
+  private inbox: In[] = [];
   private scheduled = false;
-  private closed = false;
-  readonly sameThread = true;
+  /** Set when nothing more may be handed to the handler. */
+  protected stopped = false;
 
-  send(message: Out): void {
-    if (!this.closed) this.peer.deliver(message);
-  }
+  abstract send(message: Out, transfer?: ArrayBuffer[]): void;
+  abstract close(): void;
 
   onMessage(handler: (message: In) => void): void {
     this.handler = handler;
     this.schedule();
   }
 
-  close(): void {
-    this.closed = true;
-  }
-
-  private deliver(message: In): void {
+  protected deliver(message: In): void {
     this.inbox.push(message);
     this.schedule();
   }
@@ -60,9 +58,27 @@ class DirectEnd<Out, In> implements ChannelLink<Out, In> {
 
   private drain(): void {
     this.scheduled = false;
-    const handler = this.handler;
-    if (!handler) return;
-    while (this.inbox.length > 0 && !this.closed) handler(this.inbox.shift()!);
+    const handler = this.handler!;
+    const batch = this.inbox;
+    this.inbox = [];
+    for (const m of batch) {
+      if (this.stopped) return;
+      handler(m);
+    }
+  }
+}
+
+/** Both ends in one thread. */
+class DirectEnd<Out, In> extends QueuedLinkEnd<Out, In> {
+  peer!: DirectEnd<In, Out>;
+  readonly sameThread = true;
+
+  send(message: Out): void {
+    if (!this.stopped) this.peer.deliver(message);
+  }
+
+  close(): void {
+    this.stopped = true;
   }
 }
 
