@@ -34,17 +34,38 @@ export function recordWriterOutput(
   }
 }
 
-/** keyBy: key → key group → the consumer subtask that owns the group. */
+const STRING_CACHE_SIZE = 8192;
+
+/**
+ * keyBy: key → key group → the consumer subtask that owns the group. The channels of recent
+ * string keys are remembered: a Map lookup uses the engine's own (cached) string hash, which is
+ * cheaper than computing the stable key hash again for every record.
+ */
 class KeyGroupOutput implements Output {
+  private readonly channelOfGroup: Int32Array;
+  private stringChannels = new Map<string, number>();
+
   constructor(
     private readonly partition: ResultPartition,
-    private readonly numChannels: number,
+    numChannels: number,
     private readonly maxParallelism: number,
     private readonly keySelector: KeySelector,
-  ) {}
+  ) {
+    this.channelOfGroup = Int32Array.from({ length: maxParallelism }, (_, g) => computeOperatorIndexForKeyGroup(maxParallelism, numChannels, g));
+  }
 
   collect(record: unknown): void {
-    const keyGroup = assignToKeyGroup(this.keySelector(record), this.maxParallelism);
-    this.partition.emit(record, computeOperatorIndexForKeyGroup(this.maxParallelism, this.numChannels, keyGroup));
+    const key = this.keySelector(record);
+    if (typeof key !== 'string') {
+      this.partition.emit(record, this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism)]!);
+      return;
+    }
+    let channel = this.stringChannels.get(key);
+    if (channel === undefined) {
+      channel = this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism)]!;
+      if (this.stringChannels.size >= STRING_CACHE_SIZE) this.stringChannels = new Map();
+      this.stringChannels.set(key, channel);
+    }
+    this.partition.emit(record, channel);
   }
 }
