@@ -81,3 +81,23 @@ describe('spindle run: bad input fails with exit code 1 and a short message', fu
     expectNoJob(r);
   });
 });
+
+describe('spindle cluster start: a JobManager that cannot start', function () {
+  this.timeout(60_000);
+
+  it('reports the cause from its log and exits 1', async () => {
+    const net = await import('node:net');
+    const { tempDir, removeDir } = await import('./cli-harness.js');
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as import('node:net').AddressInfo).port;
+    const dir = tempDir('start-fail');
+    try {
+      const args = ['cluster', 'start', `-Djobmanager.rpc.port=${port}`, '-Drest.port=0', `-Denv.log.dir=${dir}`, '-Dstandalone.number-of-taskmanagers=0'];
+      await expectRejected(args, 'The JobManager exited during start-up', `127.0.0.1:${port}`, 'in use');
+    } finally {
+      blocker.close();
+      removeDir(dir);
+    }
+  });
+});

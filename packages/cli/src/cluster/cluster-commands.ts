@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeploymentOptions, SpindleError, type Configuration } from '@spindle/core';
+import { ClusterOptions, DeploymentOptions, SpindleError, type Configuration } from '@spindle/core';
 import { ensureDir } from './process-common.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'spindle.js');
@@ -47,8 +47,12 @@ function startProcess(e: ProcessEntry, dynamic: string[]): number {
   return child.pid!;
 }
 
-/** `spindle cluster start`: a JobManager and `standalone.number-of-taskmanagers` TaskManagers, in the background. */
-export function startCluster(config: Configuration, dynamic: string[], print: (line: string) => void): void {
+/**
+ * `spindle cluster start`: a JobManager and `standalone.number-of-taskmanagers` TaskManagers, in
+ * the background. Returns once the JobManager's REST API answers; fails with the end of its log
+ * when the JobManager ends first (a port in use, a bad configuration).
+ */
+export async function startCluster(config: Configuration, dynamic: string[], print: (line: string) => void): Promise<void> {
   const dir = ensureDir(logDir(config));
   const jm = entry(dir, 'jobmanager', 0);
   const running = runningPid(jm);
@@ -56,13 +60,31 @@ export function startCluster(config: Configuration, dynamic: string[], print: (l
     throw new SpindleError(`a JobManager is already running (pid ${running}, ${jm.pidFile}); stop it with 'spindle cluster stop'`, { code: 'CLUSTER_RUNNING', userFacing: true });
   }
   print(`Starting cluster.`);
-  print(`Starting standalonesession daemon on host localhost (pid ${startProcess(jm, dynamic)}, log ${jm.logFile}).`);
+  const jmPid = startProcess(jm, dynamic);
+  print(`Starting standalonesession daemon on host localhost (pid ${jmPid}, log ${jm.logFile}).`);
+  await waitForJobManager(config, jm, jmPid);
   const active = config.get(DeploymentOptions.RESOURCE_DRIVER) === 'local-process';
   const n = active ? 0 : config.get(DeploymentOptions.NUM_TASK_MANAGERS);
   for (let i = 0; i < n; i++) {
     const tm = entry(dir, 'taskmanager', i);
     print(`Starting taskexecutor daemon on host localhost (pid ${startProcess(tm, dynamic)}, log ${tm.logFile}).`);
   }
+}
+
+async function waitForJobManager(config: Configuration, jm: ProcessEntry, pid: number): Promise<void> {
+  const url = `http://${config.get(ClusterOptions.REST_ADDRESS)}:${config.get(ClusterOptions.REST_PORT)}/overview`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      fs.rmSync(jm.pidFile, { force: true });
+      const log = fs.readFileSync(jm.logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
+      throw new SpindleError(`The JobManager exited during start-up. The end of ${jm.logFile}:\n${log}`, { code: 'CLUSTER_START_FAILED', userFacing: true });
+    }
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new SpindleError(`The JobManager (pid ${pid}) did not answer at ${url} within 30 s; see ${jm.logFile}.`, { code: 'CLUSTER_START_FAILED', userFacing: true });
 }
 
 /** `spindle cluster stop`: SIGTERM to every process of the pid files, SIGKILL after 10 s. */

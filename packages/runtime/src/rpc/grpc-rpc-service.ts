@@ -38,6 +38,9 @@ type UnaryClient = grpc.Client & Record<string, (req: Invocation, md: grpc.Metad
 
 const ENDPOINT_HEADER = 'x-spindle-endpoint';
 
+// grpc-js writes its own diagnostics to stderr; failures reach callers as errors instead.
+if (process.env.GRPC_VERBOSITY === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+
 function loadServices(): Record<GatewayKind, grpc.ServiceClientConstructor> {
   const out = {} as Record<GatewayKind, grpc.ServiceClientConstructor>;
   for (const [kind, { file, service }] of Object.entries(GATEWAY_SERVICES) as Array<[GatewayKind, { file: string; service: string }]>) {
@@ -83,7 +86,14 @@ export class GrpcRpcService implements RpcService {
       this.server.addService(service, handlers);
     }
     this.boundPort = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(`${this.options.host}:${this.options.port}`, grpc.ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(port)));
+      const where = `${this.options.host}:${this.options.port}`;
+      this.server.bindAsync(where, grpc.ServerCredentials.createInsecure(), (e, port) => {
+        if (!e) resolve(port);
+        else {
+          const inUse = /EADDRINUSE/.test(e.message) ? ': the port is in use by another process' : `: ${e.message}`;
+          reject(new SpindleError(`cannot listen for rpc on ${where}${inUse}`, { code: 'RPC_BIND', userFacing: true, recoverability: 'environment' }));
+        }
+      });
     });
     return this.boundPort;
   }
