@@ -50,7 +50,10 @@ export async function startJobManager(config: Configuration, dynamic: string[] =
     bindAddress: bindHost(config.get(ClusterOptions.REST_BIND_ADDRESS) ?? config.get(ClusterOptions.REST_ADDRESS)),
     port: config.get(ClusterOptions.REST_PORT),
   });
-  const restPort = await rest.start();
+  const restPort = await rest.start().catch(async (e: unknown) => {
+    await close();
+    throw e;
+  });
   getLogger('jobmanager').info('JobManager started', { rpc: `${host}:${rpc.port}`, rest: restPort });
   return { rpc, rest, resourceManager, dispatcher, close };
 }

@@ -30,7 +30,10 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
     host,
     port: config.get(DeploymentOptions.TASK_MANAGER_DATA_PORT),
   });
-  const dataPort = await server.start();
+  const dataPort = await server.start().catch(async (e: unknown) => {
+    await rpc.close();
+    throw e;
+  });
   const dataAddress = `${host}:${dataPort}`;
   const client = new ShuffleClient();
   hub = new ShuffleHub({
