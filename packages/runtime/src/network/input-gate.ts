@@ -103,7 +103,6 @@ export class InputGate {
   private readonly withData: InputChannel[] = [];
   private endedChannels = 0;
   private floatingAvailable: number;
-  private waiter: (() => void) | undefined;
 
   constructor(
     readonly inputIndex: number,
@@ -170,6 +169,5 @@ export class InputGate {
 
   close(): void {
     for (const c of this.channels) if (!c.ended) c.close();
-    this.waiter?.();
   }
 }
