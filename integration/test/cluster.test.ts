@@ -133,6 +133,10 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     expect(cancel.code).to.equal(1);
     expect(cancel.stderr).to.match(/FINISHED/);
     expect((await get<{ taskmanagers: number }>('/overview')).taskmanagers).to.equal(2);
+    const failing = await runCli(['run', '--no-typecheck', '-m', rest, 'integration/fixtures/cli-exploder.ts'], 60_000);
+    expect(failing.code, describeRun(['run', 'cli-exploder.ts'], failing)).to.equal(1);
+    expect(failing.stderr).to.include('Exploder (1/1) failed: Error: boom');
+    expect(failing.stderr).to.match(/^ {4}at integration\/fixtures\/cli-exploder\.ts:8:\d+$/m);
   });
 
   it('refuses a TaskManager of another cluster, which keeps retrying without disturbing this one', async () => {

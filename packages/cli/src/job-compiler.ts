@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import type ts from 'typescript';
 import { SpindleError } from '@spindle/core';
@@ -85,6 +86,8 @@ export async function bundleJob(jobFile: string): Promise<CompiledJob> {
       format: 'esm',
       target: 'node20',
       sourcemap: 'inline',
+      // Stack traces name the job's own files wherever the bundle runs (TaskManagers keep copies elsewhere).
+      sourceRoot: pathToFileURL(dir).href + '/',
       external: ['@spindle/*'],
       logLevel: 'silent',
       banner: { js: "import { createRequire as __spindleRequire } from 'node:module'; const require = __spindleRequire(import.meta.url);" },

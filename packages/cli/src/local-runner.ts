@@ -1,8 +1,8 @@
-import path from 'node:path';
-import { Configuration, MiniClusterOptions, SpindleError, TaskManagerOptions, deserializeError, getLogger } from '@spindle/core';
-import { requiredSlots, type JobExecutionResultSpec, type SerializedFailure } from '@spindle/protocol';
+import { Configuration, MiniClusterOptions, TaskManagerOptions, getLogger } from '@spindle/core';
+import { requiredSlots } from '@spindle/protocol';
 import { MiniCluster, noExecuteError, runProgram, type ExecuteRequest, type JobExecutionResult, type ProgramContext } from '@spindle/runtime';
 import type { CompiledJob } from './job-compiler.js';
+import { jobFailure } from './job-failure.js';
 
 export interface Console {
   out(line: string): void;
@@ -39,7 +39,7 @@ async function executeJob(request: ExecuteRequest, job: CompiledJob, args: strin
     console.out(`Job has been submitted with JobID ${jobId}`);
     log.info('job running', { name: request.jobGraph.name, parallelism: Math.max(...request.jobGraph.vertices.map((v) => v.parallelism)), slots: requiredSlots(request.jobGraph) });
     const result = await cluster.requestJobResult(jobId);
-    if (result.status !== 'FINISHED') throw jobFailure(result, job);
+    if (result.status !== 'FINISHED') throw jobFailure(result.jobId, result.status, result.failure, job.sourcePath);
     console.out('Program execution finished');
     console.out(`Job with JobID ${jobId} has finished.`);
     console.out(`Job Runtime: ${result.netRuntimeMs} ms`);
@@ -47,30 +47,4 @@ async function executeJob(request: ExecuteRequest, job: CompiledJob, args: strin
   } finally {
     await cluster.close();
   }
-}
-
-/** The job's failure as the user should read it: the cause, and where in their code it arose. */
-function jobFailure(result: JobExecutionResultSpec, job: CompiledJob): SpindleError {
-  if (!result.failure) {
-    return new SpindleError(`Job ${result.jobId} ended ${result.status}.`, { code: 'JOB_NOT_FINISHED', userFacing: true });
-  }
-  const error = deserializeError(result.failure);
-  const location = userFrame(result.failure, job.sourcePath);
-  const where = location ? `\n    at ${location}` : '';
-  return new SpindleError(`Job ${result.jobId} failed: ${error.message}${where}`, {
-    code: error.code, userFacing: true, recoverability: error.recoverability, cause: error,
-  });
-}
-
-function userFrame(failure: SerializedFailure, sourcePath: string): string | undefined {
-  const stacks = [];
-  for (let f: SerializedFailure | undefined = failure; f; f = f.cause) if (f.stack) stacks.push(f.stack);
-  const dir = path.dirname(sourcePath);
-  for (const stack of stacks.reverse()) {
-    for (const line of stack.split('\n')) {
-      const m = /\(?(?:file:\/\/)?(\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
-      if (m && m[1]!.startsWith(dir) && !m[1]!.includes('/node_modules/')) return `${path.relative(process.cwd(), m[1]!)}:${m[2]}:${m[3]}`;
-    }
-  }
-  return undefined;
 }

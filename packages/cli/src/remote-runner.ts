@@ -1,5 +1,7 @@
 import fs from 'node:fs';
-import { SpindleError, type Configuration } from '@spindle/core';
+import type { Configuration } from '@spindle/core';
+import type { SerializedFailure } from '@spindle/protocol';
+import { jobFailure } from './job-failure.js';
 import { noExecuteError, runProgram, type ExecuteRequest, type JobExecutionResult, type ProgramContext } from '@spindle/runtime';
 import type { CompiledJob } from './job-compiler.js';
 import type { Console } from './local-runner.js';
@@ -30,14 +32,14 @@ export async function runOnCluster(job: CompiledJob, args: string[], config: Con
     config: config.toMap(),
     execute: async (request) => {
       const jobGraph = { ...request.jobGraph, programJobIndex: jobs++ };
-      return submit({ ...request, jobGraph }, bundle, args, console, client, detached);
+      return submit({ ...request, jobGraph }, bundle, args, console, client, detached, job.sourcePath);
     },
   };
   await runProgram(job.bundlePath, context, () => jobs > 0);
   if (jobs === 0) throw noExecuteError();
 }
 
-async function submit(request: ExecuteRequest, bundle: Buffer, args: string[], console: Console, client: RestClient, detached: boolean): Promise<JobExecutionResult> {
+async function submit(request: ExecuteRequest, bundle: Buffer, args: string[], console: Console, client: RestClient, detached: boolean, sourcePath: string): Promise<JobExecutionResult> {
   const { jobGraph } = request;
   const form = multipart([
     { name: 'request', contentType: 'application/json', content: JSON.stringify({ jobGraphFileName: 'jobgraph.json', jobJarFileNames: ['job.mjs'], jobArtifactFileNames: [], programArgs: args }) },
@@ -47,22 +49,30 @@ async function submit(request: ExecuteRequest, bundle: Buffer, args: string[], c
   await client.request('POST', '/jobs', form);
   console.out(`Job has been submitted with JobID ${jobGraph.jobId}`);
   if (detached) return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: 0, accumulators: {} };
-  const result = await waitForResult(client, jobGraph.jobId);
+  const result = await waitForResult(client, jobGraph.jobId, sourcePath);
   console.out('Program execution finished');
   console.out(`Job with JobID ${jobGraph.jobId} has finished.`);
   console.out(`Job Runtime: ${result['net-runtime']} ms`);
   return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: result['net-runtime'], accumulators: result['accumulator-results'] };
 }
 
-async function waitForResult(client: RestClient, jobId: string): Promise<NonNullable<ExecutionResultBody['job-execution-result']>> {
+/** The failure as the JobManager serialized it (base64 of its JSON form). */
+function decodeFailure(serialized: string | undefined): SerializedFailure | undefined {
+  if (!serialized) return undefined;
+  try {
+    return JSON.parse(Buffer.from(serialized, 'base64').toString('utf8')) as SerializedFailure;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitForResult(client: RestClient, jobId: string, sourcePath: string): Promise<NonNullable<ExecutionResultBody['job-execution-result']>> {
   for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
     const body = await client.get<ExecutionResultBody>(`/jobs/${jobId}/execution-result`);
     const result = body['job-execution-result'];
     if (body.status.id === 'COMPLETED' && result) {
       if (result['application-status'] === 'SUCCEEDED') return result;
-      const cause = result['failure-cause'];
-      const detail = cause ? `: ${cause['stack-trace'].split('\n')[0]}` : '';
-      throw new SpindleError(`Job ${jobId} ended ${result['application-status']}${detail}`, { code: 'JOB_NOT_FINISHED', userFacing: true });
+      throw jobFailure(jobId, result['application-status'], decodeFailure(result['failure-cause']?.['serialized-throwable']), sourcePath);
     }
     await new Promise((r) => setTimeout(r, delay));
   }
