@@ -64,17 +64,17 @@ export class ActiveResources {
   checkShortage(): void {
     const short = this.view.pendingSlotRequests() - this.view.freeSlots() - this.requested.size * this.slotsPerWorker;
     for (let i = 0; i < Math.ceil(short / this.slotsPerWorker); i++) {
-      const placeholder = `pending-${this.scheduler.now()}-${i}-${this.requested.size}`;
-      this.requested.add(placeholder);
+      const ticket = `pending-${this.scheduler.now()}-${i}-${this.requested.size}`;
+      this.requested.add(ticket);
       this.driver.requestWorker().then(
         (id) => {
-          this.requested.delete(placeholder);
+          this.requested.delete(ticket);
           if (this.view.slotsOf(id) === undefined) this.requested.add(id);
           this.started.add(id);
           this.log.info('requested a TaskManager', { resourceId: id });
         },
         (e: unknown) => {
-          this.requested.delete(placeholder);
+          this.requested.delete(ticket);
           this.log.error('could not start a TaskManager', { error: e });
         },
       );
