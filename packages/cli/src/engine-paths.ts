@@ -13,6 +13,12 @@ export function engineNodeModules(): string {
   }
 }
 
+/** Lets a bundle in `dir` import the engine's own packages: a `node_modules` link beside it. */
+export function linkEngineModules(dir: string): void {
+  const link = path.join(dir, 'node_modules');
+  if (!fs.existsSync(link)) fs.symlinkSync(engineNodeModules(), link, 'dir');
+}
+
 /** The engine's default configuration directory (`conf/` of the installation), if there is one. */
 export function defaultConfDir(): string | undefined {
   const dir = path.resolve(HERE, '..', '..', '..', '..', 'conf');

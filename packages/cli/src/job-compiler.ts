@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import type ts from 'typescript';
 import { SpindleError } from '@spindle/core';
-import { engineNodeModules } from './engine-paths.js';
+import { engineNodeModules, linkEngineModules } from './engine-paths.js';
 import { typeCheckCache } from './type-check-cache.js';
 
 export interface CompiledJob {
@@ -75,7 +75,7 @@ function formatDiagnostic(ts: typeof import('typescript'), d: ts.Diagnostic): st
 export async function bundleJob(jobFile: string): Promise<CompiledJob> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spindle-job-'));
   const bundlePath = path.join(dir, 'job.mjs');
-  fs.symlinkSync(engineNodeModules(), path.join(dir, 'node_modules'), 'dir');
+  linkEngineModules(dir);
   const dispose = () => fs.rmSync(dir, { recursive: true, force: true });
   try {
     await esbuild.build({

@@ -13,13 +13,26 @@ export interface Console {
  * Runs the program's main in this process; each `execute()` submits its JobGraph to a new
  * embedded mini cluster whose slots are worker threads that load the same bundle.
  */
-export async function runOnMiniCluster(job: CompiledJob, args: string[], config: Configuration, console: Console): Promise<void> {
+export function runOnMiniCluster(job: CompiledJob, args: string[], config: Configuration, console: Console): Promise<void> {
+  return runSubmitting(job, args, config, (request) => executeJob(request, job, args, config, console));
+}
+
+/**
+ * Runs the program's main in this process in 'submit' mode: each `execute()` hands its request,
+ * numbered in call order, to `submit`. Fails when the program never calls `execute()`.
+ */
+export async function runSubmitting(
+  job: CompiledJob,
+  args: string[],
+  config: Configuration,
+  submit: (request: ExecuteRequest) => Promise<JobExecutionResult>,
+): Promise<void> {
   let jobs = 0;
   const context: ProgramContext = {
     mode: 'submit',
     args,
     config: config.toMap(),
-    execute: async (request) => executeJob({ ...request, jobGraph: { ...request.jobGraph, programJobIndex: jobs++ } }, job, args, config, console),
+    execute: (request) => submit({ ...request, jobGraph: { ...request.jobGraph, programJobIndex: jobs++ } }),
   };
   await runProgram(job.bundlePath, context, () => jobs > 0);
   if (jobs === 0) throw noExecuteError();

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import type { Configuration } from '@spindle/core';
 import type { SerializedFailure } from '@spindle/protocol';
 import { jobFailure } from './job-failure.js';
-import { noExecuteError, runProgram, type ExecuteRequest, type JobExecutionResult, type ProgramContext } from '@spindle/runtime';
+import type { ExecuteRequest, JobExecutionResult } from '@spindle/runtime';
 import type { CompiledJob } from './job-compiler.js';
-import type { Console } from './local-runner.js';
+import { runSubmitting, type Console } from './local-runner.js';
 import { multipart, type RestClient } from './rest-client.js';
 
 interface ExecutionResultBody {
@@ -23,20 +23,9 @@ interface ExecutionResultBody {
  * `POST /jobs` with the JobGraph and the job bundle (Flink's multipart form), then, unless
  * detached, polls `/jobs/:id/execution-result` until the job ends.
  */
-export async function runOnCluster(job: CompiledJob, args: string[], config: Configuration, console: Console, client: RestClient, detached: boolean): Promise<void> {
-  let jobs = 0;
+export function runOnCluster(job: CompiledJob, args: string[], config: Configuration, console: Console, client: RestClient, detached: boolean): Promise<void> {
   const bundle = fs.readFileSync(job.bundlePath);
-  const context: ProgramContext = {
-    mode: 'submit',
-    args,
-    config: config.toMap(),
-    execute: async (request) => {
-      const jobGraph = { ...request.jobGraph, programJobIndex: jobs++ };
-      return submit({ ...request, jobGraph }, bundle, args, console, client, detached, job.sourcePath);
-    },
-  };
-  await runProgram(job.bundlePath, context, () => jobs > 0);
-  if (jobs === 0) throw noExecuteError();
+  return runSubmitting(job, args, config, (request) => submit(request, bundle, args, console, client, detached, job.sourcePath));
 }
 
 async function submit(request: ExecuteRequest, bundle: Buffer, args: string[], console: Console, client: RestClient, detached: boolean, sourcePath: string): Promise<JobExecutionResult> {

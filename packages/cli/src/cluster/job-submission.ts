@@ -4,7 +4,7 @@ import { Configuration, CoreOptions, JobId, SpindleError } from '@spindle/core';
 import type { JobGraphSpec } from '@spindle/protocol';
 import type { JarRunRequest, JobSubmission as RestJobSubmission, UploadedJar } from '@spindle/rest';
 import { captureProgramJob, type BlobStore, type Dispatcher } from '@spindle/runtime';
-import { engineNodeModules } from '../engine-paths.js';
+import { linkEngineModules } from '../engine-paths.js';
 
 /**
  * Job submission on the JobManager: JobGraphs built by clients (POST /jobs) and uploaded
@@ -50,7 +50,7 @@ export class JobSubmission {
     const file = path.join(dir, 'job.mjs');
     if (!fs.existsSync(file)) {
       fs.mkdirSync(dir, { recursive: true });
-      if (!fs.existsSync(path.join(dir, 'node_modules'))) fs.symlinkSync(engineNodeModules(), path.join(dir, 'node_modules'), 'dir');
+      linkEngineModules(dir);
       fs.copyFileSync(this.blobs.path(blobKey), file);
     }
     return file;

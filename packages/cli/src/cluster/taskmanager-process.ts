@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { DeploymentOptions, TaskManagerOptions, configureLogging, getLogger, randomHexId, type Configuration } from '@spindle/core';
 import { BlobCache, GrpcRpcService, ShuffleClient, ShuffleHub, ShuffleServer, TaskExecutor, WorkerSlotHost, type DispatcherGateway } from '@spindle/runtime';
-import { engineNodeModules } from '../engine-paths.js';
+import { linkEngineModules } from '../engine-paths.js';
 import { bindHost, blobDir, dispatcherAddress, resourceManagerAddress, setUpProcess } from './process-common.js';
 
 export interface TaskManagerProcess {
@@ -20,10 +19,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   const cache = new BlobCache(
     path.join(blobDir(config, 'taskmanager'), resourceId.replace(/[^a-zA-Z0-9.-]/g, '_')),
     async (key) => Buffer.from(await dispatcher.requestBlob(key), 'base64'),
-    (dir) => {
-      const link = path.join(dir, 'node_modules');
-      if (!fs.existsSync(link)) fs.symlinkSync(engineNodeModules(), link, 'dir');
-    },
+    linkEngineModules,
   );
   let hub: ShuffleHub | undefined;
   const server = new ShuffleServer((partitionId, subpartition, link) => hub!.serveRemote(partitionId, subpartition, link), {
