@@ -48,7 +48,7 @@ export function encodeKey(key: unknown, context?: string): string {
   }
 }
 
-export function invalidKey(problem: string, context: string | undefined): SpindleError {
+function invalidKey(problem: string, context: string | undefined): SpindleError {
   const where = context === undefined ? '' : `${context}: `;
   return new SpindleError(`${where}${problem}; keys must be ${KEY_TYPES_SUPPORTED}`, {
     code: 'INVALID_KEY', recoverability: 'non-recoverable', userFacing: true,
