@@ -18,5 +18,7 @@ export * from './serialization/generic-serializer.js';
 export * from './serialization/avro-serializer.js';
 export * from './serialization/serializer-for.js';
 export { keyHash, murmurMix, hashString } from './serialization/key-hash.js';
+export { encodeKey, decodeKey, KeyMap, KEY_TYPES_SUPPORTED } from './serialization/key-codec.js';
 export * from './serialization/key-groups.js';
 export * from './config/options/deployment-options.js';
+export { encodeMessage, encodeFailure, decodeMessage } from './serialization/message-codec.js';

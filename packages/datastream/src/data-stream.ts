@@ -7,7 +7,7 @@ import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-
 import { KeyedReduceOperator, aggregation, inPlaceAggregation, type AggregationKind } from './operators/keyed-reduce-operator.js';
 
 /** A combiner emits its partial aggregates at the end, or whenever it holds this many keys. */
-const COMBINER = { maxKeys: 100_000 };
+const COMBINER_MAX_KEYS = 100_000;
 import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './sinks/sink-operators.js';
 import type { OperatorTransformation, Transformation } from './transformation.js';
 
@@ -223,8 +223,15 @@ export class KeyedStream<T, K> extends DataStream<T> {
     const fn = aggregation(kind, field);
     const inPlace = inPlaceAggregation(kind, field);
     const selector = this.keySelector;
-    const combiner = { id: this.env.reserveId(), createOperator: () => new KeyedReduceOperator(selector, fn, inPlace, COMBINER) };
-    return this.transform('Keyed Aggregation', `keyed-${kind}`, () => new KeyedReduceOperator(selector, fn, inPlace), combiner);
+    // Operators are created once the graph is built, when the aggregation has its final name.
+    let keyed: SingleOutputStreamOperator<T> | undefined;
+    const keyedOperatorName = () => keyed!.transformation.name;
+    const combiner = {
+      id: this.env.reserveId(),
+      createOperator: () => new KeyedReduceOperator(selector, fn, inPlace, { maxKeys: COMBINER_MAX_KEYS, keyedOperatorName }),
+    };
+    keyed = this.transform('Keyed Aggregation', `keyed-${kind}`, () => new KeyedReduceOperator(selector, fn, inPlace), combiner);
+    return keyed;
   }
 
   private keyed(name: string, kind: string, fn: ReduceFunction<unknown>): SingleOutputStreamOperator<T> {

@@ -25,7 +25,7 @@ describe('BATCH combiners', () => {
 
   it('emit partial aggregates when they hold too many keys, which the final aggregation completes', () => {
     const partial: unknown[] = [];
-    const combiner = new KeyedReduceOperator((r) => (r as number[])[0], aggregation('sum', 1), inPlaceAggregation('sum', 1), { maxKeys: 2 });
+    const combiner = new KeyedReduceOperator((r) => (r as number[])[0], aggregation('sum', 1), inPlaceAggregation('sum', 1), { maxKeys: 2, keyedOperatorName: () => 'Sum' });
     void combiner.open(context(partial));
     const input = [[1, 1], [2, 1], [1, 1], [3, 1], [1, 1], [2, 1], [4, 1]];
     for (const r of input) combiner.processElement(r);

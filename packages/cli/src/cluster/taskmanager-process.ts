@@ -18,7 +18,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   const dispatcher = rpc.connect<DispatcherGateway>(dispatcherAddress(config));
   const cache = new BlobCache(
     path.join(blobDir(config, 'taskmanager'), resourceId.replace(/[^a-zA-Z0-9.-]/g, '_')),
-    async (key) => Buffer.from(await dispatcher.requestBlob(key), 'base64'),
+    async (key) => dispatcher.requestBlob(key),
     linkEngineModules,
   );
   let hub: ShuffleHub | undefined;

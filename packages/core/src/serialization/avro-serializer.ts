@@ -101,3 +101,9 @@ function describeType(type: avro.Type): string {
   const name = type.name ?? type.typeName;
   return name === undefined ? 'the schema' : `type '${name}'`;
 }
+
+/** A record as avsc decodes it: an instance of the class avsc generates for the record type. */
+export function isAvroRecord(v: object): boolean {
+  const getType = (v.constructor as { getType?: unknown } | undefined)?.getType;
+  return typeof getType === 'function' && avro.Type.isType(getType.call(v.constructor), 'record');
+}

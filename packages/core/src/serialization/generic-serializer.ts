@@ -1,4 +1,4 @@
-import { SpindleError } from '../errors.js';
+import { SpindleError, deserializeError, serializeError, type SerializedError } from '../errors.js';
 import type { DataInputDeserializer } from './data-input.js';
 import type { DataOutputSerializer } from './data-output.js';
 import { Tag } from './generic-tags.js';
@@ -10,21 +10,16 @@ const UNSUPPORTED = Symbol('unsupported');
 
 /**
  * Self-describing encoding for plain data: null, undefined, booleans, numbers, bigint, strings,
- * Date, Uint8Array, Buffer, arrays, plain objects, Map and Set, nested freely. Buffers come back
- * as Buffers and other Uint8Arrays as plain Uint8Arrays (both copied out of the input). Array holes
- * come back as undefined; objects with a null prototype come back as ordinary objects.
+ * Date, Uint8Array, Buffer, arrays, plain objects, Map, Set and errors, nested freely. Buffers come
+ * back as Buffers and other Uint8Arrays as plain Uint8Arrays (both copied out of the input). Array
+ * holes come back as undefined; objects with a null prototype come back as ordinary objects; errors
+ * come back as SpindleErrors with the same name, message, code, recoverability and stack.
  */
 export class GenericSerializer implements TypeSerializer<unknown> {
   readonly kind = 'generic';
 
   serialize(value: unknown, out: DataOutputSerializer): void {
-    const start = out.position;
-    try {
-      writeValue(value, out);
-    } catch (e) {
-      out.position = start;
-      throw toSerializationError(e, value);
-    }
+    writeGenericValue(value, out, 'value', recordError);
   }
 
   deserialize(input: DataInputDeserializer): unknown {
@@ -32,19 +27,37 @@ export class GenericSerializer implements TypeSerializer<unknown> {
   }
 }
 
-function toSerializationError(e: unknown, value: unknown): unknown {
-  if (e === UNSUPPORTED) {
-    const { what, path } = describeUnsupported(value);
-    return serializationError(`cannot serialize ${what} at ${path}; records must be plain data (or give the stream an Avro schema)`);
+/** Builds the error for a value the generic encoding cannot write: what it is and where (e.g. `value[1].handler`). */
+export type UnsupportedValueError = (what: string, path: string, cause?: unknown) => Error;
+
+/**
+ * Writes one value of the generic encoding. On failure the output position is rolled back and
+ * `fail` names the first value that cannot be written, with its path from `root`.
+ */
+export function writeGenericValue(value: unknown, out: DataOutputSerializer, root: string, fail: UnsupportedValueError): void {
+  const start = out.position;
+  try {
+    writeValue(value, out);
+  } catch (e) {
+    out.position = start;
+    if (e === UNSUPPORTED) {
+      const { what, path } = describeUnsupported(value, root);
+      throw fail(what, path);
+    }
+    if (e instanceof RangeError) throw fail('a cyclic or too deeply nested value', root, e);
+    throw e;
   }
-  if (e instanceof RangeError) {
-    return serializationError('cannot serialize a cyclic or too deeply nested value; records must be plain data trees', e);
-  }
-  return e;
 }
 
-function serializationError(message: string, cause?: unknown): SpindleError {
-  return new SpindleError(message, { code: 'SERIALIZATION', recoverability: 'non-recoverable', userFacing: true, cause });
+/** Reads one value of the generic encoding. */
+export function readGenericValue(input: DataInputDeserializer): unknown {
+  return readValue(input);
+}
+
+function recordError(what: string, path: string, cause?: unknown): SpindleError {
+  return new SpindleError(`cannot serialize ${what} at ${path}; records must be plain data (or give the stream an Avro schema)`, {
+    code: 'SERIALIZATION', recoverability: 'non-recoverable', userFacing: true, cause,
+  });
 }
 
 /** An if-chain rather than a switch: the common types are tested first and cheaply. */
@@ -94,6 +107,10 @@ function writeObjectValue(v: object, out: DataOutputSerializer): void {
   }
   if (v instanceof Map) return writeMap(v, out);
   if (v instanceof Set) return writeSet(v, out);
+  if (v instanceof Error) {
+    out.writeByte(Tag.ERROR);
+    return writePlainObject(serializeError(v) as unknown as Record<string, unknown>, out);
+  }
   throw UNSUPPORTED;
 }
 
@@ -188,6 +205,7 @@ function readTagged(tag: number, input: DataInputDeserializer): unknown {
     case Tag.OBJECT: return readObject(input, input.readVarUint());
     case Tag.MAP: return readMap(input, input.readVarUint());
     case Tag.SET: return readSet(input, input.readVarUint());
+    case Tag.ERROR: return deserializeError(readValue(input) as SerializedError);
     default: throw new SpindleError(`corrupt record: unknown type tag 0x${tag.toString(16)}`, { code: 'CORRUPT' });
   }
 }

@@ -39,4 +39,6 @@ export const enum Tag {
   MAP = 0xcd,
   /** Varuint element count, then the elements. */
   SET = 0xce,
+  /** An error, as the plain object of its SerializedError (name, message, code, recoverability, stack, cause). */
+  ERROR = 0xcf,
 }

@@ -17,8 +17,8 @@ export function isPlainObject(v: object): boolean {
   return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
 }
 
-export function describeUnsupported(root: unknown): UnsupportedValue {
-  return find(root, 'value', new Set()) ?? { what: 'an unsupported value', path: 'value' };
+export function describeUnsupported(root: unknown, rootPath = 'value'): UnsupportedValue {
+  return find(root, rootPath, new Set()) ?? { what: 'an unsupported value', path: rootPath };
 }
 
 function find(v: unknown, path: string, seen: Set<object>): UnsupportedValue | undefined {
@@ -30,7 +30,7 @@ function find(v: unknown, path: string, seen: Set<object>): UnsupportedValue | u
   if (isPlainObject(v)) return findInEntries(objectEntries(v, path), seen);
   if (v instanceof Map) return findInMap(v, path, seen);
   if (v instanceof Set) return findInEntries([...v].map((item, i) => [`${path}<set element ${i}>`, item]), seen);
-  if (v instanceof Uint8Array || v instanceof Date) return undefined;
+  if (v instanceof Uint8Array || v instanceof Date || v instanceof Error) return undefined;
   return { what: describeInstance(v), path };
 }
 

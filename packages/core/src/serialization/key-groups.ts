@@ -16,8 +16,9 @@ export interface KeyGroupRange {
   end: number;
 }
 
-export function assignToKeyGroup(key: unknown, maxParallelism: number): number {
-  return computeKeyGroupForKeyHash(keyHash(key), maxParallelism);
+/** The key group of a key; `context` prefixes the message of an invalid key (e.g. `keyBy of 'Totals'`). */
+export function assignToKeyGroup(key: unknown, maxParallelism: number, context?: string): number {
+  return computeKeyGroupForKeyHash(keyHash(key, context), maxParallelism);
 }
 
 export function computeKeyGroupForKeyHash(hash: number, maxParallelism: number): number {

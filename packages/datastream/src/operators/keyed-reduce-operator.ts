@@ -1,46 +1,20 @@
-import { SpindleError } from '@spindle/core';
+import { KeyMap, SpindleError } from '@spindle/core';
 import type { FieldExpression, KeySelector, ReduceFunction } from '../functions.js';
 import { AbstractOperator } from './basic-operators.js';
 
-/**
- * Keyed state of one subtask: primitive keys index a Map directly; other keys (arrays, objects)
- * by a canonical JSON form, so equal keys meet whatever object carries them.
- */
-export class KeyedValues<V> {
-  private readonly primitive = new Map<unknown, V>();
-  private readonly structured = new Map<string, V>();
-
-  get(key: unknown): V | undefined {
-    return typeof key === 'object' && key !== null ? this.structured.get(canonical(key)) : this.primitive.get(key);
-  }
-
-  set(key: unknown, value: V): void {
-    if (typeof key === 'object' && key !== null) this.structured.set(canonical(key), value);
-    else this.primitive.set(key, value);
-  }
-
-  get size(): number {
-    return this.primitive.size + this.structured.size;
-  }
-
-  *values(): IterableIterator<V> {
-    yield* this.primitive.values();
-    yield* this.structured.values();
-  }
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
-  );
+/** A combiner pre-aggregates for the keyed operator named by `keyedOperatorName` (called once the graph is built). */
+export interface CombinerOptions {
+  maxKeys: number;
+  keyedOperatorName: () => string;
 }
 
 /**
  * A rolling reduce per key. STREAMING emits the updated value after every record; BATCH emits
- * only the final value of each key when the input ends.
+ * only the final value of each key when the input ends. Keys are compared by core's key codec
+ * (KeyMap), as keyBy partitions them.
  */
 export class KeyedReduceOperator extends AbstractOperator {
-  private state = new KeyedValues<unknown>();
+  private state = new KeyMap<unknown>();
   private batch = false;
 
   /**
@@ -51,7 +25,7 @@ export class KeyedReduceOperator extends AbstractOperator {
     private readonly keySelector: KeySelector<unknown, unknown>,
     private readonly reduce: ReduceFunction<unknown>,
     private readonly accumulateInPlace?: InPlaceAggregation,
-    private readonly combiner?: { maxKeys: number },
+    private readonly combiner?: CombinerOptions,
   ) {
     super();
   }
@@ -59,6 +33,11 @@ export class KeyedReduceOperator extends AbstractOperator {
   override open(ctx: Parameters<AbstractOperator['open']>[0]): void {
     super.open(ctx);
     this.batch = ctx.runtimeMode === 'BATCH' || this.combiner !== undefined;
+    this.state = this.newState();
+  }
+
+  private newState(): KeyMap<unknown> {
+    return new KeyMap(`keyBy of '${this.combiner?.keyedOperatorName() ?? this.ctx.operatorName}'`);
   }
 
   processElement(record: unknown): void {
@@ -78,7 +57,7 @@ export class KeyedReduceOperator extends AbstractOperator {
   override endInput(): void {
     if (!this.batch) return;
     for (const v of this.state.values()) this.out.collect(v);
-    this.state = new KeyedValues();
+    this.state = this.newState();
   }
 }
 

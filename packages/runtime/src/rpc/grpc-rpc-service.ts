@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { SpindleError, deserializeError, getLogger, serializeError, type SerializedError } from '@spindle/core';
+import { SpindleError, decodeMessage, encodeFailure, encodeMessage, getLogger } from '@spindle/core';
 import { GATEWAY_SERVICES, PROTO_DIR, type GatewayKind } from '@spindle/protocol';
 import type { RpcService } from './rpc-service.js';
 
@@ -24,19 +24,20 @@ export function parseRpcAddress(address: string): ParsedAddress {
 }
 
 interface Invocation {
-  args_json: string;
+  args: Uint8Array;
   fencing_token: string;
   cluster_id: string;
 }
 
 interface InvocationResult {
-  result_json: string;
-  error_json: string;
+  result: Uint8Array;
+  failure: Uint8Array;
 }
 
 type UnaryClient = grpc.Client & Record<string, (req: Invocation, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: InvocationResult) => void) => void>;
 
 const ENDPOINT_HEADER = 'x-spindle-endpoint';
+const EMPTY = new Uint8Array(0);
 
 // grpc-js writes its own diagnostics to stderr; failures reach callers as errors instead.
 if (process.env.GRPC_VERBOSITY === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
@@ -64,8 +65,8 @@ export interface GrpcRpcServiceOptions {
 
 /**
  * The gRPC transport of the gateways: one server per process hosting any number of endpoints,
- * and cached clients per remote process. Arguments and results travel as JSON; failures as
- * serialized errors, so that their code and recoverability survive.
+ * and cached clients per remote process. Arguments, results and failures travel in core's message
+ * codec, as with the in-process transport; a failure keeps its code and recoverability.
  */
 export class GrpcRpcService implements RpcService {
   private readonly services = loadServices();
@@ -115,12 +116,18 @@ export class GrpcRpcService implements RpcService {
     this.endpoints.delete(parseRpcAddress(address).name);
   }
 
+  /** A malformed address is reported by every call through the gateway, as a rejected promise. */
   connect<G extends object>(address: string): G {
-    const target = parseRpcAddress(address);
     return new Proxy({} as G, {
       get: (_t, method) => {
         if (typeof method !== 'string' || method === 'then') return undefined;
-        return (...args: unknown[]) => this.invoke(target, address, method, args);
+        return (...args: unknown[]) => {
+          try {
+            return this.invoke(parseRpcAddress(address), address, method, args);
+          } catch (e) {
+            return Promise.reject(e);
+          }
+        };
       },
     });
   }
@@ -142,24 +149,27 @@ export class GrpcRpcService implements RpcService {
     return client;
   }
 
+  /** May throw synchronously; connect() turns that into a rejected promise. */
   private invoke(target: ParsedAddress, address: string, method: string, args: unknown[]): Promise<unknown> {
+    if (this.closed) throw new SpindleError(`cannot call ${method} on ${address}: the rpc service is closed`, { code: 'RPC_CLOSED', recoverability: 'environment' });
+    const request: Invocation = { args: encodeMessage(args, 'args', `the arguments of ${method}`), fencing_token: '', cluster_id: this.options.clusterId };
     const client = this.client(target);
     const call = client[method];
-    if (typeof call !== 'function') {
-      return Promise.reject(new SpindleError(`${target.kind} has no method ${method}`, { code: 'RPC_NO_METHOD' }));
-    }
+    if (typeof call !== 'function') throw new SpindleError(`${target.kind} has no method ${method}`, { code: 'RPC_NO_METHOD' });
     const md = new grpc.Metadata();
     md.set(ENDPOINT_HEADER, target.name);
-    const request: Invocation = { args_json: JSON.stringify(args), fencing_token: '', cluster_id: this.options.clusterId };
     const options: grpc.CallOptions = method.startsWith('heartbeat') ? { deadline: Date.now() + (this.options.heartbeatDeadlineMs ?? 10_000) } : {};
     return new Promise((resolve, reject) => {
       call.call(client, request, md, options, (e, r) => {
         if (e) {
           reject(new SpindleError(`cannot reach ${address}: ${e.details || e.message}`, { code: 'RPC_UNREACHABLE', recoverability: 'environment', cause: e }));
-        } else if (r!.error_json) {
-          reject(deserializeError(JSON.parse(r!.error_json) as SerializedError));
         } else {
-          resolve(r!.result_json ? JSON.parse(r!.result_json) : undefined);
+          try {
+            if (r!.failure.length > 0) reject(decodeMessage(r!.failure));
+            else resolve(decodeMessage(r!.result));
+          } catch (decodeFailure) {
+            reject(decodeFailure);
+          }
         }
       });
     });
@@ -167,10 +177,12 @@ export class GrpcRpcService implements RpcService {
 
   private handler(kind: GatewayKind, method: string): grpc.handleUnaryCall<Invocation, InvocationResult> {
     return (call, callback) => {
-      void this.dispatch(kind, method, call).then(
-        (result) => callback(null, { result_json: result === undefined ? '' : JSON.stringify(result), error_json: '' }),
-        (e: unknown) => callback(null, { result_json: '', error_json: JSON.stringify(serializeError(e)) }),
-      );
+      void this.dispatch(kind, method, call)
+        .then((result) => encodeMessage(result, 'result', `the result of ${method}`))
+        .then(
+          (result) => callback(null, { result, failure: EMPTY }),
+          (e: unknown) => callback(null, { result: EMPTY, failure: encodeFailure(e) }),
+        );
     };
   }
 
@@ -189,6 +201,6 @@ export class GrpcRpcService implements RpcService {
     const fn = endpoint[method];
     if (typeof fn !== 'function') throw new SpindleError(`${kind} endpoint '${name}' has no method ${method}`, { code: 'RPC_NO_METHOD' });
     this.log.debug('rpc call', { kind, endpoint: name, method });
-    return fn.apply(endpoint, JSON.parse(request.args_json) as unknown[]);
+    return fn.apply(endpoint, decodeMessage(request.args) as unknown[]);
   }
 }

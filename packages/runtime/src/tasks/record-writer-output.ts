@@ -9,7 +9,7 @@ export type KeySelector = (record: unknown) => unknown;
 export function recordWriterOutput(
   partition: ResultPartition,
   partitioner: PartitionerKind,
-  opts: { subtaskIndex: number; maxParallelism: number; keySelector?: KeySelector },
+  opts: { subtaskIndex: number; maxParallelism: number; keySelector?: KeySelector; keyedOperatorName?: string },
 ): Output {
   const n = partition.subpartitions.length;
   switch (partitioner) {
@@ -30,16 +30,17 @@ export function recordWriterOutput(
     case 'shuffle':
       return { collect: (r) => partition.emit(r, Math.floor(Math.random() * n)) };
     case 'hash':
-      return new KeyGroupOutput(partition, n, opts.maxParallelism, opts.keySelector!);
+      return new KeyGroupOutput(partition, n, opts.maxParallelism, opts.keySelector!, `keyBy of '${opts.keyedOperatorName ?? 'a keyed operator'}'`);
   }
 }
 
 const STRING_CACHE_SIZE = 8192;
 
 /**
- * keyBy: key → key group → the consumer subtask that owns the group. The channels of recent
- * string keys are remembered: a Map lookup uses the engine's own (cached) string hash, which is
- * cheaper than computing the stable key hash again for every record.
+ * keyBy: key → key group (core's key codec) → the consumer subtask that owns the group. The
+ * channels of recent string keys are remembered: a Map lookup uses the engine's own (cached)
+ * string hash, which is cheaper than computing the stable key hash again for every record. An
+ * invalid key fails the record with a message naming keyBy's operator (`context`).
  */
 class KeyGroupOutput implements Output {
   private readonly channelOfGroup: Int32Array;
@@ -50,6 +51,7 @@ class KeyGroupOutput implements Output {
     numChannels: number,
     private readonly maxParallelism: number,
     private readonly keySelector: KeySelector,
+    private readonly context: string,
   ) {
     this.channelOfGroup = Int32Array.from({ length: maxParallelism }, (_, g) => computeOperatorIndexForKeyGroup(maxParallelism, numChannels, g));
   }
@@ -57,7 +59,7 @@ class KeyGroupOutput implements Output {
   collect(record: unknown): void {
     const key = this.keySelector(record);
     if (typeof key !== 'string') {
-      this.partition.emit(record, this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism)]!);
+      this.partition.emit(record, this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism, this.context)]!);
       return;
     }
     let channel = this.stringChannels.get(key);

@@ -159,13 +159,18 @@ export class StreamTask {
         subtaskIndex: this.tdd.subtaskIndex,
         maxParallelism: this.consumerMaxParallelism(p.spec.dataSetId),
         keySelector: this.env.keySelector(p.spec.dataSetId),
+        keyedOperatorName: this.consumerOf(p.spec.dataSetId).operators[0]?.name,
       }),
     );
   }
 
   private consumerMaxParallelism(dataSetId: string): number {
+    return this.consumerOf(dataSetId).maxParallelism;
+  }
+
+  private consumerOf(dataSetId: string) {
     const edge = this.vertex.outputs.find((o) => o.dataSetId === dataSetId)!;
-    return this.tdd.jobGraph.vertices.find((v) => v.id === edge.targetVertexId)!.maxParallelism;
+    return this.tdd.jobGraph.vertices.find((v) => v.id === edge.targetVertexId)!;
   }
 
   private async connectInputs(): Promise<void> {
