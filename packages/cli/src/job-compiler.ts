@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import type ts from 'typescript';
 import { SpindleError } from '@spindle/core';
-import { engineNodeModules, linkEngineModules } from './engine-paths.js';
+import { engineNodeModules, linkEngineModules } from '@spindle/cluster';
 import { typeCheckCache } from './type-check-cache.js';
 
 export interface CompiledJob {

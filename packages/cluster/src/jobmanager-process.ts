@@ -1,4 +1,4 @@
-import { ClusterOptions, DeploymentOptions, configureLogging, getLogger, systemScheduler, type Configuration } from '@spindle/core';
+import { ClusterOptions, ConfigurationError, DeploymentOptions, configureLogging, getLogger, systemScheduler, type Configuration } from '@spindle/core';
 import { LocalProcessDriver } from './local-process-driver.js';
 import path from 'node:path';
 import { ClusterViewFromComponents, DirectoryJarRunner, RestServer } from '@spindle/rest';
@@ -14,13 +14,30 @@ export interface JobManagerProcess {
   close(): Promise<void>;
 }
 
+/** How the process that runs a JobManager starts more processes of the cluster. */
+export interface JobManagerLaunch {
+  /**
+   * Program and arguments that start a TaskManager with this JobManager's configuration; needed
+   * with `resourcemanager.driver: local-process`.
+   */
+  taskManagerCommand?: readonly string[];
+}
+
+function resourceDriver(config: Configuration, launch: JobManagerLaunch): LocalProcessDriver | undefined {
+  if (config.get(DeploymentOptions.RESOURCE_DRIVER) !== 'local-process') return undefined;
+  if (!launch.taskManagerCommand?.length) {
+    throw new ConfigurationError([`${DeploymentOptions.RESOURCE_DRIVER.key}: local-process needs a command that starts TaskManagers, and this JobManager was started without one`]);
+  }
+  return new LocalProcessDriver(config, launch.taskManagerCommand);
+}
+
 /** Starts the JobManager's components: ResourceManager, Dispatcher (with blob store), gRPC. */
-export async function startJobManager(config: Configuration, dynamic: string[] = []): Promise<JobManagerProcess> {
+export async function startJobManager(config: Configuration, launch: JobManagerLaunch = {}): Promise<JobManagerProcess> {
+  const driver = resourceDriver(config, launch);
   const host = jobManagerHost(config);
   const rpc = new GrpcRpcService({ host, port: config.get(ClusterOptions.JOB_MANAGER_PORT), clusterId: config.get(DeploymentOptions.CLUSTER_ID) });
   await rpc.start();
   const rmAddress = rpc.address('resourcemanager', 'resourcemanager');
-  const driver = config.get(DeploymentOptions.RESOURCE_DRIVER) === 'local-process' ? new LocalProcessDriver(config, dynamic) : undefined;
   const resourceManager = new ResourceManager(rmAddress, rpc, config, systemScheduler, driver);
   const blobs = new BlobStore(blobDir(config, 'jobmanager'));
   const dispatcher = new Dispatcher(rpc.address('dispatcher', 'dispatcher'), config, rpc, rmAddress, {
@@ -59,9 +76,9 @@ export async function startJobManager(config: Configuration, dynamic: string[] =
 }
 
 /** `spindle jobmanager`: runs a JobManager in the foreground until SIGTERM. */
-export async function runJobManager(config: Configuration, dynamic: string[] = []): Promise<void> {
+export async function runJobManager(config: Configuration, launch: JobManagerLaunch = {}): Promise<void> {
   configureLogging({ format: 'json' });
-  const jm = await startJobManager(config, dynamic);
+  const jm = await startJobManager(config, launch);
   setUpProcess('jobmanager', () => jm.close());
   await new Promise(() => undefined);
 }

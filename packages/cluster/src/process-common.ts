@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ClusterOptions, DeploymentOptions, getLogger, type Configuration } from '@spindle/core';
+
+const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+
+/** Directory of the cluster processes' logs and pid files: `env.log.dir`, or log/ of the installation. */
+export function logDir(config: Configuration): string {
+  return path.resolve(config.get(DeploymentOptions.LOG_DIR) ?? path.join(INSTALL_ROOT, 'log'));
+}
 
 /** Loopback names are bound and advertised as 127.0.0.1. */
 export function bindHost(host: string | undefined): string {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { DeploymentOptions, TaskManagerOptions, configureLogging, getLogger, randomHexId, type Configuration } from '@spindle/core';
 import { BlobCache, GrpcRpcService, ShuffleClient, ShuffleHub, ShuffleServer, TaskExecutor, WorkerSlotHost, type DispatcherGateway } from '@spindle/runtime';
-import { linkEngineModules } from '../engine-paths.js';
+import { linkEngineModules } from './engine-modules.js';
 import { bindHost, blobDir, dispatcherAddress, resourceManagerAddress, setUpProcess } from './process-common.js';
 
 export interface TaskManagerProcess {

@@ -1,16 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ClusterOptions, DeploymentOptions, SpindleError, type Configuration } from '@spindle/core';
-import { ensureDir } from './process-common.js';
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'spindle.js');
-const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
-
-export function logDir(config: Configuration): string {
-  return path.resolve(config.get(DeploymentOptions.LOG_DIR) ?? path.join(INSTALL_ROOT, 'log'));
-}
+import { ensureDir, logDir } from '@spindle/cluster';
+import { CLI_BIN } from './engine-paths.js';
 
 interface ProcessEntry {
   role: 'jobmanager' | 'taskmanager';
@@ -40,7 +33,7 @@ function runningPid(e: ProcessEntry): number | undefined {
 
 function startProcess(e: ProcessEntry, dynamic: string[]): number {
   const out = fs.openSync(e.logFile, 'a');
-  const child = spawn(process.execPath, [BIN, e.role, ...dynamic], { detached: true, stdio: ['ignore', out, out], env: process.env });
+  const child = spawn(process.execPath, [CLI_BIN, e.role, ...dynamic], { detached: true, stdio: ['ignore', out, out], env: process.env });
   fs.closeSync(out);
   child.unref();
   fs.writeFileSync(e.pidFile, String(child.pid));
