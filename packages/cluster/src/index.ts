@@ -4,3 +4,4 @@ export { LocalProcessDriver } from './local-process-driver.js';
 export { JobSubmission } from './job-submission.js';
 export { bindHost, ensureDir, logDir } from './process-common.js';
 export { engineNodeModules, linkEngineModules } from './engine-modules.js';
+export { JOB_MANAGER_PID_KEY, jobManagerPidAt } from './process-identity.js';

@@ -5,6 +5,7 @@ import { ClusterViewFromComponents, DirectoryJarRunner, RestServer } from '@spin
 import { BlobStore, Dispatcher, GrpcRpcService, ResourceManager } from '@spindle/runtime';
 import { JobSubmission } from './job-submission.js';
 import { bindHost, blobDir, jobManagerHost, setUpProcess } from './process-common.js';
+import { shownConfiguration } from './process-identity.js';
 
 export interface JobManagerProcess {
   rpc: GrpcRpcService;
@@ -31,7 +32,11 @@ function resourceDriver(config: Configuration, launch: JobManagerLaunch): LocalP
   return new LocalProcessDriver(config, launch.taskManagerCommand);
 }
 
-/** Starts the JobManager's components: ResourceManager, Dispatcher (with blob store), gRPC. */
+/**
+ * Starts the JobManager's components: ResourceManager, Dispatcher (with blob store), gRPC and
+ * REST. Resolves once the REST server listens; when any part cannot start (a port in use, say),
+ * closes what did start and rejects.
+ */
 export async function startJobManager(config: Configuration, launch: JobManagerLaunch = {}): Promise<JobManagerProcess> {
   const driver = resourceDriver(config, launch);
   const host = jobManagerHost(config);
@@ -44,35 +49,38 @@ export async function startJobManager(config: Configuration, launch: JobManagerL
     jobMasterAddress: (jobId) => rpc.address('jobmaster', `jobmaster/${jobId}`),
     blobStore: blobs,
   });
-  await resourceManager.start();
-  dispatcher.start();
   const submission = new JobSubmission(config, dispatcher, blobs, blobDir(config, 'jobmanager'));
+  let rest: RestServer | undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      await rest.close();
+      await rest?.close();
       dispatcher.close();
       await resourceManager.close();
       await rpc.close();
     })());
-  const view = new ClusterViewFromComponents({
-    dispatcher,
-    resourceManager,
-    configuration: config,
-    submitJob: (s) => submission.submitJobGraph(s),
-    jarRunner: new DirectoryJarRunner(path.join(blobDir(config, 'jobmanager'), 'uploads'), (jar, request) => submission.runJar(jar, request)),
-    shutdown: () => close().then(() => process.exit(0)),
-  });
-  const rest = new RestServer(view, {
-    bindAddress: bindHost(config.get(ClusterOptions.REST_BIND_ADDRESS) ?? config.get(ClusterOptions.REST_ADDRESS)),
-    port: config.get(ClusterOptions.REST_PORT),
-  });
-  const restPort = await rest.start().catch(async (e: unknown) => {
+  try {
+    await resourceManager.start();
+    dispatcher.start();
+    const view = new ClusterViewFromComponents({
+      dispatcher,
+      resourceManager,
+      configuration: shownConfiguration(config),
+      submitJob: (s) => submission.submitJobGraph(s),
+      jarRunner: new DirectoryJarRunner(path.join(blobDir(config, 'jobmanager'), 'uploads'), (jar, request) => submission.runJar(jar, request)),
+      shutdown: () => close().then(() => process.exit(0)),
+    });
+    rest = new RestServer(view, {
+      bindAddress: bindHost(config.get(ClusterOptions.REST_BIND_ADDRESS) ?? config.get(ClusterOptions.REST_ADDRESS)),
+      port: config.get(ClusterOptions.REST_PORT),
+    });
+    const restPort = await rest.start();
+    getLogger('jobmanager').info('JobManager started', { rpc: `${host}:${rpc.port}`, rest: restPort });
+    return { rpc, rest, resourceManager, dispatcher, close };
+  } catch (e) {
     await close();
     throw e;
-  });
-  getLogger('jobmanager').info('JobManager started', { rpc: `${host}:${rpc.port}`, rest: restPort });
-  return { rpc, rest, resourceManager, dispatcher, close };
+  }
 }
 
 /** `spindle jobmanager`: runs a JobManager in the foreground until SIGTERM. */
