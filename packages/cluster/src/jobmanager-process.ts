@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ClusterViewFromComponents, DirectoryJarRunner, RestServer } from '@spindle/rest';
 import { BlobStore, Dispatcher, GrpcRpcService, ResourceManager } from '@spindle/runtime';
 import { JobSubmission } from './job-submission.js';
-import { bindHost, blobDir, jobManagerHost, setUpProcess } from './process-common.js';
+import { bindHost, jobManagerHost, processWorkDir, setUpProcess } from './process-common.js';
 import { shownConfiguration } from './process-identity.js';
 
 export interface JobManagerProcess {
@@ -41,15 +41,19 @@ export async function startJobManager(config: Configuration, launch: JobManagerL
   const driver = resourceDriver(config, launch);
   const host = jobManagerHost(config);
   const rpc = new GrpcRpcService({ host, port: config.get(ClusterOptions.JOB_MANAGER_PORT), clusterId: config.get(DeploymentOptions.CLUSTER_ID) });
-  await rpc.start();
+  const workDir = processWorkDir(config, 'jobmanager');
+  await rpc.start().catch((e: unknown) => {
+    workDir.remove();
+    throw e;
+  });
   const rmAddress = rpc.address('resourcemanager', 'resourcemanager');
   const resourceManager = new ResourceManager(rmAddress, rpc, config, systemScheduler, driver);
-  const blobs = new BlobStore(blobDir(config, 'jobmanager'));
+  const blobs = new BlobStore(path.join(workDir.path, 'blobs'));
   const dispatcher = new Dispatcher(rpc.address('dispatcher', 'dispatcher'), config, rpc, rmAddress, {
     jobMasterAddress: (jobId) => rpc.address('jobmaster', `jobmaster/${jobId}`),
     blobStore: blobs,
   });
-  const submission = new JobSubmission(config, dispatcher, blobs, blobDir(config, 'jobmanager'));
+  const submission = new JobSubmission(config, dispatcher, blobs, workDir.path);
   let rest: RestServer | undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -58,6 +62,7 @@ export async function startJobManager(config: Configuration, launch: JobManagerL
       dispatcher.close();
       await resourceManager.close();
       await rpc.close();
+      workDir.remove();
     })());
   try {
     await resourceManager.start();
@@ -67,7 +72,7 @@ export async function startJobManager(config: Configuration, launch: JobManagerL
       resourceManager,
       configuration: shownConfiguration(config),
       submitJob: (s) => submission.submitJobGraph(s),
-      jarRunner: new DirectoryJarRunner(path.join(blobDir(config, 'jobmanager'), 'uploads'), (jar, request) => submission.runJar(jar, request)),
+      jarRunner: new DirectoryJarRunner(path.join(workDir.path, 'jars'), (jar, request) => submission.runJar(jar, request)),
       shutdown: () => close().then(() => process.exit(0)),
     });
     rest = new RestServer(view, {

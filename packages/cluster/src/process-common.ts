@@ -28,9 +28,21 @@ export function dispatcherAddress(config: Configuration): string {
   return `dispatcher@${jobManagerHost(config)}:${config.get(ClusterOptions.JOB_MANAGER_PORT)}/dispatcher`;
 }
 
-export function blobDir(config: Configuration, role: string): string {
-  const base = config.get(DeploymentOptions.BLOB_DIR) ?? path.join(os.tmpdir(), `spindle-blobs-${process.getuid?.() ?? 'user'}`);
-  return path.join(base, role);
+/**
+ * The working directory of one cluster process (job bundles, uploaded jars, cached bundles), as
+ * Flink's `blobStore-<uuid>`: made fresh at start-up under `blob.storage.directory` (default: the
+ * system temp directory), never shared with another process or cluster, and removed by `remove()`
+ * when the process stops.
+ */
+export interface ProcessWorkDir {
+  path: string;
+  remove(): void;
+}
+
+export function processWorkDir(config: Configuration, role: 'jobmanager' | 'taskmanager'): ProcessWorkDir {
+  const base = ensureDir(config.get(DeploymentOptions.BLOB_DIR) ?? os.tmpdir());
+  const dir = fs.mkdtempSync(path.join(base, `spindle-${role}-`));
+  return { path: dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Cluster processes log JSON lines; SIGTERM and SIGINT close them cleanly. */

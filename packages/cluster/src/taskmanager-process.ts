@@ -2,7 +2,7 @@ import path from 'node:path';
 import { DeploymentOptions, TaskManagerOptions, configureLogging, getLogger, randomHexId, type Configuration } from '@spindle/core';
 import { BlobCache, GrpcRpcService, ShuffleClient, ShuffleHub, ShuffleServer, TaskExecutor, WorkerSlotHost, type DispatcherGateway } from '@spindle/runtime';
 import { linkEngineModules } from './engine-modules.js';
-import { bindHost, blobDir, dispatcherAddress, resourceManagerAddress, setUpProcess } from './process-common.js';
+import { bindHost, dispatcherAddress, processWorkDir, resourceManagerAddress, setUpProcess } from './process-common.js';
 
 export interface TaskManagerProcess {
   taskExecutor: TaskExecutor;
@@ -13,11 +13,15 @@ export interface TaskManagerProcess {
 export async function startTaskManager(config: Configuration): Promise<TaskManagerProcess> {
   const host = bindHost(config.get(TaskManagerOptions.HOST));
   const rpc = new GrpcRpcService({ host, port: config.get(DeploymentOptions.TASK_MANAGER_RPC_PORT), clusterId: config.get(DeploymentOptions.CLUSTER_ID) });
-  await rpc.start();
+  const workDir = processWorkDir(config, 'taskmanager');
+  await rpc.start().catch((e: unknown) => {
+    workDir.remove();
+    throw e;
+  });
   const resourceId = config.get(DeploymentOptions.TASK_MANAGER_RESOURCE_ID) ?? `${host}:${rpc.port}-${randomHexId().slice(0, 6)}`;
   const dispatcher = rpc.connect<DispatcherGateway>(dispatcherAddress(config));
   const cache = new BlobCache(
-    path.join(blobDir(config, 'taskmanager'), resourceId.replace(/[^a-zA-Z0-9.-]/g, '_')),
+    path.join(workDir.path, 'blobs'),
     async (key) => Buffer.from(await dispatcher.requestBlob(key), 'base64'),
     linkEngineModules,
   );
@@ -28,6 +32,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   });
   const dataPort = await server.start().catch(async (e: unknown) => {
     await rpc.close();
+    workDir.remove();
     throw e;
   });
   const dataAddress = `${host}:${dataPort}`;
@@ -65,6 +70,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
     close: async () => {
       await taskExecutor.close();
       await Promise.all([server.close(), client.close(), rpc.close()]);
+      workDir.remove();
     },
   };
 }
