@@ -2,7 +2,7 @@ import { ClusterOptions, ConfigurationError, DeploymentOptions, configureLogging
 import { LocalProcessDriver } from './local-process-driver.js';
 import path from 'node:path';
 import { ClusterViewFromComponents, DirectoryJarRunner, RestServer } from '@spindle/rest';
-import { BlobStore, Dispatcher, GrpcRpcService, ResourceManager } from '@spindle/runtime';
+import { BlobStore, Dispatcher, GrpcBlobServer, GrpcRpcService, ResourceManager } from '@spindle/runtime';
 import { JobSubmission } from './job-submission.js';
 import { bindHost, jobManagerHost, processWorkDir, setUpProcess } from './process-common.js';
 import { shownConfiguration } from './process-identity.js';
@@ -40,15 +40,17 @@ function resourceDriver(config: Configuration, launch: JobManagerLaunch): LocalP
 export async function startJobManager(config: Configuration, launch: JobManagerLaunch = {}): Promise<JobManagerProcess> {
   const driver = resourceDriver(config, launch);
   const host = jobManagerHost(config);
-  const rpc = new GrpcRpcService({ host, port: config.get(ClusterOptions.JOB_MANAGER_PORT), clusterId: config.get(DeploymentOptions.CLUSTER_ID) });
+  const clusterId = config.get(DeploymentOptions.CLUSTER_ID);
+  const rpc = new GrpcRpcService({ host, port: config.get(ClusterOptions.JOB_MANAGER_PORT), clusterId });
   const workDir = processWorkDir(config, 'jobmanager');
+  const blobs = new BlobStore(path.join(workDir.path, 'blobs'));
+  new GrpcBlobServer(blobs, clusterId).register(rpc);
   await rpc.start().catch((e: unknown) => {
     workDir.remove();
     throw e;
   });
   const rmAddress = rpc.address('resourcemanager', 'resourcemanager');
   const resourceManager = new ResourceManager(rmAddress, rpc, config, systemScheduler, driver);
-  const blobs = new BlobStore(path.join(workDir.path, 'blobs'));
   const dispatcher = new Dispatcher(rpc.address('dispatcher', 'dispatcher'), config, rpc, rmAddress, {
     jobMasterAddress: (jobId) => rpc.address('jobmaster', `jobmaster/${jobId}`),
     blobStore: blobs,

@@ -24,10 +24,6 @@ export function resourceManagerAddress(config: Configuration): string {
   return `resourcemanager@${jobManagerHost(config)}:${config.get(ClusterOptions.JOB_MANAGER_PORT)}/resourcemanager`;
 }
 
-export function dispatcherAddress(config: Configuration): string {
-  return `dispatcher@${jobManagerHost(config)}:${config.get(ClusterOptions.JOB_MANAGER_PORT)}/dispatcher`;
-}
-
 /**
  * The working directory of one cluster process (job bundles, uploaded jars, cached bundles), as
  * Flink's `blobStore-<uuid>`: made fresh at start-up under `blob.storage.directory` (default: the

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { SpindleError, deserializeError, getLogger, serializeError, type SerializedError } from '@spindle/core';
 import { GATEWAY_SERVICES, PROTO_DIR, type GatewayKind } from '@spindle/protocol';
+import { grpcCallError } from './grpc-errors.js';
 import type { RpcService } from './rpc-service.js';
 
 /**
@@ -98,6 +99,11 @@ export class GrpcRpcService implements RpcService {
     return this.boundPort;
   }
 
+  /** Hosts another gRPC service on this server's port (the blob service); call before `start()`. */
+  addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.server.addService(service, implementation);
+  }
+
   get port(): number {
     return this.boundPort;
   }
@@ -155,7 +161,7 @@ export class GrpcRpcService implements RpcService {
     return new Promise((resolve, reject) => {
       call.call(client, request, md, options, (e, r) => {
         if (e) {
-          reject(new SpindleError(`cannot reach ${address}: ${e.details || e.message}`, { code: 'RPC_UNREACHABLE', recoverability: 'environment', cause: e }));
+          reject(grpcCallError(address, e));
         } else if (r!.error_json) {
           reject(deserializeError(JSON.parse(r!.error_json) as SerializedError));
         } else {
