@@ -98,7 +98,7 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     const logFile = path.join(dir, 'log', 'foreign-taskmanager.log');
     const out = fs.openSync(logFile, 'w');
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['packages/cli/bin/spindle.js', 'taskmanager', rpcPort, '-Dhigh-availability.cluster-id=another-cluster', `-Denv.log.dir=${path.join(dir, 'log')}`], { stdio: ['ignore', out, out] });
+    const child = spawn(process.execPath, ['packages/cli/bin/spindle.js', 'taskmanager', rpcPort, '-Dhigh-availability.cluster-id=another-cluster', `-Denv.log.dir=${path.join(dir, 'log')}`, `-Dblob.storage.directory=${path.join(dir, 'blobs')}`], { stdio: ['ignore', out, out] });
     fs.closeSync(out);
     try {
       await until('the refusal in the log', async () => (fs.readFileSync(logFile, 'utf8').includes("rejected a call from cluster 'another-cluster'") ? true : undefined), 20_000);
