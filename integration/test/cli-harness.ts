@@ -26,11 +26,14 @@ export interface CliResult {
   ms: number;
 }
 
-/** Runs `spindle <args>` from the repository root and collects its output; kills it after `timeoutMs`. */
-export function runCli(args: string[], timeoutMs = 45_000): Promise<CliResult> {
+/**
+ * Runs `spindle <args>` from the repository root and collects its output; kills it after
+ * `timeoutMs`. `env` adds to (or overrides) this process's environment.
+ */
+export function runCli(args: string[], timeoutMs = 45_000, env: Record<string, string> = {}): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;

@@ -1,54 +1,8 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { describeRun, expectJobsFinished, readPartFiles, removeDir, runCli, tempDir } from './cli-harness.js';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function restGet<T>(rest: string, p: string): Promise<T> {
-  const r = await fetch(`http://${rest}${p}`);
-  if (!r.ok) throw new Error(`${p}: HTTP ${r.status}`);
-  return (await r.json()) as T;
-}
-
-/** Every process of a test cluster carries the cluster's temp directory on its command line. */
-async function expectNoProcessesOf(dir: string): Promise<void> {
-  const running = (): number[] =>
-    fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try {
-        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
-      } catch {
-        return false;
-      }
-    }).map(Number);
-  await until(`every process of ${dir} to end`, async () => (running().length === 0 ? true : undefined), 20_000);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, expectNoProcessesOf, freePort, restGet, until } from './process-harness.js';
 
 describe('standalone session cluster (JobManager and two TaskManager processes)', function () {
   this.timeout(180_000);
@@ -144,7 +98,7 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     const logFile = path.join(dir, 'log', 'foreign-taskmanager.log');
     const out = fs.openSync(logFile, 'w');
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['packages/cli/bin/spindle.js', 'taskmanager', rpcPort, '-Dhigh-availability.cluster-id=another-cluster', `-Denv.log.dir=${path.join(dir, 'log')}`], { stdio: ['ignore', out, out] });
+    const child = spawn(process.execPath, ['packages/cli/bin/spindle.js', 'taskmanager', rpcPort, '-Dhigh-availability.cluster-id=another-cluster', `-Denv.log.dir=${path.join(dir, 'log')}`, `-Dblob.storage.directory=${path.join(dir, 'blobs')}`], { stdio: ['ignore', out, out] });
     fs.closeSync(out);
     try {
       await until('the refusal in the log', async () => (fs.readFileSync(logFile, 'utf8').includes("rejected a call from cluster 'another-cluster'") ? true : undefined), 20_000);

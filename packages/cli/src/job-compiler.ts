@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import type ts from 'typescript';
 import { SpindleError } from '@spindle/core';
-import { engineNodeModules, linkEngineModules } from './engine-paths.js';
+import { engineNodeModules, linkEngineModules } from '@spindle/cluster';
+import { processTempDir } from './temp-dir.js';
 import { typeCheckCache } from './type-check-cache.js';
 
 export interface CompiledJob {
@@ -73,11 +73,12 @@ function formatDiagnostic(ts: typeof import('typescript'), d: ts.Diagnostic): st
  * bundle finds through a node_modules link so that the program and the engine share them.
  */
 export async function bundleJob(jobFile: string): Promise<CompiledJob> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spindle-job-'));
+  const temp = processTempDir('spindle-job-');
+  const dir = temp.path;
   const bundlePath = path.join(dir, 'job.mjs');
-  linkEngineModules(dir);
-  const dispose = () => fs.rmSync(dir, { recursive: true, force: true });
+  const dispose = temp.dispose;
   try {
+    linkEngineModules(dir);
     await esbuild.build({
       entryPoints: [jobFile],
       outfile: bundlePath,
@@ -95,7 +96,8 @@ export async function bundleJob(jobFile: string): Promise<CompiledJob> {
   } catch (e) {
     dispose();
     await esbuild.stop();
-    const errors = (e as { errors?: esbuild.Message[] }).errors ?? [];
+    const errors = (e as { errors?: esbuild.Message[] }).errors;
+    if (!errors) throw e;
     const lines = errors.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1} - ${m.text}` : m.text));
     throw userError(`The job cannot be bundled:\n  ${lines.join('\n  ')}`, 'JOB_COMPILE');
   }

@@ -4,15 +4,14 @@ import {
   type Configuration,
 } from '@spindle/core';
 import { captureProgramJob } from '@spindle/runtime';
-import { defaultConfDir } from './engine-paths.js';
+import { runJobManager, runTaskManager } from '@spindle/cluster';
+import { CLI_BIN, defaultConfDir } from './engine-paths.js';
 import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-compiler.js';
 import { runOnMiniCluster, type Console } from './local-runner.js';
 import { runOnCluster } from './remote-runner.js';
 import { cancelJob, listJobs, restClientFor } from './job-commands.js';
 import { VERSION } from './version.js';
-import { startCluster, stopCluster } from './cluster/cluster-commands.js';
-import { runJobManager } from './cluster/jobmanager-process.js';
-import { runTaskManager } from './cluster/taskmanager-process.js';
+import { startCluster, stopCluster } from './cluster-commands.js';
 
 
 interface JobOptions {
@@ -145,13 +144,20 @@ function clusterCommands(program: Command): void {
     .description('stop the processes started by `spindle cluster start`')
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
     .action((options: { D: string[] }) => stopCluster(configFor(options), stdio.out));
-  for (const [name, run] of [['jobmanager', runJobManager], ['taskmanager', runTaskManager]] as const) {
-    program
-      .command(name, { hidden: true })
-      .description(`run a ${name} in the foreground`)
-      .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-      .action((options: { D: string[] }) => run(configFor(options), options.D.map((d) => `-D${d}`)));
-  }
+  program
+    .command('jobmanager', { hidden: true })
+    .description('run a JobManager in the foreground')
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .action((options: { D: string[] }) => {
+      // TaskManagers that the JobManager starts itself get the same configuration through the same launcher.
+      const taskManagerCommand = [process.execPath, CLI_BIN, 'taskmanager', ...options.D.map((d) => `-D${d}`)];
+      return runJobManager(configFor(options), { taskManagerCommand });
+    });
+  program
+    .command('taskmanager', { hidden: true })
+    .description('run a TaskManager in the foreground')
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .action((options: { D: string[] }) => runTaskManager(configFor(options)));
 }
 
 function buildProgram(): Command {

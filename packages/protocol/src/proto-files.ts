@@ -13,3 +13,6 @@ export const GATEWAY_SERVICES = {
 } as const;
 
 export type GatewayKind = keyof typeof GATEWAY_SERVICES;
+
+/** The service that streams job bundles from the JobManager to TaskManagers. */
+export const BLOB_SERVICE = { file: 'blob.proto', service: 'BlobService' } as const;

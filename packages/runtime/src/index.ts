@@ -16,6 +16,7 @@ export * from './taskexecutor/task-executor.js';
 export * from './taskexecutor/slot-host.js';
 export * from './minicluster/mini-cluster.js';
 export * from './rpc/grpc-rpc-service.js';
+export * from './rpc/grpc-blob-service.js';
 export * from './heartbeat/heartbeat-monitor.js';
 export * from './blob/blob-store.js';
 export * from './taskexecutor/shuffle-hub.js';

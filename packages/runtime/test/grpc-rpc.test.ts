@@ -70,6 +70,25 @@ describe('gRPC rpc service', function () {
     expect(missing.code).to.equal('RPC_NO_ENDPOINT');
   });
 
+  it('names the size limit, not reachability, when a request or a result is too large for one message', async () => {
+    const server = await service('c1');
+    const client = await service('c1');
+    const address = server.address('resourcemanager', 'resourcemanager');
+    const big = 'x'.repeat(5 * 1024 * 1024);
+    server.register(address, {
+      requestResourceOverview: async (x: { n: number; s: string }) => ({ n: x.n, s: x.n === 2 ? big : '' }),
+    });
+    const gw = client.connect<Echo>(address);
+    for (const [what, call] of [['request', () => gw.requestResourceOverview({ n: 1, s: big })], ['result', () => gw.requestResourceOverview({ n: 2, s: '' })]] as const) {
+      const error = (await call().catch((e: unknown) => e)) as SpindleError;
+      expect(error, what).to.be.instanceOf(SpindleError);
+      expect(error.code, what).to.equal('RPC_MESSAGE_TOO_LARGE');
+      expect(error.message, what).to.match(/larger than .*4 MiB/);
+      expect(error.message, what).not.to.match(/cannot reach|unreachable/i);
+    }
+    expect(await gw.requestResourceOverview({ n: 3, s: 'still fine' })).to.deep.equal({ n: 3, s: '' });
+  });
+
   it('parses addresses and rejects malformed ones', () => {
     expect(parseRpcAddress('jobmaster@127.0.0.1:6123/jobmaster/abc')).to.deep.equal({ kind: 'jobmaster', hostPort: '127.0.0.1:6123', name: 'jobmaster/abc' });
     expect(() => parseRpcAddress('nonsense')).to.throw(/not an rpc address/);

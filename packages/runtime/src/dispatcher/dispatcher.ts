@@ -74,11 +74,6 @@ export class Dispatcher implements DispatcherGateway {
     });
   }
 
-  async requestBlob(key: string): Promise<Uint8Array> {
-    if (!this.options.blobStore) throw new SpindleError('this cluster has no blob store', { code: 'BLOB_NOT_FOUND' });
-    return this.options.blobStore.get(key);
-  }
-
   /** Stores a job bundle; returns its key. */
   putBlob(content: Uint8Array): string {
     if (!this.options.blobStore) throw new SpindleError('this cluster has no blob store', { code: 'BLOB_NOT_FOUND' });

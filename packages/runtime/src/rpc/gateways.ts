@@ -63,6 +63,4 @@ export interface DispatcherGateway {
   requestJobStatus(jobId: string): Promise<JobStatus>;
   requestJobResult(jobId: string): Promise<JobExecutionResultSpec>;
   listJobs(): Promise<JobDetailsSummary[]>;
-  /** A job bundle from the blob store. */
-  requestBlob(key: string): Promise<Uint8Array>;
 }

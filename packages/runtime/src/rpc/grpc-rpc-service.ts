@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { SpindleError, decodeMessage, encodeFailure, encodeMessage, getLogger } from '@spindle/core';
 import { GATEWAY_SERVICES, PROTO_DIR, type GatewayKind } from '@spindle/protocol';
+import { grpcCallError } from './grpc-errors.js';
 import type { RpcService } from './rpc-service.js';
 
 /**
@@ -99,6 +100,11 @@ export class GrpcRpcService implements RpcService {
     return this.boundPort;
   }
 
+  /** Hosts another gRPC service on this server's port (the blob service); call before `start()`. */
+  addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.server.addService(service, implementation);
+  }
+
   get port(): number {
     return this.boundPort;
   }
@@ -162,7 +168,7 @@ export class GrpcRpcService implements RpcService {
     return new Promise((resolve, reject) => {
       call.call(client, request, md, options, (e, r) => {
         if (e) {
-          reject(new SpindleError(`cannot reach ${address}: ${e.details || e.message}`, { code: 'RPC_UNREACHABLE', recoverability: 'environment', cause: e }));
+          reject(grpcCallError(address, e));
         } else {
           try {
             if (r!.failure.length > 0) reject(decodeMessage(r!.failure));

@@ -19,7 +19,7 @@ export const DeploymentOptions = {
   }),
   BLOB_DIR: stringOption({
     key: 'blob.storage.directory',
-    description: 'Directory where the JobManager stores job bundles and TaskManagers cache them; defaults to a temporary directory.',
+    description: 'Directory under which each JobManager and TaskManager process makes its own working directory (job bundles, uploaded jars, cached bundles), removed when the process stops; defaults to the system temp directory.',
   }),
   TASK_MANAGER_RESOURCE_ID: stringOption({
     key: 'taskmanager.resource-id',

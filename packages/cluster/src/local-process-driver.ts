@@ -1,17 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomHexId, type Configuration } from '@spindle/core';
 import type { ResourceDriver } from '@spindle/runtime';
-import { ensureDir } from './process-common.js';
-import { logDir } from './cluster-commands.js';
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'spindle.js');
+import { ensureDir, logDir } from './process-common.js';
 
 /**
- * Starts TaskManagers as child processes of the JobManager, with the JobManager's configuration,
- * and stops them on request (SIGTERM, then SIGKILL after 10 s).
+ * Starts TaskManagers as child processes of the JobManager and stops them on request (SIGTERM,
+ * then SIGKILL after 10 s). `command` (program first) starts a TaskManager with the JobManager's
+ * configuration; the driver adds the resource id. The launcher that started the JobManager
+ * knows that command, so this package does not depend on where the CLI is installed.
  */
 export class LocalProcessDriver implements ResourceDriver {
   private readonly workers = new Map<string, ChildProcess>();
@@ -20,7 +18,7 @@ export class LocalProcessDriver implements ResourceDriver {
 
   constructor(
     private readonly config: Configuration,
-    private readonly dynamic: string[],
+    private readonly command: readonly string[],
   ) {}
 
   async start(onWorkerTerminated: (resourceId: string, reason: string) => void): Promise<void> {
@@ -31,7 +29,8 @@ export class LocalProcessDriver implements ResourceDriver {
     const id = `localhost-${randomHexId().slice(0, 8)}`;
     const dir = ensureDir(logDir(this.config));
     const out = fs.openSync(path.join(dir, `spindle-taskmanager-${id}.log`), 'a');
-    const child = spawn(process.execPath, [BIN, 'taskmanager', ...this.dynamic, `-Dtaskmanager.resource-id=${id}`], { stdio: ['ignore', out, out] });
+    const [program, ...args] = this.command;
+    const child = spawn(program!, [...args, `-Dtaskmanager.resource-id=${id}`], { stdio: ['ignore', out, out] });
     fs.closeSync(out);
     this.workers.set(id, child);
     child.once('exit', (code, signal) => {

@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ClusterOptions, DeploymentOptions, getLogger, type Configuration } from '@spindle/core';
+
+const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+
+/** Directory of the cluster processes' logs and pid files: `env.log.dir`, or log/ of the installation. */
+export function logDir(config: Configuration): string {
+  return path.resolve(config.get(DeploymentOptions.LOG_DIR) ?? path.join(INSTALL_ROOT, 'log'));
+}
 
 /** Loopback names are bound and advertised as 127.0.0.1. */
 export function bindHost(host: string | undefined): string {
@@ -16,13 +24,21 @@ export function resourceManagerAddress(config: Configuration): string {
   return `resourcemanager@${jobManagerHost(config)}:${config.get(ClusterOptions.JOB_MANAGER_PORT)}/resourcemanager`;
 }
 
-export function dispatcherAddress(config: Configuration): string {
-  return `dispatcher@${jobManagerHost(config)}:${config.get(ClusterOptions.JOB_MANAGER_PORT)}/dispatcher`;
+/**
+ * The working directory of one cluster process (job bundles, uploaded jars, cached bundles), as
+ * Flink's `blobStore-<uuid>`: made fresh at start-up under `blob.storage.directory` (default: the
+ * system temp directory), never shared with another process or cluster, and removed by `remove()`
+ * when the process stops.
+ */
+export interface ProcessWorkDir {
+  path: string;
+  remove(): void;
 }
 
-export function blobDir(config: Configuration, role: string): string {
-  const base = config.get(DeploymentOptions.BLOB_DIR) ?? path.join(os.tmpdir(), `spindle-blobs-${process.getuid?.() ?? 'user'}`);
-  return path.join(base, role);
+export function processWorkDir(config: Configuration, role: 'jobmanager' | 'taskmanager'): ProcessWorkDir {
+  const base = ensureDir(config.get(DeploymentOptions.BLOB_DIR) ?? os.tmpdir());
+  const dir = fs.mkdtempSync(path.join(base, `spindle-${role}-`));
+  return { path: dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Cluster processes log JSON lines; SIGTERM and SIGINT close them cleanly. */

@@ -4,7 +4,7 @@ import { Configuration, CoreOptions, JobId, SpindleError } from '@spindle/core';
 import type { JobGraphSpec } from '@spindle/protocol';
 import type { JarRunRequest, JobSubmission as RestJobSubmission, UploadedJar } from '@spindle/rest';
 import { captureProgramJob, type BlobStore, type Dispatcher } from '@spindle/runtime';
-import { linkEngineModules } from '../engine-paths.js';
+import { linkEngineModules } from './engine-modules.js';
 
 /**
  * Job submission on the JobManager: JobGraphs built by clients (POST /jobs) and uploaded

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { DeploymentOptions, TaskManagerOptions, configureLogging, getLogger, randomHexId, type Configuration } from '@spindle/core';
-import { BlobCache, GrpcRpcService, ShuffleClient, ShuffleHub, ShuffleServer, TaskExecutor, WorkerSlotHost, type DispatcherGateway } from '@spindle/runtime';
-import { linkEngineModules } from '../engine-paths.js';
-import { bindHost, blobDir, dispatcherAddress, resourceManagerAddress, setUpProcess } from './process-common.js';
+import { ClusterOptions, DeploymentOptions, TaskManagerOptions, configureLogging, getLogger, randomHexId, type Configuration } from '@spindle/core';
+import { BlobCache, GrpcBlobClient, GrpcRpcService, ShuffleClient, ShuffleHub, ShuffleServer, TaskExecutor, WorkerSlotHost } from '@spindle/runtime';
+import { linkEngineModules } from './engine-modules.js';
+import { bindHost, jobManagerHost, processWorkDir, resourceManagerAddress, setUpProcess } from './process-common.js';
 
 export interface TaskManagerProcess {
   taskExecutor: TaskExecutor;
@@ -12,22 +12,25 @@ export interface TaskManagerProcess {
 /** Starts a TaskExecutor with worker-thread slots; it registers with the JobManager and retries until it can. */
 export async function startTaskManager(config: Configuration): Promise<TaskManagerProcess> {
   const host = bindHost(config.get(TaskManagerOptions.HOST));
-  const rpc = new GrpcRpcService({ host, port: config.get(DeploymentOptions.TASK_MANAGER_RPC_PORT), clusterId: config.get(DeploymentOptions.CLUSTER_ID) });
-  await rpc.start();
+  const clusterId = config.get(DeploymentOptions.CLUSTER_ID);
+  const rpc = new GrpcRpcService({ host, port: config.get(DeploymentOptions.TASK_MANAGER_RPC_PORT), clusterId });
+  const workDir = processWorkDir(config, 'taskmanager');
+  await rpc.start().catch((e: unknown) => {
+    workDir.remove();
+    throw e;
+  });
   const resourceId = config.get(DeploymentOptions.TASK_MANAGER_RESOURCE_ID) ?? `${host}:${rpc.port}-${randomHexId().slice(0, 6)}`;
-  const dispatcher = rpc.connect<DispatcherGateway>(dispatcherAddress(config));
-  const cache = new BlobCache(
-    path.join(blobDir(config, 'taskmanager'), resourceId.replace(/[^a-zA-Z0-9.-]/g, '_')),
-    async (key) => dispatcher.requestBlob(key),
-    linkEngineModules,
-  );
+  const blobClient = new GrpcBlobClient(`${jobManagerHost(config)}:${config.get(ClusterOptions.JOB_MANAGER_PORT)}`, clusterId);
+  const cache = new BlobCache(path.join(workDir.path, 'blobs'), (key, target) => blobClient.fetch(key, target), linkEngineModules);
   let hub: ShuffleHub | undefined;
   const server = new ShuffleServer((partitionId, subpartition, link) => hub!.serveRemote(partitionId, subpartition, link), {
     host,
     port: config.get(DeploymentOptions.TASK_MANAGER_DATA_PORT),
   });
   const dataPort = await server.start().catch(async (e: unknown) => {
+    blobClient.close();
     await rpc.close();
+    workDir.remove();
     throw e;
   });
   const dataAddress = `${host}:${dataPort}`;
@@ -64,7 +67,9 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
     taskExecutor,
     close: async () => {
       await taskExecutor.close();
+      blobClient.close();
       await Promise.all([server.close(), client.close(), rpc.close()]);
+      workDir.remove();
     },
   };
 }

@@ -1,16 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ClusterOptions, DeploymentOptions, SpindleError, type Configuration } from '@spindle/core';
-import { ensureDir } from './process-common.js';
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'spindle.js');
-const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', '..');
-
-export function logDir(config: Configuration): string {
-  return path.resolve(config.get(DeploymentOptions.LOG_DIR) ?? path.join(INSTALL_ROOT, 'log'));
-}
+import { ensureDir, jobManagerPidAt, logDir } from '@spindle/cluster';
+import { CLI_BIN } from './engine-paths.js';
 
 interface ProcessEntry {
   role: 'jobmanager' | 'taskmanager';
@@ -38,19 +31,25 @@ function runningPid(e: ProcessEntry): number | undefined {
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
 
-function startProcess(e: ProcessEntry, dynamic: string[]): number {
+function startProcess(e: ProcessEntry, dynamic: string[]): ChildProcess & { pid: number } {
   const out = fs.openSync(e.logFile, 'a');
-  const child = spawn(process.execPath, [BIN, e.role, ...dynamic], { detached: true, stdio: ['ignore', out, out], env: process.env });
+  const child = spawn(process.execPath, [CLI_BIN, e.role, ...dynamic], { detached: true, stdio: ['ignore', out, out], env: process.env });
   fs.closeSync(out);
   child.unref();
   fs.writeFileSync(e.pidFile, String(child.pid));
-  return child.pid!;
+  return child as ChildProcess & { pid: number };
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null || !isAlive(child.pid!);
 }
 
 /**
  * `spindle cluster start`: a JobManager and `standalone.number-of-taskmanagers` TaskManagers, in
- * the background. Returns once the JobManager's REST API answers; fails with the end of its log
- * when the JobManager ends first (a port in use, a bad configuration).
+ * the background. Returns once the JobManager it started answers on the REST port, told apart
+ * from any other program there by the process id it reports. Fails with the end of its log when
+ * the JobManager ends first (a port in use, a bad configuration), and stops it when it does not
+ * answer in time; TaskManagers are started only after that.
  */
 export async function startCluster(config: Configuration, dynamic: string[], print: (line: string) => void): Promise<void> {
   const dir = ensureDir(logDir(config));
@@ -60,31 +59,39 @@ export async function startCluster(config: Configuration, dynamic: string[], pri
     throw new SpindleError(`a JobManager is already running (pid ${running}, ${jm.pidFile}); stop it with 'spindle cluster stop'`, { code: 'CLUSTER_RUNNING', userFacing: true });
   }
   print(`Starting cluster.`);
-  const jmPid = startProcess(jm, dynamic);
-  print(`Starting standalonesession daemon on host localhost (pid ${jmPid}, log ${jm.logFile}).`);
-  await waitForJobManager(config, jm, jmPid);
+  const child = startProcess(jm, dynamic);
+  print(`Starting standalonesession daemon on host localhost (pid ${child.pid}, log ${jm.logFile}).`);
+  await waitForJobManager(config, jm, child);
   const active = config.get(DeploymentOptions.RESOURCE_DRIVER) === 'local-process';
   const n = active ? 0 : config.get(DeploymentOptions.NUM_TASK_MANAGERS);
   for (let i = 0; i < n; i++) {
     const tm = entry(dir, 'taskmanager', i);
-    print(`Starting taskexecutor daemon on host localhost (pid ${startProcess(tm, dynamic)}, log ${tm.logFile}).`);
+    print(`Starting taskexecutor daemon on host localhost (pid ${startProcess(tm, dynamic).pid}, log ${tm.logFile}).`);
   }
 }
 
-async function waitForJobManager(config: Configuration, jm: ProcessEntry, pid: number): Promise<void> {
-  const url = `http://${config.get(ClusterOptions.REST_ADDRESS)}:${config.get(ClusterOptions.REST_PORT)}/overview`;
+async function waitForJobManager(config: Configuration, jm: ProcessEntry, child: ChildProcess & { pid: number }): Promise<void> {
+  const base = `http://${config.get(ClusterOptions.REST_ADDRESS)}:${config.get(ClusterOptions.REST_PORT)}`;
   const deadline = Date.now() + 30_000;
+  let answering: number | undefined;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) {
+    if (exited(child)) {
       fs.rmSync(jm.pidFile, { force: true });
-      const log = fs.readFileSync(jm.logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
-      throw new SpindleError(`The JobManager exited during start-up. The end of ${jm.logFile}:\n${log}`, { code: 'CLUSTER_START_FAILED', userFacing: true });
+      throw new SpindleError(`The JobManager exited during start-up. The end of ${jm.logFile}:\n${logTail(jm.logFile)}`, { code: 'CLUSTER_START_FAILED', userFacing: true });
     }
-    const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
-    if (ok) return;
+    answering = await jobManagerPidAt(base);
+    if (answering === child.pid) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new SpindleError(`The JobManager (pid ${pid}) did not answer at ${url} within 30 s; see ${jm.logFile}.`, { code: 'CLUSTER_START_FAILED', userFacing: true });
+  child.kill('SIGTERM');
+  await waitForExit(child.pid);
+  fs.rmSync(jm.pidFile, { force: true });
+  const who = answering === undefined ? 'it did not answer' : `another JobManager (pid ${answering}) answers there`;
+  throw new SpindleError(`The JobManager (pid ${child.pid}) was not serving ${base} within 30 s (${who}), so it was stopped; see ${jm.logFile}.`, { code: 'CLUSTER_START_FAILED', userFacing: true });
+}
+
+function logTail(file: string): string {
+  return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n');
 }
 
 /** `spindle cluster stop`: SIGTERM to every process of the pid files, SIGKILL after 10 s. */

@@ -1,0 +1,7 @@
+export { startJobManager, runJobManager, type JobManagerProcess, type JobManagerLaunch } from './jobmanager-process.js';
+export { startTaskManager, runTaskManager, type TaskManagerProcess } from './taskmanager-process.js';
+export { LocalProcessDriver } from './local-process-driver.js';
+export { JobSubmission } from './job-submission.js';
+export { bindHost, ensureDir, logDir } from './process-common.js';
+export { engineNodeModules, linkEngineModules } from './engine-modules.js';
+export { JOB_MANAGER_PID_KEY, jobManagerPidAt } from './process-identity.js';
