@@ -4,7 +4,7 @@ import { getProgramContext, type ExecuteRequest, type StreamOperator } from '@sp
 import { DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import { generateJobGraph } from './graph/job-graph-generator.js';
 import { executionPlan } from './graph/plan.js';
-import { StreamGraph, allSourcesBounded } from './graph/stream-graph.js';
+import { StreamGraph, allSourcesBounded, unboundedSourceNames } from './graph/stream-graph.js';
 import { JobExecutionResult, executeLocally } from './local-execution.js';
 import { StreamGraphProgram } from './program.js';
 import { CollectionSource, DataGeneratorSource, SequenceSource, type DataGeneratorOptions } from './sources/source-operators.js';
@@ -126,10 +126,19 @@ export class StreamExecutionEnvironment {
     return { jobGraph, plan: executionPlan(graph), program: new StreamGraphProgram(graph, jobGraph.graphHash, keySelectors) };
   }
 
+  /** AUTOMATIC resolves to BATCH when every source is bounded; BATCH with an unbounded source is an error, as in Flink. */
   private runtimeMode(): RuntimeMode {
     const mode = this.config.get(CoreOptions.RUNTIME_MODE);
-    if (mode !== 'AUTOMATIC') return mode;
-    return allSourcesBounded(this.transformations) ? 'BATCH' : 'STREAMING';
+    const bounded = allSourcesBounded(this.transformations);
+    if (mode === 'AUTOMATIC') return bounded ? 'BATCH' : 'STREAMING';
+    if (mode === 'BATCH' && !bounded) {
+      throw new SpindleError(
+        `Detected an UNBOUNDED source with the '${CoreOptions.RUNTIME_MODE.key}' set to 'BATCH'. This combination is not allowed, ` +
+          `please set the '${CoreOptions.RUNTIME_MODE.key}' to STREAMING or AUTOMATIC (an unbounded source: ${unboundedSourceNames(this.transformations)}).`,
+        { code: 'INVALID_GRAPH', userFacing: true, recoverability: 'non-recoverable' },
+      );
+    }
+    return mode;
   }
 
   private streamGraph(): StreamGraph {
