@@ -1,7 +1,32 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
-import { describeRun, expectCleanFailure, runCli } from './cli-harness.js';
+import { describeRun, expectCleanFailure, removeDir, runCli, tempDir, type CliResult } from './cli-harness.js';
 
 const ENDLESS = 'integration/fixtures/cluster-endless.ts';
+const WORD_COUNT = 'examples/word-count.ts';
+
+/** Runs the CLI with extra environment variables (set only while the child is spawned). */
+async function runCliWithEnv(env: Record<string, string>, args: string[], timeoutMs?: number): Promise<CliResult> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await runCli(args, timeoutMs);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** A configuration directory holding `text` as its spindle-conf.yaml. */
+function confDirWith(root: string, text: string): string {
+  const dir = path.join(root, 'conf');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'spindle-conf.yaml'), text);
+  return dir;
+}
 
 describe('spindle: what exists never hangs, leaks or misleads', function () {
   this.timeout(90_000);
@@ -26,6 +51,35 @@ describe('spindle: what exists never hangs, leaks or misleads', function () {
       const r = await runCli(args, 40_000);
       expect(r.code, describeRun(args, r)).to.equal(0);
       expect(r.stdout).to.include('Data Generator');
+    });
+  });
+
+  describe('configuration problems are reported at once, from every source', () => {
+    let root: string | undefined;
+    afterEach(() => removeDir(root));
+
+    it('reports an unknown conf file key together with a bad -D value', async () => {
+      root = tempDir('conf-unknown');
+      const confDir = confDirWith(root, 'paralelism.default: 2\n');
+      const args = ['run', '--no-typecheck', '-Dparallelism.default=abc', WORD_COUNT];
+      const r = await runCliWithEnv({ SPINDLE_CONF_DIR: confDir }, args);
+      expectCleanFailure(args, r, "parallelism.default: 'abc' (from -D) is not an integer", "unknown configuration key 'paralelism.default'", "did you mean 'parallelism.default'");
+      expect(r.stdout, describeRun(args, r)).to.not.include('Job has been submitted');
+    });
+
+    it('reports a malformed -D, a bad -p, a bad environment variable and a YAML syntax error together', async () => {
+      root = tempDir('conf-all');
+      const confDir = confDirWith(root, 'parallelism.default: 2\nrest.port: [8081\n');
+      const args = ['run', '--no-typecheck', '-p', 'zero', '-Dtaskmanager.numberOfTaskSlots', '-Dtaskmanager.memory.segment-size=huge', WORD_COUNT];
+      const r = await runCliWithEnv({ SPINDLE_CONF_DIR: confDir, SPINDLE_HEARTBEAT_TIMEOUT: 'soon' }, args);
+      expectCleanFailure(
+        args, r,
+        'invalid YAML',
+        "heartbeat.timeout: 'soon' (from SPINDLE_HEARTBEAT_TIMEOUT)",
+        "invalid dynamic property 'taskmanager.numberOfTaskSlots'",
+        "taskmanager.memory.segment-size: 'huge' (from -D)",
+        "'zero' (from -p)",
+      );
     });
   });
 });
