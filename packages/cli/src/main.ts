@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import {
-  ConfigurationError, CoreOptions, SpindleError, configureLogging, errorMessage, getLogger, loadConfiguration, parseDynamicProperty,
+  ConfigurationError, CoreOptions, SpindleError, configureLogging, errorMessage, getLogger, loadConfiguration,
   type Configuration,
 } from '@spindle/core';
 import { captureProgramJob } from '@spindle/runtime';
@@ -49,19 +49,10 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .allowExcessArguments(true);
 }
 
+/** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
 function configFor(options: Pick<JobOptions, 'D' | 'parallelism'>): Configuration {
-  const dynamic: Record<string, string> = {};
-  for (const d of options.D) {
-    const [k, v] = parseDynamicProperty(d);
-    dynamic[k] = v;
-  }
-  if (options.parallelism !== undefined) {
-    if (!/^\d+$/.test(options.parallelism) || Number(options.parallelism) < 1) {
-      throw new SpindleError(`-p/--parallelism must be a positive integer, not '${options.parallelism}'`, { code: 'BAD_ARGUMENTS', userFacing: true });
-    }
-    dynamic[CoreOptions.DEFAULT_PARALLELISM.key] = options.parallelism;
-  }
-  const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamic });
+  const flags = options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }];
+  const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamicProperties: options.D, flags });
   for (const w of loaded.warnings) getLogger('cli').warn(w);
   return loaded.config;
 }
