@@ -82,4 +82,47 @@ describe('spindle: what exists never hangs, leaks or misleads', function () {
       );
     });
   });
+
+  describe('arguments after the job file belong to the job', () => {
+    const ARGS = 'integration/fixtures/cli-args.ts';
+    let out: string | undefined;
+    afterEach(() => removeDir(out));
+
+    const seenByJob = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'main-client.json'), 'utf8')) as { args: string[]; parallelism: number };
+
+    it("passes a job's own -d <date> to the job instead of running detached", async () => {
+      out = tempDir('args-d');
+      const args = ['run', '--no-typecheck', ARGS, '-d', '2024-01-01', '--out', out];
+      const r = await runCli(args);
+      expect(r.code, describeRun(args, r)).to.equal(0);
+      expect(seenByJob(out).args).to.deep.equal(['-d', '2024-01-01', '--out', out]);
+    });
+
+    it('warns about a near-miss of an engine option, naming the nearest one, and passes it to the job', async () => {
+      out = tempDir('args-typo');
+      const args = ['run', '--no-typecheck', ARGS, '--paralelism', '2', '--out', out];
+      const r = await runCli(args);
+      expect(r.code, describeRun(args, r)).to.equal(0);
+      expect(r.stderr, describeRun(args, r)).to.match(/'--paralelism'.*--parallelism/);
+      expect(seenByJob(out)).to.deep.equal({ args: ['--paralelism', '2', '--out', out], parallelism: 1 });
+    });
+
+    it('still takes the engine options the README allows right after the job file', async () => {
+      out = tempDir('args-engine');
+      const args = ['run', ARGS, '-p', '2', '-Dpipeline.name=Echo', '-t', 'local', '--no-typecheck', '--out', out];
+      const r = await runCli(args);
+      expect(r.code, describeRun(args, r)).to.equal(0);
+      expect(seenByJob(out)).to.deep.equal({ args: ['--out', out], parallelism: 2 });
+      expect(r.stderr, describeRun(args, r)).to.not.match(/did you mean/);
+    });
+
+    it('passes -m after the job file to the job, with a warning that it is not the engine option', async () => {
+      out = tempDir('args-m');
+      const args = ['run', '--no-typecheck', ARGS, '-m', 'localhost:1', '--out', out];
+      const r = await runCli(args);
+      expect(r.code, describeRun(args, r)).to.equal(0);
+      expect(seenByJob(out).args).to.deep.equal(['-m', 'localhost:1', '--out', out]);
+      expect(r.stderr, describeRun(args, r)).to.match(/'-m'.*passed to the job/);
+    });
+  });
 });
