@@ -9,6 +9,7 @@ import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-co
 import { runOnMiniCluster, type Console } from './local-runner.js';
 import { runOnCluster } from './remote-runner.js';
 import { cancelJob, listJobs, restClientFor } from './job-commands.js';
+import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.js';
 import { VERSION } from './version.js';
 import { startCluster, stopCluster } from './cluster/cluster-commands.js';
 import { runJobManager } from './cluster/jobmanager-process.js';
@@ -73,30 +74,16 @@ async function compile(file: string, options: JobOptions): Promise<CompiledJob> 
   return bundleJob(jobFile);
 }
 
-/**
- * Engine options may also follow the job file (`run job.ts -p 2 -Dk=v --input x`): they are taken
- * up to the first argument that is not one of them, or up to `--`; the rest goes to the job.
- */
-export function splitTrailingOptions(args: string[], options: JobOptions): string[] {
-  let i = 0;
-  while (i < args.length) {
-    const a = args[i]!;
-    if (a === '--') return args.slice(i + 1);
-    if ((a === '-p' || a === '--parallelism') && i + 1 < args.length) options.parallelism = args[++i];
-    else if (a === '-D' && i + 1 < args.length) options.D.push(args[++i]!);
-    else if (a.startsWith('-D') && a.length > 2) options.D.push(a.slice(2));
-    else if ((a === '-t' || a === '--target') && i + 1 < args.length) options.target = args[++i];
-    else if ((a === '-m' || a === '--jobmanager') && i + 1 < args.length) options.jobmanager = args[++i];
-    else if (a === '-d' || a === '--detached') options.detached = true;
-    else if (a === '--no-typecheck') options.typecheck = false;
-    else break;
-    i++;
-  }
-  return args.slice(i);
+/** The job's arguments: the engine options allowed right after the job file are taken out; look-alikes are warned about. */
+function jobArguments(rawArgs: string[], options: JobOptions, command: Command): string[] {
+  const args = splitTrailingOptions(rawArgs, options);
+  const flags = command.options.map((o) => ({ ...(o.short ? { short: o.short } : {}), ...(o.long ? { long: o.long } : {}) }));
+  for (const warning of engineLookalikeWarnings(args, flags)) stdio.err(`Warning: ${warning}`);
+  return args;
 }
 
-async function runAction(file: string, rawArgs: string[], options: JobOptions): Promise<void> {
-  const args = splitTrailingOptions(rawArgs, options);
+async function runAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
+  const args = jobArguments(rawArgs, options, command);
   const config = configFor(options);
   const target = targetOf(options);
   if (options.detached && target === 'local') {
@@ -112,8 +99,8 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions): 
   }
 }
 
-async function infoAction(file: string, rawArgs: string[], options: JobOptions): Promise<void> {
-  const args = splitTrailingOptions(rawArgs, options);
+async function infoAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
+  const args = jobArguments(rawArgs, options, command);
   const config = configFor(options);
   const job = await compile(file, options);
   try {
