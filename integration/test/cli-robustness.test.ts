@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { describeRun, expectCleanFailure, removeDir, runCli, tempDir, type CliResult } from './cli-harness.js';
+import { describeRun, expectCleanFailure, expectJobsFinished, readPartFiles, removeDir, runCli, tempDir, type CliResult } from './cli-harness.js';
 
 const ENDLESS = 'integration/fixtures/cluster-endless.ts';
 const WORD_COUNT = 'examples/word-count.ts';
@@ -123,6 +123,57 @@ describe('spindle: what exists never hangs, leaks or misleads', function () {
       expect(r.code, describeRun(args, r)).to.equal(0);
       expect(seenByJob(out).args).to.deep.equal(['-m', 'localhost:1', '--out', out]);
       expect(r.stderr, describeRun(args, r)).to.match(/'-m'.*passed to the job/);
+    });
+  });
+
+  describe('writeAsText into a directory that holds part files', () => {
+    const WRITE = 'integration/fixtures/cliux-write-text.ts';
+    const numbers = Array.from({ length: 100 }, (_, i) => String(i + 1));
+    let root: string | undefined;
+    afterEach(() => removeDir(root));
+
+    /** An output directory with the part files of an earlier run at parallelism 4. */
+    function leftoversOfP4(): string {
+      root = tempDir('sink');
+      const dir = path.join(root, 'out');
+      fs.mkdirSync(dir);
+      for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(dir, `part-${i}-0`), `old-${i}\n`);
+      return dir;
+    }
+
+    it('fails with a clear message and leaves the old parts alone unless asked to overwrite', async () => {
+      const dir = leftoversOfP4();
+      const args = ['run', '--no-typecheck', '-p', '1', WRITE, '--output', dir];
+      const r = await runCli(args);
+      expectCleanFailure(args, r, dir, 'part-3-0', 'NO_OVERWRITE', 'FileSystem.WriteMode.OVERWRITE');
+      expect(r.stdout, describeRun(args, r)).to.not.include('Job has been submitted');
+      expect(readPartFiles(dir)).to.deep.equal({ files: ['part-0-0', 'part-1-0', 'part-2-0', 'part-3-0'], lines: ['old-0', 'old-1', 'old-2', 'old-3'] });
+    });
+
+    for (const p of [1, 3]) {
+      it(`with OVERWRITE at parallelism ${p}, replaces the parts of a parallelism-4 run by its own only`, async () => {
+        const dir = leftoversOfP4();
+        fs.writeFileSync(path.join(dir, 'notes.txt'), 'kept\n');
+        const args = ['run', '--no-typecheck', '-p', String(p), WRITE, '--output', dir, '--overwrite'];
+        const r = await runCli(args);
+        expectJobsFinished(args, r);
+        const { files, lines } = readPartFiles(dir);
+        expect(files).to.deep.equal(Array.from({ length: p }, (_, i) => `part-${i}-0`));
+        expect(lines.sort((a, b) => Number(a) - Number(b))).to.deep.equal(numbers);
+        expect(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8')).to.equal('kept\n');
+      });
+    }
+
+    it('writes into an existing directory without part files', async () => {
+      root = tempDir('sink-empty');
+      const dir = path.join(root, 'out');
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, '_README'), 'mine\n');
+      const args = ['run', '--no-typecheck', '-p', '2', WRITE, '--output', dir];
+      const r = await runCli(args);
+      expectJobsFinished(args, r);
+      expect(readPartFiles(dir).files).to.deep.equal(['part-0-0', 'part-1-0']);
+      expect(fs.readFileSync(path.join(dir, '_README'), 'utf8')).to.equal('mine\n');
     });
   });
 });
