@@ -106,8 +106,9 @@ export class StreamExecutionEnvironment {
   /** Runs the graph built so far as one job and waits for it to end. */
   async execute(jobName = 'Spindle Streaming Job'): Promise<JobExecutionResult> {
     const request = this.prepare(jobName);
-    this.transformations = [];
     const context = getProgramContext();
+    if (context === undefined || context.mode === 'submit') this.prepareSinks();
+    this.transformations = [];
     const result = context ? await context.execute(request) : await executeLocally(request, this.config);
     return new JobExecutionResult(result);
   }
@@ -124,6 +125,11 @@ export class StreamExecutionEnvironment {
     const name = this.config.get(CoreOptions.PIPELINE_NAME) ?? jobName;
     const { jobGraph, keySelectors } = generateJobGraph(graph, { jobId: randomHexId(), name, runtimeMode, config: this.config.toMap(), programJobIndex: 0 });
     return { jobGraph, plan: executionPlan(graph), program: new StreamGraphProgram(graph, jobGraph.graphHash, keySelectors) };
+  }
+
+  /** Readies the sinks' outputs once, where the job is submitted, before any subtask runs. */
+  private prepareSinks(): void {
+    for (const t of this.transformations) if (t.type === 'operator' && t.role === 'sink') t.prepare?.();
   }
 
   /** AUTOMATIC resolves to BATCH when every source is bounded; BATCH with an unbounded source is an error, as in Flink. */
