@@ -176,4 +176,59 @@ describe('spindle: what exists never hangs, leaks or misleads', function () {
       expect(fs.readFileSync(path.join(dir, '_README'), 'utf8')).to.equal('mine\n');
     });
   });
+
+  describe("the terminal shows Flink's lines, the job's output and clean errors; logs go to the log", () => {
+    const LOG_LINE = /^\d\d:\d\d:\d\d\.\d{3} (DEBUG|INFO |WARN |ERROR) /m;
+    let logDir: string | undefined;
+    afterEach(() => removeDir(logDir));
+
+    const clientLog = (dir: string): string => {
+      const logs = fs.readdirSync(dir).filter((f) => /^spindle-.+-client-.+\.log$/.test(f));
+      expect(logs, `log files in ${dir}`).to.have.length(1);
+      return fs.readFileSync(path.join(dir, logs[0]!), 'utf8');
+    };
+
+    it('keeps runtime log lines off the terminal and writes them to the client log in env.log.dir', async () => {
+      logDir = tempDir('log');
+      const args = ['run', '--no-typecheck', `-Denv.log.dir=${logDir}`, WORD_COUNT];
+      const r = await runCli(args);
+      expectJobsFinished(args, r);
+      expect(r.stderr, describeRun(args, r)).to.not.match(LOG_LINE);
+      expect(r.stdout, describeRun(args, r)).to.not.match(LOG_LINE);
+      expect(r.stdout, 'the counts printed by the job').to.match(/^\S+ \d+$/m);
+      expect(clientLog(logDir)).to.match(/INFO  dispatcher job submitted/);
+    });
+
+    for (const position of ['before', 'after'] as const) {
+      for (const flag of [['--log-level', 'debug'], ['-v']]) {
+        it(`shows the log on stderr with ${flag.join(' ')} ${position} the subcommand`, async () => {
+          logDir = tempDir('log-shown');
+          const run = ['run', '--no-typecheck', `-Denv.log.dir=${logDir}`, WORD_COUNT];
+          const args = position === 'before' ? [...flag, ...run] : [run[0]!, ...flag, ...run.slice(1)];
+          const r = await runCli(args);
+          expectJobsFinished(args, r);
+          expect(r.stderr, describeRun(args, r)).to.match(/INFO  dispatcher job submitted/);
+          if (flag[0] === '--log-level') expect(clientLog(logDir)).to.match(/DEBUG /);
+        });
+      }
+    }
+
+    it('prints the version for -v alone and for --version', async () => {
+      for (const args of [['-v'], ['--version']]) {
+        const r = await runCli(args);
+        expect(r.code, describeRun(args, r)).to.equal(0);
+        expect(r.stdout.trim(), describeRun(args, r)).to.match(/^\d+\.\d+\.\d+/);
+      }
+    });
+
+    it('still shows configuration warnings on the terminal', async () => {
+      logDir = tempDir('log-warn');
+      const confDir = confDirWith(logDir, 'paralelism.default: 2\n');
+      const args = ['run', '--no-typecheck', `-Denv.log.dir=${logDir}`, WORD_COUNT];
+      const r = await runCliWithEnv({ SPINDLE_CONF_DIR: confDir }, args);
+      expectJobsFinished(args, r);
+      expect(r.stderr, describeRun(args, r)).to.include("unknown configuration key 'paralelism.default'");
+      expect(r.stderr, describeRun(args, r)).to.not.match(LOG_LINE);
+    });
+  });
 });
