@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import {
-  ConfigurationError, CoreOptions, SpindleError, configureLogging, errorMessage, getLogger, loadConfiguration,
+  ConfigurationError, CoreOptions, SpindleError, errorMessage, getLogger, loadConfiguration,
   type Configuration,
 } from '@spindle/core';
 import { captureProgramJob } from '@spindle/runtime';
@@ -10,6 +10,7 @@ import { runOnMiniCluster, type Console } from './local-runner.js';
 import { runOnCluster } from './remote-runner.js';
 import { cancelJob, listJobs, restClientFor } from './job-commands.js';
 import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.js';
+import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
 import { VERSION } from './version.js';
 import { startCluster, stopCluster } from './cluster/cluster-commands.js';
 import { runJobManager } from './cluster/jobmanager-process.js';
@@ -46,16 +47,32 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .option('-m, --jobmanager <host:port>', "REST address of a session cluster's JobManager (implies -t remote)")
     .option('-d, --detached', 'return once the job is submitted (remote only)')
     .option('--no-typecheck', 'skip type-checking a TypeScript job')
+    .addOption(logLevelOption())
+    .option('-v, --verbose', 'show the log on the terminal too')
     .passThroughOptions()
     .allowExcessArguments(true);
 }
 
 /** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
-function configFor(options: Pick<JobOptions, 'D' | 'parallelism'>): Configuration {
+function loadConfig(options: Pick<JobOptions, 'D' | 'parallelism'>): Configuration {
   const flags = options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }];
   const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamicProperties: options.D, flags });
-  for (const w of loaded.warnings) getLogger('cli').warn(w);
+  for (const w of loaded.warnings) {
+    stdio.err(`Warning: ${w}`);
+    getLogger('cli').warn('configuration warning', { warning: w });
+  }
   return loaded.config;
+}
+
+/**
+ * The configuration of a client command, whose log then goes to the client log file; with
+ * `embeddedCluster` the worker threads of the cluster that `run` starts log there too.
+ */
+function configFor(options: Pick<JobOptions, 'D' | 'parallelism'>, embeddedCluster = false): Configuration {
+  const config = loadConfig(options);
+  const problem = openClientLog(config, embeddedCluster);
+  if (problem !== undefined) stdio.err(`Warning: ${problem}`);
+  return config;
 }
 
 /** 'local' (embedded cluster) or 'remote' (session cluster over REST). */
@@ -84,7 +101,7 @@ function jobArguments(rawArgs: string[], options: JobOptions, command: Command):
 
 async function runAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
   const args = jobArguments(rawArgs, options, command);
-  const config = configFor(options);
+  const config = configFor(options, true);
   const target = targetOf(options);
   if (options.detached && target === 'local') {
     throw new SpindleError('-d/--detached needs a session cluster (-m host:port or -t remote)', { code: 'BAD_ARGUMENTS', userFacing: true });
@@ -101,7 +118,7 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions, c
 
 async function infoAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
   const args = jobArguments(rawArgs, options, command);
-  const config = configFor(options);
+  const config = configFor(options, true);
   const job = await compile(file, options);
   try {
     const request = await captureProgramJob(job.bundlePath, args, config.toMap(), 0, 'plan');
@@ -128,14 +145,24 @@ function clusterCommands(program: Command): void {
       .command(name, { hidden: true })
       .description(`run a ${name} in the foreground`)
       .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-      .action((options: { D: string[] }) => run(configFor(options), options.D.map((d) => `-D${d}`)));
+      .action((options: { D: string[] }) => run(loadConfig(options), options.D.map((d) => `-D${d}`)));
   }
+}
+
+function logLevelOption(): Option {
+  return new Option('--log-level <level>', 'level of the log (and show it on the terminal): debug, info, warn or error').choices(['debug', 'info', 'warn', 'error']);
+}
+
+/** The commands a user runs (not the cluster's own processes, which log JSON lines to stderr). */
+function clientCommands(program: Command): Command[] {
+  const all = program.commands.flatMap((c) => (c.commands.length > 0 ? c.commands : [c]));
+  return all.filter((c) => c.name() !== 'jobmanager' && c.name() !== 'taskmanager');
 }
 
 function buildProgram(): Command {
   const program = new Command('spindle')
     .description('Spindle: distributed batch and stream processing for TypeScript')
-    .version(VERSION, '-v, --version')
+    .version(VERSION, '--version')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
@@ -159,10 +186,13 @@ function buildProgram(): Command {
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
     .action((jobId: string, options: { jobmanager?: string; D: string[] }) => cancelJob(restClientFor(configFor(options), options.jobmanager), jobId, stdio));
-  program.addOption(new Option('--log-level <level>', 'debug, info, warn or error').choices(['debug', 'info', 'warn', 'error']));
-  program.hook('preAction', (cmd) => {
-    const level = cmd.opts<{ logLevel?: 'debug' | 'info' | 'warn' | 'error' }>().logLevel;
-    configureLogging({ format: 'human', ...(level ? { level } : {}) });
+  program.addOption(logLevelOption());
+  program.option('-v, --verbose', 'show the log on the terminal too (`-v` alone prints the version)');
+  for (const command of clientCommands(program)) {
+    if (!command.options.some((o) => o.long === '--log-level')) command.addOption(logLevelOption()).option('-v, --verbose', 'show the log on the terminal too');
+  }
+  program.hook('preAction', (_program, action) => {
+    if (clientCommands(program).includes(action)) startClientLogging(action.optsWithGlobals<LogRequest>());
   });
   return program;
 }
@@ -172,7 +202,8 @@ export async function main(argv: string[]): Promise<number> {
   process.setSourceMapsEnabled(true);
   const program = buildProgram();
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // `-v` on its own is Flink's version flag; before a subcommand it asks for the log on the terminal.
+    await program.parseAsync(argv.length === 1 && argv[0] === '-v' ? ['--version'] : argv, { from: 'user' });
     return 0;
   } catch (e) {
     return reportError(e);
