@@ -4,10 +4,12 @@
  *   npx spindle run examples/word-count.ts --input README.md --output /tmp/counts
  *   npx spindle run examples/word-count.ts -p 2 -Dexecution.runtime-mode=BATCH --input big.txt --output out/
  *
+ * An output directory that already holds part files is an error; `--overwrite` replaces them.
+ *
  * Output lines are `word count`. In STREAMING mode every update of a count is written; in BATCH
  * mode only the final count of each word.
  */
-import { ParameterTool, StreamExecutionEnvironment } from '@spindle/datastream';
+import { FileSystem, ParameterTool, StreamExecutionEnvironment } from '@spindle/datastream';
 
 const SAMPLE = [
   'To be, or not to be, that is the question:',
@@ -38,7 +40,8 @@ export async function main(args: string[]): Promise<void> {
     .name('Format');
 
   const output = params.get('output');
-  if (output !== undefined) counts.writeAsText(output).name('Word Counts');
+  const mode = params.has('overwrite') ? FileSystem.WriteMode.OVERWRITE : FileSystem.WriteMode.NO_OVERWRITE;
+  if (output !== undefined) counts.writeAsText(output, mode).name('Word Counts');
   else counts.print();
 
   await env.execute('WordCount');

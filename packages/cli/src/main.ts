@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import {
-  ConfigurationError, CoreOptions, SpindleError, configureLogging, errorMessage, getLogger, loadConfiguration, parseDynamicProperty,
+  ConfigurationError, CoreOptions, SpindleError, errorMessage, getLogger, loadConfiguration,
   type Configuration,
 } from '@spindle/core';
 import { captureProgramJob } from '@spindle/runtime';
@@ -10,6 +10,8 @@ import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-co
 import { runOnMiniCluster, type Console } from './local-runner.js';
 import { runOnCluster } from './remote-runner.js';
 import { cancelJob, listJobs, restClientFor } from './job-commands.js';
+import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.js';
+import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
 import { VERSION } from './version.js';
 import { startCluster, stopCluster } from './cluster-commands.js';
 
@@ -44,25 +46,32 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .option('-m, --jobmanager <host:port>', "REST address of a session cluster's JobManager (implies -t remote)")
     .option('-d, --detached', 'return once the job is submitted (remote only)')
     .option('--no-typecheck', 'skip type-checking a TypeScript job')
+    .addOption(logLevelOption())
+    .option('-v, --verbose', 'show the log on the terminal too')
     .passThroughOptions()
     .allowExcessArguments(true);
 }
 
-function configFor(options: Pick<JobOptions, 'D' | 'parallelism'>): Configuration {
-  const dynamic: Record<string, string> = {};
-  for (const d of options.D) {
-    const [k, v] = parseDynamicProperty(d);
-    dynamic[k] = v;
+/** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
+function loadConfig(options: Pick<JobOptions, 'D' | 'parallelism'>): Configuration {
+  const flags = options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }];
+  const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamicProperties: options.D, flags });
+  for (const w of loaded.warnings) {
+    stdio.err(`Warning: ${w}`);
+    getLogger('cli').warn('configuration warning', { warning: w });
   }
-  if (options.parallelism !== undefined) {
-    if (!/^\d+$/.test(options.parallelism) || Number(options.parallelism) < 1) {
-      throw new SpindleError(`-p/--parallelism must be a positive integer, not '${options.parallelism}'`, { code: 'BAD_ARGUMENTS', userFacing: true });
-    }
-    dynamic[CoreOptions.DEFAULT_PARALLELISM.key] = options.parallelism;
-  }
-  const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamic });
-  for (const w of loaded.warnings) getLogger('cli').warn(w);
   return loaded.config;
+}
+
+/**
+ * The configuration of a client command, whose log then goes to the client log file; with
+ * `embeddedCluster` the worker threads of the cluster that `run` starts log there too.
+ */
+function configFor(options: Pick<JobOptions, 'D' | 'parallelism'>, embeddedCluster = false): Configuration {
+  const config = loadConfig(options);
+  const problem = openClientLog(config, embeddedCluster);
+  if (problem !== undefined) stdio.err(`Warning: ${problem}`);
+  return config;
 }
 
 /** 'local' (embedded cluster) or 'remote' (session cluster over REST). */
@@ -81,31 +90,17 @@ async function compile(file: string, options: JobOptions): Promise<CompiledJob> 
   return bundleJob(jobFile);
 }
 
-/**
- * Engine options may also follow the job file (`run job.ts -p 2 -Dk=v --input x`): they are taken
- * up to the first argument that is not one of them, or up to `--`; the rest goes to the job.
- */
-export function splitTrailingOptions(args: string[], options: JobOptions): string[] {
-  let i = 0;
-  while (i < args.length) {
-    const a = args[i]!;
-    if (a === '--') return args.slice(i + 1);
-    if ((a === '-p' || a === '--parallelism') && i + 1 < args.length) options.parallelism = args[++i];
-    else if (a === '-D' && i + 1 < args.length) options.D.push(args[++i]!);
-    else if (a.startsWith('-D') && a.length > 2) options.D.push(a.slice(2));
-    else if ((a === '-t' || a === '--target') && i + 1 < args.length) options.target = args[++i];
-    else if ((a === '-m' || a === '--jobmanager') && i + 1 < args.length) options.jobmanager = args[++i];
-    else if (a === '-d' || a === '--detached') options.detached = true;
-    else if (a === '--no-typecheck') options.typecheck = false;
-    else break;
-    i++;
-  }
-  return args.slice(i);
+/** The job's arguments: the engine options allowed right after the job file are taken out; look-alikes are warned about. */
+function jobArguments(rawArgs: string[], options: JobOptions, command: Command): string[] {
+  const args = splitTrailingOptions(rawArgs, options);
+  const flags = command.options.map((o) => ({ ...(o.short ? { short: o.short } : {}), ...(o.long ? { long: o.long } : {}) }));
+  for (const warning of engineLookalikeWarnings(args, flags)) stdio.err(`Warning: ${warning}`);
+  return args;
 }
 
-async function runAction(file: string, rawArgs: string[], options: JobOptions): Promise<void> {
-  const args = splitTrailingOptions(rawArgs, options);
-  const config = configFor(options);
+async function runAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
+  const args = jobArguments(rawArgs, options, command);
+  const config = configFor(options, true);
   const target = targetOf(options);
   if (options.detached && target === 'local') {
     throw new SpindleError('-d/--detached needs a session cluster (-m host:port or -t remote)', { code: 'BAD_ARGUMENTS', userFacing: true });
@@ -120,9 +115,9 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions): 
   }
 }
 
-async function infoAction(file: string, rawArgs: string[], options: JobOptions): Promise<void> {
-  const args = splitTrailingOptions(rawArgs, options);
-  const config = configFor(options);
+async function infoAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
+  const args = jobArguments(rawArgs, options, command);
+  const config = configFor(options, true);
   const job = await compile(file, options);
   try {
     const request = await captureProgramJob(job.bundlePath, args, config.toMap(), 0, 'plan');
@@ -151,19 +146,29 @@ function clusterCommands(program: Command): void {
     .action((options: { D: string[] }) => {
       // TaskManagers that the JobManager starts itself get the same configuration through the same launcher.
       const taskManagerCommand = [process.execPath, CLI_BIN, 'taskmanager', ...options.D.map((d) => `-D${d}`)];
-      return runJobManager(configFor(options), { taskManagerCommand });
+      return runJobManager(loadConfig(options), { taskManagerCommand });
     });
   program
     .command('taskmanager', { hidden: true })
     .description('run a TaskManager in the foreground')
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((options: { D: string[] }) => runTaskManager(configFor(options)));
+    .action((options: { D: string[] }) => runTaskManager(loadConfig(options)));
+}
+
+function logLevelOption(): Option {
+  return new Option('--log-level <level>', 'level of the log (and show it on the terminal): debug, info, warn or error').choices(['debug', 'info', 'warn', 'error']);
+}
+
+/** The commands a user runs (not the cluster's own processes, which log JSON lines to stderr). */
+function clientCommands(program: Command): Command[] {
+  const all = program.commands.flatMap((c) => (c.commands.length > 0 ? c.commands : [c]));
+  return all.filter((c) => c.name() !== 'jobmanager' && c.name() !== 'taskmanager');
 }
 
 function buildProgram(): Command {
   const program = new Command('spindle')
     .description('Spindle: distributed batch and stream processing for TypeScript')
-    .version(VERSION, '-v, --version')
+    .version(VERSION, '--version')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
@@ -187,10 +192,13 @@ function buildProgram(): Command {
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
     .action((jobId: string, options: { jobmanager?: string; D: string[] }) => cancelJob(restClientFor(configFor(options), options.jobmanager), jobId, stdio));
-  program.addOption(new Option('--log-level <level>', 'debug, info, warn or error').choices(['debug', 'info', 'warn', 'error']));
-  program.hook('preAction', (cmd) => {
-    const level = cmd.opts<{ logLevel?: 'debug' | 'info' | 'warn' | 'error' }>().logLevel;
-    configureLogging({ format: 'human', ...(level ? { level } : {}) });
+  program.addOption(logLevelOption());
+  program.option('-v, --verbose', 'show the log on the terminal too (`-v` alone prints the version)');
+  for (const command of clientCommands(program)) {
+    if (!command.options.some((o) => o.long === '--log-level')) command.addOption(logLevelOption()).option('-v, --verbose', 'show the log on the terminal too');
+  }
+  program.hook('preAction', (_program, action) => {
+    if (clientCommands(program).includes(action)) startClientLogging(action.optsWithGlobals<LogRequest>());
   });
   return program;
 }
@@ -200,7 +208,8 @@ export async function main(argv: string[]): Promise<number> {
   process.setSourceMapsEnabled(true);
   const program = buildProgram();
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    // `-v` on its own is Flink's version flag; before a subcommand it asks for the log on the terminal.
+    await program.parseAsync(argv.length === 1 && argv[0] === '-v' ? ['--version'] : argv, { from: 'user' });
     return 0;
   } catch (e) {
     return reportError(e);

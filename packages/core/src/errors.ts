@@ -30,19 +30,26 @@ export class SpindleError extends Error {
   }
 }
 
-/** Invalid configuration; lists every problem found, one per line. */
+/**
+ * Invalid configuration; lists every problem found, one per line, then the warnings found while
+ * loading (unknown keys, deprecated keys) so that no problem hides another.
+ */
 export class ConfigurationError extends SpindleError {
   readonly problems: readonly string[];
+  readonly warnings: readonly string[];
 
-  constructor(problems: string[]) {
-    super(formatProblems(problems), { code: 'CONFIG_INVALID', recoverability: 'non-recoverable', userFacing: true });
+  constructor(problems: string[], warnings: readonly string[] = []) {
+    super(formatProblems(problems, warnings), { code: 'CONFIG_INVALID', recoverability: 'non-recoverable', userFacing: true });
     this.name = 'ConfigurationError';
     this.problems = Object.freeze([...problems]);
+    this.warnings = Object.freeze([...warnings]);
   }
 }
 
-function formatProblems(problems: readonly string[]): string {
-  return ['Invalid configuration:', ...problems.map((p) => `  - ${p}`)].join('\n');
+function formatProblems(problems: readonly string[], warnings: readonly string[]): string {
+  const lines = ['Invalid configuration:', ...problems.map((p) => `  - ${p}`)];
+  if (warnings.length > 0) lines.push('Also:', ...warnings.map((w) => `  - ${w}`));
+  return lines.join('\n');
 }
 
 /** Wraps an exception thrown by a user function (map, filter, source, sink...). */

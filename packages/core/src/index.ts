@@ -6,6 +6,7 @@ export * from './config/config-option.js';
 export * from './config/configuration.js';
 export * from './config/load-configuration.js';
 export { CONF_FILE_NAME, envVariableFor, type ConfigSourceKind } from './config/config-sources.js';
+export { closestMatch, editDistance } from './config/edit-distance.js';
 export { formatDuration, formatMemorySize, parseDuration, parseMemorySize, type RawValue } from './config/value-parsers.js';
 export * from './config/options/core-options.js';
 export * from './config/options/task-manager-options.js';

@@ -1,3 +1,5 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'json' | 'human';
 export type LogFields = Record<string, unknown>;
@@ -18,7 +20,12 @@ export interface Logger {
 export interface LoggingOptions {
   format?: LogFormat;
   level?: LogLevel;
+  /** Receives every line instead of the file and stderr (tests). */
   sink?: (line: string) => void;
+  /** Append lines to this file. */
+  file?: string;
+  /** Write lines to stderr (the default), besides the file if there is one. */
+  console?: boolean;
 }
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -27,23 +34,35 @@ const RESERVED_JSON_KEYS = new Set(['ts', 'level', 'logger', 'msg']);
 interface LoggingState {
   format: LogFormat;
   level: LogLevel;
-  sink: (line: string) => void;
+  sink: ((line: string) => void) | undefined;
+  file: string | undefined;
+  console: boolean;
 }
+
+/**
+ * The variables through which threads and processes started from here log the same way (worker
+ * threads copy the environment when they start): level, file, and whether lines go to stderr.
+ */
+const ENV = { level: 'SPINDLE_LOG_LEVEL', file: 'SPINDLE_LOG_FILE', console: 'SPINDLE_LOG_CONSOLE' } as const;
 
 function isLogLevel(s: string | undefined): s is LogLevel {
   return s !== undefined && Object.hasOwn(LEVEL_RANK, s);
 }
 
 function defaultState(): LoggingState {
-  const fromEnv = process.env['SPINDLE_LOG_LEVEL']?.toLowerCase();
+  const fromEnv = process.env[ENV.level]?.toLowerCase();
+  const file = process.env[ENV.file];
   return {
     format: 'human',
     level: isLogLevel(fromEnv) ? fromEnv : 'info',
-    sink: (line) => void process.stderr.write(line + '\n'),
+    sink: undefined,
+    file: file === undefined || file === '' ? undefined : file,
+    console: process.env[ENV.console] !== 'false',
   };
 }
 
 let state: LoggingState = defaultState();
+let openFile: { path: string; fd: number } | undefined;
 
 /**
  * Changes the process-wide logging setup. Only the given options change; loggers that already
@@ -58,12 +77,36 @@ export function resetLogging(): void {
   state = defaultState();
 }
 
+/** The environment variables that make threads and processes started from here log as this one does. */
+export function loggingEnvironment(): Record<string, string> {
+  return { [ENV.level]: state.level, [ENV.file]: state.file ?? '', [ENV.console]: String(state.console) };
+}
+
 function definedOnly(opts: LoggingOptions): Partial<LoggingState> {
   const out: Partial<LoggingState> = {};
-  if (opts.format !== undefined) out.format = opts.format;
-  if (opts.level !== undefined) out.level = opts.level;
-  if (opts.sink !== undefined) out.sink = opts.sink;
+  for (const key of ['format', 'level', 'sink', 'file', 'console'] as const) {
+    if (opts[key] !== undefined) Object.assign(out, { [key]: opts[key] });
+  }
   return out;
+}
+
+function write(line: string): void {
+  if (state.sink !== undefined) return state.sink(line);
+  if (state.file !== undefined) appendToFile(state.file, line);
+  if (state.console) process.stderr.write(line + '\n');
+}
+
+/** Appends a line; a log file that cannot be written never fails the caller (the line is lost). */
+function appendToFile(path: string, line: string): void {
+  try {
+    if (openFile?.path !== path) {
+      if (openFile !== undefined) closeSync(openFile.fd);
+      openFile = { path, fd: openSync(path, 'a') };
+    }
+    writeSync(openFile.fd, line + '\n');
+  } catch {
+    // Logging must not turn into a failure of the work being logged.
+  }
 }
 
 export function getLogger(component: string): Logger {
@@ -104,7 +147,7 @@ class StructuredLogger implements Logger {
     if (!this.isEnabled(level)) return;
     const all = fields === undefined ? this.fields : { ...this.fields, ...fields };
     const format = state.format === 'json' ? formatJson : formatHuman;
-    state.sink(format(new Date(), level, this.component, msg, all));
+    write(format(new Date(), level, this.component, msg, all));
   }
 }
 

@@ -162,4 +162,54 @@ describe('loadConfiguration', () => {
     writeConf('- a\n- b\n');
     expect(problemsOf(() => loadConfiguration({ confDir, env: {} }))[0]).to.contain('expected a map');
   });
+  it('keeps the unknown conf file keys in the error when another source has a bad value', () => {
+    writeConf('paralelism.default: 2\n');
+    try {
+      loadConfiguration({ confDir, env: {}, dynamic: { 'parallelism.default': 'abc' } });
+      expect.fail('expected a ConfigurationError');
+    } catch (e) {
+      expect(e).to.be.instanceOf(ConfigurationError);
+      const file = join(confDir, 'spindle-conf.yaml');
+      const unknown = `unknown configuration key 'paralelism.default' (from ${file}); did you mean 'parallelism.default'?`;
+      expect((e as ConfigurationError).warnings).to.deep.equal([unknown]);
+      expect((e as Error).message).to.include("parallelism.default: 'abc' (from -D) is not an integer");
+      expect((e as Error).message).to.include(unknown);
+    }
+  });
+
+  it('reports malformed -D properties together with the problems of every other source', () => {
+    writeConf('parallelism.default: 2\nrest.port: [8081\n');
+    const problems = problemsOf(() =>
+      loadConfiguration({
+        confDir,
+        env: { SPINDLE_HEARTBEAT_TIMEOUT: 'soon' },
+        dynamicProperties: ['taskmanager.numberOfTaskSlots', 'taskmanager.numberOfTaskSlots=0'],
+      }),
+    );
+    expect(problems.some((p) => p.includes('invalid YAML')), problems.join('\n')).to.equal(true);
+    expect(problems).to.include("heartbeat.timeout: 'soon' (from SPINDLE_HEARTBEAT_TIMEOUT) is not a duration; expected a number with an optional unit (ms, s, min, h, d), e.g. '100 ms' or '10 s'");
+    expect(problems).to.include("invalid dynamic property 'taskmanager.numberOfTaskSlots': expected -D key=value");
+    expect(problems).to.include("taskmanager.numberOfTaskSlots: '0' (from -D) must be at least 1");
+  });
+
+  it('labels values given by command-line flags with the flag', () => {
+    const problems = problemsOf(() => loadConfiguration({ env: {}, flags: [{ key: 'parallelism.default', value: 'zero', flag: '-p' }] }));
+    expect(problems).to.deep.equal(["parallelism.default: 'zero' (from -p) is not an integer"]);
+  });
+
+  it('warns about an invalid value that a source of higher precedence overrides', () => {
+    writeConf('parallelism.default: many\n');
+    const loaded = loadConfiguration({ confDir, env: {}, dynamic: { 'parallelism.default': '2' } });
+    expect(loaded.config.get(CoreOptions.DEFAULT_PARALLELISM)).to.equal(2);
+    expect(loaded.warnings).to.deep.equal([
+      `parallelism.default: 'many' (from ${join(confDir, 'spindle-conf.yaml')}) is not an integer (overridden by -D)`,
+    ]);
+  });
+
+  it('warns about a SPINDLE_ variable that nearly names an option', () => {
+    const loaded = loadConfiguration({ env: { SPINDLE_PARALELISM_DEFAULT: '4', SPINDLE_CONF_DIR_UNRELATED_TOOL: 'x' } });
+    expect(loaded.warnings).to.deep.equal([
+      "environment variable SPINDLE_PARALELISM_DEFAULT names no configuration key; did you mean SPINDLE_PARALLELISM_DEFAULT (parallelism.default)?",
+    ]);
+  });
 });

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { configureLogging, getLogger, resetLogging } from '../src/index.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configureLogging, getLogger, loggingEnvironment, resetLogging } from '../src/index.js';
 
 describe('logging', () => {
   let lines: string[];
@@ -61,5 +64,21 @@ describe('logging', () => {
     configureLogging({ format: 'json' });
     getLogger('x').info('m', { msg: 'other', level: 'fake' });
     expect(JSON.parse(lines[0]!)).to.include({ msg: 'm', level: 'info', 'field.msg': 'other', 'field.level': 'fake' });
+  });
+
+  it('appends to a file, off the terminal unless asked, and tells threads started later how to log', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spindle-log-'));
+    try {
+      const file = join(dir, 'client.log');
+      resetLogging();
+      configureLogging({ file, console: false, level: 'debug' });
+      getLogger('tm').debug('slot offered', { slot: 1 });
+      getLogger('tm').warn('could not report task state');
+      expect(readFileSync(file, 'utf8')).to.match(/DEBUG tm slot offered slot=1\n.*WARN  tm could not report task state\n$/);
+      expect(loggingEnvironment()).to.deep.equal({ SPINDLE_LOG_LEVEL: 'debug', SPINDLE_LOG_FILE: file, SPINDLE_LOG_CONSOLE: 'false' });
+    } finally {
+      resetLogging();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

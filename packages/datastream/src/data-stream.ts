@@ -9,6 +9,8 @@ import { KeyedReduceOperator, aggregation, inPlaceAggregation, type AggregationK
 /** A combiner emits its partial aggregates at the end, or whenever it holds this many keys. */
 const COMBINER_MAX_KEYS = 100_000;
 import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './sinks/sink-operators.js';
+import { prepareOutputDirectory } from './sinks/output-directory.js';
+import { FileSystem, type WriteMode } from './sinks/write-mode.js';
 import type { OperatorTransformation, Transformation } from './transformation.js';
 
 /** A stream of records of type T: each call adds an operator to the program's graph. */
@@ -68,9 +70,13 @@ export class DataStream<T> {
     return this.sink('Print to Std. Err', 'sink:print', () => new PrintSinkOperator(true, identifier));
   }
 
-  /** Writes records as lines into `directory/part-<subtask>-0` (strings as is, others as JSON). */
-  writeAsText(directory: string): DataStreamSink<T> {
-    return this.sink(`Text File: ${directory}`, 'sink:text-file', () => new TextFileSinkOperator(directory));
+  /**
+   * Writes records as lines into `directory/part-<subtask>-0` (strings as is, others as JSON).
+   * A directory that already holds part files fails the job unless `writeMode` is
+   * `FileSystem.WriteMode.OVERWRITE`, which removes the old part files first.
+   */
+  writeAsText(directory: string, writeMode: WriteMode = FileSystem.WriteMode.NO_OVERWRITE): DataStreamSink<T> {
+    return this.sink(`Text File: ${directory}`, 'sink:text-file', () => new TextFileSinkOperator(directory), () => prepareOutputDirectory(directory, writeMode));
   }
 
   /** Runs the program's job and returns this stream's records (bounded streams; for tests). */
@@ -91,8 +97,8 @@ export class DataStream<T> {
     return new SingleOutputStreamOperator<R>(this.env, t);
   }
 
-  private sink(name: string, kind: string, createOperator: () => StreamOperator): DataStreamSink<T> {
-    const t = this.env.addOperator({ name, kind, role: 'sink', inputs: [this.transformation], createOperator, bounded: true });
+  private sink(name: string, kind: string, createOperator: () => StreamOperator, prepare?: () => void): DataStreamSink<T> {
+    const t = this.env.addOperator({ name, kind, role: 'sink', inputs: [this.transformation], createOperator, bounded: true, ...(prepare ? { prepare } : {}) });
     return new DataStreamSink<T>(t);
   }
 

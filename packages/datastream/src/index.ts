@@ -5,3 +5,4 @@ export { ParameterTool } from './parameter-tool.js';
 export type * from './functions.js';
 export type { DataGeneratorOptions } from './sources/source-operators.js';
 export { formatRecord } from './sinks/format.js';
+export { FileSystem, type WriteMode } from './sinks/write-mode.js';

@@ -4,7 +4,7 @@ import { getProgramContext, type ExecuteRequest, type StreamOperator } from '@sp
 import { DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import { generateJobGraph } from './graph/job-graph-generator.js';
 import { executionPlan } from './graph/plan.js';
-import { StreamGraph, allSourcesBounded } from './graph/stream-graph.js';
+import { StreamGraph, allSourcesBounded, unboundedSourceNames } from './graph/stream-graph.js';
 import { JobExecutionResult, executeLocally } from './local-execution.js';
 import { StreamGraphProgram } from './program.js';
 import { CollectionSource, DataGeneratorSource, SequenceSource, type DataGeneratorOptions } from './sources/source-operators.js';
@@ -106,8 +106,9 @@ export class StreamExecutionEnvironment {
   /** Runs the graph built so far as one job and waits for it to end. */
   async execute(jobName = 'Spindle Streaming Job'): Promise<JobExecutionResult> {
     const request = this.prepare(jobName);
-    this.transformations = [];
     const context = getProgramContext();
+    if (context === undefined || context.mode === 'submit') this.prepareSinks();
+    this.transformations = [];
     const result = context ? await context.execute(request) : await executeLocally(request, this.config);
     return new JobExecutionResult(result);
   }
@@ -126,10 +127,24 @@ export class StreamExecutionEnvironment {
     return { jobGraph, plan: executionPlan(graph), program: new StreamGraphProgram(graph, jobGraph.graphHash, keySelectors) };
   }
 
+  /** Readies the sinks' outputs once, where the job is submitted, before any subtask runs. */
+  private prepareSinks(): void {
+    for (const t of this.transformations) if (t.type === 'operator' && t.role === 'sink') t.prepare?.();
+  }
+
+  /** AUTOMATIC resolves to BATCH when every source is bounded; BATCH with an unbounded source is an error, as in Flink. */
   private runtimeMode(): RuntimeMode {
     const mode = this.config.get(CoreOptions.RUNTIME_MODE);
-    if (mode !== 'AUTOMATIC') return mode;
-    return allSourcesBounded(this.transformations) ? 'BATCH' : 'STREAMING';
+    const bounded = allSourcesBounded(this.transformations);
+    if (mode === 'AUTOMATIC') return bounded ? 'BATCH' : 'STREAMING';
+    if (mode === 'BATCH' && !bounded) {
+      throw new SpindleError(
+        `Detected an UNBOUNDED source with the '${CoreOptions.RUNTIME_MODE.key}' set to 'BATCH'. This combination is not allowed, ` +
+          `please set the '${CoreOptions.RUNTIME_MODE.key}' to STREAMING or AUTOMATIC (an unbounded source: ${unboundedSourceNames(this.transformations)}).`,
+        { code: 'INVALID_GRAPH', userFacing: true, recoverability: 'non-recoverable' },
+      );
+    }
+    return mode;
   }
 
   private streamGraph(): StreamGraph {

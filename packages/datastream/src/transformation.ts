@@ -38,6 +38,11 @@ export interface OperatorTransformation extends Common {
    * (built-in aggregations only), with the node id reserved for it.
    */
   readonly combiner?: { readonly id: number; readonly createOperator: () => StreamOperator };
+  /**
+   * Runs once per job where the job is submitted, before any subtask starts (never in the
+   * workers that rebuild the graph, nor for a plan): a sink readies its output here.
+   */
+  readonly prepare?: () => void;
 }
 
 export interface PartitionTransformation extends Common {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import { errorMessage } from '../errors.js';
 import { allOptions } from './config-option.js';
+import { closestMatch } from './edit-distance.js';
 
 export const CONF_FILE_NAME = 'spindle-conf.yaml';
 const MAX_YAML_ERRORS = 3;
@@ -20,6 +21,8 @@ export interface RawEntry {
 export interface SourceResult {
   entries: RawEntry[];
   problems: string[];
+  /** Findings that do not stop the load, such as a variable that nearly names an option. */
+  warnings?: string[];
 }
 
 /** Reads `<confDir>/spindle-conf.yaml`: flat or nested maps, flattened to dotted keys. */
@@ -83,12 +86,31 @@ export function envVariableFor(key: string): string {
  */
 export function readEnvironment(env: Record<string, string | undefined>): SourceResult {
   const result = readPropertiesVariable(env['SPINDLE_PROPERTIES']);
-  for (const option of allOptions()) {
-    const name = envVariableFor(option.key);
+  const byVariable = new Map(allOptions().map((o) => [envVariableFor(o.key), o.key]));
+  for (const [name, key] of byVariable) {
     const value = env[name];
-    if (value !== undefined) result.entries.push({ key: option.key, value, kind: 'environment', label: name });
+    if (value !== undefined) result.entries.push({ key, value, kind: 'environment', label: name });
   }
+  result.warnings = nearMissVariables(Object.keys(env), byVariable);
   return result;
+}
+
+/** SPINDLE_ variables of the engine itself that are not configuration options. */
+const OTHER_VARIABLES = new Set(['SPINDLE_CONF_DIR', 'SPINDLE_PROPERTIES', 'SPINDLE_DEBUG', 'SPINDLE_LOG_LEVEL', 'SPINDLE_LOG_FORMAT', 'SPINDLE_LOG_FILE', 'SPINDLE_LOG_CONSOLE']);
+
+/** A `SPINDLE_` variable that names no option but nearly does is most likely a typo: say so. */
+function nearMissVariables(names: readonly string[], byVariable: ReadonlyMap<string, string>): string[] {
+  const warnings: string[] = [];
+  const prefix = 'SPINDLE_';
+  const known = [...byVariable.keys()].map((n) => n.slice(prefix.length));
+  for (const name of names) {
+    if (!name.startsWith(prefix) || byVariable.has(name) || OTHER_VARIABLES.has(name)) continue;
+    const match = closestMatch(name.slice(prefix.length), known);
+    if (match === undefined) continue;
+    const variable = prefix + match;
+    warnings.push(`environment variable ${name} names no configuration key; did you mean ${variable} (${byVariable.get(variable)})?`);
+  }
+  return warnings;
 }
 
 function readPropertiesVariable(text: string | undefined): SourceResult {
@@ -109,4 +131,17 @@ function readPropertiesVariable(text: string | undefined): SourceResult {
 
 export function dynamicEntries(dynamic: Record<string, string>): RawEntry[] {
   return Object.entries(dynamic).map(([key, value]) => ({ key, value, kind: 'dynamic', label: '-D' }));
+}
+
+/** Raw `-D` arguments (`key=value`, with or without the `-D`); a malformed one is a problem, not an exception. */
+export function dynamicPropertyEntries(properties: readonly string[]): SourceResult {
+  const result: SourceResult = { entries: [], problems: [] };
+  for (const arg of properties) {
+    const body = arg.startsWith('-D') ? arg.slice(2) : arg;
+    const eq = body.indexOf('=');
+    const key = eq < 0 ? '' : body.slice(0, eq).trim();
+    if (key === '') result.problems.push(`invalid dynamic property '${arg}': expected -D key=value`);
+    else result.entries.push({ key, value: body.slice(eq + 1).trim(), kind: 'dynamic', label: '-D' });
+  }
+  return result;
 }

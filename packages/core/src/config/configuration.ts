@@ -1,5 +1,6 @@
 import { ConfigurationError, errorMessage } from '../errors.js';
 import type { ConfigOption } from './config-option.js';
+import { dynamicPropertyEntries } from './config-sources.js';
 
 /**
  * Raw string entries plus typed access through options. Values are parsed on `get`; use
@@ -84,11 +85,8 @@ export class Configuration {
 
 /** Splits a `-D key=value` argument (with or without the `-D`); the value may contain `=`. */
 export function parseDynamicProperty(arg: string): [string, string] {
-  const body = arg.startsWith('-D') ? arg.slice(2) : arg;
-  const eq = body.indexOf('=');
-  const key = eq < 0 ? '' : body.slice(0, eq).trim();
-  if (eq < 0 || key === '') {
-    throw new ConfigurationError([`invalid dynamic property '${arg}': expected -D key=value`]);
-  }
-  return [key, body.slice(eq + 1).trim()];
+  const { entries, problems } = dynamicPropertyEntries([arg]);
+  const entry = entries[0];
+  if (entry === undefined) throw new ConfigurationError(problems);
+  return [entry.key, entry.value];
 }

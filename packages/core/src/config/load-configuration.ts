@@ -4,7 +4,9 @@ import { Configuration } from './configuration.js';
 import {
   type ConfigSourceKind,
   type RawEntry,
+  type SourceResult,
   dynamicEntries,
+  dynamicPropertyEntries,
   readConfFile,
   readEnvironment,
 } from './config-sources.js';
@@ -25,6 +27,10 @@ export interface LoadConfigurationOptions {
   env?: Record<string, string | undefined>;
   /** `-D` properties, already split into key and value. */
   dynamic?: Record<string, string>;
+  /** Raw `-D` arguments (`key=value`); malformed ones are reported with every other problem. */
+  dynamicProperties?: readonly string[];
+  /** Values given by dedicated command-line flags (`-p` for parallelism.default); they win over `-D`. */
+  flags?: ReadonlyArray<{ key: string; value: string; flag: string }>;
   /** Unknown `-D` keys are problems (default) rather than warnings. */
   strictDynamic?: boolean;
 }
@@ -37,22 +43,32 @@ interface Collected {
 
 /**
  * Builds the configuration from `-D` > environment > conf file > defaults, validates every value
- * and throws one ConfigurationError listing every problem. Options are known only once the modules
- * defining them are imported, so import every package's options before calling this.
+ * of every source and throws one ConfigurationError listing every problem, with the warnings found
+ * on the way (an unknown key in the file is never hidden by a bad value elsewhere). Options are
+ * known only once the modules defining them are imported, so import every package's options
+ * before calling this.
  */
 export function loadConfiguration(opts: LoadConfigurationOptions = {}): LoadedConfiguration {
   const env = opts.env ?? process.env;
   const confDir = opts.confDir ?? env['SPINDLE_CONF_DIR'];
   const collected: Collected = { effective: new Map(), warnings: [], problems: [] };
-  const file = confDir === undefined ? { entries: [], problems: [] } : readConfFile(confDir);
-  const environment = readEnvironment(env);
-  collected.problems.push(...file.problems, ...environment.problems);
-  const strict = opts.strictDynamic ?? true;
-  for (const entry of [...file.entries, ...environment.entries, ...dynamicEntries(opts.dynamic ?? {})]) {
-    admit(entry, strict && entry.kind === 'dynamic', collected);
+  const flags: RawEntry[] = (opts.flags ?? []).map((f) => ({ key: f.key, value: f.value, kind: 'dynamic', label: f.flag }));
+  const sources: SourceResult[] = [
+    confDir === undefined ? { entries: [], problems: [] } : readConfFile(confDir),
+    readEnvironment(env),
+    { entries: dynamicEntries(opts.dynamic ?? {}), problems: [] },
+    dynamicPropertyEntries(opts.dynamicProperties ?? []),
+    { entries: flags, problems: [] },
+  ];
+  const entries = sources.flatMap((source) => source.entries);
+  for (const source of sources) {
+    collected.problems.push(...source.problems);
+    collected.warnings.push(...(source.warnings ?? []));
   }
-  for (const entry of collected.effective.values()) validate(entry, collected.problems);
-  if (collected.problems.length > 0) throw new ConfigurationError(collected.problems);
+  const strict = opts.strictDynamic ?? true;
+  for (const entry of entries) admit(entry, strict && entry.kind === 'dynamic', collected);
+  for (const entry of entries) validate(entry, collected);
+  if (collected.problems.length > 0) throw new ConfigurationError(collected.problems, collected.warnings);
   return toLoaded(collected);
 }
 
@@ -79,13 +95,20 @@ function unknownKeyMessage(entry: RawEntry): string {
   return `unknown configuration key '${entry.key}' (from ${entry.label})${hint}`;
 }
 
-function validate(entry: RawEntry, problems: string[]): void {
+/**
+ * An invalid value in effect is a problem; one that a source of higher precedence overrides is
+ * only a warning, so that it is still reported.
+ */
+function validate(entry: RawEntry, collected: Collected): void {
   const option = findOption(entry.key);
   if (option === undefined) return;
   try {
     option.parse(entry.value);
   } catch (e) {
-    problems.push(`${entry.key}: '${entry.value}' (from ${entry.label}) ${errorMessage(e)}`);
+    const message = `${option.key}: '${entry.value}' (from ${entry.label}) ${errorMessage(e)}`;
+    const effective = collected.effective.get(option.key);
+    if (effective === undefined || (effective.label === entry.label && effective.value === entry.value)) collected.problems.push(message);
+    else collected.warnings.push(`${message} (overridden by ${effective.label})`);
   }
 }
 

@@ -43,6 +43,14 @@ export function allSourcesBounded(transformations: readonly Transformation[]): b
   return transformations.every((t) => t.type !== 'operator' || t.role !== 'source' || t.bounded);
 }
 
+/** The names of the sources that never end by themselves, for messages. */
+export function unboundedSourceNames(transformations: readonly Transformation[]): string {
+  return transformations
+    .filter((t) => t.type === 'operator' && t.role === 'source' && !t.bounded)
+    .map((t) => t.name)
+    .join(', ');
+}
+
 /** The physical operators and the edges between them, with virtual transformations resolved. */
 export class StreamGraph {
   readonly nodes: StreamNode[] = [];
