@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { configureLogging } from '@spindle/core';
-import { StreamExecutionEnvironment } from '../src/index.js';
+import { Configuration, configureLogging } from '@spindle/core';
+import { MiniCluster, type SourceStatus } from '@spindle/runtime';
+import { SingleOutputStreamOperator, StreamExecutionEnvironment } from '../src/index.js';
+import { AbstractSource } from '../src/sources/source-operators.js';
 
 configureLogging({ level: 'error' });
 
@@ -14,6 +16,13 @@ async function withinMs<T>(ms: number, what: string, run: () => Promise<T>): Pro
     return await Promise.race([run(), hang]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** A source whose next batch never comes: its promise never settles. */
+class NeverSource extends AbstractSource {
+  emitNext(): Promise<SourceStatus> {
+    return new Promise(() => undefined);
   }
 }
 
@@ -39,6 +48,43 @@ describe('every job reaches a terminal state', function () {
       const error = await withinMs(15_000, `run ${i}`, () => env.execute().then(() => undefined, (e: unknown) => e));
       expect(error, `run ${i}`).to.be.instanceOf(Error);
       expect((error as Error).message).to.match(/bad record/);
+    }
+  });
+
+  it('a job cancelled while its tasks deploy ends CANCELED and frees its slots (20 runs, each bounded)', async () => {
+    const cluster = new MiniCluster({ config: new Configuration(), numTaskManagers: 1, slotsPerTaskManager: 2, slotMode: 'inline' });
+    await cluster.start();
+    try {
+      for (let i = 0; i < 20; i++) {
+        const env = StreamExecutionEnvironment.createLocalEnvironment(2);
+        env.fromDataGenerator((n) => n).rebalance().map((x) => x).filter(() => false).print();
+        const { jobGraph, program } = env.prepare(`cancel while deploying ${i}`);
+        await cluster.submitJob(jobGraph, { bundlePath: '', args: [] }, program);
+        // Cancelled at once, or after the tasks had a few turns of the event loop to get going.
+        for (let turn = 0; turn < i % 4; turn++) await new Promise((resolve) => setImmediate(resolve));
+        await cluster.dispatcher.cancelJob(jobGraph.jobId);
+        const result = await withinMs(15_000, `run ${i}`, () => cluster.requestJobResult(jobGraph.jobId));
+        expect(result.status, `run ${i}`).to.equal('CANCELED');
+        await withinMs(10_000, `freeing the slots of run ${i}`, async () => {
+          while (cluster.taskExecutors[0]!.allocatedSlotCount() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        });
+      }
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('a source whose promise never settles is cancelled when another task of its job fails (20 runs, each bounded)', async () => {
+    for (let i = 0; i < 20; i++) {
+      const env = StreamExecutionEnvironment.createLocalEnvironment(1);
+      const never = env.addOperator({ name: 'Never', kind: 'source:never', role: 'source', inputs: [], bounded: false, createOperator: () => new NeverSource() });
+      new SingleOutputStreamOperator<number>(env, never).print();
+      env.fromElements(1).map((x: number): number => {
+        throw new Error(`bad record ${x}`);
+      }).slotSharingGroup('other').print();
+      const error = await withinMs(15_000, `run ${i}`, () => env.execute().then(() => undefined, (e: unknown) => e));
+      expect(error, `run ${i}`).to.be.instanceOf(Error);
+      expect((error as Error).message).to.match(/bad record 1/);
     }
   });
 });
