@@ -2,6 +2,7 @@ import {
   ClusterOptions, Configuration, SpindleError, deserializeError, getLogger, serializeError, systemScheduler, type Logger, type Scheduler,
 } from '@spindle/core';
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
+import { isTerminalExecutionState } from '@spindle/protocol';
 import type {
   JobArtifact, JobExecutionResultSpec, JobGraphSpec, SerializedFailure, SlotOffer, TaskDeploymentDescriptor,
   TaskExecutionState,
@@ -84,6 +85,11 @@ export class JobMaster implements JobMasterGateway {
     if (!e || e.isTerminal) return;
     if (update.metrics) e.metrics = update.metrics;
     if (update.accumulators) e.accumulators = update.accumulators;
+    if (e.state === 'CANCELING' && !isTerminalExecutionState(update.state)) {
+      // The task started after the cancel reached its TaskManager (the two calls may cross): cancel it again.
+      this.sendCancel(e);
+      return;
+    }
     e.transitionTo(update.state);
     this.log.debug('task state', { task: this.taskName(e), state: update.state });
     if (update.state === 'FAILED') this.failJob(update.failure!, e);
@@ -208,8 +214,12 @@ export class JobMaster implements JobMasterGateway {
         continue;
       }
       e.transitionTo('CANCELING');
-      void this.rpc.connect<TaskExecutorGateway>(e.slot!.taskExecutorAddress).cancelTask(e.attemptId).catch(() => undefined);
+      this.sendCancel(e);
     }
+  }
+
+  private sendCancel(e: Execution): void {
+    void this.rpc.connect<TaskExecutorGateway>(e.slot!.taskExecutorAddress).cancelTask(e.attemptId).catch(() => undefined);
   }
 
   private checkTermination(): void {
