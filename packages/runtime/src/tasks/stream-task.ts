@@ -9,7 +9,7 @@ import { InputGate, type InputChannel } from '../network/input-gate.js';
 import type { PartitionManager } from '../network/partition-manager.js';
 import { ResultPartition } from '../network/result-partition.js';
 import type { JobProgram } from '../program/program-context.js';
-import { taskFailure, wireChain } from './chain.js';
+import { attributeFailure, taskFailure, wireChain } from './chain.js';
 import { isSourceOperator, type OperatorContext, type Output, type StreamOperator } from './operator.js';
 import { recordWriterOutput, type KeySelector } from './record-writer-output.js';
 import { TaskTimers } from './task-timers.js';
@@ -79,7 +79,7 @@ export class StreamTask {
       if (isSourceOperator(this.operators[0]!)) await this.runSource();
       else await this.runInputs();
       if (this.cancelled) return this.finishWith('CANCELED');
-      for (const op of this.operators) await this.untilCancelled(op.endInput());
+      for (let i = 0; i < this.operators.length; i++) await this.untilCancelled(this.attributed(i, () => this.operators[i]!.endInput()));
       for (const p of this.partitions) p.finish();
       await this.closeOperators();
       return this.finishWith('FINISHED');
@@ -234,7 +234,7 @@ export class StreamTask {
         addAccumulator: (name, value) => this.addAccumulator(name, value),
         signal: this.abort.signal,
       };
-      await this.untilCancelled(this.operators[i]!.open(ctx));
+      await this.untilCancelled(this.attributed(i, () => this.operators[i]!.open(ctx)));
     }
   }
 
@@ -245,7 +245,16 @@ export class StreamTask {
   }
 
   private async closeOperators(): Promise<void> {
-    for (const op of this.operators) await op.close();
+    for (let i = 0; i < this.operators.length; i++) await this.attributed(i, () => this.operators[i]!.close());
+  }
+
+  /** Runs a lifecycle call of operator `i`, so that its failure names that operator, not the head of the chain. */
+  private async attributed(i: number, call: () => void | Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (e) {
+      throw attributeFailure(e, this.vertex.operators[i]!.name);
+    }
   }
 
   private startFlusher(): void {
