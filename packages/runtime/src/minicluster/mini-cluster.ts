@@ -82,6 +82,13 @@ export class MiniCluster {
     return result;
   }
 
+  /** Partitions registered and partition requests waiting, in this process's shuffle (tests check that ended jobs left none). */
+  shuffleState(): { partitions: number; waiting: number } {
+    const inline = this.inlinePartitions.size();
+    const hub = this.hub.size();
+    return { partitions: inline.partitions + hub.partitions, waiting: inline.waiting + hub.waiting };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
