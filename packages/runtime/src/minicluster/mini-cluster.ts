@@ -59,7 +59,7 @@ export class MiniCluster {
 
   private hostFactory(): SlotHostFactory {
     if (this.options.slotMode === 'inline') {
-      return () => new InlineSlotHost(this.inlinePartitions, (jobId) => this.programs.get(jobId));
+      return (_slotIndex, tdd) => new InlineSlotHost(this.inlinePartitions, (jobId) => this.programs.get(jobId), tdd.jobId);
     }
     const config = this.options.config.toMap();
     return (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, config, this.hub, tdd.artifact.args);
