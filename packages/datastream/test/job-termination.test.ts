@@ -87,4 +87,21 @@ describe('every job reaches a terminal state', function () {
       expect((error as Error).message).to.match(/bad record 1/);
     }
   });
+
+  it('user functions get an AbortSignal in their context that aborts when the job fails', async () => {
+    const signals: AbortSignal[] = [];
+    const env = StreamExecutionEnvironment.createLocalEnvironment(1);
+    env.fromDataGenerator((n) => n, { recordsPerSecond: 100 }).map((x: number, ctx) => {
+      if (signals.length === 0) signals.push(ctx.signal);
+      return x;
+    }).filter(() => false).print();
+    env.fromDataGenerator((n) => n, { recordsPerSecond: 100 }).map((x: number): number => {
+      if (signals.length > 0) throw new Error(`bad record ${x}`);
+      return x;
+    }).slotSharingGroup('other').filter(() => false).print();
+    const error = await withinMs(15_000, 'the job', () => env.execute().then(() => undefined, (e: unknown) => e));
+    expect((error as Error).message).to.match(/bad record/);
+    expect(signals).to.have.length(1);
+    expect(signals[0]!.aborted).to.equal(true);
+  });
 });
