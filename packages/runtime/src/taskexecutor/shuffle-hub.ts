@@ -35,8 +35,9 @@ export function bridge<A, B>(a: ChannelLink<A, B>, b: ChannelLink<B, A>): void {
  * MessageChannel (or 'local' when both tasks share the worker). Partitions of other
  * TaskManagers are reached through `remote`, and remote consumers of local partitions through
  * `serveRemote`; the hub bridges those TCP channels to the workers. Requests for partitions
- * not announced yet wait for the announcement, until their consumer withdraws them (`abandon`,
- * a remote consumer going away) or its worker goes (`remove`, when its slot is freed).
+ * not announced yet wait for the announcement, until their consumer withdraws them (`abandon`)
+ * or its worker goes (`remove`, when its slot is freed). A remote consumer's request still waits
+ * until the partition appears.
  */
 export class ShuffleHub {
   private readonly owners = new Map<string, HubMember>();
@@ -91,8 +92,6 @@ export class ShuffleHub {
         bridge(new PortLink<ToProducer, ToConsumer>(channel.port2), link);
       },
     };
-    // Until the partition appears, a consumer that goes away ('x') takes its request with it.
-    if (!this.owners.has(partitionId)) link.onMessage((m) => m.t === 'x' && this.dropWaiters((w) => w === waiter));
     this.whenOwned(partitionId, waiter);
   }
 
