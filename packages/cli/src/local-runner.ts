@@ -51,7 +51,9 @@ async function executeJob(request: ExecuteRequest, job: CompiledJob, args: strin
     await cluster.submitJob(request.jobGraph, { bundlePath: job.bundlePath, args });
     console.out(`Job has been submitted with JobID ${jobId}`);
     log.info('job running', { name: request.jobGraph.name, parallelism: Math.max(...request.jobGraph.vertices.map((v) => v.parallelism)), slots: requiredSlots(request.jobGraph) });
-    const result = await cluster.requestJobResult(jobId);
+    const resultPromise = cluster.requestJobResult(jobId);
+    await noteSlotWait(cluster, jobId, resultPromise, console);
+    const result = await resultPromise;
     if (result.status !== 'FINISHED') throw jobFailure(result.jobId, result.status, result.failure, job.sourcePath);
     console.out('Program execution finished');
     console.out(`Job with JobID ${jobId} has finished.`);
@@ -59,5 +61,19 @@ async function executeJob(request: ExecuteRequest, job: CompiledJob, args: strin
     return { jobId, jobName: result.jobName, netRuntimeMs: result.netRuntimeMs, accumulators: result.accumulators };
   } finally {
     await cluster.close();
+  }
+}
+
+/** Says once, on stderr, that the job waits for slots the cluster does not have (as long as the job runs). */
+async function noteSlotWait(cluster: MiniCluster, jobId: string, ended: Promise<unknown>, console: Console): Promise<void> {
+  let done = false;
+  void ended.finally(() => (done = true)).catch(() => undefined);
+  while (!done) {
+    const wait = cluster.dispatcher.jobMaster(jobId)?.slotWait();
+    if (wait) {
+      console.err(`waiting for ${wait.needed} slots; the cluster has ${wait.free} free`);
+      return;
+    }
+    await Promise.race([ended.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 100))]);
   }
 }

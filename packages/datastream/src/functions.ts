@@ -3,9 +3,20 @@ export interface Collector<T> {
   collect(record: T): void;
 }
 
-export type MapFunction<T, R> = (value: T) => R;
-export type FlatMapFunction<T, R> = (value: T, out: Collector<R>) => void;
-export type FilterFunction<T> = (value: T) => boolean;
+/**
+ * What a user function may know about where it runs, passed as its last argument. `signal`
+ * aborts when the task is cancelled (the job failed or was cancelled): long-running or
+ * asynchronous code should stop when it fires.
+ */
+export interface FunctionContext {
+  readonly subtaskIndex: number;
+  readonly parallelism: number;
+  readonly signal: AbortSignal;
+}
+
+export type MapFunction<T, R> = (value: T, ctx: FunctionContext) => R;
+export type FlatMapFunction<T, R> = (value: T, out: Collector<R>, ctx: FunctionContext) => void;
+export type FilterFunction<T> = (value: T, ctx: FunctionContext) => boolean;
 export type ReduceFunction<T> = (accumulated: T, value: T) => T;
 export type KeySelector<T, K> = (value: T) => K;
 

@@ -9,6 +9,7 @@ function context(out: unknown[]): OperatorContext {
     operatorId: 'op', operatorName: 'Combine', taskName: 'Combine (1/1)', subtaskIndex: 0, parallelism: 1, maxParallelism: 128,
     attemptNumber: 0, runtimeMode: 'STREAMING', config: new Configuration(), log: getLogger('test'),
     output: { collect: (r) => out.push(r) }, addAccumulator: () => undefined,
+    signal: new AbortController().signal,
   };
 }
 

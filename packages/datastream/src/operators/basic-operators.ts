@@ -24,7 +24,7 @@ export class MapOperator extends AbstractOperator {
   }
 
   processElement(record: unknown): void {
-    this.out.collect(this.fn(record));
+    this.out.collect(this.fn(record, this.ctx));
   }
 }
 
@@ -34,7 +34,7 @@ export class FlatMapOperator extends AbstractOperator {
   }
 
   processElement(record: unknown): void {
-    this.fn(record, this.out);
+    this.fn(record, this.out, this.ctx);
   }
 }
 
@@ -44,6 +44,6 @@ export class FilterOperator extends AbstractOperator {
   }
 
   processElement(record: unknown): void {
-    if (this.fn(record)) this.out.collect(record);
+    if (this.fn(record, this.ctx)) this.out.collect(record);
   }
 }

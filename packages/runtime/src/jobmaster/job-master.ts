@@ -2,6 +2,7 @@ import {
   ClusterOptions, Configuration, SpindleError, deserializeError, getLogger, serializeError, systemScheduler, type Logger, type Scheduler,
 } from '@spindle/core';
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
+import { isTerminalExecutionState } from '@spindle/protocol';
 import type {
   JobArtifact, JobExecutionResultSpec, JobGraphSpec, SerializedFailure, SlotOffer, TaskDeploymentDescriptor,
   TaskExecutionState,
@@ -11,6 +12,11 @@ import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway, Tas
 import type { RpcService } from '../rpc/rpc-service.js';
 import { mergeAccumulators } from './accumulators.js';
 import { SlotPool } from './slot-pool.js';
+
+/** How long a job waits for its slots before it says so. */
+const SLOT_WAIT_NOTICE_MS = 300;
+/** Pause before a failed slot allocation is requested again. */
+const SLOT_RETRY_MS = 1000;
 
 export interface ExceptionEntry {
   exceptionName: string;
@@ -25,6 +31,11 @@ export interface ExceptionEntry {
  * Runs one job: expands the JobGraph into an ExecutionGraph, gets one slot per slot-sharing
  * key from the ResourceManager, deploys every task at once (streaming and, for now, batch), and
  * follows task states to the job's end. A failed task fails the job (restarts come later).
+ *
+ * As in Flink, the job is RUNNING with its tasks SCHEDULED while it waits for slots. A streaming
+ * job whose slots do not all arrive within `slot.request.timeout` (on a standalone cluster
+ * `resourcemanager.standalone.start-up-time` when set) fails with NoResourceAvailableException;
+ * a batch job keeps waiting. A slot allocation that fails is requested again.
  */
 export class JobMaster implements JobMasterGateway {
   readonly graph: ExecutionGraph;
@@ -32,6 +43,9 @@ export class JobMaster implements JobMasterGateway {
   private readonly slotPool = new SlotPool();
   private readonly log: Logger;
   private slotTimer: NodeJS.Timeout | undefined;
+  private slotWaitTimer: NodeJS.Timeout | undefined;
+  private waiting: { needed: number; missing: number; free: number } | undefined;
+  private deployed = false;
   private failure: SerializedFailure | undefined;
   private resultResolve!: (r: JobExecutionResultSpec) => void;
   readonly result: Promise<JobExecutionResultSpec>;
@@ -61,18 +75,51 @@ export class JobMaster implements JobMasterGateway {
     this.rpc.register(this.address, this);
     this.heartbeats.start();
     const keys = new Set(this.graph.executions.map((e) => this.sharingKey(e)));
-    for (const { allocationId } of this.slotPool.requestAll(keys)) {
-      this.resourceManager.requestSlot(this.jobId, this.address, allocationId).catch((e: unknown) => {
-        this.failJob(serializeError(e), null);
-      });
-    }
-    const timeout = this.config.get(ClusterOptions.SLOT_REQUEST_TIMEOUT);
-    // Not unref'd: while a job waits for slots, this timer is what keeps a client process alive.
-    this.slotTimer = setTimeout(() => this.onSlotTimeout(keys.size), timeout);
+    this.graph.transitionTo('RUNNING');
+    for (const e of this.graph.executions) e.transitionTo('SCHEDULED');
+    for (const { allocationId } of this.slotPool.requestAll(keys)) this.requestSlot(allocationId);
+    // Not unref'd: while a job waits for slots, these timers keep a client process alive.
+    if (this.jobGraph.runtimeMode !== 'BATCH') this.slotTimer = setTimeout(() => this.onSlotTimeout(keys.size), this.slotTimeoutMs());
+    this.slotWaitTimer = setTimeout(() => void this.noteSlotWait(keys.size), SLOT_WAIT_NOTICE_MS);
+  }
+
+  /** What the job still waits for before it can deploy, once it has waited a moment; undefined otherwise. */
+  slotWait(): { needed: number; missing: number; free: number } | undefined {
+    return this.deployed || this.graph.status !== 'RUNNING' ? undefined : this.waiting;
+  }
+
+  private slotTimeoutMs(): number {
+    const startUp = this.config.get(ClusterOptions.STANDALONE_START_UP_TIME);
+    return startUp >= 0 ? startUp : this.config.get(ClusterOptions.SLOT_REQUEST_TIMEOUT);
+  }
+
+  private requestSlot(allocationId: string): void {
+    this.resourceManager.requestSlot(this.jobId, this.address, allocationId).catch((e: unknown) => {
+      if (!this.isWaitingFor(allocationId) || (e instanceof SpindleError && e.code === 'SLOT_REQUEST_CANCELLED')) return;
+      // One failed allocation (a TaskManager that went away meanwhile) is not fatal: ask again.
+      this.log.warn('slot allocation failed; requesting the slot again', { allocationId, error: e });
+      setTimeout(() => this.isWaitingFor(allocationId) && this.requestSlot(allocationId), SLOT_RETRY_MS);
+    });
+  }
+
+  private isWaitingFor(allocationId: string): boolean {
+    return !this.deployed && this.graph.status === 'RUNNING' && this.slotPool.pendingAllocations().includes(allocationId);
+  }
+
+  private async noteSlotWait(needed: number): Promise<void> {
+    if (this.deployed || this.graph.status !== 'RUNNING' || this.slotPool.isComplete()) return;
+    const overview = await this.resourceManager.requestResourceOverview().catch(() => undefined);
+    const missing = this.slotPool.pendingAllocations().length;
+    if (missing === 0 || this.deployed) return;
+    const free = needed - missing + (overview?.numberFreeSlots ?? 0);
+    this.waiting = { needed, missing, free };
+    this.log.info('waiting for slots: the job needs more slots than the cluster has free', {
+      needed, missing, free, registeredSlots: overview?.numberRegisteredSlots,
+    });
   }
 
   async offerSlots(resourceId: string, taskExecutorAddress: string, offers: SlotOffer[]): Promise<SlotOffer[]> {
-    if (this.graph.status !== 'CREATED') return [];
+    if (this.graph.status !== 'RUNNING' || this.deployed) return [];
     const accepted = this.slotPool.offer(resourceId, taskExecutorAddress, offers);
     if (accepted.length > 0 && !this.heartbeats.isMonitored(resourceId)) this.heartbeats.monitor(resourceId);
     if (this.slotPool.isComplete()) queueMicrotask(() => this.deployAll());
@@ -84,6 +131,11 @@ export class JobMaster implements JobMasterGateway {
     if (!e || e.isTerminal) return;
     if (update.metrics) e.metrics = update.metrics;
     if (update.accumulators) e.accumulators = update.accumulators;
+    if (e.state === 'CANCELING' && !isTerminalExecutionState(update.state)) {
+      // The task started after the cancel reached its TaskManager (the two calls may cross): cancel it again.
+      this.sendCancel(e);
+      return;
+    }
     e.transitionTo(update.state);
     this.log.debug('task state', { task: this.taskName(e), state: update.state });
     if (update.state === 'FAILED') this.failJob(update.failure!, e);
@@ -129,26 +181,26 @@ export class JobMaster implements JobMasterGateway {
   }
 
   private onSlotTimeout(needed: number): void {
-    if (this.graph.status !== 'CREATED' || this.slotPool.isComplete()) return;
+    if (this.graph.status !== 'RUNNING' || this.deployed || this.slotPool.isComplete()) return;
     const missing = this.slotPool.pendingAllocations();
-    for (const a of missing) void this.resourceManager.cancelSlotRequest(a);
+    for (const a of missing) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     const error = new SpindleError(
       `Could not acquire the minimum required resources: the job needs ${needed} slots and ${missing.length} ` +
-        'of them were not available in time. Start more TaskManagers, give them more slots ' +
-        '(taskmanager.numberOfTaskSlots), or lower the parallelism.',
+        `of them were not available within ${this.slotTimeoutMs()} ms (slot.request.timeout). Start more TaskManagers, ` +
+        'give them more slots (taskmanager.numberOfTaskSlots), or lower the parallelism.',
       { code: 'NO_RESOURCE_AVAILABLE', recoverability: 'environment', userFacing: true },
     );
+    error.name = 'NoResourceAvailableException';
     this.failJob(serializeError(error), null);
   }
 
   private deployAll(): void {
-    if (this.graph.status !== 'CREATED') return;
+    if (this.graph.status !== 'RUNNING' || this.deployed) return;
+    this.deployed = true;
+    this.waiting = undefined;
     clearTimeout(this.slotTimer);
-    this.graph.transitionTo('RUNNING');
-    for (const e of this.graph.executions) {
-      e.slot = this.slotPool.slotFor(this.sharingKey(e));
-      e.transitionTo('SCHEDULED');
-    }
+    clearTimeout(this.slotWaitTimer);
+    for (const e of this.graph.executions) e.slot = this.slotPool.slotFor(this.sharingKey(e));
     for (const e of this.graph.executions) this.deploy(e);
   }
 
@@ -184,7 +236,10 @@ export class JobMaster implements JobMasterGateway {
     if (status === 'CREATED' || status === 'RUNNING') {
       this.graph.transitionTo(status === 'CREATED' ? 'FAILED' : 'FAILING');
       if (status === 'CREATED') this.terminate();
-      else this.cancelRunning();
+      else {
+        this.cancelRunning();
+        this.checkTermination();
+      }
     }
   }
 
@@ -208,8 +263,12 @@ export class JobMaster implements JobMasterGateway {
         continue;
       }
       e.transitionTo('CANCELING');
-      void this.rpc.connect<TaskExecutorGateway>(e.slot!.taskExecutorAddress).cancelTask(e.attemptId).catch(() => undefined);
+      this.sendCancel(e);
     }
+  }
+
+  private sendCancel(e: Execution): void {
+    void this.rpc.connect<TaskExecutorGateway>(e.slot!.taskExecutorAddress).cancelTask(e.attemptId).catch(() => undefined);
   }
 
   private checkTermination(): void {
@@ -223,6 +282,7 @@ export class JobMaster implements JobMasterGateway {
 
   private terminate(): void {
     clearTimeout(this.slotTimer);
+    clearTimeout(this.slotWaitTimer);
     this.heartbeats.stop();
     for (const a of this.slotPool.pendingAllocations()) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     for (const slot of this.slotPool.releaseAll()) {

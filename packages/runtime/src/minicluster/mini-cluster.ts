@@ -59,7 +59,7 @@ export class MiniCluster {
 
   private hostFactory(): SlotHostFactory {
     if (this.options.slotMode === 'inline') {
-      return () => new InlineSlotHost(this.inlinePartitions, (jobId) => this.programs.get(jobId));
+      return (_slotIndex, tdd) => new InlineSlotHost(this.inlinePartitions, (jobId) => this.programs.get(jobId), tdd.jobId);
     }
     const config = this.options.config.toMap();
     return (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, config, this.hub, tdd.artifact.args);
@@ -80,6 +80,13 @@ export class MiniCluster {
     const result = await this.requestJobResult(jobGraph.jobId);
     this.programs.delete(jobGraph.jobId);
     return result;
+  }
+
+  /** Partitions registered and partition requests waiting, in this process's shuffle (tests check that ended jobs left none). */
+  shuffleState(): { partitions: number; waiting: number } {
+    const inline = this.inlinePartitions.size();
+    const hub = this.hub.size();
+    return { partitions: inline.partitions + hub.partitions, waiting: inline.waiting + hub.waiting };
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { SpindleError } from '@spindle/core';
 import { directLinkPair, type ConsumerLink, type ProducerLink } from './channel-link.js';
 import type { ResultPartition } from './result-partition.js';
 
@@ -9,45 +10,93 @@ export interface PartitionRouter {
   announce(partitionId: string): void;
   withdraw(partitionId: string): void;
   /** `location` is where the producer runs (its TaskManager's data address), when known. */
-  request(partitionId: string, subpartition: number, location?: string): Promise<ConsumerLink | 'local'>;
+  request(partitionId: string, subpartition: number, location?: string, signal?: AbortSignal): Promise<ConsumerLink | 'local'>;
+}
+
+/** Who asks for a subpartition: the job it belongs to, and a signal that withdraws the request. */
+export interface SubpartitionRequestOptions {
+  jobId?: string;
+  /** Aborted when the consumer is cancelled: a request still waiting is dropped and rejected. */
+  signal?: AbortSignal;
+}
+
+interface Waiter {
+  jobId: string | undefined;
+  resolve: (p: ResultPartition) => void;
+  reject: (e: Error) => void;
+}
+
+/** Why a consumer stopped waiting for a partition. */
+export function partitionWaitEnded(partitionId: string, why: string): SpindleError {
+  return new SpindleError(`stopped waiting for partition ${partitionId}: ${why}`, { code: 'PARTITION_REQUEST_RELEASED', recoverability: 'recoverable' });
 }
 
 /**
  * The partitions produced in this thread, and how consumers reach any partition. A request for a
  * partition that is not (yet) registered here goes to the router, or waits for registration when
- * there is none (all tasks in one thread).
+ * there is none (all tasks in one thread). A waiting request ends when its consumer is cancelled
+ * (its signal) or when its job ends (`releaseJob`), so nothing waits for a partition that will
+ * never appear.
  */
 export class PartitionManager {
   private readonly partitions = new Map<string, ResultPartition>();
-  private readonly waiting = new Map<string, Array<(p: ResultPartition) => void>>();
+  private readonly jobOf = new Map<string, string>();
+  private readonly waiting = new Map<string, Waiter[]>();
 
   constructor(private readonly router?: PartitionRouter) {}
 
-  register(partition: ResultPartition): void {
+  register(partition: ResultPartition, jobId?: string): void {
     this.partitions.set(partition.id, partition);
+    if (jobId !== undefined) this.jobOf.set(partition.id, jobId);
     const waiters = this.waiting.get(partition.id);
     this.waiting.delete(partition.id);
-    for (const w of waiters ?? []) w(partition);
+    for (const w of waiters ?? []) w.resolve(partition);
     this.router?.announce(partition.id);
   }
 
   unregister(partitionId: string): void {
     this.partitions.delete(partitionId);
+    this.jobOf.delete(partitionId);
     this.router?.withdraw(partitionId);
+  }
+
+  /**
+   * Forgets everything of a job that ended: its partitions are released and unregistered, and
+   * its consumers still waiting for a partition are rejected with `reason`.
+   */
+  releaseJob(jobId: string, reason: string): void {
+    for (const [id, job] of [...this.jobOf]) {
+      if (job !== jobId) continue;
+      this.partitions.get(id)?.release();
+      this.unregister(id);
+    }
+    for (const [id, list] of [...this.waiting]) {
+      const keep = list.filter((w) => w.jobId !== jobId);
+      for (const w of list) if (w.jobId === jobId) w.reject(partitionWaitEnded(id, reason));
+      if (keep.length > 0) this.waiting.set(id, keep);
+      else this.waiting.delete(id);
+    }
+  }
+
+  /** Number of partitions registered and of requests waiting, to check that a job left nothing. */
+  size(): { partitions: number; waiting: number } {
+    let waiting = 0;
+    for (const list of this.waiting.values()) waiting += list.length;
+    return { partitions: this.partitions.size, waiting };
   }
 
   get(partitionId: string): ResultPartition | undefined {
     return this.partitions.get(partitionId);
   }
 
-  async requestSubpartition(partitionId: string, subpartition: number, location?: string): Promise<ConsumerLink> {
+  async requestSubpartition(partitionId: string, subpartition: number, location?: string, options: SubpartitionRequestOptions = {}): Promise<ConsumerLink> {
     const here = this.partitions.get(partitionId);
     if (here) return this.connectLocal(here, subpartition);
     if (this.router) {
-      const answer = await this.router.request(partitionId, subpartition, location);
+      const answer = await this.router.request(partitionId, subpartition, location, options.signal);
       if (answer !== 'local') return answer;
     }
-    return this.connectLocal(await this.whenRegistered(partitionId), subpartition);
+    return this.connectLocal(await this.whenRegistered(partitionId, options), subpartition);
   }
 
   /** Serves a subpartition of a partition of this thread over a link made elsewhere. */
@@ -59,7 +108,7 @@ export class PartitionManager {
     };
     const here = this.partitions.get(partitionId);
     if (here) serve(here);
-    else void this.whenRegistered(partitionId).then(serve);
+    else void this.whenRegistered(partitionId).then(serve, (e: Error) => link.send({ t: 'f', message: e.message }));
   }
 
   private connectLocal(partition: ResultPartition, subpartition: number): ConsumerLink {
@@ -68,13 +117,36 @@ export class PartitionManager {
     return pair.consumer;
   }
 
-  private whenRegistered(partitionId: string): Promise<ResultPartition> {
+  private whenRegistered(partitionId: string, { jobId, signal }: SubpartitionRequestOptions = {}): Promise<ResultPartition> {
     const here = this.partitions.get(partitionId);
     if (here) return Promise.resolve(here);
-    return new Promise((resolve) => {
+    if (signal?.aborted) return Promise.reject(partitionWaitEnded(partitionId, 'the consumer was cancelled'));
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        this.drop(partitionId, waiter);
+        reject(partitionWaitEnded(partitionId, 'the consumer was cancelled'));
+      };
+      const waiter: Waiter = {
+        jobId,
+        resolve: (p) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(p);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       const list = this.waiting.get(partitionId) ?? [];
-      list.push(resolve);
+      list.push(waiter);
       this.waiting.set(partitionId, list);
     });
+  }
+
+  private drop(partitionId: string, waiter: Waiter): void {
+    const list = (this.waiting.get(partitionId) ?? []).filter((w) => w !== waiter);
+    if (list.length > 0) this.waiting.set(partitionId, list);
+    else this.waiting.delete(partitionId);
   }
 }

@@ -8,11 +8,21 @@ import { TaskRunner } from './task-runner.js';
 /**
  * A slot whose tasks run in the calling thread, for programs run straight from a script or a
  * test: their functions are already loaded here, so nothing is rebuilt from a bundle.
+ *
+ * Limit: user code that never returns (a busy loop) blocks this thread, the TaskExecutor's
+ * included, so neither cancellation nor `task.cancellation.timeout` can stop it; only slots that
+ * are worker threads can be terminated.
  */
 export class InlineSlotHost implements SlotHost {
   private readonly runner: TaskRunner;
+  private closed = false;
 
-  constructor(partitions: PartitionManager, programs: (jobId: string) => JobProgram | undefined) {
+  /** `jobId`: the job the slot is allocated to; its partitions are released when the slot closes. */
+  constructor(
+    private readonly partitions: PartitionManager,
+    programs: (jobId: string) => JobProgram | undefined,
+    private readonly jobId?: string,
+  ) {
     this.runner = new TaskRunner(partitions, async (tdd) => {
       const program = programs(tdd.jobId);
       if (!program) throw new SpindleError(`no program registered for job ${tdd.jobId}`, { code: 'NO_PROGRAM' });
@@ -33,6 +43,10 @@ export class InlineSlotHost implements SlotHost {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.runner.cancelAll();
+    // The slot is freed when its job ended: what the job produced or waits for here goes with it.
+    if (this.jobId !== undefined) this.partitions.releaseJob(this.jobId, `job ${this.jobId} ended and its slot was freed`);
   }
 }

@@ -15,6 +15,13 @@ export interface ShuffleHubOptions {
   remote?: (location: string, partitionId: string, subpartition: number) => Promise<ConsumerLink>;
 }
 
+interface Waiter {
+  /** The worker that asked, with its request id; absent for a remote consumer. */
+  member?: HubMember;
+  requestId?: number;
+  then: (owner: HubMember) => void;
+}
+
 /** Forwards every message between two links, moving segments where a thread boundary is crossed. */
 export function bridge<A, B>(a: ChannelLink<A, B>, b: ChannelLink<B, A>): void {
   const transferables = (m: ToConsumer | ToProducer): ArrayBuffer[] => (m.t === 'b' ? [m.data] : m.t === 'c' ? m.recycled : []);
@@ -28,11 +35,13 @@ export function bridge<A, B>(a: ChannelLink<A, B>, b: ChannelLink<B, A>): void {
  * MessageChannel (or 'local' when both tasks share the worker). Partitions of other
  * TaskManagers are reached through `remote`, and remote consumers of local partitions through
  * `serveRemote`; the hub bridges those TCP channels to the workers. Requests for partitions
- * not announced yet wait for the announcement.
+ * not announced yet wait for the announcement, until their consumer withdraws them (`abandon`)
+ * or its worker goes (`remove`, when its slot is freed). A remote consumer's request still waits
+ * until the partition appears.
  */
 export class ShuffleHub {
   private readonly owners = new Map<string, HubMember>();
-  private readonly waiting = new Map<string, Array<(owner: HubMember) => void>>();
+  private readonly waiting = new Map<string, Waiter[]>();
   private readonly log = getLogger('shuffle-hub');
 
   constructor(private readonly options: ShuffleHubOptions = {}) {}
@@ -41,7 +50,7 @@ export class ShuffleHub {
     this.owners.set(partitionId, member);
     const list = this.waiting.get(partitionId) ?? [];
     this.waiting.delete(partitionId);
-    for (const w of list) w(member);
+    for (const w of list) w.then(member);
   }
 
   withdraw(member: HubMember, partitionId: string): void {
@@ -66,32 +75,56 @@ export class ShuffleHub {
       );
       return;
     }
-    this.whenOwned(partitionId, (owner) => this.connect(owner, member, requestId, partitionId, subpartition));
+    this.whenOwned(partitionId, { member, requestId, then: (owner) => this.connect(owner, member, requestId, partitionId, subpartition) });
+  }
+
+  /** Forgets a request whose consumer was cancelled before the partition appeared. */
+  abandon(member: HubMember, requestId: number): void {
+    this.dropWaiters((w) => w.member === member && w.requestId === requestId);
   }
 
   /** Serves a local partition to a consumer in another TaskManager. */
   serveRemote(partitionId: string, subpartition: number, link: ProducerLink): void {
-    this.whenOwned(partitionId, (owner) => {
-      const channel = new MessageChannel();
-      owner.serve(partitionId, subpartition, channel.port1);
-      bridge(new PortLink<ToProducer, ToConsumer>(channel.port2), link);
-    });
+    const waiter: Waiter = {
+      then: (owner) => {
+        const channel = new MessageChannel();
+        owner.serve(partitionId, subpartition, channel.port1);
+        bridge(new PortLink<ToProducer, ToConsumer>(channel.port2), link);
+      },
+    };
+    this.whenOwned(partitionId, waiter);
   }
 
-  /** Forgets every partition of a member that went away. */
+  /** Forgets every partition of a member that went away, and every request it was waiting on. */
   remove(member: HubMember): void {
     for (const [id, owner] of this.owners) if (owner === member) this.owners.delete(id);
+    this.dropWaiters((w) => w.member === member);
   }
 
-  private whenOwned(partitionId: string, then: (owner: HubMember) => void): void {
+  /** Partitions known and requests waiting, to check that nothing of an ended job is left. */
+  size(): { partitions: number; waiting: number } {
+    let waiting = 0;
+    for (const list of this.waiting.values()) waiting += list.length;
+    return { partitions: this.owners.size, waiting };
+  }
+
+  private whenOwned(partitionId: string, waiter: Waiter): void {
     const owner = this.owners.get(partitionId);
     if (owner) {
-      then(owner);
+      waiter.then(owner);
       return;
     }
     const list = this.waiting.get(partitionId) ?? [];
-    list.push(then);
+    list.push(waiter);
     this.waiting.set(partitionId, list);
+  }
+
+  private dropWaiters(match: (w: Waiter) => boolean): void {
+    for (const [id, list] of [...this.waiting]) {
+      const keep = list.filter((w) => !match(w));
+      if (keep.length > 0) this.waiting.set(id, keep);
+      else this.waiting.delete(id);
+    }
   }
 
   private connect(owner: HubMember, member: HubMember, requestId: number, partitionId: string, subpartition: number): void {

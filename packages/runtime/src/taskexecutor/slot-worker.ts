@@ -2,7 +2,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { SpindleError, configureLogging, getLogger } from '@spindle/core';
 import type { TaskDeploymentDescriptor } from '@spindle/protocol';
 import { PortLink, type ConsumerLink, type ToConsumer, type ToProducer } from '../network/channel-link.js';
-import { PartitionManager, type PartitionRouter } from '../network/partition-manager.js';
+import { PartitionManager, partitionWaitEnded, type PartitionRouter } from '../network/partition-manager.js';
 import { captureProgramJob } from '../program/program-loader.js';
 import type { JobProgram } from '../program/program-context.js';
 import { TaskRunner } from './task-runner.js';
@@ -29,10 +29,24 @@ function post(message: FromSlotWorker): void {
 const router: PartitionRouter = {
   announce: (partitionId) => post({ type: 'announce', partitionId }),
   withdraw: (partitionId) => post({ type: 'withdraw', partitionId }),
-  request: (partitionId, subpartition, location) =>
-    new Promise((resolve) => {
+  request: (partitionId, subpartition, location, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(partitionWaitEnded(partitionId, 'the consumer was cancelled'));
+        return;
+      }
       const requestId = nextRequest++;
-      requests.set(requestId, resolve);
+      // A cancelled consumer withdraws its request, so the hub keeps nothing for it.
+      const onAbort = (): void => {
+        requests.delete(requestId);
+        post({ type: 'abandon', requestId });
+        reject(partitionWaitEnded(partitionId, 'the consumer was cancelled'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      requests.set(requestId, (link) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(link);
+      });
       post({ type: 'request', requestId, partitionId, subpartition, ...(location ? { location } : {}) });
     }),
 };

@@ -1,6 +1,6 @@
 import os from 'node:os';
-import { ClusterOptions, Configuration, SpindleError, getLogger, systemScheduler, type Scheduler } from '@spindle/core';
-import type { SlotReport, TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import { ClusterOptions, Configuration, SpindleError, getLogger, serializeError, systemScheduler, type Scheduler } from '@spindle/core';
+import { isTerminalExecutionState, type SlotReport, type TaskDeploymentDescriptor, type TaskExecutionState } from '@spindle/protocol';
 import { HeartbeatSender } from '../heartbeat/heartbeat-monitor.js';
 import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
@@ -12,6 +12,15 @@ interface Slot {
   jobId?: string;
   jobMasterAddress?: string;
   host?: SlotHost;
+}
+
+/** A task deployed here that has not reported a terminal state yet. */
+interface LiveTask {
+  slot: Slot;
+  jobId: string;
+  report: (state: TaskExecutionState) => void;
+  cancellationTimeoutMs: number;
+  cancelTimer?: NodeJS.Timeout;
 }
 
 export interface TaskExecutorOptions {
@@ -41,6 +50,9 @@ export class TaskExecutor implements TaskExecutorGateway {
   private registering: Promise<void> | undefined;
   private closed = false;
   private readonly timeoutMs: number;
+  private readonly tasks = new Map<string, LiveTask>();
+  /** Deployments still fetching their job bundle, and whether they were cancelled meanwhile. */
+  private readonly deploying = new Map<string, { cancelled: boolean }>();
 
   constructor(
     private readonly options: TaskExecutorOptions,
@@ -166,31 +178,101 @@ export class TaskExecutor implements TaskExecutorGateway {
     Object.assign(slot, { allocationId, jobId, jobMasterAddress });
     const jobMaster = this.rpc.connect<JobMasterGateway>(jobMasterAddress);
     const offer = { allocationId, slotIndex, ...(this.options.dataAddress ? { dataAddress: this.options.dataAddress } : {}) };
-    const accepted = await jobMaster.offerSlots(this.resourceId, this.options.address, [offer]);
+    // A JobMaster that ended meanwhile (cancelled while its slots were on their way) cannot take the slot.
+    const accepted = await jobMaster.offerSlots(this.resourceId, this.options.address, [offer]).catch(() => []);
     if (accepted.length === 0) await this.freeSlot(allocationId, 'offer rejected');
   }
 
   async submitTask(deployment: TaskDeploymentDescriptor): Promise<void> {
-    const tdd = this.options.resolveArtifact ? await this.options.resolveArtifact(deployment) : deployment;
+    const id = deployment.executionAttemptId;
+    const pending = { cancelled: false };
+    this.deploying.set(id, pending);
+    let tdd: TaskDeploymentDescriptor;
+    try {
+      tdd = this.options.resolveArtifact ? await this.options.resolveArtifact(deployment) : deployment;
+    } finally {
+      this.deploying.delete(id);
+    }
     const slot = this.slots.find((s) => s.allocationId === tdd.allocationId);
     if (!slot || slot.jobId !== tdd.jobId) {
       throw new SpindleError(`no slot allocated for ${tdd.allocationId} of job ${tdd.jobId}`, { code: 'SLOT_NOT_FOUND' });
     }
-    slot.host ??= this.hostFactory(slot.index, tdd);
     const jobMaster = this.rpc.connect<JobMasterGateway>(slot.jobMasterAddress!);
-    slot.host.deploy(tdd, (state: TaskExecutionState) => {
+    const send = (state: TaskExecutionState): void => {
       jobMaster.updateTaskExecutionState(state).catch((e: unknown) => this.log.warn('could not report task state', { error: e }));
+    };
+    if (pending.cancelled) {
+      send({ jobId: tdd.jobId, executionAttemptId: id, state: 'CANCELED' });
+      return;
+    }
+    const cancellationTimeoutMs = new Configuration(tdd.config).get(ClusterOptions.TASK_CANCELLATION_TIMEOUT);
+    const live: LiveTask = { slot, jobId: tdd.jobId, report: send, cancellationTimeoutMs };
+    this.tasks.set(id, live);
+    slot.host ??= this.hostFactory(slot.index, tdd);
+    slot.host.deploy(tdd, (state: TaskExecutionState) => {
+      // A task whose slot worker was terminated has been reported already; the host is gone.
+      if (this.tasks.get(id) !== live) return;
+      if (isTerminalExecutionState(state.state)) this.forget(id);
+      send(state);
     });
   }
 
   async cancelTask(executionAttemptId: string): Promise<void> {
-    for (const s of this.slots) s.host?.cancel(executionAttemptId);
+    const live = this.tasks.get(executionAttemptId);
+    if (!live) {
+      // Its deployment may still be fetching the job bundle: it must not start.
+      const pending = this.deploying.get(executionAttemptId);
+      if (pending) pending.cancelled = true;
+      return;
+    }
+    live.slot.host?.cancel(executionAttemptId);
+    if (live.cancellationTimeoutMs > 0 && !live.cancelTimer) {
+      live.cancelTimer = setTimeout(() => this.cancellationTimedOut(executionAttemptId), live.cancellationTimeoutMs);
+    }
+  }
+
+  private forget(executionAttemptId: string): void {
+    const live = this.tasks.get(executionAttemptId);
+    clearTimeout(live?.cancelTimer);
+    this.tasks.delete(executionAttemptId);
+  }
+
+  /**
+   * A cancelled task did not stop in time (user code that loops or never settles). Unlike a JVM
+   * thread, a worker thread can be terminated: the slot's worker goes, with every task in it,
+   * and they are reported as ended; the slot stays allocated to its job until the JobMaster
+   * frees it, and this TaskManager carries on.
+   */
+  private cancellationTimedOut(executionAttemptId: string): void {
+    const live = this.tasks.get(executionAttemptId);
+    if (!live) return;
+    const slot = live.slot;
+    this.log.warn('a cancelled task did not stop within task.cancellation.timeout; terminating its slot worker', {
+      slot: slot.index, attempt: executionAttemptId, timeoutMs: live.cancellationTimeoutMs,
+    });
+    const host = slot.host;
+    delete slot.host;
+    void host?.close();
+    const cause = new SpindleError(
+      `the slot's worker thread was terminated because a cancelled task did not stop within ${live.cancellationTimeoutMs} ms ` +
+        '(task.cancellation.timeout); user code should return promptly or stop when the context signal aborts',
+      { code: 'TASK_CANCELLATION_TIMEOUT', recoverability: 'recoverable' },
+    );
+    for (const [id, other] of [...this.tasks]) {
+      if (other.slot !== slot) continue;
+      this.forget(id);
+      const cancelling = other.cancelTimer !== undefined || id === executionAttemptId;
+      other.report(cancelling
+        ? { jobId: other.jobId, executionAttemptId: id, state: 'CANCELED' }
+        : { jobId: other.jobId, executionAttemptId: id, state: 'FAILED', failure: serializeError(cause) });
+    }
   }
 
   async freeSlot(allocationId: string, cause: string): Promise<void> {
     const slot = this.slots.find((s) => s.allocationId === allocationId);
     if (!slot) return;
     const host = slot.host;
+    for (const [id, live] of [...this.tasks]) if (live.slot === slot) this.forget(id);
     delete slot.allocationId;
     delete slot.jobId;
     delete slot.jobMasterAddress;

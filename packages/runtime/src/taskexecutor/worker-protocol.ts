@@ -14,7 +14,9 @@ export type FromSlotWorker =
   | { type: 'metrics'; requestId: number; metrics: Record<string, TaskIOMetrics> }
   | { type: 'announce'; partitionId: string }
   | { type: 'withdraw'; partitionId: string }
-  | { type: 'request'; requestId: number; partitionId: string; subpartition: number; location?: string };
+  | { type: 'request'; requestId: number; partitionId: string; subpartition: number; location?: string }
+  /** The consumer of a request still waiting was cancelled: forget the request. */
+  | { type: 'abandon'; requestId: number };
 
 export interface SlotWorkerData {
   slotIndex: number;

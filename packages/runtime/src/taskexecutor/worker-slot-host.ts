@@ -107,6 +107,9 @@ export class WorkerSlotHost implements SlotHost, HubMember {
       case 'request':
         this.hub.request(this, m.requestId, m.partitionId, m.subpartition, m.location);
         break;
+      case 'abandon':
+        this.hub.abandon(this, m.requestId);
+        break;
     }
   }
 

@@ -21,6 +21,12 @@ export interface OperatorContext {
   readonly log: Logger;
   /** Adds to a named accumulator: numbers are summed, arrays concatenated (in subtask order). */
   addAccumulator(name: string, value: number | unknown[]): void;
+  /**
+   * Aborted when the task is cancelled (the job failed or was cancelled). Long or asynchronous
+   * user code should stop when it fires; code that ignores it is stopped by terminating the
+   * slot's worker thread after `task.cancellation.timeout`.
+   */
+  readonly signal: AbortSignal;
 }
 
 /**

@@ -1,5 +1,5 @@
 import {
-  Configuration, CoreOptions, DataInputDeserializer, TaskManagerOptions, getLogger, serializeError,
+  Configuration, CoreOptions, DataInputDeserializer, SpindleError, TaskManagerOptions, getLogger, serializeError,
   serializerFor, type Logger, type TypeSerializer,
 } from '@spindle/core';
 import type {
@@ -9,7 +9,7 @@ import { InputGate, type InputChannel } from '../network/input-gate.js';
 import type { PartitionManager } from '../network/partition-manager.js';
 import { ResultPartition } from '../network/result-partition.js';
 import type { JobProgram } from '../program/program-context.js';
-import { taskFailure, wireChain } from './chain.js';
+import { attributeFailure, taskFailure, wireChain } from './chain.js';
 import { isSourceOperator, type OperatorContext, type Output, type StreamOperator } from './operator.js';
 import { recordWriterOutput, type KeySelector } from './record-writer-output.js';
 import { TaskTimers } from './task-timers.js';
@@ -44,6 +44,8 @@ export class StreamTask {
   private readonly accumulators: Record<string, unknown> = {};
   private readonly timers = new TaskTimers();
   private cancelled = false;
+  /** Aborted on cancellation; user code sees it as `signal` in its context. */
+  private readonly abort = new AbortController();
   private wake: (() => void) | undefined;
   private nextGate = 0;
   private recordsIn = 0;
@@ -70,14 +72,14 @@ export class StreamTask {
       const networkOutputs = this.createNetworkOutputs();
       this.operators = this.env.program.createOperators(this.vertex);
       const outputs = wireChain(this.vertex, this.operators, networkOutputs);
-      await this.connectInputs();
+      await this.untilCancelled(this.connectInputs());
       await this.openOperators(outputs);
       this.report('RUNNING');
       this.startFlusher();
       if (isSourceOperator(this.operators[0]!)) await this.runSource();
       else await this.runInputs();
       if (this.cancelled) return this.finishWith('CANCELED');
-      for (const op of this.operators) await op.endInput();
+      for (let i = 0; i < this.operators.length; i++) await this.untilCancelled(this.attributed(i, () => this.operators[i]!.endInput()));
       for (const p of this.partitions) p.finish();
       await this.closeOperators();
       return this.finishWith('FINISHED');
@@ -92,9 +94,35 @@ export class StreamTask {
   }
 
   cancel(): void {
+    if (this.cancelled) return;
     this.cancelled = true;
+    this.abort.abort(new SpindleError(`task ${this.name} was cancelled`, { code: 'TASK_CANCELED', recoverability: 'recoverable' }));
     this.wake?.();
     for (const g of this.gates) g.close();
+  }
+
+  /**
+   * Waits for `work` unless the task is cancelled first: a connect that waits for a partition
+   * that will never appear, or user code whose promise never settles, must not keep a cancelled
+   * task alive.
+   */
+  private untilCancelled<T>(work: Promise<T> | T): Promise<T> {
+    const signal = this.abort.signal;
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      Promise.resolve(work).then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e as Error);
+        },
+      );
+    });
   }
 
   private report(state: ExecutionState): void {
@@ -149,7 +177,7 @@ export class StreamTask {
     for (const spec of this.tdd.producedPartitions) {
       const partition = new ResultPartition(spec, serializerOf(spec.serializer), options);
       this.partitions.push(partition);
-      this.env.partitions.register(partition);
+      this.env.partitions.register(partition, this.tdd.jobId);
     }
   }
 
@@ -184,7 +212,7 @@ export class StreamTask {
         const channel = gate.channels[i]!;
         connects.push(
           this.env.partitions
-            .requestSubpartition(ch.partitionId, spec.consumedSubpartition, ch.producerLocation)
+            .requestSubpartition(ch.partitionId, spec.consumedSubpartition, ch.producerLocation, { jobId: this.tdd.jobId, signal: this.abort.signal })
             .then((link) => channel.connect(link)),
         );
       });
@@ -209,8 +237,9 @@ export class StreamTask {
         output: outputs[i]!,
         log: this.log.child({ operator: spec.name }),
         addAccumulator: (name, value) => this.addAccumulator(name, value),
+        signal: this.abort.signal,
       };
-      await this.operators[i]!.open(ctx);
+      await this.untilCancelled(this.attributed(i, () => this.operators[i]!.open(ctx)));
     }
   }
 
@@ -221,7 +250,16 @@ export class StreamTask {
   }
 
   private async closeOperators(): Promise<void> {
-    for (const op of this.operators) await op.close();
+    for (let i = 0; i < this.operators.length; i++) await this.attributed(i, () => this.operators[i]!.close());
+  }
+
+  /** Runs a lifecycle call of operator `i`, so that its failure names that operator, not the head of the chain. */
+  private async attributed(i: number, call: () => void | Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (e) {
+      throw attributeFailure(e, this.vertex.operators[i]!.name);
+    }
   }
 
   private startFlusher(): void {
@@ -264,8 +302,11 @@ export class StreamTask {
       let status = source.emitNext();
       if (typeof status !== 'string') {
         const started = this.timers.mark();
-        status = await status;
-        this.timers.addIdle(started);
+        try {
+          status = await this.untilCancelled(status);
+        } finally {
+          this.timers.addIdle(started);
+        }
       }
       if (status === 'end') return;
       lastYield = await this.maybeYield(lastYield);

@@ -26,6 +26,20 @@ export const ClusterOptions = {
     min: 0,
     description: 'Time the slot pool keeps an unused slot before returning it to the ResourceManager.',
   }),
+  STANDALONE_START_UP_TIME: durationOption({
+    key: 'resourcemanager.standalone.start-up-time',
+    default: -1,
+    min: -1,
+    description:
+      'Time a streaming job on a cluster without an active resource driver (standalone) waits for TaskManagers to offer the slots it needs before it fails; -1 means slot.request.timeout.',
+  }),
+  TASK_CANCELLATION_TIMEOUT: durationOption({
+    key: 'task.cancellation.timeout',
+    default: 180_000,
+    min: 0,
+    description:
+      "Time a cancelled task may take to stop before its slot's worker thread is terminated, the slot freed and the task reported cancelled (the TaskManager lives on); 0 waits forever.",
+  }),
   TASK_MANAGER_TIMEOUT: durationOption({
     key: 'resourcemanager.taskmanager-timeout',
     default: 30_000,
