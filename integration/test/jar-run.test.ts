@@ -1,0 +1,120 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { expect } from 'chai';
+import { describeRun, removeDir, runCli, tempDir } from './cli-harness.js';
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A job file as a bundle: plain ESM that imports the engine, as esbuild leaves it. */
+const BUNDLE = `
+import { StreamExecutionEnvironment } from '@spindle/datastream';
+
+async function tiny(name, args) {
+  const env = StreamExecutionEnvironment.getExecutionEnvironment();
+  env.fromElements(1, 2, 3).map((x) => x * Number(args[0] ?? 1)).print();
+  await env.execute(name);
+}
+
+export async function main(args) {
+  await tiny('Tiny ' + (args[1] ?? 'main'), args);
+}
+
+export async function other(args) {
+  await tiny('Other Job', args);
+}
+
+export const notAFunction = 42;
+`;
+
+interface Answer {
+  status: number;
+  body: { jobid?: string; errors?: string[]; [k: string]: unknown };
+}
+
+describe('POST /jars/:id/run on a JobManager process with TaskManager processes', function () {
+  this.timeout(240_000);
+  let dir: string;
+  let rest: string;
+  let dynamic: string[];
+  let jarId: string;
+
+  async function call(method: string, p: string, body?: unknown): Promise<Answer> {
+    const init: RequestInit = { method, signal: AbortSignal.timeout(120_000) };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { 'content-type': 'application/json' };
+    }
+    const r = await fetch(`http://${rest}${p}`, init);
+    return { status: r.status, body: (await r.json()) as Answer['body'] };
+  }
+
+  async function finished(jobId: string): Promise<boolean> {
+    const { status, body } = await call('GET', `/jobs/${jobId}/status`);
+    return status === 200 && body.status === 'FINISHED';
+  }
+
+  before(async () => {
+    dir = tempDir('jar-run');
+    const restPort = await freePort();
+    rest = `127.0.0.1:${restPort}`;
+    dynamic = [
+      `-Drest.port=${restPort}`, '-Drest.address=127.0.0.1', `-Djobmanager.rpc.port=${await freePort()}`,
+      '-Dstandalone.number-of-taskmanagers=2', '-Dtaskmanager.numberOfTaskSlots=8', '-Dheartbeat.interval=1 s',
+      '-Dheartbeat.timeout=30 s', `-Denv.log.dir=${path.join(dir, 'log')}`, `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
+    ];
+    const start = await runCli(['cluster', 'start', ...dynamic]);
+    expect(start.code, describeRun(['cluster', 'start'], start)).to.equal(0);
+    await until('two registered TaskManagers', async () => ((await call('GET', '/overview')).body.taskmanagers === 2 ? true : undefined), 30_000);
+    const form = new FormData();
+    form.append('jarfile', new Blob([BUNDLE], { type: 'application/javascript' }), 'tiny.mjs');
+    const upload = await fetch(`http://${rest}/jars/upload`, { method: 'POST', body: form });
+    expect(upload.status).to.equal(200);
+    jarId = path.basename(((await upload.json()) as { filename: string }).filename);
+  });
+
+  after(async () => {
+    if (dir === undefined) return;
+    const stop = await runCli(['cluster', 'stop', ...dynamic]);
+    expect(stop.code, describeRun(['cluster', 'stop'], stop)).to.equal(0);
+    const mine = (): string[] =>
+      fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
+        } catch {
+          return false;
+        }
+      });
+    await until(`every process of ${dir} to end`, async () => (mine().length === 0 ? true : undefined), 20_000);
+    removeDir(dir);
+  });
+
+  it('runs the export that entryClass names, and answers 400 for an entryClass that names no exported function', async () => {
+    const other = await call('POST', `/jars/${jarId}/run`, { entryClass: 'other', programArgsList: ['2'] });
+    expect(other.status, JSON.stringify(other.body)).to.equal(200);
+    await until('the job of `other` to finish', async () => ((await finished(other.body.jobid!)) ? true : undefined), 60_000);
+    expect((await call('GET', `/jobs/${other.body.jobid}`)).body.name).to.equal('Other Job');
+
+    for (const entryClass of ['com.example.WordCount', 'notAFunction', 'missing']) {
+      const bad = await call('POST', `/jars/${jarId}/run?entry-class=${entryClass}`);
+      expect(bad.status, `${entryClass}: ${JSON.stringify(bad.body)}`).to.equal(400);
+      expect(bad.body.errors![0]).to.include(`'${entryClass}'`).and.to.match(/exported function/).and.to.include('main, other');
+    }
+  });
+});
