@@ -39,9 +39,10 @@ export class JobSubmission {
     const config = new Configuration({ ...this.config.toMap(), ...request.flinkConfiguration });
     if (request.parallelism !== undefined && request.parallelism > 0) config.set(CoreOptions.DEFAULT_PARALLELISM, request.parallelism);
     const blobKey = this.blobs.put(fs.readFileSync(jar.path));
-    const captured = await captureProgramJob(this.materialize(blobKey), request.programArgs, config.toMap(), 0, 'plan', true);
+    const entryPoint = request.entryClass;
+    const captured = await captureProgramJob(this.materialize(blobKey), request.programArgs, config.toMap(), 0, 'plan', true, entryPoint);
     const jobGraph = { ...captured.jobGraph, ...(request.jobId ? { jobId: JobId.parse(request.jobId) } : {}) };
-    await this.dispatcher.submitJob(jobGraph, { bundlePath: '', blobKey, args: request.programArgs });
+    await this.dispatcher.submitJob(jobGraph, { bundlePath: '', blobKey, args: request.programArgs, ...(entryPoint ? { entryPoint } : {}) });
     return jobGraph.jobId;
   }
 

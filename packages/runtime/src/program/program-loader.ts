@@ -4,10 +4,25 @@ import { getProgramContext, setProgramContext, type ExecuteRequest, type JobExec
 
 type MainFunction = (args: string[]) => unknown;
 
-function mainOf(mod: Record<string, unknown>): MainFunction | undefined {
+/** Which function of a program is its main: the named export, else `main`, else the default export. */
+function mainOf(mod: Record<string, unknown>, entryPoint: string | undefined): MainFunction | undefined {
+  if (entryPoint !== undefined) {
+    if (typeof mod[entryPoint] === 'function') return mod[entryPoint] as MainFunction;
+    throw badEntryPoint(entryPoint, mod);
+  }
   if (typeof mod.main === 'function') return mod.main as MainFunction;
   if (typeof mod.default === 'function') return mod.default as MainFunction;
   return undefined;
+}
+
+function badEntryPoint(entryPoint: string, mod: Record<string, unknown>): SpindleError {
+  const functions = Object.keys(mod).filter((k) => typeof mod[k] === 'function').sort();
+  return new SpindleError(
+    `The entry point '${entryPoint}' (entryClass) is not an exported function of the program; its exported functions are: ` +
+      `${functions.length > 0 ? functions.join(', ') : '(none)'}. A JavaScript bundle has no classes: name an exported ` +
+      'function, or leave entryClass out to run `main` or the default export.',
+    { code: 'BAD_ENTRY_POINT', userFacing: true, recoverability: 'non-recoverable' },
+  );
 }
 
 /**
@@ -17,7 +32,13 @@ function mainOf(mod: Record<string, unknown>): MainFunction | undefined {
  */
 let instances = 0;
 
-export async function runProgram(bundlePath: string, context: ProgramContext, wasExecuted: () => boolean, fresh = false): Promise<void> {
+export async function runProgram(
+  bundlePath: string,
+  context: ProgramContext,
+  wasExecuted: () => boolean,
+  fresh = false,
+  entryPoint?: string,
+): Promise<void> {
   const previous = getProgramContext();
   const previousArgv = process.argv;
   setProgramContext(context);
@@ -27,7 +48,7 @@ export async function runProgram(bundlePath: string, context: ProgramContext, wa
     // A fresh instance re-runs the module's top-level code even when this thread imported it before.
     const url = pathToFileURL(bundlePath).href + (fresh ? `?instance=${++instances}` : '');
     const mod = (await import(url)) as Record<string, unknown>;
-    const main = mainOf(mod);
+    const main = mainOf(mod, entryPoint);
     if (main && !wasExecuted()) await main([...context.args]);
   } finally {
     process.argv = previousArgv;
@@ -56,6 +77,7 @@ export async function captureProgramJob(
   jobIndex: number,
   mode: 'plan' | 'task' = 'task',
   fresh = false,
+  entryPoint?: string,
 ): Promise<ExecuteRequest> {
   let calls = 0;
   let captured = false;
@@ -74,7 +96,7 @@ export async function captureProgramJob(
       return new Promise(() => undefined);
     },
   };
-  const finished = runProgram(bundlePath, context, () => captured, fresh).then(() => {
+  const finished = runProgram(bundlePath, context, () => captured, fresh, entryPoint).then(() => {
     if (!captured) throw noExecuteError();
     return new Promise<never>(() => undefined);
   });

@@ -41,7 +41,8 @@ const partitions = new PartitionManager(router);
 let program: Promise<JobProgram> | undefined;
 
 function loadProgram(tdd: TaskDeploymentDescriptor): Promise<JobProgram> {
-  program ??= captureProgramJob(tdd.artifact.bundlePath, tdd.artifact.args, tdd.jobGraph.config, tdd.jobGraph.programJobIndex).then(
+  const { bundlePath, args, entryPoint } = tdd.artifact;
+  program ??= captureProgramJob(bundlePath, args, tdd.jobGraph.config, tdd.jobGraph.programJobIndex, 'task', false, entryPoint).then(
     (request) => {
       if (request.jobGraph.graphHash !== tdd.jobGraph.graphHash) throw graphMismatch(tdd, request.jobGraph.vertices.map((v) => v.name));
       return request.program;
