@@ -48,7 +48,7 @@ interface Answer {
   body: { jobid?: string; errors?: string[]; [k: string]: unknown };
 }
 
-describe('POST /jars/:id/run on a JobManager process with TaskManager processes', function () {
+describe('a JobManager process with TaskManager processes: jar runs and failures over REST', function () {
   this.timeout(240_000);
   let dir: string;
   let rest: string;
@@ -116,5 +116,24 @@ describe('POST /jars/:id/run on a JobManager process with TaskManager processes'
       expect(bad.status, `${entryClass}: ${JSON.stringify(bad.body)}`).to.equal(400);
       expect(bad.body.errors![0]).to.include(`'${entryClass}'`).and.to.match(/exported function/).and.to.include('main, other');
     }
+  });
+
+  it('GET /jobs/:id/exceptions names the user\'s error and keeps its cause and the job file line, as the CLI does', async () => {
+    const args = ['run', '--no-typecheck', '-m', rest, 'integration/fixtures/cli-exploder.ts'];
+    const failing = await runCli(args, 60_000);
+    expect(failing.code, describeRun(args, failing)).to.equal(1);
+    const jobId = /JobID ([0-9a-f]{32})/.exec(failing.stdout)![1]!;
+    const { body } = await call('GET', `/jobs/${jobId}/exceptions`);
+    const history = body.exceptionHistory as { entries: Array<{ exceptionName: string; stacktrace: string; taskName?: string }> };
+    const root = history.entries[0]!;
+    expect(root.exceptionName).to.equal('Error');
+    expect(root.taskName).to.equal('Exploder (1/1)');
+    expect(root.stacktrace).to.match(/^UserCodeError: Exploder \(1\/1\) failed: Error: boom\n/);
+    expect(root.stacktrace).to.match(/\nCaused by: Error: boom\n/);
+    expect(root.stacktrace).to.match(/integration\/fixtures\/cli-exploder\.ts:8:\d+/);
+    expect(body['root-exception']).to.equal(root.stacktrace);
+    // The CLI's message and REST's summary come from one rendering of the failure.
+    expect(failing.stderr).to.include('Exploder (1/1) failed: Error: boom');
+    expect(failing.stderr).to.match(/^ {4}at integration\/fixtures\/cli-exploder\.ts:8:\d+$/m);
   });
 });
