@@ -1,5 +1,6 @@
 export * from './ids.js';
 export * from './errors.js';
+export * from './failure-rendering.js';
 export * from './logging.js';
 export * from './clock.js';
 export * from './config/config-option.js';

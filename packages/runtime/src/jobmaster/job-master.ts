@@ -1,5 +1,5 @@
 import {
-  ClusterOptions, Configuration, SpindleError, deserializeError, getLogger, serializeError, systemScheduler, type Logger, type Scheduler,
+  ClusterOptions, Configuration, SpindleError, getLogger, renderFailure, serializeError, systemScheduler, type Logger, type Scheduler,
 } from '@spindle/core';
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import type {
@@ -189,11 +189,12 @@ export class JobMaster implements JobMasterGateway {
   }
 
   private recordException(failure: SerializedFailure, e: Execution | null): void {
-    const error = deserializeError(failure);
+    // One rendering for REST and the CLI: the user's error, its causes and the job's frames.
+    const rendered = renderFailure(failure);
     this.exceptions.push({
-      exceptionName: failure.name,
+      exceptionName: rendered.exceptionName,
       message: failure.message,
-      stacktrace: error.stack ?? `${failure.name}: ${failure.message}`,
+      stacktrace: rendered.stacktrace,
       timestamp: Date.now(),
       taskName: e ? this.taskName(e) : null,
       location: e?.slot?.resourceId ?? null,
