@@ -136,4 +136,31 @@ describe('a JobManager process with TaskManager processes: jar runs and failures
     expect(failing.stderr).to.include('Exploder (1/1) failed: Error: boom');
     expect(failing.stderr).to.match(/^ {4}at integration\/fixtures\/cli-exploder\.ts:8:\d+$/m);
   });
+
+  it('answers each of 200 concurrent runs of one jar (50 at a time) with a job of its own, and every job finishes', async () => {
+    const started = Date.now();
+    const answers: Answer[] = [];
+    let next = 0;
+    const sender = async (): Promise<void> => {
+      while (next < 200) {
+        const i = next++;
+        answers[i] = await call('POST', `/jars/${jarId}/run`, { programArgsList: ['1', `run-${i}`] });
+      }
+    };
+    await Promise.all(Array.from({ length: 50 }, sender));
+    const answeredMs = Date.now() - started;
+    const unexpected = answers.filter((a) => a.status !== 200);
+    expect(unexpected.map((a) => `${a.status} ${JSON.stringify(a.body)}`), 'answers other than 200').to.deep.equal([]);
+    const jobIds = answers.map((a) => a.body.jobid!);
+    expect(new Set(jobIds).size, 'distinct job ids').to.equal(200);
+    await until('all 200 jobs to finish', async () => {
+      const { body } = await call('GET', '/jobs/overview');
+      const states = new Map((body.jobs as Array<{ jid: string; state: string; name: string }>).map((j) => [j.jid, j]));
+      return jobIds.every((id) => states.get(id)?.state === 'FINISHED') ? states : undefined;
+    }, 180_000).then((states) => {
+      // Each run built its own graph from its own arguments.
+      expect(jobIds.map((id) => states.get(id)!.name)).to.deep.equal(jobIds.map((_, i) => `Tiny run-${i}`));
+    });
+    console.log(`      200 runs answered in ${answeredMs} ms, all finished after ${Date.now() - started} ms`);
+  });
 });
