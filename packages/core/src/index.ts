@@ -21,3 +21,4 @@ export * from './serialization/serializer-for.js';
 export { keyHash, murmurMix, hashString } from './serialization/key-hash.js';
 export * from './serialization/key-groups.js';
 export * from './config/options/deployment-options.js';
+export * from './config/options/rest-options.js';

@@ -34,6 +34,7 @@ export async function startJobManager(config: Configuration, dynamic: string[] =
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await rest.close();
+      await submission.close();
       dispatcher.close();
       await resourceManager.close();
       await rpc.close();

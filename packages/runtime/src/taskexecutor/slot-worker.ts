@@ -42,7 +42,8 @@ let program: Promise<JobProgram> | undefined;
 
 function loadProgram(tdd: TaskDeploymentDescriptor): Promise<JobProgram> {
   const { bundlePath, args, entryPoint } = tdd.artifact;
-  program ??= captureProgramJob(bundlePath, args, tdd.jobGraph.config, tdd.jobGraph.programJobIndex, 'task', false, entryPoint).then(
+  const options = { args, config: tdd.jobGraph.config, jobIndex: tdd.jobGraph.programJobIndex, mode: 'task' as const };
+  program ??= captureProgramJob(bundlePath, entryPoint === undefined ? options : { ...options, entryPoint }).then(
     (request) => {
       if (request.jobGraph.graphHash !== tdd.jobGraph.graphHash) throw graphMismatch(tdd, request.jobGraph.vertices.map((v) => v.name));
       return request.program;
