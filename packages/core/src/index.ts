@@ -22,3 +22,4 @@ export { keyHash, murmurMix, hashString } from './serialization/key-hash.js';
 export * from './serialization/key-groups.js';
 export * from './config/options/deployment-options.js';
 export * from './config/options/rest-options.js';
+export * from './config/options/job-store-options.js';

@@ -10,6 +10,7 @@ import { ExecutionGraph, type Execution } from '../executiongraph/execution-grap
 import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway, TaskManagerHeartbeatPayload } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import { mergeAccumulators } from './accumulators.js';
+import { archiveJob, type ArchivedJob } from './archived-job.js';
 import { SlotPool } from './slot-pool.js';
 
 export interface ExceptionEntry {
@@ -106,6 +107,11 @@ export class JobMaster implements JobMasterGateway {
       if (e.slot?.resourceId !== resourceId || e.isTerminal) continue;
       void this.updateTaskExecutionState({ jobId: this.jobId, executionAttemptId: e.attemptId, state: 'FAILED', failure: serializeError(error) });
     }
+  }
+
+  /** A plain-data copy of the job as it is now (Flink's ArchivedExecutionGraph), for REST and the job store. */
+  archive(): ArchivedJob {
+    return archiveJob(this.graph, this.exceptions);
   }
 
   cancel(): void {
