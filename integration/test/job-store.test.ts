@@ -1,9 +1,11 @@
 import http from 'node:http';
+import path from 'node:path';
 import { expect } from 'chai';
 import { Configuration, ManualScheduler, configureLogging, resetLogging } from '@spindle/core';
 import { StreamExecutionEnvironment } from '@spindle/datastream';
 import { ClusterViewFromComponents, RestServer } from '@spindle/rest';
 import { MiniCluster } from '@spindle/runtime';
+import { removeDir, tempDir } from './cli-harness.js';
 
 function call(port: number, urlPath: string): Promise<{ status: number; json: any }> {
   return new Promise((resolve, reject) => {
@@ -23,12 +25,14 @@ describe('finished jobs in the Dispatcher (jobstore.max-capacity, jobstore.expir
   let server: RestServer;
   let port: number;
   let scheduler: ManualScheduler;
+  let work: string;
 
   before(() => configureLogging({ level: 'error' }));
   after(() => resetLogging());
 
   async function start(settings: Record<string, string>): Promise<void> {
     scheduler = new ManualScheduler(Date.now());
+    work = tempDir('job-store');
     const config = new Configuration(settings);
     // A variable, not a literal: the options may carry more than MiniClusterOptions declares.
     const options = { config, numTaskManagers: 1, slotsPerTaskManager: 2, slotMode: 'inline' as const, scheduler };
@@ -42,6 +46,7 @@ describe('finished jobs in the Dispatcher (jobstore.max-capacity, jobstore.expir
   afterEach(async () => {
     await server?.close();
     await cluster?.close();
+    removeDir(work);
   });
 
   async function runJob(name: string, fail = false): Promise<string> {
@@ -53,7 +58,7 @@ describe('finished jobs in the Dispatcher (jobstore.max-capacity, jobstore.expir
         return x * 2;
       })
       .name('Double')
-      .print();
+      .writeAsText(path.join(work, name));
     const job = env.prepare(name);
     await cluster.executeJob(job.jobGraph, { bundlePath: '', args: [] }, job.program);
     return job.jobGraph.jobId;
