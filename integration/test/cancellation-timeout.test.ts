@@ -37,7 +37,7 @@ describe('a task that ignores cancellation (worker-thread slots)', function () {
     await cluster.start();
     try {
       for (let i = 0; i < 20; i++) {
-        const request = await captureProgramJob(JOB, [], {}, 0, 'plan', true);
+        const request = await captureProgramJob(JOB, { args: [], config: {}, mode: 'plan', instance: i });
         const result = await withinMs(30_000, `run ${i}`, () => cluster.executeJob(request.jobGraph, { bundlePath: JOB, args: [] }));
         expect(result.status, `run ${i}`).to.equal('FAILED');
         expect(result.failure?.message, `run ${i}`).to.match(/boom on 2/);

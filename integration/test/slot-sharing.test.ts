@@ -99,12 +99,12 @@ describe('slot sharing on a mini cluster of 2 TaskExecutors x 2 slots', function
     const result = await run(request);
     expect(result.status, JSON.stringify(result.failure)).to.equal('FINISHED');
 
-    const executions = cluster!.dispatcher.jobMaster(request.jobGraph.jobId)!.graph.executions;
-    expect(new Set(executions.map((e) => e.vertex.name)).size, 'vertices').to.equal(3);
+    const executions = cluster!.dispatcher.archivedJob(request.jobGraph.jobId)!.executions;
+    expect(new Set(executions.map((e) => e.vertexId)).size, 'vertices').to.equal(3);
     expect(executions).to.have.length(12);
     for (const e of executions) {
-      expect(e.state, `${e.vertex.name} #${e.subtaskIndex}`).to.equal('FINISHED');
-      expect(e.slot, `${e.vertex.name} #${e.subtaskIndex} has a slot`).to.not.equal(undefined);
+      expect(e.state, `${e.vertexId} #${e.subtaskIndex}`).to.equal('FINISHED');
+      expect(e.slot, `${e.vertexId} #${e.subtaskIndex} has a slot`).to.not.equal(undefined);
     }
 
     const allocations = new Map(executions.map((e) => [e.slot!.allocationId, e.slot!]));
@@ -137,8 +137,8 @@ describe('slot sharing on a mini cluster of 2 TaskExecutors x 2 slots', function
     expect(failed.failure?.message).to.match(/needs 5 slots/);
     expect(failed.failure?.message).to.match(/taskmanager\.numberOfTaskSlots|parallelism/);
     expect(Date.now() - started, 'failed within a few slot request timeouts').to.be.below(10_000);
-    const executions = cluster!.dispatcher.jobMaster(tooWide.jobGraph.jobId)!.graph.executions;
-    for (const e of executions) expect(['CREATED', 'CANCELED'], `${e.vertex.name} #${e.subtaskIndex} never ran`).to.include(e.state);
+    const executions = cluster!.dispatcher.archivedJob(tooWide.jobGraph.jobId)!.executions;
+    for (const e of executions) expect(['CREATED', 'CANCELED'], `${e.vertexId} #${e.subtaskIndex} never ran`).to.include(e.state);
 
     await until('the failed job released its slots', () => cluster!.resourceManager.allocatedSlots().length === 0);
     const outputDir = path.join(work, 'sums');

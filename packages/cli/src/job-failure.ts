@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SpindleError, deserializeError } from '@spindle/core';
+import { SpindleError, deserializeError, renderFailure } from '@spindle/core';
 import type { SerializedFailure } from '@spindle/protocol';
 
 /** The job's failure as the user should read it: the cause, and where in their code it arose. */
@@ -8,23 +8,8 @@ export function jobFailure(jobId: string, status: string, failure: SerializedFai
     return new SpindleError(`Job ${jobId} ended ${status}.`, { code: 'JOB_NOT_FINISHED', userFacing: true });
   }
   const error = deserializeError(failure);
-  const location = userFrame(failure, sourcePath);
-  const where = location ? `\n    at ${location}` : '';
-  return new SpindleError(`Job ${jobId} failed: ${error.message}${where}`, {
+  const { summary } = renderFailure(failure, { sourceDir: path.dirname(sourcePath), relativeTo: process.cwd() });
+  return new SpindleError(`Job ${jobId} failed: ${summary}`, {
     code: error.code, userFacing: true, recoverability: error.recoverability, cause: error,
   });
-}
-
-/** The first stack frame in the job's own directory (source-mapped to the TypeScript file). */
-function userFrame(failure: SerializedFailure, sourcePath: string): string | undefined {
-  const stacks = [];
-  for (let f: SerializedFailure | undefined = failure; f; f = f.cause) if (f.stack) stacks.push(f.stack);
-  const dir = path.dirname(sourcePath);
-  for (const stack of stacks.reverse()) {
-    for (const line of stack.split('\n')) {
-      const m = /\(?(?:file:\/\/)?(\/[^():]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
-      if (m && m[1]!.startsWith(dir) && !m[1]!.includes('/node_modules/')) return `${path.relative(process.cwd(), m[1]!)}:${m[2]}:${m[3]}`;
-    }
-  }
-  return undefined;
 }

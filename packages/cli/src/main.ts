@@ -120,7 +120,7 @@ async function infoAction(file: string, rawArgs: string[], options: JobOptions, 
   const config = configFor(options, true);
   const job = await compile(file, options);
   try {
-    const request = await captureProgramJob(job.bundlePath, args, config.toMap(), 0, 'plan');
+    const request = await captureProgramJob(job.bundlePath, { args, config: config.toMap(), mode: 'plan' });
     stdio.out(JSON.stringify(request.plan, null, 2));
   } finally {
     job.dispose();

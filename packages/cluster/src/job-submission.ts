@@ -1,18 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Configuration, CoreOptions, JobId, SpindleError } from '@spindle/core';
+import { Configuration, CoreOptions, JobId, RestOptions, SpindleError } from '@spindle/core';
 import type { JobGraphSpec } from '@spindle/protocol';
 import type { JarRunRequest, JobSubmission as RestJobSubmission, UploadedJar } from '@spindle/rest';
-import { captureProgramJob, type BlobStore, type Dispatcher } from '@spindle/runtime';
+import { PlanRunner, type BlobStore, type Dispatcher } from '@spindle/runtime';
 import { linkEngineModules } from './engine-modules.js';
 
 /**
  * Job submission on the JobManager: JobGraphs built by clients (POST /jobs) and uploaded
- * bundles whose main runs here in plan mode (POST /jars/:id/run). Bundles go to the blob store,
- * from which TaskManagers fetch them.
+ * bundles whose main runs here in plan mode (POST /jars/:id/run), each in a worker thread of its
+ * own (PlanRunner). Bundles go to the blob store, from which TaskManagers fetch them.
  */
 export class JobSubmission {
   private readonly planDir: string;
+  private readonly plans: PlanRunner;
 
   constructor(
     private readonly config: Configuration,
@@ -21,6 +22,16 @@ export class JobSubmission {
     workDir: string,
   ) {
     this.planDir = path.join(workDir, 'plans');
+    this.plans = new PlanRunner({
+      maxConcurrent: config.get(RestOptions.JAR_RUN_MAX_CONCURRENT),
+      maxQueued: config.get(RestOptions.JAR_RUN_MAX_QUEUED),
+      timeoutMs: config.get(RestOptions.JAR_RUN_TIMEOUT),
+    });
+  }
+
+  /** Stops plan-mode runs in progress. Idempotent. */
+  close(): Promise<void> {
+    return this.plans.close();
   }
 
   async submitJobGraph(submission: RestJobSubmission): Promise<string> {
@@ -39,9 +50,11 @@ export class JobSubmission {
     const config = new Configuration({ ...this.config.toMap(), ...request.flinkConfiguration });
     if (request.parallelism !== undefined && request.parallelism > 0) config.set(CoreOptions.DEFAULT_PARALLELISM, request.parallelism);
     const blobKey = this.blobs.put(fs.readFileSync(jar.path));
-    const captured = await captureProgramJob(this.materialize(blobKey), request.programArgs, config.toMap(), 0, 'plan', true);
+    const entryPoint = request.entryClass;
+    const options = { args: request.programArgs, config: config.toMap() };
+    const captured = await this.plans.plan(this.materialize(blobKey), entryPoint === undefined ? options : { ...options, entryPoint });
     const jobGraph = { ...captured.jobGraph, ...(request.jobId ? { jobId: JobId.parse(request.jobId) } : {}) };
-    await this.dispatcher.submitJob(jobGraph, { bundlePath: '', blobKey, args: request.programArgs });
+    await this.dispatcher.submitJob(jobGraph, { bundlePath: '', blobKey, args: request.programArgs, ...(entryPoint ? { entryPoint } : {}) });
     return jobGraph.jobId;
   }
 

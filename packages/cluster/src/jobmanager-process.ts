@@ -61,6 +61,7 @@ export async function startJobManager(config: Configuration, launch: JobManagerL
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await rest?.close();
+      await submission.close();
       dispatcher.close();
       await resourceManager.close();
       await rpc.close();

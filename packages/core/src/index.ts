@@ -1,5 +1,6 @@
 export * from './ids.js';
 export * from './errors.js';
+export * from './failure-rendering.js';
 export * from './logging.js';
 export * from './clock.js';
 export * from './config/config-option.js';
@@ -23,3 +24,5 @@ export { encodeKey, decodeKey, KeyMap, KEY_TYPES_SUPPORTED } from './serializati
 export * from './serialization/key-groups.js';
 export * from './config/options/deployment-options.js';
 export { encodeMessage, encodeFailure, decodeMessage } from './serialization/message-codec.js';
+export * from './config/options/rest-options.js';
+export * from './config/options/job-store-options.js';

@@ -50,6 +50,8 @@ export interface JobArtifact {
   blobKey?: string;
   /** Arguments the program's main receives. */
   args: string[];
+  /** The exported function that is the program's main (a run request's `entryClass`); `main` or the default export when absent. */
+  entryPoint?: string;
 }
 
 export interface TaskDeploymentDescriptor {

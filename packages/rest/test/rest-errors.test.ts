@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { configureLogging, resetLogging } from '@spindle/core';
+import { SpindleError, configureLogging, resetLogging } from '@spindle/core';
 import { RestServer } from '../src/index.js';
 import { TestingClusterView } from '../src/testing/index.js';
 import { expectFixture } from './shape.js';
@@ -33,6 +33,19 @@ describe('RestServer error handling', () => {
   async function expectServerAlive(): Promise<void> {
     expect((await getJson(port, '/overview')).status).to.equal(200);
   }
+
+  it('answers 503 when the limit of plan-mode runs is reached, 400 for a run that took too long', async () => {
+    const refusals = [
+      new SpindleError('Too many programs are being run (rest.jar-run.max-queued).', { code: 'PLAN_RUNS_EXHAUSTED', userFacing: true }),
+      new SpindleError('The program did not build its job within 10 ms (rest.jar-run.timeout).', { code: 'PLAN_TIMEOUT', userFacing: true }),
+    ];
+    cluster.runJar = async () => {
+      throw refusals.shift();
+    };
+    expectError(await postJson(port, '/jars/x_a.js/run', {}), 503, /rest\.jar-run\.max-queued/);
+    expectError(await postJson(port, '/jars/x_a.js/run', {}), 400, /rest\.jar-run\.timeout/);
+    await expectServerAlive();
+  });
 
   it('answers 404 for unknown paths and unknown API versions', async () => {
     expectError(await getJson(port, '/no/such/path'), 404, /Not found: \/no\/such\/path/);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { getLogger, type Configuration } from '@spindle/core';
-import type { JobStatus } from '@spindle/protocol';
-import type { Dispatcher, JobMaster, ResourceManager } from '@spindle/runtime';
+import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
+import type { ArchivedJob, Dispatcher, ResourceManager } from '@spindle/runtime';
 import type {
   ClusterOverview, ClusterView, ConfigEntry, ExceptionHistory, JarRunRequest, JobDetails, JobResult, JobSummary,
   JobSubmission, TaskManagerInfo, UploadedJar, VersionInfo,
@@ -66,30 +66,33 @@ export class ClusterViewFromComponents implements ClusterView {
   async listJobs(): Promise<JobSummary[]> {
     const jobs = await this.components.dispatcher.listJobs();
     return jobs.flatMap((job) => {
-      const jm = this.components.dispatcher.jobMaster(job.jobId);
-      return jm ? [views.jobSummary(jm)] : [];
+      const archived = this.components.dispatcher.archivedJob(job.jobId);
+      return archived ? [views.jobSummary(archived)] : [];
     });
   }
 
   async jobDetails(jobId: string): Promise<JobDetails> {
-    return views.jobDetails(this.jobMaster(jobId));
+    return views.jobDetails(this.job(jobId));
   }
 
   async jobStatus(jobId: string): Promise<JobStatus> {
-    return this.jobMaster(jobId).graph.status;
+    return this.job(jobId).status;
   }
 
   async jobResult(jobId: string): Promise<JobResult | undefined> {
-    return views.jobResult(this.jobMaster(jobId));
+    const job = this.job(jobId);
+    // A job that just ended may not be archived yet: its result is a moment away.
+    if (!job.result && isGloballyTerminal(job.status)) return views.jobResult({ ...job, result: await this.components.dispatcher.requestJobResult(jobId) });
+    return views.jobResult(job);
   }
 
   async exceptionHistory(jobId: string): Promise<ExceptionHistory> {
     const size = this.components.exceptionHistorySize ?? DEFAULT_EXCEPTION_HISTORY_SIZE;
-    return views.exceptionHistory(this.jobMaster(jobId), size);
+    return views.exceptionHistory(this.job(jobId), size);
   }
 
   async cancelJob(jobId: string): Promise<void> {
-    const status = this.jobMaster(jobId).graph.status;
+    const status = this.job(jobId).status;
     if (status === 'CANCELED') return;
     if (views.isTerminalForCancel(status)) throw new JobTerminatedWithoutCancellationError(jobId, status);
     await this.components.dispatcher.cancelJob(jobId);
@@ -148,10 +151,11 @@ export class ClusterViewFromComponents implements ClusterView {
     return Object.keys(map).sort().map((key) => ({ key, value: map[key]! }));
   }
 
-  private jobMaster(jobId: string): JobMaster {
-    const jm = this.components.dispatcher.jobMaster(jobId);
-    if (!jm) throw new JobNotFoundError(jobId);
-    return jm;
+  /** The job as plain data: a snapshot while it runs, its archive once it ended. */
+  private job(jobId: string): ArchivedJob {
+    const job = this.components.dispatcher.archivedJob(jobId);
+    if (!job) throw new JobNotFoundError(jobId);
+    return job;
   }
 
   private jarRunner(): JarRunner {

@@ -1,12 +1,12 @@
 import { EXECUTION_STATES, isTerminalExecutionState, type ExecutionState } from '@spindle/protocol';
-import type { Execution } from '@spindle/runtime';
+import type { ArchivedExecution } from '@spindle/runtime';
 import type { ExecutionStateCounts, VertexIOMetrics } from '../cluster-view.js';
 
 export function zeroCounts(): ExecutionStateCounts {
   return Object.fromEntries(EXECUTION_STATES.map((s) => [s, 0])) as ExecutionStateCounts;
 }
 
-export function countStates(executions: readonly Execution[]): ExecutionStateCounts {
+export function countStates(executions: readonly ArchivedExecution[]): ExecutionStateCounts {
   const counts = zeroCounts();
   for (const e of executions) counts[e.state]++;
   return counts;
@@ -25,7 +25,7 @@ export function aggregateState(counts: ExecutionStateCounts, parallelism: number
 }
 
 /** Earliest deployment, and latest terminal transition once all subtasks are terminal. */
-export function vertexTimes(executions: readonly Execution[]): { startTime: number; endTime: number } {
+export function vertexTimes(executions: readonly ArchivedExecution[]): { startTime: number; endTime: number } {
   let start = Number.POSITIVE_INFINITY;
   let end = -1;
   let allTerminal = executions.length > 0;
@@ -38,7 +38,7 @@ export function vertexTimes(executions: readonly Execution[]): { startTime: numb
   return { startTime: Number.isFinite(start) ? start : -1, endTime: allTerminal ? end : -1 };
 }
 
-export function sumMetrics(executions: readonly Execution[]): VertexIOMetrics {
+export function sumMetrics(executions: readonly ArchivedExecution[]): VertexIOMetrics {
   const sum: VertexIOMetrics = {
     bytesIn: 0, bytesOut: 0, recordsIn: 0, recordsOut: 0, complete: executions.length > 0,
     accumulatedBackPressuredTimeMs: 0, accumulatedIdleTimeMs: 0, accumulatedBusyTimeMs: 0,
@@ -61,7 +61,7 @@ export function sumMetrics(executions: readonly Execution[]): VertexIOMetrics {
 }
 
 /** The latest state change of any task, or of the job's end. */
-export function lastModification(executions: readonly Execution[], jobEndTime: number): number {
+export function lastModification(executions: readonly ArchivedExecution[], jobEndTime: number): number {
   let last = jobEndTime;
   for (const e of executions) last = Math.max(last, e.timestamps[e.state] ?? 0);
   return last;

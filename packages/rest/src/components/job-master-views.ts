@@ -1,36 +1,35 @@
 import { isGloballyTerminal, type JobGraphSpec, type JobStatus } from '@spindle/protocol';
-import type { ExceptionEntry, JobMaster } from '@spindle/runtime';
+import type { ArchivedJob, ExceptionEntry } from '@spindle/runtime';
 import type {
   ExceptionHistory, ExceptionInfo, JobDetails, JobPlan, JobResult, JobSummary, JobVertexDetails, RootExceptionInfo,
 } from '../cluster-view.js';
 import { aggregateState, countStates, lastModification, sumMetrics, vertexTimes } from './execution-aggregates.js';
 
 /** What `/jobs/overview` shows of a running or finished job. */
-export function jobSummary(jm: JobMaster): JobSummary {
-  const graph = jm.graph;
-  const status = graph.status;
-  const endTime = isGloballyTerminal(status) ? (graph.timestamps[status] ?? -1) : -1;
+export function jobSummary(job: ArchivedJob): JobSummary {
+  const status = job.status;
+  const endTime = isGloballyTerminal(status) ? (job.timestamps[status] ?? -1) : -1;
   return {
-    jobId: jm.jobId,
-    name: jm.jobGraph.name,
+    jobId: job.jobId,
+    name: job.name,
     status,
-    startTime: graph.timestamps.INITIALIZING ?? graph.timestamps.CREATED ?? -1,
+    startTime: job.timestamps.INITIALIZING ?? job.timestamps.CREATED ?? -1,
     endTime,
-    lastModification: lastModification(graph.executions, endTime),
-    tasksPerState: countStates(graph.executions),
+    lastModification: lastModification(job.executions, endTime),
+    tasksPerState: countStates(job.executions),
   };
 }
 
-export function jobDetails(jm: JobMaster): JobDetails {
-  const jobGraph = jm.jobGraph;
+export function jobDetails(job: ArchivedJob): JobDetails {
+  const jobGraph = job.jobGraph;
   return {
-    ...jobSummary(jm),
+    ...jobSummary(job),
     jobType: jobGraph.runtimeMode,
     maxParallelism: configuredMaxParallelism(jobGraph),
     isStoppable: false,
-    timestamps: { ...jm.graph.timestamps },
+    timestamps: { ...job.timestamps },
     vertices: jobGraph.vertices.map((v): JobVertexDetails => {
-      const executions = jm.graph.executionsOf(v.id);
+      const executions = job.executions.filter((e) => e.vertexId === v.id);
       const tasksPerState = countStates(executions);
       return {
         id: v.id,
@@ -76,10 +75,10 @@ export function jobPlan(jobGraph: JobGraphSpec): JobPlan {
   };
 }
 
-export async function jobResult(jm: JobMaster): Promise<JobResult | undefined> {
-  const status = jm.graph.status;
-  if (!isGloballyTerminal(status) && status !== 'SUSPENDED') return undefined;
-  const result = await jm.result;
+/** The result of an ended job; undefined while it runs. */
+export function jobResult(job: ArchivedJob): JobResult | undefined {
+  const result = job.result;
+  if (!result) return undefined;
   const out: JobResult = {
     jobId: result.jobId,
     name: result.jobName,
@@ -92,14 +91,14 @@ export async function jobResult(jm: JobMaster): Promise<JobResult | undefined> {
 }
 
 /**
- * Groups the JobMaster's failures into Flink's history: the first failure of a failover is the
+ * Groups the job's failures into Flink's history: the first failure of a failover is the
  * root, later ones of the same failover are its concurrent exceptions. A failover ends when the
  * job restarts; without restarts every failure belongs to the first.
  */
-export function exceptionHistory(jm: JobMaster, maxEntries: number): ExceptionHistory {
-  const restartedAt = jm.graph.timestamps.RESTARTING ?? -1;
+export function exceptionHistory(job: ArchivedJob, maxEntries: number): ExceptionHistory {
+  const restartedAt = job.timestamps.RESTARTING ?? -1;
   const roots: RootExceptionInfo[] = [];
-  for (const entry of jm.exceptions) {
+  for (const entry of job.exceptions) {
     const info = exceptionInfo(entry);
     const current = roots[roots.length - 1];
     const sameFailover = current !== undefined && !(current.timestamp <= restartedAt && info.timestamp > restartedAt);

@@ -13,7 +13,7 @@ export function clusterRoutes(ctx: HandlerContext): Route[] {
     },
     {
       method: 'GET', path: '/config', handler: async () => {
-        const settings = { refreshIntervalMs: ctx.refreshIntervalMs, webSubmit: ctx.webSubmit, webCancel: ctx.webCancel, now: ctx.now() };
+        const settings = { refreshIntervalMs: ctx.refreshIntervalMs, now: ctx.now() };
         return json(200, dashboardConfigBody(await cluster.versionInfo(), settings));
       },
     },

@@ -7,8 +7,6 @@ export interface HandlerContext {
   cluster: ClusterView;
   now: () => number;
   refreshIntervalMs: number;
-  webSubmit: boolean;
-  webCancel: boolean;
 }
 
 const HEX_ID = /^[0-9a-fA-F]{32}$/;

@@ -28,6 +28,8 @@ export function restErrorOf(e: unknown): RestError {
         return new RestError(409, e.message);
       case 'NOT_SUPPORTED':
         return new RestError(501, e.message);
+      case 'PLAN_RUNS_EXHAUSTED':
+        return new RestError(503, e.message);
       case 'JAR_NOT_FOUND':
       case 'INVALID_ID':
         return new RestError(400, e.message);

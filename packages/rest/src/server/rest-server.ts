@@ -19,9 +19,6 @@ export interface RestServerOptions {
   maxContentLength?: number;
   /** `web.refresh-interval` announced to the web UI; default 3000 ms. */
   refreshIntervalMs?: number;
-  /** Announced web UI features (`web.submit.enable`, `web.cancel.enable`); default true. */
-  webSubmit?: boolean;
-  webCancel?: boolean;
   /** `Access-Control-Allow-Origin` (`web.access-control-allow-origin`); default '*'. */
   allowOrigin?: string;
   /** The clock for `now` and durations; default Date.now. */
@@ -71,8 +68,6 @@ export class RestServer {
       port: options.port ?? 8081,
       maxContentLength: options.maxContentLength ?? DEFAULT_MAX_CONTENT_LENGTH,
       refreshIntervalMs: options.refreshIntervalMs ?? 3000,
-      webSubmit: options.webSubmit ?? true,
-      webCancel: options.webCancel ?? true,
       allowOrigin: options.allowOrigin ?? '*',
       now: options.now ?? Date.now,
     };
@@ -80,8 +75,6 @@ export class RestServer {
       cluster,
       now: this.options.now,
       refreshIntervalMs: this.options.refreshIntervalMs,
-      webSubmit: this.options.webSubmit,
-      webCancel: this.options.webCancel,
     };
     this.router.add(...clusterRoutes(ctx), ...jobRoutes(ctx), ...jarRoutes(ctx));
     this.server = http.createServer((req, res) => this.onRequest(req, res));

@@ -22,8 +22,6 @@ export function overviewBody(o: ClusterOverview, version: VersionInfo): Record<s
 
 export interface DashboardSettings {
   refreshIntervalMs: number;
-  webSubmit: boolean;
-  webCancel: boolean;
   now: number;
 }
 
@@ -35,7 +33,10 @@ export function dashboardConfigBody(version: VersionInfo, s: DashboardSettings):
     'timezone-offset': -new Date(s.now).getTimezoneOffset() * 60_000,
     'flink-version': version.version,
     'flink-revision': version.revision,
-    features: { 'web-submit': s.webSubmit, 'web-cancel': s.webCancel, 'web-rescale': false, 'web-history': false },
+    // The features are those of a web UI (Flink's submit and cancel pages, web.submit.enable,
+    // web.cancel.enable). Spindle serves no web UI, so it claims none; the REST endpoints behind
+    // them (/jars, PATCH /jobs/:jobid) work regardless.
+    features: { 'web-submit': false, 'web-cancel': false, 'web-rescale': false, 'web-history': false },
   };
 }
 

@@ -1,6 +1,7 @@
-import { Configuration, SpindleError, getLogger } from '@spindle/core';
-import type { JobArtifact, JobExecutionResultSpec, JobGraphSpec, JobStatus } from '@spindle/protocol';
+import { Configuration, JobStoreOptions, SpindleError, getLogger, systemScheduler, type Clock } from '@spindle/core';
+import { isGloballyTerminal, type JobArtifact, type JobExecutionResultSpec, type JobGraphSpec, type JobStatus } from '@spindle/protocol';
 import { JobMaster } from '../jobmaster/job-master.js';
+import type { ArchivedJob } from '../jobmaster/archived-job.js';
 import type { DispatcherGateway, JobDetailsSummary, ResourceManagerGateway } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import type { BlobStore } from '../blob/blob-store.js';
@@ -9,12 +10,27 @@ export interface DispatcherOptions {
   /** The rpc address of a job's JobMaster. */
   jobMasterAddress?: (jobId: string) => string;
   blobStore?: BlobStore;
+  /** The clock by which finished jobs expire (`jobstore.expiration-time`). */
+  clock?: Clock;
 }
 
-/** Accepts jobs, starts one JobMaster per job, and keeps jobs and their results for queries. */
+interface FinishedJob {
+  archive: ArchivedJob;
+  archivedAt: number;
+}
+
+/**
+ * Accepts jobs and starts one JobMaster per job. When a job ends, its JobMaster is dropped and an
+ * archive of the job (plain data) is kept for queries, at most `jobstore.max-capacity` of them
+ * (the oldest go first), each for `jobstore.expiration-time` seconds. Expired archives are dropped
+ * whenever the store is read or written, so no timer keeps a process alive.
+ */
 export class Dispatcher implements DispatcherGateway {
   private readonly jobs = new Map<string, JobMaster>();
+  /** In the order the jobs ended. */
+  private readonly finished = new Map<string, FinishedJob>();
   private readonly log = getLogger('dispatcher');
+  private readonly clock: Clock;
 
   constructor(
     readonly address: string,
@@ -22,7 +38,9 @@ export class Dispatcher implements DispatcherGateway {
     private readonly rpc: RpcService,
     private readonly resourceManagerAddress: string,
     private readonly options: DispatcherOptions = {},
-  ) {}
+  ) {
+    this.clock = options.clock ?? systemScheduler;
+  }
 
   start(): void {
     this.rpc.register(this.address, this);
@@ -34,7 +52,7 @@ export class Dispatcher implements DispatcherGateway {
   }
 
   async submitJob(jobGraph: JobGraphSpec, artifact: JobArtifact): Promise<void> {
-    if (this.jobs.has(jobGraph.jobId)) {
+    if (this.jobs.has(jobGraph.jobId) || this.finishedJob(jobGraph.jobId)) {
       throw new SpindleError(`job ${jobGraph.jobId} was already submitted`, { code: 'DUPLICATE_JOB', userFacing: true });
     }
     const config = this.config.clone();
@@ -44,34 +62,29 @@ export class Dispatcher implements DispatcherGateway {
     const jm = new JobMaster(jobGraph, artifact, config, this.rpc, address, rm);
     this.jobs.set(jobGraph.jobId, jm);
     this.log.info('job submitted', { jobId: jobGraph.jobId, name: jobGraph.name });
+    void jm.result.then((result) => this.archive(jm, result));
     jm.start();
   }
 
   async cancelJob(jobId: string): Promise<void> {
+    if (this.finishedJob(jobId)) return;
     this.job(jobId).cancel();
   }
 
   async requestJobStatus(jobId: string): Promise<JobStatus> {
-    return this.job(jobId).graph.status;
+    return this.finishedJob(jobId)?.status ?? this.job(jobId).graph.status;
   }
 
   async requestJobResult(jobId: string): Promise<JobExecutionResultSpec> {
-    return this.job(jobId).result;
+    const result = this.finishedJob(jobId)?.result;
+    return result ?? this.job(jobId).result;
   }
 
   async listJobs(): Promise<JobDetailsSummary[]> {
-    return [...this.jobs.values()].map((jm) => {
-      const ts = jm.graph.timestamps;
-      const status = jm.graph.status;
-      const terminal = status === 'FINISHED' || status === 'FAILED' || status === 'CANCELED';
-      return {
-        jobId: jm.jobId,
-        name: jm.jobGraph.name,
-        status,
-        startTime: ts.INITIALIZING ?? -1,
-        endTime: terminal ? (ts[status] ?? -1) : -1,
-      };
-    });
+    this.expire();
+    const running = [...this.jobs.values()].map((jm) => summary(jm.archive()));
+    const finished = [...this.finished.values()].map((f) => summary(f.archive));
+    return [...running, ...finished];
   }
 
   /** Stores a job bundle; returns its key. */
@@ -80,9 +93,43 @@ export class Dispatcher implements DispatcherGateway {
     return this.options.blobStore.put(content);
   }
 
-  /** The JobMaster of a job, for in-process observers (tests, the REST layer). */
+  /** The JobMaster of a job that has not ended yet, for in-process observers. */
   jobMaster(jobId: string): JobMaster | undefined {
     return this.jobs.get(jobId);
+  }
+
+  /**
+   * A job as plain data: a snapshot of a running job, or the archive of a finished one; undefined
+   * for unknown jobs and finished jobs that were dropped. What the REST API reads.
+   */
+  archivedJob(jobId: string): ArchivedJob | undefined {
+    return this.finishedJob(jobId) ?? this.jobs.get(jobId)?.archive();
+  }
+
+  private finishedJob(jobId: string): ArchivedJob | undefined {
+    this.expire();
+    return this.finished.get(jobId)?.archive;
+  }
+
+  /** Keeps the archive of an ended job and drops its JobMaster. */
+  private archive(jm: JobMaster, result: JobExecutionResultSpec): void {
+    this.finished.set(jm.jobId, { archive: { ...jm.archive(), result: structuredClone(result) }, archivedAt: this.clock.now() });
+    this.jobs.delete(jm.jobId);
+    const capacity = this.config.get(JobStoreOptions.MAX_CAPACITY);
+    for (const jobId of this.finished.keys()) {
+      if (this.finished.size <= capacity) break;
+      this.finished.delete(jobId);
+      this.log.info('finished job dropped', { jobId, reason: 'jobstore.max-capacity' });
+    }
+    this.expire();
+  }
+
+  private expire(): void {
+    const cutoff = this.clock.now() - this.config.get(JobStoreOptions.EXPIRATION_TIME) * 1000;
+    for (const [jobId, f] of this.finished) {
+      if (f.archivedAt > cutoff) break;
+      this.finished.delete(jobId);
+    }
   }
 
   private job(jobId: string): JobMaster {
@@ -90,4 +137,15 @@ export class Dispatcher implements DispatcherGateway {
     if (!jm) throw new SpindleError(`Job ${jobId} not found`, { code: 'JOB_NOT_FOUND', userFacing: true });
     return jm;
   }
+}
+
+function summary(job: ArchivedJob): JobDetailsSummary {
+  const ts = job.timestamps;
+  return {
+    jobId: job.jobId,
+    name: job.name,
+    status: job.status,
+    startTime: ts.INITIALIZING ?? -1,
+    endTime: isGloballyTerminal(job.status) ? (ts[job.status] ?? -1) : -1,
+  };
 }

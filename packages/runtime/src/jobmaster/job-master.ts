@@ -1,5 +1,5 @@
 import {
-  ClusterOptions, Configuration, SpindleError, deserializeError, getLogger, serializeError, systemScheduler, type Logger, type Scheduler,
+  ClusterOptions, Configuration, SpindleError, getLogger, renderFailure, serializeError, systemScheduler, type Logger, type Scheduler,
 } from '@spindle/core';
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import { isTerminalExecutionState } from '@spindle/protocol';
@@ -11,6 +11,7 @@ import { ExecutionGraph, type Execution } from '../executiongraph/execution-grap
 import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway, TaskManagerHeartbeatPayload } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import { mergeAccumulators } from './accumulators.js';
+import { archiveJob, type ArchivedJob } from './archived-job.js';
 import { SlotPool } from './slot-pool.js';
 
 /** How long a job waits for its slots before it says so. */
@@ -160,6 +161,11 @@ export class JobMaster implements JobMasterGateway {
     }
   }
 
+  /** A plain-data copy of the job as it is now (Flink's ArchivedExecutionGraph), for REST and the job store. */
+  archive(): ArchivedJob {
+    return archiveJob(this.graph, this.exceptions);
+  }
+
   cancel(): void {
     const status = this.graph.status;
     if (status === 'CREATED') {
@@ -244,11 +250,12 @@ export class JobMaster implements JobMasterGateway {
   }
 
   private recordException(failure: SerializedFailure, e: Execution | null): void {
-    const error = deserializeError(failure);
+    // One rendering for REST and the CLI: the user's error, its causes and the job's frames.
+    const rendered = renderFailure(failure);
     this.exceptions.push({
-      exceptionName: failure.name,
+      exceptionName: rendered.exceptionName,
       message: failure.message,
-      stacktrace: error.stack ?? `${failure.name}: ${failure.message}`,
+      stacktrace: rendered.stacktrace,
       timestamp: Date.now(),
       taskName: e ? this.taskName(e) : null,
       location: e?.slot?.resourceId ?? null,

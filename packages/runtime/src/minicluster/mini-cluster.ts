@@ -1,4 +1,4 @@
-import { Configuration, randomHexId } from '@spindle/core';
+import { Configuration, randomHexId, type Scheduler } from '@spindle/core';
 import type { JobArtifact, JobExecutionResultSpec, JobGraphSpec } from '@spindle/protocol';
 import { Dispatcher } from '../dispatcher/dispatcher.js';
 import { PartitionManager } from '../network/partition-manager.js';
@@ -20,6 +20,8 @@ export interface MiniClusterOptions {
    * 'inline': tasks run in this thread with programs registered in-process (tests, scripts).
    */
   slotMode: 'worker' | 'inline';
+  /** The clock by which the Dispatcher expires finished jobs; the system clock by default. */
+  scheduler?: Scheduler;
 }
 
 /**
@@ -38,7 +40,7 @@ export class MiniCluster {
 
   constructor(private readonly options: MiniClusterOptions) {
     this.resourceManager = new ResourceManager('resourcemanager', this.rpc, options.config);
-    this.dispatcher = new Dispatcher('dispatcher', options.config, this.rpc, 'resourcemanager');
+    this.dispatcher = new Dispatcher('dispatcher', options.config, this.rpc, 'resourcemanager', options.scheduler ? { clock: options.scheduler } : {});
   }
 
   async start(): Promise<void> {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { JobGraphSpec, JobVertexSpec, StreamPlan } from '@spindle/protocol';
 import type { StreamOperator } from '../tasks/operator.js';
 
@@ -39,12 +40,16 @@ export interface ProgramContext {
   execute(request: ExecuteRequest): Promise<JobExecutionResult>;
 }
 
-let current: ProgramContext | undefined;
+// Per run, not per module: concurrent runs in one thread each see their own context, through
+// the program's top-level code, its main and every await in them.
+const contexts = new AsyncLocalStorage<ProgramContext>();
 
-export function setProgramContext(context: ProgramContext | undefined): void {
-  current = context;
+/** Runs `fn` (and everything it starts) under `context`. */
+export function runWithProgramContext<T>(context: ProgramContext, fn: () => T): T {
+  return contexts.run(context, fn);
 }
 
+/** The context of the program run this call belongs to, if any. */
 export function getProgramContext(): ProgramContext | undefined {
-  return current;
+  return contexts.getStore();
 }

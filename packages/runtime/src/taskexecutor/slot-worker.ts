@@ -55,7 +55,9 @@ const partitions = new PartitionManager(router);
 let program: Promise<JobProgram> | undefined;
 
 function loadProgram(tdd: TaskDeploymentDescriptor): Promise<JobProgram> {
-  program ??= captureProgramJob(tdd.artifact.bundlePath, tdd.artifact.args, tdd.jobGraph.config, tdd.jobGraph.programJobIndex).then(
+  const { bundlePath, args, entryPoint } = tdd.artifact;
+  const options = { args, config: tdd.jobGraph.config, jobIndex: tdd.jobGraph.programJobIndex, mode: 'task' as const };
+  program ??= captureProgramJob(bundlePath, entryPoint === undefined ? options : { ...options, entryPoint }).then(
     (request) => {
       if (request.jobGraph.graphHash !== tdd.jobGraph.graphHash) throw graphMismatch(tdd, request.jobGraph.vertices.map((v) => v.name));
       return request.program;

@@ -1,0 +1,55 @@
+import type { ExecutionState, JobExecutionResultSpec, JobGraphSpec, JobStatus, TaskIOMetrics } from '@spindle/protocol';
+import type { ExecutionGraph, SlotAssignment } from '../executiongraph/execution-graph.js';
+import { mergeAccumulators } from './accumulators.js';
+import type { ExceptionEntry } from './job-master.js';
+
+/** One subtask attempt as it stood when archived. */
+export interface ArchivedExecution {
+  vertexId: string;
+  subtaskIndex: number;
+  attemptNumber: number;
+  state: ExecutionState;
+  timestamps: Partial<Record<ExecutionState, number>>;
+  metrics?: TaskIOMetrics;
+  slot?: SlotAssignment;
+}
+
+/**
+ * A job as plain data (Flink's ArchivedExecutionGraph): what REST shows of a job and what the
+ * Dispatcher keeps of a finished one once its JobMaster is gone. Structured-clonable and JSON-able;
+ * it shares nothing with the live ExecutionGraph.
+ */
+export interface ArchivedJob {
+  jobId: string;
+  name: string;
+  status: JobStatus;
+  timestamps: Partial<Record<JobStatus, number>>;
+  /** The job's graph: vertices, edges, configuration; the plan is derived from it. */
+  jobGraph: JobGraphSpec;
+  executions: ArchivedExecution[];
+  exceptions: ExceptionEntry[];
+  accumulators: Record<string, unknown>;
+  /** Set once the job reached a terminal status. */
+  result?: JobExecutionResultSpec;
+}
+
+export function archiveJob(graph: ExecutionGraph, exceptions: readonly ExceptionEntry[]): ArchivedJob {
+  return structuredClone({
+    jobId: graph.jobGraph.jobId,
+    name: graph.jobGraph.name,
+    status: graph.status,
+    timestamps: graph.timestamps,
+    jobGraph: graph.jobGraph,
+    executions: graph.executions.map((e): ArchivedExecution => ({
+      vertexId: e.vertex.id,
+      subtaskIndex: e.subtaskIndex,
+      attemptNumber: e.attemptNumber,
+      state: e.state,
+      timestamps: e.timestamps,
+      ...(e.metrics ? { metrics: e.metrics } : {}),
+      ...(e.slot ? { slot: e.slot } : {}),
+    })),
+    exceptions: [...exceptions],
+    accumulators: mergeAccumulators(graph.executions),
+  });
+}
