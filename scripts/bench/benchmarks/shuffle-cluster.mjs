@@ -87,7 +87,9 @@ async function runSpindle(ctx, workDir, { records, repeat, timeoutSec }) {
       const result = await runTimed(process.execPath, args, { cwd: ctx.root, env, timeoutSec });
       return checkedRun(result, () => partFiles(out), records);
     });
-    return outcome(ctx, { label: SPINDLE, command: process.execPath, args, clusterStartSec }, runs);
+    // The cluster's processes are not the client's children: their CPU time and memory are not
+    // in the client's figures, so those columns stay empty rather than show the client's.
+    return { ...outcome(ctx, { label: SPINDLE, command: process.execPath, args, clusterStartSec }, runs), cpu: null, rss: null };
   } finally {
     const stop = await cli(['cluster', 'stop', ...dynamic], 60);
     if (!stop.ok) ctx.log(`note: cluster stop failed (${stop.failure})`);
