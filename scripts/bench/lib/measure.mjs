@@ -38,10 +38,52 @@ function detectCpuSource() {
   return 'none';
 }
 
-/** Repetitions per contestant: SPINDLE_BENCH_REPEAT, else 1 for large inputs and 3 for small ones. */
-export function repeatCount(inputBytes) {
-  const fallback = inputBytes >= 50e6 ? 1 : 3;
-  return positiveNumberFromEnv('SPINDLE_BENCH_REPEAT', fallback, { integer: true });
+/** Repetitions per contestant: SPINDLE_BENCH_REPEAT, else 3 (medians need at least three). */
+export function repeatCount() {
+  return positiveNumberFromEnv('SPINDLE_BENCH_REPEAT', 3, { integer: true });
+}
+
+const JOB_RUNTIME = /^Job Runtime: (\d+(?:\.\d+)?) ms$/gm;
+
+/**
+ * The job's own runtime in seconds, from the `Job Runtime: <n> ms` lines a contestant prints
+ * (Spindle's CLI, and the JVM peers from their systems' own figures), summed over its jobs;
+ * null when it prints none.
+ */
+export function jobRuntimeSec(stdoutTail) {
+  const values = [...(stdoutTail ?? '').matchAll(JOB_RUNTIME)].map((match) => Number(match[1]));
+  return values.length > 0 ? values.reduce((a, b) => a + b, 0) / 1000 : null;
+}
+
+/** { median, min, max } of the finite numbers in values, or null when there are none. */
+export function spread(values) {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  return { median: sorted[Math.floor((sorted.length - 1) / 2)], min: sorted[0], max: sorted.at(-1) };
+}
+
+/**
+ * Calls runOnce(i) up to `times` times (stopping at the first failed run) and summarises:
+ * { ok, run (the median-wall run, or the failed one), repetitions, wall, job, cpu, rss }, where
+ * wall, job (from jobRuntimeSec), cpu and rss are spreads over the successful runs.
+ */
+export async function repeatRuns(times, runOnce) {
+  const runs = [];
+  for (let i = 0; i < times; i++) {
+    const run = await runOnce(i);
+    if (!run.ok) return { ok: false, run, repetitions: i + 1, wall: null, job: null, cpu: null, rss: null };
+    runs.push({ ...run, jobSec: jobRuntimeSec(run.stdoutTail) });
+  }
+  const byWall = [...runs].sort((a, b) => a.wallSec - b.wallSec);
+  return {
+    ok: true,
+    run: byWall[Math.floor((byWall.length - 1) / 2)],
+    repetitions: runs.length,
+    wall: spread(runs.map((run) => run.wallSec)),
+    job: spread(runs.map((run) => run.jobSec ?? NaN)),
+    cpu: spread(runs.map((run) => run.cpuSec ?? NaN)),
+    rss: spread(runs.map((run) => run.maxRssMb ?? NaN)),
+  };
 }
 
 /**

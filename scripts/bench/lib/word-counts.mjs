@@ -34,6 +34,35 @@ export function readWordCounts(files) {
   return { counts, total, problem: null };
 }
 
+/**
+ * Parses the output of a STREAMING WordCount, where every update of a count is a line: returns
+ * { counts: Map<word, final count>, total, lines, problem }. Counts only grow, so a word's final
+ * count is its largest; `lines` (the number of updates) must equal the number of tokens.
+ */
+export function readWordCountUpdates(files) {
+  const counts = new Map();
+  let lines = 0;
+  for (const file of files) {
+    const text = fs.readFileSync(file, 'utf8');
+    let start = 0;
+    while (start < text.length) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const line = text.slice(start, end);
+      start = end + 1;
+      if (line.trim() === '') continue;
+      const match = LINE.exec(line);
+      if (!match) return { counts, total: 0, lines, problem: `${path.basename(file)}: cannot parse ${quote(line)}` };
+      const count = Number(match[2]);
+      if (!(counts.get(match[1]) >= count)) counts.set(match[1], count);
+      lines++;
+    }
+  }
+  let total = 0;
+  for (const count of counts.values()) total += count;
+  return { counts, total, lines, problem: null };
+}
+
 /** Files named `part-*` anywhere under dir, sorted; hidden in-progress files are skipped. */
 export function partFiles(dir) {
   if (!fs.existsSync(dir)) return [];
