@@ -17,10 +17,10 @@ export async function main(args: string[]): Promise<void> {
   const env = StreamExecutionEnvironment.getExecutionEnvironment();
 
   env
-    .fromDataGenerator<CarEvent>(
-      (i) => ({ carId: i % cars, speed: 50 + ((i * 37) % 70), distance: i * 10 }),
-      { count: params.getInt('events', 2000), recordsPerSecond: params.getInt('rate', 1000) },
-    )
+    .fromDataGenerator<CarEvent>((i) => ({ carId: i % cars, speed: 50 + ((i * 37) % 70), distance: i * 10 }), {
+      count: params.getInt('events', 2000),
+      recordsPerSecond: params.getInt('rate', 1000),
+    })
     .name('Car Telemetry')
     .keyBy((e) => e.carId)
     .maxBy('speed')

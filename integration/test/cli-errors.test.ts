@@ -22,7 +22,11 @@ describe('spindle run: bad input fails with exit code 1 and a short message', fu
   this.timeout(60_000);
 
   it('names a job file that does not exist', async () => {
-    const r = await expectRejected(['run', '--no-typecheck', 'integration/fixtures/no-such-job.ts'], 'Job file not found', 'no-such-job.ts');
+    const r = await expectRejected(
+      ['run', '--no-typecheck', 'integration/fixtures/no-such-job.ts'],
+      'Job file not found',
+      'no-such-job.ts',
+    );
     expectNoJob(r);
   });
 
@@ -56,12 +60,20 @@ describe('spindle run: bad input fails with exit code 1 and a short message', fu
   });
 
   it('names an unknown -D key and suggests the known one', async () => {
-    const r = await expectRejected(['run', '--no-typecheck', '-Dparallelism.defualt=2', WORD_COUNT], 'parallelism.defualt', "did you mean 'parallelism.default'");
+    const r = await expectRejected(
+      ['run', '--no-typecheck', '-Dparallelism.defualt=2', WORD_COUNT],
+      'parallelism.defualt',
+      "did you mean 'parallelism.default'",
+    );
     expectNoJob(r);
   });
 
   it('names a bad -D value and a bad -p value', async () => {
-    const badD = await expectRejected(['run', '--no-typecheck', '-D', 'parallelism.default=abc', WORD_COUNT], 'parallelism.default', "'abc'");
+    const badD = await expectRejected(
+      ['run', '--no-typecheck', '-D', 'parallelism.default=abc', WORD_COUNT],
+      'parallelism.default',
+      "'abc'",
+    );
     expectNoJob(badD);
     const badP = await expectRejected(['run', '--no-typecheck', '-p', '0', WORD_COUNT], /-p|parallelism/, "'0'");
     expectNoJob(badP);
@@ -69,8 +81,14 @@ describe('spindle run: bad input fails with exit code 1 and a short message', fu
 
   it('fails a job that needs more slots than the embedded cluster has, naming the shortage', async () => {
     const args = [
-      'run', '--no-typecheck', '-p', '3', '-Dtaskmanager.numberOfTaskSlots=1', '-Dminicluster.number-of-taskmanagers=2',
-      '-Dslot.request.timeout=500 ms', WORD_COUNT,
+      'run',
+      '--no-typecheck',
+      '-p',
+      '3',
+      '-Dtaskmanager.numberOfTaskSlots=1',
+      '-Dminicluster.number-of-taskmanagers=2',
+      '-Dslot.request.timeout=500 ms',
+      WORD_COUNT,
     ];
     const r = await expectRejected(args, 'needs 3 slots', 'taskmanager.numberOfTaskSlots');
     expect(r.stdout, describeRun(args, r)).to.not.include('has finished');
@@ -93,7 +111,14 @@ describe('spindle cluster start: a JobManager that cannot start', function () {
     const port = (blocker.address() as import('node:net').AddressInfo).port;
     const dir = tempDir('start-fail');
     try {
-      const args = ['cluster', 'start', `-Djobmanager.rpc.port=${port}`, '-Drest.port=0', `-Denv.log.dir=${dir}`, '-Dstandalone.number-of-taskmanagers=0'];
+      const args = [
+        'cluster',
+        'start',
+        `-Djobmanager.rpc.port=${port}`,
+        '-Drest.port=0',
+        `-Denv.log.dir=${dir}`,
+        '-Dstandalone.number-of-taskmanagers=0',
+      ];
       await expectRejected(args, 'The JobManager exited during start-up', `127.0.0.1:${port}`, 'in use');
     } finally {
       blocker.close();

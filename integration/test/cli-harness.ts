@@ -33,7 +33,11 @@ export interface CliResult {
 export function runCli(args: string[], timeoutMs = 45_000, env: Record<string, string> = {}): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -111,7 +115,10 @@ export function removeDir(dir: string | undefined): void {
 
 /** Every line of every `part-*` file of a sink directory. */
 export function readPartFiles(dir: string): { files: string[]; lines: string[] } {
-  const files = fs.readdirSync(dir).filter((f) => f.startsWith('part-')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith('part-'))
+    .sort();
   const lines: string[] = [];
   for (const f of files) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8');

@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { describeRun, expectCleanFailure, expectJobsFinished, readPartFiles, removeDir, runCli, tempDir, type CliResult } from './cli-harness.js';
+import {
+  describeRun,
+  expectCleanFailure,
+  expectJobsFinished,
+  readPartFiles,
+  removeDir,
+  runCli,
+  tempDir,
+  type CliResult,
+} from './cli-harness.js';
 
 const ENDLESS = 'integration/fixtures/cluster-endless.ts';
 const WORD_COUNT = 'examples/word-count.ts';
@@ -63,17 +72,32 @@ describe('spindle: what exists never hangs, leaks or misleads', function () {
       const confDir = confDirWith(root, 'paralelism.default: 2\n');
       const args = ['run', '--no-typecheck', '-Dparallelism.default=abc', WORD_COUNT];
       const r = await runCliWithEnv({ SPINDLE_CONF_DIR: confDir }, args);
-      expectCleanFailure(args, r, "parallelism.default: 'abc' (from -D) is not an integer", "unknown configuration key 'paralelism.default'", "did you mean 'parallelism.default'");
+      expectCleanFailure(
+        args,
+        r,
+        "parallelism.default: 'abc' (from -D) is not an integer",
+        "unknown configuration key 'paralelism.default'",
+        "did you mean 'parallelism.default'",
+      );
       expect(r.stdout, describeRun(args, r)).to.not.include('Job has been submitted');
     });
 
     it('reports a malformed -D, a bad -p, a bad environment variable and a YAML syntax error together', async () => {
       root = tempDir('conf-all');
       const confDir = confDirWith(root, 'parallelism.default: 2\nrest.port: [8081\n');
-      const args = ['run', '--no-typecheck', '-p', 'zero', '-Dtaskmanager.numberOfTaskSlots', '-Dtaskmanager.memory.segment-size=huge', WORD_COUNT];
+      const args = [
+        'run',
+        '--no-typecheck',
+        '-p',
+        'zero',
+        '-Dtaskmanager.numberOfTaskSlots',
+        '-Dtaskmanager.memory.segment-size=huge',
+        WORD_COUNT,
+      ];
       const r = await runCliWithEnv({ SPINDLE_CONF_DIR: confDir, SPINDLE_HEARTBEAT_TIMEOUT: 'soon' }, args);
       expectCleanFailure(
-        args, r,
+        args,
+        r,
         'invalid YAML',
         "heartbeat.timeout: 'soon' (from SPINDLE_HEARTBEAT_TIMEOUT)",
         "invalid dynamic property 'taskmanager.numberOfTaskSlots'",
@@ -88,7 +112,8 @@ describe('spindle: what exists never hangs, leaks or misleads', function () {
     let out: string | undefined;
     afterEach(() => removeDir(out));
 
-    const seenByJob = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'main-client.json'), 'utf8')) as { args: string[]; parallelism: number };
+    const seenByJob = (dir: string) =>
+      JSON.parse(fs.readFileSync(path.join(dir, 'main-client.json'), 'utf8')) as { args: string[]; parallelism: number };
 
     it("passes a job's own -d <date> to the job instead of running detached", async () => {
       out = tempDir('args-d');
@@ -147,7 +172,10 @@ describe('spindle: what exists never hangs, leaks or misleads', function () {
       const r = await runCli(args);
       expectCleanFailure(args, r, dir, 'part-3-0', 'NO_OVERWRITE', 'FileSystem.WriteMode.OVERWRITE');
       expect(r.stdout, describeRun(args, r)).to.not.include('Job has been submitted');
-      expect(readPartFiles(dir)).to.deep.equal({ files: ['part-0-0', 'part-1-0', 'part-2-0', 'part-3-0'], lines: ['old-0', 'old-1', 'old-2', 'old-3'] });
+      expect(readPartFiles(dir)).to.deep.equal({
+        files: ['part-0-0', 'part-1-0', 'part-2-0', 'part-3-0'],
+        lines: ['old-0', 'old-1', 'old-2', 'old-3'],
+      });
     });
 
     for (const p of [1, 3]) {

@@ -34,7 +34,8 @@ function parsePlan(args: string[], stdout: string): PlanNode[] {
   for (const node of plan.nodes!) {
     expect(node).to.include.all.keys('id', 'type', 'pact', 'operator', 'contents', 'parallelism', 'predecessors');
     expect(node.id).to.be.a('number');
-    for (const field of ['type', 'pact', 'operator', 'contents'] as const) expect(node[field], `${field} of node ${node.id}`).to.be.a('string').that.is.not.empty;
+    for (const field of ['type', 'pact', 'operator', 'contents'] as const)
+      expect(node[field], `${field} of node ${node.id}`).to.be.a('string').that.is.not.empty;
     expect(Number.isInteger(node.parallelism) && node.parallelism >= 1, `parallelism of node ${node.id}`).to.equal(true);
     for (const p of node.predecessors) {
       expect(p).to.include.all.keys('id', 'ship_strategy', 'side');
@@ -93,7 +94,10 @@ describe('spindle run and info', function () {
     const args2 = ['run', '--no-typecheck', ARGS_JOB, '-p', '2', '--', '-p', '5', '--out', out2];
     const r2 = await runCli(args2);
     expectJobsFinished(args2, r2);
-    expect(readJson<{ args: string[]; parallelism: number }>(path.join(out2, 'main-client.json'))).to.deep.equal({ args: ['-p', '5', '--out', out2], parallelism: 2 });
+    expect(readJson<{ args: string[]; parallelism: number }>(path.join(out2, 'main-client.json'))).to.deep.equal({
+      args: ['-p', '5', '--out', out2],
+      parallelism: 2,
+    });
   });
 
   it('applies -p to every operator but the collection source (spindle info, before or after the job file)', async () => {

@@ -33,7 +33,11 @@ const plainTcpServer = (): Promise<PortHolder> => listen(net.createServer(() => 
 
 /** Answers every request with 200 and a JSON body that could pass for any endpoint's. */
 const agreeableHttpServer = (): Promise<PortHolder> =>
-  listen(http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"taskmanagers":0,"flink-version":"1.19"}')));
+  listen(
+    http.createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"taskmanagers":0,"flink-version":"1.19"}'),
+    ),
+  );
 
 describe('cluster start when the REST port is taken by another program', function () {
   this.timeout(120_000);
@@ -55,8 +59,13 @@ describe('cluster start when the REST port is taken by another program', functio
     holder = await hold();
     const logDir = path.join(dir, 'log');
     const args = [
-      'cluster', 'start', `-Drest.port=${holder.port}`, '-Drest.address=127.0.0.1', `-Djobmanager.rpc.port=${await freePort()}`,
-      '-Dstandalone.number-of-taskmanagers=1', `-Denv.log.dir=${logDir}`,
+      'cluster',
+      'start',
+      `-Drest.port=${holder.port}`,
+      '-Drest.address=127.0.0.1',
+      `-Djobmanager.rpc.port=${await freePort()}`,
+      '-Dstandalone.number-of-taskmanagers=1',
+      `-Denv.log.dir=${logDir}`,
     ];
     const r = await runCli(args, 90_000, { TMPDIR: dir });
     expectCleanFailure(args, r, /JobManager/, new RegExp(`${holder.port}.*in use|in use.*${holder.port}`));

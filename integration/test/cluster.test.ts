@@ -13,7 +13,10 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
   const get = <T>(p: string): Promise<T> => restGet<T>(rest, p);
 
   function pids(): number[] {
-    return fs.readdirSync(path.join(dir, 'log')).filter((f) => f.endsWith('.pid')).map((f) => Number(fs.readFileSync(path.join(dir, 'log', f), 'utf8')));
+    return fs
+      .readdirSync(path.join(dir, 'log'))
+      .filter((f) => f.endsWith('.pid'))
+      .map((f) => Number(fs.readFileSync(path.join(dir, 'log', f), 'utf8')));
   }
 
   before(async () => {
@@ -21,13 +24,23 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     const restPort = await freePort();
     rest = `127.0.0.1:${restPort}`;
     dynamic = [
-      `-Drest.port=${restPort}`, '-Drest.address=127.0.0.1', `-Djobmanager.rpc.port=${await freePort()}`,
-      '-Dstandalone.number-of-taskmanagers=2', '-Dtaskmanager.numberOfTaskSlots=2', '-Dheartbeat.interval=500 ms',
-      '-Dheartbeat.timeout=4 s', `-Denv.log.dir=${path.join(dir, 'log')}`, `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
+      `-Drest.port=${restPort}`,
+      '-Drest.address=127.0.0.1',
+      `-Djobmanager.rpc.port=${await freePort()}`,
+      '-Dstandalone.number-of-taskmanagers=2',
+      '-Dtaskmanager.numberOfTaskSlots=2',
+      '-Dheartbeat.interval=500 ms',
+      '-Dheartbeat.timeout=4 s',
+      `-Denv.log.dir=${path.join(dir, 'log')}`,
+      `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
     ];
     const start = await runCli(['cluster', 'start', ...dynamic]);
     expect(start.code, describeRun(['cluster', 'start'], start)).to.equal(0);
-    await until('two registered TaskManagers', async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 2 ? true : undefined), 30_000);
+    await until(
+      'two registered TaskManagers',
+      async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 2 ? true : undefined),
+      30_000,
+    );
   });
 
   after(async () => {
@@ -43,7 +56,20 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
   it('runs a keyed job at parallelism 4 across both TaskManagers with the right sums', async () => {
     const out = path.join(dir, 'sums');
     const n = 200_000;
-    const args = ['run', '--no-typecheck', '-m', rest, '-p', '4', '-Dexecution.runtime-mode=BATCH', 'integration/fixtures/cluster-keyed.ts', '--n', String(n), '--output', out];
+    const args = [
+      'run',
+      '--no-typecheck',
+      '-m',
+      rest,
+      '-p',
+      '4',
+      '-Dexecution.runtime-mode=BATCH',
+      'integration/fixtures/cluster-keyed.ts',
+      '--n',
+      String(n),
+      '--output',
+      out,
+    ];
     const r = await runCli(args, 90_000);
     const [jobId] = expectJobsFinished(args, r);
     const expected = new Map<number, number>();
@@ -60,7 +86,8 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
   });
 
   it('rejects malformed submissions, unknown jobs and a cancel of a finished job without harm to the JobManager', async () => {
-    const post = async (p: string, body: string, type: string) => fetch(`http://${rest}${p}`, { method: 'POST', body, headers: { 'content-type': type } });
+    const post = async (p: string, body: string, type: string) =>
+      fetch(`http://${rest}${p}`, { method: 'POST', body, headers: { 'content-type': type } });
     const garbage = await post('/jobs', '--x\r\nnot a form', 'multipart/form-data; boundary=x');
     expect(garbage.status).to.equal(400);
     expect(((await garbage.json()) as { errors: string[] }).errors[0]).to.match(/Bad request/);
@@ -68,9 +95,13 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     expect(notMultipart.status).to.equal(400);
     const form = (graph: string) => {
       const b = 'spindleboundary';
-      const part = (name: string, content: string) => `--${b}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n${content}\r\n`;
+      const part = (name: string, content: string) =>
+        `--${b}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n${content}\r\n`;
       const request = `--${b}\r\nContent-Disposition: form-data; name="request"\r\n\r\n{"jobGraphFileName":"g.json","jobJarFileNames":["job.mjs"]}\r\n`;
-      return { body: request + part('g.json', graph) + part('job.mjs', 'export {}') + `--${b}--\r\n`, type: `multipart/form-data; boundary=${b}` };
+      return {
+        body: request + part('g.json', graph) + part('job.mjs', 'export {}') + `--${b}--\r\n`,
+        type: `multipart/form-data; boundary=${b}`,
+      };
     };
     const badGraph = form('{"jobId":"nope"}');
     const rejected = await post('/jobs', badGraph.body, badGraph.type);
@@ -98,10 +129,25 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     const logFile = path.join(dir, 'log', 'foreign-taskmanager.log');
     const out = fs.openSync(logFile, 'w');
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['packages/cli/bin/spindle.js', 'taskmanager', rpcPort, '-Dhigh-availability.cluster-id=another-cluster', `-Denv.log.dir=${path.join(dir, 'log')}`, `-Dblob.storage.directory=${path.join(dir, 'blobs')}`], { stdio: ['ignore', out, out] });
+    const child = spawn(
+      process.execPath,
+      [
+        'packages/cli/bin/spindle.js',
+        'taskmanager',
+        rpcPort,
+        '-Dhigh-availability.cluster-id=another-cluster',
+        `-Denv.log.dir=${path.join(dir, 'log')}`,
+        `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
+      ],
+      { stdio: ['ignore', out, out] },
+    );
     fs.closeSync(out);
     try {
-      await until('the refusal in the log', async () => (fs.readFileSync(logFile, 'utf8').includes("rejected a call from cluster 'another-cluster'") ? true : undefined), 20_000);
+      await until(
+        'the refusal in the log',
+        async () => (fs.readFileSync(logFile, 'utf8').includes("rejected a call from cluster 'another-cluster'") ? true : undefined),
+        20_000,
+      );
       expect((await get<{ taskmanagers: number }>('/overview')).taskmanagers).to.equal(2);
     } finally {
       child.kill('SIGKILL');
@@ -113,16 +159,28 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     const r = await runCli(args);
     expect(r.code, describeRun(args, r)).to.equal(0);
     const jobId = /JobID ([0-9a-f]{32})/.exec(r.stdout)![1]!;
-    await until('the job to run', async () => ((await get<{ status: string }>(`/jobs/${jobId}/status`)).status === 'RUNNING' ? true : undefined), 30_000);
+    await until(
+      'the job to run',
+      async () => ((await get<{ status: string }>(`/jobs/${jobId}/status`)).status === 'RUNNING' ? true : undefined),
+      30_000,
+    );
     const cancel = await runCli(['cancel', '-m', rest, jobId]);
     expect(cancel.code, describeRun(['cancel'], cancel)).to.equal(0);
     expect(cancel.stdout).to.include(`Cancelling job ${jobId}.`);
     expect(cancel.stdout).to.include(`Cancelled job ${jobId}.`);
-    await until('CANCELED', async () => ((await get<{ status: string }>(`/jobs/${jobId}/status`)).status === 'CANCELED' ? true : undefined), 30_000);
+    await until(
+      'CANCELED',
+      async () => ((await get<{ status: string }>(`/jobs/${jobId}/status`)).status === 'CANCELED' ? true : undefined),
+      30_000,
+    );
     const unknown = await runCli(['cancel', '-m', rest, '0123456789abcdef0123456789abcdef']);
     expect(unknown.code).to.equal(1);
     expect(unknown.stderr).to.match(/not found/i);
-    await until('free slots', async () => ((await get<{ 'slots-available': number }>('/overview'))['slots-available'] === 4 ? true : undefined), 30_000);
+    await until(
+      'free slots',
+      async () => ((await get<{ 'slots-available': number }>('/overview'))['slots-available'] === 4 ? true : undefined),
+      30_000,
+    );
   });
 
   it('fails a job within the heartbeat timeout when a TaskManager is killed, naming the cause', async () => {
@@ -130,13 +188,23 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     const r = await runCli(args);
     expect(r.code, describeRun(args, r)).to.equal(0);
     const jobId = /JobID ([0-9a-f]{32})/.exec(r.stdout)![1]!;
-    await until('the job to run', async () => ((await get<{ status: string }>(`/jobs/${jobId}/status`)).status === 'RUNNING' ? true : undefined), 30_000);
+    await until(
+      'the job to run',
+      async () => ((await get<{ status: string }>(`/jobs/${jobId}/status`)).status === 'RUNNING' ? true : undefined),
+      30_000,
+    );
     const victim = Number(fs.readFileSync(path.join(dir, 'log', 'spindle-taskmanager-1.pid'), 'utf8'));
     const killedAt = Date.now();
     process.kill(victim, 'SIGKILL');
-    await until('FAILED', async () => ((await get<{ status: string }>(`/jobs/${jobId}/status`)).status === 'FAILED' ? true : undefined), 20_000);
+    await until(
+      'FAILED',
+      async () => ((await get<{ status: string }>(`/jobs/${jobId}/status`)).status === 'FAILED' ? true : undefined),
+      20_000,
+    );
     expect(Date.now() - killedAt).to.be.lessThan(15_000);
-    const exceptions = await get<{ exceptionHistory: { entries: Array<{ exceptionName: string; stacktrace: string }> } }>(`/jobs/${jobId}/exceptions`);
+    const exceptions = await get<{ exceptionHistory: { entries: Array<{ exceptionName: string; stacktrace: string }> } }>(
+      `/jobs/${jobId}/exceptions`,
+    );
     const text = JSON.stringify(exceptions);
     expect(text).to.match(/TaskManager .* is lost|connection to shuffle server .* lost/);
     expect(alive(victim)).to.equal(false);
@@ -148,13 +216,19 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
     const logFile = path.join(dir, 'log', 'spindle-jobmanager-0.log');
     const out = fs.openSync(logFile, 'a');
     const { spawn } = await import('node:child_process');
-    const jm = spawn(process.execPath, ['packages/cli/bin/spindle.js', 'jobmanager', ...dynamic], { stdio: ['ignore', out, out], detached: true });
+    const jm = spawn(process.execPath, ['packages/cli/bin/spindle.js', 'jobmanager', ...dynamic], {
+      stdio: ['ignore', out, out],
+      detached: true,
+    });
     fs.closeSync(out);
     jm.unref();
     fs.writeFileSync(jmPidFile, String(jm.pid));
     const tm0 = path.join(dir, 'log', 'spindle-taskmanager-0.log');
-    await until('the surviving TaskManager to register with the new JobManager', async () =>
-      ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 1 ? true : undefined), 30_000);
+    await until(
+      'the surviving TaskManager to register with the new JobManager',
+      async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 1 ? true : undefined),
+      30_000,
+    );
     expect(fs.readFileSync(tm0, 'utf8')).to.match(/registered at the ResourceManager[\s\S]*registered at the ResourceManager/);
   });
 });
@@ -172,8 +246,13 @@ describe('a session cluster that starts TaskManager processes on demand (local-p
     const restPort = await freePort();
     rest = `127.0.0.1:${restPort}`;
     dynamic = [
-      `-Drest.port=${restPort}`, '-Drest.address=127.0.0.1', `-Djobmanager.rpc.port=${await freePort()}`, '-Dresourcemanager.driver=local-process',
-      '-Dtaskmanager.numberOfTaskSlots=2', '-Dresourcemanager.taskmanager-timeout=2 s', `-Denv.log.dir=${path.join(dir, 'log')}`,
+      `-Drest.port=${restPort}`,
+      '-Drest.address=127.0.0.1',
+      `-Djobmanager.rpc.port=${await freePort()}`,
+      '-Dresourcemanager.driver=local-process',
+      '-Dtaskmanager.numberOfTaskSlots=2',
+      '-Dresourcemanager.taskmanager-timeout=2 s',
+      `-Denv.log.dir=${path.join(dir, 'log')}`,
       `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
     ];
     const start = await runCli(['cluster', 'start', ...dynamic]);
@@ -198,6 +277,10 @@ describe('a session cluster that starts TaskManager processes on demand (local-p
     expect(got).to.be.greaterThan(0);
     const overview = await get<{ taskmanagers: number; 'slots-total': number }>('/overview');
     expect(overview.taskmanagers).to.equal(2);
-    await until('idle TaskManagers to be released', async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 0 ? true : undefined), 30_000);
+    await until(
+      'idle TaskManagers to be released',
+      async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 0 ? true : undefined),
+      30_000,
+    );
   });
 });

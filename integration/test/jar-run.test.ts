@@ -75,13 +75,23 @@ describe('a JobManager process with TaskManager processes: jar runs and failures
     const restPort = await freePort();
     rest = `127.0.0.1:${restPort}`;
     dynamic = [
-      `-Drest.port=${restPort}`, '-Drest.address=127.0.0.1', `-Djobmanager.rpc.port=${await freePort()}`,
-      '-Dstandalone.number-of-taskmanagers=2', '-Dtaskmanager.numberOfTaskSlots=8', '-Dheartbeat.interval=1 s',
-      '-Dheartbeat.timeout=30 s', `-Denv.log.dir=${path.join(dir, 'log')}`, `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
+      `-Drest.port=${restPort}`,
+      '-Drest.address=127.0.0.1',
+      `-Djobmanager.rpc.port=${await freePort()}`,
+      '-Dstandalone.number-of-taskmanagers=2',
+      '-Dtaskmanager.numberOfTaskSlots=8',
+      '-Dheartbeat.interval=1 s',
+      '-Dheartbeat.timeout=30 s',
+      `-Denv.log.dir=${path.join(dir, 'log')}`,
+      `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
     ];
     const start = await runCli(['cluster', 'start', ...dynamic]);
     expect(start.code, describeRun(['cluster', 'start'], start)).to.equal(0);
-    await until('two registered TaskManagers', async () => ((await call('GET', '/overview')).body.taskmanagers === 2 ? true : undefined), 30_000);
+    await until(
+      'two registered TaskManagers',
+      async () => ((await call('GET', '/overview')).body.taskmanagers === 2 ? true : undefined),
+      30_000,
+    );
     const form = new FormData();
     form.append('jarfile', new Blob([BUNDLE], { type: 'application/javascript' }), 'tiny.mjs');
     const upload = await fetch(`http://${rest}/jars/upload`, { method: 'POST', body: form });
@@ -94,13 +104,16 @@ describe('a JobManager process with TaskManager processes: jar runs and failures
     const stop = await runCli(['cluster', 'stop', ...dynamic]);
     expect(stop.code, describeRun(['cluster', 'stop'], stop)).to.equal(0);
     const mine = (): string[] =>
-      fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-        try {
-          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
-        } catch {
-          return false;
-        }
-      });
+      fs
+        .readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
+          } catch {
+            return false;
+          }
+        });
     await until(`every process of ${dir} to end`, async () => (mine().length === 0 ? true : undefined), 20_000);
     removeDir(dir);
   });
@@ -114,11 +127,14 @@ describe('a JobManager process with TaskManager processes: jar runs and failures
     for (const entryClass of ['com.example.WordCount', 'notAFunction', 'missing']) {
       const bad = await call('POST', `/jars/${jarId}/run?entry-class=${entryClass}`);
       expect(bad.status, `${entryClass}: ${JSON.stringify(bad.body)}`).to.equal(400);
-      expect(bad.body.errors![0]).to.include(`'${entryClass}'`).and.to.match(/exported function/).and.to.include('main, other');
+      expect(bad.body.errors![0])
+        .to.include(`'${entryClass}'`)
+        .and.to.match(/exported function/)
+        .and.to.include('main, other');
     }
   });
 
-  it('GET /jobs/:id/exceptions names the user\'s error and keeps its cause and the job file line, as the CLI does', async () => {
+  it("GET /jobs/:id/exceptions names the user's error and keeps its cause and the job file line, as the CLI does", async () => {
     const args = ['run', '--no-typecheck', '-m', rest, 'integration/fixtures/cli-exploder.ts'];
     const failing = await runCli(args, 60_000);
     expect(failing.code, describeRun(args, failing)).to.equal(1);
@@ -150,14 +166,21 @@ describe('a JobManager process with TaskManager processes: jar runs and failures
     await Promise.all(Array.from({ length: 50 }, sender));
     const answeredMs = Date.now() - started;
     const unexpected = answers.filter((a) => a.status !== 200);
-    expect(unexpected.map((a) => `${a.status} ${JSON.stringify(a.body)}`), 'answers other than 200').to.deep.equal([]);
+    expect(
+      unexpected.map((a) => `${a.status} ${JSON.stringify(a.body)}`),
+      'answers other than 200',
+    ).to.deep.equal([]);
     const jobIds = answers.map((a) => a.body.jobid!);
     expect(new Set(jobIds).size, 'distinct job ids').to.equal(200);
-    await until('all 200 jobs to finish', async () => {
-      const { body } = await call('GET', '/jobs/overview');
-      const states = new Map((body.jobs as Array<{ jid: string; state: string; name: string }>).map((j) => [j.jid, j]));
-      return jobIds.every((id) => states.get(id)?.state === 'FINISHED') ? states : undefined;
-    }, 180_000).then((states) => {
+    await until(
+      'all 200 jobs to finish',
+      async () => {
+        const { body } = await call('GET', '/jobs/overview');
+        const states = new Map((body.jobs as Array<{ jid: string; state: string; name: string }>).map((j) => [j.jid, j]));
+        return jobIds.every((id) => states.get(id)?.state === 'FINISHED') ? states : undefined;
+      },
+      180_000,
+    ).then((states) => {
       // Each run built its own graph from its own arguments.
       expect(jobIds.map((id) => states.get(id)!.name)).to.deep.equal(jobIds.map((_, i) => `Tiny run-${i}`));
     });

@@ -38,7 +38,11 @@ describe('finished jobs in the Dispatcher (jobstore.max-capacity, jobstore.expir
     const options = { config, numTaskManagers: 1, slotsPerTaskManager: 2, slotMode: 'inline' as const, scheduler };
     cluster = new MiniCluster(options);
     await cluster.start();
-    const view = new ClusterViewFromComponents({ dispatcher: cluster.dispatcher, resourceManager: cluster.resourceManager, configuration: config });
+    const view = new ClusterViewFromComponents({
+      dispatcher: cluster.dispatcher,
+      resourceManager: cluster.resourceManager,
+      configuration: config,
+    });
     server = new RestServer(view, { bindAddress: '127.0.0.1', port: 0 });
     port = await server.start();
   }
@@ -81,7 +85,9 @@ describe('finished jobs in the Dispatcher (jobstore.max-capacity, jobstore.expir
     expect(details.json.vertices.map((v: any) => v.tasks.FINISHED)).to.deep.equal(details.json.vertices.map((v: any) => v.parallelism));
     expect(details.json.vertices.some((v: any) => v.metrics['write-records'] > 0)).to.equal(true);
     expect((await call(port, `/jobs/${finished}/plan`)).json.plan.nodes).to.have.length(details.json.vertices.length);
-    expect((await call(port, `/jobs/${finished}/execution-result`)).json['job-execution-result']['application-status']).to.equal('SUCCEEDED');
+    expect((await call(port, `/jobs/${finished}/execution-result`)).json['job-execution-result']['application-status']).to.equal(
+      'SUCCEEDED',
+    );
     const exceptions = await call(port, `/jobs/${failed}/exceptions`);
     expect(exceptions.json.exceptionHistory.entries[0].exceptionName).to.equal('RangeError');
     expect((await call(port, `/jobs/${failed}/status`)).json.status).to.equal('FAILED');

@@ -56,12 +56,20 @@ describe('a job bundle of 20 MiB on a standalone cluster (JobManager and TaskMan
     fs.mkdirSync(tmp);
     const restPort = await freePort();
     dynamic = [
-      `-Drest.port=${restPort}`, '-Drest.address=127.0.0.1', `-Djobmanager.rpc.port=${await freePort()}`,
-      '-Dstandalone.number-of-taskmanagers=1', '-Dtaskmanager.numberOfTaskSlots=2', `-Denv.log.dir=${path.join(dir, 'log')}`,
+      `-Drest.port=${restPort}`,
+      '-Drest.address=127.0.0.1',
+      `-Djobmanager.rpc.port=${await freePort()}`,
+      '-Dstandalone.number-of-taskmanagers=1',
+      '-Dtaskmanager.numberOfTaskSlots=2',
+      `-Denv.log.dir=${path.join(dir, 'log')}`,
     ];
     const start = await runCli(['cluster', 'start', ...dynamic], 60_000, { TMPDIR: tmp });
     expect(start.code, describeRun(['cluster', 'start'], start)).to.equal(0);
-    await until('a registered TaskManager', async () => ((await restGet<{ taskmanagers: number }>(`127.0.0.1:${restPort}`, '/overview')).taskmanagers === 1 ? true : undefined), 30_000);
+    await until(
+      'a registered TaskManager',
+      async () => ((await restGet<{ taskmanagers: number }>(`127.0.0.1:${restPort}`, '/overview')).taskmanagers === 1 ? true : undefined),
+      30_000,
+    );
   });
 
   after(async () => {

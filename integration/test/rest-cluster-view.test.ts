@@ -26,7 +26,10 @@ function sumJob(outputDir: string, parallelism = 2): ExecuteRequest {
 
 function endlessJob(outputDir: string): ExecuteRequest {
   const env = StreamExecutionEnvironment.createLocalEnvironment(2);
-  env.fromDataGenerator((i) => i, { recordsPerSecond: 2000 }).map((x) => x * 2).writeAsText(outputDir);
+  env
+    .fromDataGenerator((i) => i, { recordsPerSecond: 2000 })
+    .map((x) => x * 2)
+    .writeAsText(outputDir);
   return env.prepare('REST endless');
 }
 
@@ -158,7 +161,11 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     const execution = (await call(port, 'GET', `/jobs/${jobId}/execution-result`)).json;
     expectWire(execution, 'job-execution-result');
     expect(execution.status).to.deep.equal({ id: 'COMPLETED' });
-    expect(execution['job-execution-result']).to.deep.include({ id: jobId, 'application-status': 'SUCCEEDED', 'net-runtime': result.netRuntimeMs });
+    expect(execution['job-execution-result']).to.deep.include({
+      id: jobId,
+      'application-status': 'SUCCEEDED',
+      'net-runtime': result.netRuntimeMs,
+    });
 
     const exceptions = (await call(port, 'GET', `/jobs/${jobId}/exceptions`)).json;
     expectWire(exceptions, 'job-exceptions');
@@ -194,7 +201,9 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     const job = endlessJob(path.join(work, 'endless'));
     const jobId = job.jobGraph.jobId;
     await cluster.submitJob(job.jobGraph, { bundlePath: '', args: [] }, job.program);
-    await until('the job runs', async () => ((await call(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'RUNNING' ? true : undefined));
+    await until('the job runs', async () =>
+      (await call(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'RUNNING' ? true : undefined,
+    );
     const runningDetails = await until('all tasks run', async () => {
       const details = (await call(port, 'GET', `/jobs/${jobId}`)).json;
       return details.vertices.every((v: { status: string }) => v.status === 'RUNNING') ? details : undefined;
@@ -208,7 +217,9 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     const cancel = await call(port, 'PATCH', `/jobs/${jobId}?mode=cancel`);
     expect(cancel.status).to.equal(202);
     expectWire(cancel.json, 'empty');
-    await until('the job is canceled', async () => ((await call(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'CANCELED' ? true : undefined));
+    await until('the job is canceled', async () =>
+      (await call(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'CANCELED' ? true : undefined,
+    );
     const details = (await call(port, 'GET', `/jobs/${jobId}`)).json;
     expect(details.timestamps.CANCELLING).to.be.greaterThan(0);
     for (const v of details.vertices) expect(v.status).to.equal('CANCELED');
@@ -235,7 +246,9 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     const execution = executionBody['job-execution-result'];
     expect(execution['application-status']).to.equal('FAILED');
     expect(execution['failure-cause']['stack-trace']).to.match(/record 50 is poison/);
-    expect(decodeBase64Json(execution['failure-cause']['serialized-throwable'])).to.deep.include({ name: execution['failure-cause'].class });
+    expect(decodeBase64Json(execution['failure-cause']['serialized-throwable'])).to.deep.include({
+      name: execution['failure-cause'].class,
+    });
   });
 
   it('runs an uploaded program through the JarRunner and shuts down on DELETE /cluster', async () => {
@@ -243,7 +256,14 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="jarfile"; filename="sums.js"\r\nContent-Type: application/x-java-archive\r\n\r\nexport {};\r\n--${boundary}--\r\n`;
     const upload = await new Promise<any>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/jars/upload', agent: false, headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/jars/upload',
+          agent: false,
+          headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -263,7 +283,9 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     expectWire(run.json, 'jars-run');
     const jobId = run.json.jobid;
     expect(jarRunner.runs[0]!.request).to.deep.include({ parallelism: 2, programArgs: ['--verbose'] });
-    await until('the uploaded job finishes', async () => ((await call(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'FINISHED' ? true : undefined));
+    await until('the uploaded job finishes', async () =>
+      (await call(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'FINISHED' ? true : undefined,
+    );
 
     const shutdown = await call(port, 'DELETE', '/cluster');
     expect(shutdown.status).to.equal(200);

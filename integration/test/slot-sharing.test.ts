@@ -89,7 +89,10 @@ describe('slot sharing on a mini cluster of 2 TaskExecutors x 2 slots', function
       const seen = updates.get(key)!;
       expect(seen, `updates of key ${key}`).to.have.length(count);
       expect(seen[seen.length - 1], `final sum of key ${key}`).to.equal(sum);
-      expect(seen.every((s, i) => i === 0 || s > seen[i - 1]!), `rolling sums of key ${key} grow`).to.equal(true);
+      expect(
+        seen.every((s, i) => i === 0 || s > seen[i - 1]!),
+        `rolling sums of key ${key} grow`,
+      ).to.equal(true);
     }
   }
 
@@ -119,7 +122,8 @@ describe('slot sharing on a mini cluster of 2 TaskExecutors x 2 slots', function
     }
 
     const slotOfSubtask = new Map<number, Set<string>>();
-    for (const e of executions) slotOfSubtask.set(e.subtaskIndex, (slotOfSubtask.get(e.subtaskIndex) ?? new Set()).add(e.slot!.allocationId));
+    for (const e of executions)
+      slotOfSubtask.set(e.subtaskIndex, (slotOfSubtask.get(e.subtaskIndex) ?? new Set()).add(e.slot!.allocationId));
     expect([...slotOfSubtask.keys()].sort()).to.deep.equal([0, 1, 2, 3]);
     for (const [index, slots] of slotOfSubtask) expect(slots.size, `slots of subtask index ${index}`).to.equal(1);
     expect(new Set([...slotOfSubtask.values()].map((s) => [...s][0])).size, 'subtask indexes in distinct slots').to.equal(4);

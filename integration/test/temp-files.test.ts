@@ -23,18 +23,36 @@ describe('temporary files of spindle run', function () {
     removeDir(tmp);
   });
 
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`removes the job's bundle directory when ${signal} interrupts a run of an endless job`, async () => {
       // The private TMPDIR is also on the command line, so that afterEach can find the process.
-      const args = [CLI, 'run', '--no-typecheck', '-Dexecution.runtime-mode=STREAMING', 'integration/fixtures/cluster-endless.ts', '--tmp', tmp];
-      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const args = [
+        CLI,
+        'run',
+        '--no-typecheck',
+        '-Dexecution.runtime-mode=STREAMING',
+        'integration/fixtures/cluster-endless.ts',
+        '--tmp',
+        tmp,
+      ];
+      const child = spawn(process.execPath, args, {
+        cwd: REPO_ROOT,
+        env: { ...process.env, TMPDIR: tmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
       await until('the job to be submitted', async () => (/Job has been submitted with JobID/.test(stdout) ? true : undefined), 60_000);
-      expect(fs.readdirSync(tmp).some((f) => f.startsWith('spindle-job-')), 'the bundle directory while the job runs').to.equal(true);
+      expect(
+        fs.readdirSync(tmp).some((f) => f.startsWith('spindle-job-')),
+        'the bundle directory while the job runs',
+      ).to.equal(true);
       child.kill(signal);
       const exitCode = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000))]);
       if (exitCode === 'hung') child.kill('SIGKILL');
@@ -57,7 +75,14 @@ describe('temporary files of spindle run', function () {
 /** A JobManager process of its own, with a private TMPDIR and default directories. */
 async function startJobManager(tmp: string, log: string): Promise<{ rest: string; pid: number; stop(): Promise<void> }> {
   const restPort = await freePort();
-  const args = [CLI, 'jobmanager', `-Drest.port=${restPort}`, '-Drest.address=127.0.0.1', `-Djobmanager.rpc.port=${await freePort()}`, `-Denv.log.dir=${path.join(tmp, 'log')}`];
+  const args = [
+    CLI,
+    'jobmanager',
+    `-Drest.port=${restPort}`,
+    '-Drest.address=127.0.0.1',
+    `-Djobmanager.rpc.port=${await freePort()}`,
+    `-Denv.log.dir=${path.join(tmp, 'log')}`,
+  ];
   const out = fs.openSync(log, 'a');
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ['ignore', out, out] });
   fs.closeSync(out);
@@ -108,6 +133,15 @@ describe('directories of a session cluster', function () {
     expect(leftovers(tmp), 'what remains of the stopped JobManager').to.have.length(1);
     expect((await restGet<{ files: unknown[] }>(b.rest, '/jars')).files).to.deep.equal([]);
     await b.stop();
-    expect(leftovers(tmp), describeRun(['jobmanager'], { code: 0, stdout: '', stderr: fs.readFileSync(path.join(tmp, 'b.log'), 'utf8'), timedOut: false, ms: 0 })).to.deep.equal([]);
+    expect(
+      leftovers(tmp),
+      describeRun(['jobmanager'], {
+        code: 0,
+        stdout: '',
+        stderr: fs.readFileSync(path.join(tmp, 'b.log'), 'utf8'),
+        timedOut: false,
+        ms: 0,
+      }),
+    ).to.deep.equal([]);
   });
 });

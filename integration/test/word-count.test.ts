@@ -98,7 +98,18 @@ describe('word count on real text (CLI)', function () {
 
   async function runWordCount(input: string, parallelism: number, mode: 'STREAMING' | 'BATCH'): Promise<Map<string, number[]>> {
     const output = path.join(work, `out-${mode}-p${parallelism}-${path.basename(input)}`);
-    const args = ['run', '--no-typecheck', '-p', String(parallelism), `-Dexecution.runtime-mode=${mode}`, WORD_COUNT, '--input', input, '--output', output];
+    const args = [
+      'run',
+      '--no-typecheck',
+      '-p',
+      String(parallelism),
+      `-Dexecution.runtime-mode=${mode}`,
+      WORD_COUNT,
+      '--input',
+      input,
+      '--output',
+      output,
+    ];
     const r = await runCli(args, 90_000);
     expectJobsFinished(args, r);
     const { files, lines } = readPartFiles(output);
@@ -140,7 +151,12 @@ describe('word count on real text (CLI)', function () {
       fs.writeFileSync(path.join(dir, `readmes-${i}.txt`), input.subarray(start, end));
       start = end;
     }
-    expect(fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).size).every((s) => s > 0)).to.equal(true);
+    expect(
+      fs
+        .readdirSync(dir)
+        .map((f) => fs.statSync(path.join(dir, f)).size)
+        .every((s) => s > 0),
+    ).to.equal(true);
     expectFinalCounts(await runWordCount(dir, 2, 'BATCH'), 'BATCH');
   });
 });

@@ -50,12 +50,14 @@ async function main(argv) {
 }
 
 async function loadBenchmarks() {
-  const files = fs.readdirSync(benchmarksDir).filter((file) => file.endsWith('.mjs')).sort();
+  const files = fs
+    .readdirSync(benchmarksDir)
+    .filter((file) => file.endsWith('.mjs'))
+    .sort();
   const modules = [];
   for (const file of files) {
     const module = await import(pathToFileURL(path.join(benchmarksDir, file)).href);
-    const valid =
-      typeof module.name === 'string' && typeof module.description === 'string' && typeof module.run === 'function';
+    const valid = typeof module.name === 'string' && typeof module.description === 'string' && typeof module.run === 'function';
     if (!valid) throw new Error(`benchmarks/${file} must export name, description and async run(ctx)`);
     modules.push(module);
   }
@@ -88,7 +90,10 @@ function printMachine(selectedPeers) {
 }
 
 function loadLine() {
-  return `${os.loadavg().map((load) => load.toFixed(2)).join(' ')} (1, 5, 15 min averages on ${os.cpus().length} cores)`;
+  return `${os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')} (1, 5, 15 min averages on ${os.cpus().length} cores)`;
 }
 
 /** Runs one benchmark; false if it threw. */

@@ -56,7 +56,10 @@ export async function startCluster(config: Configuration, dynamic: string[], pri
   const jm = entry(dir, 'jobmanager', 0);
   const running = runningPid(jm);
   if (running) {
-    throw new SpindleError(`a JobManager is already running (pid ${running}, ${jm.pidFile}); stop it with 'spindle cluster stop'`, { code: 'CLUSTER_RUNNING', userFacing: true });
+    throw new SpindleError(`a JobManager is already running (pid ${running}, ${jm.pidFile}); stop it with 'spindle cluster stop'`, {
+      code: 'CLUSTER_RUNNING',
+      userFacing: true,
+    });
   }
   print(`Starting cluster.`);
   const child = startProcess(jm, dynamic);
@@ -77,7 +80,10 @@ async function waitForJobManager(config: Configuration, jm: ProcessEntry, child:
   while (Date.now() < deadline) {
     if (exited(child)) {
       fs.rmSync(jm.pidFile, { force: true });
-      throw new SpindleError(`The JobManager exited during start-up. The end of ${jm.logFile}:\n${logTail(jm.logFile)}`, { code: 'CLUSTER_START_FAILED', userFacing: true });
+      throw new SpindleError(`The JobManager exited during start-up. The end of ${jm.logFile}:\n${logTail(jm.logFile)}`, {
+        code: 'CLUSTER_START_FAILED',
+        userFacing: true,
+      });
     }
     answering = await jobManagerPidAt(base);
     if (answering === child.pid) return;
@@ -87,7 +93,10 @@ async function waitForJobManager(config: Configuration, jm: ProcessEntry, child:
   await waitForExit(child.pid);
   fs.rmSync(jm.pidFile, { force: true });
   const who = answering === undefined ? 'it did not answer' : `another JobManager (pid ${answering}) answers there`;
-  throw new SpindleError(`The JobManager (pid ${child.pid}) was not serving ${base} within 30 s (${who}), so it was stopped; see ${jm.logFile}.`, { code: 'CLUSTER_START_FAILED', userFacing: true });
+  throw new SpindleError(
+    `The JobManager (pid ${child.pid}) was not serving ${base} within 30 s (${who}), so it was stopped; see ${jm.logFile}.`,
+    { code: 'CLUSTER_START_FAILED', userFacing: true },
+  );
 }
 
 function logTail(file: string): string {

@@ -53,13 +53,17 @@ export function engineLookalikeWarnings(jobArgs: readonly string[], flags: reado
     const exact = flags.find((f) => f.short === name || f.long === name);
     if (exact) {
       if (!ALLOWED_AFTER_JOB.has(name)) {
-        warnings.push(`'${arg}' follows the job file, so it is passed to the job, not taken as the engine option ${describe(exact)}; put engine options before the job file.`);
+        warnings.push(
+          `'${arg}' follows the job file, so it is passed to the job, not taken as the engine option ${describe(exact)}; put engine options before the job file.`,
+        );
       }
       continue;
     }
     const near = name.startsWith('--') ? closestMatch(name, longs) : undefined;
     if (near !== undefined) {
-      warnings.push(`'${arg}' is passed to the job; did you mean the engine option ${near}? Engine options go before the job file (-p, -D, -t and --no-typecheck also right after it); put '--' before the job's arguments to silence this.`);
+      warnings.push(
+        `'${arg}' is passed to the job; did you mean the engine option ${near}? Engine options go before the job file (-p, -D, -t and --no-typecheck also right after it); put '--' before the job's arguments to silence this.`,
+      );
     }
   }
   return warnings;

@@ -30,19 +30,42 @@ function section(console: Console, title: string, jobs: JobOverview[], none: str
     return;
   }
   console.out(`------------------ ${title} -------------------`);
-  for (const j of jobs.sort((a, b) => a['start-time'] - b['start-time'])) console.out(`${formatTime(j['start-time'])} : ${j.jid} : ${j.name} (${j.state})`);
+  for (const j of jobs.sort((a, b) => a['start-time'] - b['start-time']))
+    console.out(`${formatTime(j['start-time'])} : ${j.jid} : ${j.name} (${j.state})`);
   console.out('--------------------------------------------------------------');
 }
 
 /** `spindle list [-r|-s|-a]`, printed as Flink's CLI prints it. */
-export async function listJobs(client: RestClient, flags: { running?: boolean; scheduled?: boolean; all?: boolean }, console: Console): Promise<void> {
+export async function listJobs(
+  client: RestClient,
+  flags: { running?: boolean; scheduled?: boolean; all?: boolean },
+  console: Console,
+): Promise<void> {
   console.out('Waiting for response...');
   const { jobs } = await client.get<{ jobs: JobOverview[] }>('/jobs/overview');
   const showRunning = flags.all || flags.running || !flags.scheduled;
   const showScheduled = flags.all || flags.scheduled || !flags.running;
-  if (showRunning) section(console, 'Running/Restarting Jobs', jobs.filter((j) => RUNNING.has(j.state)), 'No running jobs.');
-  if (showScheduled) section(console, 'Scheduled Jobs', jobs.filter((j) => SCHEDULED.has(j.state)), 'No scheduled jobs.');
-  if (flags.all) section(console, 'Terminated Jobs', jobs.filter((j) => TERMINATED.has(j.state)), 'No terminated jobs.');
+  if (showRunning)
+    section(
+      console,
+      'Running/Restarting Jobs',
+      jobs.filter((j) => RUNNING.has(j.state)),
+      'No running jobs.',
+    );
+  if (showScheduled)
+    section(
+      console,
+      'Scheduled Jobs',
+      jobs.filter((j) => SCHEDULED.has(j.state)),
+      'No scheduled jobs.',
+    );
+  if (flags.all)
+    section(
+      console,
+      'Terminated Jobs',
+      jobs.filter((j) => TERMINATED.has(j.state)),
+      'No terminated jobs.',
+    );
 }
 
 /** `spindle cancel <jobId>`. */

@@ -27,7 +27,8 @@ export function resolveJobFile(file: string): string {
     throw userError(`Job file not found: ${file}. Give the path of a .ts or .js file that builds and executes a job.`, 'JOB_NOT_FOUND');
   }
   if (!fs.statSync(abs).isFile()) throw userError(`Job file ${file} is a directory; give a .ts or .js file.`, 'JOB_NOT_FOUND');
-  if (!/\.(m|c)?(t|j)sx?$/.test(abs)) throw userError(`Job file ${file} is not a TypeScript or JavaScript file (.ts, .mts, .js, .mjs).`, 'JOB_NOT_SUPPORTED');
+  if (!/\.(m|c)?(t|j)sx?$/.test(abs))
+    throw userError(`Job file ${file} is not a TypeScript or JavaScript file (.ts, .mts, .js, .mjs).`, 'JOB_NOT_SUPPORTED');
   return abs;
 }
 
@@ -53,7 +54,13 @@ export async function typeCheck(jobFile: string): Promise<void> {
   const program = ts.createProgram([jobFile], options);
   const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => !d.file || !d.file.fileName.includes('/node_modules/'));
   if (diagnostics.length === 0) {
-    typeCheckCache.recordClean(jobFile, program.getSourceFiles().map((f) => f.fileName).filter((f) => !f.includes('/node_modules/')));
+    typeCheckCache.recordClean(
+      jobFile,
+      program
+        .getSourceFiles()
+        .map((f) => f.fileName)
+        .filter((f) => !f.includes('/node_modules/')),
+    );
     return;
   }
   const lines = diagnostics.slice(0, 20).map((d) => formatDiagnostic(ts, d));

@@ -10,6 +10,9 @@ export function jobFailure(jobId: string, status: string, failure: SerializedFai
   const error = deserializeError(failure);
   const { summary } = renderFailure(failure, { sourceDir: path.dirname(sourcePath), relativeTo: process.cwd() });
   return new SpindleError(`Job ${jobId} failed: ${summary}`, {
-    code: error.code, userFacing: true, recoverability: error.recoverability, cause: error,
+    code: error.code,
+    userFacing: true,
+    recoverability: error.recoverability,
+    cause: error,
   });
 }

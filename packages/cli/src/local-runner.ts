@@ -1,6 +1,13 @@
 import { Configuration, MiniClusterOptions, TaskManagerOptions, getLogger } from '@spindle/core';
 import { requiredSlots } from '@spindle/protocol';
-import { MiniCluster, noExecuteError, runProgram, type ExecuteRequest, type JobExecutionResult, type ProgramContext } from '@spindle/runtime';
+import {
+  MiniCluster,
+  noExecuteError,
+  runProgram,
+  type ExecuteRequest,
+  type JobExecutionResult,
+  type ProgramContext,
+} from '@spindle/runtime';
 import type { CompiledJob } from './job-compiler.js';
 import { jobFailure } from './job-failure.js';
 
@@ -38,7 +45,13 @@ export async function runSubmitting(
   if (jobs === 0) throw noExecuteError();
 }
 
-async function executeJob(request: ExecuteRequest, job: CompiledJob, args: string[], config: Configuration, console: Console): Promise<JobExecutionResult> {
+async function executeJob(
+  request: ExecuteRequest,
+  job: CompiledJob,
+  args: string[],
+  config: Configuration,
+  console: Console,
+): Promise<JobExecutionResult> {
   const numTaskManagers = config.get(MiniClusterOptions.NUM_TASK_MANAGERS);
   const slots = config.has(TaskManagerOptions.NUM_TASK_SLOTS)
     ? config.get(TaskManagerOptions.NUM_TASK_SLOTS)
@@ -50,7 +63,11 @@ async function executeJob(request: ExecuteRequest, job: CompiledJob, args: strin
     const { jobId } = request.jobGraph;
     await cluster.submitJob(request.jobGraph, { bundlePath: job.bundlePath, args });
     console.out(`Job has been submitted with JobID ${jobId}`);
-    log.info('job running', { name: request.jobGraph.name, parallelism: Math.max(...request.jobGraph.vertices.map((v) => v.parallelism)), slots: requiredSlots(request.jobGraph) });
+    log.info('job running', {
+      name: request.jobGraph.name,
+      parallelism: Math.max(...request.jobGraph.vertices.map((v) => v.parallelism)),
+      slots: requiredSlots(request.jobGraph),
+    });
     const resultPromise = cluster.requestJobResult(jobId);
     await noteSlotWait(cluster, jobId, resultPromise, console);
     const result = await resultPromise;

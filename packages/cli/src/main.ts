@@ -1,6 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import {
-  ConfigurationError, CoreOptions, SpindleError, errorMessage, getLogger, loadConfiguration,
+  ConfigurationError,
+  CoreOptions,
+  SpindleError,
+  errorMessage,
+  getLogger,
+  loadConfiguration,
   type Configuration,
 } from '@spindle/core';
 import { captureProgramJob } from '@spindle/runtime';
@@ -14,7 +19,6 @@ import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.j
 import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
 import { VERSION } from './version.js';
 import { startCluster, stopCluster } from './cluster-commands.js';
-
 
 interface JobOptions {
   parallelism?: string;
@@ -54,7 +58,8 @@ function jobCommand(program: Command, name: string, description: string): Comman
 
 /** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
 function loadConfig(options: Pick<JobOptions, 'D' | 'parallelism'>): Configuration {
-  const flags = options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }];
+  const flags =
+    options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }];
   const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamicProperties: options.D, flags });
   for (const w of loaded.warnings) {
     stdio.err(`Warning: ${w}`);
@@ -103,7 +108,10 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions, c
   const config = configFor(options, true);
   const target = targetOf(options);
   if (options.detached && target === 'local') {
-    throw new SpindleError('-d/--detached needs a session cluster (-m host:port or -t remote)', { code: 'BAD_ARGUMENTS', userFacing: true });
+    throw new SpindleError('-d/--detached needs a session cluster (-m host:port or -t remote)', {
+      code: 'BAD_ARGUMENTS',
+      userFacing: true,
+    });
   }
   const client = target === 'remote' ? restClientFor(config, options.jobmanager) : undefined;
   const job = await compile(file, options);
@@ -133,7 +141,13 @@ function clusterCommands(program: Command): void {
     .command('start')
     .description('start a JobManager and the TaskManagers the configuration asks for, in the background')
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((options: { D: string[] }) => startCluster(configFor(options), options.D.map((d) => `-D${d}`), stdio.out));
+    .action((options: { D: string[] }) =>
+      startCluster(
+        configFor(options),
+        options.D.map((d) => `-D${d}`),
+        stdio.out,
+      ),
+    );
   cluster
     .command('stop')
     .description('stop the processes started by `spindle cluster start`')
@@ -156,7 +170,12 @@ function clusterCommands(program: Command): void {
 }
 
 function logLevelOption(): Option {
-  return new Option('--log-level <level>', 'level of the log (and show it on the terminal): debug, info, warn or error').choices(['debug', 'info', 'warn', 'error']);
+  return new Option('--log-level <level>', 'level of the log (and show it on the terminal): debug, info, warn or error').choices([
+    'debug',
+    'info',
+    'warn',
+    'error',
+  ]);
 }
 
 /** The commands a user runs (not the cluster's own processes, which log JSON lines to stderr). */
@@ -184,18 +203,22 @@ function buildProgram(): Command {
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
     .action((options: { running?: boolean; scheduled?: boolean; all?: boolean; jobmanager?: string; D: string[] }) =>
-      listJobs(restClientFor(configFor(options), options.jobmanager), options, stdio));
+      listJobs(restClientFor(configFor(options), options.jobmanager), options, stdio),
+    );
   program
     .command('cancel')
     .description('cancel a job')
     .argument('<jobId>', 'the job id (32 hexadecimal characters)')
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((jobId: string, options: { jobmanager?: string; D: string[] }) => cancelJob(restClientFor(configFor(options), options.jobmanager), jobId, stdio));
+    .action((jobId: string, options: { jobmanager?: string; D: string[] }) =>
+      cancelJob(restClientFor(configFor(options), options.jobmanager), jobId, stdio),
+    );
   program.addOption(logLevelOption());
   program.option('-v, --verbose', 'show the log on the terminal too (`-v` alone prints the version)');
   for (const command of clientCommands(program)) {
-    if (!command.options.some((o) => o.long === '--log-level')) command.addOption(logLevelOption()).option('-v, --verbose', 'show the log on the terminal too');
+    if (!command.options.some((o) => o.long === '--log-level'))
+      command.addOption(logLevelOption()).option('-v, --verbose', 'show the log on the terminal too');
   }
   program.hook('preAction', (_program, action) => {
     if (clientCommands(program).includes(action)) startClientLogging(action.optsWithGlobals<LogRequest>());

@@ -14,7 +14,7 @@ interface ExecutionResultBody {
     'application-status': 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN';
     'net-runtime': number;
     'accumulator-results': Record<string, unknown>;
-    'failure-cause'?: { 'class': string; 'stack-trace': string; 'serialized-throwable'?: string };
+    'failure-cause'?: { class: string; 'stack-trace': string; 'serialized-throwable'?: string };
   };
 }
 
@@ -23,15 +23,39 @@ interface ExecutionResultBody {
  * `POST /jobs` with the JobGraph and the job bundle (Flink's multipart form), then, unless
  * detached, polls `/jobs/:id/execution-result` until the job ends.
  */
-export function runOnCluster(job: CompiledJob, args: string[], config: Configuration, console: Console, client: RestClient, detached: boolean): Promise<void> {
+export function runOnCluster(
+  job: CompiledJob,
+  args: string[],
+  config: Configuration,
+  console: Console,
+  client: RestClient,
+  detached: boolean,
+): Promise<void> {
   const bundle = fs.readFileSync(job.bundlePath);
   return runSubmitting(job, args, config, (request) => submit(request, bundle, args, console, client, detached, job.sourcePath));
 }
 
-async function submit(request: ExecuteRequest, bundle: Buffer, args: string[], console: Console, client: RestClient, detached: boolean, sourcePath: string): Promise<JobExecutionResult> {
+async function submit(
+  request: ExecuteRequest,
+  bundle: Buffer,
+  args: string[],
+  console: Console,
+  client: RestClient,
+  detached: boolean,
+  sourcePath: string,
+): Promise<JobExecutionResult> {
   const { jobGraph } = request;
   const form = multipart([
-    { name: 'request', contentType: 'application/json', content: JSON.stringify({ jobGraphFileName: 'jobgraph.json', jobJarFileNames: ['job.mjs'], jobArtifactFileNames: [], programArgs: args }) },
+    {
+      name: 'request',
+      contentType: 'application/json',
+      content: JSON.stringify({
+        jobGraphFileName: 'jobgraph.json',
+        jobJarFileNames: ['job.mjs'],
+        jobArtifactFileNames: [],
+        programArgs: args,
+      }),
+    },
     { name: 'jobgraph.json', filename: 'jobgraph.json', contentType: 'application/json', content: JSON.stringify(jobGraph) },
     { name: 'job.mjs', filename: 'job.mjs', contentType: 'application/octet-stream', content: bundle },
   ]);
@@ -42,7 +66,12 @@ async function submit(request: ExecuteRequest, bundle: Buffer, args: string[], c
   console.out('Program execution finished');
   console.out(`Job with JobID ${jobGraph.jobId} has finished.`);
   console.out(`Job Runtime: ${result['net-runtime']} ms`);
-  return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: result['net-runtime'], accumulators: result['accumulator-results'] };
+  return {
+    jobId: jobGraph.jobId,
+    jobName: jobGraph.name,
+    netRuntimeMs: result['net-runtime'],
+    accumulators: result['accumulator-results'],
+  };
 }
 
 /** The failure as the JobManager serialized it (base64 of its JSON form). */
@@ -55,7 +84,11 @@ function decodeFailure(serialized: string | undefined): SerializedFailure | unde
   }
 }
 
-async function waitForResult(client: RestClient, jobId: string, sourcePath: string): Promise<NonNullable<ExecutionResultBody['job-execution-result']>> {
+async function waitForResult(
+  client: RestClient,
+  jobId: string,
+  sourcePath: string,
+): Promise<NonNullable<ExecutionResultBody['job-execution-result']>> {
   for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
     const body = await client.get<ExecutionResultBody>(`/jobs/${jobId}/execution-result`);
     const result = body['job-execution-result'];

@@ -29,12 +29,19 @@ export class RestClient {
   constructor(address: string) {
     const hostPort = address.replace(/^https?:\/\//, '').replace(/\/$/, '');
     if (!/^[^:/\s]+:\d+$/.test(hostPort)) {
-      throw new SpindleError(`'${address}' is not a JobManager address: use host:port, e.g. localhost:8081`, { code: 'BAD_ARGUMENTS', userFacing: true });
+      throw new SpindleError(`'${address}' is not a JobManager address: use host:port, e.g. localhost:8081`, {
+        code: 'BAD_ARGUMENTS',
+        userFacing: true,
+      });
     }
     this.base = `http://${hostPort}`;
   }
 
-  async request<T>(method: string, path: string, body?: { body: Buffer | string; contentType: string }): Promise<{ status: number; json: T }> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: { body: Buffer | string; contentType: string },
+  ): Promise<{ status: number; json: T }> {
     let response: Response;
     try {
       response = await fetch(this.base + path, {
@@ -44,9 +51,14 @@ export class RestClient {
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new SpindleError(`Could not reach the JobManager at ${this.base} (${cause}). Is the cluster running? Start it with 'spindle cluster start', or pass its REST address with -m host:port.`, {
-        code: 'JOBMANAGER_UNREACHABLE', userFacing: true, recoverability: 'environment',
-      });
+      throw new SpindleError(
+        `Could not reach the JobManager at ${this.base} (${cause}). Is the cluster running? Start it with 'spindle cluster start', or pass its REST address with -m host:port.`,
+        {
+          code: 'JOBMANAGER_UNREACHABLE',
+          userFacing: true,
+          recoverability: 'environment',
+        },
+      );
     }
     const text = await response.text();
     let json: unknown = undefined;
@@ -58,7 +70,8 @@ export class RestClient {
     if (response.status >= 400) {
       const errors = (json as { errors?: string[] } | undefined)?.errors;
       throw new SpindleError(errors?.length ? errors.join('; ') : `${method} ${path} failed with HTTP ${response.status}`, {
-        code: `HTTP_${response.status}`, userFacing: true,
+        code: `HTTP_${response.status}`,
+        userFacing: true,
       });
     }
     return { status: response.status, json: json as T };

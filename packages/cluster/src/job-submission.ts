@@ -37,7 +37,10 @@ export class JobSubmission {
   async submitJobGraph(submission: RestJobSubmission): Promise<string> {
     const jobGraph = submission.jobGraph as JobGraphSpec;
     if (!jobGraph || typeof jobGraph !== 'object' || typeof jobGraph.jobId !== 'string' || !Array.isArray(jobGraph.vertices)) {
-      throw new SpindleError('the job graph is malformed: expected the JSON of a Spindle JobGraph', { code: 'BAD_JOB_GRAPH', userFacing: true });
+      throw new SpindleError('the job graph is malformed: expected the JSON of a Spindle JobGraph', {
+        code: 'BAD_JOB_GRAPH',
+        userFacing: true,
+      });
     }
     JobId.parse(jobGraph.jobId);
     const blobKey = this.blobs.put(submission.bundle);
@@ -54,7 +57,12 @@ export class JobSubmission {
     const options = { args: request.programArgs, config: config.toMap() };
     const captured = await this.plans.plan(this.materialize(blobKey), entryPoint === undefined ? options : { ...options, entryPoint });
     const jobGraph = { ...captured.jobGraph, ...(request.jobId ? { jobId: JobId.parse(request.jobId) } : {}) };
-    await this.dispatcher.submitJob(jobGraph, { bundlePath: '', blobKey, args: request.programArgs, ...(entryPoint ? { entryPoint } : {}) });
+    await this.dispatcher.submitJob(jobGraph, {
+      bundlePath: '',
+      blobKey,
+      args: request.programArgs,
+      ...(entryPoint ? { entryPoint } : {}),
+    });
     return jobGraph.jobId;
   }
 

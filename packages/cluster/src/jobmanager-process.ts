@@ -1,4 +1,12 @@
-import { ClusterOptions, ConfigurationError, DeploymentOptions, configureLogging, getLogger, systemScheduler, type Configuration } from '@spindle/core';
+import {
+  ClusterOptions,
+  ConfigurationError,
+  DeploymentOptions,
+  configureLogging,
+  getLogger,
+  systemScheduler,
+  type Configuration,
+} from '@spindle/core';
 import { LocalProcessDriver } from './local-process-driver.js';
 import path from 'node:path';
 import { ClusterViewFromComponents, DirectoryJarRunner, RestServer } from '@spindle/rest';
@@ -27,7 +35,9 @@ export interface JobManagerLaunch {
 function resourceDriver(config: Configuration, launch: JobManagerLaunch): LocalProcessDriver | undefined {
   if (config.get(DeploymentOptions.RESOURCE_DRIVER) !== 'local-process') return undefined;
   if (!launch.taskManagerCommand?.length) {
-    throw new ConfigurationError([`${DeploymentOptions.RESOURCE_DRIVER.key}: local-process needs a command that starts TaskManagers, and this JobManager was started without one`]);
+    throw new ConfigurationError([
+      `${DeploymentOptions.RESOURCE_DRIVER.key}: local-process needs a command that starts TaskManagers, and this JobManager was started without one`,
+    ]);
   }
   return new LocalProcessDriver(config, launch.taskManagerCommand);
 }

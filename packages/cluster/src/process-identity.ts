@@ -22,7 +22,10 @@ export async function jobManagerPidAt(restBase: string, timeoutMs = 1000): Promi
     if (!r.ok) return undefined;
     const body: unknown = await r.json();
     if (!Array.isArray(body)) return undefined;
-    const entry = body.find((e: unknown): e is { key: string; value: unknown } => typeof e === 'object' && e !== null && (e as { key?: unknown }).key === JOB_MANAGER_PID_KEY);
+    const entry = body.find(
+      (e: unknown): e is { key: string; value: unknown } =>
+        typeof e === 'object' && e !== null && (e as { key?: unknown }).key === JOB_MANAGER_PID_KEY,
+    );
     const pid = Number(entry?.value);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {

@@ -1,6 +1,23 @@
 import path from 'node:path';
-import { ClusterOptions, DeploymentOptions, TaskManagerOptions, configureLogging, getLogger, randomHexId, type Configuration } from '@spindle/core';
-import { BlobCache, GrpcBlobClient, GrpcRpcService, ShuffleClient, ShuffleHub, ShuffleServer, TaskExecutor, WorkerSlotHost } from '@spindle/runtime';
+import {
+  ClusterOptions,
+  DeploymentOptions,
+  TaskManagerOptions,
+  configureLogging,
+  getLogger,
+  randomHexId,
+  type Configuration,
+} from '@spindle/core';
+import {
+  BlobCache,
+  GrpcBlobClient,
+  GrpcRpcService,
+  ShuffleClient,
+  ShuffleHub,
+  ShuffleServer,
+  TaskExecutor,
+  WorkerSlotHost,
+} from '@spindle/runtime';
 import { linkEngineModules } from './engine-modules.js';
 import { bindHost, jobManagerHost, processWorkDir, resourceManagerAddress, setUpProcess } from './process-common.js';
 
@@ -62,7 +79,11 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
     config,
   );
   await taskExecutor.start(true);
-  getLogger('taskmanager').info('TaskManager started', { resourceId, slots: config.get(TaskManagerOptions.NUM_TASK_SLOTS), data: dataAddress });
+  getLogger('taskmanager').info('TaskManager started', {
+    resourceId,
+    slots: config.get(TaskManagerOptions.NUM_TASK_SLOTS),
+    data: dataAddress,
+  });
   return {
     taskExecutor,
     close: async () => {

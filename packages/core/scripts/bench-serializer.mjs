@@ -33,7 +33,7 @@ function runOnce(total) {
   return { serializeMs, deserializeMs };
 }
 
-const rate = (n, ms) => ((n / ms) * 1000 / 1e6).toFixed(1) + ' M/s';
+const rate = (n, ms) => (((n / ms) * 1000) / 1e6).toFixed(1) + ' M/s';
 
 const ROUNDS = 3;
 runOnce(Math.min(TOTAL, 1_000_000));

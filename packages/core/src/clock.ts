@@ -24,11 +24,14 @@ export const systemScheduler: Scheduler = {
   scheduleAtFixedRate(fn, initialDelayMs, periodMs) {
     let interval: NodeJS.Timeout | undefined;
     let cancelled = false;
-    const first = setTimeout(() => {
-      if (cancelled) return;
-      interval = setInterval(fn, Math.max(1, periodMs));
-      fn();
-    }, Math.max(0, initialDelayMs));
+    const first = setTimeout(
+      () => {
+        if (cancelled) return;
+        interval = setInterval(fn, Math.max(1, periodMs));
+        fn();
+      },
+      Math.max(0, initialDelayMs),
+    );
     return {
       cancel() {
         cancelled = true;

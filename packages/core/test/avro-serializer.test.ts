@@ -8,7 +8,17 @@ const schema = {
     { name: 'user', type: 'string' },
     { name: 'count', type: 'long' },
     { name: 'tags', type: { type: 'array', items: 'string' } },
-    { name: 'location', type: { type: 'record', name: 'Location', fields: [{ name: 'city', type: 'string' }, { name: 'lat', type: 'double' }] } },
+    {
+      name: 'location',
+      type: {
+        type: 'record',
+        name: 'Location',
+        fields: [
+          { name: 'city', type: 'string' },
+          { name: 'lat', type: 'double' },
+        ],
+      },
+    },
     { name: 'referrer', type: ['null', 'string'], default: null },
   ],
 };
@@ -22,7 +32,13 @@ interface Click {
 }
 
 function click(i: number): Click {
-  return { user: `user-${i}-ü`, count: i * 1000, tags: ['a', `t${i}`], location: { city: 'Zürich', lat: 47.37 + i }, referrer: i % 2 ? 'https://x' : null };
+  return {
+    user: `user-${i}-ü`,
+    count: i * 1000,
+    tags: ['a', `t${i}`],
+    location: { city: 'Zürich', lat: 47.37 + i },
+    referrer: i % 2 ? 'https://x' : null,
+  };
 }
 
 describe('AvroSerializer', () => {
@@ -48,10 +64,14 @@ describe('AvroSerializer', () => {
 
   it('rejects an invalid schema with SCHEMA_INVALID', () => {
     const bad = { type: 'record', name: 'Broken', fields: [{ name: 'x', type: 'no-such-type' }] };
-    expect(() => new AvroSerializer(bad)).to.throw(SpindleError).that.satisfies((e: SpindleError) => {
-      return e.code === 'SCHEMA_INVALID' && e.userFacing && e.message.includes('no-such-type');
-    });
-    expect(() => new AvroSerializer('{ not json')).to.throw(SpindleError).with.property('code', 'SCHEMA_INVALID');
+    expect(() => new AvroSerializer(bad))
+      .to.throw(SpindleError)
+      .that.satisfies((e: SpindleError) => {
+        return e.code === 'SCHEMA_INVALID' && e.userFacing && e.message.includes('no-such-type');
+      });
+    expect(() => new AvroSerializer('{ not json'))
+      .to.throw(SpindleError)
+      .with.property('code', 'SCHEMA_INVALID');
   });
 
   it('names the field path of a value that does not match the schema', () => {
@@ -76,6 +96,8 @@ describe('AvroSerializer', () => {
     const out = new DataOutputSerializer();
     serializer.serialize(click(3), out);
     const input = new DataInputDeserializer(out.buffer(), 0, out.position - 2);
-    expect(() => serializer.deserialize(input)).to.throw(SpindleError).with.property('code', 'EOF');
+    expect(() => serializer.deserialize(input))
+      .to.throw(SpindleError)
+      .with.property('code', 'EOF');
   });
 });

@@ -21,8 +21,19 @@ import {
 describe('config options', () => {
   it('parses Flink duration syntax into milliseconds', () => {
     const cases: [string | number, number][] = [
-      ['100 ms', 100], ['100ms', 100], ['10 s', 10_000], ['10s', 10_000], ['1 min', 60_000], ['2 h', 7_200_000],
-      ['1 d', 86_400_000], ['250', 250], [250, 250], ['1.5 s', 1500], ['5 MIN', 300_000], ['-1', -1], ['3 seconds', 3000],
+      ['100 ms', 100],
+      ['100ms', 100],
+      ['10 s', 10_000],
+      ['10s', 10_000],
+      ['1 min', 60_000],
+      ['2 h', 7_200_000],
+      ['1 d', 86_400_000],
+      ['250', 250],
+      [250, 250],
+      ['1.5 s', 1500],
+      ['5 MIN', 300_000],
+      ['-1', -1],
+      ['3 seconds', 3000],
     ];
     for (const [raw, ms] of cases) expect(parseDuration(raw), String(raw)).to.equal(ms);
     for (const bad of ['', 'soon', '10 parsecs', '1 s 2', 'ms']) expect(() => parseDuration(bad), bad).to.throw(/is not a duration/);
@@ -32,8 +43,15 @@ describe('config options', () => {
 
   it('parses memory sizes with binary multiples', () => {
     const cases: [string, number][] = [
-      ['32kb', 32_768], ['32 kb', 32_768], ['64m', 67_108_864], ['1g', 1_073_741_824], ['2 gb', 2_147_483_648],
-      ['1024', 1024], ['7b', 7], ['1TB', 1_099_511_627_776], ['16K', 16_384],
+      ['32kb', 32_768],
+      ['32 kb', 32_768],
+      ['64m', 67_108_864],
+      ['1g', 1_073_741_824],
+      ['2 gb', 2_147_483_648],
+      ['1024', 1024],
+      ['7b', 7],
+      ['1TB', 1_099_511_627_776],
+      ['16K', 16_384],
     ];
     for (const [raw, bytes] of cases) expect(parseMemorySize(raw), raw).to.equal(bytes);
     for (const bad of ['', 'lots', '1.5gb', '-1kb', '10 xb']) expect(() => parseMemorySize(bad), bad).to.throw(/is not a memory size/);
@@ -71,7 +89,8 @@ describe('config options', () => {
     expect(ClusterOptions.SLOT_REQUEST_TIMEOUT.defaultValue).to.equal(300_000);
     expect(ClusterOptions.REST_BIND_ADDRESS.defaultValue).to.equal(undefined);
     expect(MiniClusterOptions.NUM_TASK_MANAGERS.key).to.equal('minicluster.number-of-taskmanagers');
-    for (const option of allOptions().filter((o) => !o.key.startsWith('test.'))) expect(option.description, option.key).to.match(/^[A-Z].{15,}\.$/);
+    for (const option of allOptions().filter((o) => !o.key.startsWith('test.')))
+      expect(option.description, option.key).to.match(/^[A-Z].{15,}\.$/);
   });
 
   it('finds options by key and by deprecated key, and rejects duplicate keys', () => {
@@ -82,7 +101,12 @@ describe('config options', () => {
   });
 
   it('lets packages define their own options', () => {
-    const mode = enumOption({ key: 'test.config-options.mode', values: ['ONE', 'TWO'] as const, default: 'ONE', description: 'A test option.' });
+    const mode = enumOption({
+      key: 'test.config-options.mode',
+      values: ['ONE', 'TWO'] as const,
+      default: 'ONE',
+      description: 'A test option.',
+    });
     const delay = durationOption({ key: 'test.config-options.delay', default: 5000, description: 'A test delay.' });
     const config = new Configuration({ 'test.config-options.mode': 'two' });
     expect(config.get(mode)).to.equal('TWO');

@@ -34,7 +34,9 @@ describe('DataOutputSerializer / DataInputDeserializer', () => {
     out.writeString('hello');
     const bytes = out.toUint8Array();
     const truncated = new DataInputDeserializer(bytes, 0, 3);
-    expect(() => truncated.readString()).to.throw(SpindleError).with.property('code', 'EOF');
+    expect(() => truncated.readString())
+      .to.throw(SpindleError)
+      .with.property('code', 'EOF');
     const empty = new DataInputDeserializer(new Uint8Array(0));
     for (const read of [() => empty.readByte(), () => empty.readInt32(), () => empty.readFloat64(), () => empty.readVarUint()]) {
       expect(read).to.throw(SpindleError).with.property('code', 'EOF');

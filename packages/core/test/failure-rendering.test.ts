@@ -3,9 +3,11 @@ import { UserCodeError, renderFailure, serializeError } from '../src/index.js';
 
 function userFailure(): ReturnType<typeof serializeError> {
   const cause = new TypeError('x is undefined');
-  cause.stack = 'TypeError: x is undefined\n    at map (/home/me/job/src/job.ts:12:7)\n    at run (/opt/spindle/node_modules/@spindle/runtime/dist/chain.js:3:1)';
+  cause.stack =
+    'TypeError: x is undefined\n    at map (/home/me/job/src/job.ts:12:7)\n    at run (/opt/spindle/node_modules/@spindle/runtime/dist/chain.js:3:1)';
   const wrapper = new UserCodeError('Mapper (1/2) failed: TypeError: x is undefined', cause);
-  wrapper.stack = 'UserCodeError: Mapper (1/2) failed: TypeError: x is undefined\n    at wrap (/opt/spindle/node_modules/@spindle/runtime/dist/chain.js:9:9)';
+  wrapper.stack =
+    'UserCodeError: Mapper (1/2) failed: TypeError: x is undefined\n    at wrap (/opt/spindle/node_modules/@spindle/runtime/dist/chain.js:9:9)';
   return serializeError(wrapper);
 }
 
@@ -20,15 +22,27 @@ describe('renderFailure', () => {
   });
 
   it('summarizes with the first frame of the job, relative when asked', () => {
-    expect(renderFailure(userFailure()).summary).to.equal('Mapper (1/2) failed: TypeError: x is undefined\n    at /home/me/job/src/job.ts:12:7');
+    expect(renderFailure(userFailure()).summary).to.equal(
+      'Mapper (1/2) failed: TypeError: x is undefined\n    at /home/me/job/src/job.ts:12:7',
+    );
     const r = renderFailure(userFailure(), { sourceDir: '/home/me/job/src', relativeTo: '/home/me' });
     expect(r.location).to.equal('job/src/job.ts:12:7');
     expect(renderFailure(userFailure(), { sourceDir: '/elsewhere' }).location).to.equal(undefined);
   });
 
-  it('keeps failures that are not the user\'s under their own name, without a location', () => {
-    const r = renderFailure({ name: 'SpindleError', message: 'TaskManager tm-1 is lost.', code: 'TASK_MANAGER_LOST', recoverability: 'environment', userFacing: false });
-    expect(r).to.deep.equal({ exceptionName: 'SpindleError', stacktrace: 'SpindleError: TaskManager tm-1 is lost.', summary: 'TaskManager tm-1 is lost.' });
+  it("keeps failures that are not the user's under their own name, without a location", () => {
+    const r = renderFailure({
+      name: 'SpindleError',
+      message: 'TaskManager tm-1 is lost.',
+      code: 'TASK_MANAGER_LOST',
+      recoverability: 'environment',
+      userFacing: false,
+    });
+    expect(r).to.deep.equal({
+      exceptionName: 'SpindleError',
+      stacktrace: 'SpindleError: TaskManager tm-1 is lost.',
+      summary: 'TaskManager tm-1 is lost.',
+    });
     expect(JSON.parse(JSON.stringify(r))).to.deep.equal(r);
   });
 });

@@ -4,10 +4,50 @@ import { KeyMap, SpindleError, assignToKeyGroup, decodeKey, encodeKey, keyHash }
 
 /** Keys that are all different from each other. */
 const DISTINCT: unknown[] = [
-  '1', 1, 1n, true, ['1'], [1], [true], { 1: 1 }, '', 0, 0n, false, null, undefined, [], {}, [null], [undefined], [[]],
-  1.5, -1, NaN, Infinity, -Infinity, 2 ** 53, 10n ** 30n, -5n, 'é😀', 'a:b;c', 's1:a', new Date(0), new Date(0).toISOString(),
-  new Date(NaN), new Uint8Array([1, 2]), { 0: 1, 1: 2 }, new Uint8Array(), { a: undefined }, { a: null }, ['a', ['b']], [['a'], 'b'],
-  { a: { b: 1 } }, { 'a.b': 1 }, [1, 2], [2, 1],
+  '1',
+  1,
+  1n,
+  true,
+  ['1'],
+  [1],
+  [true],
+  { 1: 1 },
+  '',
+  0,
+  0n,
+  false,
+  null,
+  undefined,
+  [],
+  {},
+  [null],
+  [undefined],
+  [[]],
+  1.5,
+  -1,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 53,
+  10n ** 30n,
+  -5n,
+  'é😀',
+  'a:b;c',
+  's1:a',
+  new Date(0),
+  new Date(0).toISOString(),
+  new Date(NaN),
+  new Uint8Array([1, 2]),
+  { 0: 1, 1: 2 },
+  new Uint8Array(),
+  { a: undefined },
+  { a: null },
+  ['a', ['b']],
+  [['a'], 'b'],
+  { a: { b: 1 } },
+  { 'a.b': 1 },
+  [1, 2],
+  [2, 1],
 ];
 
 describe('key codec', () => {
@@ -29,9 +69,26 @@ describe('key codec', () => {
 
   it('gives equal keys one encoding and one hash, whatever objects carry them', () => {
     const equal: Array<[unknown, unknown]> = [
-      [1, 1.0], [0, -0], [NaN, 0 / 0], [[0], [-0]], [{ a: 1, b: [2, 'x'] }, { b: [2, 'x'], a: 1 }], [[1, 'a'], [1, 'a']],
-      [new Date(5), new Date(5)], [Buffer.from([1, 2]), new Uint8Array([1, 2])], [[, 1], [undefined, 1]],
-      [Object.assign(Object.create(null) as object, { k: 1 }), { k: 1 }], [2n ** 64n, BigInt('18446744073709551616')],
+      [1, 1.0],
+      [0, -0],
+      [NaN, 0 / 0],
+      [[0], [-0]],
+      [
+        { a: 1, b: [2, 'x'] },
+        { b: [2, 'x'], a: 1 },
+      ],
+      [
+        [1, 'a'],
+        [1, 'a'],
+      ],
+      [new Date(5), new Date(5)],
+      [Buffer.from([1, 2]), new Uint8Array([1, 2])],
+      [
+        [, 1],
+        [undefined, 1],
+      ],
+      [Object.assign(Object.create(null) as object, { k: 1 }), { k: 1 }],
+      [2n ** 64n, BigInt('18446744073709551616')],
     ];
     for (const [a, b] of equal) {
       expect(encodeKey(a)).to.equal(encodeKey(b));
@@ -51,7 +108,14 @@ describe('key codec', () => {
   });
 
   it('treats Avro records as the plain objects of their fields', () => {
-    const type = avro.Type.forSchema({ type: 'record', name: 'P', fields: [{ name: 'a', type: 'int' }, { name: 's', type: 'string' }] });
+    const type = avro.Type.forSchema({
+      type: 'record',
+      name: 'P',
+      fields: [
+        { name: 'a', type: 'int' },
+        { name: 's', type: 'string' },
+      ],
+    });
     const record = type.fromBuffer(type.toBuffer({ a: 1, s: 'x' })) as object;
     expect(encodeKey(record)).to.equal(encodeKey({ s: 'x', a: 1 }));
   });
@@ -72,17 +136,25 @@ describe('key codec', () => {
       [cyclic, 'cyclic'],
     ];
     for (const [key, message] of cases) {
-      for (const attempt of [() => encodeKey(key, "keyBy of 'Totals'"), () => keyHash(key, "keyBy of 'Totals'"), () => new KeyMap("keyBy of 'Totals'").get(key)]) {
+      for (const attempt of [
+        () => encodeKey(key, "keyBy of 'Totals'"),
+        () => keyHash(key, "keyBy of 'Totals'"),
+        () => new KeyMap("keyBy of 'Totals'").get(key),
+      ]) {
         expect(attempt).to.throw(SpindleError, message).with.property('code', 'INVALID_KEY');
         expect(attempt).to.throw(/^keyBy of 'Totals': .*; keys must be strings, numbers, bigints, booleans/);
       }
     }
-    expect(() => encodeKey(() => 1)).to.throw(SpindleError).with.property('userFacing', true);
+    expect(() => encodeKey(() => 1))
+      .to.throw(SpindleError)
+      .with.property('userFacing', true);
   });
 
   it('rejects corrupt encodings', () => {
     for (const bad of ['', 'x', 's5:abc', 'n1', 'a2:n1;', 'uu', 'o1:n1;t']) {
-      expect(() => decodeKey(bad), bad).to.throw(SpindleError).with.property('code', 'CORRUPT');
+      expect(() => decodeKey(bad), bad)
+        .to.throw(SpindleError)
+        .with.property('code', 'CORRUPT');
     }
   });
 });

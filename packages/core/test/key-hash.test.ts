@@ -47,7 +47,9 @@ describe('keyHash', () => {
 
   it('rejects functions and symbols with a user-facing error', () => {
     for (const bad of [() => 1, Symbol('s'), [1, () => 2], new Map()]) {
-      expect(() => keyHash(bad)).to.throw(SpindleError).with.property('userFacing', true);
+      expect(() => keyHash(bad))
+        .to.throw(SpindleError)
+        .with.property('userFacing', true);
     }
   });
 
@@ -70,7 +72,14 @@ describe('key groups', () => {
   });
 
   it('partitions [0, maxParallelism) into contiguous ranges consistent with the operator index', () => {
-    for (const [maxP, p] of [[128, 1], [128, 3], [128, 7], [128, 128], [4096, 100], [32768, 17]] as const) {
+    for (const [maxP, p] of [
+      [128, 1],
+      [128, 3],
+      [128, 7],
+      [128, 128],
+      [4096, 100],
+      [32768, 17],
+    ] as const) {
       let next = 0;
       for (let op = 0; op < p; op++) {
         const { start, end } = keyGroupRangeFor(maxP, p, op);

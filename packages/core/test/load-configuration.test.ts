@@ -155,7 +155,9 @@ describe('loadConfiguration', () => {
   it('reports YAML syntax errors with file and line', () => {
     writeConf('parallelism.default: 2\nrest.port: [8081\n');
     const problems = problemsOf(() => loadConfiguration({ confDir, env: {} }));
-    expect(problems[0]).to.match(new RegExp(`^${join(confDir, 'spindle-conf.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: invalid YAML`));
+    expect(problems[0]).to.match(
+      new RegExp(`^${join(confDir, 'spindle-conf.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: invalid YAML`),
+    );
   });
 
   it('rejects a YAML file that is not a map', () => {
@@ -186,8 +188,13 @@ describe('loadConfiguration', () => {
         dynamicProperties: ['taskmanager.numberOfTaskSlots', 'taskmanager.numberOfTaskSlots=0'],
       }),
     );
-    expect(problems.some((p) => p.includes('invalid YAML')), problems.join('\n')).to.equal(true);
-    expect(problems).to.include("heartbeat.timeout: 'soon' (from SPINDLE_HEARTBEAT_TIMEOUT) is not a duration; expected a number with an optional unit (ms, s, min, h, d), e.g. '100 ms' or '10 s'");
+    expect(
+      problems.some((p) => p.includes('invalid YAML')),
+      problems.join('\n'),
+    ).to.equal(true);
+    expect(problems).to.include(
+      "heartbeat.timeout: 'soon' (from SPINDLE_HEARTBEAT_TIMEOUT) is not a duration; expected a number with an optional unit (ms, s, min, h, d), e.g. '100 ms' or '10 s'",
+    );
     expect(problems).to.include("invalid dynamic property 'taskmanager.numberOfTaskSlots': expected -D key=value");
     expect(problems).to.include("taskmanager.numberOfTaskSlots: '0' (from -D) must be at least 1");
   });
@@ -209,7 +216,7 @@ describe('loadConfiguration', () => {
   it('warns about a SPINDLE_ variable that nearly names an option', () => {
     const loaded = loadConfiguration({ env: { SPINDLE_PARALELISM_DEFAULT: '4', SPINDLE_CONF_DIR_UNRELATED_TOOL: 'x' } });
     expect(loaded.warnings).to.deep.equal([
-      "environment variable SPINDLE_PARALELISM_DEFAULT names no configuration key; did you mean SPINDLE_PARALLELISM_DEFAULT (parallelism.default)?",
+      'environment variable SPINDLE_PARALELISM_DEFAULT names no configuration key; did you mean SPINDLE_PARALLELISM_DEFAULT (parallelism.default)?',
     ]);
   });
 });

@@ -8,9 +8,30 @@ function roundTrip(value: unknown): unknown {
 describe('message codec', () => {
   it('round-trips what JSON cannot carry', () => {
     const values: unknown[] = [
-      undefined, null, true, 0, -0, NaN, Infinity, -Infinity, 2 ** 53, 1.5, -12, 10n ** 30n, -5n, '', 'é😀',
-      [1, undefined, , 3], { a: undefined }, {}, new Date(0), new Date(NaN), new Map([[{ k: 1 }, new Set([1n])]]),
-      new Uint8Array([1, 2]), Buffer.from('x'), { nested: [{ deep: [new Map([['m', [undefined]]])] }] },
+      undefined,
+      null,
+      true,
+      0,
+      -0,
+      NaN,
+      Infinity,
+      -Infinity,
+      2 ** 53,
+      1.5,
+      -12,
+      10n ** 30n,
+      -5n,
+      '',
+      'é😀',
+      [1, undefined, , 3],
+      { a: undefined },
+      {},
+      new Date(0),
+      new Date(NaN),
+      new Map([[{ k: 1 }, new Set([1n])]]),
+      new Uint8Array([1, 2]),
+      Buffer.from('x'),
+      { nested: [{ deep: [new Map([['m', [undefined]]])] }] },
     ];
     for (const v of values) expect(roundTrip(v)).to.deep.equal(v);
     expect(Object.is(roundTrip(-0), -0)).to.equal(true);
@@ -38,7 +59,9 @@ describe('message codec', () => {
     const fromString = decodeMessage(encodeFailure('plain text')) as SpindleError;
     expect(fromString).to.be.instanceOf(SpindleError);
     expect(fromString.message).to.equal('plain text');
-    const fromError = decodeMessage(encodeFailure(new SpindleError('gone', { code: 'GONE', recoverability: 'partition-data-missing' }))) as SpindleError;
+    const fromError = decodeMessage(
+      encodeFailure(new SpindleError('gone', { code: 'GONE', recoverability: 'partition-data-missing' })),
+    ) as SpindleError;
     expect(fromError.code).to.equal('GONE');
     expect(fromError.recoverability).to.equal('partition-data-missing');
   });
@@ -65,7 +88,11 @@ describe('message codec', () => {
   it('rejects messages of another format version, corrupt and trailing bytes', () => {
     const bytes = encodeMessage('x', 'value', 'a test');
     expect(() => decodeMessage(Uint8Array.of(99, ...bytes.subarray(1)))).to.throw(SpindleError, /format version 99/);
-    expect(() => decodeMessage(Uint8Array.of(...bytes, 0))).to.throw(SpindleError).with.property('code', 'CORRUPT');
-    expect(() => decodeMessage(bytes.subarray(0, bytes.length - 1))).to.throw(SpindleError).with.property('code', 'EOF');
+    expect(() => decodeMessage(Uint8Array.of(...bytes, 0)))
+      .to.throw(SpindleError)
+      .with.property('code', 'CORRUPT');
+    expect(() => decodeMessage(bytes.subarray(0, bytes.length - 1)))
+      .to.throw(SpindleError)
+      .with.property('code', 'EOF');
   });
 });

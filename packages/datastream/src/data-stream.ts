@@ -76,7 +76,12 @@ export class DataStream<T> {
    * `FileSystem.WriteMode.OVERWRITE`, which removes the old part files first.
    */
   writeAsText(directory: string, writeMode: WriteMode = FileSystem.WriteMode.NO_OVERWRITE): DataStreamSink<T> {
-    return this.sink(`Text File: ${directory}`, 'sink:text-file', () => new TextFileSinkOperator(directory), () => prepareOutputDirectory(directory, writeMode));
+    return this.sink(
+      `Text File: ${directory}`,
+      'sink:text-file',
+      () => new TextFileSinkOperator(directory),
+      () => prepareOutputDirectory(directory, writeMode),
+    );
   }
 
   /** Runs the program's job and returns this stream's records (bounded streams; for tests). */
@@ -93,12 +98,28 @@ export class DataStream<T> {
     createOperator: () => StreamOperator,
     combiner?: OperatorTransformation['combiner'],
   ): SingleOutputStreamOperator<R> {
-    const t = this.env.addOperator({ name, kind, role: 'operator', inputs: [this.transformation], createOperator, bounded: true, combiner });
+    const t = this.env.addOperator({
+      name,
+      kind,
+      role: 'operator',
+      inputs: [this.transformation],
+      createOperator,
+      bounded: true,
+      combiner,
+    });
     return new SingleOutputStreamOperator<R>(this.env, t);
   }
 
   private sink(name: string, kind: string, createOperator: () => StreamOperator, prepare?: () => void): DataStreamSink<T> {
-    const t = this.env.addOperator({ name, kind, role: 'sink', inputs: [this.transformation], createOperator, bounded: true, ...(prepare ? { prepare } : {}) });
+    const t = this.env.addOperator({
+      name,
+      kind,
+      role: 'sink',
+      inputs: [this.transformation],
+      createOperator,
+      bounded: true,
+      ...(prepare ? { prepare } : {}),
+    });
     return new DataStreamSink<T>(t);
   }
 
@@ -110,7 +131,10 @@ export class DataStream<T> {
 function fieldSelector(field: FieldExpression): (r: unknown) => unknown {
   return (r) => {
     if (r === null || typeof r !== 'object') {
-      throw new SpindleError(`cannot key a ${typeof r} record by field ${JSON.stringify(field)}`, { code: 'FIELD_ACCESS', userFacing: true });
+      throw new SpindleError(`cannot key a ${typeof r} record by field ${JSON.stringify(field)}`, {
+        code: 'FIELD_ACCESS',
+        userFacing: true,
+      });
     }
     return (r as Record<string | number, unknown>)[field];
   };
@@ -133,7 +157,10 @@ abstract class Configurable<Self> {
 
   setParallelism(parallelism: number): Self {
     if (!Number.isInteger(parallelism) || parallelism < 1) {
-      throw new SpindleError(`parallelism must be a positive integer, not ${parallelism}`, { code: 'INVALID_PARALLELISM', userFacing: true });
+      throw new SpindleError(`parallelism must be a positive integer, not ${parallelism}`, {
+        code: 'INVALID_PARALLELISM',
+        userFacing: true,
+      });
     }
     this.transformation.parallelism = parallelism;
     return this as unknown as Self;
@@ -173,7 +200,8 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
   }
 }
 for (const key of Object.getOwnPropertyNames(Configurable.prototype)) {
-  if (key !== 'constructor') Object.defineProperty(SingleOutputStreamOperator.prototype, key, Object.getOwnPropertyDescriptor(Configurable.prototype, key)!);
+  if (key !== 'constructor')
+    Object.defineProperty(SingleOutputStreamOperator.prototype, key, Object.getOwnPropertyDescriptor(Configurable.prototype, key)!);
 }
 
 export class DataStreamSink<T> extends Configurable<DataStreamSink<T>> {

@@ -9,7 +9,10 @@ export class ParameterTool {
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;
       if (!arg.startsWith('-') || arg === '-' || arg === '--') {
-        throw new SpindleError(`unexpected argument '${arg}': program arguments are --key value pairs`, { code: 'BAD_ARGUMENTS', userFacing: true });
+        throw new SpindleError(`unexpected argument '${arg}': program arguments are --key value pairs`, {
+          code: 'BAD_ARGUMENTS',
+          userFacing: true,
+        });
       }
       const key = arg.replace(/^--?/, '');
       const next = args[i + 1];
@@ -42,7 +45,8 @@ export class ParameterTool {
     const v = this.get(key);
     if (v === undefined) return defaultValue;
     const n = Number(v);
-    if (!Number.isInteger(n)) throw new SpindleError(`program argument --${key} must be an integer, not '${v}'`, { code: 'BAD_ARGUMENTS', userFacing: true });
+    if (!Number.isInteger(n))
+      throw new SpindleError(`program argument --${key} must be an integer, not '${v}'`, { code: 'BAD_ARGUMENTS', userFacing: true });
     return n;
   }
 }

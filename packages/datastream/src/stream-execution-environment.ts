@@ -13,7 +13,9 @@ import type { OperatorTransformation, PartitionTransformation, Transformation, U
 
 export type RuntimeExecutionMode = 'STREAMING' | 'BATCH' | 'AUTOMATIC';
 
-type OperatorSpec = Pick<OperatorTransformation, 'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded' | 'combiner'> & { maxSourceParallelism?: number };
+type OperatorSpec = Pick<OperatorTransformation, 'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded' | 'combiner'> & {
+  maxSourceParallelism?: number;
+};
 
 /**
  * The entry point of a program: sources start streams, `execute()` runs the graph built so far.
@@ -42,7 +44,10 @@ export class StreamExecutionEnvironment {
 
   setParallelism(parallelism: number): this {
     if (!Number.isInteger(parallelism) || parallelism < 1) {
-      throw new SpindleError(`parallelism must be a positive integer, not ${parallelism}`, { code: 'INVALID_PARALLELISM', userFacing: true });
+      throw new SpindleError(`parallelism must be a positive integer, not ${parallelism}`, {
+        code: 'INVALID_PARALLELISM',
+        userFacing: true,
+      });
     }
     this.config.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
     return this;
@@ -74,12 +79,23 @@ export class StreamExecutionEnvironment {
 
   fromCollection<T>(elements: Iterable<T>): SingleOutputStreamOperator<T> {
     const items = [...elements];
-    return this.source({ name: 'Collection Source', kind: 'source:collection', createOperator: () => new CollectionSource(items), bounded: true, maxSourceParallelism: 1 });
+    return this.source({
+      name: 'Collection Source',
+      kind: 'source:collection',
+      createOperator: () => new CollectionSource(items),
+      bounded: true,
+      maxSourceParallelism: 1,
+    });
   }
 
   /** The numbers from..to (inclusive), produced in parallel. */
   fromSequence(from: number, to: number): SingleOutputStreamOperator<number> {
-    return this.source({ name: 'Sequence Source', kind: 'source:sequence', createOperator: () => new SequenceSource(from, to), bounded: true });
+    return this.source({
+      name: 'Sequence Source',
+      kind: 'source:sequence',
+      createOperator: () => new SequenceSource(from, to),
+      bounded: true,
+    });
   }
 
   /** Records `generator(0)`, `generator(1)`, ...: `count` of them (or endless), at most `recordsPerSecond`. */
@@ -95,7 +111,12 @@ export class StreamExecutionEnvironment {
   /** Lines of a text file, or of every file in a directory, read in parallel splits. */
   readTextFile(path: string): SingleOutputStreamOperator<string> {
     listInputFiles(path);
-    return this.source({ name: `Text File: ${path}`, kind: 'source:text-file', createOperator: () => new TextFileSource(path), bounded: true });
+    return this.source({
+      name: `Text File: ${path}`,
+      kind: 'source:text-file',
+      createOperator: () => new TextFileSource(path),
+      bounded: true,
+    });
   }
 
   /** The plan of the graph built so far, in Flink's JSON plan format. */
@@ -116,14 +137,24 @@ export class StreamExecutionEnvironment {
   /** Builds the JobGraph and program of the current graph (used by execute and tooling). */
   prepare(jobName: string): ExecuteRequest {
     if (!this.transformations.some((t) => t.type === 'operator' && t.role === 'sink')) {
-      throw new SpindleError('No operators defined in streaming topology. Cannot execute: add a sink (print, writeAsText, executeAndCollect).', {
-        code: 'EMPTY_JOB', userFacing: true,
-      });
+      throw new SpindleError(
+        'No operators defined in streaming topology. Cannot execute: add a sink (print, writeAsText, executeAndCollect).',
+        {
+          code: 'EMPTY_JOB',
+          userFacing: true,
+        },
+      );
     }
     const runtimeMode = this.runtimeMode();
     const graph = this.streamGraph();
     const name = this.config.get(CoreOptions.PIPELINE_NAME) ?? jobName;
-    const { jobGraph, keySelectors } = generateJobGraph(graph, { jobId: randomHexId(), name, runtimeMode, config: this.config.toMap(), programJobIndex: 0 });
+    const { jobGraph, keySelectors } = generateJobGraph(graph, {
+      jobId: randomHexId(),
+      name,
+      runtimeMode,
+      config: this.config.toMap(),
+      programJobIndex: 0,
+    });
     return { jobGraph, plan: executionPlan(graph), program: new StreamGraphProgram(graph, jobGraph.graphHash, keySelectors) };
   }
 
@@ -185,8 +216,14 @@ export class StreamExecutionEnvironment {
 
   private common(name: string) {
     return {
-      id: this.nextId++, name, parallelism: undefined, maxParallelism: undefined, uid: undefined,
-      slotSharingGroup: undefined, chaining: 'ALWAYS' as const, schema: undefined,
+      id: this.nextId++,
+      name,
+      parallelism: undefined,
+      maxParallelism: undefined,
+      uid: undefined,
+      slotSharingGroup: undefined,
+      chaining: 'ALWAYS' as const,
+      schema: undefined,
     };
   }
 }

@@ -14,17 +14,39 @@ function env(p: number, mode: 'STREAMING' | 'BATCH' = 'STREAMING'): StreamExecut
 describe('running jobs in this thread', () => {
   it('rolling sum emits every update in STREAMING and only final values in BATCH', async () => {
     const data = ['a', 'b', 'a', 'c', 'a', 'b'];
-    const streaming = await env(2).fromCollection(data).map((w) => [w, 1] as [string, number]).keyBy((t) => t[0]).sum(1).executeAndCollect();
+    const streaming = await env(2)
+      .fromCollection(data)
+      .map((w) => [w, 1] as [string, number])
+      .keyBy((t) => t[0])
+      .sum(1)
+      .executeAndCollect();
     expect(streaming).to.have.length(6);
     const maxima = new Map<string, number>();
     for (const [w, c] of streaming) maxima.set(w, Math.max(maxima.get(w) ?? 0, c));
-    expect([...maxima].sort()).to.deep.equal([['a', 3], ['b', 2], ['c', 1]]);
-    const batch = await env(2, 'BATCH').fromCollection(data).map((w) => [w, 1] as [string, number]).keyBy(0).sum(1).executeAndCollect();
-    expect(batch.sort()).to.deep.equal([['a', 3], ['b', 2], ['c', 1]]);
+    expect([...maxima].sort()).to.deep.equal([
+      ['a', 3],
+      ['b', 2],
+      ['c', 1],
+    ]);
+    const batch = await env(2, 'BATCH')
+      .fromCollection(data)
+      .map((w) => [w, 1] as [string, number])
+      .keyBy(0)
+      .sum(1)
+      .executeAndCollect();
+    expect(batch.sort()).to.deep.equal([
+      ['a', 3],
+      ['b', 2],
+      ['c', 1],
+    ]);
   });
 
   it('min, max, minBy and maxBy follow Flink semantics', async () => {
-    const rows = [{ k: 1, v: 5, tag: 'x' }, { k: 1, v: 2, tag: 'y' }, { k: 1, v: 9, tag: 'z' }];
+    const rows = [
+      { k: 1, v: 5, tag: 'x' },
+      { k: 1, v: 2, tag: 'y' },
+      { k: 1, v: 9, tag: 'z' },
+    ];
     const run = async (agg: 'min' | 'max' | 'minBy' | 'maxBy') =>
       (await env(1, 'BATCH').fromCollection(rows).keyBy('k')[agg]('v').executeAndCollect())[0];
     expect(await run('min')).to.deep.equal({ k: 1, v: 2, tag: 'x' });
@@ -36,9 +58,20 @@ describe('running jobs in this thread', () => {
   it('reduce, union, rebalance and a parallel sequence give the exact totals', async () => {
     const e = env(3, 'BATCH');
     const a = e.fromSequence(1, 1000);
-    const b = e.fromSequence(1001, 2000).rebalance().map((x) => x);
-    const out = await a.union(b).map((x) => [x % 2, x] as [number, number]).keyBy(0).reduce((x, y) => [x[0], x[1] + y[1]]).executeAndCollect();
-    const expected = new Map([[0, 0], [1, 0]]);
+    const b = e
+      .fromSequence(1001, 2000)
+      .rebalance()
+      .map((x) => x);
+    const out = await a
+      .union(b)
+      .map((x) => [x % 2, x] as [number, number])
+      .keyBy(0)
+      .reduce((x, y) => [x[0], x[1] + y[1]])
+      .executeAndCollect();
+    const expected = new Map([
+      [0, 0],
+      [1, 0],
+    ]);
     for (let i = 1; i <= 2000; i++) expected.set(i % 2, expected.get(i % 2)! + i);
     expect(out.sort()).to.deep.equal([...expected]);
   });
@@ -66,11 +99,15 @@ describe('running jobs in this thread', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spindle-sink-'));
     try {
       const e = env(2);
-      e.fromSequence(1, 100).map((x) => ({ n: x })).writeAsText(dir);
+      e.fromSequence(1, 100)
+        .map((x) => ({ n: x }))
+        .writeAsText(dir);
       await e.execute();
       expect(fs.readdirSync(dir).sort()).to.deep.equal(['part-0-0', 'part-1-0']);
       const all = fs.readdirSync(dir).flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n'));
-      expect(all.map((l) => (JSON.parse(l) as { n: number }).n).sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(all.map((l) => (JSON.parse(l) as { n: number }).n).sort((x, y) => x - y)).to.deep.equal(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -78,7 +115,9 @@ describe('running jobs in this thread', () => {
 
   it('limits the data generator to its rate and count', async () => {
     const started = Date.now();
-    const out = await env(2).fromDataGenerator((i) => i * 2, { count: 300, recordsPerSecond: 1000 }).executeAndCollect();
+    const out = await env(2)
+      .fromDataGenerator((i) => i * 2, { count: 300, recordsPerSecond: 1000 })
+      .executeAndCollect();
     expect(out.sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 300 }, (_, i) => i * 2));
     expect(Date.now() - started).to.be.greaterThan(150);
   });
@@ -99,7 +138,13 @@ describe('running jobs in this thread', () => {
 
   it('rejects records that cannot be serialized across the network with a clear error', async () => {
     let error: Error | undefined;
-    await env(2).fromSequence(1, 10).map((x) => ({ x, f: () => x })).rebalance().map((r) => r).executeAndCollect().catch((e: Error) => (error = e));
+    await env(2)
+      .fromSequence(1, 10)
+      .map((x) => ({ x, f: () => x }))
+      .rebalance()
+      .map((r) => r)
+      .executeAndCollect()
+      .catch((e: Error) => (error = e));
     expect(error?.message).to.match(/cannot serialize a function/);
   });
 });

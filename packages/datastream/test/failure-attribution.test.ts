@@ -8,7 +8,10 @@ import { StreamExecutionEnvironment } from '../src/index.js';
 configureLogging({ level: 'error' });
 
 async function failureOf(env: StreamExecutionEnvironment): Promise<Error> {
-  const error = await env.execute().then(() => undefined, (e: unknown) => e);
+  const error = await env.execute().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).to.be.instanceOf(Error);
   return error as Error;
 }
@@ -25,7 +28,11 @@ describe('the operator blamed for a failure is the one that failed', function ()
     const out = path.join(dir, 'out');
     fs.mkdirSync(path.join(out, '.part-0-0.inprogress', 'blocker'), { recursive: true });
     const env = StreamExecutionEnvironment.createLocalEnvironment(1);
-    env.fromSequence(1, 10).map((x) => x * 2).name('Doubler').writeAsText(out);
+    env
+      .fromSequence(1, 10)
+      .map((x) => x * 2)
+      .name('Doubler')
+      .writeAsText(out);
     const error = await failureOf(env);
     expect(error.message).to.match(/^Sink: Text File: .* \(1\/1\) failed: cannot write to output directory/);
     expect(error.message).not.to.match(/Doubler/);

@@ -48,19 +48,41 @@ describe('StreamGraph to JobGraph', () => {
 
   it('uses the uid for the operator id', () => {
     const env = StreamExecutionEnvironment.createLocalEnvironment(1);
-    env.fromElements(1).map((x) => x).uid('my-map').print();
+    env
+      .fromElements(1)
+      .map((x) => x)
+      .uid('my-map')
+      .print();
     const one = env.prepare('x').jobGraph.vertices[0]!.operators[1]!;
     const env2 = StreamExecutionEnvironment.createLocalEnvironment(1);
-    env2.fromElements(1, 2).filter(() => true).map((x) => x).uid('my-map').print();
+    env2
+      .fromElements(1, 2)
+      .filter(() => true)
+      .map((x) => x)
+      .uid('my-map')
+      .print();
     const two = env2.prepare('x').jobGraph.vertices[0]!.operators.find((o) => o.uid === 'my-map')!;
     expect(one.id).to.equal(two.id);
   });
 
   it('breaks chains at disableChaining, parallelism changes and slot sharing groups', () => {
     const env = StreamExecutionEnvironment.createLocalEnvironment(2);
-    env.fromSequence(1, 10).map((x) => x).disableChaining().map((x) => x).setParallelism(1).map((x) => x).slotSharingGroup('other').print();
+    env
+      .fromSequence(1, 10)
+      .map((x) => x)
+      .disableChaining()
+      .map((x) => x)
+      .setParallelism(1)
+      .map((x) => x)
+      .slotSharingGroup('other')
+      .print();
     const names = env.prepare('x').jobGraph.vertices.map((v) => `${v.name}|${v.parallelism}|${v.slotSharingGroup}`);
-    expect(names).to.deep.equal(['Source: Sequence Source|2|default', 'Map|2|default', 'Map|1|default', 'Map -> Sink: Print to Std. Out|2|other']);
+    expect(names).to.deep.equal([
+      'Source: Sequence Source|2|default',
+      'Map|2|default',
+      'Map|1|default',
+      'Map -> Sink: Print to Std. Out|2|other',
+    ]);
   });
 
   it('pins collection sources to parallelism 1 and rejects more', () => {
@@ -74,7 +96,12 @@ describe('StreamGraph to JobGraph', () => {
 
   it('rejects forward partitioning between different parallelisms', () => {
     const env = StreamExecutionEnvironment.createLocalEnvironment(2);
-    env.fromSequence(1, 10).forward().map((x) => x).setParallelism(3).print();
+    env
+      .fromSequence(1, 10)
+      .forward()
+      .map((x) => x)
+      .setParallelism(3)
+      .print();
     expect(() => env.prepare('x')).to.throw(/Forward partitioning does not allow a change of parallelism/);
   });
 

@@ -33,7 +33,12 @@ describe('every job reaches a terminal state', function () {
     for (let i = 0; i < 20; i++) {
       const env = StreamExecutionEnvironment.createLocalEnvironment(2);
       env.fromElements({ id: 1 }).returns({ type: 'recrod', name: 'R' }).rebalance().print();
-      const error = await withinMs(15_000, `run ${i}`, () => env.execute().then(() => undefined, (e: unknown) => e));
+      const error = await withinMs(15_000, `run ${i}`, () =>
+        env.execute().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
       expect(error, `run ${i}`).to.be.instanceOf(Error);
       expect((error as Error).message).to.match(/recrod/);
     }
@@ -42,10 +47,21 @@ describe('every job reaches a terminal state', function () {
   it('a map that throws on its first record before a rebalance to parallelism 2 fails the job (20 runs, each bounded)', async () => {
     for (let i = 0; i < 20; i++) {
       const env = StreamExecutionEnvironment.createLocalEnvironment(2);
-      env.fromSequence(1, 100).map((x: number): number => {
-        throw new Error(`bad record ${x}`);
-      }).rebalance().map((x) => x).setParallelism(2).print();
-      const error = await withinMs(15_000, `run ${i}`, () => env.execute().then(() => undefined, (e: unknown) => e));
+      env
+        .fromSequence(1, 100)
+        .map((x: number): number => {
+          throw new Error(`bad record ${x}`);
+        })
+        .rebalance()
+        .map((x) => x)
+        .setParallelism(2)
+        .print();
+      const error = await withinMs(15_000, `run ${i}`, () =>
+        env.execute().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
       expect(error, `run ${i}`).to.be.instanceOf(Error);
       expect((error as Error).message).to.match(/bad record/);
     }
@@ -57,7 +73,12 @@ describe('every job reaches a terminal state', function () {
     try {
       for (let i = 0; i < 20; i++) {
         const env = StreamExecutionEnvironment.createLocalEnvironment(2);
-        env.fromDataGenerator((n) => n).rebalance().map((x) => x).filter(() => false).print();
+        env
+          .fromDataGenerator((n) => n)
+          .rebalance()
+          .map((x) => x)
+          .filter(() => false)
+          .print();
         const { jobGraph, program } = env.prepare(`cancel while deploying ${i}`);
         await cluster.submitJob(jobGraph, { bundlePath: '', args: [] }, program);
         // Cancelled at once, or after the tasks had a few turns of the event loop to get going.
@@ -77,12 +98,28 @@ describe('every job reaches a terminal state', function () {
   it('a source whose promise never settles is cancelled when another task of its job fails (20 runs, each bounded)', async () => {
     for (let i = 0; i < 20; i++) {
       const env = StreamExecutionEnvironment.createLocalEnvironment(1);
-      const never = env.addOperator({ name: 'Never', kind: 'source:never', role: 'source', inputs: [], bounded: false, createOperator: () => new NeverSource() });
+      const never = env.addOperator({
+        name: 'Never',
+        kind: 'source:never',
+        role: 'source',
+        inputs: [],
+        bounded: false,
+        createOperator: () => new NeverSource(),
+      });
       new SingleOutputStreamOperator<number>(env, never).print();
-      env.fromElements(1).map((x: number): number => {
-        throw new Error(`bad record ${x}`);
-      }).slotSharingGroup('other').print();
-      const error = await withinMs(15_000, `run ${i}`, () => env.execute().then(() => undefined, (e: unknown) => e));
+      env
+        .fromElements(1)
+        .map((x: number): number => {
+          throw new Error(`bad record ${x}`);
+        })
+        .slotSharingGroup('other')
+        .print();
+      const error = await withinMs(15_000, `run ${i}`, () =>
+        env.execute().then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      );
       expect(error, `run ${i}`).to.be.instanceOf(Error);
       expect((error as Error).message).to.match(/bad record 1/);
     }
@@ -91,15 +128,29 @@ describe('every job reaches a terminal state', function () {
   it('user functions get an AbortSignal in their context that aborts when the job fails', async () => {
     const signals: AbortSignal[] = [];
     const env = StreamExecutionEnvironment.createLocalEnvironment(1);
-    env.fromDataGenerator((n) => n, { recordsPerSecond: 100 }).map((x: number, ctx) => {
-      if (signals.length === 0) signals.push(ctx.signal);
-      return x;
-    }).filter(() => false).print();
-    env.fromDataGenerator((n) => n, { recordsPerSecond: 100 }).map((x: number): number => {
-      if (signals.length > 0) throw new Error(`bad record ${x}`);
-      return x;
-    }).slotSharingGroup('other').filter(() => false).print();
-    const error = await withinMs(15_000, 'the job', () => env.execute().then(() => undefined, (e: unknown) => e));
+    env
+      .fromDataGenerator((n) => n, { recordsPerSecond: 100 })
+      .map((x: number, ctx) => {
+        if (signals.length === 0) signals.push(ctx.signal);
+        return x;
+      })
+      .filter(() => false)
+      .print();
+    env
+      .fromDataGenerator((n) => n, { recordsPerSecond: 100 })
+      .map((x: number): number => {
+        if (signals.length > 0) throw new Error(`bad record ${x}`);
+        return x;
+      })
+      .slotSharingGroup('other')
+      .filter(() => false)
+      .print();
+    const error = await withinMs(15_000, 'the job', () =>
+      env.execute().then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
     expect((error as Error).message).to.match(/bad record/);
     expect(signals).to.have.length(1);
     expect(signals[0]!.aborted).to.equal(true);

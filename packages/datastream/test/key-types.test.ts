@@ -35,7 +35,10 @@ const FAMILIES: Record<string, { keyOf: (i: number) => unknown; groupOf: (i: num
     groupOf: (i) => i % 4,
   },
   'values that look alike but differ in type': {
-    keyOf: (i) => ['1', 1, 1n, true, ['1'], [1], new Uint8Array([1, 2]), { 0: 1, 1: 2 }, new Date(0), new Date(0).toISOString(), { a: undefined }, {}][i % 12],
+    keyOf: (i) =>
+      ['1', 1, 1n, true, ['1'], [1], new Uint8Array([1, 2]), { 0: 1, 1: 2 }, new Date(0), new Date(0).toISOString(), { a: undefined }, {}][
+        i % 12
+      ],
     groupOf: (i) => i % 12,
   },
 };
@@ -84,7 +87,11 @@ describe('key types through keyBy and a keyed aggregation', function () {
     });
   }
 
-  for (const [what, bad] of [['a function', () => 1], ['a symbol', Symbol('k')], ['a function inside a tuple', ['a', () => 1]]] as const) {
+  for (const [what, bad] of [
+    ['a function', () => 1],
+    ['a symbol', Symbol('k')],
+    ['a function inside a tuple', ['a', () => 1]],
+  ] as const) {
     it(`fails at the first record whose key is ${what}, naming keyBy and the keyed operator`, async () => {
       for (const mode of ['STREAMING', 'BATCH'] as const) {
         const env = StreamExecutionEnvironment.createLocalEnvironment(2).setRuntimeMode(mode);
@@ -95,7 +102,10 @@ describe('key types through keyBy and a keyed aggregation', function () {
           .sum(1)
           .name('Totals')
           .executeAndCollect()
-          .then(() => undefined, (e: Error) => e);
+          .then(
+            () => undefined,
+            (e: Error) => e,
+          );
         expect(error, mode).to.be.instanceOf(Error);
         expect(error!.message, mode).to.match(/keyBy of 'Totals'/);
         expect(error!.message, mode).to.include(what.replace(' inside a tuple', ''));

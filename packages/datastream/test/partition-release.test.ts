@@ -22,7 +22,10 @@ describe('partitions and partition requests of an ended job are released', funct
     const other = manager.requestSubpartition('ds#1#never', 0, undefined, { jobId: 'job-b' });
     expect(manager.size().waiting).to.equal(2);
     manager.releaseJob('job-a', 'job job-a ended (FAILED)');
-    const error = await waiting.then(() => undefined, (e: unknown) => e as Error);
+    const error = await waiting.then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(error?.message).to.equal('stopped waiting for partition ds#0#never: job job-a ended (FAILED)');
     expect(manager.size()).to.deep.equal({ partitions: 0, waiting: 1 });
     manager.releaseJob('job-b', 'job job-b ended (CANCELED)');
@@ -45,9 +48,34 @@ describe('partitions and partition requests of an ended job are released', funct
         expect(cluster.shuffleState(), name).to.deep.equal({ partitions: 0, waiting: 0 });
         return result.status;
       };
-      expect(await run('finished', (env) => env.fromSequence(1, 1000).rebalance().map((x) => x).filter(() => false).print(), false)).to.equal('FINISHED');
-      expect(await run('failed', (env) => env.fromElements({ id: 1 }).returns({ type: 'recrod', name: 'R' }).rebalance().print(), false)).to.equal('FAILED');
-      expect(await run('cancelled', (env) => env.fromDataGenerator((n) => n).rebalance().filter(() => false).print(), true)).to.equal('CANCELED');
+      expect(
+        await run(
+          'finished',
+          (env) =>
+            env
+              .fromSequence(1, 1000)
+              .rebalance()
+              .map((x) => x)
+              .filter(() => false)
+              .print(),
+          false,
+        ),
+      ).to.equal('FINISHED');
+      expect(
+        await run('failed', (env) => env.fromElements({ id: 1 }).returns({ type: 'recrod', name: 'R' }).rebalance().print(), false),
+      ).to.equal('FAILED');
+      expect(
+        await run(
+          'cancelled',
+          (env) =>
+            env
+              .fromDataGenerator((n) => n)
+              .rebalance()
+              .filter(() => false)
+              .print(),
+          true,
+        ),
+      ).to.equal('CANCELED');
     } finally {
       await cluster.close();
     }

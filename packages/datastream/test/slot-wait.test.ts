@@ -20,10 +20,20 @@ describe('a job that needs more slots than the cluster has', function () {
   afterEach(() => cluster.close());
 
   async function submit(mode: 'STREAMING' | 'BATCH'): Promise<string> {
-    cluster = new MiniCluster({ config: new Configuration({ 'slot.request.timeout': '1500 ms' }), numTaskManagers: 1, slotsPerTaskManager: 1, slotMode: 'inline' });
+    cluster = new MiniCluster({
+      config: new Configuration({ 'slot.request.timeout': '1500 ms' }),
+      numTaskManagers: 1,
+      slotsPerTaskManager: 1,
+      slotMode: 'inline',
+    });
     await cluster.start();
     const env = StreamExecutionEnvironment.createLocalEnvironment(2).setRuntimeMode(mode);
-    env.fromSequence(1, 10).rebalance().map((x) => x).filter(() => false).print();
+    env
+      .fromSequence(1, 10)
+      .rebalance()
+      .map((x) => x)
+      .filter(() => false)
+      .print();
     const { jobGraph, program } = env.prepare(`needs 2 slots (${mode})`);
     await cluster.submitJob(jobGraph, { bundlePath: '', args: [] }, program);
     return jobGraph.jobId;

@@ -16,7 +16,9 @@ export class JobTerminatedWithoutCancellationError extends SpindleError {
     readonly status: JobStatus,
   ) {
     super(`Job ${jobId} was not canceled, but instead ${status}.`, {
-      code: 'JOB_TERMINATED_WITHOUT_CANCELLATION', recoverability: 'non-recoverable', userFacing: true,
+      code: 'JOB_TERMINATED_WITHOUT_CANCELLATION',
+      recoverability: 'non-recoverable',
+      userFacing: true,
     });
     this.name = 'JobTerminatedWithoutCancellationError';
   }

@@ -62,7 +62,10 @@ describe('multipart/form-data parser', () => {
   });
 
   it('limits the number of parts', () => {
-    const { body } = multipartBody(Array.from({ length: 65 }, (_, i) => ({ field: `f${i}`, content: 'x' })), 'b');
+    const { body } = multipartBody(
+      Array.from({ length: 65 }, (_, i) => ({ field: `f${i}`, content: 'x' })),
+      'b',
+    );
     expect(() => parseMultipart(body, 'b')).to.throw(MultipartError, /more than 64 parts/);
   });
 });

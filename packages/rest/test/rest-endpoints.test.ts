@@ -38,9 +38,15 @@ describe('RestServer endpoints (Flink wire format)', () => {
         expect(res.status, path).to.equal(200);
         expectFixture(res.json, 'overview');
         expect(res.json).to.deep.include({
-          taskmanagers: 2, 'slots-total': 4, 'slots-available': 1,
-          'jobs-running': 2, 'jobs-finished': 1, 'jobs-cancelled': 1, 'jobs-failed': 1,
-          'flink-version': '0.1.0', 'flink-commit': 'testing',
+          taskmanagers: 2,
+          'slots-total': 4,
+          'slots-available': 1,
+          'jobs-running': 2,
+          'jobs-finished': 1,
+          'jobs-cancelled': 1,
+          'jobs-failed': 1,
+          'flink-version': '0.1.0',
+          'flink-commit': 'testing',
         });
       }
     });
@@ -52,7 +58,10 @@ describe('RestServer endpoints (Flink wire format)', () => {
       expectFixture(res.json, 'config');
       expect(res.json).to.deep.include({ 'refresh-interval': 3000, 'flink-version': '0.1.0', 'flink-revision': 'testing' });
       expect((res.json as { features: Record<string, boolean> }).features).to.deep.equal({
-        'web-submit': false, 'web-cancel': false, 'web-rescale': false, 'web-history': false,
+        'web-submit': false,
+        'web-cancel': false,
+        'web-rescale': false,
+        'web-history': false,
       });
     });
 
@@ -74,7 +83,9 @@ describe('RestServer endpoints (Flink wire format)', () => {
       const res = await getJson(port, '/v1/taskmanagers');
       expectFixture(res.json, 'taskmanagers');
       const tms = (res.json as { taskmanagers: Array<Record<string, unknown>> }).taskmanagers;
-      expect(tms.map((t) => [t.id, t.slotsNumber, t.freeSlots])).to.deep.equal(cluster.taskManagerInfos.map((t) => [t.id, t.slotsNumber, t.freeSlots]));
+      expect(tms.map((t) => [t.id, t.slotsNumber, t.freeSlots])).to.deep.equal(
+        cluster.taskManagerInfos.map((t) => [t.id, t.slotsNumber, t.freeSlots]),
+      );
       expect(tms[0]!.timeSinceLastHeartbeat).to.equal(cluster.taskManagerInfos[0]!.lastHeartbeat);
     });
 
@@ -120,16 +131,31 @@ describe('RestServer endpoints (Flink wire format)', () => {
       expect(res.status).to.equal(200);
       expectFixture(res.json, 'job-details');
       const body = res.json as Record<string, any>;
-      expect(body).to.deep.include({ jid: job.details.jobId, state: 'RUNNING', 'job-type': 'STREAMING', now: NOW, 'end-time': -1, isStoppable: false });
+      expect(body).to.deep.include({
+        jid: job.details.jobId,
+        state: 'RUNNING',
+        'job-type': 'STREAMING',
+        now: NOW,
+        'end-time': -1,
+        isStoppable: false,
+      });
       expect(body.timestamps).to.deep.include({ INITIALIZING: job.details.startTime, RUNNING: job.details.startTime + 5, FINISHED: 0 });
       expect(body['status-counts']).to.deep.include({ RUNNING: 2, FINISHED: 0 });
       const [source] = body.vertices;
       expect(source).to.deep.include({ name: 'Source: Sequence -> Map', parallelism: 2, status: 'RUNNING' });
       expect(source.tasks).to.deep.include({ RUNNING: 2, CANCELING: 0 });
       expect(source.metrics).to.deep.equal({
-        'read-bytes': 1024, 'read-bytes-complete': true, 'write-bytes': 2048, 'write-bytes-complete': true,
-        'read-records': 10, 'read-records-complete': true, 'write-records': 20, 'write-records-complete': true,
-        'accumulated-backpressured-time': 5, 'accumulated-idle-time': 7, 'accumulated-busy-time': 11,
+        'read-bytes': 1024,
+        'read-bytes-complete': true,
+        'write-bytes': 2048,
+        'write-bytes-complete': true,
+        'read-records': 10,
+        'read-records-complete': true,
+        'write-records': 20,
+        'write-records-complete': true,
+        'accumulated-backpressured-time': 5,
+        'accumulated-idle-time': 7,
+        'accumulated-busy-time': 11,
       });
       expect(body.plan.nodes[0].description).to.equal('Source: Sequence -&gt; Map');
       expect(body.plan.nodes[1].inputs).to.deep.equal([{ num: 0, id: source.id, ship_strategy: 'HASH', exchange: 'pipelined_bounded' }]);
@@ -193,7 +219,14 @@ describe('RestServer endpoints (Flink wire format)', () => {
     it('carries the failure cause of a failed job', async () => {
       const job = cluster.addJob();
       cluster.finishJob(job.details.jobId, 'FAILED');
-      const failure = { name: 'UserCodeError', message: 'boom', code: 'USER_CODE', recoverability: 'recoverable', userFacing: true, stack: 'UserCodeError: boom\n    at map' } as const;
+      const failure = {
+        name: 'UserCodeError',
+        message: 'boom',
+        code: 'USER_CODE',
+        recoverability: 'recoverable',
+        userFacing: true,
+        stack: 'UserCodeError: boom\n    at map',
+      } as const;
       job.result!.failure = failure;
       const res = await getJson(port, `/jobs/${job.details.jobId}/execution-result`);
       expectFixture(res.json, 'job-execution-result');
@@ -215,15 +248,28 @@ describe('RestServer endpoints (Flink wire format)', () => {
     function failedJob() {
       const job = cluster.addJob({ status: 'FAILED' });
       const task = {
-        exceptionName: 'UserCodeError', stacktrace: 'UserCodeError: bad record\n    at map', timestamp: NOW - 10,
-        taskName: 'Map (2/2)', location: 'localhost:40001', taskManagerId: 'tm-1', failureLabels: {},
+        exceptionName: 'UserCodeError',
+        stacktrace: 'UserCodeError: bad record\n    at map',
+        timestamp: NOW - 10,
+        taskName: 'Map (2/2)',
+        location: 'localhost:40001',
+        taskManagerId: 'tm-1',
+        failureLabels: {},
       };
       const global = {
-        exceptionName: 'SpindleError', stacktrace: 'SpindleError: no slots', timestamp: NOW - 100,
-        taskName: null, location: null, taskManagerId: null, failureLabels: { type: 'resource' },
+        exceptionName: 'SpindleError',
+        stacktrace: 'SpindleError: no slots',
+        timestamp: NOW - 100,
+        taskName: null,
+        location: null,
+        taskManagerId: null,
+        failureLabels: { type: 'resource' },
       };
       job.exceptions = {
-        entries: [{ ...task, concurrentExceptions: [{ ...task, taskName: 'Map (1/2)', timestamp: NOW - 9 }] }, { ...global, concurrentExceptions: [] }],
+        entries: [
+          { ...task, concurrentExceptions: [{ ...task, taskName: 'Map (1/2)', timestamp: NOW - 9 }] },
+          { ...global, concurrentExceptions: [] },
+        ],
         truncated: false,
       };
       return job;
@@ -239,7 +285,13 @@ describe('RestServer endpoints (Flink wire format)', () => {
       expect(body.timestamp).to.equal(NOW - 10);
       expect(body['all-exceptions'].map((e: { task: string }) => e.task)).to.deep.equal(['Map (2/2)', 'Map (1/2)']);
       const [first, second] = body.exceptionHistory.entries;
-      expect(first).to.deep.include({ exceptionName: 'UserCodeError', taskName: 'Map (2/2)', location: 'localhost:40001', endpoint: 'localhost:40001', taskManagerId: 'tm-1' });
+      expect(first).to.deep.include({
+        exceptionName: 'UserCodeError',
+        taskName: 'Map (2/2)',
+        location: 'localhost:40001',
+        endpoint: 'localhost:40001',
+        taskManagerId: 'tm-1',
+      });
       expect(first.concurrentExceptions).to.have.length(1);
       expect(second).to.not.have.any.keys('taskName', 'location', 'endpoint', 'taskManagerId');
       expect(body.exceptionHistory.truncated).to.equal(false);
@@ -251,7 +303,10 @@ describe('RestServer endpoints (Flink wire format)', () => {
       expectFixture(limited, 'job-exceptions');
       expect(limited.exceptionHistory.entries).to.have.length(1);
       expect(limited.exceptionHistory.truncated).to.equal(true);
-      const filtered = (await getJson(port, `/jobs/${job.details.jobId}/exceptions?failureLabelFilter=type:resource`)).json as Record<string, any>;
+      const filtered = (await getJson(port, `/jobs/${job.details.jobId}/exceptions?failureLabelFilter=type:resource`)).json as Record<
+        string,
+        any
+      >;
       expect(filtered.exceptionHistory.entries.map((e: { exceptionName: string }) => e.exceptionName)).to.deep.equal(['SpindleError']);
     });
 
@@ -260,14 +315,20 @@ describe('RestServer endpoints (Flink wire format)', () => {
       const res = await getJson(port, `/jobs/${job.details.jobId}/exceptions`);
       expectFixture(res.json, 'job-exceptions');
       expect(res.json).to.deep.equal({
-        'root-exception': null, timestamp: null, 'all-exceptions': [], truncated: false, exceptionHistory: { entries: [], truncated: false },
+        'root-exception': null,
+        timestamp: null,
+        'all-exceptions': [],
+        truncated: false,
+        exceptionHistory: { entries: [], truncated: false },
       });
     });
   });
 
   describe('jars', () => {
     it('uploads a bundle, lists it, runs it with a JSON body and deletes it', async () => {
-      const upload = await uploadJar(port, [{ field: 'jarfile', filename: 'word-count.js', contentType: 'application/x-java-archive', content: 'export default 1;\n' }]);
+      const upload = await uploadJar(port, [
+        { field: 'jarfile', filename: 'word-count.js', contentType: 'application/x-java-archive', content: 'export default 1;\n' },
+      ]);
       expect(upload.status).to.equal(200);
       expectFixture(upload.json, 'jars-upload');
       const filename = (upload.json as { filename: string }).filename;
@@ -278,17 +339,27 @@ describe('RestServer endpoints (Flink wire format)', () => {
       const list = await getJson(port, '/jars');
       expectFixture(list.json, 'jars');
       expect(list.json).to.deep.include({ address: `http://127.0.0.1:${port}` });
-      expect((list.json as { files: Array<{ id: string; name: string }> }).files.map((f) => [f.id, f.name])).to.deep.equal([[jarId, 'word-count.js']]);
+      expect((list.json as { files: Array<{ id: string; name: string }> }).files.map((f) => [f.id, f.name])).to.deep.equal([
+        [jarId, 'word-count.js'],
+      ]);
 
       const jobId = 'a'.repeat(32);
       const run = await postJson(port, `/jars/${encodeURIComponent(jarId)}/run`, {
-        entryClass: 'main', programArgsList: ['--input', 'a b.txt'], parallelism: 3, jobId, flinkConfiguration: { 'pipeline.name': 'wc', 'parallelism.default': 2 },
+        entryClass: 'main',
+        programArgsList: ['--input', 'a b.txt'],
+        parallelism: 3,
+        jobId,
+        flinkConfiguration: { 'pipeline.name': 'wc', 'parallelism.default': 2 },
       });
       expect(run.status).to.equal(200);
       expectFixture(run.json, 'jars-run');
       expect(run.json).to.deep.equal({ jobid: jobId });
       expect(cluster.runs[0]!.request).to.deep.equal({
-        entryClass: 'main', programArgs: ['--input', 'a b.txt'], parallelism: 3, jobId, flinkConfiguration: { 'pipeline.name': 'wc', 'parallelism.default': '2' },
+        entryClass: 'main',
+        programArgs: ['--input', 'a b.txt'],
+        parallelism: 3,
+        jobId,
+        flinkConfiguration: { 'pipeline.name': 'wc', 'parallelism.default': '2' },
       });
       expect((await getJson(port, `/jobs/${jobId}/status`)).json).to.deep.equal({ status: 'RUNNING' });
 
@@ -301,9 +372,18 @@ describe('RestServer endpoints (Flink wire format)', () => {
     it('runs with query parameters, splitting programArg like a command line', async () => {
       const upload = await uploadJar(port, [{ field: 'jarfile', filename: 'job.mjs', content: 'x' }]);
       const jarId = (upload.json as { filename: string }).filename.split('/').pop()!;
-      const run = await request(port, 'POST', `/jars/${jarId}/run?entry-class=etl&parallelism=2&programArg=${encodeURIComponent(`--out "/tmp/a b" -v`)}`);
+      const run = await request(
+        port,
+        'POST',
+        `/jars/${jarId}/run?entry-class=etl&parallelism=2&programArg=${encodeURIComponent(`--out "/tmp/a b" -v`)}`,
+      );
       expect(run.status).to.equal(200);
-      expect(cluster.runs[0]!.request).to.deep.equal({ entryClass: 'etl', parallelism: 2, programArgs: ['--out', '/tmp/a b', '-v'], flinkConfiguration: {} });
+      expect(cluster.runs[0]!.request).to.deep.equal({
+        entryClass: 'etl',
+        parallelism: 2,
+        programArgs: ['--out', '/tmp/a b', '-v'],
+        flinkConfiguration: {},
+      });
     });
 
     it('accepts .js, .mjs, .zip, .tgz and .jar uploads', async () => {

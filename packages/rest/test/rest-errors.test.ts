@@ -37,7 +37,10 @@ describe('RestServer error handling', () => {
   it('answers 503 when the limit of plan-mode runs is reached, 400 for a run that took too long', async () => {
     const refusals = [
       new SpindleError('Too many programs are being run (rest.jar-run.max-queued).', { code: 'PLAN_RUNS_EXHAUSTED', userFacing: true }),
-      new SpindleError('The program did not build its job within 10 ms (rest.jar-run.timeout).', { code: 'PLAN_TIMEOUT', userFacing: true }),
+      new SpindleError('The program did not build its job within 10 ms (rest.jar-run.timeout).', {
+        code: 'PLAN_TIMEOUT',
+        userFacing: true,
+      }),
     ];
     cluster.runJar = async () => {
       throw refusals.shift();
@@ -114,7 +117,11 @@ describe('RestServer error handling', () => {
 
   describe('jar upload', () => {
     it('rejects a body that is not multipart/form-data', async () => {
-      expectError(await request(port, 'POST', '/jars/upload', 'just text', { 'Content-Type': 'text/plain' }), 400, /Exactly 1 file must be sent, received 0/);
+      expectError(
+        await request(port, 'POST', '/jars/upload', 'just text', { 'Content-Type': 'text/plain' }),
+        400,
+        /Exactly 1 file must be sent, received 0/,
+      );
     });
 
     it('rejects malformed multipart bodies with 400', async () => {
@@ -124,7 +131,10 @@ describe('RestServer error handling', () => {
         ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="jarfile"; filename="a.js"\r\n\r\nunterminated'],
         ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="jarfile"; filename="a.js"'],
         ['multipart/form-data; boundary=x', '--x\r\nX-Nothing: 1\r\n\r\ndata\r\n--x--\r\n'],
-        ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="jarfile"; filename="a.js\r\n\r\ndata\r\n--x--\r\n'],
+        [
+          'multipart/form-data; boundary=x',
+          '--x\r\nContent-Disposition: form-data; name="jarfile"; filename="a.js\r\n\r\ndata\r\n--x--\r\n',
+        ],
       ];
       for (const [contentType, body] of cases) {
         expectError(await request(port, 'POST', '/jars/upload', body, { 'Content-Type': contentType }), 400, /multipart|Exactly 1 file/);
@@ -135,7 +145,14 @@ describe('RestServer error handling', () => {
 
     it('requires exactly one file', async () => {
       expectError(await uploadJar(port, [{ field: 'jarfile', content: 'no filename' }]), 400, /Exactly 1 file must be sent, received 0/);
-      expectError(await uploadJar(port, [{ field: 'a', filename: 'a.js', content: '1' }, { field: 'b', filename: 'b.js', content: '2' }]), 400, /received 2/);
+      expectError(
+        await uploadJar(port, [
+          { field: 'a', filename: 'a.js', content: '1' },
+          { field: 'b', filename: 'b.js', content: '2' },
+        ]),
+        400,
+        /received 2/,
+      );
     });
 
     it('rejects other file types', async () => {
@@ -145,7 +162,10 @@ describe('RestServer error handling', () => {
     it('answers 413 for bodies over the size limit, declared or chunked', async () => {
       const big = Buffer.alloc(10_000, 'a');
       expectError(await uploadJar(port, [{ field: 'jarfile', filename: 'big.js', content: big }]), 413, /too large/);
-      const chunked = await request(port, 'POST', `/jars/x_a.js/run`, big, { 'Transfer-Encoding': 'chunked', 'Content-Type': 'application/json' });
+      const chunked = await request(port, 'POST', `/jars/x_a.js/run`, big, {
+        'Transfer-Encoding': 'chunked',
+        'Content-Type': 'application/json',
+      });
       expectError(chunked, 413);
       expect(cluster.jars.size).to.equal(0);
       await expectServerAlive();
@@ -160,7 +180,11 @@ describe('RestServer error handling', () => {
 
     it('answers 400 for malformed JSON and wrongly typed fields', async () => {
       const jarId = await uploaded();
-      expectError(await request(port, 'POST', `/jars/${jarId}/run`, '{"entryClass":', { 'Content-Type': 'application/json' }), 400, /JarRunRequestBody/);
+      expectError(
+        await request(port, 'POST', `/jars/${jarId}/run`, '{"entryClass":', { 'Content-Type': 'application/json' }),
+        400,
+        /JarRunRequestBody/,
+      );
       expectError(await request(port, 'POST', `/jars/${jarId}/run`, '[1,2]', { 'Content-Type': 'application/json' }), 400);
       expectError(await postJson(port, `/jars/${jarId}/run`, { parallelism: 'many' }), 400, /parallelism/);
       expectError(await postJson(port, `/jars/${jarId}/run`, { programArgsList: [1] }), 400);

@@ -19,7 +19,11 @@ class InProcessDriver implements ResourceDriver {
   private n = 0;
   private onEnd: (id: string, reason: string) => void = () => undefined;
 
-  constructor(private readonly rpc: LocalRpcService, private readonly config: Configuration, private readonly scheduler: ManualScheduler) {}
+  constructor(
+    private readonly rpc: LocalRpcService,
+    private readonly config: Configuration,
+    private readonly scheduler: ManualScheduler,
+  ) {}
 
   async start(onWorkerTerminated: (id: string, reason: string) => void): Promise<void> {
     this.onEnd = onWorkerTerminated;
@@ -28,7 +32,13 @@ class InProcessDriver implements ResourceDriver {
   async requestWorker(): Promise<string> {
     const id = `worker-${this.n++}`;
     const host = () => new InlineSlotHost(new PartitionManager(), () => undefined);
-    const te = new TaskExecutor({ resourceId: id, address: `te/${id}`, numberOfSlots: 2, dataPort: -1, resourceManagerAddress: 'rm' }, this.rpc, host, this.config, this.scheduler);
+    const te = new TaskExecutor(
+      { resourceId: id, address: `te/${id}`, numberOfSlots: 2, dataPort: -1, resourceManagerAddress: 'rm' },
+      this.rpc,
+      host,
+      this.config,
+      this.scheduler,
+    );
     this.workers.set(id, te);
     void te.start();
     return id;
@@ -61,7 +71,10 @@ describe('active resource management', () => {
     const rm = new ResourceManager('rm', rpc, config, scheduler, driver);
     await rm.start();
     const offers: Array<{ resourceId: string; offer: SlotOffer }> = [];
-    rpc.register('jm', { offerSlots: async (resourceId: string, _a: string, o: SlotOffer[]) => (offers.push(...o.map((offer) => ({ resourceId, offer }))), o), heartbeatFromTaskManager: async () => undefined });
+    rpc.register('jm', {
+      offerSlots: async (resourceId: string, _a: string, o: SlotOffer[]) => (offers.push(...o.map((offer) => ({ resourceId, offer }))), o),
+      heartbeatFromTaskManager: async () => undefined,
+    });
     const requests = ['a1', 'a2', 'a3'].map((a) => rm.requestSlot('job', 'jm', a));
     await Promise.all(requests);
     await settle();

@@ -42,7 +42,11 @@ describe('blob store, blob service and blob cache', function () {
     const big = randomBytes(9 * 1024 * 1024 + 17);
     const empty = new Uint8Array(0);
     const c = client();
-    const cache = new BlobCache(cacheDir(), (key, target) => c.fetch(key, target), () => undefined);
+    const cache = new BlobCache(
+      cacheDir(),
+      (key, target) => c.fetch(key, target),
+      () => undefined,
+    );
     for (const content of [big, empty]) {
       const file = await cache.bundlePath(store.put(content));
       expect(Buffer.compare(fs.readFileSync(file), Buffer.from(content))).to.equal(0);
@@ -52,11 +56,15 @@ describe('blob store, blob service and blob cache', function () {
 
   it('names an unknown blob and a caller of another cluster', async () => {
     const target = path.join(dir, 'x');
-    const missing = (await client().fetch('0123456789abcdef0123456789abcdef', target).catch((e: unknown) => e)) as SpindleError;
+    const missing = (await client()
+      .fetch('0123456789abcdef0123456789abcdef', target)
+      .catch((e: unknown) => e)) as SpindleError;
     expect(missing.code).to.equal('BLOB_NOT_FOUND');
     expect(missing.message).to.match(/no blob 0123456789abcdef0123456789abcdef/);
     const key = store.put(Buffer.from('x'));
-    const foreign = (await client('c2').fetch(key, target).catch((e: unknown) => e)) as SpindleError;
+    const foreign = (await client('c2')
+      .fetch(key, target)
+      .catch((e: unknown) => e)) as SpindleError;
     expect(foreign.message).to.match(/cluster 'c2'.*cluster 'c1'/);
   });
 

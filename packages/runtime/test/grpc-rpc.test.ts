@@ -53,7 +53,10 @@ describe('gRPC rpc service', function () {
     const client = await service('test');
     const address = server.address('resourcemanager', 'resourcemanager');
     server.register(address, { requestResourceOverview: async () => ({}) });
-    const error = (await client.connect<Echo>(address).requestResourceOverview({ n: 1, s: '' }).catch((e: unknown) => e)) as SpindleError;
+    const error = (await client
+      .connect<Echo>(address)
+      .requestResourceOverview({ n: 1, s: '' })
+      .catch((e: unknown) => e)) as SpindleError;
     expect(error.code).to.equal('CLUSTER_ID_MISMATCH');
     expect(error.message).to.match(/cluster 'test'.*cluster 'prod'/);
   });
@@ -61,7 +64,10 @@ describe('gRPC rpc service', function () {
   it('names the address when nothing listens there, and an unknown endpoint', async () => {
     const client = await service('c1');
     const port = await freePort();
-    const error = (await client.connect<Echo>(`resourcemanager@127.0.0.1:${port}/resourcemanager`).requestResourceOverview({ n: 1, s: '' }).catch((e: unknown) => e)) as SpindleError;
+    const error = (await client
+      .connect<Echo>(`resourcemanager@127.0.0.1:${port}/resourcemanager`)
+      .requestResourceOverview({ n: 1, s: '' })
+      .catch((e: unknown) => e)) as SpindleError;
     expect(error.code).to.equal('RPC_UNREACHABLE');
     expect(error.message).to.include(`127.0.0.1:${port}`);
     const server = await service('c1');
@@ -79,7 +85,10 @@ describe('gRPC rpc service', function () {
       requestResourceOverview: async (x: { n: number; s: string }) => ({ n: x.n, s: x.n === 2 ? big : '' }),
     });
     const gw = client.connect<Echo>(address);
-    for (const [what, call] of [['request', () => gw.requestResourceOverview({ n: 1, s: big })], ['result', () => gw.requestResourceOverview({ n: 2, s: '' })]] as const) {
+    for (const [what, call] of [
+      ['request', () => gw.requestResourceOverview({ n: 1, s: big })],
+      ['result', () => gw.requestResourceOverview({ n: 2, s: '' })],
+    ] as const) {
       const error = (await call().catch((e: unknown) => e)) as SpindleError;
       expect(error, what).to.be.instanceOf(SpindleError);
       expect(error.code, what).to.equal('RPC_MESSAGE_TOO_LARGE');
@@ -90,7 +99,11 @@ describe('gRPC rpc service', function () {
   });
 
   it('parses addresses and rejects malformed ones', () => {
-    expect(parseRpcAddress('jobmaster@127.0.0.1:6123/jobmaster/abc')).to.deep.equal({ kind: 'jobmaster', hostPort: '127.0.0.1:6123', name: 'jobmaster/abc' });
+    expect(parseRpcAddress('jobmaster@127.0.0.1:6123/jobmaster/abc')).to.deep.equal({
+      kind: 'jobmaster',
+      hostPort: '127.0.0.1:6123',
+      name: 'jobmaster/abc',
+    });
     expect(() => parseRpcAddress('nonsense')).to.throw(/not an rpc address/);
   });
 });

@@ -34,7 +34,16 @@ describe('heartbeats', () => {
     const rm = new ResourceManager('rm', rpc, config, scheduler);
     rm.start();
     const host = () => new InlineSlotHost(new PartitionManager(), () => undefined);
-    const tes = [0, 1].map((i) => new TaskExecutor({ resourceId: `tm${i}`, address: `te${i}`, numberOfSlots: 2, dataPort: -1, resourceManagerAddress: 'rm' }, rpc, host, config, scheduler));
+    const tes = [0, 1].map(
+      (i) =>
+        new TaskExecutor(
+          { resourceId: `tm${i}`, address: `te${i}`, numberOfSlots: 2, dataPort: -1, resourceManagerAddress: 'rm' },
+          rpc,
+          host,
+          config,
+          scheduler,
+        ),
+    );
     for (const te of tes) await te.start();
     expect((await rm.requestResourceOverview()).numberTaskManagers).to.equal(2);
     await tes[1]!.close();

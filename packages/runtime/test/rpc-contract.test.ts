@@ -47,7 +47,13 @@ const TRANSPORTS: Record<string, () => Promise<Transport>> = {
 /** Values that JSON and structured clone treat differently; every transport must carry them as they are. */
 function values(): Array<[string, unknown]> {
   return [
-    ['a Map', new Map<unknown, unknown>([['a', 1], [2, { b: [3] }]])],
+    [
+      'a Map',
+      new Map<unknown, unknown>([
+        ['a', 1],
+        [2, { b: [3] }],
+      ]),
+    ],
     ['a Set', new Set([1, 'x', null])],
     ['a Date', new Date(1_700_000_000_123)],
     ['undefined', undefined],
@@ -70,7 +76,10 @@ async function outcome(fn: () => Promise<unknown>): Promise<{ threwSynchronously
   } catch (e) {
     return { threwSynchronously: e };
   }
-  return p.then((value) => ({ value }), (rejected: unknown) => ({ rejected }));
+  return p.then(
+    (value) => ({ value }),
+    (rejected: unknown) => ({ rejected }),
+  );
 }
 
 for (const [name, create] of Object.entries(TRANSPORTS)) {
@@ -88,7 +97,9 @@ for (const [name, create] of Object.entries(TRANSPORTS)) {
           received = args;
           return args[0];
         },
-        sendSlotReport: () => ({ failure: new SpindleError('slot lost', { code: 'SLOT_LOST', recoverability: 'environment', userFacing: true }) }),
+        sendSlotReport: () => ({
+          failure: new SpindleError('slot lost', { code: 'SLOT_LOST', recoverability: 'environment', userFacing: true }),
+        }),
         notifySlotAvailable: () => ({ callback: () => 1 }),
       });
       gw = t.client.connect<Gateway>(t.address('rm'));

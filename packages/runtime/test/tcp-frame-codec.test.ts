@@ -122,7 +122,9 @@ describe('tcp shuffle frame codec', () => {
     });
 
     it('a body that does not fit the message type', () => {
-      expect(rejection(concat([header(10, FrameType.AddCredit), Buffer.alloc(1)])).message).to.match(/AddCredit frame with a body of 1 bytes/);
+      expect(rejection(concat([header(10, FrameType.AddCredit), Buffer.alloc(1)])).message).to.match(
+        /AddCredit frame with a body of 1 bytes/,
+      );
       expect(rejection(concat([header(10, FrameType.EndOfPartition), Buffer.alloc(1)])).message).to.match(/EndOfPartition/);
       const request = encodeFrame({ type: 'partition-request', channelId: 1, partitionId: 'abc', subpartition: 0, initialCredit: 0 });
       request.writeUInt16BE(40, 17);

@@ -9,8 +9,12 @@ export const serializer = new GenericSerializer();
 
 export function spec(partitionId: string, numSubpartitions: number): ResultPartitionSpec {
   return {
-    dataSetId: partitionId.split('#')[0]!, partitionId, numSubpartitions, partitioner: 'rebalance',
-    resultType: 'PIPELINED_BOUNDED', serializer: { kind: 'generic' },
+    dataSetId: partitionId.split('#')[0]!,
+    partitionId,
+    numSubpartitions,
+    partitioner: 'rebalance',
+    resultType: 'PIPELINED_BOUNDED',
+    serializer: { kind: 'generic' },
   };
 }
 
@@ -44,7 +48,10 @@ export async function within<T>(promise: Promise<T>, what: string, ms = 10_000):
 
 /** Emits records `from..to-1` as the producing task does: waiting while the pool is exhausted. */
 export async function produce(
-  partition: ResultPartition, from: number, to: number, record: (i: number) => [unknown, number],
+  partition: ResultPartition,
+  from: number,
+  to: number,
+  record: (i: number) => [unknown, number],
 ): Promise<void> {
   for (let i = from; i < to; i++) {
     if (!partition.isAvailable()) await within(partition.whenAvailable(), 'the producer pool');
@@ -76,23 +83,31 @@ export class GateReader {
   }
 
   async readToEnd(ms = 30_000): Promise<void> {
-    await until(() => {
-      this.drain();
-      return this.gate.isFinished();
-    }, 'end of all channels', ms);
+    await until(
+      () => {
+        this.drain();
+        return this.gate.isFinished();
+      },
+      'end of all channels',
+      ms,
+    );
   }
 
   /** The message of the failure the gate reports, once it does. */
   async failure(ms = 10_000): Promise<string> {
     let message: string | undefined;
-    await until(() => {
-      try {
-        this.drain();
-      } catch (e) {
-        message = (e as Error).message;
-      }
-      return message !== undefined;
-    }, 'a channel failure', ms);
+    await until(
+      () => {
+        try {
+          this.drain();
+        } catch (e) {
+          message = (e as Error).message;
+        }
+        return message !== undefined;
+      },
+      'a channel failure',
+      ms,
+    );
     return message!;
   }
 }

@@ -88,7 +88,9 @@ describe('tcp shuffle: failures', () => {
       const first = await reader.failure();
       const second = await reader.failure();
       for (const message of [first, second]) {
-        expect(message).to.equal(`corrupt data from shuffle server 127.0.0.1:${fake.port}: unknown shuffle message type 77 (frame length 9)`);
+        expect(message).to.equal(
+          `corrupt data from shuffle server 127.0.0.1:${fake.port}: unknown shuffle message type 77 (frame length 9)`,
+        );
       }
     } finally {
       await fake.close();
@@ -107,7 +109,9 @@ describe('tcp shuffle: failures', () => {
     await within(closed, 'the server to close the connection');
     expect(frames).to.have.length(1);
     expect(frames[0]).to.deep.include({ type: 'error', channelId: 0 });
-    expect((frames[0] as { message: string }).message).to.match(/^shuffle server closed the connection: Buffer frame with impossible length 4294967295/);
+    expect((frames[0] as { message: string }).message).to.match(
+      /^shuffle server closed the connection: Buffer frame with impossible length 4294967295/,
+    );
     await until(() => server.connectionCount === 0, 'the server to drop the connection');
     await server.close();
     await server.close();

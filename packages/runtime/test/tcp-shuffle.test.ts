@@ -85,7 +85,7 @@ describe('tcp shuffle: exchange over loopback', () => {
       // Emit while the pool allows, until the pool is exhausted and every granted credit is used.
       const plateau = (): boolean => !partition.isAvailable() && proxy.credit >= exclusive && proxy.bufferFrames === proxy.credit;
       for (let round = 0; round < 5000 && !plateau(); round++) {
-        if (partition.isAvailable()) for (let j = 0; j < 50; j++) partition.emit(record(emitted)[0], 0), emitted++;
+        if (partition.isAvailable()) for (let j = 0; j < 50; j++) (partition.emit(record(emitted)[0], 0), emitted++);
         await turns(1);
       }
       const sent = proxy.bufferFrames;
@@ -115,7 +115,11 @@ describe('tcp shuffle: exchange over loopback', () => {
     await server.close();
     server = new ShuffleServer((id, sp, link) => manager.servePartition(id, sp, link), { sendBufferBytes: 64 * 1024 });
     await server.start();
-    const partition = new ResultPartition(spec('s#0#x', 1), serializer, { segmentSize: 32 * 1024, buffersPerChannel: 2, floatingBuffers: 8 });
+    const partition = new ResultPartition(spec('s#0#x', 1), serializer, {
+      segmentSize: 32 * 1024,
+      buffersPerChannel: 2,
+      floatingBuffers: 8,
+    });
     manager.register(partition);
     const socket = net.connect(server.address);
     socket.pause();
@@ -124,7 +128,7 @@ describe('tcp shuffle: exchange over loopback', () => {
       const record = 'r'.repeat(1000);
       let emitted = 0;
       for (let round = 0; round < 20_000 && partition.isAvailable(); round++) {
-        for (let i = 0; i < 100; i++) partition.emit(record, 0), emitted++;
+        for (let i = 0; i < 100; i++) (partition.emit(record, 0), emitted++);
         await turns(1);
       }
       expect(partition.isAvailable(), 'pool exhausted by segments waiting for the socket').to.equal(false);

@@ -21,7 +21,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DataInputDeserializer, GenericSerializer } from '../../../packages/core/dist/src/index.js';
 import {
-  InputGate, PartitionManager, ResultPartition, ShuffleClient, ShuffleServer, recordWriterOutput,
+  InputGate,
+  PartitionManager,
+  ResultPartition,
+  ShuffleClient,
+  ShuffleServer,
+  recordWriterOutput,
 } from '../../../packages/runtime/dist/src/index.js';
 
 const SEGMENT_SIZE = 32 * 1024;
@@ -46,14 +51,20 @@ async function produce(total, numChannels) {
   const server = new ShuffleServer((id, sp, link) => manager.servePartition(id, sp, link));
   const port = await server.start();
   const spec = {
-    dataSetId: 'bench-shuffle', partitionId: PARTITION_ID, numSubpartitions: numChannels,
-    partitioner, resultType: 'PIPELINED_BOUNDED', serializer: { kind: 'generic' },
+    dataSetId: 'bench-shuffle',
+    partitionId: PARTITION_ID,
+    numSubpartitions: numChannels,
+    partitioner,
+    resultType: 'PIPELINED_BOUNDED',
+    serializer: { kind: 'generic' },
   };
   const options = { segmentSize: SEGMENT_SIZE, buffersPerChannel: BUFFERS_PER_CHANNEL, floatingBuffers: FLOATING_BUFFERS };
   const partition = new ResultPartition(spec, new GenericSerializer(), options);
   manager.register(partition);
   const output = recordWriterOutput(partition, partitioner, {
-    subtaskIndex: 0, maxParallelism: MAX_PARALLELISM, keySelector: (record) => record[1],
+    subtaskIndex: 0,
+    maxParallelism: MAX_PARALLELISM,
+    keySelector: (record) => record[1],
   });
   console.log(JSON.stringify({ port }));
 
@@ -132,7 +143,9 @@ function check(state, expected) {
   for (let i = 0; i < expected; i++) keyChars += (i % 1000 < 10 ? 1 : i % 1000 < 100 ? 2 : 3) + 1;
   const idSum = (expected * (expected - 1)) / 2;
   if (state.records !== expected || state.idSum !== idSum || state.keyChars !== keyChars) {
-    throw new Error(`received ${state.records} records (id sum ${state.idSum}, key chars ${state.keyChars}); ` +
-      `expected ${expected} (${idSum}, ${keyChars})`);
+    throw new Error(
+      `received ${state.records} records (id sum ${state.idSum}, key chars ${state.keyChars}); ` +
+        `expected ${expected} (${idSum}, ${keyChars})`,
+    );
   }
 }

@@ -34,8 +34,9 @@ const codec = CODECS[codecName];
 if (codec && mode === 'receive' && args.length <= 2) await receive(Number(args[0]));
 else if (codec && mode === 'send' && args.length <= 3) await send(Number(args[0]), Number(args[1]));
 else {
-  console.error('usage: shuffle-tcp.mjs receive <records> [codec] | send <port> <records> [codec]; codecs: ' +
-    Object.keys(CODECS).join(', '));
+  console.error(
+    'usage: shuffle-tcp.mjs receive <records> [codec] | send <port> <records> [codec]; codecs: ' + Object.keys(CODECS).join(', '),
+  );
   process.exit(2);
 }
 
@@ -147,7 +148,9 @@ function check(state, expected) {
   for (let i = 0; i < expected % 1000; i++) keyChars += String(i).length + 1;
   const idSum = (expected * (expected - 1)) / 2;
   if (state.records !== expected || state.idSum !== idSum || state.keyChars !== keyChars) {
-    throw new Error(`received ${state.records} records (id sum ${state.idSum}, key chars ${state.keyChars}); ` +
-      `expected ${expected} (${idSum}, ${keyChars})`);
+    throw new Error(
+      `received ${state.records} records (id sum ${state.idSum}, key chars ${state.keyChars}); ` +
+        `expected ${expected} (${idSum}, ${keyChars})`,
+    );
   }
 }

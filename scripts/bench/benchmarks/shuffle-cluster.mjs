@@ -33,8 +33,10 @@ export async function run(ctx) {
   const records = positiveNumberFromEnv('SPINDLE_BENCH_RECORDS', 10_000_000, { integer: true });
   const repeat = repeatCount();
   const timeoutSec = positiveNumberFromEnv('SPINDLE_BENCH_TIMEOUT', 900);
-  ctx.log(`records: ${records.toLocaleString('en')} of the form [i % ${KEYS}, i, 1], summed per key; ` +
-    `${repeat} run(s) per contestant, medians shown with (min-max)`);
+  ctx.log(
+    `records: ${records.toLocaleString('en')} of the form [i % ${KEYS}, i, 1], summed per key; ` +
+      `${repeat} run(s) per contestant, medians shown with (min-max)`,
+  );
   const workDir = path.join(ctx.dataDir, 'shuffle-cluster');
   fs.rmSync(workDir, { recursive: true, force: true });
   fs.mkdirSync(workDir, { recursive: true });
@@ -44,14 +46,19 @@ export async function run(ctx) {
   if (!flink.skipped) outcomes.push(await runFlink(ctx, flink, workDir, { records, repeat, timeoutSec }));
 
   ctx.result(outcomes.map((outcome) => tableRow(outcome, outcomes[0], records)));
-  ctx.log('job s: Spindle\'s "Job Runtime" from the CLI, Flink\'s JobExecutionResult.getNetRuntime(); ' +
-    'wall s: the submitting client (spindle run -m; the cluster was already up) or the whole Flink JVM, launch to exit');
+  ctx.log(
+    'job s: Spindle\'s "Job Runtime" from the CLI, Flink\'s JobExecutionResult.getNetRuntime(); ' +
+      'wall s: the submitting client (spindle run -m; the cluster was already up) or the whole Flink JVM, launch to exit',
+  );
   const lines = summary(outcomes);
   for (const line of lines) ctx.log(line);
   ctx.record({
     records,
     repetitions: repeat,
-    contestants: outcomes.map((outcome) => ({ ...summaryFigures(outcome, records, 'records'), clusterStartSec: outcome.clusterStartSec ?? null })),
+    contestants: outcomes.map((outcome) => ({
+      ...summaryFigures(outcome, records, 'records'),
+      clusterStartSec: outcome.clusterStartSec ?? null,
+    })),
     summary: lines,
   });
   const failed = outcomes.filter((outcome) => outcome.check !== 'ok');
@@ -62,9 +69,13 @@ async function runSpindle(ctx, workDir, { records, repeat, timeoutSec }) {
   const restPort = await freePort();
   const rest = `127.0.0.1:${restPort}`;
   const dynamic = [
-    `-Drest.port=${restPort}`, '-Drest.address=127.0.0.1', `-Djobmanager.rpc.port=${await freePort()}`,
-    `-Dstandalone.number-of-taskmanagers=${TASK_MANAGERS}`, '-Dtaskmanager.numberOfTaskSlots=1',
-    `-Denv.log.dir=${path.join(workDir, 'log')}`, `-Dblob.storage.directory=${path.join(workDir, 'blobs')}`,
+    `-Drest.port=${restPort}`,
+    '-Drest.address=127.0.0.1',
+    `-Djobmanager.rpc.port=${await freePort()}`,
+    `-Dstandalone.number-of-taskmanagers=${TASK_MANAGERS}`,
+    '-Dtaskmanager.numberOfTaskSlots=1',
+    `-Denv.log.dir=${path.join(workDir, 'log')}`,
+    `-Dblob.storage.directory=${path.join(workDir, 'blobs')}`,
   ];
   const env = { ...process.env, SPINDLE_LOG_LEVEL: process.env.SPINDLE_LOG_LEVEL ?? 'warn' };
   const cli = (args, timeout) => runTimed(process.execPath, [CLI, ...args], { cwd: ctx.root, env, timeoutSec: timeout });
@@ -79,8 +90,19 @@ async function runSpindle(ctx, workDir, { records, repeat, timeoutSec }) {
     ctx.log(`cluster up with ${TASK_MANAGERS} TaskManagers in ${clusterStartSec.toFixed(1)} s`);
 
     const out = path.join(workDir, 'spindle-out');
-    const args = [CLI, 'run', '-m', rest, '-p', String(PARALLELISM), 'scripts/bench/jobs/keyed-sum.ts',
-      '--records', String(records), '--output', out];
+    const args = [
+      CLI,
+      'run',
+      '-m',
+      rest,
+      '-p',
+      String(PARALLELISM),
+      'scripts/bench/jobs/keyed-sum.ts',
+      '--records',
+      String(records),
+      '--output',
+      out,
+    ];
     ctx.log(`running ${SPINDLE}: ${shellQuote([process.execPath, ...args])}`);
     const runs = await repeatRuns(repeat, async () => {
       fs.rmSync(out, { recursive: true, force: true });
@@ -101,8 +123,14 @@ async function runFlink(ctx, flink, workDir, { records, repeat, timeoutSec }) {
   const label = `flink ${flink.version} MiniCluster ${TASK_MANAGERS} TMs p=${PARALLELISM}`;
   const out = path.join(workDir, 'flink-sums.txt');
   const command = javaCommand(flink, 'dev.spindle.bench.flink.KeyedSum', [
-    '--records', String(records), '--output', out,
-    '--parallelism', String(PARALLELISM), '--taskmanagers', String(TASK_MANAGERS),
+    '--records',
+    String(records),
+    '--output',
+    out,
+    '--parallelism',
+    String(PARALLELISM),
+    '--taskmanagers',
+    String(TASK_MANAGERS),
   ]);
   ctx.log(`running ${label}: ${command.display}`);
   const runs = await repeatRuns(repeat, async () => {
@@ -186,8 +214,10 @@ function summary(outcomes) {
   const wall = ratio(spindle, flink, 'wall');
   const job = ratio(spindle, flink, 'job');
   const below = job === null || parseFloat(job) < TARGET_VS_FLINK ? ' - below target' : '';
-  return [`shuffle-cluster: ${spindle.label} vs ${flink.label}: ${job ?? 'no figure'} throughput by job runtime, ` +
-    `${wall ?? 'no figure'} by wall time (target >= ${TARGET_VS_FLINK}x)${below}`];
+  return [
+    `shuffle-cluster: ${spindle.label} vs ${flink.label}: ${job ?? 'no figure'} throughput by job runtime, ` +
+      `${wall ?? 'no figure'} by wall time (target >= ${TARGET_VS_FLINK}x)${below}`,
+  ];
 }
 
 function freePort() {

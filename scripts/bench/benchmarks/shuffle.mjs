@@ -23,8 +23,10 @@ export async function run(ctx) {
   const records = positiveNumberFromEnv('SPINDLE_BENCH_RECORDS', 10_000_000, { integer: true });
   const repeat = positiveNumberFromEnv('SPINDLE_BENCH_REPEAT', 3, { integer: true });
   const timeoutSec = positiveNumberFromEnv('SPINDLE_BENCH_TIMEOUT', 900);
-  ctx.log(`records: ${records.toLocaleString('en')} of the form [i, 'k' + (i % 1000)]; ` +
-    `${repeat} run(s) per contestant, the median transfer time is reported`);
+  ctx.log(
+    `records: ${records.toLocaleString('en')} of the form [i, 'k' + (i % 1000)]; ` +
+      `${repeat} run(s) per contestant, the median transfer time is reported`,
+  );
 
   const outcomes = [];
   for (const contestant of contestants(ctx, records)) {
@@ -40,10 +42,13 @@ export async function run(ctx) {
 function contestants(ctx, records) {
   const script = (file) => path.join(ctx.root, 'scripts/bench/baselines', file);
   const plain = (codec) => ({
-    label: `tcp ${codec}`, plain: true, args: [script('shuffle-tcp.mjs'), 'receive', String(records), codec],
+    label: `tcp ${codec}`,
+    plain: true,
+    args: [script('shuffle-tcp.mjs'), 'receive', String(records), codec],
   });
   const spindle = (label, channels, partitioner) => ({
-    label, args: [script('shuffle-spindle.mjs'), 'consume', String(records), String(channels), partitioner],
+    label,
+    args: [script('shuffle-spindle.mjs'), 'consume', String(records), String(channels), partitioner],
   });
   return [
     plain('buffer-api'),

@@ -16,8 +16,7 @@ import { ensureWordsFile } from '../lib/text-gen.mjs';
 import { compareWordCounts, partFiles, readWordCounts, readWordCountUpdates } from '../lib/word-counts.mjs';
 
 export const name = 'wordcount';
-export const description =
-  'WordCount on generated text: spindle (BATCH p=1, p=2; STREAMING p=2) vs flink, spark, node-loop and awk';
+export const description = 'WordCount on generated text: spindle (BATCH p=1, p=2; STREAMING p=2) vs flink, spark, node-loop and awk';
 
 const TARGET_VS_MAWK = 0.5;
 const TARGET_VS_FLINK = 1;
@@ -42,8 +41,10 @@ export async function run(ctx) {
   checkOutcomes(outcomes, input);
 
   ctx.result(outcomes.map((outcome) => tableRow(outcome, outcomes, input.bytes)));
-  ctx.log('job s: the runtime each system reports for its job (Spindle: CLI "Job Runtime"; Flink: ' +
-    'JobExecutionResult.getNetRuntime(); Spark: sum of its jobs\' durations from a SparkListener); wall s: launch to exit');
+  ctx.log(
+    'job s: the runtime each system reports for its job (Spindle: CLI "Job Runtime"; Flink: ' +
+      "JobExecutionResult.getNetRuntime(); Spark: sum of its jobs' durations from a SparkListener); wall s: launch to exit",
+  );
   const lines = summary(outcomes);
   for (const line of lines) ctx.log(line);
   ctx.record({
@@ -93,8 +94,18 @@ function contestants(ctx, inputFile, outDir) {
     const out = dir(label);
     return directoryContestant(label, out, mode, {
       command: process.execPath,
-      args: ['packages/cli/bin/spindle.js', 'run', 'examples/word-count.ts', '-p', String(parallelism),
-        `-Dexecution.runtime-mode=${mode}`, '--input', inputFile, '--output', out],
+      args: [
+        'packages/cli/bin/spindle.js',
+        'run',
+        'examples/word-count.ts',
+        '-p',
+        String(parallelism),
+        `-Dexecution.runtime-mode=${mode}`,
+        '--input',
+        inputFile,
+        '--output',
+        out,
+      ],
     });
   };
   list.push(spindle('BATCH', 1), spindle('BATCH', PARALLELISM));
@@ -126,7 +137,14 @@ function flinkContestants(ctx, mode, inputFile, dir) {
   const label = `flink ${flink.version} ${mode} p=${PARALLELISM}`;
   const out = dir(label);
   const command = javaCommand(flink, 'dev.spindle.bench.flink.WordCount', [
-    '--input', inputFile, '--output', out, '--mode', mode, '--parallelism', String(PARALLELISM),
+    '--input',
+    inputFile,
+    '--output',
+    out,
+    '--mode',
+    mode,
+    '--parallelism',
+    String(PARALLELISM),
   ]);
   return [directoryContestant(label, out, mode, command, { peer: 'flink' })];
 }
@@ -137,9 +155,7 @@ function sparkContestants(ctx, inputFile, dir) {
   const master = `local[${PARALLELISM}]`;
   const label = `spark ${spark.version} ${master}`;
   const out = dir(label);
-  const command = javaCommand(spark, 'dev.spindle.bench.spark.WordCount', [
-    '--input', inputFile, '--output', out, '--master', master,
-  ]);
+  const command = javaCommand(spark, 'dev.spindle.bench.spark.WordCount', ['--input', inputFile, '--output', out, '--master', master]);
   // Spark picks the machine's external address unless told otherwise; stay on loopback.
   const env = { ...process.env, SPARK_LOCAL_IP: '127.0.0.1' };
   return [directoryContestant(label, out, 'BATCH', command, { peer: 'spark', env })];
@@ -254,16 +270,20 @@ function summary(outcomes) {
   const spindle = find(SPINDLE_BATCH);
   const mawk = find('mawk');
   const mawkRatio = ratio(spindle, mawk, 'wall');
-  lines.push(`wordcount: ${SPINDLE_BATCH} vs mawk: ${mawkRatio ?? 'no figure'} throughput (target >= ${TARGET_VS_MAWK}x)` +
-    `${mawkRatio && parseFloat(mawkRatio) < TARGET_VS_MAWK ? ' - below target' : ''}`);
+  lines.push(
+    `wordcount: ${SPINDLE_BATCH} vs mawk: ${mawkRatio ?? 'no figure'} throughput (target >= ${TARGET_VS_MAWK}x)` +
+      `${mawkRatio && parseFloat(mawkRatio) < TARGET_VS_MAWK ? ' - below target' : ''}`,
+  );
   for (const peer of outcomes.filter((outcome) => outcome.peer)) {
     const base = find(peer.versus);
     const wall = ratio(base, peer, 'wall');
     const job = ratio(base, peer, 'job');
     const target = peer.peer === 'flink' && peer.mode === 'BATCH' ? ` (target >= ${TARGET_VS_FLINK}x both)` : '';
     const below = target && [wall, job].some((r) => r === null || parseFloat(r) < TARGET_VS_FLINK) ? ' - below target' : '';
-    lines.push(`wordcount: ${peer.versus} vs ${peer.label}: ${wall ?? 'no figure'} throughput with start-up, ` +
-      `${job ?? 'no figure'} without${target}${below}`);
+    lines.push(
+      `wordcount: ${peer.versus} vs ${peer.label}: ${wall ?? 'no figure'} throughput with start-up, ` +
+        `${job ?? 'no figure'} without${target}${below}`,
+    );
   }
   return lines;
 }

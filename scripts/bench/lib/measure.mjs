@@ -111,9 +111,7 @@ export async function medianOfRuns(times, runOnce) {
 export async function runTimed(command, args, { cwd, env, stdoutFile, timeoutSec } = {}) {
   const source = cpuTimeSource();
   const timeFile = source === 'gnu-time' ? tempFile('time') : null;
-  const [file, argv] = timeFile
-    ? [GNU_TIME, ['-f', TIME_FORMAT, '-o', timeFile, command, ...args]]
-    : [command, args];
+  const [file, argv] = timeFile ? [GNU_TIME, ['-f', TIME_FORMAT, '-o', timeFile, command, ...args]] : [command, args];
   const stdoutFd = stdoutFile ? fs.openSync(stdoutFile, 'w') : null;
   const ticksBefore = source === 'proc-stat' ? readChildTicks() : null;
   const start = process.hrtime.bigint();

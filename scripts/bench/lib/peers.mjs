@@ -86,7 +86,11 @@ function moduleFiles(moduleDir) {
 function contentHash(moduleDir, files) {
   const hash = crypto.createHash('sha256');
   for (const file of files) {
-    hash.update(file).update('\0').update(fs.readFileSync(path.join(moduleDir, file))).update('\0');
+    hash
+      .update(file)
+      .update('\0')
+      .update(fs.readFileSync(path.join(moduleDir, file)))
+      .update('\0');
   }
   return hash.digest('hex').slice(0, 16);
 }

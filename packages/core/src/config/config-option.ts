@@ -91,7 +91,13 @@ export function booleanOption(spec: OptionSpec & { default: boolean }): ConfigOp
 export function stringOption(spec: OptionSpec & { default: string }): ConfigOption<string>;
 export function stringOption(spec: OptionSpec & { default?: string }): ConfigOption<string | undefined>;
 export function stringOption(spec: OptionSpec & { default?: string }): ConfigOption<string | undefined> {
-  return define<string | undefined>(spec, 'string', spec.default, (raw) => String(raw), (v) => v ?? '');
+  return define<string | undefined>(
+    spec,
+    'string',
+    spec.default,
+    (raw) => String(raw),
+    (v) => v ?? '',
+  );
 }
 
 /** Values are milliseconds; `min`/`max` are milliseconds too and may be negative (-1 as a sentinel). */

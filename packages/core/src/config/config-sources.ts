@@ -96,7 +96,15 @@ export function readEnvironment(env: Record<string, string | undefined>): Source
 }
 
 /** SPINDLE_ variables of the engine itself that are not configuration options. */
-const OTHER_VARIABLES = new Set(['SPINDLE_CONF_DIR', 'SPINDLE_PROPERTIES', 'SPINDLE_DEBUG', 'SPINDLE_LOG_LEVEL', 'SPINDLE_LOG_FORMAT', 'SPINDLE_LOG_FILE', 'SPINDLE_LOG_CONSOLE']);
+const OTHER_VARIABLES = new Set([
+  'SPINDLE_CONF_DIR',
+  'SPINDLE_PROPERTIES',
+  'SPINDLE_DEBUG',
+  'SPINDLE_LOG_LEVEL',
+  'SPINDLE_LOG_FORMAT',
+  'SPINDLE_LOG_FILE',
+  'SPINDLE_LOG_CONSOLE',
+]);
 
 /** A `SPINDLE_` variable that names no option but nearly does is most likely a typo: say so. */
 function nearMissVariables(names: readonly string[], byVariable: ReadonlyMap<string, string>): string[] {

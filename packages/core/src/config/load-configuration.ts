@@ -82,15 +82,16 @@ function admit(entry: RawEntry, strict: boolean, collected: Collected): void {
     return;
   }
   if (option.key !== entry.key) {
-    collected.warnings.push(
-      `configuration key '${entry.key}' (from ${entry.label}) is deprecated; use '${option.key}' instead`,
-    );
+    collected.warnings.push(`configuration key '${entry.key}' (from ${entry.label}) is deprecated; use '${option.key}' instead`);
   }
   collected.effective.set(option.key, { ...entry, key: option.key });
 }
 
 function unknownKeyMessage(entry: RawEntry): string {
-  const suggestion = closestMatch(entry.key, allOptions().map((o) => o.key));
+  const suggestion = closestMatch(
+    entry.key,
+    allOptions().map((o) => o.key),
+  );
   const hint = suggestion === undefined ? '' : `; did you mean '${suggestion}'?`;
   return `unknown configuration key '${entry.key}' (from ${entry.label})${hint}`;
 }

@@ -68,7 +68,12 @@ export function parseDuration(raw: RawValue): number {
 /** The largest unit that represents the duration exactly, e.g. 300000 → '5 min'. */
 export function formatDuration(ms: number): string {
   if (ms === 0 || !Number.isInteger(ms)) return `${ms} ms`;
-  const units: [number, string][] = [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'min'], [1000, 's']];
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'min'],
+    [1000, 's'],
+  ];
   const unit = units.find(([factor]) => ms % factor === 0);
   return unit === undefined ? `${ms} ms` : `${ms / unit[0]} ${unit[1]}`;
 }
@@ -98,7 +103,12 @@ export function parseMemorySize(raw: RawValue): number {
 
 /** The largest unit that represents the size exactly, e.g. 32768 → '32kb'. */
 export function formatMemorySize(bytes: number): string {
-  const units: [number, string][] = [[KIB ** 4, 'tb'], [KIB ** 3, 'gb'], [KIB ** 2, 'mb'], [KIB, 'kb']];
+  const units: [number, string][] = [
+    [KIB ** 4, 'tb'],
+    [KIB ** 3, 'gb'],
+    [KIB ** 2, 'mb'],
+    [KIB, 'kb'],
+  ];
   const unit = bytes === 0 ? undefined : units.find(([factor]) => bytes % factor === 0);
   return unit === undefined ? `${bytes}b` : `${bytes / unit[0]}${unit[1]}`;
 }

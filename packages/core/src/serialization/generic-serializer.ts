@@ -56,7 +56,10 @@ export function readGenericValue(input: DataInputDeserializer): unknown {
 
 function recordError(what: string, path: string, cause?: unknown): SpindleError {
   return new SpindleError(`cannot serialize ${what} at ${path}; records must be plain data (or give the stream an Avro schema)`, {
-    code: 'SERIALIZATION', recoverability: 'non-recoverable', userFacing: true, cause,
+    code: 'SERIALIZATION',
+    recoverability: 'non-recoverable',
+    userFacing: true,
+    cause,
   });
 }
 
@@ -70,8 +73,10 @@ function writeValue(v: unknown, out: DataOutputSerializer): void {
 
 function writeOtherPrimitive(v: unknown, out: DataOutputSerializer): void {
   switch (typeof v) {
-    case 'boolean': return out.writeByte(v ? Tag.TRUE : Tag.FALSE);
-    case 'undefined': return out.writeByte(Tag.UNDEFINED);
+    case 'boolean':
+      return out.writeByte(v ? Tag.TRUE : Tag.FALSE);
+    case 'undefined':
+      return out.writeByte(Tag.UNDEFINED);
     case 'bigint':
       out.writeByte(Tag.BIGINT);
       return out.writeString(v.toString());
@@ -190,23 +195,40 @@ function readComposite(tag: number, input: DataInputDeserializer): unknown {
 
 function readTagged(tag: number, input: DataInputDeserializer): unknown {
   switch (tag) {
-    case Tag.NULL: return null;
-    case Tag.UNDEFINED: return undefined;
-    case Tag.FALSE: return false;
-    case Tag.TRUE: return true;
-    case Tag.INT32: return readInt32(input);
-    case Tag.FLOAT64: return input.readFloat64();
-    case Tag.BIGINT: return BigInt(input.readString());
-    case Tag.STRING: return input.readString();
-    case Tag.DATE: return new Date(input.readFloat64());
-    case Tag.UINT8ARRAY: return new Uint8Array(input.readBytes(input.readVarUint()));
-    case Tag.BUFFER: return Buffer.from(input.readBytes(input.readVarUint()));
-    case Tag.ARRAY: return readArray(input, input.readVarUint());
-    case Tag.OBJECT: return readObject(input, input.readVarUint());
-    case Tag.MAP: return readMap(input, input.readVarUint());
-    case Tag.SET: return readSet(input, input.readVarUint());
-    case Tag.ERROR: return deserializeError(readValue(input) as SerializedError);
-    default: throw new SpindleError(`corrupt record: unknown type tag 0x${tag.toString(16)}`, { code: 'CORRUPT' });
+    case Tag.NULL:
+      return null;
+    case Tag.UNDEFINED:
+      return undefined;
+    case Tag.FALSE:
+      return false;
+    case Tag.TRUE:
+      return true;
+    case Tag.INT32:
+      return readInt32(input);
+    case Tag.FLOAT64:
+      return input.readFloat64();
+    case Tag.BIGINT:
+      return BigInt(input.readString());
+    case Tag.STRING:
+      return input.readString();
+    case Tag.DATE:
+      return new Date(input.readFloat64());
+    case Tag.UINT8ARRAY:
+      return new Uint8Array(input.readBytes(input.readVarUint()));
+    case Tag.BUFFER:
+      return Buffer.from(input.readBytes(input.readVarUint()));
+    case Tag.ARRAY:
+      return readArray(input, input.readVarUint());
+    case Tag.OBJECT:
+      return readObject(input, input.readVarUint());
+    case Tag.MAP:
+      return readMap(input, input.readVarUint());
+    case Tag.SET:
+      return readSet(input, input.readVarUint());
+    case Tag.ERROR:
+      return deserializeError(readValue(input) as SerializedError);
+    default:
+      throw new SpindleError(`corrupt record: unknown type tag 0x${tag.toString(16)}`, { code: 'CORRUPT' });
   }
 }
 
@@ -218,11 +240,16 @@ function readInt32(input: DataInputDeserializer): number {
 /** Short arrays are built as literals: exact size and packed, unlike `[]` grown by push. */
 function readArray(input: DataInputDeserializer, len: number): unknown[] {
   switch (len) {
-    case 0: return [];
-    case 1: return [readNested(input)];
-    case 2: return [readNested(input), readNested(input)];
-    case 3: return [readNested(input), readNested(input), readNested(input)];
-    default: return readLongArray(input, len);
+    case 0:
+      return [];
+    case 1:
+      return [readNested(input)];
+    case 2:
+      return [readNested(input), readNested(input)];
+    case 3:
+      return [readNested(input), readNested(input), readNested(input)];
+    default:
+      return readLongArray(input, len);
   }
 }
 

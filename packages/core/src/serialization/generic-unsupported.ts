@@ -26,10 +26,18 @@ function find(v: unknown, path: string, seen: Set<object>): UnsupportedValue | u
   if (typeof v === 'symbol') return { what: 'a symbol', path };
   if (typeof v !== 'object' || v === null || seen.has(v)) return undefined;
   seen.add(v);
-  if (Array.isArray(v)) return findInEntries(v.map((item, i) => [`${path}[${i}]`, item]), seen);
+  if (Array.isArray(v))
+    return findInEntries(
+      v.map((item, i) => [`${path}[${i}]`, item]),
+      seen,
+    );
   if (isPlainObject(v)) return findInEntries(objectEntries(v, path), seen);
   if (v instanceof Map) return findInMap(v, path, seen);
-  if (v instanceof Set) return findInEntries([...v].map((item, i) => [`${path}<set element ${i}>`, item]), seen);
+  if (v instanceof Set)
+    return findInEntries(
+      [...v].map((item, i) => [`${path}<set element ${i}>`, item]),
+      seen,
+    );
   if (v instanceof Uint8Array || v instanceof Date || v instanceof Error) return undefined;
   return { what: describeInstance(v), path };
 }

@@ -24,7 +24,8 @@ import { isAvroRecord } from './avro-serializer.js';
  * `a<count>:<values>`, `o<count>:<string key, value>...` with keys sorted by UTF-16 code units.
  */
 
-export const KEY_TYPES_SUPPORTED = 'strings, numbers, bigints, booleans, null, undefined, Dates, Uint8Arrays, or arrays and plain objects of these';
+export const KEY_TYPES_SUPPORTED =
+  'strings, numbers, bigints, booleans, null, undefined, Dates, Uint8Arrays, or arrays and plain objects of these';
 
 /** Thrown inside the encoder; the path is filled in on the way out. */
 class BadKey {
@@ -51,19 +52,28 @@ export function encodeKey(key: unknown, context?: string): string {
 function invalidKey(problem: string, context: string | undefined): SpindleError {
   const where = context === undefined ? '' : `${context}: `;
   return new SpindleError(`${where}${problem}; keys must be ${KEY_TYPES_SUPPORTED}`, {
-    code: 'INVALID_KEY', recoverability: 'non-recoverable', userFacing: true,
+    code: 'INVALID_KEY',
+    recoverability: 'non-recoverable',
+    userFacing: true,
   });
 }
 
 function encodeValue(v: unknown): string {
   switch (typeof v) {
-    case 'string': return 's' + v.length + ':' + v;
-    case 'number': return `n${canonicalNumber(v)};`;
-    case 'boolean': return v ? 't' : 'f';
-    case 'undefined': return 'u';
-    case 'bigint': return `b${v.toString()};`;
-    case 'object': return v === null ? 'z' : encodeObject(v);
-    default: throw new BadKey(`a ${typeof v}`, '');
+    case 'string':
+      return 's' + v.length + ':' + v;
+    case 'number':
+      return `n${canonicalNumber(v)};`;
+    case 'boolean':
+      return v ? 't' : 'f';
+    case 'undefined':
+      return 'u';
+    case 'bigint':
+      return `b${v.toString()};`;
+    case 'object':
+      return v === null ? 'z' : encodeObject(v);
+    default:
+      throw new BadKey(`a ${typeof v}`, '');
   }
 }
 
@@ -125,18 +135,30 @@ class KeyReader {
   value(): unknown {
     const tag = this.s[this.pos++];
     switch (tag) {
-      case 'u': return undefined;
-      case 'z': return null;
-      case 't': return true;
-      case 'f': return false;
-      case 'n': return Number(this.until(';'));
-      case 'b': return BigInt(this.until(';'));
-      case 'd': return new Date(Number(this.until(';')));
-      case 's': return this.chars(this.count());
-      case 'y': return new Uint8Array(Buffer.from(this.chars(this.count()), 'latin1'));
-      case 'a': return Array.from({ length: this.count() }, () => this.value());
-      case 'o': return this.object(this.count());
-      default: throw corrupt(this.s);
+      case 'u':
+        return undefined;
+      case 'z':
+        return null;
+      case 't':
+        return true;
+      case 'f':
+        return false;
+      case 'n':
+        return Number(this.until(';'));
+      case 'b':
+        return BigInt(this.until(';'));
+      case 'd':
+        return new Date(Number(this.until(';')));
+      case 's':
+        return this.chars(this.count());
+      case 'y':
+        return new Uint8Array(Buffer.from(this.chars(this.count()), 'latin1'));
+      case 'a':
+        return Array.from({ length: this.count() }, () => this.value());
+      case 'o':
+        return this.object(this.count());
+      default:
+        throw corrupt(this.s);
     }
   }
 
@@ -173,7 +195,10 @@ class KeyReader {
 }
 
 function corrupt(encoded: string): SpindleError {
-  return new SpindleError(`corrupt key encoding ${JSON.stringify(encoded.slice(0, 80))}`, { code: 'CORRUPT', recoverability: 'non-recoverable' });
+  return new SpindleError(`corrupt key encoding ${JSON.stringify(encoded.slice(0, 80))}`, {
+    code: 'CORRUPT',
+    recoverability: 'non-recoverable',
+  });
 }
 
 /**

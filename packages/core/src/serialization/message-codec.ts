@@ -26,10 +26,16 @@ const FORMAT_VERSION = 1;
 export function encodeMessage(value: unknown, root: string, context: string): Uint8Array {
   const out = new DataOutputSerializer(256);
   out.writeByte(FORMAT_VERSION);
-  writeGenericValue(value, out, root, (what, path, cause) =>
-    new SpindleError(`cannot send ${what} at ${path} in ${context}: rpc messages carry plain data only`, {
-      code: 'MESSAGE_ENCODING', recoverability: 'non-recoverable', cause,
-    }),
+  writeGenericValue(
+    value,
+    out,
+    root,
+    (what, path, cause) =>
+      new SpindleError(`cannot send ${what} at ${path} in ${context}: rpc messages carry plain data only`, {
+        code: 'MESSAGE_ENCODING',
+        recoverability: 'non-recoverable',
+        cause,
+      }),
   );
   return out.toUint8Array();
 }
@@ -48,7 +54,8 @@ export function decodeMessage(bytes: Uint8Array): unknown {
   const version = input.readByte();
   if (version !== FORMAT_VERSION) {
     throw new SpindleError(`cannot decode an rpc message of format version ${version} (this process reads version ${FORMAT_VERSION})`, {
-      code: 'MESSAGE_ENCODING', recoverability: 'non-recoverable',
+      code: 'MESSAGE_ENCODING',
+      recoverability: 'non-recoverable',
     });
   }
   const value = readGenericValue(input);

@@ -7,7 +7,12 @@ function hash(text: string): string {
 }
 
 const SHIP: Record<string, string> = {
-  forward: 'FORWARD', rebalance: 'REBALANCE', hash: 'HASH', broadcast: 'BROADCAST', global: 'GLOBAL', shuffle: 'SHUFFLE',
+  forward: 'FORWARD',
+  rebalance: 'REBALANCE',
+  hash: 'HASH',
+  broadcast: 'BROADCAST',
+  global: 'GLOBAL',
+  shuffle: 'SHUFFLE',
 };
 
 export function shipStrategy(edge: StreamEdge): string {
@@ -61,7 +66,10 @@ export interface GeneratedJobGraph {
   keySelectors: Map<string, (record: unknown) => unknown>;
 }
 
-export function generateJobGraph(graph: StreamGraph, opts: { jobId: string; name: string; runtimeMode: RuntimeMode; config: Record<string, string>; programJobIndex: number }): GeneratedJobGraph {
+export function generateJobGraph(
+  graph: StreamGraph,
+  opts: { jobId: string; name: string; runtimeMode: RuntimeMode; config: Record<string, string>; programJobIndex: number },
+): GeneratedJobGraph {
   const keySelectors = new Map<string, (record: unknown) => unknown>();
   const ids = operatorIds(graph);
   const heads = graph.nodes.filter((n) => n.inEdges.length === 0 || !n.inEdges.every(isChainable) || n.inEdges.length !== 1);
@@ -112,7 +120,14 @@ function operatorSpec(
   mode: RuntimeMode,
   keySelectors: Map<string, (record: unknown) => unknown>,
 ): ChainedOperatorSpec {
-  const spec: ChainedOperatorSpec = { id: ids.get(n)!, streamNodeId: n.id, name: displayName(n), kind: n.kind, chainedOutputs: [], networkOutputs: [] };
+  const spec: ChainedOperatorSpec = {
+    id: ids.get(n)!,
+    streamNodeId: n.id,
+    name: displayName(n),
+    kind: n.kind,
+    chainedOutputs: [],
+    networkOutputs: [],
+  };
   if (n.uid !== undefined) spec.uid = n.uid;
   for (const e of n.outEdges) {
     if (isChainable(e)) {
@@ -152,6 +167,13 @@ function topological(vertices: JobVertexSpec[]): JobVertexSpec[] {
 
 function graphHash(vertices: JobVertexSpec[]): string {
   return hash(
-    JSON.stringify(vertices.map((v) => [v.id, v.parallelism, v.operators.map((o) => o.id), v.outputs.map((o) => [o.dataSetId, o.partitioner, o.targetVertexId])])),
+    JSON.stringify(
+      vertices.map((v) => [
+        v.id,
+        v.parallelism,
+        v.operators.map((o) => o.id),
+        v.outputs.map((o) => [o.dataSetId, o.partitioner, o.targetVertexId]),
+      ]),
+    ),
   );
 }

@@ -56,14 +56,20 @@ export class StreamGraph {
   readonly nodes: StreamNode[] = [];
   private readonly byId = new Map<number, StreamNode>();
 
-  constructor(transformations: readonly Transformation[], private readonly settings: StreamGraphSettings) {
+  constructor(
+    transformations: readonly Transformation[],
+    private readonly settings: StreamGraphSettings,
+  ) {
     for (const t of transformations) if (t.type === 'operator') this.node(t);
   }
 
   private node(t: OperatorTransformation): StreamNode {
     const existing = this.byId.get(t.id);
     if (existing) return existing;
-    const upstream = this.combine(t, t.inputs.flatMap((input) => this.resolve(input, undefined)));
+    const upstream = this.combine(
+      t,
+      t.inputs.flatMap((input) => this.resolve(input, undefined)),
+    );
     const parallelism = this.parallelismOf(t);
     const node: StreamNode = {
       id: t.id,
@@ -71,7 +77,8 @@ export class StreamGraph {
       kind: t.kind,
       role: t.role,
       parallelism,
-      maxParallelism: t.maxParallelism ?? (this.settings.maxParallelism > 0 ? this.settings.maxParallelism : computeDefaultMaxParallelism(parallelism)),
+      maxParallelism:
+        t.maxParallelism ?? (this.settings.maxParallelism > 0 ? this.settings.maxParallelism : computeDefaultMaxParallelism(parallelism)),
       uid: t.uid,
       slotSharingGroup: t.slotSharingGroup ?? inheritGroup(upstream.map((u) => u.node)),
       chaining: t.chaining,
@@ -115,7 +122,10 @@ export class StreamGraph {
   private parallelismOf(t: OperatorTransformation): number {
     const p = t.parallelism ?? Math.min(this.settings.defaultParallelism, t.maxSourceParallelism ?? Infinity);
     if (t.maxSourceParallelism !== undefined && p > t.maxSourceParallelism) {
-      throw new SpindleError(`${t.name} is not a parallel source: its parallelism must be 1, not ${p}`, { code: 'INVALID_GRAPH', userFacing: true });
+      throw new SpindleError(`${t.name} is not a parallel source: its parallelism must be 1, not ${p}`, {
+        code: 'INVALID_GRAPH',
+        userFacing: true,
+      });
     }
     return p;
   }

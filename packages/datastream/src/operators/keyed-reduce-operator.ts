@@ -65,7 +65,8 @@ function readField(record: unknown, field: FieldExpression | undefined): unknown
   if (field === undefined) return record;
   if (record === null || typeof record !== 'object') {
     throw new SpindleError(`cannot read field ${JSON.stringify(field)} of ${typeof record} record ${String(record)}`, {
-      code: 'FIELD_ACCESS', userFacing: true,
+      code: 'FIELD_ACCESS',
+      userFacing: true,
     });
   }
   return (record as Record<string | number, unknown>)[field];
@@ -83,9 +84,13 @@ function withField(record: unknown, field: FieldExpression | undefined, value: u
 
 function numeric(v: unknown, field: FieldExpression | undefined): number {
   if (typeof v !== 'number') {
-    throw new SpindleError(`field ${field === undefined ? '(the record)' : JSON.stringify(field)} is ${typeof v}, not a number: cannot aggregate it`, {
-      code: 'FIELD_TYPE', userFacing: true,
-    });
+    throw new SpindleError(
+      `field ${field === undefined ? '(the record)' : JSON.stringify(field)} is ${typeof v}, not a number: cannot aggregate it`,
+      {
+        code: 'FIELD_TYPE',
+        userFacing: true,
+      },
+    );
   }
   return v;
 }

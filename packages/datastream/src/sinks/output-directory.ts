@@ -30,7 +30,10 @@ export function prepareOutputDirectory(directory: string, mode: WriteMode): void
   } catch (e) {
     if (e instanceof SpindleError) throw e;
     throw new SpindleError(`cannot prepare output directory ${directory}: ${errorMessage(e)}`, {
-      code: 'SINK_IO', userFacing: true, recoverability: 'environment', cause: e,
+      code: 'SINK_IO',
+      userFacing: true,
+      recoverability: 'environment',
+      cause: e,
     });
   }
 }

@@ -75,7 +75,10 @@ export class TextFileSinkOperator extends AbstractOperator {
       this.fd = fs.openSync(this.inProgress, 'w');
     } catch (e) {
       throw new SpindleError(`cannot write to output directory ${this.directory}: ${errorMessage(e)}`, {
-        code: 'SINK_IO', userFacing: true, recoverability: 'environment', cause: e,
+        code: 'SINK_IO',
+        userFacing: true,
+        recoverability: 'environment',
+        cause: e,
       });
     }
   }

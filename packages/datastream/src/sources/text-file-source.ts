@@ -20,7 +20,11 @@ export function listInputFiles(input: string): string[] {
   try {
     stat = fs.statSync(input);
   } catch {
-    throw new SpindleError(`input path ${input} does not exist`, { code: 'INPUT_NOT_FOUND', userFacing: true, recoverability: 'non-recoverable' });
+    throw new SpindleError(`input path ${input} does not exist`, {
+      code: 'INPUT_NOT_FOUND',
+      userFacing: true,
+      recoverability: 'non-recoverable',
+    });
   }
   if (!stat.isDirectory()) return [input];
   return fs
@@ -98,7 +102,11 @@ class SplitReader {
     try {
       this.fd = fs.openSync(split.file, 'r');
     } catch (e) {
-      throw new SpindleError(`cannot read ${split.file}: ${errorMessage(e)}`, { code: 'INPUT_IO', userFacing: true, recoverability: 'environment' });
+      throw new SpindleError(`cannot read ${split.file}: ${errorMessage(e)}`, {
+        code: 'INPUT_IO',
+        userFacing: true,
+        recoverability: 'environment',
+      });
     }
     this.filePos = split.start === 0 ? 0 : split.start - 1;
     this.bufStart = this.filePos;

@@ -3,8 +3,18 @@ import { getLogger, type Configuration } from '@spindle/core';
 import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
 import type { ArchivedJob, Dispatcher, ResourceManager } from '@spindle/runtime';
 import type {
-  ClusterOverview, ClusterView, ConfigEntry, ExceptionHistory, JarRunRequest, JobDetails, JobResult, JobSummary,
-  JobSubmission, TaskManagerInfo, UploadedJar, VersionInfo,
+  ClusterOverview,
+  ClusterView,
+  ConfigEntry,
+  ExceptionHistory,
+  JarRunRequest,
+  JobDetails,
+  JobResult,
+  JobSummary,
+  JobSubmission,
+  TaskManagerInfo,
+  UploadedJar,
+  VersionInfo,
 } from '../cluster-view.js';
 import { JobNotFoundError, JobTerminatedWithoutCancellationError, UnsupportedOperationError } from '../errors.js';
 import type { JarRunner } from '../jar-runner.js';
@@ -52,7 +62,10 @@ export class ClusterViewFromComponents implements ClusterView {
   }
 
   async overview(): Promise<ClusterOverview> {
-    const [resources, jobs] = await Promise.all([this.components.resourceManager.requestResourceOverview(), this.components.dispatcher.listJobs()]);
+    const [resources, jobs] = await Promise.all([
+      this.components.resourceManager.requestResourceOverview(),
+      this.components.dispatcher.listJobs(),
+    ]);
     const jobsPerStatus: Partial<Record<JobStatus, number>> = {};
     for (const job of jobs) jobsPerStatus[job.status] = (jobsPerStatus[job.status] ?? 0) + 1;
     return {
@@ -82,7 +95,8 @@ export class ClusterViewFromComponents implements ClusterView {
   async jobResult(jobId: string): Promise<JobResult | undefined> {
     const job = this.job(jobId);
     // A job that just ended may not be archived yet: its result is a moment away.
-    if (!job.result && isGloballyTerminal(job.status)) return views.jobResult({ ...job, result: await this.components.dispatcher.requestJobResult(jobId) });
+    if (!job.result && isGloballyTerminal(job.status))
+      return views.jobResult({ ...job, result: await this.components.dispatcher.requestJobResult(jobId) });
     return views.jobResult(job);
   }
 
@@ -148,7 +162,9 @@ export class ClusterViewFromComponents implements ClusterView {
 
   async configuration(): Promise<ConfigEntry[]> {
     const map = this.components.configuration.toMap();
-    return Object.keys(map).sort().map((key) => ({ key, value: map[key]! }));
+    return Object.keys(map)
+      .sort()
+      .map((key) => ({ key, value: map[key]! }));
   }
 
   /** The job as plain data: a snapshot while it runs, its archive once it ended. */

@@ -40,8 +40,14 @@ export function vertexTimes(executions: readonly ArchivedExecution[]): { startTi
 
 export function sumMetrics(executions: readonly ArchivedExecution[]): VertexIOMetrics {
   const sum: VertexIOMetrics = {
-    bytesIn: 0, bytesOut: 0, recordsIn: 0, recordsOut: 0, complete: executions.length > 0,
-    accumulatedBackPressuredTimeMs: 0, accumulatedIdleTimeMs: 0, accumulatedBusyTimeMs: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    recordsIn: 0,
+    recordsOut: 0,
+    complete: executions.length > 0,
+    accumulatedBackPressuredTimeMs: 0,
+    accumulatedIdleTimeMs: 0,
+    accumulatedBusyTimeMs: 0,
   };
   for (const e of executions) {
     const m = e.metrics;

@@ -1,7 +1,14 @@
 import { isGloballyTerminal, type JobGraphSpec, type JobStatus } from '@spindle/protocol';
 import type { ArchivedJob, ExceptionEntry } from '@spindle/runtime';
 import type {
-  ExceptionHistory, ExceptionInfo, JobDetails, JobPlan, JobResult, JobSummary, JobVertexDetails, RootExceptionInfo,
+  ExceptionHistory,
+  ExceptionInfo,
+  JobDetails,
+  JobPlan,
+  JobResult,
+  JobSummary,
+  JobVertexDetails,
+  RootExceptionInfo,
 } from '../cluster-view.js';
 import { aggregateState, countStates, lastModification, sumMetrics, vertexTimes } from './execution-aggregates.js';
 

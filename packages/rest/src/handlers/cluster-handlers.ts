@@ -6,26 +6,34 @@ export function clusterRoutes(ctx: HandlerContext): Route[] {
   const { cluster } = ctx;
   return [
     {
-      method: 'GET', path: '/overview', handler: async () => {
+      method: 'GET',
+      path: '/overview',
+      handler: async () => {
         const [overview, version] = await Promise.all([cluster.overview(), cluster.versionInfo()]);
         return json(200, overviewBody(overview, version));
       },
     },
     {
-      method: 'GET', path: '/config', handler: async () => {
+      method: 'GET',
+      path: '/config',
+      handler: async () => {
         const settings = { refreshIntervalMs: ctx.refreshIntervalMs, now: ctx.now() };
         return json(200, dashboardConfigBody(await cluster.versionInfo(), settings));
       },
     },
     { method: 'GET', path: '/jobmanager/config', handler: async () => json(200, configBody(await cluster.configuration())) },
     {
-      method: 'GET', path: '/taskmanagers', handler: async () => {
+      method: 'GET',
+      path: '/taskmanagers',
+      handler: async () => {
         const tms = await cluster.taskManagers();
         return json(200, { taskmanagers: tms.map(taskManagerBody) });
       },
     },
     {
-      method: 'DELETE', path: '/cluster', handler: async () => {
+      method: 'DELETE',
+      path: '/cluster',
+      handler: async () => {
         await cluster.shutdownCluster();
         return json(200, {});
       },

@@ -15,13 +15,17 @@ export function jarRoutes(ctx: HandlerContext): Route[] {
     { method: 'POST', path: '/jars/upload', handler: (r) => upload(ctx, r) },
     { method: 'GET', path: '/jars', handler: async (r) => json(200, jarListBody(r.baseUrl, await cluster.listJars())) },
     {
-      method: 'DELETE', path: '/jars/:jarid', handler: async (r) => {
+      method: 'DELETE',
+      path: '/jars/:jarid',
+      handler: async (r) => {
         await cluster.deleteJar(jarIdParam(r));
         return json(200, {});
       },
     },
     {
-      method: 'POST', path: '/jars/:jarid/run', handler: async (r) => {
+      method: 'POST',
+      path: '/jars/:jarid/run',
+      handler: async (r) => {
         const jarId = jarIdParam(r);
         const jobId = await cluster.runJar(jarId, parseJarRunRequest(r));
         return json(200, { jobid: jobId });

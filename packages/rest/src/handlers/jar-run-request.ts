@@ -15,7 +15,10 @@ export function parseJarRunRequest(request: RestRequest): JarRunRequest {
   const body = parseBody(request.body);
   const query = request.query;
   const q = (...names: string[]) => names.map((n) => query.get(n)).find((v) => v !== null && v !== '') ?? undefined;
-  const out: JarRunRequest = { programArgs: programArgs(body, q('programArg', 'program-args', 'programArgs')), flinkConfiguration: configuration(body) };
+  const out: JarRunRequest = {
+    programArgs: programArgs(body, q('programArg', 'program-args', 'programArgs')),
+    flinkConfiguration: configuration(body),
+  };
   const entryClass = optionalString(body, 'entryClass') ?? q('entry-class', 'entryClass');
   if (entryClass !== undefined) out.entryClass = entryClass;
   const parallelism = parallelismOf(body.parallelism ?? q('parallelism'));
@@ -59,8 +62,10 @@ function programArgs(body: Body, queryArgs: string | undefined): string[] {
   const list = body.programArgsList;
   const line = optionalString(body, 'programArgs');
   if (list !== undefined && list !== null) {
-    if (line !== undefined) throw badRequest('Confusing request: programArgs and programArgsList are specified, please, use only programArgsList');
-    if (!Array.isArray(list) || !list.every((a) => typeof a === 'string')) throw badRequest(`${FORMAT_ERROR} Field programArgsList must be a list of strings.`);
+    if (line !== undefined)
+      throw badRequest('Confusing request: programArgs and programArgsList are specified, please, use only programArgsList');
+    if (!Array.isArray(list) || !list.every((a) => typeof a === 'string'))
+      throw badRequest(`${FORMAT_ERROR} Field programArgsList must be a list of strings.`);
     return list as string[];
   }
   return tokenize(line ?? queryArgs ?? '');

@@ -16,24 +16,40 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
   return [
     { method: 'POST', path: '/jobs', handler: (r) => submit(ctx, r) },
     {
-      method: 'GET', path: '/jobs', handler: async () => {
+      method: 'GET',
+      path: '/jobs',
+      handler: async () => {
         const jobs = await cluster.listJobs();
         return json(200, { jobs: jobs.map((j) => ({ id: j.jobId, status: j.status })) });
       },
     },
     {
-      method: 'GET', path: '/jobs/overview', handler: async () => {
+      method: 'GET',
+      path: '/jobs/overview',
+      handler: async () => {
         const jobs = await cluster.listJobs();
         const now = ctx.now();
         return json(200, { jobs: jobs.map((j) => jobOverviewEntry(j, now)) });
       },
     },
-    { method: 'GET', path: '/jobs/:jobid', handler: async (r) => json(200, jobDetailsBody(await cluster.jobDetails(jobIdParam(r)), ctx.now())) },
+    {
+      method: 'GET',
+      path: '/jobs/:jobid',
+      handler: async (r) => json(200, jobDetailsBody(await cluster.jobDetails(jobIdParam(r)), ctx.now())),
+    },
     { method: 'PATCH', path: '/jobs/:jobid', handler: (r) => cancel(ctx, r) },
     { method: 'GET', path: '/jobs/:jobid/status', handler: async (r) => json(200, { status: await cluster.jobStatus(jobIdParam(r)) }) },
-    { method: 'GET', path: '/jobs/:jobid/execution-result', handler: async (r) => json(200, executionResultBody(await cluster.jobResult(jobIdParam(r)))) },
+    {
+      method: 'GET',
+      path: '/jobs/:jobid/execution-result',
+      handler: async (r) => json(200, executionResultBody(await cluster.jobResult(jobIdParam(r)))),
+    },
     { method: 'GET', path: '/jobs/:jobid/exceptions', handler: (r) => exceptions(ctx, r) },
-    { method: 'GET', path: '/jobs/:jobid/plan', handler: async (r) => json(200, { plan: planBody((await cluster.jobDetails(jobIdParam(r))).plan) }) },
+    {
+      method: 'GET',
+      path: '/jobs/:jobid/plan',
+      handler: async (r) => json(200, { plan: planBody((await cluster.jobDetails(jobIdParam(r))).plan) }),
+    },
   ];
 }
 
@@ -42,13 +58,21 @@ async function cancel(ctx: HandlerContext, request: RestRequest) {
   const jobId = jobIdParam(request);
   const mode = (request.query.get('mode') ?? 'cancel').toLowerCase();
   if (mode === 'stop') throw badRequest(STOP_REMOVED);
-  if (mode !== 'cancel') throw badRequest(`Bad request, could not parse parameters: unknown termination mode '${request.query.get('mode')}', expected 'cancel'.`);
+  if (mode !== 'cancel')
+    throw badRequest(
+      `Bad request, could not parse parameters: unknown termination mode '${request.query.get('mode')}', expected 'cancel'.`,
+    );
   try {
     await ctx.cluster.cancelJob(jobId);
   } catch (e) {
-    if (e instanceof JobTerminatedWithoutCancellationError || (e instanceof SpindleError && e.code === 'JOB_TERMINATED_WITHOUT_CANCELLATION')) {
+    if (
+      e instanceof JobTerminatedWithoutCancellationError ||
+      (e instanceof SpindleError && e.code === 'JOB_TERMINATED_WITHOUT_CANCELLATION')
+    ) {
       const status = e instanceof JobTerminatedWithoutCancellationError ? e.status : 'a terminal state';
-      throw new RestError(409, `Job cancellation failed because the job has already reached another terminal state (${status}).`, [e.message]);
+      throw new RestError(409, `Job cancellation failed because the job has already reached another terminal state (${status}).`, [
+        e.message,
+      ]);
     }
     throw e;
   }
@@ -102,11 +126,16 @@ async function submit(ctx: HandlerContext, request: RestRequest) {
     if (e instanceof MultipartError) throw badRequest(`Bad request: ${e.message}`);
     throw e;
   }
-  const body = parseJsonPart<SubmitRequestBody>(parts.find((p) => p.name === 'request'), 'request');
+  const body = parseJsonPart<SubmitRequestBody>(
+    parts.find((p) => p.name === 'request'),
+    'request',
+  );
   const graphName = typeof body.jobGraphFileName === 'string' ? body.jobGraphFileName : undefined;
   const jars = Array.isArray(body.jobJarFileNames) ? body.jobJarFileNames.filter((n): n is string => typeof n === 'string') : [];
   if (graphName === undefined || jars.length !== 1) {
-    throw badRequest('Bad request: the "request" part must name the job graph file (jobGraphFileName) and exactly one bundle (jobJarFileNames).');
+    throw badRequest(
+      'Bad request: the "request" part must name the job graph file (jobGraphFileName) and exactly one bundle (jobJarFileNames).',
+    );
   }
   const filePart = (name: string) => parts.find((p) => p.filename === name || p.name === name);
   const jobGraph = parseJsonPart<unknown>(filePart(graphName), graphName);

@@ -15,7 +15,9 @@ const HEX_ID = /^[0-9a-fA-F]{32}$/;
 export function hexIdParam(request: RestRequest, name: string): string {
   const value = request.params[name] ?? '';
   if (!HEX_ID.test(value)) {
-    throw badRequest(`Bad request, could not parse parameters: cannot parse path parameter ${name} '${value}': expected 32 hexadecimal characters.`);
+    throw badRequest(
+      `Bad request, could not parse parameters: cannot parse path parameter ${name} '${value}': expected 32 hexadecimal characters.`,
+    );
   }
   return value.toLowerCase();
 }
@@ -29,7 +31,8 @@ export function intQuery(request: RestRequest, name: string): number | undefined
   const raw = request.query.getAll(name).pop();
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n)) throw badRequest(`Bad request, could not parse parameters: query parameter ${name} '${raw}' is not an integer.`);
+  if (!Number.isSafeInteger(n))
+    throw badRequest(`Bad request, could not parse parameters: query parameter ${name} '${raw}' is not an integer.`);
   return n;
 }
 

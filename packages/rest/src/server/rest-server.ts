@@ -35,7 +35,10 @@ export function parsePortSpec(spec: number | string): number[] {
     return [spec];
   }
   const ports: number[] = [];
-  for (const part of spec.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     const from = Number(m?.[1]);
     const to = m?.[2] === undefined ? from : Number(m[2]);
@@ -115,9 +118,15 @@ export class RestServer {
       } catch (e) {
         const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
         if (!inUse || i === ports.length - 1) {
-          throw new SpindleError(`Could not start the REST endpoint on ${this.options.bindAddress}:${this.options.port}: ${errorMessage(e)}`, {
-            code: 'REST_BIND_FAILED', recoverability: 'environment', userFacing: true, cause: e,
-          });
+          throw new SpindleError(
+            `Could not start the REST endpoint on ${this.options.bindAddress}:${this.options.port}: ${errorMessage(e)}`,
+            {
+              code: 'REST_BIND_FAILED',
+              recoverability: 'environment',
+              userFacing: true,
+              cause: e,
+            },
+          );
         }
       }
     }
@@ -150,7 +159,11 @@ export class RestServer {
     } catch (e) {
       const error = restErrorOf(e);
       if (error.status >= 500) {
-        this.log.error('REST handler failed', { method: req.method, url: req.url, error: e instanceof Error ? (e.stack ?? e.message) : errorMessage(e) });
+        this.log.error('REST handler failed', {
+          method: req.method,
+          url: req.url,
+          error: e instanceof Error ? (e.stack ?? e.message) : errorMessage(e),
+        });
       }
       if (error.status === 413) this.discardRest(req);
       this.send(res, { status: error.status, body: { errors: error.errors } });
@@ -205,7 +218,9 @@ export class RestServer {
       return;
     }
     const payload = JSON.stringify({ errors: [`Bad request: ${error.message}`] });
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`,
+    );
   }
 }
 

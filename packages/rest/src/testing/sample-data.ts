@@ -19,8 +19,14 @@ export function sampleVertex(name: string, parallelism: number, state: Execution
     endTime: state === 'FINISHED' || state === 'CANCELED' || state === 'FAILED' ? startTime + 1000 : -1,
     tasksPerState: stateCounts({ [state]: parallelism }),
     metrics: {
-      bytesIn: 1024, bytesOut: 2048, recordsIn: 10, recordsOut: 20, complete: true,
-      accumulatedBackPressuredTimeMs: 5, accumulatedIdleTimeMs: 7, accumulatedBusyTimeMs: 11,
+      bytesIn: 1024,
+      bytesOut: 2048,
+      recordsIn: 10,
+      recordsOut: 20,
+      complete: true,
+      accumulatedBackPressuredTimeMs: 5,
+      accumulatedIdleTimeMs: 7,
+      accumulatedBusyTimeMs: 11,
     },
   };
 }

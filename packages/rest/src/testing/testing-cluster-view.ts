@@ -2,8 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { randomHexId } from '@spindle/core';
 import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
 import type {
-  ClusterOverview, ClusterView, ConfigEntry, ExceptionHistory, JarRunRequest, JobDetails, JobResult, JobSummary,
-  JobSubmission, TaskManagerInfo, UploadedJar, VersionInfo,
+  ClusterOverview,
+  ClusterView,
+  ConfigEntry,
+  ExceptionHistory,
+  JarRunRequest,
+  JobDetails,
+  JobResult,
+  JobSummary,
+  JobSubmission,
+  TaskManagerInfo,
+  UploadedJar,
+  VersionInfo,
 } from '../cluster-view.js';
 import { JarNotFoundError, JobNotFoundError, JobTerminatedWithoutCancellationError } from '../errors.js';
 import { sampleJobDetails } from './sample-data.js';
@@ -54,14 +64,26 @@ export class TestingClusterView implements ClusterView {
   async overview(): Promise<ClusterOverview> {
     const jobsPerStatus: Partial<Record<JobStatus, number>> = {};
     for (const { details } of this.jobs.values()) jobsPerStatus[details.status] = (jobsPerStatus[details.status] ?? 0) + 1;
-    return this.check({ taskManagers: this.taskManagerInfos.length, slotsTotal: this.slots.total, slotsAvailable: this.slots.available, jobsPerStatus });
+    return this.check({
+      taskManagers: this.taskManagerInfos.length,
+      slotsTotal: this.slots.total,
+      slotsAvailable: this.slots.available,
+      jobsPerStatus,
+    });
   }
 
   async listJobs(): Promise<JobSummary[]> {
-    return this.check([...this.jobs.values()].map(({ details: d }) => ({
-      jobId: d.jobId, name: d.name, status: d.status, startTime: d.startTime, endTime: d.endTime,
-      lastModification: d.lastModification, tasksPerState: { ...d.tasksPerState },
-    })));
+    return this.check(
+      [...this.jobs.values()].map(({ details: d }) => ({
+        jobId: d.jobId,
+        name: d.name,
+        status: d.status,
+        startTime: d.startTime,
+        endTime: d.endTime,
+        lastModification: d.lastModification,
+        tasksPerState: { ...d.tasksPerState },
+      })),
+    );
   }
 
   async jobDetails(jobId: string): Promise<JobDetails> {
@@ -112,7 +134,14 @@ export class TestingClusterView implements ClusterView {
   async uploadJar(fileName: string, bytes: Uint8Array): Promise<UploadedJar> {
     this.check(undefined);
     const id = `${randomUUID()}_${fileName}`;
-    const jar = { id, name: fileName, path: `/tmp/spindle-web-upload/${id}`, uploaded: Date.now(), entries: [], bytes: Uint8Array.from(bytes) };
+    const jar = {
+      id,
+      name: fileName,
+      path: `/tmp/spindle-web-upload/${id}`,
+      uploaded: Date.now(),
+      entries: [],
+      bytes: Uint8Array.from(bytes),
+    };
     this.jars.set(id, jar);
     return { id: jar.id, name: jar.name, path: jar.path, uploaded: jar.uploaded, entries: jar.entries };
   }

@@ -9,7 +9,9 @@ export class TestingJarRunner implements JarRunner {
   readonly stored = new Map<string, { jar: UploadedJar; bytes: Uint8Array }>();
   readonly runs: Array<{ jarId: string; request: JarRunRequest; jobId: string }> = [];
 
-  constructor(private readonly launch: (jar: UploadedJar, request: JarRunRequest) => Promise<string> = async (_jar, r) => r.jobId ?? randomHexId()) {}
+  constructor(
+    private readonly launch: (jar: UploadedJar, request: JarRunRequest) => Promise<string> = async (_jar, r) => r.jobId ?? randomHexId(),
+  ) {}
 
   async upload(fileName: string, bytes: Uint8Array): Promise<UploadedJar> {
     const id = `${randomUUID()}_${fileName}`;

@@ -44,7 +44,8 @@ export function shapeProblems(value: unknown, shape: Shape, path = '$'): string[
     return matchesType(value, shape) ? [] : [`${path}: expected ${shape}, got ${typeOf(value)} ${JSON.stringify(value)?.slice(0, 60)}`];
   }
   if ('ref' in shape) return shapeProblems(value, loadFixture(shape.ref), path);
-  if ('enum' in shape) return shape.enum.includes(value) ? [] : [`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(shape.enum)}`];
+  if ('enum' in shape)
+    return shape.enum.includes(value) ? [] : [`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(shape.enum)}`];
   if ('array' in shape) {
     if (!Array.isArray(value)) return [`${path}: expected an array, got ${typeOf(value)}`];
     return value.flatMap((v, i) => shapeProblems(v, shape.array, `${path}[${i}]`));

@@ -45,8 +45,16 @@ function resourceProfile(cpuCores: number): Record<string, unknown> {
 }
 
 const MEMORY_FIELDS = [
-  'frameworkHeap', 'taskHeap', 'frameworkOffHeap', 'taskOffHeap', 'networkMemory', 'managedMemory', 'jvmMetaspace',
-  'jvmOverhead', 'totalFlinkMemory', 'totalProcessMemory',
+  'frameworkHeap',
+  'taskHeap',
+  'frameworkOffHeap',
+  'taskOffHeap',
+  'networkMemory',
+  'managedMemory',
+  'jvmMetaspace',
+  'jvmOverhead',
+  'totalFlinkMemory',
+  'totalProcessMemory',
 ] as const;
 
 /** Resource profiles and memory sizes are not measured: one CPU core per slot, memory 0. */
@@ -69,11 +77,28 @@ export function taskManagerBody(tm: TaskManagerInfo): Record<string, unknown> {
 export function jarListBody(address: string, jars: UploadedJar[]): Record<string, unknown> {
   return {
     address,
-    files: jars.map((j) => ({ id: j.id, name: j.name, uploaded: j.uploaded, entry: j.entries.map((e) => ({ name: e.name, description: e.description })) })),
+    files: jars.map((j) => ({
+      id: j.id,
+      name: j.name,
+      uploaded: j.uploaded,
+      entry: j.entries.map((e) => ({ name: e.name, description: e.description })),
+    })),
   };
 }
 
-const SENSITIVE = ['password', 'secret', 'token', 'apikey', 'api-key', 'auth-params', 'service-key', 'jaas.config', 'http-headers', 'fs.azure.account.key', 'credential'];
+const SENSITIVE = [
+  'password',
+  'secret',
+  'token',
+  'apikey',
+  'api-key',
+  'auth-params',
+  'service-key',
+  'jaas.config',
+  'http-headers',
+  'fs.azure.account.key',
+  'credential',
+];
 const HIDDEN = '******';
 
 /** `/jobmanager/config`: entries with the values of secret-looking keys hidden, as Flink does. */

@@ -1,7 +1,15 @@
 import { EXECUTION_STATES, JOB_STATUSES, applicationStatusOf, type ExecutionState, type SerializedFailure } from '@spindle/protocol';
 import type {
-  ExceptionHistory, ExceptionInfo, ExecutionStateCounts, JobDetails, JobPlan, JobResult, JobSummary, JobVertexDetails,
-  RootExceptionInfo, VertexIOMetrics,
+  ExceptionHistory,
+  ExceptionInfo,
+  ExecutionStateCounts,
+  JobDetails,
+  JobPlan,
+  JobResult,
+  JobSummary,
+  JobVertexDetails,
+  RootExceptionInfo,
+  VertexIOMetrics,
 } from '../cluster-view.js';
 import { base64Json, hexIdOf } from './encoding.js';
 
@@ -143,9 +151,7 @@ const MAX_LEGACY_EXCEPTIONS = 20;
 /** `/jobs/:jobid/exceptions`: the history plus Flink's deprecated flat fields. */
 export function exceptionsBody(history: ExceptionHistory): Record<string, unknown> {
   const newest = history.entries[0];
-  const taskFailures = history.entries
-    .flatMap((root) => [root, ...root.concurrentExceptions])
-    .filter((e) => e.taskName !== null);
+  const taskFailures = history.entries.flatMap((root) => [root, ...root.concurrentExceptions]).filter((e) => e.taskName !== null);
   return {
     'root-exception': newest?.stacktrace ?? null,
     timestamp: newest?.timestamp ?? null,

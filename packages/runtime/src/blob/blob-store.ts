@@ -100,7 +100,10 @@ export class BlobCache {
       await this.fetch(key, part);
       const actual = await fileBlobKey(part);
       if (actual !== key) {
-        throw new SpindleError(`the blob ${key} arrived corrupt (its content hashes to ${actual})`, { code: 'BLOB_CORRUPT', recoverability: 'environment' });
+        throw new SpindleError(`the blob ${key} arrived corrupt (its content hashes to ${actual})`, {
+          code: 'BLOB_CORRUPT',
+          recoverability: 'environment',
+        });
       }
       this.prepare(dir);
       fs.renameSync(part, file);

@@ -1,8 +1,14 @@
 import { randomHexId } from '@spindle/core';
 import {
-  isTerminalExecutionState, resultPartitionId,
-  type ExecutionState, type InputGateSpec, type JobGraphSpec, type JobStatus, type JobVertexSpec,
-  type ResultPartitionSpec, type TaskIOMetrics,
+  isTerminalExecutionState,
+  resultPartitionId,
+  type ExecutionState,
+  type InputGateSpec,
+  type JobGraphSpec,
+  type JobStatus,
+  type JobVertexSpec,
+  type ResultPartitionSpec,
+  type TaskIOMetrics,
 } from '@spindle/protocol';
 import { checkExecutionTransition, checkJobTransition } from './state-machines.js';
 

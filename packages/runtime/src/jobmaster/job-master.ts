@@ -1,10 +1,23 @@
 import {
-  ClusterOptions, Configuration, SpindleError, getLogger, renderFailure, serializeError, systemScheduler, type Logger, type Scheduler,
+  ClusterOptions,
+  Configuration,
+  SpindleError,
+  getLogger,
+  renderFailure,
+  serializeError,
+  systemScheduler,
+  type Logger,
+  type Scheduler,
 } from '@spindle/core';
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import { isTerminalExecutionState } from '@spindle/protocol';
 import type {
-  JobArtifact, JobExecutionResultSpec, JobGraphSpec, SerializedFailure, SlotOffer, TaskDeploymentDescriptor,
+  JobArtifact,
+  JobExecutionResultSpec,
+  JobGraphSpec,
+  SerializedFailure,
+  SlotOffer,
+  TaskDeploymentDescriptor,
   TaskExecutionState,
 } from '@spindle/protocol';
 import { ExecutionGraph, type Execution } from '../executiongraph/execution-graph.js';
@@ -63,7 +76,9 @@ export class JobMaster implements JobMasterGateway {
   ) {
     this.graph = new ExecutionGraph(jobGraph);
     const timeout = config.get(ClusterOptions.HEARTBEAT_TIMEOUT);
-    this.heartbeats = new HeartbeatMonitor(scheduler, timeout, (id) => this.taskManagerLost(id, `no heartbeat for ${timeout} ms (heartbeat.timeout)`));
+    this.heartbeats = new HeartbeatMonitor(scheduler, timeout, (id) =>
+      this.taskManagerLost(id, `no heartbeat for ${timeout} ms (heartbeat.timeout)`),
+    );
     this.log = getLogger('job-master').child({ jobId: jobGraph.jobId });
     this.result = new Promise((resolve) => (this.resultResolve = resolve));
   }
@@ -115,7 +130,10 @@ export class JobMaster implements JobMasterGateway {
     const free = needed - missing + (overview?.numberFreeSlots ?? 0);
     this.waiting = { needed, missing, free };
     this.log.info('waiting for slots: the job needs more slots than the cluster has free', {
-      needed, missing, free, registeredSlots: overview?.numberRegisteredSlots,
+      needed,
+      missing,
+      free,
+      registeredSlots: overview?.numberRegisteredSlots,
     });
   }
 
@@ -154,10 +172,18 @@ export class JobMaster implements JobMasterGateway {
   /** Fails every task that ran on a TaskManager that is gone. */
   private taskManagerLost(resourceId: string, cause: string): void {
     this.log.warn('TaskManager lost', { resourceId, cause });
-    const error = new SpindleError(`TaskManager ${resourceId} is lost: ${cause}.`, { code: 'TASK_MANAGER_LOST', recoverability: 'environment' });
+    const error = new SpindleError(`TaskManager ${resourceId} is lost: ${cause}.`, {
+      code: 'TASK_MANAGER_LOST',
+      recoverability: 'environment',
+    });
     for (const e of this.graph.executions) {
       if (e.slot?.resourceId !== resourceId || e.isTerminal) continue;
-      void this.updateTaskExecutionState({ jobId: this.jobId, executionAttemptId: e.attemptId, state: 'FAILED', failure: serializeError(error) });
+      void this.updateTaskExecutionState({
+        jobId: this.jobId,
+        executionAttemptId: e.attemptId,
+        state: 'FAILED',
+        failure: serializeError(error),
+      });
     }
   }
 
@@ -230,7 +256,10 @@ export class JobMaster implements JobMasterGateway {
     const te = this.rpc.connect<TaskExecutorGateway>(slot.taskExecutorAddress);
     te.submitTask(tdd).catch((error: unknown) => {
       void this.updateTaskExecutionState({
-        jobId: this.jobId, executionAttemptId: e.attemptId, state: 'FAILED', failure: serializeError(error),
+        jobId: this.jobId,
+        executionAttemptId: e.attemptId,
+        state: 'FAILED',
+        failure: serializeError(error),
       });
     });
   }
@@ -275,7 +304,10 @@ export class JobMaster implements JobMasterGateway {
   }
 
   private sendCancel(e: Execution): void {
-    void this.rpc.connect<TaskExecutorGateway>(e.slot!.taskExecutorAddress).cancelTask(e.attemptId).catch(() => undefined);
+    void this.rpc
+      .connect<TaskExecutorGateway>(e.slot!.taskExecutorAddress)
+      .cancelTask(e.attemptId)
+      .catch(() => undefined);
   }
 
   private checkTermination(): void {

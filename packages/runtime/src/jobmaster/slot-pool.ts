@@ -28,7 +28,13 @@ export class SlotPool {
       const key = this.pending.get(o.allocationId);
       if (key === undefined) continue;
       this.pending.delete(o.allocationId);
-      this.held.set(key, { resourceId, taskExecutorAddress, allocationId: o.allocationId, slotIndex: o.slotIndex, ...(o.dataAddress ? { dataAddress: o.dataAddress } : {}) });
+      this.held.set(key, {
+        resourceId,
+        taskExecutorAddress,
+        allocationId: o.allocationId,
+        slotIndex: o.slotIndex,
+        ...(o.dataAddress ? { dataAddress: o.dataAddress } : {}),
+      });
       accepted.push(o);
     }
     return accepted;

@@ -40,7 +40,13 @@ export class MiniCluster {
 
   constructor(private readonly options: MiniClusterOptions) {
     this.resourceManager = new ResourceManager('resourcemanager', this.rpc, options.config);
-    this.dispatcher = new Dispatcher('dispatcher', options.config, this.rpc, 'resourcemanager', options.scheduler ? { clock: options.scheduler } : {});
+    this.dispatcher = new Dispatcher(
+      'dispatcher',
+      options.config,
+      this.rpc,
+      'resourcemanager',
+      options.scheduler ? { clock: options.scheduler } : {},
+    );
   }
 
   async start(): Promise<void> {
@@ -49,7 +55,13 @@ export class MiniCluster {
     for (let i = 0; i < this.options.numTaskManagers; i++) {
       const resourceId = `localhost:${i}-${randomHexId().slice(0, 6)}`;
       const te = new TaskExecutor(
-        { resourceId, address: `taskexecutor/${i}`, numberOfSlots: this.options.slotsPerTaskManager, dataPort: -1, resourceManagerAddress: 'resourcemanager' },
+        {
+          resourceId,
+          address: `taskexecutor/${i}`,
+          numberOfSlots: this.options.slotsPerTaskManager,
+          dataPort: -1,
+          resourceManagerAddress: 'resourcemanager',
+        },
         this.rpc,
         this.hostFactory(),
         this.options.config,

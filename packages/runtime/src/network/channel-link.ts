@@ -8,10 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
  * segments to recycle, and `x` when the consumer goes away. Delivery is in order and never
  * synchronous with `send()`, whatever the transport.
  */
-export type ToConsumer =
-  | { t: 'b'; data: ArrayBuffer; length: number; backlog: number }
-  | { t: 'e' }
-  | { t: 'f'; message: string };
+export type ToConsumer = { t: 'b'; data: ArrayBuffer; length: number; backlog: number } | { t: 'e' } | { t: 'f'; message: string };
 export type ToProducer = { t: 'c'; credit: number; recycled: ArrayBuffer[] } | { t: 'x' };
 
 export interface ChannelLink<Out, In> {

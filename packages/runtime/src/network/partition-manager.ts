@@ -28,7 +28,10 @@ interface Waiter {
 
 /** Why a consumer stopped waiting for a partition. */
 export function partitionWaitEnded(partitionId: string, why: string): SpindleError {
-  return new SpindleError(`stopped waiting for partition ${partitionId}: ${why}`, { code: 'PARTITION_REQUEST_RELEASED', recoverability: 'recoverable' });
+  return new SpindleError(`stopped waiting for partition ${partitionId}: ${why}`, {
+    code: 'PARTITION_REQUEST_RELEASED',
+    recoverability: 'recoverable',
+  });
 }
 
 /**
@@ -89,7 +92,12 @@ export class PartitionManager {
     return this.partitions.get(partitionId);
   }
 
-  async requestSubpartition(partitionId: string, subpartition: number, location?: string, options: SubpartitionRequestOptions = {}): Promise<ConsumerLink> {
+  async requestSubpartition(
+    partitionId: string,
+    subpartition: number,
+    location?: string,
+    options: SubpartitionRequestOptions = {},
+  ): Promise<ConsumerLink> {
     const here = this.partitions.get(partitionId);
     if (here) return this.connectLocal(here, subpartition);
     if (this.router) {
@@ -104,7 +112,8 @@ export class PartitionManager {
     const serve = (p: ResultPartition): void => {
       const sp = p.subpartitions[subpartition];
       if (sp) sp.connect(link);
-      else link.send({ t: 'f', message: `partition ${partitionId} has no subpartition ${subpartition} (it has ${p.subpartitions.length})` });
+      else
+        link.send({ t: 'f', message: `partition ${partitionId} has no subpartition ${subpartition} (it has ${p.subpartitions.length})` });
     };
     const here = this.partitions.get(partitionId);
     if (here) serve(here);

@@ -24,9 +24,7 @@ export interface PlanWorkerRequest {
   options: Omit<CaptureOptions, 'mode' | 'instance'>;
 }
 
-export type PlanWorkerMessage =
-  | { type: 'planned'; id: number; job: PlannedJob }
-  | { type: 'failed'; id: number; error: SerializedError };
+export type PlanWorkerMessage = { type: 'planned'; id: number; job: PlannedJob } | { type: 'failed'; id: number; error: SerializedError };
 
 interface Waiter {
   resolve(): void;
@@ -158,7 +156,10 @@ function programError(serialized: SerializedError): SpindleError {
 
 function programFailed(what: string, cause?: unknown): SpindleError {
   return new SpindleError(`The program could not be run to build its job: ${what}`, {
-    code: 'PROGRAM_FAILED', userFacing: true, recoverability: 'non-recoverable', cause,
+    code: 'PROGRAM_FAILED',
+    userFacing: true,
+    recoverability: 'non-recoverable',
+    cause,
   });
 }
 

@@ -16,7 +16,9 @@ function mainOf(mod: Record<string, unknown>, entryPoint: string | undefined): M
 }
 
 function badEntryPoint(entryPoint: string, mod: Record<string, unknown>): SpindleError {
-  const functions = Object.keys(mod).filter((k) => typeof mod[k] === 'function').sort();
+  const functions = Object.keys(mod)
+    .filter((k) => typeof mod[k] === 'function')
+    .sort();
   return new SpindleError(
     `The entry point '${entryPoint}' (entryClass) is not an exported function of the program; its exported functions are: ` +
       `${functions.length > 0 ? functions.join(', ') : '(none)'}. A JavaScript bundle has no classes: name an exported ` +

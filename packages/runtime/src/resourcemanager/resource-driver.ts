@@ -100,7 +100,9 @@ export class ActiveResources {
       this.started.delete(id);
       this.idleSince.delete(id);
       this.view.removeTaskManager(id, 'released after being idle (resourcemanager.taskmanager-timeout)');
-      void this.driver.releaseWorker(id).catch((e: unknown) => this.log.warn('could not release a TaskManager', { resourceId: id, error: e }));
+      void this.driver
+        .releaseWorker(id)
+        .catch((e: unknown) => this.log.warn('could not release a TaskManager', { resourceId: id, error: e }));
     }
   }
 

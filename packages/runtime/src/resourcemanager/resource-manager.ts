@@ -1,4 +1,13 @@
-import { ClusterOptions, Configuration, SpindleError, TaskManagerOptions, randomHexId, getLogger, systemScheduler, type Scheduler } from '@spindle/core';
+import {
+  ClusterOptions,
+  Configuration,
+  SpindleError,
+  TaskManagerOptions,
+  randomHexId,
+  getLogger,
+  systemScheduler,
+  type Scheduler,
+} from '@spindle/core';
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import type { SlotReport, TaskManagerRegistration } from '@spindle/protocol';
 import type { ResourceManagerGateway, ResourceOverview, TaskExecutorGateway } from '../rpc/gateways.js';
@@ -26,13 +35,19 @@ export class ResourceManager implements ResourceManagerGateway {
     driver?: ResourceDriver,
   ) {
     if (driver) {
-      this.active = new ActiveResources(driver, config.get(TaskManagerOptions.NUM_TASK_SLOTS), config.get(ClusterOptions.TASK_MANAGER_TIMEOUT), scheduler, {
-        pendingSlotRequests: () => this.slotManager.pendingCount(),
-        freeSlots: () => this.slotManager.counts().free,
-        freeSlotsOf: (id) => (this.taskManagers.has(id) ? this.slotManager.freeSlotsOf(id) : undefined),
-        slotsOf: (id) => this.taskManagers.get(id)?.registration.numberOfSlots,
-        removeTaskManager: (id, cause) => this.removeTaskManager(id, cause),
-      });
+      this.active = new ActiveResources(
+        driver,
+        config.get(TaskManagerOptions.NUM_TASK_SLOTS),
+        config.get(ClusterOptions.TASK_MANAGER_TIMEOUT),
+        scheduler,
+        {
+          pendingSlotRequests: () => this.slotManager.pendingCount(),
+          freeSlots: () => this.slotManager.counts().free,
+          freeSlotsOf: (id) => (this.taskManagers.has(id) ? this.slotManager.freeSlotsOf(id) : undefined),
+          slotsOf: (id) => this.taskManagers.get(id)?.registration.numberOfSlots,
+          removeTaskManager: (id, cause) => this.removeTaskManager(id, cause),
+        },
+      );
     }
     this.heartbeats = new HeartbeatMonitor(scheduler, config.get(ClusterOptions.HEARTBEAT_TIMEOUT), (id) =>
       this.removeTaskManager(id, `no heartbeat for ${config.get(ClusterOptions.HEARTBEAT_TIMEOUT)} ms (heartbeat.timeout)`),
@@ -59,7 +74,10 @@ export class ResourceManager implements ResourceManagerGateway {
   /** A TaskManager's heartbeat; an unknown TaskManager is told to register again. */
   async heartbeatFromTaskManager(resourceId: string, report: SlotReport): Promise<void> {
     if (!this.heartbeats.received(resourceId)) {
-      throw new SpindleError(`TaskManager ${resourceId} is not registered`, { code: 'UNKNOWN_TASK_MANAGER', recoverability: 'environment' });
+      throw new SpindleError(`TaskManager ${resourceId} is not registered`, {
+        code: 'UNKNOWN_TASK_MANAGER',
+        recoverability: 'environment',
+      });
     }
     await this.sendSlotReport(report);
   }

@@ -1,6 +1,14 @@
 import type {
-  JobExecutionResultSpec, JobGraphSpec, JobArtifact, JobStatus, SlotOffer, SlotReport, TaskDeploymentDescriptor,
-  TaskExecutionState, TaskIOMetrics, TaskManagerRegistration,
+  JobExecutionResultSpec,
+  JobGraphSpec,
+  JobArtifact,
+  JobStatus,
+  SlotOffer,
+  SlotReport,
+  TaskDeploymentDescriptor,
+  TaskExecutionState,
+  TaskIOMetrics,
+  TaskManagerRegistration,
 } from '@spindle/protocol';
 
 /**

@@ -19,13 +19,20 @@ interface BlobChunk {
   data: Buffer;
 }
 
-type BlobServiceClient = grpc.Client & { getBlob(req: BlobRequest, md?: grpc.Metadata, opts?: grpc.CallOptions): grpc.ClientReadableStream<BlobChunk> };
+type BlobServiceClient = grpc.Client & {
+  getBlob(req: BlobRequest, md?: grpc.Metadata, opts?: grpc.CallOptions): grpc.ClientReadableStream<BlobChunk>;
+};
 
 /** Chunks stay far below gRPC's 4 MiB message limit. */
 const CHUNK_BYTES = 1024 * 1024;
 
 function loadBlobService(): grpc.ServiceClientConstructor {
-  const def = protoLoader.loadSync(path.join(PROTO_DIR, BLOB_SERVICE.file), { keepCase: true, defaults: true, longs: Number, includeDirs: [PROTO_DIR] });
+  const def = protoLoader.loadSync(path.join(PROTO_DIR, BLOB_SERVICE.file), {
+    keepCase: true,
+    defaults: true,
+    longs: Number,
+    includeDirs: [PROTO_DIR],
+  });
   const pkg = grpc.loadPackageDefinition(def) as unknown as { spindle: { rpc: Record<string, grpc.ServiceClientConstructor> } };
   return pkg.spindle.rpc[BLOB_SERVICE.service]!;
 }
@@ -48,13 +55,21 @@ export class GrpcBlobServer {
 
   /** Adds the service to `rpc`; call before `rpc.start()`. */
   register(rpc: GrpcRpcService): void {
-    rpc.addService(loadBlobService().service, { getBlob: (call: grpc.ServerWritableStream<BlobRequest, BlobChunk>) => void this.serve(call) });
+    rpc.addService(loadBlobService().service, {
+      getBlob: (call: grpc.ServerWritableStream<BlobRequest, BlobChunk>) => void this.serve(call),
+    });
   }
 
   private async serve(call: grpc.ServerWritableStream<BlobRequest, BlobChunk>): Promise<void> {
     const { key, cluster_id: clusterId } = call.request;
     if (clusterId !== this.clusterId) {
-      call.emit('error', statusError(grpc.status.PERMISSION_DENIED, `rejected a blob request from cluster '${clusterId}': this is cluster '${this.clusterId}'`));
+      call.emit(
+        'error',
+        statusError(
+          grpc.status.PERMISSION_DENIED,
+          `rejected a blob request from cluster '${clusterId}': this is cluster '${this.clusterId}'`,
+        ),
+      );
       return;
     }
     let blob: { path: string; size: number };
@@ -110,15 +125,19 @@ export class GrpcBlobClient {
     } catch (e) {
       await discard(out);
       if (!isServiceError(e)) throw e;
-      if (e.code === grpc.status.NOT_FOUND) throw new SpindleError(`${e.details} at ${this.hostPort}`, { code: 'BLOB_NOT_FOUND', recoverability: 'non-recoverable' });
+      if (e.code === grpc.status.NOT_FOUND)
+        throw new SpindleError(`${e.details} at ${this.hostPort}`, { code: 'BLOB_NOT_FOUND', recoverability: 'non-recoverable' });
       throw grpcCallError(`the blob service at ${this.hostPort} (blob ${key})`, e);
     }
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
     if (expected === undefined || received !== expected) {
-      throw new SpindleError(`blob ${key} from ${this.hostPort} broke off: ${received} of ${expected ?? 'an unknown number of'} bytes arrived`, {
-        code: 'BLOB_INCOMPLETE',
-        recoverability: 'environment',
-      });
+      throw new SpindleError(
+        `blob ${key} from ${this.hostPort} broke off: ${received} of ${expected ?? 'an unknown number of'} bytes arrived`,
+        {
+          code: 'BLOB_INCOMPLETE',
+          recoverability: 'environment',
+        },
+      );
     }
   }
 

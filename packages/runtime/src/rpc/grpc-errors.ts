@@ -21,11 +21,19 @@ export function grpcCallError(target: string, e: grpc.ServiceError): SpindleErro
       );
     }
     case grpc.status.DEADLINE_EXCEEDED:
-      return new SpindleError(`${target} did not answer before the call's deadline: ${details}`, { code: 'RPC_TIMEOUT', recoverability: 'environment', cause: e });
+      return new SpindleError(`${target} did not answer before the call's deadline: ${details}`, {
+        code: 'RPC_TIMEOUT',
+        recoverability: 'environment',
+        cause: e,
+      });
     case grpc.status.UNAVAILABLE:
       return new SpindleError(`cannot reach ${target}: ${details}`, { code: 'RPC_UNREACHABLE', recoverability: 'environment', cause: e });
     default:
-      return new SpindleError(`the call to ${target} failed (${grpc.status[e.code] ?? e.code}): ${details}`, { code: 'RPC_FAILED', recoverability: 'environment', cause: e });
+      return new SpindleError(`the call to ${target} failed (${grpc.status[e.code] ?? e.code}): ${details}`, {
+        code: 'RPC_FAILED',
+        recoverability: 'environment',
+        cause: e,
+      });
   }
 }
 

@@ -35,7 +35,11 @@ interface InvocationResult {
   failure: Uint8Array;
 }
 
-type UnaryClient = grpc.Client & Record<string, (req: Invocation, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: InvocationResult) => void) => void>;
+type UnaryClient = grpc.Client &
+  Record<
+    string,
+    (req: Invocation, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: InvocationResult) => void) => void
+  >;
 
 const ENDPOINT_HEADER = 'x-spindle-endpoint';
 const EMPTY = new Uint8Array(0);
@@ -93,7 +97,13 @@ export class GrpcRpcService implements RpcService {
         if (!e) resolve(port);
         else {
           const inUse = /EADDRINUSE/.test(e.message) ? ': the port is in use by another process' : `: ${e.message}`;
-          reject(new SpindleError(`cannot listen for rpc on ${where}${inUse}`, { code: 'RPC_BIND', userFacing: true, recoverability: 'environment' }));
+          reject(
+            new SpindleError(`cannot listen for rpc on ${where}${inUse}`, {
+              code: 'RPC_BIND',
+              userFacing: true,
+              recoverability: 'environment',
+            }),
+          );
         }
       });
     });
@@ -157,14 +167,24 @@ export class GrpcRpcService implements RpcService {
 
   /** May throw synchronously; connect() turns that into a rejected promise. */
   private invoke(target: ParsedAddress, address: string, method: string, args: unknown[]): Promise<unknown> {
-    if (this.closed) throw new SpindleError(`cannot call ${method} on ${address}: the rpc service is closed`, { code: 'RPC_CLOSED', recoverability: 'environment' });
-    const request: Invocation = { args: encodeMessage(args, 'args', `the arguments of ${method}`), fencing_token: '', cluster_id: this.options.clusterId };
+    if (this.closed)
+      throw new SpindleError(`cannot call ${method} on ${address}: the rpc service is closed`, {
+        code: 'RPC_CLOSED',
+        recoverability: 'environment',
+      });
+    const request: Invocation = {
+      args: encodeMessage(args, 'args', `the arguments of ${method}`),
+      fencing_token: '',
+      cluster_id: this.options.clusterId,
+    };
     const client = this.client(target);
     const call = client[method];
     if (typeof call !== 'function') throw new SpindleError(`${target.kind} has no method ${method}`, { code: 'RPC_NO_METHOD' });
     const md = new grpc.Metadata();
     md.set(ENDPOINT_HEADER, target.name);
-    const options: grpc.CallOptions = method.startsWith('heartbeat') ? { deadline: Date.now() + (this.options.heartbeatDeadlineMs ?? 10_000) } : {};
+    const options: grpc.CallOptions = method.startsWith('heartbeat')
+      ? { deadline: Date.now() + (this.options.heartbeatDeadlineMs ?? 10_000) }
+      : {};
     return new Promise((resolve, reject) => {
       call.call(client, request, md, options, (e, r) => {
         if (e) {

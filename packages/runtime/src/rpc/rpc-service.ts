@@ -51,7 +51,11 @@ export class LocalRpcService implements RpcService {
     // Encoded at the time of the call: later changes by the caller do not reach the endpoint.
     const request = encodeMessage(args, 'args', `the arguments of ${method}`);
     await Promise.resolve();
-    if (this.closed) throw new SpindleError(`cannot call ${method} on ${address}: the rpc service is closed`, { code: 'RPC_CLOSED', recoverability: 'environment' });
+    if (this.closed)
+      throw new SpindleError(`cannot call ${method} on ${address}: the rpc service is closed`, {
+        code: 'RPC_CLOSED',
+        recoverability: 'environment',
+      });
     const endpoint = this.endpoints.get(address) as Endpoint | undefined;
     if (!endpoint) throw new SpindleError(`no endpoint at ${address}`, { code: 'RPC_UNREACHABLE', recoverability: 'environment' });
     const fn = endpoint[method];

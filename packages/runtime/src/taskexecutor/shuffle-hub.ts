@@ -1,6 +1,13 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { getLogger } from '@spindle/core';
-import { PortLink, type ChannelLink, type ConsumerLink, type ProducerLink, type ToConsumer, type ToProducer } from '../network/channel-link.js';
+import {
+  PortLink,
+  type ChannelLink,
+  type ConsumerLink,
+  type ProducerLink,
+  type ToConsumer,
+  type ToProducer,
+} from '../network/channel-link.js';
 
 /** A thread that produces and consumes partitions, as seen by the hub. */
 export interface HubMember {

@@ -57,12 +57,14 @@ let program: Promise<JobProgram> | undefined;
 function loadProgram(tdd: TaskDeploymentDescriptor): Promise<JobProgram> {
   const { bundlePath, args, entryPoint } = tdd.artifact;
   const options = { args, config: tdd.jobGraph.config, jobIndex: tdd.jobGraph.programJobIndex, mode: 'task' as const };
-  program ??= captureProgramJob(bundlePath, entryPoint === undefined ? options : { ...options, entryPoint }).then(
-    (request) => {
-      if (request.jobGraph.graphHash !== tdd.jobGraph.graphHash) throw graphMismatch(tdd, request.jobGraph.vertices.map((v) => v.name));
-      return request.program;
-    },
-  );
+  program ??= captureProgramJob(bundlePath, entryPoint === undefined ? options : { ...options, entryPoint }).then((request) => {
+    if (request.jobGraph.graphHash !== tdd.jobGraph.graphHash)
+      throw graphMismatch(
+        tdd,
+        request.jobGraph.vertices.map((v) => v.name),
+      );
+    return request.program;
+  });
   return program;
 }
 
@@ -72,7 +74,7 @@ function graphMismatch(tdd: TaskDeploymentDescriptor, rebuilt: string[]): Spindl
     `The job's main built a different dataflow graph on this TaskManager than on the client ` +
       `(client: [${expected.join(', ')}]; here: [${rebuilt.join(', ')}]). The program must build the same ` +
       'graph every time it runs: do not derive operators, their order or parallelism from random values, the ' +
-      "clock or the machine it runs on, or give operators stable ids with uid().",
+      'clock or the machine it runs on, or give operators stable ids with uid().',
     { code: 'GRAPH_MISMATCH', userFacing: true, recoverability: 'non-recoverable' },
   );
 }

@@ -140,10 +140,13 @@ export class TaskExecutor implements TaskExecutorGateway {
       this.lastContact.set(address, this.lastContact.get(address) ?? this.scheduler.now());
       const hosts = this.slots.filter((s) => s.jobMasterAddress === address && s.host).map((s) => s.host!);
       const metrics = Object.assign({}, ...(await Promise.all(hosts.map((h) => h.requestMetrics()))));
-      await this.rpc.connect<JobMasterGateway>(address).heartbeatFromTaskManager(this.resourceId, { metrics }).then(
-        () => this.lastContact.set(address, this.scheduler.now()),
-        () => this.jobMasterUnreachable(address),
-      );
+      await this.rpc
+        .connect<JobMasterGateway>(address)
+        .heartbeatFromTaskManager(this.resourceId, { metrics })
+        .then(
+          () => this.lastContact.set(address, this.scheduler.now()),
+          () => this.jobMasterUnreachable(address),
+        );
     }
   }
 
@@ -248,7 +251,9 @@ export class TaskExecutor implements TaskExecutorGateway {
     if (!live) return;
     const slot = live.slot;
     this.log.warn('a cancelled task did not stop within task.cancellation.timeout; terminating its slot worker', {
-      slot: slot.index, attempt: executionAttemptId, timeoutMs: live.cancellationTimeoutMs,
+      slot: slot.index,
+      attempt: executionAttemptId,
+      timeoutMs: live.cancellationTimeoutMs,
     });
     const host = slot.host;
     delete slot.host;
@@ -262,9 +267,11 @@ export class TaskExecutor implements TaskExecutorGateway {
       if (other.slot !== slot) continue;
       this.forget(id);
       const cancelling = other.cancelTimer !== undefined || id === executionAttemptId;
-      other.report(cancelling
-        ? { jobId: other.jobId, executionAttemptId: id, state: 'CANCELED' }
-        : { jobId: other.jobId, executionAttemptId: id, state: 'FAILED', failure: serializeError(cause) });
+      other.report(
+        cancelling
+          ? { jobId: other.jobId, executionAttemptId: id, state: 'CANCELED' }
+          : { jobId: other.jobId, executionAttemptId: id, state: 'FAILED', failure: serializeError(cause) },
+      );
     }
   }
 

@@ -31,7 +31,10 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     void this.exited.then(() => {
       this.hub.remove(this);
-      if (!this.closed) this.failAll(new SpindleError('the slot worker thread exited unexpectedly', { code: 'WORKER_EXIT', recoverability: 'environment' }));
+      if (!this.closed)
+        this.failAll(
+          new SpindleError('the slot worker thread exited unexpectedly', { code: 'WORKER_EXIT', recoverability: 'environment' }),
+        );
     });
   }
 

@@ -21,7 +21,8 @@ export function attributeFailure(error: unknown, operatorName: string): Operator
 export function taskFailure(error: unknown, headName: string, subtask: string): SpindleError {
   if (error instanceof RemoteProducerError) {
     return new SpindleError(`input of ${headName} (${subtask}) failed because an upstream task failed: ${error.message}`, {
-      code: 'UPSTREAM_FAILED', recoverability: 'recoverable',
+      code: 'UPSTREAM_FAILED',
+      recoverability: 'recoverable',
     });
   }
   const failure = attributeFailure(error, headName);
@@ -68,11 +69,7 @@ const DISCARD: Output = { collect: () => undefined };
  * Wires the outputs of a vertex's chain: chained successors get objects directly, network
  * outputs get the record writer of their edge. Returns one output per operator.
  */
-export function wireChain(
-  vertex: JobVertexSpec,
-  operators: StreamOperator[],
-  networkOutputs: Output[],
-): Output[] {
+export function wireChain(vertex: JobVertexSpec, operators: StreamOperator[], networkOutputs: Output[]): Output[] {
   const index = new Map(vertex.operators.map((o, i) => [o.id, i]));
   return vertex.operators.map((spec) => {
     const targets: Output[] = [];

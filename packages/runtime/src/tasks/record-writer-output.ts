@@ -30,7 +30,13 @@ export function recordWriterOutput(
     case 'shuffle':
       return { collect: (r) => partition.emit(r, Math.floor(Math.random() * n)) };
     case 'hash':
-      return new KeyGroupOutput(partition, n, opts.maxParallelism, opts.keySelector!, `keyBy of '${opts.keyedOperatorName ?? 'a keyed operator'}'`);
+      return new KeyGroupOutput(
+        partition,
+        n,
+        opts.maxParallelism,
+        opts.keySelector!,
+        `keyBy of '${opts.keyedOperatorName ?? 'a keyed operator'}'`,
+      );
   }
 }
 
@@ -53,7 +59,9 @@ class KeyGroupOutput implements Output {
     private readonly keySelector: KeySelector,
     private readonly context: string,
   ) {
-    this.channelOfGroup = Int32Array.from({ length: maxParallelism }, (_, g) => computeOperatorIndexForKeyGroup(maxParallelism, numChannels, g));
+    this.channelOfGroup = Int32Array.from({ length: maxParallelism }, (_, g) =>
+      computeOperatorIndexForKeyGroup(maxParallelism, numChannels, g),
+    );
   }
 
   collect(record: unknown): void {

@@ -1,10 +1,16 @@
 import {
-  Configuration, CoreOptions, DataInputDeserializer, SpindleError, TaskManagerOptions, getLogger, serializeError,
-  serializerFor, type Logger, type TypeSerializer,
+  Configuration,
+  CoreOptions,
+  DataInputDeserializer,
+  SpindleError,
+  TaskManagerOptions,
+  getLogger,
+  serializeError,
+  serializerFor,
+  type Logger,
+  type TypeSerializer,
 } from '@spindle/core';
-import type {
-  ExecutionState, SerializerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics,
-} from '@spindle/protocol';
+import type { ExecutionState, SerializerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
 import { InputGate, type InputChannel } from '../network/input-gate.js';
 import type { PartitionManager } from '../network/partition-manager.js';
 import { ResultPartition } from '../network/result-partition.js';
@@ -212,7 +218,10 @@ export class StreamTask {
         const channel = gate.channels[i]!;
         connects.push(
           this.env.partitions
-            .requestSubpartition(ch.partitionId, spec.consumedSubpartition, ch.producerLocation, { jobId: this.tdd.jobId, signal: this.abort.signal })
+            .requestSubpartition(ch.partitionId, spec.consumedSubpartition, ch.producerLocation, {
+              jobId: this.tdd.jobId,
+              signal: this.abort.signal,
+            })
             .then((link) => channel.connect(link)),
         );
       });

@@ -19,7 +19,8 @@ export const DeploymentOptions = {
   }),
   BLOB_DIR: stringOption({
     key: 'blob.storage.directory',
-    description: 'Directory under which each JobManager and TaskManager process makes its own working directory (job bundles, uploaded jars, cached bundles), removed when the process stops; defaults to the system temp directory.',
+    description:
+      'Directory under which each JobManager and TaskManager process makes its own working directory (job bundles, uploaded jars, cached bundles), removed when the process stops; defaults to the system temp directory.',
   }),
   TASK_MANAGER_RESOURCE_ID: stringOption({
     key: 'taskmanager.resource-id',
@@ -29,7 +30,8 @@ export const DeploymentOptions = {
     key: 'resourcemanager.driver',
     values: ['standalone', 'local-process'] as const,
     default: 'standalone',
-    description: 'How TaskManagers come and go: standalone (started by hand or by `spindle cluster start`) or local-process (the ResourceManager starts processes when slots are short and stops idle ones).',
+    description:
+      'How TaskManagers come and go: standalone (started by hand or by `spindle cluster start`) or local-process (the ResourceManager starts processes when slots are short and stops idle ones).',
   }),
   TASK_MANAGER_RPC_PORT: intOption({
     key: 'taskmanager.rpc.port',

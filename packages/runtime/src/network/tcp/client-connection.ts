@@ -95,7 +95,9 @@ export class ClientConnection {
       });
     });
     this.ready.catch(() => undefined);
-    this.socket.setTimeout(options.connectTimeoutMs, () => this.socket.destroy(new Error(`timed out after ${options.connectTimeoutMs} ms`)));
+    this.socket.setTimeout(options.connectTimeoutMs, () =>
+      this.socket.destroy(new Error(`timed out after ${options.connectTimeoutMs} ms`)),
+    );
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (e) => (this.socketError = e));
     this.socket.on('close', () => this.onClose());

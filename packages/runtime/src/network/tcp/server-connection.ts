@@ -41,7 +41,12 @@ class ServerLink extends TcpLinkEnd<ToConsumer, ToProducer> {
     }
     if (this.done) return;
     this.done = true;
-    this.connection.writeLast(this, m.t === 'e' ? { type: 'end-of-partition', channelId: this.channelId } : { type: 'error', channelId: this.channelId, message: m.message });
+    this.connection.writeLast(
+      this,
+      m.t === 'e'
+        ? { type: 'end-of-partition', channelId: this.channelId }
+        : { type: 'error', channelId: this.channelId, message: m.message },
+    );
   }
 
   close(): void {

@@ -92,7 +92,13 @@ export class ShuffleServer {
     return new Promise((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) => {
         const where = `${this.host}:${this.requestedPort}`;
-        reject(new SpindleError(`shuffle server cannot listen on ${where} (${e.code ?? e.message})`, { code: 'SHUFFLE_LISTEN_FAILED', recoverability: 'environment', cause: e }));
+        reject(
+          new SpindleError(`shuffle server cannot listen on ${where} (${e.code ?? e.message})`, {
+            code: 'SHUFFLE_LISTEN_FAILED',
+            recoverability: 'environment',
+            cause: e,
+          }),
+        );
       });
       server.listen(this.requestedPort, this.host, () => {
         this.boundPort = (server.address() as net.AddressInfo).port;
