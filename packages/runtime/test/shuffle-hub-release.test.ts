@@ -1,0 +1,128 @@
+import type { MessagePort } from 'node:worker_threads';
+import { expect } from 'chai';
+import { configureLogging, resetLogging } from '@spindle/core';
+import type { ConsumerLink, ProducerLink, ToConsumer } from '../src/network/channel-link.js';
+import { ShuffleClient } from '../src/network/tcp/shuffle-client.js';
+import { ShuffleServer, type ShuffleAddress } from '../src/network/tcp/shuffle-server.js';
+import { ShuffleHub, type HubMember } from '../src/taskexecutor/shuffle-hub.js';
+import { turns, until, within } from './tcp-helpers.js';
+
+/** The hub's job-aware surface: remote requests carry their job, and a job's end releases them. */
+interface JobAwareHub {
+  serveRemote(partitionId: string, subpartition: number, link: ProducerLink, jobId?: string): void;
+  releaseJob(jobId: string, reason: string): void;
+}
+type RequestWithJob = (
+  address: ShuffleAddress,
+  partitionId: string,
+  subpartition: number,
+  credit: number,
+  jobId?: string,
+) => Promise<ConsumerLink>;
+
+/** A slot worker of `jobId` as the hub sees it; `channels` get the ports the hub connects it with. */
+function consumer(jobId: string): HubMember & { jobId: string; channels: Map<number, MessagePort> } {
+  const channels = new Map<number, MessagePort>();
+  return {
+    jobId,
+    channels,
+    serve: () => undefined,
+    connected: (requestId, port) => {
+      if (port) channels.set(requestId, port);
+    },
+  };
+}
+
+describe('ShuffleHub: a remote consumer waiting for a partition of a job that ends', function () {
+  this.timeout(30_000);
+  let producerHub: ShuffleHub & JobAwareHub;
+  let consumerHub: ShuffleHub;
+  let server: ShuffleServer;
+  let client: ShuffleClient;
+  let location: string;
+  /** Jobs with slots on the producer's TaskManager. */
+  let activeJobs: Set<string>;
+
+  before(() => configureLogging({ level: 'error' }));
+  after(() => resetLogging());
+
+  beforeEach(async () => {
+    activeJobs = new Set(['job-a', 'job-b']);
+    producerHub = new ShuffleHub({ selfLocation: 'producer', jobActive: (jobId: string) => activeJobs.has(jobId) } as never) as ShuffleHub &
+      JobAwareHub;
+    server = new ShuffleServer((partitionId, subpartition, link, jobId?: string) =>
+      producerHub.serveRemote(partitionId, subpartition, link, jobId),
+    );
+    const port = await server.start();
+    location = `127.0.0.1:${port}`;
+    client = new ShuffleClient();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the jobId parameter comes with the fix
+    const request = client.request.bind(client) as RequestWithJob;
+    consumerHub = new ShuffleHub({
+      selfLocation: 'consumer',
+      remote: (_location: string, partitionId: string, subpartition: number, jobId?: string) =>
+        request({ host: '127.0.0.1', port }, partitionId, subpartition, 0, jobId),
+    });
+  });
+
+  afterEach(async () => {
+    await client.close();
+    await server.close();
+  });
+
+  /** Requests `partitionId` for `member` from the producer's TaskManager; resolves with the messages its channel receives. */
+  async function requestRemote(member: ReturnType<typeof consumer>, requestId: number, partitionId: string): Promise<ToConsumer[]> {
+    consumerHub.request(member, requestId, partitionId, 0, location);
+    await until(() => member.channels.has(requestId), 'the channel to the producer');
+    const received: ToConsumer[] = [];
+    member.channels.get(requestId)!.on('message', (m: ToConsumer) => received.push(m));
+    return received;
+  }
+
+  it('gets an error naming the job end, and nothing of the job stays registered in either hub', async () => {
+    const a = consumer('job-a');
+    const b = consumer('job-b');
+    const receivedA = await requestRemote(a, 1, 'ds#0#never');
+    const receivedB = await requestRemote(b, 2, 'ds#1#later');
+    await until(() => producerHub.size().waiting === 2, 'both requests to wait on the producer side');
+
+    activeJobs.delete('job-a');
+    producerHub.releaseJob('job-a', 'the slots of job job-a on this TaskManager were freed (job CANCELED)');
+
+    await within(
+      (async () => {
+        while (receivedA.length === 0) await turns(1);
+      })(),
+      "the consumer's error",
+    );
+    expect(receivedA).to.deep.equal([
+      {
+        t: 'f',
+        message: 'stopped waiting for partition ds#0#never: the slots of job job-a on this TaskManager were freed (job CANCELED)',
+      },
+    ]);
+    expect(producerHub.size(), 'the waiter of job-b stays').to.deep.equal({ partitions: 0, waiting: 1 });
+    expect(receivedB).to.deep.equal([]);
+    expect(consumerHub.size()).to.deep.equal({ partitions: 0, waiting: 0 });
+    for (const port of [...a.channels.values(), ...b.channels.values()]) port.close();
+  });
+
+  it('answers at once with an error a request for a partition of a job that has no slots on the producer side', async () => {
+    activeJobs.delete('job-a');
+    const a = consumer('job-a');
+    const received = await requestRemote(a, 1, 'ds#0#gone');
+    await within(
+      (async () => {
+        while (received.length === 0) await turns(1);
+      })(),
+      "the consumer's error",
+    );
+    expect(received).to.have.length(1);
+    expect(received[0]).to.deep.include({ t: 'f' });
+    expect((received[0] as { message: string }).message).to.match(
+      /^stopped waiting for partition ds#0#gone: job job-a has no slots on this TaskManager/,
+    );
+    expect(producerHub.size()).to.deep.equal({ partitions: 0, waiting: 0 });
+    for (const port of a.channels.values()) port.close();
+  });
+});
