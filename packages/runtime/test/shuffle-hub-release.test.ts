@@ -1,24 +1,11 @@
 import type { MessagePort } from 'node:worker_threads';
 import { expect } from 'chai';
 import { configureLogging, resetLogging } from '@spindle/core';
-import type { ConsumerLink, ProducerLink, ToConsumer } from '../src/network/channel-link.js';
+import type { ToConsumer } from '../src/network/channel-link.js';
 import { ShuffleClient } from '../src/network/tcp/shuffle-client.js';
-import { ShuffleServer, type ShuffleAddress } from '../src/network/tcp/shuffle-server.js';
+import { ShuffleServer } from '../src/network/tcp/shuffle-server.js';
 import { ShuffleHub, type HubMember } from '../src/taskexecutor/shuffle-hub.js';
 import { turns, until, within } from './tcp-helpers.js';
-
-/** The hub's job-aware surface: remote requests carry their job, and a job's end releases them. */
-interface JobAwareHub {
-  serveRemote(partitionId: string, subpartition: number, link: ProducerLink, jobId?: string): void;
-  releaseJob(jobId: string, reason: string): void;
-}
-type RequestWithJob = (
-  address: ShuffleAddress,
-  partitionId: string,
-  subpartition: number,
-  credit: number,
-  jobId?: string,
-) => Promise<ConsumerLink>;
 
 /** A slot worker of `jobId` as the hub sees it; `channels` get the ports the hub connects it with. */
 function consumer(jobId: string): HubMember & { jobId: string; channels: Map<number, MessagePort> } {
@@ -35,7 +22,7 @@ function consumer(jobId: string): HubMember & { jobId: string; channels: Map<num
 
 describe('ShuffleHub: a remote consumer waiting for a partition of a job that ends', function () {
   this.timeout(30_000);
-  let producerHub: ShuffleHub & JobAwareHub;
+  let producerHub: ShuffleHub;
   let consumerHub: ShuffleHub;
   let server: ShuffleServer;
   let client: ShuffleClient;
@@ -48,20 +35,15 @@ describe('ShuffleHub: a remote consumer waiting for a partition of a job that en
 
   beforeEach(async () => {
     activeJobs = new Set(['job-a', 'job-b']);
-    producerHub = new ShuffleHub({ selfLocation: 'producer', jobActive: (jobId: string) => activeJobs.has(jobId) } as never) as ShuffleHub &
-      JobAwareHub;
-    server = new ShuffleServer((partitionId, subpartition, link, jobId?: string) =>
-      producerHub.serveRemote(partitionId, subpartition, link, jobId),
-    );
+    producerHub = new ShuffleHub({ selfLocation: 'producer', jobActive: (jobId) => activeJobs.has(jobId) });
+    server = new ShuffleServer((partitionId, subpartition, link, jobId) => producerHub.serveRemote(partitionId, subpartition, link, jobId));
     const port = await server.start();
     location = `127.0.0.1:${port}`;
     client = new ShuffleClient();
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the jobId parameter comes with the fix
-    const request = client.request.bind(client) as RequestWithJob;
     consumerHub = new ShuffleHub({
       selfLocation: 'consumer',
-      remote: (_location: string, partitionId: string, subpartition: number, jobId?: string) =>
-        request({ host: '127.0.0.1', port }, partitionId, subpartition, 0, jobId),
+      remote: (_location, partitionId, subpartition, jobId) =>
+        client.request({ host: '127.0.0.1', port }, partitionId, subpartition, 0, jobId),
     });
   });
 
