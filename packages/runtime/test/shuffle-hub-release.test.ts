@@ -1,10 +1,16 @@
 import type { MessagePort } from 'node:worker_threads';
 import { expect } from 'chai';
-import { configureLogging, resetLogging } from '@spindle/core';
+import { Configuration, ManualScheduler, configureLogging, resetLogging } from '@spindle/core';
+import type { SlotOffer } from '@spindle/protocol';
 import type { ToConsumer } from '../src/network/channel-link.js';
 import { ShuffleClient } from '../src/network/tcp/shuffle-client.js';
 import { ShuffleServer } from '../src/network/tcp/shuffle-server.js';
 import { ShuffleHub, type HubMember } from '../src/taskexecutor/shuffle-hub.js';
+import { PartitionManager } from '../src/network/partition-manager.js';
+import { ResourceManager } from '../src/resourcemanager/resource-manager.js';
+import { LocalRpcService } from '../src/rpc/rpc-service.js';
+import { InlineSlotHost } from '../src/taskexecutor/inline-slot-host.js';
+import { TaskExecutor } from '../src/taskexecutor/task-executor.js';
 import { turns, until, within } from './tcp-helpers.js';
 
 /** A slot worker of `jobId` as the hub sees it; `channels` get the ports the hub connects it with. */
@@ -106,5 +112,51 @@ describe('ShuffleHub: a remote consumer waiting for a partition of a job that en
     );
     expect(producerHub.size()).to.deep.equal({ partitions: 0, waiting: 0 });
     for (const port of a.channels.values()) port.close();
+  });
+});
+
+describe('TaskExecutor: the end of a job on a TaskManager', () => {
+  it('is reported once the last slot of the job there is freed, with the cause', async () => {
+    const scheduler = new ManualScheduler();
+    const config = new Configuration();
+    const rpc = new LocalRpcService();
+    const rm = new ResourceManager('rm', rpc, config, scheduler);
+    await rm.start();
+    rpc.register('jm', {
+      offerSlots: async (_resourceId: string, _address: string, offers: SlotOffer[]) => offers,
+      heartbeatFromTaskManager: async () => undefined,
+      updateTaskExecutionState: async () => undefined,
+    });
+    const released: Array<[string, string]> = [];
+    const te = new TaskExecutor(
+      {
+        resourceId: 'tm',
+        address: 'te',
+        numberOfSlots: 3,
+        dataPort: -1,
+        resourceManagerAddress: 'rm',
+        onJobReleased: (jobId, cause) => released.push([jobId, cause]),
+      },
+      rpc,
+      () => new InlineSlotHost(new PartitionManager(), () => undefined),
+      config,
+      scheduler,
+    );
+    await te.start();
+    try {
+      await te.requestSlot(0, 'job-a', 'alloc-1', 'jm');
+      await te.requestSlot(1, 'job-a', 'alloc-2', 'jm');
+      await te.requestSlot(2, 'job-b', 'alloc-3', 'jm');
+      await te.freeSlot('alloc-1', 'job CANCELED');
+      expect(released).to.deep.equal([]);
+      expect(te.hasJob('job-a')).to.equal(true);
+      await te.freeSlot('alloc-2', 'job CANCELED');
+      expect(released).to.deep.equal([['job-a', 'job CANCELED']]);
+      expect(te.hasJob('job-a')).to.equal(false);
+      expect(te.hasJob('job-b')).to.equal(true);
+    } finally {
+      await te.close();
+      await rm.close();
+    }
   });
 });
