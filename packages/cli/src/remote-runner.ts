@@ -18,6 +18,10 @@ interface ExecutionResultBody {
   };
 }
 
+interface JobDetailsBody {
+  'spindle-slot-wait'?: { needed: number; missing: number; free: number };
+}
+
 /**
  * Runs the program's main here and submits each `execute()` to a session cluster over REST:
  * `POST /jobs` with the JobGraph and the job bundle (Flink's multipart form), then, unless
@@ -62,7 +66,7 @@ async function submit(
   await client.request('POST', '/jobs', form);
   console.out(`Job has been submitted with JobID ${jobGraph.jobId}`);
   if (detached) return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: 0, accumulators: {} };
-  const result = await waitForResult(client, jobGraph.jobId, sourcePath);
+  const result = await waitForResult(client, jobGraph.jobId, sourcePath, console);
   console.out('Program execution finished');
   console.out(`Job with JobID ${jobGraph.jobId} has finished.`);
   console.out(`Job Runtime: ${result['net-runtime']} ms`);
@@ -88,7 +92,9 @@ async function waitForResult(
   client: RestClient,
   jobId: string,
   sourcePath: string,
+  console: Console,
 ): Promise<NonNullable<ExecutionResultBody['job-execution-result']>> {
+  let slotWaitNoted = false;
   for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
     const body = await client.get<ExecutionResultBody>(`/jobs/${jobId}/execution-result`);
     const result = body['job-execution-result'];
@@ -96,6 +102,19 @@ async function waitForResult(
       if (result['application-status'] === 'SUCCEEDED') return result;
       throw jobFailure(jobId, result['application-status'], decodeFailure(result['failure-cause']?.['serialized-throwable']), sourcePath);
     }
+    slotWaitNoted ||= await noteSlotWait(client, jobId, console);
     await new Promise((r) => setTimeout(r, delay));
   }
+}
+
+/**
+ * Says on stderr that the job waits for slots the cluster does not have, as the JobManager
+ * reports it (`spindle-slot-wait` of `/jobs/:id`, present only while the job waits); true once said.
+ */
+async function noteSlotWait(client: RestClient, jobId: string, console: Console): Promise<boolean> {
+  const details = await client.get<JobDetailsBody>(`/jobs/${jobId}`);
+  const wait = details['spindle-slot-wait'];
+  if (!wait) return false;
+  console.err(`waiting for ${wait.needed} slots; the cluster has ${wait.free} free`);
+  return true;
 }

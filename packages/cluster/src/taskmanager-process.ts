@@ -39,11 +39,15 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   const resourceId = config.get(DeploymentOptions.TASK_MANAGER_RESOURCE_ID) ?? `${host}:${rpc.port}-${randomHexId().slice(0, 6)}`;
   const blobClient = new GrpcBlobClient(`${jobManagerHost(config)}:${config.get(ClusterOptions.JOB_MANAGER_PORT)}`, clusterId);
   const cache = new BlobCache(path.join(workDir.path, 'blobs'), (key, target) => blobClient.fetch(key, target), linkEngineModules);
-  let hub: ShuffleHub | undefined;
-  const server = new ShuffleServer((partitionId, subpartition, link) => hub!.serveRemote(partitionId, subpartition, link), {
-    host,
-    port: config.get(DeploymentOptions.TASK_MANAGER_DATA_PORT),
-  });
+  // The hub needs the data port, and the TaskExecutor the hub: both are set once the server listens.
+  const late: { hub?: ShuffleHub; taskExecutor?: TaskExecutor } = {};
+  const server = new ShuffleServer(
+    (partitionId, subpartition, link, jobId) => late.hub?.serveRemote(partitionId, subpartition, link, jobId),
+    {
+      host,
+      port: config.get(DeploymentOptions.TASK_MANAGER_DATA_PORT),
+    },
+  );
   const dataPort = await server.start().catch(async (e: unknown) => {
     blobClient.close();
     await rpc.close();
@@ -52,14 +56,15 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   });
   const dataAddress = `${host}:${dataPort}`;
   const client = new ShuffleClient();
-  hub = new ShuffleHub({
+  const shuffleHub = new ShuffleHub({
     selfLocation: dataAddress,
-    remote: (location, partitionId, subpartition) => {
+    remote: (location, partitionId, subpartition, jobId) => {
       const i = location.lastIndexOf(':');
-      return client.request({ host: location.slice(0, i), port: Number(location.slice(i + 1)) }, partitionId, subpartition);
+      return client.request({ host: location.slice(0, i), port: Number(location.slice(i + 1)) }, partitionId, subpartition, 0, jobId);
     },
+    jobActive: (jobId) => late.taskExecutor?.hasJob(jobId) ?? false,
   });
-  const shuffleHub = hub;
+  late.hub = shuffleHub;
   const slotConfig = config.toMap();
   const taskExecutor = new TaskExecutor(
     {
@@ -73,11 +78,14 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
         if (!tdd.artifact.blobKey) return tdd;
         return { ...tdd, artifact: { ...tdd.artifact, bundlePath: await cache.bundlePath(tdd.artifact.blobKey) } };
       },
+      onJobReleased: (jobId, cause) =>
+        shuffleHub.releaseJob(jobId, `the slots of job ${jobId} on the TaskManager at ${dataAddress} were freed (${cause})`),
     },
     rpc,
     (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, slotConfig, shuffleHub, tdd.artifact.args),
     config,
   );
+  late.taskExecutor = taskExecutor;
   await taskExecutor.start(true);
   getLogger('taskmanager').info('TaskManager started', {
     resourceId,

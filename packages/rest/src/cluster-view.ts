@@ -90,6 +90,11 @@ export interface JobDetails extends JobSummary {
   timestamps: Partial<Record<JobStatus, number>>;
   vertices: JobVertexDetails[];
   plan: JobPlan;
+  /**
+   * Spindle's own: set while the job is RUNNING with its tasks SCHEDULED because the cluster
+   * lacks slots (slots needed in all, still missing, free in the cluster).
+   */
+  slotWait?: { needed: number; missing: number; free: number };
 }
 
 export interface JobVertexDetails {

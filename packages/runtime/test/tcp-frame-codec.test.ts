@@ -16,6 +16,14 @@ function bytes(n: number, seed: number): ArrayBuffer {
 
 const frames: ShuffleFrame[] = [
   { type: 'partition-request', channelId: 1, partitionId: 'ds#0#attempt-é日本', subpartition: 3, initialCredit: 2 },
+  {
+    type: 'partition-request',
+    channelId: 9,
+    partitionId: 'ds#1#a',
+    subpartition: 0,
+    initialCredit: 0,
+    jobId: '0123456789abcdef0123456789abcdef',
+  },
   { type: 'add-credit', channelId: 1, credit: 5 },
   { type: 'buffer', channelId: 1, backlog: 7, data: bytes(1000, 1) },
   { type: 'buffer', channelId: 4294967295, backlog: 0, data: new ArrayBuffer(0) },
@@ -128,7 +136,17 @@ describe('tcp shuffle frame codec', () => {
       expect(rejection(concat([header(10, FrameType.EndOfPartition), Buffer.alloc(1)])).message).to.match(/EndOfPartition/);
       const request = encodeFrame({ type: 'partition-request', channelId: 1, partitionId: 'abc', subpartition: 0, initialCredit: 0 });
       request.writeUInt16BE(40, 17);
-      expect(rejection(request).message).to.match(/PartitionRequest frame with a body of 13 bytes, expected 50/);
+      expect(rejection(request).message).to.match(/PartitionRequest frame with a body of 15 bytes, expected at least 52/);
+      const withJob = encodeFrame({
+        type: 'partition-request',
+        channelId: 1,
+        partitionId: 'abc',
+        subpartition: 0,
+        initialCredit: 0,
+        jobId: 'j',
+      });
+      withJob.writeUInt16BE(40, 22);
+      expect(rejection(withJob).message).to.match(/PartitionRequest frame with a body of 16 bytes, expected 55/);
     });
 
     it('a corrupt header split across chunks', () => {

@@ -51,6 +51,7 @@ export function jobDetails(job: ArchivedJob): JobDetails {
       };
     }),
     plan: jobPlan(jobGraph),
+    ...(job.slotWait ? { slotWait: { ...job.slotWait } } : {}),
   };
 }
 

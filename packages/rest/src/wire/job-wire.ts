@@ -47,7 +47,7 @@ export function jobOverviewEntry(job: JobSummary, now: number): Record<string, u
 export function jobDetailsBody(job: JobDetails, now: number): Record<string, unknown> {
   const statusCounts = Object.fromEntries(EXECUTION_STATES.map((s) => [s, 0])) as Record<ExecutionState, number>;
   for (const v of job.vertices) statusCounts[v.status]++;
-  return {
+  const body: Record<string, unknown> = {
     jid: job.jobId,
     name: job.name,
     isStoppable: job.isStoppable,
@@ -63,6 +63,9 @@ export function jobDetailsBody(job: JobDetails, now: number): Record<string, unk
     'status-counts': statusCounts,
     plan: planBody(job.plan),
   };
+  // Not one of Flink's fields, only present while the job waits; clients of Flink's API ignore it.
+  if (job.slotWait) body['spindle-slot-wait'] = { needed: job.slotWait.needed, missing: job.slotWait.missing, free: job.slotWait.free };
+  return body;
 }
 
 function vertexBody(v: JobVertexDetails, now: number): Record<string, unknown> {

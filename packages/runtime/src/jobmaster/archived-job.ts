@@ -14,6 +14,13 @@ export interface ArchivedExecution {
   slot?: SlotAssignment;
 }
 
+/** What a job that cannot deploy yet waits for: slots needed in all, still missing, and free in the cluster. */
+export interface SlotWait {
+  needed: number;
+  missing: number;
+  free: number;
+}
+
 /**
  * A job as plain data (Flink's ArchivedExecutionGraph): what REST shows of a job and what the
  * Dispatcher keeps of a finished one once its JobMaster is gone. Structured-clonable and JSON-able;
@@ -29,11 +36,13 @@ export interface ArchivedJob {
   executions: ArchivedExecution[];
   exceptions: ExceptionEntry[];
   accumulators: Record<string, unknown>;
+  /** Set while the job, RUNNING with its tasks SCHEDULED, has waited a moment for slots it cannot get. */
+  slotWait?: SlotWait;
   /** Set once the job reached a terminal status. */
   result?: JobExecutionResultSpec;
 }
 
-export function archiveJob(graph: ExecutionGraph, exceptions: readonly ExceptionEntry[]): ArchivedJob {
+export function archiveJob(graph: ExecutionGraph, exceptions: readonly ExceptionEntry[], slotWait?: SlotWait): ArchivedJob {
   return structuredClone({
     jobId: graph.jobGraph.jobId,
     name: graph.jobGraph.name,
@@ -51,5 +60,6 @@ export function archiveJob(graph: ExecutionGraph, exceptions: readonly Exception
     })),
     exceptions: [...exceptions],
     accumulators: mergeAccumulators(graph.executions),
+    ...(slotWait ? { slotWait } : {}),
   });
 }

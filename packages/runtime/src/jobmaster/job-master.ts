@@ -24,7 +24,7 @@ import { ExecutionGraph, type Execution } from '../executiongraph/execution-grap
 import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway, TaskManagerHeartbeatPayload } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import { mergeAccumulators } from './accumulators.js';
-import { archiveJob, type ArchivedJob } from './archived-job.js';
+import { archiveJob, type ArchivedJob, type SlotWait } from './archived-job.js';
 import { SlotPool } from './slot-pool.js';
 
 /** How long a job waits for its slots before it says so. */
@@ -58,7 +58,7 @@ export class JobMaster implements JobMasterGateway {
   private readonly log: Logger;
   private slotTimer: NodeJS.Timeout | undefined;
   private slotWaitTimer: NodeJS.Timeout | undefined;
-  private waiting: { needed: number; missing: number; free: number } | undefined;
+  private waiting: SlotWait | undefined;
   private deployed = false;
   private failure: SerializedFailure | undefined;
   private resultResolve!: (r: JobExecutionResultSpec) => void;
@@ -100,7 +100,7 @@ export class JobMaster implements JobMasterGateway {
   }
 
   /** What the job still waits for before it can deploy, once it has waited a moment; undefined otherwise. */
-  slotWait(): { needed: number; missing: number; free: number } | undefined {
+  slotWait(): SlotWait | undefined {
     return this.deployed || this.graph.status !== 'RUNNING' ? undefined : this.waiting;
   }
 
@@ -189,7 +189,7 @@ export class JobMaster implements JobMasterGateway {
 
   /** A plain-data copy of the job as it is now (Flink's ArchivedExecutionGraph), for REST and the job store. */
   archive(): ArchivedJob {
-    return archiveJob(this.graph, this.exceptions);
+    return archiveJob(this.graph, this.exceptions, this.slotWait());
   }
 
   cancel(): void {

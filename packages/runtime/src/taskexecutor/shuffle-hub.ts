@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { getLogger } from '@spindle/core';
+import { partitionWaitEnded } from '../network/partition-manager.js';
 import {
   PortLink,
   type ChannelLink,
@@ -11,6 +12,8 @@ import {
 
 /** A thread that produces and consumes partitions, as seen by the hub. */
 export interface HubMember {
+  /** The job whose tasks this member runs (a slot holds one job's tasks); sent with its remote requests. */
+  readonly jobId?: string;
   serve(partitionId: string, subpartition: number, port: MessagePort): void;
   connected(requestId: number, port?: MessagePort): void;
 }
@@ -18,22 +21,29 @@ export interface HubMember {
 export interface ShuffleHubOptions {
   /** This TaskManager's data address (host:port); requests for other locations go remote. */
   selfLocation?: string;
-  /** Opens a channel to a subpartition of another TaskManager. */
-  remote?: (location: string, partitionId: string, subpartition: number) => Promise<ConsumerLink>;
+  /** Opens a channel to a subpartition of another TaskManager for a consumer of job `jobId`. */
+  remote?: (location: string, partitionId: string, subpartition: number, jobId?: string) => Promise<ConsumerLink>;
+  /**
+   * Whether a job holds slots on this TaskManager. A remote request of a job that does not is
+   * answered with an error at once: its partition will never appear here.
+   */
+  jobActive?: (jobId: string) => boolean;
 }
 
 interface Waiter {
   /** The worker that asked, with its request id; absent for a remote consumer. */
   member?: HubMember;
   requestId?: number;
+  /** A remote consumer's channel, and the job it named. */
+  remote?: { link: ProducerLink; jobId: string | undefined };
   then: (owner: HubMember) => void;
 }
 
 /** Forwards every message between two links, moving segments where a thread boundary is crossed. */
 export function bridge<A, B>(a: ChannelLink<A, B>, b: ChannelLink<B, A>): void {
   const transferables = (m: ToConsumer | ToProducer): ArrayBuffer[] => (m.t === 'b' ? [m.data] : m.t === 'c' ? m.recycled : []);
-  a.onMessage((m) => b.send(m as unknown as B, transferables(m as unknown as ToConsumer)));
-  b.onMessage((m) => a.send(m as unknown as A, transferables(m as unknown as ToProducer)));
+  a.onMessage((m) => b.send(m, transferables(m as unknown as ToConsumer)));
+  b.onMessage((m) => a.send(m, transferables(m as unknown as ToProducer)));
 }
 
 /**
@@ -43,8 +53,10 @@ export function bridge<A, B>(a: ChannelLink<A, B>, b: ChannelLink<B, A>): void {
  * TaskManagers are reached through `remote`, and remote consumers of local partitions through
  * `serveRemote`; the hub bridges those TCP channels to the workers. Requests for partitions
  * not announced yet wait for the announcement, until their consumer withdraws them (`abandon`)
- * or its worker goes (`remove`, when its slot is freed). A remote consumer's request still waits
- * until the partition appears.
+ * or its worker goes (`remove`, when its slot is freed). A remote consumer's request waits until
+ * the partition appears or its job ends on this TaskManager (`releaseJob`), which answers it with
+ * an error frame. Until then the hub never reads the remote channel: credit that arrives
+ * meanwhile stays queued in the link for the producer.
  */
 export class ShuffleHub {
   private readonly owners = new Map<string, HubMember>();
@@ -67,7 +79,7 @@ export class ShuffleHub {
   request(member: HubMember, requestId: number, partitionId: string, subpartition: number, location?: string): void {
     const { remote, selfLocation } = this.options;
     if (!this.owners.has(partitionId) && remote && location && location !== selfLocation) {
-      remote(location, partitionId, subpartition).then(
+      remote(location, partitionId, subpartition, member.jobId).then(
         (link) => {
           const channel = new MessageChannel();
           bridge(new PortLink<ToConsumer, ToProducer>(channel.port1), link);
@@ -90,9 +102,15 @@ export class ShuffleHub {
     this.dropWaiters((w) => w.member === member && w.requestId === requestId);
   }
 
-  /** Serves a local partition to a consumer in another TaskManager. */
-  serveRemote(partitionId: string, subpartition: number, link: ProducerLink): void {
+  /** Serves a local partition to a consumer of job `jobId` in another TaskManager. */
+  serveRemote(partitionId: string, subpartition: number, link: ProducerLink, jobId?: string): void {
+    const { jobActive } = this.options;
+    if (!this.owners.has(partitionId) && jobId && jobActive && !jobActive(jobId)) {
+      link.send({ t: 'f', message: partitionWaitEnded(partitionId, `job ${jobId} has no slots on this TaskManager (it ended)`).message });
+      return;
+    }
     const waiter: Waiter = {
+      remote: { link, jobId },
       then: (owner) => {
         const channel = new MessageChannel();
         owner.serve(partitionId, subpartition, channel.port1);
@@ -106,6 +124,21 @@ export class ShuffleHub {
   remove(member: HubMember): void {
     for (const [id, owner] of this.owners) if (owner === member) this.owners.delete(id);
     this.dropWaiters((w) => w.member === member);
+  }
+
+  /**
+   * Forgets a job that ended on this TaskManager: the partitions of its members, and its requests
+   * still waiting. Remote consumers get an error frame saying `reason`; the workers' own requests
+   * are rejected inside the workers (`PartitionManager.releaseJob`) or go with them.
+   */
+  releaseJob(jobId: string, reason: string): void {
+    for (const [id, owner] of this.owners) if (owner.jobId === jobId) this.owners.delete(id);
+    for (const [id, list] of this.waiting) {
+      for (const w of list) {
+        if (w.remote?.jobId === jobId) w.remote.link.send({ t: 'f', message: partitionWaitEnded(id, reason).message });
+      }
+    }
+    this.dropWaiters((w) => w.remote?.jobId === jobId || (w.member !== undefined && w.member.jobId === jobId));
   }
 
   /** Partitions known and requests waiting, to check that nothing of an ended job is left. */

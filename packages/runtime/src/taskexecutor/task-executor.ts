@@ -33,6 +33,11 @@ export interface TaskExecutorOptions {
   dataAddress?: string;
   /** Makes a deployment's job bundle available locally (fetching it from the blob store). */
   resolveArtifact?: (tdd: TaskDeploymentDescriptor) => Promise<TaskDeploymentDescriptor>;
+  /**
+   * Called once the last slot of a job here is freed (its hosts closed): the job has ended on
+   * this TaskManager, and whatever still waits for its partitions here can be released.
+   */
+  onJobReleased?: (jobId: string, cause: string) => void;
 }
 
 /**
@@ -83,7 +88,7 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.closed = true;
     this.heartbeat.stop();
     this.rpc.unregister(this.options.address);
-    await Promise.all(this.slots.map((s) => s.host?.close()));
+    await Promise.all(this.slots.flatMap((s) => (s.host ? [s.host.close()] : [])));
   }
 
   get isRegistered(): boolean {
@@ -139,7 +144,7 @@ export class TaskExecutor implements TaskExecutorGateway {
     for (const address of jobMasters) {
       this.lastContact.set(address, this.lastContact.get(address) ?? this.scheduler.now());
       const hosts = this.slots.filter((s) => s.jobMasterAddress === address && s.host).map((s) => s.host!);
-      const metrics = Object.assign({}, ...(await Promise.all(hosts.map((h) => h.requestMetrics()))));
+      const metrics = Object.fromEntries((await Promise.all(hosts.map((h) => h.requestMetrics()))).flatMap((m) => Object.entries(m)));
       await this.rpc
         .connect<JobMasterGateway>(address)
         .heartbeatFromTaskManager(this.resourceId, { metrics })
@@ -279,6 +284,7 @@ export class TaskExecutor implements TaskExecutorGateway {
     const slot = this.slots.find((s) => s.allocationId === allocationId);
     if (!slot) return;
     const host = slot.host;
+    const jobId = slot.jobId;
     for (const [id, live] of [...this.tasks]) if (live.slot === slot) this.forget(id);
     delete slot.allocationId;
     delete slot.jobId;
@@ -286,7 +292,13 @@ export class TaskExecutor implements TaskExecutorGateway {
     delete slot.host;
     await host?.close();
     this.log.debug('freed slot', { slot: slot.index, cause });
+    if (jobId !== undefined && !this.hasJob(jobId)) this.options.onJobReleased?.(jobId, cause);
     if (this.registered) await this.resourceManager?.notifySlotAvailable(this.resourceId, slot.index, allocationId).catch(() => undefined);
+  }
+
+  /** Whether a slot here is allocated to `jobId`. */
+  hasJob(jobId: string): boolean {
+    return this.slots.some((s) => s.jobId === jobId);
   }
 
   /** Slots that hold an allocation, for tests and the REST layer. */

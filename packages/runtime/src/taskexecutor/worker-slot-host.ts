@@ -19,7 +19,7 @@ export class WorkerSlotHost implements SlotHost, HubMember {
 
   constructor(
     slotIndex: number,
-    jobId: string,
+    readonly jobId: string,
     config: Record<string, string>,
     private readonly hub: ShuffleHub,
     argv: string[] = [],

@@ -112,12 +112,12 @@ export class ClientConnection {
   }
 
   /** Sends a PartitionRequest; the link receives what the server sends for it. */
-  open(partitionId: string, subpartition: number, initialCredit: number): ClientLink {
+  open(partitionId: string, subpartition: number, initialCredit: number, jobId?: string): ClientLink {
     if (this.failure !== undefined) throw new ShuffleConnectionError(this.failure);
     const channelId = this.allocateChannelId();
     const link = new ClientLink(this, channelId);
     this.channels.set(channelId, link);
-    this.write({ type: 'partition-request', channelId, partitionId, subpartition, initialCredit });
+    this.write({ type: 'partition-request', channelId, partitionId, subpartition, initialCredit, ...(jobId ? { jobId } : {}) });
     return link;
   }
 

@@ -7,7 +7,8 @@ import { SpindleError } from '@spindle/core';
  * means the connection itself (an Error with channel 0 fails every channel).
  *
  * Bodies:
- * - PartitionRequest: subpartition u32, initial credit u32, partition id (u16 length + UTF-8)
+ * - PartitionRequest: subpartition u32, initial credit u32, partition id (u16 length + UTF-8),
+ *   the consumer's job id (u16 length + UTF-8; empty when unknown)
  * - Buffer: backlog u32, then the buffer's bytes up to the end of the frame
  * - Error: the message in UTF-8 up to the end of the frame
  * - AddCredit: credit u32
@@ -32,7 +33,15 @@ const MAX_ERROR_MESSAGE_BYTES = 32 * 1024;
 export const DEFAULT_MAX_FRAME_LENGTH = 256 * 1024 * 1024;
 
 export type ShuffleFrame =
-  | { type: 'partition-request'; channelId: number; partitionId: string; subpartition: number; initialCredit: number }
+  | {
+      type: 'partition-request';
+      channelId: number;
+      partitionId: string;
+      subpartition: number;
+      initialCredit: number;
+      /** The job of the consumer (and so of the partition): the server releases the request when that job ends. */
+      jobId?: string;
+    }
   | { type: 'buffer'; channelId: number; backlog: number; data: ArrayBuffer }
   | { type: 'end-of-partition'; channelId: number }
   | { type: 'error'; channelId: number; message: string }
@@ -66,7 +75,7 @@ export function encodeBufferPrefix(channelId: number, backlog: number, length: n
 export function encodeFrame(frame: ShuffleFrame): Buffer {
   switch (frame.type) {
     case 'partition-request':
-      return encodePartitionRequest(frame.channelId, frame.partitionId, frame.subpartition, frame.initialCredit);
+      return encodePartitionRequest(frame.channelId, frame.partitionId, frame.subpartition, frame.initialCredit, frame.jobId ?? '');
     case 'buffer': {
       const prefix = encodeBufferPrefix(frame.channelId, frame.backlog, frame.data.byteLength);
       return Buffer.concat([prefix, new Uint8Array(frame.data)]);
@@ -94,15 +103,19 @@ function emptyFrame(type: number, channelId: number): Buffer {
   return out;
 }
 
-function encodePartitionRequest(channelId: number, partitionId: string, subpartition: number, credit: number): Buffer {
+function encodePartitionRequest(channelId: number, partitionId: string, subpartition: number, credit: number, jobId: string): Buffer {
   const id = Buffer.from(partitionId, 'utf8');
+  const job = Buffer.from(jobId, 'utf8');
   if (id.length > 0xffff) throw new RangeError(`partition id longer than 65535 bytes: ${partitionId.slice(0, 80)}...`);
-  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + 10 + id.length);
+  if (job.length > 0xffff) throw new RangeError(`job id longer than 65535 bytes: ${jobId.slice(0, 80)}...`);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + 12 + id.length + job.length);
   writeHeader(out, out.length, FrameType.PartitionRequest, channelId);
   out.writeUInt32BE(subpartition, FRAME_HEADER_LENGTH);
   out.writeUInt32BE(credit, FRAME_HEADER_LENGTH + 4);
   out.writeUInt16BE(id.length, FRAME_HEADER_LENGTH + 8);
   id.copy(out, FRAME_HEADER_LENGTH + 10);
+  out.writeUInt16BE(job.length, FRAME_HEADER_LENGTH + 10 + id.length);
+  job.copy(out, FRAME_HEADER_LENGTH + 12 + id.length);
   return out;
 }
 
@@ -117,6 +130,10 @@ function encodeError(channelId: number, message: string): Buffer {
 
 function u32(bytes: Uint8Array, at: number): number {
   return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+function u16(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 8) | bytes[at + 1]!;
 }
 
 function utf8(bytes: Uint8Array, start: number, end: number): string {
@@ -260,7 +277,7 @@ export class FrameDecoder {
       this.dataBacklog = u32(bytes, at + FRAME_HEADER_LENGTH);
       const size = length - BUFFER_PREFIX_LENGTH;
       const data = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
-      if (size === 0) this.emitBuffer(data.buffer as ArrayBuffer);
+      if (size === 0) this.emitBuffer(data.buffer);
       else {
         this.data = data;
         this.dataFilled = 0;
@@ -279,10 +296,15 @@ function parseControlFrame(bytes: Uint8Array, at: number, length: number, type: 
   };
   switch (type) {
     case FrameType.PartitionRequest: {
-      if (bodyLength < 10) throw new CorruptFrameError(`PartitionRequest frame with a body of ${bodyLength} bytes`);
-      expectBody(10 + ((bytes[body + 8]! << 8) | bytes[body + 9]!), 'PartitionRequest');
-      const partitionId = utf8(bytes, body + 10, at + length);
-      return { type: 'partition-request', channelId, partitionId, subpartition: u32(bytes, body), initialCredit: u32(bytes, body + 4) };
+      const idLength = bodyLength >= 10 ? u16(bytes, body + 8) : 0;
+      const jobAt = body + 10 + idLength;
+      if (bodyLength < 12 + idLength)
+        throw new CorruptFrameError(`PartitionRequest frame with a body of ${bodyLength} bytes, expected at least ${12 + idLength}`);
+      expectBody(12 + idLength + u16(bytes, jobAt), 'PartitionRequest');
+      const partitionId = utf8(bytes, body + 10, jobAt);
+      const jobId = utf8(bytes, jobAt + 2, at + length);
+      const request = { partitionId, subpartition: u32(bytes, body), initialCredit: u32(bytes, body + 4) };
+      return { type: 'partition-request', channelId, ...request, ...(jobId ? { jobId } : {}) };
     }
     case FrameType.EndOfPartition:
       expectBody(0, 'EndOfPartition');

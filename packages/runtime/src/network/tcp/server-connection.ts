@@ -9,8 +9,9 @@ import { TcpLinkEnd } from './link-end.js';
  * Called once per PartitionRequest with the link to serve the subpartition over; normally
  * `PartitionManager.servePartition`. It may connect the link later (when the partition
  * registers); credit that arrives meanwhile waits in the link. A throw fails that channel only.
+ * `jobId` is the consumer's job when the client named it.
  */
-export type ServePartition = (partitionId: string, subpartition: number, link: ProducerLink) => void;
+export type ServePartition = (partitionId: string, subpartition: number, link: ProducerLink, jobId?: string) => void;
 
 /** How long a connection closed for a protocol error may take to deliver the error frame. */
 const PROTOCOL_ERROR_LINGER_MS = 1000;
@@ -122,7 +123,7 @@ export class ServerConnection {
     if (this.closed) return;
     switch (f.type) {
       case 'partition-request':
-        return this.openChannel(f.channelId, f.partitionId, f.subpartition, f.initialCredit);
+        return this.openChannel(f.channelId, f.partitionId, f.subpartition, f.initialCredit, f.jobId);
       case 'add-credit':
         this.links.get(f.channelId)?.receive({ t: 'c', credit: f.credit, recycled: [] });
         return;
@@ -137,7 +138,7 @@ export class ServerConnection {
     }
   }
 
-  private openChannel(channelId: number, partitionId: string, subpartition: number, initialCredit: number): void {
+  private openChannel(channelId: number, partitionId: string, subpartition: number, initialCredit: number, jobId?: string): void {
     if (channelId === 0 || this.links.has(channelId)) {
       this.writer.write(encodeFrame({ type: 'error', channelId, message: `channel id ${channelId} is already in use on this connection` }));
       return;
@@ -146,7 +147,7 @@ export class ServerConnection {
     this.links.set(channelId, link);
     if (initialCredit > 0) link.receive({ t: 'c', credit: initialCredit, recycled: [] });
     try {
-      this.serve(partitionId, subpartition, link);
+      this.serve(partitionId, subpartition, link, jobId);
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       link.send({ t: 'f', message: `cannot serve subpartition ${subpartition} of partition ${partitionId}: ${reason}` });

@@ -35,12 +35,19 @@ export class ShuffleClient {
    * `address`. Resolves once the request is on its way (the server waits for a partition that
    * is not registered yet); rejects with a ShuffleConnectionError naming `host:port` when the
    * server cannot be reached. `initialCredit` is credit granted with the request itself;
-   * InputChannels announce theirs on connect, so it is normally 0.
+   * InputChannels announce theirs on connect, so it is normally 0. `jobId`, the consumer's job,
+   * lets the server release a request that waits when that job ends there.
    */
-  async request(address: ShuffleAddress, partitionId: string, subpartition: number, initialCredit = 0): Promise<ConsumerLink> {
+  async request(
+    address: ShuffleAddress,
+    partitionId: string,
+    subpartition: number,
+    initialCredit = 0,
+    jobId?: string,
+  ): Promise<ConsumerLink> {
     const connection = this.connectionTo(address);
     await connection.ready;
-    return connection.open(partitionId, subpartition, initialCredit);
+    return connection.open(partitionId, subpartition, initialCredit, jobId);
   }
 
   /** Open connections. */
