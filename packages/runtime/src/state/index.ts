@@ -5,3 +5,5 @@ export { type StateErrorCode } from './state-errors.js';
 export { HeapKeyedStateBackend, type KeyedStateBackendOptions } from './heap-keyed-state-backend.js';
 export { KEYED_SNAPSHOT_VERSION } from './keyed-snapshot-format.js';
 export type { InternalTimer } from './timer-queue.js';
+export * from './internal-timer-service.js';
+export * from './processing-time-service.js';
