@@ -18,7 +18,8 @@ export type PurgeExpired<C> = (cell: C, now: number) => C | undefined;
  */
 export class StateTable<C> {
   readonly groups: Map<string, C>[];
-  private cursor: Iterator<[Map<string, C>, string, C]> | undefined;
+  private cursorGroup = 0;
+  private cursor: MapIterator<[string, C]> | undefined;
 
   constructor(
     readonly range: KeyGroupRange,
@@ -39,21 +40,25 @@ export class StateTable<C> {
     const ttl = this.ttl;
     if (ttl === undefined) return;
     const now = ttl.now();
-    this.cursor ??= this.walk();
-    for (let i = 0; i < n; i++) {
-      const next = this.cursor.next();
-      if (next.done === true) {
+    for (let checked = 0; checked < n;) {
+      const map = this.groups[this.cursorGroup];
+      if (map === undefined) {
+        this.cursorGroup = 0;
         this.cursor = undefined;
         return;
       }
-      const [map, key, cell] = next.value;
+      this.cursor ??= map.entries();
+      const next = this.cursor.next();
+      if (next.done === true) {
+        this.cursorGroup++;
+        this.cursor = undefined;
+        continue;
+      }
+      checked++;
+      const [key, cell] = next.value;
       const kept = this.purge(cell, now);
       if (kept === undefined) map.delete(key);
       else if (kept !== cell) map.set(key, kept);
     }
-  }
-
-  private *walk(): Generator<[Map<string, C>, string, C]> {
-    for (const map of this.groups) for (const [key, cell] of map) yield [map, key, cell];
   }
 }
