@@ -7,7 +7,8 @@ import { SpindleError } from '@spindle/core';
  * - UNKNOWN_STATE_DESCRIPTOR: a descriptor of a kind the backend does not know;
  * - STATE_INCOMPATIBLE: one state name asked for with another kind, TTL setting or serializer
  *   than before or than in the restored snapshot;
- * - NULL_STATE_VALUE: null or undefined added to a list or reducing/aggregating state;
+ * - NULL_STATE_VALUE: null or undefined added to a list state (reducing and aggregating states are
+ *   cleared by it, as in Flink's heap backend);
  * - KEY_GROUP_OUT_OF_RANGE: a key whose key group this subtask does not own (a routing bug);
  * - STATE_SNAPSHOT_INVALID: a snapshot that cannot be read or does not fit the backend.
  */
