@@ -25,3 +25,4 @@ export * from './taskexecutor/inline-slot-host.js';
 export * from './resourcemanager/resource-driver.js';
 export * from './program/plan-runner.js';
 export * from './jobmaster/archived-job.js';
+export * from './state/index.js';

@@ -1,0 +1,359 @@
+import {
+  assignToKeyGroup,
+  decodeKey,
+  DataInputDeserializer,
+  encodeKey,
+  systemScheduler,
+  type Clock,
+  type DataOutputSerializer,
+  type KeyGroupRange,
+} from '@spindle/core';
+import type { StateDescriptor } from './descriptors.js';
+import { HeapListState } from './heap-list-state.js';
+import { HeapMapState } from './heap-map-state.js';
+import type { HeapState } from './heap-state.js';
+import { HeapAggregatingState, HeapReducingState, HeapValueState } from './heap-value-states.js';
+import { readKeyedSnapshot, writeKeyedSnapshot, type KeyGroupSection, type StateMetaInfo } from './keyed-snapshot-format.js';
+import { cellOpsFor, type CellOps } from './state-cells.js';
+import { invalidSnapshot, noKeyContext, stateError } from './state-errors.js';
+import { StateTable, type KeyContext } from './state-table.js';
+import { KeyGroupedTimerQueue } from './timer-queue.js';
+import { TtlPolicy } from './ttl.js';
+
+export interface KeyedStateBackendOptions {
+  /** The job's number of key groups (`pipeline.max-parallelism`). */
+  maxParallelism: number;
+  /** The key groups this subtask owns. */
+  keyGroupRange: KeyGroupRange;
+  /** Time for state TTL; the system clock by default. */
+  clock?: Clock;
+}
+
+/** The current key as timers and snapshots need it. */
+export interface CurrentKey {
+  key: unknown;
+  encodedKey: string;
+  keyGroup: number;
+}
+
+interface RegisteredState {
+  meta: StateMetaInfo;
+  table: StateTable<unknown>;
+  ops: CellOps;
+  handle: HeapState;
+}
+
+interface PendingState {
+  meta: StateMetaInfo;
+  sections: KeyGroupSection[];
+}
+
+/**
+ * Keyed state on the heap, organised by key groups, as Flink's HashMapStateBackend: values are
+ * kept as objects and serialized only into snapshots. One backend per keyed operator of a subtask;
+ * it is used by the task's thread alone.
+ *
+ * The operator sets the current key (`setCurrentKey`) before it calls user code for an element or
+ * a timer; every state handle then reads and writes that key's value. The key is encoded once with
+ * core's key codec and its key group computed with core's assignToKeyGroup.
+ */
+export class HeapKeyedStateBackend {
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+  private readonly clock: Clock;
+  private readonly ctx: KeyContext = { groupIndex: -1, encodedKey: '' };
+  private current: CurrentKey | undefined;
+  private readonly states = new Map<string, RegisteredState>();
+  private readonly timerQueues = new Map<string, KeyGroupedTimerQueue>();
+  private readonly pending = new Map<string, PendingState>();
+  private readonly keySelectionListeners: (() => void)[] = [];
+
+  constructor(options: KeyedStateBackendOptions) {
+    const { maxParallelism, keyGroupRange: range } = options;
+    if (!(range.start >= 0 && range.start <= range.end && range.end < maxParallelism)) {
+      throw new RangeError(`key group range [${range.start}, ${range.end}] does not fit a maximum parallelism of ${maxParallelism}`);
+    }
+    this.maxParallelism = maxParallelism;
+    this.keyGroupRange = { start: range.start, end: range.end };
+    this.clock = options.clock ?? systemScheduler;
+  }
+
+  /** Makes `key` the current key; throws KEY_GROUP_OUT_OF_RANGE for a key of another subtask. */
+  setCurrentKey(key: unknown): void {
+    const encodedKey = encodeKey(key);
+    this.setCurrentKeyResolved({ key, encodedKey, keyGroup: assignToKeyGroup(key, this.maxParallelism) });
+  }
+
+  /** @internal Sets a key whose encoding and key group are known (timers, key iteration). */
+  setCurrentKeyResolved(current: CurrentKey): void {
+    const index = current.keyGroup - this.keyGroupRange.start;
+    if (index < 0 || current.keyGroup > this.keyGroupRange.end) {
+      throw stateError(
+        'KEY_GROUP_OUT_OF_RANGE',
+        `key ${current.encodedKey} belongs to key group ${current.keyGroup}, outside this subtask's key groups [${this.keyGroupRange.start}, ${this.keyGroupRange.end}]`,
+        false,
+      );
+    }
+    this.current = current;
+    this.ctx.groupIndex = index;
+    this.ctx.encodedKey = current.encodedKey;
+    for (const listener of this.keySelectionListeners) listener();
+  }
+
+  getCurrentKey(): unknown {
+    return this.current?.key;
+  }
+
+  getCurrentKeyGroupIndex(): number {
+    return this.current?.keyGroup ?? -1;
+  }
+
+  /** @internal The current key for timers; throws NO_KEY_CONTEXT naming `what` without one. */
+  currentKeyOrThrow(what: string): CurrentKey {
+    if (this.current === undefined) throw noKeyContext(what);
+    return this.current;
+  }
+
+  /**
+   * The state handle of a descriptor, created on first use (restored entries are read then). The
+   * same name always gives the same handle; asking with another kind, TTL setting or serializer
+   * kind throws STATE_INCOMPATIBLE.
+   */
+  getPartitionedState<S>(descriptor: StateDescriptor<S, unknown>): S {
+    const existing = this.states.get(descriptor.name);
+    const meta = metaOf(descriptor);
+    if (existing !== undefined) {
+      checkCompatible(existing.meta, meta, 'registered before');
+      return existing.handle as S;
+    }
+    return this.register(descriptor, meta).handle as S;
+  }
+
+  /** Keys that have a value in state `stateName` (none for a state not asked for yet), decoded. */
+  *getKeys(stateName: string): IterableIterator<unknown> {
+    const registered = this.states.get(stateName);
+    if (registered === undefined) return;
+    for (const group of registered.table.groups) for (const encoded of group.keys()) yield decodeKey(encoded);
+  }
+
+  /**
+   * Calls `fn` for every key with a value in the descriptor's state, with that key current and its
+   * state handle (Flink's applyToAllKeys, used by broadcast processing). Keys are collected first,
+   * so `fn` may clear or write state. The previous current key is restored afterwards.
+   */
+  applyToAllKeys<S>(descriptor: StateDescriptor<S, unknown>, fn: (key: unknown, state: S) => void): void {
+    const state = this.getPartitionedState(descriptor);
+    const table = this.states.get(descriptor.name)!.table;
+    const keys: CurrentKey[] = [];
+    table.groups.forEach((group, i) => {
+      for (const encodedKey of group.keys()) keys.push({ key: decodeKey(encodedKey), encodedKey, keyGroup: this.keyGroupRange.start + i });
+    });
+    const previous = this.current;
+    try {
+      for (const k of keys) {
+        this.setCurrentKeyResolved(k);
+        fn(k.key, state);
+      }
+    } finally {
+      if (previous === undefined) this.clearCurrentKey();
+      else this.setCurrentKeyResolved(previous);
+    }
+  }
+
+  /** Calls `listener` after every change of the current key (TTL cleanup per record). */
+  registerKeySelectionListener(listener: () => void): void {
+    this.keySelectionListeners.push(listener);
+  }
+
+  /** @internal The timer queue `name` of a timer service, created (or taken from a restore) on first use. */
+  timerQueue(name: string): KeyGroupedTimerQueue {
+    let queue = this.timerQueues.get(name);
+    if (queue !== undefined) return queue;
+    queue = new KeyGroupedTimerQueue(this.keyGroupRange);
+    this.timerQueues.set(name, queue);
+    const restored = this.takePending({ name, kind: 'timers', serializerKind: '', ttl: false });
+    for (const s of restored) readSection(s.bytes, (input) => queue.readKeyGroup(s.keyGroup, input));
+    return queue;
+  }
+
+  /**
+   * A snapshot of every state and timer queue of this backend, per key group (format in
+   * keyed-snapshot-format.ts). States restored but not asked for since are written unchanged;
+   * states with TTL and `cleanupFullSnapshot` leave expired values out.
+   */
+  snapshot(): Uint8Array {
+    const metas: StateMetaInfo[] = [];
+    const writers: ((kg: number, out: DataOutputSerializer) => boolean)[] = [];
+    for (const s of this.states.values()) {
+      metas.push(s.meta);
+      writers.push(this.stateWriter(s));
+    }
+    for (const [name, queue] of this.timerQueues) {
+      metas.push({ name, kind: 'timers', serializerKind: '', ttl: false });
+      writers.push((kg, out) => {
+        if (queue.timersOfKeyGroup(kg).next().done === true) return false;
+        queue.writeKeyGroup(kg, out);
+        return true;
+      });
+    }
+    for (const p of this.pending.values()) {
+      metas.push(p.meta);
+      const byGroup = new Map(p.sections.map((s) => [s.keyGroup, s.bytes]));
+      writers.push((kg, out) => {
+        const bytes = byGroup.get(kg);
+        if (bytes !== undefined) out.writeBytes(bytes);
+        return bytes !== undefined;
+      });
+    }
+    return writeKeyedSnapshot({
+      maxParallelism: this.maxParallelism,
+      range: this.keyGroupRange,
+      states: metas,
+      writeSection: (i, kg, out) => writers[i]!(kg, out),
+    });
+  }
+
+  /**
+   * Takes this backend's key groups out of snapshot parts written by backends of any key-group
+   * ranges (any parallelism) of the same maximum parallelism. Call it before any state or timer
+   * is used. Entries are deserialized when their state is first asked for.
+   */
+  restore(parts: Iterable<Uint8Array>): void {
+    if (this.states.size > 0 || this.timerQueues.size > 0 || this.pending.size > 0) {
+      throw invalidSnapshot('keyed state can only be restored into a new backend');
+    }
+    const seen = new Set<number>();
+    for (const bytes of parts) {
+      const part = readKeyedSnapshot(bytes, this.keyGroupRange);
+      if (part.maxParallelism !== this.maxParallelism) {
+        throw invalidSnapshot(
+          `the snapshot was taken with a maximum parallelism of ${part.maxParallelism}, the job now has ${this.maxParallelism}; keyed state cannot be moved between them`,
+        );
+      }
+      const groups = new Set<number>();
+      part.states.forEach((meta, i) => this.addPending(meta, part.sections[i]!, groups));
+      for (const kg of groups) {
+        if (seen.has(kg)) throw invalidSnapshot(`key group ${kg} appears in more than one snapshot part`);
+        seen.add(kg);
+      }
+    }
+  }
+
+  /** Forgets the current key, so state access fails until the next setCurrentKey. */
+  clearCurrentKey(): void {
+    this.current = undefined;
+    this.ctx.groupIndex = -1;
+    this.ctx.encodedKey = '';
+  }
+
+  private register(descriptor: StateDescriptor<unknown, unknown>, meta: StateMetaInfo): RegisteredState {
+    const ttlConfig = descriptor.getTtlConfig();
+    const ttl = ttlConfig === undefined ? undefined : new TtlPolicy(ttlConfig, this.clock);
+    const ops = cellOpsFor(descriptor.kind, descriptor.serializer, ttl, meta.name);
+    const table = new StateTable<unknown>(this.keyGroupRange, ttl, ops.purge);
+    const registered: RegisteredState = { meta, table, ops, handle: createHandle(descriptor, table, this.ctx) };
+    for (const s of this.takePending(meta)) {
+      const group = table.group(s.keyGroup);
+      readSection(s.bytes, (input) => {
+        for (let n = input.readVarUint(), i = 0; i < n; i++) {
+          const key = input.readString();
+          group.set(key, ops.read(input));
+        }
+      });
+    }
+    this.states.set(meta.name, registered);
+    if (ttl?.incremental?.runCleanupForEveryRecord === true) {
+      const size = ttl.incremental.cleanupSize;
+      this.registerKeySelectionListener(() => table.cleanupStep(size));
+    }
+    return registered;
+  }
+
+  private stateWriter(s: RegisteredState): (kg: number, out: DataOutputSerializer) => boolean {
+    const dropExpired = s.table.ttl?.cleanupFullSnapshot === true;
+    const now = this.clock.now();
+    return (kg, out) => {
+      const group = s.table.group(kg);
+      if (group.size === 0) return false;
+      const kept: [string, unknown][] = [];
+      for (const [key, cell] of group) {
+        const k = dropExpired ? s.ops.purge(cell, now) : cell;
+        if (k !== undefined) kept.push([key, k]);
+      }
+      if (kept.length === 0) return false;
+      out.writeVarUint(kept.length);
+      for (const [key, cell] of kept) {
+        out.writeString(key);
+        s.ops.write(cell, out);
+      }
+      return true;
+    };
+  }
+
+  private addPending(meta: StateMetaInfo, sections: KeyGroupSection[], groups: Set<number>): void {
+    const known = this.pending.get(meta.name);
+    if (known === undefined) this.pending.set(meta.name, { meta, sections: [...sections] });
+    else {
+      checkCompatible(known.meta, meta, 'in another snapshot part');
+      known.sections.push(...sections);
+    }
+    for (const s of sections) groups.add(s.keyGroup);
+  }
+
+  private takePending(meta: StateMetaInfo): KeyGroupSection[] {
+    const p = this.pending.get(meta.name);
+    if (p === undefined) return [];
+    checkCompatible(p.meta, meta, 'in the restored snapshot');
+    this.pending.delete(meta.name);
+    return p.sections;
+  }
+}
+
+function createHandle(descriptor: StateDescriptor<unknown, unknown>, table: StateTable<unknown>, ctx: KeyContext): HeapState {
+  const d = descriptor as unknown as Record<string, unknown>;
+  switch (descriptor.kind) {
+    case 'value':
+      return new HeapValueState(descriptor.name, table, ctx, d.defaultValue);
+    case 'list':
+      return new HeapListState(descriptor.name, table, ctx);
+    case 'map':
+      return new HeapMapState(descriptor.name, table, ctx);
+    case 'reducing':
+      return new HeapReducingState(descriptor.name, table, ctx, d.reduceFunction as (a: unknown, b: unknown) => unknown);
+    case 'aggregating':
+      return new HeapAggregatingState(descriptor.name, table, ctx, d.aggregateFunction as never);
+  }
+}
+
+const SUPPORTED = 'ValueStateDescriptor, ListStateDescriptor, MapStateDescriptor, ReducingStateDescriptor, AggregatingStateDescriptor';
+
+function metaOf(descriptor: StateDescriptor<unknown, unknown>): StateMetaInfo {
+  const d = descriptor as Partial<StateDescriptor<unknown, unknown>> | null | undefined;
+  const name = typeof d?.name === 'string' ? `'${d.name}'` : '(unnamed)';
+  const kind = d?.kind;
+  if (!['value', 'list', 'map', 'reducing', 'aggregating'].includes(kind as string) || typeof d?.serializer?.serialize !== 'function') {
+    throw stateError(
+      'UNKNOWN_STATE_DESCRIPTOR',
+      `unknown state descriptor ${name} of kind ${String(kind)}; keyed state is asked for with one of ${SUPPORTED}`,
+    );
+  }
+  return { name: descriptor.name, kind: descriptor.kind, serializerKind: descriptor.serializer.kind, ttl: descriptor.isTtlEnabled() };
+}
+
+function checkCompatible(known: StateMetaInfo, asked: StateMetaInfo, where: string): void {
+  const differs =
+    known.kind !== asked.kind
+      ? `kind ${known.kind} ${where}, ${asked.kind} now`
+      : known.ttl !== asked.ttl
+        ? `TTL ${known.ttl ? 'enabled' : 'disabled'} ${where}, ${asked.ttl ? 'enabled' : 'disabled'} now`
+        : known.serializerKind !== asked.serializerKind
+          ? `serializer ${known.serializerKind} ${where}, ${asked.serializerKind} now`
+          : undefined;
+  if (differs !== undefined) throw stateError('STATE_INCOMPATIBLE', `state '${asked.name}' is incompatible: ${differs}`);
+}
+
+function readSection(bytes: Uint8Array, read: (input: DataInputDeserializer) => void): void {
+  const input = new DataInputDeserializer(bytes);
+  read(input);
+  if (input.available() !== 0) throw invalidSnapshot(`${input.available()} unread bytes at the end of a state section`);
+}

@@ -1,0 +1,79 @@
+import type { AggregateFunction, ReduceFunction } from './descriptors.js';
+import { HeapState } from './heap-state.js';
+import type { KeyContext, StateTable } from './state-table.js';
+import type { AggregatingState, ReducingState, ValueState } from './state-types.js';
+
+export class HeapValueState<T> extends HeapState implements ValueState<T> {
+  constructor(
+    name: string,
+    table: StateTable<unknown>,
+    ctx: KeyContext,
+    private readonly defaultValue: T | undefined,
+  ) {
+    super(name, table, ctx);
+  }
+
+  value(): T | undefined {
+    const v = this.readSingle(this.cells(), false) as T | undefined;
+    return v === undefined ? this.defaultValue : v;
+  }
+
+  update(value: T | null | undefined): void {
+    const cells = this.cells();
+    if (value === null || value === undefined) cells.delete(this.ctx.encodedKey);
+    else this.writeSingle(cells, value);
+  }
+}
+
+/** Adding null or undefined clears the state, as Flink's heap reducing state does. */
+export class HeapReducingState<T> extends HeapState implements ReducingState<T> {
+  constructor(
+    name: string,
+    table: StateTable<unknown>,
+    ctx: KeyContext,
+    private readonly reduce: ReduceFunction<T>,
+  ) {
+    super(name, table, ctx);
+  }
+
+  get(): T | undefined {
+    return this.readSingle(this.cells(), false) as T | undefined;
+  }
+
+  add(value: T): void {
+    const cells = this.cells();
+    if (value === null || value === undefined) {
+      cells.delete(this.ctx.encodedKey);
+      return;
+    }
+    const current = this.readSingle(cells, true) as T | undefined;
+    this.writeSingle(cells, current === undefined ? value : this.reduce(current, value));
+  }
+}
+
+/** Stores the accumulator; `get` gives `getResult(accumulator)`, undefined when there is none. */
+export class HeapAggregatingState<IN, ACC, OUT> extends HeapState implements AggregatingState<IN, OUT> {
+  constructor(
+    name: string,
+    table: StateTable<unknown>,
+    ctx: KeyContext,
+    private readonly fn: AggregateFunction<IN, ACC, OUT>,
+  ) {
+    super(name, table, ctx);
+  }
+
+  get(): OUT | undefined {
+    const acc = this.readSingle(this.cells(), false) as ACC | undefined;
+    return acc === undefined ? undefined : this.fn.getResult(acc);
+  }
+
+  add(value: IN): void {
+    const cells = this.cells();
+    if (value === null || value === undefined) {
+      cells.delete(this.ctx.encodedKey);
+      return;
+    }
+    const acc = (this.readSingle(cells, true) as ACC | undefined) ?? this.fn.createAccumulator();
+    this.writeSingle(cells, this.fn.add(value, acc));
+  }
+}

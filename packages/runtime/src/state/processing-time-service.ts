@@ -1,0 +1,50 @@
+import type { Cancellable, Scheduler } from '@spindle/core';
+
+/**
+ * Processing time and timers on it, as the timer services need them (Flink's
+ * ProcessingTimeService). The task implements it so that callbacks run as mails of its mailbox, on
+ * the task's thread, never concurrently with element processing.
+ *
+ * Contract: `registerTimer` runs `callback(timestamp)` once, at or after `timestamp` (right away, as
+ * a later task, when it has passed), unless cancelled first; callbacks run one at a time.
+ */
+export interface ProcessingTimeService {
+  currentProcessingTime(): number;
+  registerTimer(timestamp: number, callback: (timestamp: number) => void): Cancellable;
+}
+
+/**
+ * A ProcessingTimeService over core's Scheduler, for tests (with a ManualScheduler) and for code
+ * without a mailbox. `close()` cancels every pending timer and refuses new ones (idempotent).
+ */
+export class SchedulerProcessingTimeService implements ProcessingTimeService {
+  private readonly pending = new Set<Cancellable>();
+  private closed = false;
+
+  constructor(private readonly scheduler: Scheduler) {}
+
+  currentProcessingTime(): number {
+    return this.scheduler.now();
+  }
+
+  registerTimer(timestamp: number, callback: (timestamp: number) => void): Cancellable {
+    if (this.closed) return { cancel: () => undefined };
+    const handle: Cancellable = this.scheduler.schedule(() => {
+      this.pending.delete(handle);
+      callback(timestamp);
+    }, timestamp - this.scheduler.now());
+    this.pending.add(handle);
+    return {
+      cancel: () => {
+        this.pending.delete(handle);
+        handle.cancel();
+      },
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const p of this.pending) p.cancel();
+    this.pending.clear();
+  }
+}
