@@ -1,6 +1,12 @@
 import os from 'node:os';
 import { ClusterOptions, Configuration, SpindleError, getLogger, serializeError, systemScheduler, type Scheduler } from '@spindle/core';
-import { isTerminalExecutionState, type SlotReport, type TaskDeploymentDescriptor, type TaskExecutionState } from '@spindle/protocol';
+import {
+  isTerminalExecutionState,
+  type SlotReport,
+  type TaskDeploymentDescriptor,
+  type TaskExecutionState,
+  type TaskIOMetrics,
+} from '@spindle/protocol';
 import { HeartbeatSender } from '../heartbeat/heartbeat-monitor.js';
 import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
@@ -83,7 +89,8 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.closed = true;
     this.heartbeat.stop();
     this.rpc.unregister(this.options.address);
-    await Promise.all(this.slots.map((s) => s.host?.close()));
+    const hosts = this.slots.flatMap((s) => (s.host ? [s.host] : []));
+    await Promise.all(hosts.map((h) => h.close()));
   }
 
   get isRegistered(): boolean {
@@ -139,7 +146,8 @@ export class TaskExecutor implements TaskExecutorGateway {
     for (const address of jobMasters) {
       this.lastContact.set(address, this.lastContact.get(address) ?? this.scheduler.now());
       const hosts = this.slots.filter((s) => s.jobMasterAddress === address && s.host).map((s) => s.host!);
-      const metrics = Object.assign({}, ...(await Promise.all(hosts.map((h) => h.requestMetrics()))));
+      const metrics: Record<string, TaskIOMetrics> = {};
+      for (const m of await Promise.all(hosts.map((h) => h.requestMetrics()))) Object.assign(metrics, m);
       await this.rpc
         .connect<JobMasterGateway>(address)
         .heartbeatFromTaskManager(this.resourceId, { metrics })
