@@ -39,8 +39,8 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   const resourceId = config.get(DeploymentOptions.TASK_MANAGER_RESOURCE_ID) ?? `${host}:${rpc.port}-${randomHexId().slice(0, 6)}`;
   const blobClient = new GrpcBlobClient(`${jobManagerHost(config)}:${config.get(ClusterOptions.JOB_MANAGER_PORT)}`, clusterId);
   const cache = new BlobCache(path.join(workDir.path, 'blobs'), (key, target) => blobClient.fetch(key, target), linkEngineModules);
-  let hub: ShuffleHub | undefined;
-  const server = new ShuffleServer((partitionId, subpartition, link) => hub!.serveRemote(partitionId, subpartition, link), {
+  // Remote consumers learn this TaskManager's data address only once it registered, after `hub` exists.
+  const server = new ShuffleServer((partitionId, subpartition, link) => hub.serveRemote(partitionId, subpartition, link), {
     host,
     port: config.get(DeploymentOptions.TASK_MANAGER_DATA_PORT),
   });
@@ -52,14 +52,13 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   });
   const dataAddress = `${host}:${dataPort}`;
   const client = new ShuffleClient();
-  hub = new ShuffleHub({
+  const hub = new ShuffleHub({
     selfLocation: dataAddress,
     remote: (location, partitionId, subpartition) => {
       const i = location.lastIndexOf(':');
       return client.request({ host: location.slice(0, i), port: Number(location.slice(i + 1)) }, partitionId, subpartition);
     },
   });
-  const shuffleHub = hub;
   const slotConfig = config.toMap();
   const taskExecutor = new TaskExecutor(
     {
@@ -75,7 +74,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
       },
     },
     rpc,
-    (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, slotConfig, shuffleHub, tdd.artifact.args),
+    (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, slotConfig, hub, tdd.artifact.args),
     config,
   );
   await taskExecutor.start(true);
