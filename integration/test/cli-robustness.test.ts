@@ -224,7 +224,7 @@ describe('spindle: what exists never hangs, leaks or misleads', function () {
       expect(r.stderr, describeRun(args, r)).to.not.match(LOG_LINE);
       expect(r.stdout, describeRun(args, r)).to.not.match(LOG_LINE);
       expect(r.stdout, 'the counts printed by the job').to.match(/^\S+ \d+$/m);
-      expect(clientLog(logDir)).to.match(/INFO  dispatcher job submitted/);
+      expect(clientLog(logDir)).to.match(/INFO {2}dispatcher job submitted/);
     });
 
     for (const position of ['before', 'after'] as const) {
@@ -235,7 +235,7 @@ describe('spindle: what exists never hangs, leaks or misleads', function () {
           const args = position === 'before' ? [...flag, ...run] : [run[0]!, ...flag, ...run.slice(1)];
           const r = await runCli(args);
           expectJobsFinished(args, r);
-          expect(r.stderr, describeRun(args, r)).to.match(/INFO  dispatcher job submitted/);
+          expect(r.stderr, describeRun(args, r)).to.match(/INFO {2}dispatcher job submitted/);
           if (flag[0] === '--log-level') expect(clientLog(logDir)).to.match(/DEBUG /);
         });
       }

@@ -26,16 +26,16 @@ function parsePlan(args: string[], stdout: string): PlanNode[] {
   try {
     plan = JSON.parse(stdout) as { nodes?: PlanNode[] };
   } catch (e) {
-    throw new Error(`spindle ${args.join(' ')} did not print JSON (${String(e)}):\n${stdout}`);
+    throw new Error(`spindle ${args.join(' ')} did not print JSON (${String(e)}):\n${stdout}`, { cause: e });
   }
-  expect(plan.nodes, 'plan.nodes').to.be.an('array').that.is.not.empty;
+  expect(plan.nodes, 'plan.nodes').to.be.an('array').with.lengthOf.above(0);
   const ids = new Set(plan.nodes!.map((n) => n.id));
   expect(ids.size, 'node ids are unique').to.equal(plan.nodes!.length);
   for (const node of plan.nodes!) {
     expect(node).to.include.all.keys('id', 'type', 'pact', 'operator', 'contents', 'parallelism', 'predecessors');
     expect(node.id).to.be.a('number');
     for (const field of ['type', 'pact', 'operator', 'contents'] as const)
-      expect(node[field], `${field} of node ${node.id}`).to.be.a('string').that.is.not.empty;
+      expect(node[field], `${field} of node ${node.id}`).to.be.a('string').with.lengthOf.above(0);
     expect(Number.isInteger(node.parallelism) && node.parallelism >= 1, `parallelism of node ${node.id}`).to.equal(true);
     for (const p of node.predecessors) {
       expect(p).to.include.all.keys('id', 'ship_strategy', 'side');

@@ -4,10 +4,21 @@ import { expect } from 'chai';
 import { Configuration, ManualScheduler, configureLogging, resetLogging } from '@spindle/core';
 import { StreamExecutionEnvironment } from '@spindle/datastream';
 import { ClusterViewFromComponents, RestServer } from '@spindle/rest';
+import type {
+  ClusterOverviewWire,
+  ExecutionResultWire,
+  JobDetailsWire,
+  JobExceptionsWire,
+  JobIdsWire,
+  JobPlanWire,
+  JobStatusWire,
+  JobsOverviewWire,
+} from '@spindle/rest/testing';
 import { MiniCluster } from '@spindle/runtime';
 import { removeDir, tempDir } from './cli-harness.js';
 
-function call(port: number, urlPath: string): Promise<{ status: number; json: any }> {
+/** A GET request; `T` is the type of the answer as the test reads it. */
+function call<T = unknown>(port: number, urlPath: string): Promise<{ status: number; json: T }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method: 'GET', path: urlPath, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -79,30 +90,29 @@ describe('finished jobs in the Dispatcher (jobstore.max-capacity, jobstore.expir
       expect(structuredClone(archive)).to.deep.equal(archive);
       expect(JSON.parse(JSON.stringify(archive))).to.deep.equal(archive);
     }
-    const details = await call(port, `/jobs/${finished}`);
+    const details = await call<JobDetailsWire>(port, `/jobs/${finished}`);
     expect(details.status).to.equal(200);
     expect(details.json).to.deep.include({ name: 'Finished', state: 'FINISHED' });
-    expect(details.json.vertices.map((v: any) => v.tasks.FINISHED)).to.deep.equal(details.json.vertices.map((v: any) => v.parallelism));
-    expect(details.json.vertices.some((v: any) => v.metrics['write-records'] > 0)).to.equal(true);
-    expect((await call(port, `/jobs/${finished}/plan`)).json.plan.nodes).to.have.length(details.json.vertices.length);
-    expect((await call(port, `/jobs/${finished}/execution-result`)).json['job-execution-result']['application-status']).to.equal(
-      'SUCCEEDED',
-    );
-    const exceptions = await call(port, `/jobs/${failed}/exceptions`);
-    expect(exceptions.json.exceptionHistory.entries[0].exceptionName).to.equal('RangeError');
-    expect((await call(port, `/jobs/${failed}/status`)).json.status).to.equal('FAILED');
+    expect(details.json.vertices.map((v) => v.tasks.FINISHED)).to.deep.equal(details.json.vertices.map((v) => v.parallelism));
+    expect(details.json.vertices.some((v) => v.metrics['write-records'] > 0)).to.equal(true);
+    expect((await call<JobPlanWire>(port, `/jobs/${finished}/plan`)).json.plan.nodes).to.have.length(details.json.vertices.length);
+    const result = (await call<ExecutionResultWire>(port, `/jobs/${finished}/execution-result`)).json['job-execution-result'];
+    expect(result?.['application-status']).to.equal('SUCCEEDED');
+    const exceptions = await call<JobExceptionsWire>(port, `/jobs/${failed}/exceptions`);
+    expect(exceptions.json.exceptionHistory.entries[0]?.exceptionName).to.equal('RangeError');
+    expect((await call<JobStatusWire>(port, `/jobs/${failed}/status`)).json.status).to.equal('FAILED');
   });
 
   it('keeps at most jobstore.max-capacity finished jobs, evicting the oldest; REST answers 404 for evicted jobs', async () => {
     await start({ 'jobstore.max-capacity': '2' });
     const ids = [await runJob('One'), await runJob('Two'), await runJob('Three')];
-    const listed = (await call(port, '/jobs')).json.jobs.map((j: { id: string }) => j.id);
+    const listed = (await call<JobIdsWire>(port, '/jobs')).json.jobs.map((j) => j.id);
     expect(listed.sort()).to.deep.equal(ids.slice(1).sort());
     for (const p of ['', '/status', '/exceptions', '/execution-result', '/plan']) {
       expect((await call(port, `/jobs/${ids[0]}${p}`)).status, p).to.equal(404);
       expect((await call(port, `/jobs/${ids[2]}${p}`)).status, p).to.equal(200);
     }
-    expect((await call(port, '/overview')).json['jobs-finished']).to.equal(2);
+    expect((await call<ClusterOverviewWire>(port, '/overview')).json['jobs-finished']).to.equal(2);
   });
 
   it('drops finished jobs jobstore.expiration-time (seconds) after they ended', async () => {
@@ -112,6 +122,6 @@ describe('finished jobs in the Dispatcher (jobstore.max-capacity, jobstore.expir
     expect((await call(port, `/jobs/${jobId}`)).status).to.equal(200);
     scheduler.advance(2_000);
     expect((await call(port, `/jobs/${jobId}`)).status).to.equal(404);
-    expect((await call(port, '/jobs/overview')).json.jobs).to.deep.equal([]);
+    expect((await call<JobsOverviewWire>(port, '/jobs/overview')).json.jobs).to.deep.equal([]);
   });
 });

@@ -4,7 +4,20 @@ import { expect } from 'chai';
 import { Configuration, configureLogging, resetLogging } from '@spindle/core';
 import { StreamExecutionEnvironment } from '@spindle/datastream';
 import { ClusterViewFromComponents, RestServer, decodeBase64Json } from '@spindle/rest';
-import { TestingJarRunner, fixtureProblems } from '@spindle/rest/testing';
+import {
+  TestingJarRunner,
+  fixtureProblems,
+  type ErrorWire,
+  type ExecutionResultWire,
+  type JarRunWire,
+  type JarUploadWire,
+  type JobDetailsWire,
+  type JobExceptionsWire,
+  type JobPlanWire,
+  type JobStatusWire,
+  type JobsOverviewWire,
+  type TaskManagersWire,
+} from '@spindle/rest/testing';
 import { MiniCluster, type ExecuteRequest } from '@spindle/runtime';
 import { removeDir, tempDir } from './cli-harness.js';
 
@@ -46,7 +59,8 @@ function failingJob(outputDir: string): ExecuteRequest {
   return env.prepare('REST failing');
 }
 
-function call(port: number, method: string, urlPath: string): Promise<{ status: number; json: any }> {
+/** One request; `T` is the type of the answer as the test reads it. */
+function call<T = unknown>(port: number, method: string, urlPath: string): Promise<{ status: number; json: T }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -126,39 +140,40 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     expectWire(overview.json, 'overview');
     expect(overview.json).to.deep.include({ taskmanagers: 1, 'slots-total': 2, 'jobs-finished': 1, 'jobs-running': 0 });
 
-    const jobsOverview = (await call(port, 'GET', '/v1/jobs/overview')).json;
+    const jobsOverview = (await call<JobsOverviewWire>(port, 'GET', '/v1/jobs/overview')).json;
     expectWire(jobsOverview, 'jobs-overview');
     const list = jobsOverview.jobs;
     expectWire((await call(port, 'GET', '/jobs')).json, 'jobs');
     expect(list).to.have.length(1);
-    expect(list[0]).to.deep.include({ jid: jobId, name: 'REST sums', state: 'FINISHED' });
-    expect(list[0]['end-time']).to.be.at.least(list[0]['start-time']);
-    expect(list[0].tasks.finished).to.equal(list[0].tasks.total);
+    const entry = list[0]!;
+    expect(entry).to.deep.include({ jid: jobId, name: 'REST sums', state: 'FINISHED' });
+    expect(entry['end-time']).to.be.at.least(entry['start-time']);
+    expect(entry.tasks.finished).to.equal(entry.tasks.total);
 
-    const details = (await call(port, 'GET', `/jobs/${jobId}`)).json;
+    const details = (await call<JobDetailsWire>(port, 'GET', `/jobs/${jobId}`)).json;
     expectWire(details, 'job-details');
     expect(details).to.deep.include({ jid: jobId, state: 'FINISHED', 'job-type': job.jobGraph.runtimeMode });
     expect(details.duration).to.equal(details['end-time'] - details['start-time']);
     expect(details.timestamps.FINISHED).to.equal(details['end-time']);
-    expect(details.vertices.map((v: { id: string }) => v.id)).to.deep.equal(job.jobGraph.vertices.map((v) => v.id));
+    expect(details.vertices.map((v) => v.id)).to.deep.equal(job.jobGraph.vertices.map((v) => v.id));
     for (const v of details.vertices) {
       expect(v.status, v.name).to.equal('FINISHED');
       expect(v.tasks.FINISHED, v.name).to.equal(v.parallelism);
       expect(v.metrics['read-records-complete'], v.name).to.equal(true);
     }
-    const [first, last] = [details.vertices[0], details.vertices[details.vertices.length - 1]];
+    const [first, last] = [details.vertices[0]!, details.vertices[details.vertices.length - 1]!];
     expect(first.metrics['write-records']).to.equal(LAST);
     expect(last.metrics['read-records']).to.equal(LAST);
     expect(first.metrics['write-bytes']).to.be.greaterThan(0);
     expect(details['status-counts'].FINISHED).to.equal(details.vertices.length);
 
-    const planBody = (await call(port, 'GET', `/jobs/${jobId}/plan`)).json;
+    const planBody = (await call<JobPlanWire>(port, 'GET', `/jobs/${jobId}/plan`)).json;
     expectWire(planBody, 'job-plan');
     const plan = planBody.plan;
-    expect(plan.nodes.map((n: { id: string }) => n.id)).to.deep.equal(job.jobGraph.vertices.map((v) => v.id));
-    expect(plan.nodes[1].inputs[0]).to.deep.include({ id: first.id, ship_strategy: 'HASH' });
+    expect(plan.nodes.map((n) => n.id)).to.deep.equal(job.jobGraph.vertices.map((v) => v.id));
+    expect(plan.nodes[1]?.inputs?.[0]).to.deep.include({ id: first.id, ship_strategy: 'HASH' });
 
-    const execution = (await call(port, 'GET', `/jobs/${jobId}/execution-result`)).json;
+    const execution = (await call<ExecutionResultWire>(port, 'GET', `/jobs/${jobId}/execution-result`)).json;
     expectWire(execution, 'job-execution-result');
     expect(execution.status).to.deep.equal({ id: 'COMPLETED' });
     expect(execution['job-execution-result']).to.deep.include({
@@ -167,24 +182,24 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
       'net-runtime': result.netRuntimeMs,
     });
 
-    const exceptions = (await call(port, 'GET', `/jobs/${jobId}/exceptions`)).json;
+    const exceptions = (await call<JobExceptionsWire>(port, 'GET', `/jobs/${jobId}/exceptions`)).json;
     expectWire(exceptions, 'job-exceptions');
     expect(exceptions).to.deep.include({ 'root-exception': null, 'all-exceptions': [] });
     expect(exceptions.exceptionHistory.entries).to.deep.equal([]);
 
-    const cancel = await call(port, 'PATCH', `/jobs/${jobId}?mode=cancel`);
+    const cancel = await call<ErrorWire>(port, 'PATCH', `/jobs/${jobId}?mode=cancel`);
     expect(cancel.status).to.equal(409);
     expectWire(cancel.json, 'error');
     expect(cancel.json.errors[0]).to.match(/already reached another terminal state \(FINISHED\)/);
   });
 
   it('shows TaskManagers, configuration and unknown jobs', async () => {
-    const tmBody = (await call(port, 'GET', '/taskmanagers')).json;
+    const tmBody = (await call<TaskManagersWire>(port, 'GET', '/taskmanagers')).json;
     expectWire(tmBody, 'taskmanagers');
     const tms = tmBody.taskmanagers;
     expect(tms).to.have.length(1);
     expect(tms[0]).to.deep.include({ id: cluster.taskExecutors[0]!.resourceId, slotsNumber: 2, freeSlots: 2 });
-    expect(tms[0].timeSinceLastHeartbeat).to.be.at.most(Date.now());
+    expect(tms[0]!.timeSinceLastHeartbeat).to.be.at.most(Date.now());
 
     const config = (await call(port, 'GET', '/jobmanager/config')).json;
     expectWire(config, 'jobmanager-config');
@@ -192,7 +207,7 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     expect(config).to.deep.include({ key: 'rest.port', value: '8081' });
     expect(config).to.deep.include({ key: 'ha.redis.password', value: '******' });
 
-    const unknown = await call(port, 'GET', `/jobs/${'0'.repeat(32)}`);
+    const unknown = await call<ErrorWire>(port, 'GET', `/jobs/${'0'.repeat(32)}`);
     expect(unknown.status).to.equal(404);
     expect(unknown.json.errors[0]).to.equal(`Job ${'0'.repeat(32)} not found`);
   });
@@ -202,29 +217,29 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     const jobId = job.jobGraph.jobId;
     await cluster.submitJob(job.jobGraph, { bundlePath: '', args: [] }, job.program);
     await until('the job runs', async () =>
-      (await call(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'RUNNING' ? true : undefined,
+      (await call<JobStatusWire>(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'RUNNING' ? true : undefined,
     );
     const runningDetails = await until('all tasks run', async () => {
-      const details = (await call(port, 'GET', `/jobs/${jobId}`)).json;
-      return details.vertices.every((v: { status: string }) => v.status === 'RUNNING') ? details : undefined;
+      const details = (await call<JobDetailsWire>(port, 'GET', `/jobs/${jobId}`)).json;
+      return details.vertices.every((v) => v.status === 'RUNNING') ? details : undefined;
     });
     expectWire(runningDetails, 'job-details');
     expect(runningDetails['end-time']).to.equal(-1);
     expect((await call(port, 'GET', `/jobs/${jobId}/execution-result`)).json).to.deep.equal({ status: { id: 'IN_PROGRESS' } });
-    const running = (await call(port, 'GET', '/jobs/overview')).json.jobs[0];
+    const running = (await call<JobsOverviewWire>(port, 'GET', '/jobs/overview')).json.jobs[0]!;
     expect(running['end-time']).to.equal(-1);
 
     const cancel = await call(port, 'PATCH', `/jobs/${jobId}?mode=cancel`);
     expect(cancel.status).to.equal(202);
     expectWire(cancel.json, 'empty');
     await until('the job is canceled', async () =>
-      (await call(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'CANCELED' ? true : undefined,
+      (await call<JobStatusWire>(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'CANCELED' ? true : undefined,
     );
-    const details = (await call(port, 'GET', `/jobs/${jobId}`)).json;
+    const details = (await call<JobDetailsWire>(port, 'GET', `/jobs/${jobId}`)).json;
     expect(details.timestamps.CANCELLING).to.be.greaterThan(0);
     for (const v of details.vertices) expect(v.status).to.equal('CANCELED');
-    const result = (await call(port, 'GET', `/jobs/${jobId}/execution-result`)).json;
-    expect(result['job-execution-result']['application-status']).to.equal('CANCELED');
+    const result = (await call<ExecutionResultWire>(port, 'GET', `/jobs/${jobId}/execution-result`)).json;
+    expect(result['job-execution-result']?.['application-status']).to.equal('CANCELED');
     expect((await call(port, 'PATCH', `/jobs/${jobId}?mode=cancel`)).status).to.equal(202);
   });
 
@@ -234,27 +249,26 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     const result = await cluster.executeJob(job.jobGraph, { bundlePath: '', args: [] }, job.program);
     expect(result.status).to.equal('FAILED');
 
-    const exceptions = (await call(port, 'GET', `/jobs/${jobId}/exceptions`)).json;
+    const exceptions = (await call<JobExceptionsWire>(port, 'GET', `/jobs/${jobId}/exceptions`)).json;
     expectWire(exceptions, 'job-exceptions');
     expect(exceptions['root-exception']).to.match(/record 50 is poison/);
-    const [root] = exceptions.exceptionHistory.entries;
+    const root = exceptions.exceptionHistory.entries[0]!;
     expect(root.taskName).to.match(/Poison.* \(\d\/2\)$/);
     expect(root.taskManagerId).to.equal(cluster.taskExecutors[0]!.resourceId);
 
-    const executionBody = (await call(port, 'GET', `/jobs/${jobId}/execution-result`)).json;
+    const executionBody = (await call<ExecutionResultWire>(port, 'GET', `/jobs/${jobId}/execution-result`)).json;
     expectWire(executionBody, 'job-execution-result');
-    const execution = executionBody['job-execution-result'];
+    const execution = executionBody['job-execution-result']!;
     expect(execution['application-status']).to.equal('FAILED');
-    expect(execution['failure-cause']['stack-trace']).to.match(/record 50 is poison/);
-    expect(decodeBase64Json(execution['failure-cause']['serialized-throwable'])).to.deep.include({
-      name: execution['failure-cause'].class,
-    });
+    const cause = execution['failure-cause']!;
+    expect(cause['stack-trace']).to.match(/record 50 is poison/);
+    expect(decodeBase64Json(cause['serialized-throwable'])).to.deep.include({ name: cause.class });
   });
 
   it('runs an uploaded program through the JarRunner and shuts down on DELETE /cluster', async () => {
     const boundary = 'b0undary';
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="jarfile"; filename="sums.js"\r\nContent-Type: application/x-java-archive\r\n\r\nexport {};\r\n--${boundary}--\r\n`;
-    const upload = await new Promise<any>((resolve, reject) => {
+    const upload = await new Promise<JarUploadWire>((resolve, reject) => {
       const req = http.request(
         {
           host: '127.0.0.1',
@@ -278,13 +292,13 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     expectWire((await call(port, 'GET', '/jars')).json, 'jars');
     const jarId = path.basename(upload.filename);
 
-    const run = await call(port, 'POST', `/jars/${jarId}/run?parallelism=2&programArg=--verbose`);
+    const run = await call<JarRunWire>(port, 'POST', `/jars/${jarId}/run?parallelism=2&programArg=--verbose`);
     expect(run.status).to.equal(200);
     expectWire(run.json, 'jars-run');
     const jobId = run.json.jobid;
     expect(jarRunner.runs[0]!.request).to.deep.include({ parallelism: 2, programArgs: ['--verbose'] });
     await until('the uploaded job finishes', async () =>
-      (await call(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'FINISHED' ? true : undefined,
+      (await call<JobStatusWire>(port, 'GET', `/jobs/${jobId}/status`)).json.status === 'FINISHED' ? true : undefined,
     );
 
     const shutdown = await call(port, 'DELETE', '/cluster');

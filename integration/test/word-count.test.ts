@@ -113,7 +113,7 @@ describe('word count on real text (CLI)', function () {
     const r = await runCli(args, 90_000);
     expectJobsFinished(args, r);
     const { files, lines } = readPartFiles(output);
-    expect(files, describeRun(args, r)).to.not.be.empty;
+    expect(files, describeRun(args, r)).to.have.lengthOf.above(0);
     for (const f of files) expect(f).to.match(new RegExp(`^part-[0-${parallelism - 1}]-0$`));
     return countsByWord(lines);
   }

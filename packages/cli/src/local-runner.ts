@@ -11,9 +11,10 @@ import {
 import type { CompiledJob } from './job-compiler.js';
 import { jobFailure } from './job-failure.js';
 
+/** Where the CLI prints; functions that may be passed on by themselves (`print: console.out`). */
 export interface Console {
-  out(line: string): void;
-  err(line: string): void;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
 }
 
 /**

@@ -6,8 +6,8 @@ const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 export interface TempDir {
   path: string;
-  /** Removes the directory; idempotent. */
-  dispose(): void;
+  /** Removes the directory; idempotent, and callable on its own (`const { dispose } = dir`). */
+  readonly dispose: () => void;
 }
 
 /**

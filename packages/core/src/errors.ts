@@ -129,13 +129,21 @@ export function deserializeError(s: SerializedError): SpindleError {
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   if (typeof e === 'string') return e;
-  if (e === null || e === undefined || typeof e !== 'object') return String(e);
-  const message = (e as { message?: unknown }).message;
-  if (typeof message === 'string') return message;
+  if (e !== null && typeof e === 'object') {
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+    const json = jsonOf(e);
+    if (json !== undefined) return json;
+  }
+  return String(e);
+}
+
+/** The JSON text of a value, or undefined when it has none (a cycle, a bigint, a toJSON returning undefined). */
+function jsonOf(value: unknown): string | undefined {
   try {
-    return JSON.stringify(e) ?? String(e);
+    return JSON.stringify(value);
   } catch {
-    return String(e);
+    return undefined;
   }
 }
 

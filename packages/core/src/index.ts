@@ -23,6 +23,6 @@ export { keyHash, murmurMix, hashString } from './serialization/key-hash.js';
 export { encodeKey, decodeKey, KeyMap, KEY_TYPES_SUPPORTED } from './serialization/key-codec.js';
 export * from './serialization/key-groups.js';
 export * from './config/options/deployment-options.js';
-export { encodeMessage, encodeFailure, decodeMessage } from './serialization/message-codec.js';
+export { encodeMessage, encodeFailure, decodeFailure, decodeMessage } from './serialization/message-codec.js';
 export * from './config/options/rest-options.js';
 export * from './config/options/job-store-options.js';

@@ -37,7 +37,7 @@ describe('logging', () => {
   it('writes human lines with quoted values where needed', () => {
     configureLogging({ format: 'human' });
     getLogger('rm').warn('Slot request timed out', { slots: 3, reason: 'no resources left', error: new Error('lost') });
-    expect(lines[0]).to.match(/^\d\d:\d\d:\d\d\.\d{3} WARN  rm Slot request timed out slots=3 reason="no resources left" error=lost$/);
+    expect(lines[0]).to.match(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}rm Slot request timed out slots=3 reason="no resources left" error=lost$/);
   });
 
   it('filters by level and follows later configuration', () => {
@@ -74,7 +74,7 @@ describe('logging', () => {
       configureLogging({ file, console: false, level: 'debug' });
       getLogger('tm').debug('slot offered', { slot: 1 });
       getLogger('tm').warn('could not report task state');
-      expect(readFileSync(file, 'utf8')).to.match(/DEBUG tm slot offered slot=1\n.*WARN  tm could not report task state\n$/);
+      expect(readFileSync(file, 'utf8')).to.match(/DEBUG tm slot offered slot=1\n.*WARN {2}tm could not report task state\n$/);
       expect(loggingEnvironment()).to.deep.equal({ SPINDLE_LOG_LEVEL: 'debug', SPINDLE_LOG_FILE: file, SPINDLE_LOG_CONSOLE: 'false' });
     } finally {
       resetLogging();

@@ -10,7 +10,7 @@ import { KeyedReduceOperator, aggregation, inPlaceAggregation, type AggregationK
 const COMBINER_MAX_KEYS = 100_000;
 import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './sinks/sink-operators.js';
 import { prepareOutputDirectory } from './sinks/output-directory.js';
-import { FileSystem, type WriteMode } from './sinks/write-mode.js';
+import { WriteMode } from './sinks/write-mode.js';
 import type { OperatorTransformation, Transformation } from './transformation.js';
 
 /** A stream of records of type T: each call adds an operator to the program's graph. */
@@ -75,7 +75,7 @@ export class DataStream<T> {
    * A directory that already holds part files fails the job unless `writeMode` is
    * `FileSystem.WriteMode.OVERWRITE`, which removes the old part files first.
    */
-  writeAsText(directory: string, writeMode: WriteMode = FileSystem.WriteMode.NO_OVERWRITE): DataStreamSink<T> {
+  writeAsText(directory: string, writeMode: WriteMode = WriteMode.NO_OVERWRITE): DataStreamSink<T> {
     return this.sink(
       `Text File: ${directory}`,
       'sink:text-file',
@@ -140,57 +140,69 @@ function fieldSelector(field: FieldExpression): (r: unknown) => unknown {
   };
 }
 
-/** Settings shared by operators and sinks. */
-abstract class Configurable<Self> {
-  abstract readonly transformation: Transformation;
-
-  name(name: string): Self {
-    this.transformation.name = name;
-    return this as unknown as Self;
-  }
-
+/** The settings operators and sinks share, Flink's fluent setters: each returns the operator or sink. */
+interface Settings {
+  name(name: string): this;
   /** A stable id that survives changes to the program (operator matching, savepoints). */
-  uid(uid: string): Self {
-    this.transformation.uid = uid;
-    return this as unknown as Self;
-  }
-
-  setParallelism(parallelism: number): Self {
-    if (!Number.isInteger(parallelism) || parallelism < 1) {
-      throw new SpindleError(`parallelism must be a positive integer, not ${parallelism}`, {
-        code: 'INVALID_PARALLELISM',
-        userFacing: true,
-      });
-    }
-    this.transformation.parallelism = parallelism;
-    return this as unknown as Self;
-  }
-
-  setMaxParallelism(maxParallelism: number): Self {
-    this.transformation.maxParallelism = maxParallelism;
-    return this as unknown as Self;
-  }
-
-  slotSharingGroup(group: string): Self {
-    this.transformation.slotSharingGroup = group;
-    return this as unknown as Self;
-  }
-
-  disableChaining(): Self {
-    this.transformation.chaining = 'NEVER';
-    return this as unknown as Self;
-  }
-
-  startNewChain(): Self {
-    this.transformation.chaining = 'HEAD';
-    return this as unknown as Self;
-  }
+  uid(uid: string): this;
+  setParallelism(parallelism: number): this;
+  setMaxParallelism(maxParallelism: number): this;
+  slotSharingGroup(group: string): this;
+  disableChaining(): this;
+  startNewChain(): this;
 }
 
-export interface SingleOutputStreamOperator<T> extends Configurable<SingleOutputStreamOperator<T>> {}
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript accepts only `...args: any[]` as the constructor of a mixin's base (TS2545)
+type Class<I> = new (...args: any[]) => I;
+
+/** Adds the settings to `Base`: operators are data streams and sinks are not, so the settings are mixed in. */
+function withSettings<Base extends Class<{ readonly transformation: Transformation }>>(Base: Base): Base & Class<Settings> {
+  return class extends Base implements Settings {
+    name(name: string): this {
+      this.transformation.name = name;
+      return this;
+    }
+
+    uid(uid: string): this {
+      this.transformation.uid = uid;
+      return this;
+    }
+
+    setParallelism(parallelism: number): this {
+      if (!Number.isInteger(parallelism) || parallelism < 1) {
+        throw new SpindleError(`parallelism must be a positive integer, not ${parallelism}`, {
+          code: 'INVALID_PARALLELISM',
+          userFacing: true,
+        });
+      }
+      this.transformation.parallelism = parallelism;
+      return this;
+    }
+
+    setMaxParallelism(maxParallelism: number): this {
+      this.transformation.maxParallelism = maxParallelism;
+      return this;
+    }
+
+    slotSharingGroup(group: string): this {
+      this.transformation.slotSharingGroup = group;
+      return this;
+    }
+
+    disableChaining(): this {
+      this.transformation.chaining = 'NEVER';
+      return this;
+    }
+
+    startNewChain(): this {
+      this.transformation.chaining = 'HEAD';
+      return this;
+    }
+  };
+}
 
 /** A stream produced by one operator, whose settings can be changed. */
-export class SingleOutputStreamOperator<T> extends DataStream<T> {
+export class SingleOutputStreamOperator<T> extends withSettings(DataStream)<T> {
   declare readonly transformation: OperatorTransformation;
 
   /** Declares the records' Avro schema: they cross the network Avro-encoded. */
@@ -199,16 +211,13 @@ export class SingleOutputStreamOperator<T> extends DataStream<T> {
     return this;
   }
 }
-for (const key of Object.getOwnPropertyNames(Configurable.prototype)) {
-  if (key !== 'constructor')
-    Object.defineProperty(SingleOutputStreamOperator.prototype, key, Object.getOwnPropertyDescriptor(Configurable.prototype, key)!);
+
+/** What a sink is built on: its transformation only, as a sink is not a stream. */
+class SinkBase {
+  constructor(readonly transformation: Transformation) {}
 }
 
-export class DataStreamSink<T> extends Configurable<DataStreamSink<T>> {
-  constructor(readonly transformation: Transformation) {
-    super();
-  }
-
+export class DataStreamSink<T> extends withSettings(SinkBase) {
   /** The sink's element type, for type inference only. */
   declare readonly __type?: T;
 }
@@ -257,14 +266,13 @@ export class KeyedStream<T, K> extends DataStream<T> {
     const fn = aggregation(kind, field);
     const inPlace = inPlaceAggregation(kind, field);
     const selector = this.keySelector;
-    // Operators are created once the graph is built, when the aggregation has its final name.
-    let keyed: SingleOutputStreamOperator<T> | undefined;
-    const keyedOperatorName = () => keyed!.transformation.name;
+    // Operators are created once the graph is built, when `keyed` exists and has its final name.
+    const keyedOperatorName = () => keyed.transformation.name;
     const combiner = {
       id: this.env.reserveId(),
       createOperator: () => new KeyedReduceOperator(selector, fn, inPlace, { maxKeys: COMBINER_MAX_KEYS, keyedOperatorName }),
     };
-    keyed = this.transform('Keyed Aggregation', `keyed-${kind}`, () => new KeyedReduceOperator(selector, fn, inPlace), combiner);
+    const keyed = this.transform<T>('Keyed Aggregation', `keyed-${kind}`, () => new KeyedReduceOperator(selector, fn, inPlace), combiner);
     return keyed;
   }
 

@@ -5,4 +5,5 @@ export { ParameterTool } from './parameter-tool.js';
 export type * from './functions.js';
 export type { DataGeneratorOptions } from './sources/source-operators.js';
 export { formatRecord } from './sinks/format.js';
-export { FileSystem, type WriteMode } from './sinks/write-mode.js';
+export * as FileSystem from './sinks/write-mode.js';
+export type { WriteMode } from './sinks/write-mode.js';

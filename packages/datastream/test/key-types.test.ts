@@ -53,12 +53,12 @@ function expectedCounts(groupOf: (i: number) => number): Map<number, number> {
 
 async function run(p: number, mode: 'STREAMING' | 'BATCH', keyOf: (i: number) => unknown, groupOf: (i: number) => number): Promise<Row[]> {
   const env = StreamExecutionEnvironment.createLocalEnvironment(p).setRuntimeMode(mode);
-  return (await env
+  return env
     .fromSequence(0, N - 1)
     .map((i) => [keyOf(i), 1, groupOf(i)] as Row)
     .keyBy((r) => r[0])
     .sum(1)
-    .executeAndCollect()) as Row[];
+    .executeAndCollect();
 }
 
 /** The final count per group: the largest rolling sum seen in STREAMING, the only one in BATCH. */

@@ -31,6 +31,7 @@ export function isValidJarId(jarId: string): boolean {
 
 /** The base name of an uploaded file name, without directories or control characters. */
 export function safeFileName(fileName: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are removed
   const base = path.posix.basename(fileName.replace(/\\/g, '/')).replace(/[\x00-\x1f\x7f]/g, '');
   return base === '' || base === '.' || base === '..' ? 'upload' : base;
 }

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { configureLogging, resetLogging } from '@spindle/core';
 import { RestServer, decodeBase64Json } from '../src/index.js';
-import { TestingClusterView, sampleTaskManager } from '../src/testing/index.js';
+import {
+  TestingClusterView,
+  sampleTaskManager,
+  type ExecutionResultWire,
+  type JobDetailsWire,
+  type JobExceptionsWire,
+} from '../src/testing/index.js';
 import { expectFixture } from './shape.js';
 import { getJson, postJson, request, uploadJar } from './http-client.js';
 
@@ -130,7 +136,7 @@ describe('RestServer endpoints (Flink wire format)', () => {
       const res = await getJson(port, `/jobs/${job.details.jobId}`);
       expect(res.status).to.equal(200);
       expectFixture(res.json, 'job-details');
-      const body = res.json as Record<string, any>;
+      const body = res.json as JobDetailsWire;
       expect(body).to.deep.include({
         jid: job.details.jobId,
         state: 'RUNNING',
@@ -141,7 +147,7 @@ describe('RestServer endpoints (Flink wire format)', () => {
       });
       expect(body.timestamps).to.deep.include({ INITIALIZING: job.details.startTime, RUNNING: job.details.startTime + 5, FINISHED: 0 });
       expect(body['status-counts']).to.deep.include({ RUNNING: 2, FINISHED: 0 });
-      const [source] = body.vertices;
+      const source = body.vertices[0]!;
       expect(source).to.deep.include({ name: 'Source: Sequence -> Map', parallelism: 2, status: 'RUNNING' });
       expect(source.tasks).to.deep.include({ RUNNING: 2, CANCELING: 0 });
       expect(source.metrics).to.deep.equal({
@@ -157,8 +163,8 @@ describe('RestServer endpoints (Flink wire format)', () => {
         'accumulated-idle-time': 7,
         'accumulated-busy-time': 11,
       });
-      expect(body.plan.nodes[0].description).to.equal('Source: Sequence -&gt; Map');
-      expect(body.plan.nodes[1].inputs).to.deep.equal([{ num: 0, id: source.id, ship_strategy: 'HASH', exchange: 'pipelined_bounded' }]);
+      expect(body.plan.nodes[0]!.description).to.equal('Source: Sequence -&gt; Map');
+      expect(body.plan.nodes[1]!.inputs).to.deep.equal([{ num: 0, id: source.id, ship_strategy: 'HASH', exchange: 'pipelined_bounded' }]);
     });
 
     it('PATCH /jobs/:jobid?mode=cancel answers 202; the job shows CANCELLING and its tasks CANCELING', async () => {
@@ -166,10 +172,10 @@ describe('RestServer endpoints (Flink wire format)', () => {
       const res = await request(port, 'PATCH', `/v1/jobs/${job.details.jobId}?mode=cancel`);
       expect(res.status).to.equal(202);
       expectFixture(res.json, 'empty');
-      const details = (await getJson(port, `/jobs/${job.details.jobId}`)).json as Record<string, any>;
+      const details = (await getJson(port, `/jobs/${job.details.jobId}`)).json as JobDetailsWire;
       expect(details.state).to.equal('CANCELLING');
-      expect(details.vertices[0].status).to.equal('CANCELING');
-      expect(details.vertices[0].tasks.CANCELING).to.equal(2);
+      expect(details.vertices[0]!.status).to.equal('CANCELING');
+      expect(details.vertices[0]!.tasks.CANCELING).to.equal(2);
       expect((await getJson(port, `/jobs/${job.details.jobId}/status`)).json).to.deep.equal({ status: 'CANCELLING' });
     });
 
@@ -209,11 +215,11 @@ describe('RestServer endpoints (Flink wire format)', () => {
       job.result!.accumulators = { 'records-written': 42, collected: ['a', 'b'] };
       const res = await getJson(port, `/v1/jobs/${job.details.jobId}/execution-result`);
       expectFixture(res.json, 'job-execution-result');
-      const result = (res.json as { 'job-execution-result': Record<string, any> })['job-execution-result'];
+      const result = (res.json as ExecutionResultWire)['job-execution-result']!;
       expect(result).to.deep.include({ id: job.details.jobId, 'application-status': 'SUCCEEDED', 'net-runtime': 1500 });
       expect(result).to.not.have.property('failure-cause');
-      expect(decodeBase64Json(result['accumulator-results']['records-written'])).to.equal(42);
-      expect(decodeBase64Json(result['accumulator-results'].collected)).to.deep.equal(['a', 'b']);
+      expect(decodeBase64Json(result['accumulator-results']['records-written']!)).to.equal(42);
+      expect(decodeBase64Json(result['accumulator-results'].collected!)).to.deep.equal(['a', 'b']);
     });
 
     it('carries the failure cause of a failed job', async () => {
@@ -230,17 +236,17 @@ describe('RestServer endpoints (Flink wire format)', () => {
       job.result!.failure = failure;
       const res = await getJson(port, `/jobs/${job.details.jobId}/execution-result`);
       expectFixture(res.json, 'job-execution-result');
-      const result = (res.json as { 'job-execution-result': Record<string, any> })['job-execution-result'];
+      const result = (res.json as ExecutionResultWire)['job-execution-result']!;
       expect(result['application-status']).to.equal('FAILED');
       expect(result['failure-cause']).to.deep.include({ class: 'UserCodeError', 'stack-trace': failure.stack });
-      expect(decodeBase64Json(result['failure-cause']['serialized-throwable'])).to.deep.equal(failure);
+      expect(decodeBase64Json(result['failure-cause']!['serialized-throwable'])).to.deep.equal(failure);
     });
 
     it('reports CANCELED jobs as application status CANCELED', async () => {
       const job = cluster.addJob();
       cluster.finishJob(job.details.jobId, 'CANCELED');
       const res = await getJson(port, `/jobs/${job.details.jobId}/execution-result`);
-      expect((res.json as any)['job-execution-result']['application-status']).to.equal('CANCELED');
+      expect((res.json as ExecutionResultWire)['job-execution-result']!['application-status']).to.equal('CANCELED');
     });
   });
 
@@ -280,10 +286,10 @@ describe('RestServer endpoints (Flink wire format)', () => {
       const res = await getJson(port, `/jobs/${job.details.jobId}/exceptions`);
       expect(res.status).to.equal(200);
       expectFixture(res.json, 'job-exceptions');
-      const body = res.json as Record<string, any>;
+      const body = res.json as JobExceptionsWire;
       expect(body['root-exception']).to.equal('UserCodeError: bad record\n    at map');
       expect(body.timestamp).to.equal(NOW - 10);
-      expect(body['all-exceptions'].map((e: { task: string }) => e.task)).to.deep.equal(['Map (2/2)', 'Map (1/2)']);
+      expect(body['all-exceptions'].map((e) => e.task)).to.deep.equal(['Map (2/2)', 'Map (1/2)']);
       const [first, second] = body.exceptionHistory.entries;
       expect(first).to.deep.include({
         exceptionName: 'UserCodeError',
@@ -292,22 +298,20 @@ describe('RestServer endpoints (Flink wire format)', () => {
         endpoint: 'localhost:40001',
         taskManagerId: 'tm-1',
       });
-      expect(first.concurrentExceptions).to.have.length(1);
+      expect(first!.concurrentExceptions).to.have.length(1);
       expect(second).to.not.have.any.keys('taskName', 'location', 'endpoint', 'taskManagerId');
       expect(body.exceptionHistory.truncated).to.equal(false);
     });
 
     it('limits entries with maxExceptions and filters by failure label', async () => {
       const job = failedJob();
-      const limited = (await getJson(port, `/jobs/${job.details.jobId}/exceptions?maxExceptions=1`)).json as Record<string, any>;
+      const limited = (await getJson(port, `/jobs/${job.details.jobId}/exceptions?maxExceptions=1`)).json as JobExceptionsWire;
       expectFixture(limited, 'job-exceptions');
       expect(limited.exceptionHistory.entries).to.have.length(1);
       expect(limited.exceptionHistory.truncated).to.equal(true);
-      const filtered = (await getJson(port, `/jobs/${job.details.jobId}/exceptions?failureLabelFilter=type:resource`)).json as Record<
-        string,
-        any
-      >;
-      expect(filtered.exceptionHistory.entries.map((e: { exceptionName: string }) => e.exceptionName)).to.deep.equal(['SpindleError']);
+      const filtered = (await getJson(port, `/jobs/${job.details.jobId}/exceptions?failureLabelFilter=type:resource`))
+        .json as JobExceptionsWire;
+      expect(filtered.exceptionHistory.entries.map((e) => e.exceptionName)).to.deep.equal(['SpindleError']);
     });
 
     it('sends null root fields for a job without failures', async () => {

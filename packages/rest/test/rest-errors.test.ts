@@ -43,7 +43,7 @@ describe('RestServer error handling', () => {
       }),
     ];
     cluster.runJar = async () => {
-      throw refusals.shift();
+      throw refusals.shift() ?? new Error('the test expects two runs only');
     };
     expectError(await postJson(port, '/jars/x_a.js/run', {}), 503, /rest\.jar-run\.max-queued/);
     expectError(await postJson(port, '/jars/x_a.js/run', {}), 400, /rest\.jar-run\.timeout/);

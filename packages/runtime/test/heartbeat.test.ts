@@ -32,7 +32,7 @@ describe('heartbeats', () => {
     const config = new Configuration({ 'heartbeat.interval': '1 s', 'heartbeat.timeout': '5 s' });
     const rpc = new LocalRpcService();
     const rm = new ResourceManager('rm', rpc, config, scheduler);
-    rm.start();
+    await rm.start();
     const host = () => new InlineSlotHost(new PartitionManager(), () => undefined);
     const tes = [0, 1].map(
       (i) =>
@@ -55,6 +55,6 @@ describe('heartbeats', () => {
     expect(overview.taskManagers.map((t) => t.resourceId)).to.deep.equal(['tm0']);
     expect(overview.numberRegisteredSlots).to.equal(2);
     await tes[0]!.close();
-    rm.close();
+    await rm.close();
   });
 });

@@ -45,7 +45,7 @@ describe('PlanRunner (plan-mode runs in worker threads)', function () {
     ]);
     expect(errors.map((e) => e.code)).to.deep.equal(['NO_JOB', 'PROGRAM_FAILED', 'BAD_ENTRY_POINT']);
     expect(errors.every((e) => e.userFacing)).to.equal(true);
-    expect(errors[1]!.message).to.include('TypeError: bad input');
+    expect(errors[1].message).to.include('TypeError: bad input');
     expect(process.argv).to.deep.equal(argvBefore);
   });
 

@@ -85,7 +85,12 @@ describe('tcp shuffle: exchange over loopback', () => {
       // Emit while the pool allows, until the pool is exhausted and every granted credit is used.
       const plateau = (): boolean => !partition.isAvailable() && proxy.credit >= exclusive && proxy.bufferFrames === proxy.credit;
       for (let round = 0; round < 5000 && !plateau(); round++) {
-        if (partition.isAvailable()) for (let j = 0; j < 50; j++) (partition.emit(record(emitted)[0], 0), emitted++);
+        if (partition.isAvailable()) {
+          for (let j = 0; j < 50; j++) {
+            partition.emit(record(emitted)[0], 0);
+            emitted++;
+          }
+        }
         await turns(1);
       }
       const sent = proxy.bufferFrames;
@@ -128,7 +133,10 @@ describe('tcp shuffle: exchange over loopback', () => {
       const record = 'r'.repeat(1000);
       let emitted = 0;
       for (let round = 0; round < 20_000 && partition.isAvailable(); round++) {
-        for (let i = 0; i < 100; i++) (partition.emit(record, 0), emitted++);
+        for (let i = 0; i < 100; i++) {
+          partition.emit(record, 0);
+          emitted++;
+        }
         await turns(1);
       }
       expect(partition.isAvailable(), 'pool exhausted by segments waiting for the socket').to.equal(false);

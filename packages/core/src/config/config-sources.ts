@@ -59,7 +59,7 @@ export function parseConfYaml(text: string, label: string): SourceResult {
   if (root === null || (isScalar(root) && root.value === '')) return { entries: [], problems: [] };
   if (!isMap(root)) return { entries: [], problems: [`${label}: expected a map of configuration keys at the top level`] };
   const entries: RawEntry[] = [];
-  flatten(root.toJSON() as Record<string, unknown>, '', (key, value) => entries.push({ key, value, kind: 'file', label }));
+  flatten(root.toJSON() as YamlMap, '', (key, value) => entries.push({ key, value, kind: 'file', label }));
   return { entries, problems: [] };
 }
 
@@ -67,11 +67,19 @@ function firstLine(s: string): string {
   return s.split('\n', 1)[0] ?? s;
 }
 
-function flatten(map: Record<string, unknown>, prefix: string, emit: (key: string, value: string) => void): void {
+/** YAML read with the failsafe schema: strings, lists and maps, and null for a key without a value. */
+type YamlValue = string | null | YamlValue[] | YamlMap;
+interface YamlMap {
+  [key: string]: YamlValue;
+}
+
+function flatten(map: YamlMap, prefix: string, emit: (key: string, value: string) => void): void {
   for (const [k, v] of Object.entries(map)) {
     const key = prefix + k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key + '.', emit);
-    else emit(key, Array.isArray(v) ? v.map(String).join(';') : String(v ?? ''));
+    if (typeof v === 'string') emit(key, v);
+    else if (v === null) emit(key, '');
+    else if (Array.isArray(v)) emit(key, v.map(String).join(';'));
+    else flatten(v, key + '.', emit);
   }
 }
 

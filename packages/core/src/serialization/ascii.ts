@@ -28,7 +28,7 @@ export function decodeAscii(b: Uint8Array, s: number, len: number): string {
   }
 }
 
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
 
 /** Longer strings come from the native decoder: one flat string, never a concatenation. */
 function decodeAsciiLong(b: Uint8Array, s: number, len: number): string {

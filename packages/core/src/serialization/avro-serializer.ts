@@ -41,12 +41,12 @@ export class AvroSerializer<T> implements TypeSerializer<T> {
   }
 
   deserialize(input: DataInputDeserializer): T {
-    const { value, offset } = this.type.decode(input.rawBuffer(), input.position);
-    if (offset < 0 || offset > input.limit()) {
+    const decoded: { value: unknown; offset: number } = this.type.decode(input.rawBuffer(), input.position);
+    if (decoded.offset < 0 || decoded.offset > input.limit()) {
       throw new SpindleError('read past the end of the input while decoding an Avro record', { code: 'EOF' });
     }
-    input.position = offset;
-    return value as T;
+    input.position = decoded.offset;
+    return decoded.value as T;
   }
 
   private mismatchError(value: unknown, cause: unknown): SpindleError {
@@ -87,13 +87,18 @@ function parseSchemaText(schema: object | string): unknown {
 }
 
 function describe(val: unknown): string {
-  if (val === undefined) return 'undefined';
   if (typeof val === 'bigint') return `${val}n`;
+  const json = jsonOf(val);
+  if (json === undefined) return String(val);
+  return json.length > 60 ? json.slice(0, 57) + '...' : json;
+}
+
+/** The JSON text of a value, or undefined when it has none (undefined, a function, a symbol, a cycle). */
+function jsonOf(value: unknown): string | undefined {
   try {
-    const json = JSON.stringify(val);
-    return json.length > 60 ? json.slice(0, 57) + '...' : json;
+    return JSON.stringify(value);
   } catch {
-    return String(val);
+    return undefined;
   }
 }
 

@@ -1,12 +1,12 @@
 import { SpindleError, deserializeError, serializeError, type SerializedError } from '../errors.js';
 import type { DataInputDeserializer } from './data-input.js';
 import type { DataOutputSerializer } from './data-output.js';
-import { Tag } from './generic-tags.js';
+import { ShortLength, Tag } from './generic-tags.js';
 import { describeUnsupported, isPlainObject } from './generic-unsupported.js';
 import type { TypeSerializer } from './type-serializer.js';
 
 /** Thrown inside the writer; the path to the culprit is only computed once the write has failed. */
-const UNSUPPORTED = Symbol('unsupported');
+class UnsupportedValue extends Error {}
 
 /**
  * Self-describing encoding for plain data: null, undefined, booleans, numbers, bigint, strings,
@@ -40,7 +40,7 @@ export function writeGenericValue(value: unknown, out: DataOutputSerializer, roo
     writeValue(value, out);
   } catch (e) {
     out.position = start;
-    if (e === UNSUPPORTED) {
+    if (e instanceof UnsupportedValue) {
       const { what, path } = describeUnsupported(value, root);
       throw fail(what, path);
     }
@@ -81,20 +81,20 @@ function writeOtherPrimitive(v: unknown, out: DataOutputSerializer): void {
       out.writeByte(Tag.BIGINT);
       return out.writeString(v.toString());
     default:
-      throw UNSUPPORTED;
+      throw new UnsupportedValue();
   }
 }
 
 function writeStringValue(s: string, out: DataOutputSerializer): void {
   const len = s.length;
-  if (len <= Tag.SHORT_ASCII_MAX_LENGTH && out.writeTaggedAscii(Tag.SHORT_ASCII | len, s)) return;
+  if (fits(len, ShortLength.ASCII_MAX) && out.writeTaggedAscii(Tag.SHORT_ASCII | len, s)) return;
   out.writeByte(Tag.STRING);
   out.writeString(s);
 }
 
 function writeNumber(n: number, out: DataOutputSerializer): void {
   if ((n | 0) === n && (n !== 0 || 1 / n > 0)) {
-    if (n >= 0 && n <= Tag.SMALL_INT_MAX) return out.writeByte(n);
+    if (n >= 0 && fits(n, Tag.SMALL_INT_MAX)) return out.writeByte(n);
     out.writeByte(Tag.INT32);
     return out.writeVarUint(((n << 1) ^ (n >> 31)) >>> 0);
   }
@@ -116,12 +116,12 @@ function writeObjectValue(v: object, out: DataOutputSerializer): void {
     out.writeByte(Tag.ERROR);
     return writePlainObject(serializeError(v) as unknown as Record<string, unknown>, out);
   }
-  throw UNSUPPORTED;
+  throw new UnsupportedValue();
 }
 
 function writeArray(a: readonly unknown[], out: DataOutputSerializer): void {
   const len = a.length;
-  if (len <= Tag.SHORT_ARRAY_MAX_LENGTH) out.writeByte(Tag.SHORT_ARRAY | len);
+  if (fits(len, ShortLength.COLLECTION_MAX)) out.writeByte(Tag.SHORT_ARRAY | len);
   else writeLongHeader(Tag.ARRAY, len, out);
   for (let i = 0; i < len; i++) writeNested(a[i], out);
 }
@@ -138,7 +138,7 @@ function writeNested(v: unknown, out: DataOutputSerializer): void {
 
 function writePlainObject(o: Record<string, unknown>, out: DataOutputSerializer): void {
   const keys = Object.keys(o);
-  if (keys.length <= Tag.SHORT_OBJECT_MAX_LENGTH) out.writeByte(Tag.SHORT_OBJECT | keys.length);
+  if (fits(keys.length, ShortLength.COLLECTION_MAX)) out.writeByte(Tag.SHORT_OBJECT | keys.length);
   else writeLongHeader(Tag.OBJECT, keys.length, out);
   for (const key of keys) {
     out.writeString(key);
@@ -146,7 +146,12 @@ function writePlainObject(o: Record<string, unknown>, out: DataOutputSerializer)
   }
 }
 
-function writeLongHeader(longTag: number, count: number, out: DataOutputSerializer): void {
+/** Whether `n` fits in the low bits of a tag whose largest value is `max`: a number compared as a number (V8 inlines this). */
+function fits(n: number, max: number): boolean {
+  return n <= max;
+}
+
+function writeLongHeader(longTag: Tag, count: number, out: DataOutputSerializer): void {
   out.writeByte(longTag);
   out.writeVarUint(count);
 }
@@ -173,27 +178,27 @@ function writeSet(s: ReadonlySet<unknown>, out: DataOutputSerializer): void {
 }
 
 function readValue(input: DataInputDeserializer): unknown {
-  const tag = input.readByte();
+  const tag = input.readByte() as Tag;
   if (tag <= Tag.SMALL_INT_MAX) return tag;
-  if (tag < Tag.SHORT_ARRAY) return input.readAscii(tag & Tag.SHORT_ASCII_MAX_LENGTH);
+  if (tag < Tag.SHORT_ARRAY) return input.readAscii(tag & ShortLength.ASCII_MAX);
   return readComposite(tag, input);
 }
 
 /** The same as readValue, as a distinct function so V8 can inline it into the collection readers. */
 function readNested(input: DataInputDeserializer): unknown {
-  const tag = input.readByte();
+  const tag = input.readByte() as Tag;
   if (tag <= Tag.SMALL_INT_MAX) return tag;
-  if (tag < Tag.SHORT_ARRAY) return input.readAscii(tag & Tag.SHORT_ASCII_MAX_LENGTH);
+  if (tag < Tag.SHORT_ARRAY) return input.readAscii(tag & ShortLength.ASCII_MAX);
   return readComposite(tag, input);
 }
 
-function readComposite(tag: number, input: DataInputDeserializer): unknown {
-  if (tag < Tag.SHORT_OBJECT) return readArray(input, tag & Tag.SHORT_ARRAY_MAX_LENGTH);
-  if (tag < Tag.NULL) return readObject(input, tag & Tag.SHORT_OBJECT_MAX_LENGTH);
+function readComposite(tag: Tag, input: DataInputDeserializer): unknown {
+  if (tag < Tag.SHORT_OBJECT) return readArray(input, tag & ShortLength.COLLECTION_MAX);
+  if (tag < Tag.NULL) return readObject(input, tag & ShortLength.COLLECTION_MAX);
   return readTagged(tag, input);
 }
 
-function readTagged(tag: number, input: DataInputDeserializer): unknown {
+function readTagged(tag: Tag, input: DataInputDeserializer): unknown {
   switch (tag) {
     case Tag.NULL:
       return null;

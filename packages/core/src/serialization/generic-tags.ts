@@ -8,13 +8,10 @@ export const enum Tag {
   SMALL_INT_MAX = 0x7f,
   /** 0x80–0x9f: an ASCII string of 0..31 bytes follows. */
   SHORT_ASCII = 0x80,
-  SHORT_ASCII_MAX_LENGTH = 0x1f,
   /** 0xa0–0xaf: an array of 0..15 elements follows. */
   SHORT_ARRAY = 0xa0,
-  SHORT_ARRAY_MAX_LENGTH = 0x0f,
   /** 0xb0–0xbf: a plain object with 0..15 keys follows. */
   SHORT_OBJECT = 0xb0,
-  SHORT_OBJECT_MAX_LENGTH = 0x0f,
   NULL = 0xc0,
   UNDEFINED = 0xc1,
   FALSE = 0xc2,
@@ -41,4 +38,15 @@ export const enum Tag {
   SET = 0xce,
   /** An error, as the plain object of its SerializedError (name, message, code, recoverability, stack, cause). */
   ERROR = 0xcf,
+}
+
+/**
+ * The largest length a short tag carries in its low bits, which is also the mask that extracts it
+ * (`tag & ShortLength.ASCII_MAX`). Lengths, not tags: compare them with lengths as numbers.
+ */
+export const enum ShortLength {
+  /** SHORT_ASCII: 5 bits. */
+  ASCII_MAX = 0x1f,
+  /** SHORT_ARRAY and SHORT_OBJECT: 4 bits. */
+  COLLECTION_MAX = 0x0f,
 }

@@ -28,11 +28,13 @@ export const KEY_TYPES_SUPPORTED =
   'strings, numbers, bigints, booleans, null, undefined, Dates, Uint8Arrays, or arrays and plain objects of these';
 
 /** Thrown inside the encoder; the path is filled in on the way out. */
-class BadKey {
+class BadKey extends Error {
   constructor(
     readonly what: string,
     public path: string,
-  ) {}
+  ) {
+    super(what);
+  }
 }
 
 /**

@@ -48,6 +48,12 @@ export function encodeFailure(e: unknown): Uint8Array {
   return encodeMessage(error, 'error', 'a failure');
 }
 
+/** Decodes a message written by encodeFailure: the error it carries. */
+export function decodeFailure(bytes: Uint8Array): Error {
+  const failure = decodeMessage(bytes);
+  return failure instanceof Error ? failure : new SpindleError(errorMessage(failure));
+}
+
 /** Decodes a message written by encodeMessage or encodeFailure. */
 export function decodeMessage(bytes: Uint8Array): unknown {
   const input = new DataInputDeserializer(bytes);

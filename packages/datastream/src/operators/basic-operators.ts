@@ -6,7 +6,8 @@ export abstract class AbstractOperator implements StreamOperator {
   protected ctx!: OperatorContext;
   protected out!: Output;
 
-  open(ctx: OperatorContext): void | Promise<void> {
+  /** Synchronous, so that subclasses call it first from their own open. */
+  open(ctx: OperatorContext): void {
     this.ctx = ctx;
     this.out = ctx.output;
   }

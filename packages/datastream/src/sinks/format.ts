@@ -2,6 +2,6 @@
 export function formatRecord(record: unknown): string {
   if (typeof record === 'string') return record;
   if (typeof record === 'bigint') return record.toString();
-  if (record === undefined) return 'undefined';
+  // undefined, functions and symbols have no JSON text.
   return JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(record);
 }

@@ -66,7 +66,7 @@ function programArgs(body: Body, queryArgs: string | undefined): string[] {
       throw badRequest('Confusing request: programArgs and programArgsList are specified, please, use only programArgsList');
     if (!Array.isArray(list) || !list.every((a) => typeof a === 'string'))
       throw badRequest(`${FORMAT_ERROR} Field programArgsList must be a list of strings.`);
-    return list as string[];
+    return list;
   }
   return tokenize(line ?? queryArgs ?? '');
 }
@@ -83,7 +83,7 @@ function parallelismOf(v: unknown): number | undefined {
   if (v === undefined || v === null) return undefined;
   const n = typeof v === 'string' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n === 0 || n < -1) {
-    throw badRequest(`Bad request: parallelism '${String(v)}' must be a positive integer.`);
+    throw badRequest(`Bad request: parallelism '${typeof v === 'string' ? v : JSON.stringify(v)}' must be a positive integer.`);
   }
   return n === -1 ? undefined : n;
 }

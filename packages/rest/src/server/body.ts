@@ -16,7 +16,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    const finish = (error?: unknown) => {
+    const finish = (error?: RestError) => {
       if (done) return;
       done = true;
       req.off('data', onData);

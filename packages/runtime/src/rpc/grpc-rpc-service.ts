@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { SpindleError, decodeMessage, encodeFailure, encodeMessage, getLogger } from '@spindle/core';
+import { SpindleError, decodeFailure, decodeMessage, encodeFailure, encodeMessage, getLogger } from '@spindle/core';
 import { GATEWAY_SERVICES, PROTO_DIR, type GatewayKind } from '@spindle/protocol';
 import { grpcCallError } from './grpc-errors.js';
 import type { RpcService } from './rpc-service.js';
@@ -137,13 +137,7 @@ export class GrpcRpcService implements RpcService {
     return new Proxy({} as G, {
       get: (_t, method) => {
         if (typeof method !== 'string' || method === 'then') return undefined;
-        return (...args: unknown[]) => {
-          try {
-            return this.invoke(parseRpcAddress(address), address, method, args);
-          } catch (e) {
-            return Promise.reject(e);
-          }
-        };
+        return async (...args: unknown[]) => this.invoke(parseRpcAddress(address), address, method, args);
       },
     });
   }
@@ -185,19 +179,14 @@ export class GrpcRpcService implements RpcService {
     const options: grpc.CallOptions = method.startsWith('heartbeat')
       ? { deadline: Date.now() + (this.options.heartbeatDeadlineMs ?? 10_000) }
       : {};
-    return new Promise((resolve, reject) => {
+    return new Promise<InvocationResult>((resolve, reject) => {
       call.call(client, request, md, options, (e, r) => {
-        if (e) {
-          reject(grpcCallError(address, e));
-        } else {
-          try {
-            if (r!.failure.length > 0) reject(decodeMessage(r!.failure));
-            else resolve(decodeMessage(r!.result));
-          } catch (decodeFailure) {
-            reject(decodeFailure);
-          }
-        }
+        if (e) reject(grpcCallError(address, e));
+        else resolve(r!);
       });
+    }).then((r) => {
+      if (r.failure.length > 0) throw decodeFailure(r.failure);
+      return decodeMessage(r.result);
     });
   }
 

@@ -1,4 +1,4 @@
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { SpindleError, configureLogging, getLogger } from '@spindle/core';
 import type { TaskDeploymentDescriptor } from '@spindle/protocol';
 import { PortLink, type ConsumerLink, type ToConsumer, type ToProducer } from '../network/channel-link.js';
@@ -98,7 +98,7 @@ port.on('message', (m: ToSlotWorker) => {
     case 'connected': {
       const resolve = requests.get(m.requestId);
       requests.delete(m.requestId);
-      resolve?.(m.port ? new PortLink<ToProducer, ToConsumer>(m.port as MessagePort) : 'local');
+      resolve?.(m.port ? new PortLink<ToProducer, ToConsumer>(m.port) : 'local');
       break;
     }
   }

@@ -115,20 +115,13 @@ export class StreamTask {
   private untilCancelled<T>(work: Promise<T> | T): Promise<T> {
     const signal = this.abort.signal;
     if (signal.aborted) return Promise.reject(signal.reason as Error);
-    return new Promise<T>((resolve, reject) => {
+    let stopWatching = (): void => {};
+    const cancelled = new Promise<never>((_resolve, reject) => {
       const onAbort = (): void => reject(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
-      Promise.resolve(work).then(
-        (v) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        (e: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e as Error);
-        },
-      );
+      stopWatching = () => signal.removeEventListener('abort', onAbort);
     });
+    return Promise.race([work, cancelled]).finally(stopWatching);
   }
 
   private report(state: ExecutionState): void {
