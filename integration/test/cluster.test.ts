@@ -229,7 +229,13 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
       async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 1 ? true : undefined),
       30_000,
     );
-    expect(fs.readFileSync(tm0, 'utf8')).to.match(/registered at the ResourceManager[\s\S]*registered at the ResourceManager/);
+    // The TaskManager logs its registration once the call returns, which may be after REST shows it.
+    await until(
+      'the TaskManager to log its second registration',
+      async () =>
+        /registered at the ResourceManager[\s\S]*registered at the ResourceManager/.test(fs.readFileSync(tm0, 'utf8')) ? true : undefined,
+      30_000,
+    );
   });
 });
 
