@@ -3,28 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Configuration, configureLogging, resetLogging } from '@spindle/core';
 import { MiniCluster, captureProgramJob } from '@spindle/runtime';
+import { untilTrue, withinMs } from '@spindle/core/testing';
 
 const JOB = path.join(path.dirname(fileURLToPath(import.meta.url)), 'jobs', 'busy-loop-job.js');
-
-async function withinMs<T>(ms: number, what: string, run: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`hang: ${what} did not end within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([run(), hang]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('a task that ignores cancellation (worker-thread slots)', function () {
   this.timeout(300_000);
@@ -41,7 +22,7 @@ describe('a task that ignores cancellation (worker-thread slots)', function () {
         const result = await withinMs(30_000, `run ${i}`, () => cluster.executeJob(request.jobGraph, { bundlePath: JOB, args: [] }));
         expect(result.status, `run ${i}`).to.equal('FAILED');
         expect(result.failure?.message, `run ${i}`).to.match(/boom on 2/);
-        await until(`the slots of run ${i} are free`, () => cluster.taskExecutors[0]!.allocatedSlotCount() === 0);
+        await untilTrue(`the slots of run ${i} are free`, () => cluster.taskExecutors[0]!.allocatedSlotCount() === 0);
       }
     } finally {
       await cluster.close();

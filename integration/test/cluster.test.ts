@@ -3,14 +3,16 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { describeRun, expectJobsFinished, readPartFiles, removeDir, runCli, tempDir } from './cli-harness.js';
 import { alive, expectNoProcessesOf, freePort, restGet, until } from './process-harness.js';
+import { startSessionCluster, type SessionCluster } from './session-cluster.js';
 
 describe('standalone session cluster (JobManager and two TaskManager processes)', function () {
   this.timeout(180_000);
+  let cluster: SessionCluster;
   let dir: string;
   let rest: string;
   let dynamic: string[];
 
-  const get = <T>(p: string): Promise<T> => restGet<T>(rest, p);
+  const get = <T>(p: string): Promise<T> => cluster.get<T>(p);
 
   function pids(): number[] {
     return fs
@@ -20,37 +22,19 @@ describe('standalone session cluster (JobManager and two TaskManager processes)'
   }
 
   before(async () => {
-    dir = tempDir('cluster');
-    const restPort = await freePort();
-    rest = `127.0.0.1:${restPort}`;
-    dynamic = [
-      `-Drest.port=${restPort}`,
-      '-Drest.address=127.0.0.1',
-      `-Djobmanager.rpc.port=${await freePort()}`,
-      '-Dstandalone.number-of-taskmanagers=2',
-      '-Dtaskmanager.numberOfTaskSlots=2',
-      '-Dheartbeat.interval=500 ms',
-      '-Dheartbeat.timeout=4 s',
-      `-Denv.log.dir=${path.join(dir, 'log')}`,
-      `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
-    ];
-    const start = await runCli(['cluster', 'start', ...dynamic]);
-    expect(start.code, describeRun(['cluster', 'start'], start)).to.equal(0);
-    await until(
-      'two registered TaskManagers',
-      async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 2 ? true : undefined),
-      30_000,
-    );
+    cluster = await startSessionCluster('cluster', {
+      taskManagers: 2,
+      slotsPerTaskManager: 2,
+      dynamic: ['-Dheartbeat.interval=500 ms', '-Dheartbeat.timeout=4 s'],
+    });
+    ({ dir, rest, dynamic } = cluster);
   });
 
   after(async () => {
-    if (dir === undefined) return;
+    if (cluster === undefined) return;
     const before = pids();
-    const stop = await runCli(['cluster', 'stop', ...dynamic]);
-    expect(stop.code, describeRun(['cluster', 'stop'], stop)).to.equal(0);
+    await cluster.stop();
     for (const pid of before) expect(alive(pid), `process ${pid} still running`).to.equal(false);
-    await expectNoProcessesOf(dir);
-    removeDir(dir);
   });
 
   it('runs a keyed job at parallelism 4 across both TaskManagers with the right sums', async () => {

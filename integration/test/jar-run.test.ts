@@ -1,26 +1,8 @@
-import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
-import { describeRun, removeDir, runCli, tempDir } from './cli-harness.js';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { describeRun, runCli } from './cli-harness.js';
+import { until } from './process-harness.js';
+import { startSessionCluster, type SessionCluster } from './session-cluster.js';
 
 /** A job file as a bundle: plain ESM that imports the engine, as esbuild leaves it. */
 const BUNDLE = `
@@ -50,9 +32,8 @@ interface Answer {
 
 describe('a JobManager process with TaskManager processes: jar runs and failures over REST', function () {
   this.timeout(240_000);
-  let dir: string;
+  let cluster: SessionCluster;
   let rest: string;
-  let dynamic: string[];
   let jarId: string;
 
   async function call(method: string, p: string, body?: unknown): Promise<Answer> {
@@ -71,27 +52,12 @@ describe('a JobManager process with TaskManager processes: jar runs and failures
   }
 
   before(async () => {
-    dir = tempDir('jar-run');
-    const restPort = await freePort();
-    rest = `127.0.0.1:${restPort}`;
-    dynamic = [
-      `-Drest.port=${restPort}`,
-      '-Drest.address=127.0.0.1',
-      `-Djobmanager.rpc.port=${await freePort()}`,
-      '-Dstandalone.number-of-taskmanagers=2',
-      '-Dtaskmanager.numberOfTaskSlots=8',
-      '-Dheartbeat.interval=1 s',
-      '-Dheartbeat.timeout=30 s',
-      `-Denv.log.dir=${path.join(dir, 'log')}`,
-      `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
-    ];
-    const start = await runCli(['cluster', 'start', ...dynamic]);
-    expect(start.code, describeRun(['cluster', 'start'], start)).to.equal(0);
-    await until(
-      'two registered TaskManagers',
-      async () => ((await call('GET', '/overview')).body.taskmanagers === 2 ? true : undefined),
-      30_000,
-    );
+    cluster = await startSessionCluster('jar-run', {
+      taskManagers: 2,
+      slotsPerTaskManager: 8,
+      dynamic: ['-Dheartbeat.interval=1 s', '-Dheartbeat.timeout=30 s'],
+    });
+    rest = cluster.rest;
     const form = new FormData();
     form.append('jarfile', new Blob([BUNDLE], { type: 'application/javascript' }), 'tiny.mjs');
     const upload = await fetch(`http://${rest}/jars/upload`, { method: 'POST', body: form });
@@ -100,22 +66,7 @@ describe('a JobManager process with TaskManager processes: jar runs and failures
   });
 
   after(async () => {
-    if (dir === undefined) return;
-    const stop = await runCli(['cluster', 'stop', ...dynamic]);
-    expect(stop.code, describeRun(['cluster', 'stop'], stop)).to.equal(0);
-    const mine = (): string[] =>
-      fs
-        .readdirSync('/proc')
-        .filter((p) => /^\d+$/.test(p))
-        .filter((p) => {
-          try {
-            return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir);
-          } catch {
-            return false;
-          }
-        });
-    await until(`every process of ${dir} to end`, async () => (mine().length === 0 ? true : undefined), 20_000);
-    removeDir(dir);
+    if (cluster !== undefined) await cluster.stop();
   });
 
   it('runs the export that entryClass names, and answers 400 for an entryClass that names no exported function', async () => {

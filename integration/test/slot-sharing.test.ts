@@ -4,6 +4,7 @@ import { Configuration, configureLogging, resetLogging } from '@spindle/core';
 import { StreamExecutionEnvironment } from '@spindle/datastream';
 import { MiniCluster, type ExecuteRequest } from '@spindle/runtime';
 import { readPartFiles, removeDir, tempDir } from './cli-harness.js';
+import { untilTrue } from '@spindle/core/testing';
 
 const LAST = 10_000;
 const KEYS = 7;
@@ -36,14 +37,6 @@ function expectedSums(): Map<number, { count: number; sum: number }> {
     expected.set(x % KEYS, e);
   }
   return expected;
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('slot sharing on a mini cluster of 2 TaskExecutors x 2 slots', function () {
@@ -129,7 +122,7 @@ describe('slot sharing on a mini cluster of 2 TaskExecutors x 2 slots', function
     expect(new Set([...slotOfSubtask.values()].map((s) => [...s][0])).size, 'subtask indexes in distinct slots').to.equal(4);
 
     expectSumsWritten(outputDir);
-    await until('every slot is released', () => cluster!.resourceManager.allocatedSlots().length === 0);
+    await untilTrue('every slot is released', () => cluster!.resourceManager.allocatedSlots().length === 0);
   });
 
   it('fails a parallelism-5 job with NO_RESOURCE_AVAILABLE, then runs a parallelism-4 job on the freed slots', async () => {
@@ -144,7 +137,7 @@ describe('slot sharing on a mini cluster of 2 TaskExecutors x 2 slots', function
     const executions = cluster!.dispatcher.archivedJob(tooWide.jobGraph.jobId)!.executions;
     for (const e of executions) expect(['CREATED', 'CANCELED'], `${e.vertexId} #${e.subtaskIndex} never ran`).to.include(e.state);
 
-    await until('the failed job released its slots', () => cluster!.resourceManager.allocatedSlots().length === 0);
+    await untilTrue('the failed job released its slots', () => cluster!.resourceManager.allocatedSlots().length === 0);
     const outputDir = path.join(work, 'sums');
     const fits = await run(summingJob(4, outputDir));
     expect(fits.status, JSON.stringify(fits.failure)).to.equal('FINISHED');

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 import { CLI, REPO_ROOT, describeRun, expectCleanFailure, removeDir, runCli, tempDir, type CliResult } from './cli-harness.js';
-import { expectNoProcessesOf, freePort, killProcessesOf, restGet, until } from './process-harness.js';
+import { until } from './process-harness.js';
+import { startSessionCluster, type SessionCluster } from './session-cluster.js';
 
 const KEYED = 'integration/fixtures/cluster-keyed.ts';
 
@@ -65,11 +66,11 @@ describe('a job that needs more slots than the embedded cluster has', function (
 
 describe('a job that needs more slots than a session cluster has (one TaskManager with two slots)', function () {
   this.timeout(180_000);
+  let cluster: SessionCluster;
   let dir: string;
   let rest: string;
-  let dynamic: string[];
 
-  const get = <T>(p: string): Promise<T> => restGet<T>(rest, p);
+  const get = <T>(p: string): Promise<T> => cluster.get<T>(p);
   const freeSlots = async () => (await get<{ 'slots-available': number }>('/overview'))['slots-available'];
   /** Cancels whatever a failed test left running, so that the next test finds the slots free. */
   const cancelRunningJobs = async () => {
@@ -79,30 +80,13 @@ describe('a job that needs more slots than a session cluster has (one TaskManage
   };
 
   before(async () => {
-    dir = tempDir('slot-wait');
-    const restPort = await freePort();
-    rest = `127.0.0.1:${restPort}`;
-    dynamic = [
-      `-Drest.port=${restPort}`,
-      '-Drest.address=127.0.0.1',
-      `-Djobmanager.rpc.port=${await freePort()}`,
-      '-Dstandalone.number-of-taskmanagers=1',
-      '-Dtaskmanager.numberOfTaskSlots=2',
-      `-Denv.log.dir=${path.join(dir, 'log')}`,
-      `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
-    ];
-    const start = await runCli(['cluster', 'start', ...dynamic]);
-    expect(start.code, describeRun(['cluster', 'start'], start)).to.equal(0);
+    cluster = await startSessionCluster('slot-wait', { taskManagers: 1, slotsPerTaskManager: 2 });
+    ({ dir, rest } = cluster);
     await until('two free slots', async () => ((await freeSlots()) === 2 ? true : undefined), 30_000);
   });
 
   after(async () => {
-    if (dir === undefined) return;
-    const stop = await runCli(['cluster', 'stop', ...dynamic]);
-    if (stop.code !== 0) killProcessesOf(dir);
-    await expectNoProcessesOf(dir);
-    removeDir(dir);
-    expect(stop.code, describeRun(['cluster', 'stop'], stop)).to.equal(0);
+    if (cluster !== undefined) await cluster.stop();
   });
 
   it('the attached remote CLI says once that a streaming job waits for slots, then fails with NoResourceAvailableException', async () => {

@@ -3,21 +3,9 @@ import { Configuration, configureLogging } from '@spindle/core';
 import { MiniCluster, type SourceStatus } from '@spindle/runtime';
 import { SingleOutputStreamOperator, StreamExecutionEnvironment } from '../src/index.js';
 import { AbstractSource } from '../src/sources/source-operators.js';
+import { withinMs } from '@spindle/core/testing';
 
 configureLogging({ level: 'error' });
-
-/** Runs `run` and fails with `what` if it has not settled within `ms` (a hang), instead of waiting for mocha. */
-async function withinMs<T>(ms: number, what: string, run: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`hang: ${what} did not end within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([run(), hang]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A source whose next batch never comes: its promise never settles. */
 class NeverSource extends AbstractSource {

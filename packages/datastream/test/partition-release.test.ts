@@ -2,16 +2,9 @@ import { expect } from 'chai';
 import { Configuration, configureLogging } from '@spindle/core';
 import { MiniCluster, PartitionManager } from '@spindle/runtime';
 import { StreamExecutionEnvironment } from '../src/index.js';
+import { untilTrue } from '@spindle/core/testing';
 
 configureLogging({ level: 'error' });
-
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('partitions and partition requests of an ended job are released', function () {
   this.timeout(60_000);
@@ -44,7 +37,7 @@ describe('partitions and partition requests of an ended job are released', funct
         await cluster.submitJob(jobGraph, { bundlePath: '', args: [] }, program);
         if (cancel) await cluster.dispatcher.cancelJob(jobGraph.jobId);
         const result = await cluster.requestJobResult(jobGraph.jobId);
-        await until(`the slots of ${name} are free`, () => cluster.taskExecutors[0]!.allocatedSlotCount() === 0);
+        await untilTrue(`the slots of ${name} are free`, () => cluster.taskExecutors[0]!.allocatedSlotCount() === 0);
         expect(cluster.shuffleState(), name).to.deep.equal({ partitions: 0, waiting: 0 });
         return result.status;
       };

@@ -2,16 +2,9 @@ import { expect } from 'chai';
 import { Configuration, configureLogging } from '@spindle/core';
 import { MiniCluster } from '@spindle/runtime';
 import { StreamExecutionEnvironment } from '../src/index.js';
+import { untilTrue } from '@spindle/core/testing';
 
 configureLogging({ level: 'error' });
-
-async function until(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('a job that needs more slots than the cluster has', function () {
   this.timeout(60_000);
@@ -42,25 +35,25 @@ describe('a job that needs more slots than the cluster has', function () {
   it('is RUNNING with its tasks SCHEDULED while it waits, says how many slots it waits for, and a streaming job then fails with NoResourceAvailableException', async () => {
     const jobId = await submit('STREAMING');
     const jm = cluster.dispatcher.jobMaster(jobId)!;
-    await until('the job is RUNNING', () => jm.graph.status === 'RUNNING');
+    await untilTrue('the job is RUNNING', () => jm.graph.status === 'RUNNING');
     expect(jm.graph.executions.map((e) => e.state)).to.deep.equal(jm.graph.executions.map(() => 'SCHEDULED'));
-    await until('the job knows what it waits for', () => jm.slotWait() !== undefined);
+    await untilTrue('the job knows what it waits for', () => jm.slotWait() !== undefined);
     expect(jm.slotWait()).to.include({ needed: 2, missing: 1 });
     const result = await cluster.requestJobResult(jobId);
     expect(result.status).to.equal('FAILED');
     expect(result.failure?.name).to.equal('NoResourceAvailableException');
     expect(result.failure?.message).to.match(/needs 2 slots/);
-    await until('the slot is free again', () => cluster.taskExecutors[0]!.allocatedSlotCount() === 0);
+    await untilTrue('the slot is free again', () => cluster.taskExecutors[0]!.allocatedSlotCount() === 0);
   });
 
   it('keeps a batch job waiting past slot.request.timeout, as Flink does, until it is cancelled', async () => {
     const jobId = await submit('BATCH');
     const jm = cluster.dispatcher.jobMaster(jobId)!;
-    await until('the job is RUNNING', () => jm.graph.status === 'RUNNING');
+    await untilTrue('the job is RUNNING', () => jm.graph.status === 'RUNNING');
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(jm.graph.status).to.equal('RUNNING');
     await cluster.dispatcher.cancelJob(jobId);
     expect((await cluster.requestJobResult(jobId)).status).to.equal('CANCELED');
-    await until('the slot is free again', () => cluster.taskExecutors[0]!.allocatedSlotCount() === 0);
+    await untilTrue('the slot is free again', () => cluster.taskExecutors[0]!.allocatedSlotCount() === 0);
   });
 });

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { describeRun, removeDir, runCli, tempDir } from './cli-harness.js';
+import { expectNoProcessesOf, freePort, killProcessesOf, restGet, until } from './process-harness.js';
+
+export interface SessionClusterOptions {
+  /** TaskManager processes `cluster start` starts (0 with an active resource driver). */
+  taskManagers: number;
+  slotsPerTaskManager: number;
+  /** Further `-D` options, e.g. heartbeat settings. */
+  dynamic?: string[];
+  /** Environment of the CLI and so of the cluster processes (e.g. a private TMPDIR). */
+  env?: Record<string, string>;
+}
+
+/** A standalone cluster of real processes on free loopback ports, in a directory of its own. */
+export interface SessionCluster {
+  readonly dir: string;
+  /** host:port of the REST API. */
+  readonly rest: string;
+  /** The `-D` options the cluster was started with; `cluster stop` and restarts need them. */
+  readonly dynamic: string[];
+  get<T>(p: string): Promise<T>;
+  /** `cluster stop`, then checks that no process of the cluster is left and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/** Starts a session cluster with `spindle cluster start` and waits until its TaskManagers registered. */
+export async function startSessionCluster(name: string, options: SessionClusterOptions): Promise<SessionCluster> {
+  const dir = tempDir(name);
+  const restPort = await freePort();
+  const rest = `127.0.0.1:${restPort}`;
+  const dynamic = [
+    `-Drest.port=${restPort}`,
+    '-Drest.address=127.0.0.1',
+    `-Djobmanager.rpc.port=${await freePort()}`,
+    `-Dstandalone.number-of-taskmanagers=${options.taskManagers}`,
+    `-Dtaskmanager.numberOfTaskSlots=${options.slotsPerTaskManager}`,
+    `-Denv.log.dir=${path.join(dir, 'log')}`,
+    `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
+    ...(options.dynamic ?? []),
+  ];
+  const get = <T>(p: string): Promise<T> => restGet<T>(rest, p);
+  const start = await runCli(['cluster', 'start', ...dynamic], 60_000, options.env);
+  expect(start.code, describeRun(['cluster', 'start'], start)).to.equal(0);
+  await until(
+    `${options.taskManagers} registered TaskManagers`,
+    async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === options.taskManagers ? true : undefined),
+    30_000,
+  );
+  return {
+    dir,
+    rest,
+    dynamic,
+    get,
+    async stop() {
+      const stop = await runCli(['cluster', 'stop', ...dynamic], 60_000, options.env);
+      if (stop.code !== 0) killProcessesOf(dir);
+      await expectNoProcessesOf(dir);
+      expect(stop.code, describeRun(['cluster', 'stop'], stop)).to.equal(0);
+      removeDir(dir);
+    },
+  };
+}
