@@ -6,3 +6,5 @@ export type * from './functions.js';
 export type { DataGeneratorOptions } from './sources/source-operators.js';
 export { formatRecord } from './sinks/format.js';
 export { FileSystem, type WriteMode } from './sinks/write-mode.js';
+export * from './eventtime/watermark-strategy.js';
+export { TimestampsAndWatermarksOperator } from './operators/timestamps-and-watermarks-operator.js';
