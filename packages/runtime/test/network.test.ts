@@ -105,7 +105,10 @@ describe('result partition and input gate', () => {
     connect(partition, gate, 0, 0);
     let emitted = 0;
     for (let round = 0; round < 200 && partition.isAvailable(); round++) {
-      for (let i = 0; i < 100; i++) (partition.emit('x'.repeat(50), 0), emitted++);
+      for (let i = 0; i < 100; i++) {
+        partition.emit('x'.repeat(50), 0);
+        emitted++;
+      }
       await settle();
     }
     expect(partition.isAvailable()).to.equal(false);

@@ -33,8 +33,8 @@ interface Waiter {
 export function bridge<A, B>(a: ChannelLink<A, B>, b: ChannelLink<B, A>): void {
   const transferables = (m: ToConsumer | ToProducer): ArrayBuffer[] =>
     m.t === 'b' || m.t === 'v' ? [m.data] : m.t === 'c' ? m.recycled : [];
-  a.onMessage((m) => b.send(m as unknown as B, transferables(m as unknown as ToConsumer)));
-  b.onMessage((m) => a.send(m as unknown as A, transferables(m as unknown as ToProducer)));
+  a.onMessage((m) => b.send(m, transferables(m as unknown as ToConsumer)));
+  b.onMessage((m) => a.send(m, transferables(m as unknown as ToProducer)));
 }
 
 /**

@@ -269,7 +269,7 @@ export class FrameDecoder {
       this.dataBacklog = u32(bytes, at + FRAME_HEADER_LENGTH);
       const size = length - BUFFER_PREFIX_LENGTH;
       const data = new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
-      if (size === 0) this.emitBuffer(data.buffer as ArrayBuffer);
+      if (size === 0) this.emitBuffer(data.buffer);
       else {
         this.data = data;
         this.dataFilled = 0;
