@@ -41,6 +41,11 @@ export class FlatMapOperator extends AbstractOperator {
   }
 
   processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
+    // Records without a timestamp (the common case) go straight to the output.
+    if (timestamp === undefined) {
+      this.fn(record, this.out, this.ctx);
+      return;
+    }
     this.collector.timestamp = timestamp;
     this.fn(record, this.collector, this.ctx);
   }
