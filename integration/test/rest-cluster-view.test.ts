@@ -166,6 +166,9 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     expect(last.metrics['read-records']).to.equal(LAST);
     expect(first.metrics['write-bytes']).to.be.greaterThan(0);
     expect(details['status-counts'].FINISHED).to.equal(details.vertices.length);
+    // A bounded job ends event time: every vertex saw Watermark.MAX (Long.MAX_VALUE in Flink's metrics).
+    expect(last.metrics.currentInputWatermark).to.equal('9223372036854775807');
+    expect(first.metrics.currentOutputWatermark).to.equal('9223372036854775807');
 
     const planBody = (await call<JobPlanWire>(port, 'GET', `/jobs/${jobId}/plan`)).json;
     expectWire(planBody, 'job-plan');

@@ -4,6 +4,8 @@ import type { StreamOperator } from '@spindle/runtime';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
 import type { FieldExpression, FilterFunction, FlatMapFunction, KeySelector, MapFunction, ReduceFunction } from './functions.js';
 import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators.js';
+import { TimestampsAndWatermarksOperator } from './operators/timestamps-and-watermarks-operator.js';
+import type { WatermarkStrategy } from './eventtime/watermark-strategy.js';
 import { KeyedReduceOperator, aggregation, inPlaceAggregation, type AggregationKind } from './operators/keyed-reduce-operator.js';
 
 /** A combiner emits its partial aggregates at the end, or whenever it holds this many keys. */
@@ -21,15 +23,36 @@ export class DataStream<T> {
   ) {}
 
   map<R>(fn: MapFunction<T, R>): SingleOutputStreamOperator<R> {
-    return this.transform('Map', 'map', () => new MapOperator(fn as MapFunction<unknown, unknown>));
+    return this.addTransform('Map', 'map', () => new MapOperator(fn as MapFunction<unknown, unknown>));
   }
 
   flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
-    return this.transform('Flat Map', 'flat-map', () => new FlatMapOperator(fn as FlatMapFunction<unknown, unknown>));
+    return this.addTransform('Flat Map', 'flat-map', () => new FlatMapOperator(fn as FlatMapFunction<unknown, unknown>));
   }
 
   filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
-    return this.transform('Filter', 'filter', () => new FilterOperator(fn as FilterFunction<unknown>));
+    return this.addTransform('Filter', 'filter', () => new FilterOperator(fn as FilterFunction<unknown>));
+  }
+
+  /**
+   * Gives records event timestamps and the stream watermarks, by `strategy` (Flink's
+   * assignTimestampsAndWatermarks). Watermarks that reach this operator from upstream are
+   * replaced by the strategy's, except the end of input's.
+   */
+  assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): SingleOutputStreamOperator<T> {
+    return this.addTransform(
+      'Timestamps/Watermarks',
+      'timestamps-watermarks',
+      () => new TimestampsAndWatermarksOperator(strategy as WatermarkStrategy<unknown>),
+    );
+  }
+
+  /**
+   * Adds an operator of your own (Flink's `transform`): `createOperator` runs once per subtask,
+   * in the task's thread; see StreamOperator and AbstractStreamOperator in @spindle/runtime.
+   */
+  transform<R>(operatorName: string, createOperator: () => StreamOperator): SingleOutputStreamOperator<R> {
+    return this.addTransform(operatorName, 'custom', createOperator);
   }
 
   /** Partitions by key: records with equal keys go to the same subtask (via key groups). */
@@ -92,7 +115,7 @@ export class DataStream<T> {
     return (result.getAccumulatorResult(accumulator) as T[] | undefined) ?? [];
   }
 
-  protected transform<R>(
+  protected addTransform<R>(
     name: string,
     kind: string,
     createOperator: () => StreamOperator,
@@ -272,12 +295,17 @@ export class KeyedStream<T, K> extends DataStream<T> {
       id: this.env.reserveId(),
       createOperator: () => new KeyedReduceOperator(selector, fn, inPlace, { maxKeys: COMBINER_MAX_KEYS, keyedOperatorName }),
     };
-    const keyed = this.transform<T>('Keyed Aggregation', `keyed-${kind}`, () => new KeyedReduceOperator(selector, fn, inPlace), combiner);
+    const keyed = this.addTransform<T>(
+      'Keyed Aggregation',
+      `keyed-${kind}`,
+      () => new KeyedReduceOperator(selector, fn, inPlace),
+      combiner,
+    );
     return keyed;
   }
 
   private keyed(name: string, kind: string, fn: ReduceFunction<unknown>): SingleOutputStreamOperator<T> {
     const selector = this.keySelector;
-    return this.transform(name, kind, () => new KeyedReduceOperator(selector, fn));
+    return this.addTransform(name, kind, () => new KeyedReduceOperator(selector, fn));
   }
 }

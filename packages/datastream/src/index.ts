@@ -7,3 +7,5 @@ export type { DataGeneratorOptions } from './sources/source-operators.js';
 export { formatRecord } from './sinks/format.js';
 export * as FileSystem from './sinks/write-mode.js';
 export type { WriteMode } from './sinks/write-mode.js';
+export * from './eventtime/watermark-strategy.js';
+export { TimestampsAndWatermarksOperator } from './operators/timestamps-and-watermarks-operator.js';

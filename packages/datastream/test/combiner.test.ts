@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Configuration, getLogger } from '@spindle/core';
-import type { OperatorContext } from '@spindle/runtime';
+import { ManualScheduler } from '@spindle/core';
+import { MailboxProcessingTimeService, MailboxProcessor, type OperatorContext } from '@spindle/runtime';
 import { StreamExecutionEnvironment } from '../src/index.js';
 import { KeyedReduceOperator, aggregation, inPlaceAggregation } from '../src/operators/keyed-reduce-operator.js';
 
@@ -16,7 +17,9 @@ function context(out: unknown[]): OperatorContext {
     runtimeMode: 'STREAMING',
     config: new Configuration(),
     log: getLogger('test'),
-    output: { collect: (r) => out.push(r) },
+    output: { collect: (r) => out.push(r), emitWatermark: () => undefined, emitWatermarkStatus: () => undefined },
+    numberOfInputs: 1,
+    processingTimeService: new MailboxProcessingTimeService(new ManualScheduler(), new MailboxProcessor()),
     addAccumulator: () => undefined,
     signal: new AbortController().signal,
   };
@@ -57,8 +60,8 @@ describe('BATCH combiners', () => {
       [2, 1],
       [4, 1],
     ];
-    for (const r of input) combiner.processElement(r);
-    void combiner.endInput();
+    for (const r of input) combiner.processElement(r, 0);
+    void combiner.finish();
     expect(partial.length).to.be.greaterThan(4);
     const totals = new Map<number, number>();
     for (const [k, c] of partial as Array<[number, number]>) totals.set(k, (totals.get(k) ?? 0) + c);

@@ -80,6 +80,15 @@ export interface TaskIOMetrics {
   accumulatedBackPressuredTimeMs: number;
   accumulatedBusyTimeMs: number;
   accumulatedIdleTimeMs: number;
+  /**
+   * Event time (Flink's task metrics of the same names): the combined watermark of the task's
+   * inputs and the last watermark its chain emitted, as Flink renders them: a decimal 64-bit
+   * integer, `-9223372036854775808` (Long.MIN_VALUE) before the first watermark and
+   * `9223372036854775807` (Long.MAX_VALUE) once event time ended. Strings keep the value exact
+   * and JSON-able.
+   */
+  currentInputWatermark: string;
+  currentOutputWatermark: string;
 }
 
 export interface TaskExecutionState {

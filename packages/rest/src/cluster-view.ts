@@ -124,6 +124,13 @@ export interface VertexIOMetrics {
   accumulatedBackPressuredTimeMs: number;
   accumulatedIdleTimeMs: number;
   accumulatedBusyTimeMs: number;
+  /**
+   * The vertex's low watermarks: the lowest over its subtasks of Flink's task metrics
+   * `currentInputWatermark` and `currentOutputWatermark` (-Infinity before the first watermark,
+   * +Infinity once event time ended).
+   */
+  currentInputWatermark: number;
+  currentOutputWatermark: number;
 }
 
 export interface JobPlan {

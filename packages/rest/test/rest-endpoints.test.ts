@@ -162,6 +162,8 @@ describe('RestServer endpoints (Flink wire format)', () => {
         'accumulated-backpressured-time': 5,
         'accumulated-idle-time': 7,
         'accumulated-busy-time': 11,
+        currentInputWatermark: '1700000000000',
+        currentOutputWatermark: '9223372036854775807',
       });
       expect(body.plan.nodes[0]!.description).to.equal('Source: Sequence -&gt; Map');
       expect(body.plan.nodes[1]!.inputs).to.deep.equal([{ num: 0, id: source.id, ship_strategy: 'HASH', exchange: 'pipelined_bounded' }]);

@@ -3,6 +3,7 @@ import { DataInputDeserializer, GenericSerializer } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
 import { BufferPool } from '../src/network/buffer-pool.js';
 import { directLinkPair } from '../src/network/channel-link.js';
+import { readElement } from '../src/network/element-codec.js';
 import { InputGate } from '../src/network/input-gate.js';
 import { ResultPartition } from '../src/network/result-partition.js';
 
@@ -38,8 +39,12 @@ function drain(gate: InputGate): { records: unknown[]; ended: boolean } {
       ended = gate.isFinished();
       continue;
     }
+    if (!(next.data instanceof Uint8Array)) continue;
     input.setBuffer(next.data, 0, next.data.byteLength);
-    while (input.available() > 0) records.push(serializer.deserialize(input));
+    while (input.available() > 0) {
+      const e = readElement(input, serializer);
+      if (e.kind === 'record') records.push(e.value);
+    }
     next.channel.recycle(next.data);
   }
   return { records, ended };

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { DataInputDeserializer, GenericSerializer } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
+import { readElement } from '../src/network/element-codec.js';
 import type { InputGate } from '../src/network/input-gate.js';
 import type { ResultPartition } from '../src/network/result-partition.js';
 import { FrameDecoder } from '../src/network/tcp/frame-codec.js';
@@ -60,24 +61,48 @@ export async function produce(
   }
 }
 
-/** Reads a gate as a consuming task does, keeping the records of each channel apart. */
+/**
+ * What a channel delivered, in order, as a test reads it: a record's value (`[value, timestamp]`
+ * for a record with a timestamp), `{ watermark }`, `{ status }`, `{ barrier: checkpointId }`, or
+ * 'END'.
+ */
+export type SeenElement = unknown;
+
+/** Reads a gate as a consuming task does, keeping the records (and all elements) of each channel apart. */
 export class GateReader {
   readonly records: unknown[][];
+  readonly elements: SeenElement[][];
   buffers = 0;
   private readonly input = new DataInputDeserializer();
 
   constructor(readonly gate: InputGate) {
     this.records = gate.channels.map(() => []);
+    this.elements = gate.channels.map(() => []);
   }
 
-  /** Takes every buffer available now; throws what the gate throws (a failed channel). */
+  /** Takes every buffer and event available now; throws what the gate throws (a failed channel). */
   drain(): void {
     for (let next = this.gate.poll(); next; next = this.gate.poll()) {
-      if (next.data === null) continue;
+      const seen = this.elements[next.channel.index]!;
+      if (next.data === null) {
+        seen.push('END');
+        continue;
+      }
+      if (!(next.data instanceof Uint8Array)) {
+        seen.push({ barrier: next.data.checkpointId });
+        continue;
+      }
       this.buffers++;
       const out = this.records[next.channel.index]!;
       this.input.setBuffer(next.data, 0, next.data.byteLength);
-      while (this.input.available() > 0) out.push(serializer.deserialize(this.input));
+      while (this.input.available() > 0) {
+        const e = readElement(this.input, serializer);
+        if (e.kind === 'record') {
+          out.push(e.value);
+          seen.push(e.timestamp === undefined ? e.value : [e.value, e.timestamp]);
+        } else if (e.kind === 'watermark') seen.push({ watermark: e.mark });
+        else seen.push({ status: e.status });
+      }
       next.channel.recycle(next.data);
     }
   }

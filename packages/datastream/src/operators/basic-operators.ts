@@ -1,22 +1,21 @@
-import type { OperatorContext, Output, StreamOperator } from '@spindle/runtime';
+import { AbstractStreamOperator, type Output } from '@spindle/runtime';
 import type { FilterFunction, FlatMapFunction, MapFunction } from '../functions.js';
 
-/** Base for operators that keep only their context and output. */
-export abstract class AbstractOperator implements StreamOperator {
-  protected ctx!: OperatorContext;
-  protected out!: Output;
+/**
+ * Base of the API's operators: runtime's AbstractStreamOperator (no state, watermarks forwarded).
+ * Emitted records keep the timestamp of the record being processed, as Flink's do.
+ */
+export abstract class AbstractOperator extends AbstractStreamOperator {}
 
-  /** Synchronous, so that subclasses call it first from their own open. */
-  open(ctx: OperatorContext): void {
-    this.ctx = ctx;
-    this.out = ctx.output;
+/** The output a flatMap function sees: every record it collects keeps the input's timestamp. */
+class TimestampedCollector implements Pick<Output, 'collect'> {
+  timestamp: number | undefined;
+
+  constructor(private readonly out: Output) {}
+
+  collect(value: unknown): void {
+    this.out.collect(value, this.timestamp);
   }
-
-  abstract processElement(record: unknown, inputIndex: number): void;
-
-  endInput(): void | Promise<void> {}
-
-  close(): void | Promise<void> {}
 }
 
 export class MapOperator extends AbstractOperator {
@@ -24,18 +23,31 @@ export class MapOperator extends AbstractOperator {
     super();
   }
 
-  processElement(record: unknown): void {
-    this.out.collect(this.fn(record, this.ctx));
+  processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
+    this.out.collect(this.fn(record, this.ctx), timestamp);
   }
 }
 
 export class FlatMapOperator extends AbstractOperator {
+  private collector!: TimestampedCollector;
+
   constructor(private readonly fn: FlatMapFunction<unknown, unknown>) {
     super();
   }
 
-  processElement(record: unknown): void {
-    this.fn(record, this.out, this.ctx);
+  override open(ctx: Parameters<AbstractOperator['open']>[0]): void {
+    super.open(ctx);
+    this.collector = new TimestampedCollector(this.out);
+  }
+
+  processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
+    // Records without a timestamp (the common case) go straight to the output.
+    if (timestamp === undefined) {
+      this.fn(record, this.out, this.ctx);
+      return;
+    }
+    this.collector.timestamp = timestamp;
+    this.fn(record, this.collector, this.ctx);
   }
 }
 
@@ -44,7 +56,7 @@ export class FilterOperator extends AbstractOperator {
     super();
   }
 
-  processElement(record: unknown): void {
-    if (this.fn(record, this.ctx)) this.out.collect(record);
+  processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
+    if (this.fn(record, this.ctx)) this.out.collect(record, timestamp);
   }
 }

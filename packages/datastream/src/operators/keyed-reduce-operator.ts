@@ -40,7 +40,7 @@ export class KeyedReduceOperator extends AbstractOperator {
     return new KeyMap(`keyBy of '${this.combiner?.keyedOperatorName() ?? this.ctx.operatorName}'`);
   }
 
-  processElement(record: unknown): void {
+  processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
     const key = this.keySelector(record);
     const prev = this.state.get(key);
     const inPlace = this.batch ? this.accumulateInPlace : undefined;
@@ -50,11 +50,16 @@ export class KeyedReduceOperator extends AbstractOperator {
     }
     const next = prev === undefined ? (inPlace ? inPlace.copy(record) : record) : this.reduce(prev, record);
     this.state.set(key, next);
-    if (!this.batch) this.out.collect(next);
-    else if (prev === undefined && this.combiner && this.state.size >= this.combiner.maxKeys) this.endInput();
+    if (!this.batch) this.out.collect(next, timestamp);
+    else if (prev === undefined && this.combiner && this.state.size >= this.combiner.maxKeys) this.flushPartials();
   }
 
-  override endInput(): void {
+  override finish(): void {
+    this.flushPartials();
+  }
+
+  /** BATCH (and combiners): emits the value of every key and starts over. */
+  private flushPartials(): void {
     if (!this.batch) return;
     for (const v of this.state.values()) this.out.collect(v);
     this.state = this.newState();

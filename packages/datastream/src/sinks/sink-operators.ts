@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { SpindleError, errorMessage } from '@spindle/core';
+import { SpindleError, errorMessage, type Cancellable } from '@spindle/core';
 import type { OperatorContext } from '@spindle/runtime';
 import { AbstractOperator } from '../operators/basic-operators.js';
 import { formatRecord } from './format.js';
@@ -12,7 +12,7 @@ export class PrintSinkOperator extends AbstractOperator {
   private pending: string[] = [];
   private size = 0;
   private prefix = '';
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Cancellable | undefined;
 
   constructor(
     private readonly toErr: boolean,
@@ -33,7 +33,10 @@ export class PrintSinkOperator extends AbstractOperator {
     this.pending.push(line);
     this.size += line.length;
     if (this.size >= FLUSH_BYTES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), 50);
+    else
+      this.timer ??= this.ctx.processingTimeService.registerTimer(this.ctx.processingTimeService.currentProcessingTime() + 50, () =>
+        this.flush(),
+      );
   }
 
   override close(): void {
@@ -41,7 +44,7 @@ export class PrintSinkOperator extends AbstractOperator {
   }
 
   private flush(): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     if (this.pending.length === 0) return;
     (this.toErr ? process.stderr : process.stdout).write(this.pending.join(''));
@@ -90,7 +93,7 @@ export class TextFileSinkOperator extends AbstractOperator {
     if (this.size >= FLUSH_BYTES) this.flush();
   }
 
-  override endInput(): void {
+  override finish(): void {
     this.flush();
     fs.closeSync(this.fd);
     this.fd = -1;
@@ -124,7 +127,7 @@ export class CollectSinkOperator extends AbstractOperator {
     this.records.push(record);
   }
 
-  override endInput(): void {
+  override finish(): void {
     this.ctx.addAccumulator(this.accumulator, this.records);
     this.records = [];
   }

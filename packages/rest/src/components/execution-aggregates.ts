@@ -1,5 +1,5 @@
 import { EXECUTION_STATES, isTerminalExecutionState, type ExecutionState } from '@spindle/protocol';
-import type { ArchivedExecution } from '@spindle/runtime';
+import { watermarkFromLongString, type ArchivedExecution } from '@spindle/runtime';
 import type { ExecutionStateCounts, VertexIOMetrics } from '../cluster-view.js';
 
 export function zeroCounts(): ExecutionStateCounts {
@@ -48,6 +48,8 @@ export function sumMetrics(executions: readonly ArchivedExecution[]): VertexIOMe
     accumulatedBackPressuredTimeMs: 0,
     accumulatedIdleTimeMs: 0,
     accumulatedBusyTimeMs: 0,
+    currentInputWatermark: Number.POSITIVE_INFINITY,
+    currentOutputWatermark: Number.POSITIVE_INFINITY,
   };
   for (const e of executions) {
     const m = e.metrics;
@@ -62,6 +64,12 @@ export function sumMetrics(executions: readonly ArchivedExecution[]): VertexIOMe
     sum.accumulatedBackPressuredTimeMs += m.accumulatedBackPressuredTimeMs;
     sum.accumulatedIdleTimeMs += m.accumulatedIdleTimeMs;
     sum.accumulatedBusyTimeMs += m.accumulatedBusyTimeMs;
+    sum.currentInputWatermark = Math.min(sum.currentInputWatermark, watermarkFromLongString(m.currentInputWatermark));
+    sum.currentOutputWatermark = Math.min(sum.currentOutputWatermark, watermarkFromLongString(m.currentOutputWatermark));
+  }
+  if (executions.every((e) => !e.metrics)) {
+    sum.currentInputWatermark = Number.NEGATIVE_INFINITY;
+    sum.currentOutputWatermark = Number.NEGATIVE_INFINITY;
   }
   return sum;
 }

@@ -27,6 +27,8 @@ export function sampleVertex(name: string, parallelism: number, state: Execution
       accumulatedBackPressuredTimeMs: 5,
       accumulatedIdleTimeMs: 7,
       accumulatedBusyTimeMs: 11,
+      currentInputWatermark: 1_700_000_000_000,
+      currentOutputWatermark: Number.POSITIVE_INFINITY,
     },
   };
 }

@@ -89,6 +89,9 @@ export interface IOMetricsWire {
   'accumulated-backpressured-time': number;
   'accumulated-idle-time': number;
   'accumulated-busy-time': number;
+  /** The lowest watermark of the vertex's subtasks, in Flink's Long form (a decimal string). */
+  currentInputWatermark?: string;
+  currentOutputWatermark?: string;
 }
 
 /** `GET /jobs/:jobid/plan`. */

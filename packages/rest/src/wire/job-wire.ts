@@ -1,3 +1,4 @@
+import { watermarkToLongString } from '@spindle/runtime';
 import { EXECUTION_STATES, JOB_STATUSES, applicationStatusOf, type ExecutionState, type SerializedFailure } from '@spindle/protocol';
 import type {
   ExceptionHistory,
@@ -84,7 +85,8 @@ function vertexBody(v: JobVertexDetails, now: number): Record<string, unknown> {
   };
 }
 
-function ioMetricsBody(m: VertexIOMetrics): Record<string, number | boolean> {
+/** Watermarks as Flink's metrics show them: decimal Longs, the sentinels as Long.MIN_VALUE/MAX_VALUE. */
+function ioMetricsBody(m: VertexIOMetrics): Record<string, number | boolean | string> {
   return {
     'read-bytes': Math.round(m.bytesIn),
     'read-bytes-complete': m.complete,
@@ -97,6 +99,8 @@ function ioMetricsBody(m: VertexIOMetrics): Record<string, number | boolean> {
     'accumulated-backpressured-time': Math.round(m.accumulatedBackPressuredTimeMs),
     'accumulated-idle-time': Math.round(m.accumulatedIdleTimeMs),
     'accumulated-busy-time': Math.round(m.accumulatedBusyTimeMs),
+    currentInputWatermark: watermarkToLongString(m.currentInputWatermark),
+    currentOutputWatermark: watermarkToLongString(m.currentOutputWatermark),
   };
 }
 

@@ -3,12 +3,14 @@ import type { MessagePort } from 'node:worker_threads';
 /**
  * The wire between the sender of one subpartition and the input channel that consumes it.
  *
- * Messages towards the consumer: a buffer (`b`) carrying records and the sender's backlog, or
- * the end-of-partition event (`e`). Towards the producer: credit (`c`), which may carry
+ * Messages towards the consumer: a buffer (`b`) carrying stream elements and the sender's
+ * backlog, a serialized event (`v`, e.g. a checkpoint barrier), the end-of-partition event (`e`),
+ * or a failure of the producer (`f`). Towards the producer: credit (`c`), which may carry
  * segments to recycle, and `x` when the consumer goes away. Delivery is in order and never
  * synchronous with `send()`, whatever the transport.
  */
-export type ToConsumer = { t: 'b'; data: ArrayBuffer; length: number; backlog: number } | { t: 'e' } | { t: 'f'; message: string };
+export type ToConsumer =
+  { t: 'b'; data: ArrayBuffer; length: number; backlog: number } | { t: 'v'; data: ArrayBuffer } | { t: 'e' } | { t: 'f'; message: string };
 export type ToProducer = { t: 'c'; credit: number; recycled: ArrayBuffer[] } | { t: 'x' };
 
 export interface ChannelLink<Out, In> {

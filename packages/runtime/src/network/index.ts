@@ -1,5 +1,7 @@
 export * from './buffer-pool.js';
 export * from './channel-link.js';
+export * from './stream-elements.js';
+export * from './element-codec.js';
 export * from './subpartition.js';
 export * from './result-partition.js';
 export * from './input-gate.js';

@@ -1,10 +1,13 @@
+import { DataInputDeserializer } from '@spindle/core';
 import type { ConsumerLink, ToConsumer } from './channel-link.js';
+import { deserializeEvent } from './element-codec.js';
+import type { RuntimeEvent } from './stream-elements.js';
 
-/** One buffer taken from a gate; call `recycle()` once its records are processed. */
-export interface GateBuffer {
-  readonly data: Uint8Array;
-  readonly channel: InputChannel;
-}
+/**
+ * What a channel delivers, in order: a buffer of stream elements (recycle it once processed), an
+ * event, or null for the end of the partition.
+ */
+export type ChannelData = Uint8Array | RuntimeEvent | null;
 
 export class RemoteProducerError extends Error {}
 
@@ -13,7 +16,7 @@ export class RemoteProducerError extends Error {}
  * asks the gate for floating credits when the sender reports a backlog it cannot cover.
  */
 export class InputChannel {
-  private readonly received: Array<Uint8Array | null> = [];
+  private readonly received: ChannelData[] = [];
   private link: ConsumerLink | undefined;
   private unusedCredit = 0;
   private floatingHeld = 0;
@@ -39,8 +42,8 @@ export class InputChannel {
     return this.received.length > 0;
   }
 
-  /** The next buffer, or null for end-of-partition. */
-  take(): Uint8Array | null | undefined {
+  /** The next buffer or event, or null for end-of-partition. */
+  take(): ChannelData | undefined {
     return this.received.shift();
   }
 
@@ -84,6 +87,8 @@ export class InputChannel {
       this.numBytesIn += m.length;
       this.received.push(new Uint8Array(m.data, 0, m.length));
       if (this.backlog > this.unusedCredit) this.gate.requestFloating(this);
+    } else if (m.t === 'v') {
+      this.received.push(deserializeEvent(new DataInputDeserializer(new Uint8Array(m.data))));
     } else if (m.t === 'e') {
       this.received.push(null);
     } else {
@@ -123,8 +128,8 @@ export class InputGate {
     return this.withData.length > 0;
   }
 
-  /** Next buffer of any channel; `data` null marks that channel's end. */
-  poll(): { channel: InputChannel; data: Uint8Array | null } | undefined {
+  /** Next buffer or event of any channel; `data` null marks that channel's end. */
+  poll(): { channel: InputChannel; data: ChannelData } | undefined {
     const channel = this.withData.shift();
     if (!channel) return undefined;
     const data = channel.take();

@@ -1,6 +1,8 @@
 import { DataOutputSerializer, type TypeSerializer } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
 import { BufferPool } from './buffer-pool.js';
+import { serializeEvent, writeRecord, writeWatermark, writeWatermarkStatus } from './element-codec.js';
+import type { RuntimeEvent, Watermark, WatermarkStatus } from './stream-elements.js';
 import { Subpartition } from './subpartition.js';
 
 export interface ResultPartitionOptions {
@@ -10,9 +12,11 @@ export interface ResultPartitionOptions {
 }
 
 /**
- * One produced partition of one task: records are serialized once into a per-subpartition
- * builder; a builder that reaches the segment size is copied into a pooled segment and queued.
- * A record never spans two buffers: the record that overflows moves to the next one.
+ * One produced partition of one task: stream elements (records, watermarks, watermark status;
+ * see element-codec.ts) are serialized once into a per-subpartition builder; a builder that
+ * reaches the segment size is copied into a pooled segment and queued. An element never spans
+ * two buffers: the element that overflows moves to the next one. Events (checkpoint barriers)
+ * go to every subpartition after the elements written before them, outside buffers.
  */
 export class ResultPartition {
   readonly subpartitions: Subpartition[];
@@ -39,21 +43,47 @@ export class ResultPartition {
     return this.spec.partitionId;
   }
 
-  /** Serializes `record` into subpartition `index`. */
-  emit(record: unknown, index: number): void {
+  /** Serializes `record` (with its timestamp, when it has one) into subpartition `index`. */
+  emit(record: unknown, index: number, timestamp?: number): void {
     const out = this.builders[index]!;
     const start = out.position;
-    this.serializer.serialize(record, out);
+    writeRecord(out, this.serializer, record, timestamp);
     this.numRecordsOut++;
     if (out.position >= this.segmentSize) this.spill(index, start);
   }
 
   /** Serializes `record` once and appends it to every subpartition. */
-  broadcast(record: unknown): void {
+  broadcast(record: unknown, timestamp?: number): void {
+    this.broadcastElement((out) => writeRecord(out, this.serializer, record, timestamp));
+    this.numRecordsOut++;
+  }
+
+  /** Appends a watermark to every subpartition (watermarks are for all consumers). */
+  broadcastWatermark(mark: Watermark): void {
+    this.broadcastElement((out) => writeWatermark(out, mark));
+  }
+
+  broadcastWatermarkStatus(status: WatermarkStatus): void {
+    this.broadcastElement((out) => writeWatermarkStatus(out, status));
+  }
+
+  /**
+   * Sends an event to every subpartition, behind everything emitted before it: the partly filled
+   * buffers go first. The event is serialized once; each subpartition gets its own copy.
+   */
+  broadcastEvent(event: RuntimeEvent): void {
+    this.flushAll();
+    const out = new DataOutputSerializer(64);
+    serializeEvent(event, out);
+    const bytes = out.buffer().subarray(0, out.position);
+    // A fresh ArrayBuffer per subpartition: it may be moved to another thread.
+    for (const sp of this.subpartitions) sp.addEvent(new Uint8Array(bytes).buffer);
+  }
+
+  private broadcastElement(write: (out: DataOutputSerializer) => void): void {
     const first = this.builders[0]!;
     const start = first.position;
-    this.serializer.serialize(record, first);
-    this.numRecordsOut++;
+    write(first);
     const bytes = first.buffer().subarray(start, first.position);
     for (let i = 1; i < this.builders.length; i++) {
       const out = this.builders[i]!;

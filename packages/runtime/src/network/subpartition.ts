@@ -2,12 +2,14 @@ import type { BufferPool } from './buffer-pool.js';
 import type { ProducerLink, ToProducer } from './channel-link.js';
 
 const END = Symbol('end-of-partition');
-type Entry = { data: Uint8Array; length: number } | typeof END;
+type Entry = { data: Uint8Array; length: number } | { event: ArrayBuffer } | typeof END;
 
 /**
- * The queue of finished buffers of one subpartition and the sending side of credit-based flow
- * control: a buffer leaves only against a credit the consumer announced; every buffer carries the
- * backlog (buffers still queued) so the consumer can grant more.
+ * The queue of finished buffers and events of one subpartition and the sending side of
+ * credit-based flow control: a buffer leaves only against a credit the consumer announced; every
+ * buffer carries the backlog (buffers still queued) so the consumer can grant more. Events
+ * (serialized, see element-codec.ts) and end-of-partition need no credit, as in Flink, but never
+ * overtake the buffers queued before them.
  */
 export class Subpartition {
   private readonly queue: Entry[] = [];
@@ -38,6 +40,13 @@ export class Subpartition {
     }
     this.queue.push({ data, length });
     this.dataBuffers++;
+    this.trySend();
+  }
+
+  /** Queues a serialized event behind the buffers added so far. */
+  addEvent(event: ArrayBuffer): void {
+    if (this.consumerGone) return;
+    this.queue.push({ event });
     this.trySend();
   }
 
@@ -76,6 +85,12 @@ export class Subpartition {
         link.send({ t: 'e' });
         continue;
       }
+      if ('event' in head) {
+        this.queue.shift();
+        if (link.sameThread) link.send({ t: 'v', data: head.event });
+        else link.send({ t: 'v', data: head.event }, [head.event]);
+        continue;
+      }
       if (this.credit <= 0) return;
       this.queue.shift();
       this.credit--;
@@ -88,7 +103,7 @@ export class Subpartition {
   }
 
   private discardQueued(): void {
-    for (const e of this.queue) if (e !== END) this.pool.recycle(e.data);
+    for (const e of this.queue) if (e !== END && 'data' in e) this.pool.recycle(e.data);
     this.queue.length = 0;
     this.dataBuffers = 0;
   }

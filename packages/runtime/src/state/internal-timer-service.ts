@@ -1,6 +1,6 @@
 import { encodeKey, type Cancellable } from '@spindle/core';
 import type { HeapKeyedStateBackend } from './heap-keyed-state-backend.js';
-import type { ProcessingTimeService } from './processing-time-service.js';
+import type { TimerScheduling } from './processing-time-service.js';
 import type { InternalTimer, KeyGroupedTimerQueue, TimerEntry } from './timer-queue.js';
 
 /** What fires timers: the operator (Flink's Triggerable). The timer's key is current during the call. */
@@ -44,7 +44,7 @@ export class HeapInternalTimerService<K = unknown, N = unknown> implements Inter
   constructor(
     readonly name: string,
     private readonly backend: HeapKeyedStateBackend,
-    private readonly processingTimeService: ProcessingTimeService,
+    private readonly processingTimeService: TimerScheduling,
     private readonly triggerable: Triggerable<K, N>,
   ) {
     this.eventTimers = backend.timerQueue(`${name}/event`);
@@ -157,7 +157,7 @@ export class InternalTimeServiceManager {
 
   constructor(
     private readonly backend: HeapKeyedStateBackend,
-    private readonly processingTimeService: ProcessingTimeService,
+    private readonly processingTimeService: TimerScheduling,
   ) {}
 
   getInternalTimerService<K, N>(name: string, triggerable: Triggerable<K, N>): HeapInternalTimerService<K, N> {

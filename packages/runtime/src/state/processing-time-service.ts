@@ -1,23 +1,21 @@
 import type { Cancellable, Scheduler } from '@spindle/core';
+import type { ProcessingTimeService } from '../tasks/processing-time-service.js';
 
 /**
- * Processing time and timers on it, as the timer services need them (Flink's
- * ProcessingTimeService). The task implements it so that callbacks run as mails of its mailbox, on
- * the task's thread, never concurrently with element processing.
+ * What the timer services need of processing time: the task's ProcessingTimeService
+ * (`tasks/processing-time-service.ts`), whose callbacks run as mails of the task's mailbox, on the
+ * task's thread, never concurrently with element processing.
  *
  * Contract: `registerTimer` runs `callback(timestamp)` once, at or after `timestamp` (right away, as
  * a later task, when it has passed), unless cancelled first; callbacks run one at a time.
  */
-export interface ProcessingTimeService {
-  currentProcessingTime(): number;
-  registerTimer(timestamp: number, callback: (timestamp: number) => void): Cancellable;
-}
+export type TimerScheduling = Pick<ProcessingTimeService, 'currentProcessingTime' | 'registerTimer'>;
 
 /**
- * A ProcessingTimeService over core's Scheduler, for tests (with a ManualScheduler) and for code
+ * Timer scheduling over core's Scheduler, for tests (with a ManualScheduler) and for code
  * without a mailbox. `close()` cancels every pending timer and refuses new ones (idempotent).
  */
-export class SchedulerProcessingTimeService implements ProcessingTimeService {
+export class SchedulerProcessingTimeService implements TimerScheduling {
   private readonly pending = new Set<Cancellable>();
   private closed = false;
 

@@ -41,7 +41,8 @@ interface Waiter {
 
 /** Forwards every message between two links, moving segments where a thread boundary is crossed. */
 export function bridge<A, B>(a: ChannelLink<A, B>, b: ChannelLink<B, A>): void {
-  const transferables = (m: ToConsumer | ToProducer): ArrayBuffer[] => (m.t === 'b' ? [m.data] : m.t === 'c' ? m.recycled : []);
+  const transferables = (m: ToConsumer | ToProducer): ArrayBuffer[] =>
+    m.t === 'b' || m.t === 'v' ? [m.data] : m.t === 'c' ? m.recycled : [];
   a.onMessage((m) => b.send(m, transferables(m as unknown as ToConsumer)));
   b.onMessage((m) => a.send(m, transferables(m as unknown as ToProducer)));
 }

@@ -1,6 +1,7 @@
 import { SpindleError, UserCodeError, errorMessage } from '@spindle/core';
 import type { JobVertexSpec } from '@spindle/protocol';
 import { RemoteProducerError } from '../network/input-gate.js';
+import type { Watermark, WatermarkStatus } from '../network/stream-elements.js';
 import type { Output, StreamOperator } from './operator.js';
 
 /** An error raised inside the chain, tagged with the operator it came from. */
@@ -46,9 +47,25 @@ class ChainingOutput implements Output {
     private readonly name: string,
   ) {}
 
-  collect(record: unknown): void {
+  collect(record: unknown, timestamp?: number): void {
     try {
-      this.operator.processElement(record, 0);
+      this.operator.processElement(record, 0, timestamp);
+    } catch (e) {
+      throw attributeFailure(e, this.name);
+    }
+  }
+
+  emitWatermark(mark: Watermark): void {
+    try {
+      this.operator.processWatermark(mark, 0);
+    } catch (e) {
+      throw attributeFailure(e, this.name);
+    }
+  }
+
+  emitWatermarkStatus(status: WatermarkStatus): void {
+    try {
+      this.operator.processWatermarkStatus(status, 0);
     } catch (e) {
       throw attributeFailure(e, this.name);
     }
@@ -58,18 +75,56 @@ class ChainingOutput implements Output {
 class FanOutOutput implements Output {
   constructor(private readonly outputs: Output[]) {}
 
-  collect(record: unknown): void {
-    for (const o of this.outputs) o.collect(record);
+  collect(record: unknown, timestamp?: number): void {
+    for (const o of this.outputs) o.collect(record, timestamp);
+  }
+
+  emitWatermark(mark: Watermark): void {
+    for (const o of this.outputs) o.emitWatermark(mark);
+  }
+
+  emitWatermarkStatus(status: WatermarkStatus): void {
+    for (const o of this.outputs) o.emitWatermarkStatus(status);
   }
 }
 
-const DISCARD: Output = { collect: () => undefined };
+/** What a chain emits towards its consumers; the task's `currentOutputWatermark` metric. */
+export interface OutputWatermarkGauge {
+  outputWatermark: Watermark;
+}
+
+/** Records the watermark leaving the chain (at its network outputs, or at a sink), then forwards it. */
+class GaugedOutput implements Output {
+  constructor(
+    private readonly inner: Output | undefined,
+    private readonly gauge: OutputWatermarkGauge,
+  ) {}
+
+  collect(record: unknown, timestamp?: number): void {
+    this.inner?.collect(record, timestamp);
+  }
+
+  emitWatermark(mark: Watermark): void {
+    this.gauge.outputWatermark = mark;
+    this.inner?.emitWatermark(mark);
+  }
+
+  emitWatermarkStatus(status: WatermarkStatus): void {
+    this.inner?.emitWatermarkStatus(status);
+  }
+}
 
 /**
  * Wires the outputs of a vertex's chain: chained successors get objects directly, network
- * outputs get the record writer of their edge. Returns one output per operator.
+ * outputs get the record writer of their edge. Returns one output per operator. Operators without
+ * a chained successor record the watermark they emit in `gauge`.
  */
-export function wireChain(vertex: JobVertexSpec, operators: StreamOperator[], networkOutputs: Output[]): Output[] {
+export function wireChain(
+  vertex: JobVertexSpec,
+  operators: StreamOperator[],
+  networkOutputs: Output[],
+  gauge: OutputWatermarkGauge,
+): Output[] {
   const index = new Map(vertex.operators.map((o, i) => [o.id, i]));
   return vertex.operators.map((spec) => {
     const targets: Output[] = [];
@@ -77,8 +132,12 @@ export function wireChain(vertex: JobVertexSpec, operators: StreamOperator[], ne
       const i = index.get(id)!;
       targets.push(new ChainingOutput(operators[i]!, vertex.operators[i]!.name));
     }
-    for (const n of spec.networkOutputs) targets.push(networkOutputs[n]!);
-    if (targets.length === 0) return DISCARD;
+    const network = spec.networkOutputs.map((n) => networkOutputs[n]!);
+    if (spec.chainedOutputs.length === 0) {
+      targets.push(new GaugedOutput(network.length === 1 ? network[0] : network.length > 1 ? new FanOutOutput(network) : undefined, gauge));
+    } else {
+      targets.push(...network);
+    }
     return targets.length === 1 ? targets[0]! : new FanOutOutput(targets);
   });
 }

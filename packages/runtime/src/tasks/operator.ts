@@ -1,9 +1,16 @@
 import type { Configuration, Logger } from '@spindle/core';
 import type { RuntimeMode } from '@spindle/protocol';
+import type { Watermark, WatermarkStatus } from '../network/stream-elements.js';
+import type { ProcessingTimeService } from './processing-time-service.js';
 
-/** Where an operator sends its records: the next chained operator(s), or the network. */
+/**
+ * Where an operator sends its stream: the next chained operator(s), or the network. Records keep
+ * the timestamp given here (none when undefined); watermarks and statuses go to every consumer.
+ */
 export interface Output {
-  collect(record: unknown): void;
+  collect(value: unknown, timestamp?: number): void;
+  emitWatermark(mark: Watermark): void;
+  emitWatermarkStatus(status: WatermarkStatus): void;
 }
 
 export interface OperatorContext {
@@ -19,6 +26,10 @@ export interface OperatorContext {
   readonly config: Configuration;
   readonly output: Output;
   readonly log: Logger;
+  /** How many logical inputs feed the operator (0 for a source, 1 when chained). */
+  readonly numberOfInputs: number;
+  /** Processing time and timers whose callbacks run on the task's thread, between elements. */
+  readonly processingTimeService: ProcessingTimeService;
   /** Adds to a named accumulator: numbers are summed, arrays concatenated (in subtask order). */
   addAccumulator(name: string, value: number | unknown[]): void;
   /**
@@ -29,28 +40,58 @@ export interface OperatorContext {
   readonly signal: AbortSignal;
 }
 
+/** Handed to `initializeState`: whether the operator starts from a checkpoint, and which. */
+export interface StateInitializationContext {
+  /** True when the task restores state of a checkpoint; false for a fresh start. */
+  readonly isRestored: boolean;
+  /** The checkpoint restored from, when restored. */
+  readonly restoredCheckpointId?: number;
+}
+
+/** Handed to `snapshotState` when a checkpoint barrier reaches the operator. */
+export interface StateSnapshotContext {
+  readonly checkpointId: number;
+  readonly checkpointTimestamp: number;
+}
+
 /**
- * An operator of a task's chain. The task calls it from one thread only, in this order:
- * `open` (tail of the chain first), `processElement` any number of times, `endInput` once when
- * every input ended (head first), then `close`. After a failure or cancellation only `close` is
- * called. `processElement` must not block; it may emit any number of records.
+ * An operator of a task's chain (Flink's StreamOperator). The task calls it on its own thread
+ * only, in this order: `initializeState` (restored or empty), then `open` (both tail of the chain
+ * first), then `processElement`, `processWatermark` and `processWatermarkStatus` in stream order
+ * and processing-time callbacks in between, `finish` once every input ended (head first; the
+ * operator may still emit), then `close`. `snapshotState` runs between elements, when a
+ * checkpoint barrier reaches the operator. After a failure or cancellation only `close` is
+ * called. No call may block; `processElement` may emit any number of records.
+ *
+ * `inputIndex` is the logical input (0 for one-input operators); `timestamp` is the record's
+ * event time, undefined when it has none. Watermarks arrive already combined over the channels of
+ * an input (the minimum of the active ones); an operator with several inputs combines them
+ * itself (AbstractStreamOperator does).
  */
 export interface StreamOperator {
+  initializeState(context: StateInitializationContext): void | Promise<void>;
   open(ctx: OperatorContext): void | Promise<void>;
-  processElement(record: unknown, inputIndex: number): void;
-  endInput(): void | Promise<void>;
+  processElement(value: unknown, inputIndex: number, timestamp?: number): void;
+  processWatermark(mark: Watermark, inputIndex: number): void;
+  processWatermarkStatus(status: WatermarkStatus, inputIndex: number): void;
+  finish(): void | Promise<void>;
   close(): void | Promise<void>;
+  snapshotState(context: StateSnapshotContext): void | Promise<void>;
 }
 
 /** 'more': call again; 'end': the source is exhausted. */
 export type SourceStatus = 'more' | 'end';
 
-/** The head of a source task: it has no input gates and produces records when polled. */
+/**
+ * The head of a source task: it has no input gates and produces records when polled. When it
+ * returns 'end', the task emits `Watermark.MAX` into its output (Flink's end of input).
+ */
 export interface SourceOperator extends StreamOperator {
   readonly isSource: true;
   /**
    * Emits a bounded amount of records (a few milliseconds' worth at most) into the output.
-   * A promise means the source has nothing now and resolves when it is worth asking again.
+   * A promise means the source has nothing now and resolves when it is worth asking again;
+   * mails (timers, periodic watermarks) run meanwhile.
    */
   emitNext(): SourceStatus | Promise<SourceStatus>;
 }

@@ -1,11 +1,15 @@
 import { assignToKeyGroup, computeOperatorIndexForKeyGroup } from '@spindle/core';
 import type { PartitionerKind } from '@spindle/protocol';
 import type { ResultPartition } from '../network/result-partition.js';
+import type { Watermark, WatermarkStatus } from '../network/stream-elements.js';
 import type { Output } from './operator.js';
 
 export type KeySelector = (record: unknown) => unknown;
 
-/** Serializes the records of a chain's tail into a partition, choosing subpartitions per edge. */
+/**
+ * Serializes the stream of a chain's tail into a partition: records go to the subpartitions the
+ * edge's partitioner chooses, watermarks and statuses to all of them.
+ */
 export function recordWriterOutput(
   partition: ResultPartition,
   partitioner: PartitionerKind,
@@ -15,20 +19,19 @@ export function recordWriterOutput(
   switch (partitioner) {
     case 'forward':
     case 'global':
-      return { collect: (r) => partition.emit(r, 0) };
+      return new ChannelOutput(partition, () => 0);
     case 'broadcast':
-      return { collect: (r) => partition.broadcast(r) };
+      return new BroadcastOutput(partition);
     case 'rebalance': {
       let next = opts.subtaskIndex % n;
-      return {
-        collect: (r) => {
-          partition.emit(r, next);
-          next = next + 1 === n ? 0 : next + 1;
-        },
-      };
+      return new ChannelOutput(partition, () => {
+        const channel = next;
+        next = next + 1 === n ? 0 : next + 1;
+        return channel;
+      });
     }
     case 'shuffle':
-      return { collect: (r) => partition.emit(r, Math.floor(Math.random() * n)) };
+      return new ChannelOutput(partition, () => Math.floor(Math.random() * n));
     case 'hash':
       return new KeyGroupOutput(
         partition,
@@ -40,6 +43,40 @@ export function recordWriterOutput(
   }
 }
 
+/** Watermarks and statuses are for every consumer: they go to every subpartition. */
+abstract class PartitionOutput implements Output {
+  constructor(protected readonly partition: ResultPartition) {}
+
+  abstract collect(record: unknown, timestamp?: number): void;
+
+  emitWatermark(mark: Watermark): void {
+    this.partition.broadcastWatermark(mark);
+  }
+
+  emitWatermarkStatus(status: WatermarkStatus): void {
+    this.partition.broadcastWatermarkStatus(status);
+  }
+}
+
+class ChannelOutput extends PartitionOutput {
+  constructor(
+    partition: ResultPartition,
+    private readonly nextChannel: () => number,
+  ) {
+    super(partition);
+  }
+
+  collect(record: unknown, timestamp?: number): void {
+    this.partition.emit(record, this.nextChannel(), timestamp);
+  }
+}
+
+class BroadcastOutput extends PartitionOutput {
+  collect(record: unknown, timestamp?: number): void {
+    this.partition.broadcast(record, timestamp);
+  }
+}
+
 const STRING_CACHE_SIZE = 8192;
 
 /**
@@ -48,26 +85,27 @@ const STRING_CACHE_SIZE = 8192;
  * string hash, which is cheaper than computing the stable key hash again for every record. An
  * invalid key fails the record with a message naming keyBy's operator (`context`).
  */
-class KeyGroupOutput implements Output {
+class KeyGroupOutput extends PartitionOutput {
   private readonly channelOfGroup: Int32Array;
   private stringChannels = new Map<string, number>();
 
   constructor(
-    private readonly partition: ResultPartition,
+    partition: ResultPartition,
     numChannels: number,
     private readonly maxParallelism: number,
     private readonly keySelector: KeySelector,
     private readonly context: string,
   ) {
+    super(partition);
     this.channelOfGroup = Int32Array.from({ length: maxParallelism }, (_, g) =>
       computeOperatorIndexForKeyGroup(maxParallelism, numChannels, g),
     );
   }
 
-  collect(record: unknown): void {
+  collect(record: unknown, timestamp?: number): void {
     const key = this.keySelector(record);
     if (typeof key !== 'string') {
-      this.partition.emit(record, this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism, this.context)]!);
+      this.partition.emit(record, this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism, this.context)]!, timestamp);
       return;
     }
     let channel = this.stringChannels.get(key);
@@ -76,6 +114,6 @@ class KeyGroupOutput implements Output {
       if (this.stringChannels.size >= STRING_CACHE_SIZE) this.stringChannels = new Map();
       this.stringChannels.set(key, channel);
     }
-    this.partition.emit(record, channel);
+    this.partition.emit(record, channel, timestamp);
   }
 }

@@ -1,23 +1,36 @@
 import {
   Configuration,
   CoreOptions,
-  DataInputDeserializer,
   SpindleError,
   TaskManagerOptions,
   getLogger,
   serializeError,
   serializerFor,
+  systemScheduler,
   type Logger,
+  type Scheduler,
   type TypeSerializer,
 } from '@spindle/core';
 import type { ExecutionState, SerializerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
-import { InputGate, type InputChannel } from '../network/input-gate.js';
+import { InputGate } from '../network/input-gate.js';
 import type { PartitionManager } from '../network/partition-manager.js';
 import { ResultPartition } from '../network/result-partition.js';
+import { Watermark, watermarkToLongString, type RuntimeEvent } from '../network/stream-elements.js';
 import type { JobProgram } from '../program/program-context.js';
-import { attributeFailure, taskFailure, wireChain } from './chain.js';
-import { isSourceOperator, type OperatorContext, type Output, type StreamOperator } from './operator.js';
+import { attributeFailure, taskFailure, wireChain, type OutputWatermarkGauge } from './chain.js';
+import { MailboxProcessor, type DefaultAction } from './mailbox-processor.js';
+import {
+  isSourceOperator,
+  type OperatorContext,
+  type Output,
+  type SourceOperator,
+  type StateInitializationContext,
+  type StreamOperator,
+} from './operator.js';
+import { MailboxProcessingTimeService, attributedTimeService } from './processing-time-service.js';
 import { recordWriterOutput, type KeySelector } from './record-writer-output.js';
+import { BarrierForwarder } from './barrier-forwarder.js';
+import { StreamTaskInput } from './stream-task-input.js';
 import { TaskTimers } from './task-timers.js';
 
 export interface TaskEnvironment {
@@ -27,9 +40,9 @@ export interface TaskEnvironment {
   keySelector(dataSetId: string): KeySelector | undefined;
   /** Task state changes, in order; the final one carries accumulators or the failure. */
   reportState(state: TaskExecutionState): void;
+  /** The clock and timers of processing time; the system's by default. */
+  readonly scheduler?: Scheduler;
 }
-
-const YIELD_EVERY_MS = 1;
 
 function serializerOf(spec: SerializerSpec): TypeSerializer<unknown> {
   return spec.kind === 'avro' ? serializerFor(spec.schema as object) : serializerFor();
@@ -37,9 +50,10 @@ function serializerOf(spec: SerializerSpec): TypeSerializer<unknown> {
 
 /**
  * One subtask of one vertex: its operator chain, its input gates and produced partitions, run
- * by a mailbox-style loop that takes a buffer of input (or a batch from a source) only while
- * every output has room, and yields to the thread's event loop every few milliseconds so that
- * the other tasks of the slot, timers and channel messages get their turn.
+ * by a mailbox loop (MailboxProcessor) whose default action takes input elements (or a batch
+ * from a source) only while every output has room, and which runs mails (processing-time
+ * timers, periodic watermarks, buffer flushes) between elements. Every call into an operator
+ * happens inside that loop or the lifecycle around it, on the task's thread.
  */
 export class StreamTask {
   private readonly config: Configuration;
@@ -47,14 +61,18 @@ export class StreamTask {
   private readonly partitions: ResultPartition[] = [];
   private readonly gates: InputGate[] = [];
   private operators: StreamOperator[] = [];
+  private outputs: Output[] = [];
   private readonly accumulators: Record<string, unknown> = {};
   private readonly timers = new TaskTimers();
+  private readonly mailbox = new MailboxProcessor();
+  private readonly timeService: MailboxProcessingTimeService;
+  private readonly gauge: OutputWatermarkGauge = { outputWatermark: Watermark.MIN };
+  private input: StreamTaskInput | undefined;
+  private barriers!: BarrierForwarder;
   private cancelled = false;
   /** Aborted on cancellation; user code sees it as `signal` in its context. */
   private readonly abort = new AbortController();
-  private wake: (() => void) | undefined;
-  private nextGate = 0;
-  private recordsIn = 0;
+  private wakeInput: (() => void) | undefined;
   readonly name: string;
 
   constructor(
@@ -65,6 +83,7 @@ export class StreamTask {
     const vertex = this.vertex;
     this.name = `${vertex.name} (${tdd.subtaskIndex + 1}/${vertex.parallelism})`;
     this.log = getLogger('task').child({ task: this.name, attempt: tdd.executionAttemptId });
+    this.timeService = new MailboxProcessingTimeService(env.scheduler ?? systemScheduler, this.mailbox);
   }
 
   private get vertex() {
@@ -77,15 +96,17 @@ export class StreamTask {
       this.createPartitions();
       const networkOutputs = this.createNetworkOutputs();
       this.operators = this.env.program.createOperators(this.vertex);
-      const outputs = wireChain(this.vertex, this.operators, networkOutputs);
+      this.outputs = wireChain(this.vertex, this.operators, networkOutputs, this.gauge);
       await this.untilCancelled(this.connectInputs());
-      await this.openOperators(outputs);
+      await this.initializeOperators();
       this.report('RUNNING');
       this.startFlusher();
-      if (isSourceOperator(this.operators[0]!)) await this.runSource();
-      else await this.runInputs();
+      await this.mailbox.runMailboxLoop(this.isSourceTask() ? this.sourceAction() : this.inputAction());
       if (this.cancelled) return this.finishWith('CANCELED');
-      for (let i = 0; i < this.operators.length; i++) await this.untilCancelled(this.attributed(i, () => this.operators[i]!.endInput()));
+      // A bounded source that ended emits the end of event time (Flink's MAX_WATERMARK).
+      if (this.isSourceTask()) this.outputs[0]!.emitWatermark(Watermark.MAX);
+      for (let i = 0; i < this.operators.length; i++) await this.untilCancelled(this.attributed(i, () => this.operators[i]!.finish()));
+      this.timeService.quiesce();
       for (const p of this.partitions) p.finish();
       await this.closeOperators();
       return this.finishWith('FINISHED');
@@ -93,6 +114,7 @@ export class StreamTask {
       if (this.cancelled) return this.finishWith('CANCELED');
       const failure = taskFailure(e, this.vertex.operators[0]!.name, `${this.tdd.subtaskIndex + 1}/${this.vertex.parallelism}`);
       this.log.warn('task failed', { error: failure });
+      this.timeService.quiesce();
       for (const p of this.partitions) p.fail(failure.message);
       await this.closeOperators().catch(() => undefined);
       return this.finishWith('FAILED', failure);
@@ -103,7 +125,8 @@ export class StreamTask {
     if (this.cancelled) return;
     this.cancelled = true;
     this.abort.abort(new SpindleError(`task ${this.name} was cancelled`, { code: 'TASK_CANCELED', recoverability: 'recoverable' }));
-    this.wake?.();
+    this.mailbox.stop();
+    this.timeService.quiesce();
     for (const g of this.gates) g.close();
   }
 
@@ -130,6 +153,7 @@ export class StreamTask {
 
   private finishWith(state: 'FINISHED' | 'FAILED' | 'CANCELED', failure?: Error): TaskExecutionState {
     this.timers.stop();
+    this.timeService.quiesce();
     // A finished partition stays registered: its consumers may connect after the producer ended.
     if (state !== 'FINISHED') {
       for (const p of this.partitions) {
@@ -159,10 +183,12 @@ export class StreamTask {
       bytesOut += p.numBytesOut;
     }
     return {
-      numRecordsIn: this.recordsIn,
+      numRecordsIn: this.input?.recordsIn ?? 0,
       numRecordsOut: recordsOut,
       numBytesIn: bytesIn,
       numBytesOut: bytesOut,
+      currentInputWatermark: watermarkToLongString(this.input?.currentInputWatermark ?? Watermark.MIN),
+      currentOutputWatermark: watermarkToLongString(this.gauge.outputWatermark),
       ...this.timers.accumulatedTimes(),
     };
   }
@@ -205,7 +231,7 @@ export class StreamTask {
     const floating = this.config.get(TaskManagerOptions.FLOATING_BUFFERS_PER_GATE);
     const connects: Array<Promise<void>> = [];
     for (const spec of this.tdd.inputGates) {
-      const gate = new InputGate(spec.inputIndex, spec.channels.length, perChannel, floating, () => this.wake?.());
+      const gate = new InputGate(spec.inputIndex, spec.channels.length, perChannel, floating, () => this.wakeInput?.());
       this.gates.push(gate);
       spec.channels.forEach((ch, i) => {
         const channel = gate.channels[i]!;
@@ -220,29 +246,48 @@ export class StreamTask {
       });
     }
     await Promise.all(connects);
+    const serializers = this.tdd.inputGates.map((g) => serializerOf(g.serializer));
+    const onEvent = (event: RuntimeEvent): void => this.barriers.onBarrier(event);
+    this.input = new StreamTaskInput(this.gates, serializers, this.operators[0]!, this.mailbox, onEvent);
+    this.barriers = new BarrierForwarder(this.input.numberOfChannels, this.partitions);
   }
 
-  private async openOperators(outputs: Output[]): Promise<void> {
-    const vertex = this.vertex;
+  /** `initializeState`, then `open`, of every operator, tail of the chain first. */
+  private async initializeOperators(): Promise<void> {
+    const restore: StateInitializationContext = { isRestored: false };
     for (let i = this.operators.length - 1; i >= 0; i--) {
-      const spec = vertex.operators[i]!;
-      const ctx: OperatorContext = {
-        operatorId: spec.id,
-        operatorName: spec.name,
-        taskName: this.name,
-        subtaskIndex: this.tdd.subtaskIndex,
-        parallelism: vertex.parallelism,
-        maxParallelism: vertex.maxParallelism,
-        attemptNumber: this.tdd.attemptNumber,
-        runtimeMode: this.tdd.jobGraph.runtimeMode,
-        config: this.config,
-        output: outputs[i]!,
-        log: this.log.child({ operator: spec.name }),
-        addAccumulator: (name, value) => this.addAccumulator(name, value),
-        signal: this.abort.signal,
-      };
+      await this.untilCancelled(this.attributed(i, () => this.operators[i]!.initializeState(restore)));
+    }
+    for (let i = this.operators.length - 1; i >= 0; i--) {
+      const ctx = this.operatorContext(i);
       await this.untilCancelled(this.attributed(i, () => this.operators[i]!.open(ctx)));
     }
+  }
+
+  /**
+   * The context of operator `i`. The keyed state backend and the timer service of keyed operators
+   * join it here once they exist.
+   */
+  private operatorContext(i: number): OperatorContext {
+    const vertex = this.vertex;
+    const spec = vertex.operators[i]!;
+    return {
+      operatorId: spec.id,
+      operatorName: spec.name,
+      taskName: this.name,
+      subtaskIndex: this.tdd.subtaskIndex,
+      parallelism: vertex.parallelism,
+      maxParallelism: vertex.maxParallelism,
+      attemptNumber: this.tdd.attemptNumber,
+      runtimeMode: this.tdd.jobGraph.runtimeMode,
+      config: this.config,
+      output: this.outputs[i]!,
+      log: this.log.child({ operator: spec.name }),
+      numberOfInputs: i > 0 ? 1 : (this.input?.numberOfInputs ?? 0),
+      processingTimeService: attributedTimeService(this.timeService, spec.name),
+      addAccumulator: (name, value) => this.addAccumulator(name, value),
+      signal: this.abort.signal,
+    };
   }
 
   private addAccumulator(name: string, value: number | unknown[]): void {
@@ -264,12 +309,14 @@ export class StreamTask {
     }
   }
 
+  /** Sends partly filled buffers every `execution.buffer-timeout.interval`, as a mail. */
   private startFlusher(): void {
     const timeout = this.config.get(CoreOptions.BUFFER_TIMEOUT);
     if (this.tdd.jobGraph.runtimeMode === 'BATCH' || timeout < 0 || this.partitions.length === 0) return;
-    this.timers.every(Math.max(1, timeout), () => {
+    const flush = (): void => {
       for (const p of this.partitions) p.flushAll();
-    });
+    };
+    this.timers.every(Math.max(1, timeout), () => this.mailbox.put('flush output buffers', flush));
   }
 
   private outputsAvailable(): boolean {
@@ -279,102 +326,55 @@ export class StreamTask {
 
   private async waitForOutputs(): Promise<void> {
     const started = this.timers.mark();
-    await Promise.race([Promise.all(this.partitions.map((p) => p.whenAvailable())), this.wakeup()]);
+    await Promise.all(this.partitions.map((p) => p.whenAvailable()));
     this.timers.addBackPressured(started);
   }
 
-  private wakeup(): Promise<void> {
+  private async idleWhile<T>(work: Promise<T>): Promise<T> {
+    const started = this.timers.mark();
+    try {
+      return await work;
+    } finally {
+      this.timers.addIdle(started);
+    }
+  }
+
+  private inputAvailable(): Promise<void> {
     return new Promise((resolve) => {
-      this.wake = () => {
-        this.wake = undefined;
+      this.wakeInput = () => {
+        this.wakeInput = undefined;
         resolve();
       };
     });
   }
 
-  private async runSource(): Promise<void> {
-    const source = this.operators[0]!;
-    if (!isSourceOperator(source)) return;
-    let lastYield = performance.now();
-    while (!this.cancelled) {
-      if (!this.outputsAvailable()) {
-        await this.waitForOutputs();
-        continue;
-      }
-      let status = source.emitNext();
-      if (typeof status !== 'string') {
-        const started = this.timers.mark();
-        try {
-          status = await this.untilCancelled(status);
-        } finally {
-          this.timers.addIdle(started);
-        }
-      }
-      if (status === 'end') return;
-      lastYield = await this.maybeYield(lastYield);
-    }
+  private isSourceTask(): boolean {
+    return isSourceOperator(this.operators[0]!);
   }
 
-  private async runInputs(): Promise<void> {
-    const deserializers = this.tdd.inputGates.map((g) => serializerOf(g.serializer));
-    const input = new DataInputDeserializer();
-    const head = this.operators[0]!;
-    let lastYield = performance.now();
-    while (!this.cancelled) {
-      if (!this.outputsAvailable()) {
-        await this.waitForOutputs();
-        continue;
-      }
-      const next = this.pollGates();
-      if (next === undefined) {
-        if (this.gates.every((g) => g.isFinished())) return;
-        const started = this.timers.mark();
-        await this.wakeup();
-        this.timers.addIdle(started);
-        lastYield = performance.now();
-        continue;
-      }
-      if (next.data !== null) {
-        this.processBuffer(next.data, deserializers[next.gate]!, input, head, next.inputIndex);
-        next.channel.recycle(next.data);
-      }
-      lastYield = await this.maybeYield(lastYield);
-    }
+  /** The default action of a source task: one batch of the source per call. */
+  private sourceAction(): DefaultAction {
+    const source = this.operators[0] as SourceOperator;
+    return (ctl) => {
+      if (!this.outputsAvailable()) return ctl.suspendDefaultAction(this.waitForOutputs());
+      const status = source.emitNext();
+      if (status === 'end') return ctl.allActionsCompleted();
+      if (status === 'more') return;
+      const next = this.idleWhile(this.untilCancelled(status)).then((s) => {
+        if (s === 'end') ctl.allActionsCompleted();
+      });
+      ctl.suspendDefaultAction(next);
+    };
   }
 
-  private processBuffer(
-    data: Uint8Array,
-    serializer: TypeSerializer<unknown>,
-    input: DataInputDeserializer,
-    head: StreamOperator,
-    inputIndex: number,
-  ): void {
-    input.setBuffer(data, 0, data.byteLength);
-    let n = 0;
-    while (input.available() > 0) {
-      head.processElement(serializer.deserialize(input), inputIndex);
-      n++;
-    }
-    this.recordsIn += n;
-  }
-
-  private pollGates(): { gate: number; inputIndex: number; channel: InputChannel; data: Uint8Array | null } | undefined {
-    const n = this.gates.length;
-    for (let k = 0; k < n; k++) {
-      const i = (this.nextGate + k) % n;
-      const gate = this.gates[i]!;
-      if (!gate.hasData()) continue;
-      this.nextGate = (i + 1) % n;
-      const polled = gate.poll()!;
-      return { gate: i, inputIndex: gate.inputIndex, channel: polled.channel, data: polled.data };
-    }
-    return undefined;
-  }
-
-  private async maybeYield(lastYield: number): Promise<number> {
-    const now = performance.now();
-    if (now - lastYield < YIELD_EVERY_MS) return lastYield;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    return performance.now();
+  /** The default action of a task with inputs: the elements of one buffer (or one event) per call. */
+  private inputAction(): DefaultAction {
+    const input = this.input!;
+    return (ctl) => {
+      if (!this.outputsAvailable()) return ctl.suspendDefaultAction(this.waitForOutputs());
+      const status = input.emitNext();
+      if (status === 'end') ctl.allActionsCompleted();
+      else if (status === 'nothing') ctl.suspendDefaultAction(this.idleWhile(this.inputAvailable()));
+    };
   }
 }

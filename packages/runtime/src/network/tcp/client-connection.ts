@@ -47,7 +47,7 @@ class ClientLink extends TcpLinkEnd<ToProducer, ToConsumer> {
   }
 
   receive(m: ToConsumer): void {
-    if (m.t !== 'b') this.active = false;
+    if (m.t === 'e' || m.t === 'f') this.active = false;
     this.deliver(m);
   }
 }
@@ -163,6 +163,9 @@ export class ClientConnection {
     switch (f.type) {
       case 'buffer':
         this.channels.get(f.channelId)?.receive({ t: 'b', data: f.data, length: f.data.byteLength, backlog: f.backlog });
+        return;
+      case 'event':
+        this.channels.get(f.channelId)?.receive({ t: 'v', data: f.data });
         return;
       case 'end-of-partition':
         return this.finish(f.channelId, { t: 'e' });

@@ -11,6 +11,7 @@ import { SpindleError } from '@spindle/core';
  *   the consumer's job id (u16 length + UTF-8; empty when unknown)
  * - Buffer: backlog u32, then the buffer's bytes up to the end of the frame
  * - Error: the message in UTF-8 up to the end of the frame
+ * - Event: a serialized event (element-codec.ts), e.g. a checkpoint barrier, up to the end of the frame
  * - AddCredit: credit u32
  * - EndOfPartition, CancelPartition, CloseRequest: empty
  */
@@ -22,6 +23,7 @@ export const FrameType = {
   AddCredit: 5,
   CancelPartition: 6,
   CloseRequest: 7,
+  Event: 8,
 } as const;
 
 export const FRAME_HEADER_LENGTH = 9;
@@ -43,6 +45,7 @@ export type ShuffleFrame =
       jobId?: string;
     }
   | { type: 'buffer'; channelId: number; backlog: number; data: ArrayBuffer }
+  | { type: 'event'; channelId: number; data: ArrayBuffer }
   | { type: 'end-of-partition'; channelId: number }
   | { type: 'error'; channelId: number; message: string }
   | { type: 'add-credit'; channelId: number; credit: number }
@@ -79,6 +82,12 @@ export function encodeFrame(frame: ShuffleFrame): Buffer {
     case 'buffer': {
       const prefix = encodeBufferPrefix(frame.channelId, frame.backlog, frame.data.byteLength);
       return Buffer.concat([prefix, new Uint8Array(frame.data)]);
+    }
+    case 'event': {
+      const out = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + frame.data.byteLength);
+      writeHeader(out, out.length, FrameType.Event, frame.channelId);
+      out.set(new Uint8Array(frame.data), FRAME_HEADER_LENGTH);
+      return out;
     }
     case 'end-of-partition':
       return emptyFrame(FrameType.EndOfPartition, frame.channelId);
@@ -208,7 +217,7 @@ export class FrameDecoder {
   private prefixLength(bytes: Uint8Array, at: number): number {
     const length = u32(bytes, at);
     const type = bytes[at + 4]!;
-    if (type < FrameType.PartitionRequest || type > FrameType.CloseRequest) {
+    if (type < FrameType.PartitionRequest || type > FrameType.Event) {
       throw new CorruptFrameError(`unknown shuffle message type ${type} (frame length ${length})`);
     }
     if (type === FrameType.Buffer) {
@@ -311,6 +320,9 @@ function parseControlFrame(bytes: Uint8Array, at: number, length: number, type: 
       return { type: 'end-of-partition', channelId };
     case FrameType.Error:
       return { type: 'error', channelId, message: utf8(bytes, body, at + length) };
+    case FrameType.Event:
+      // A copy of its own: the bytes may sit in a chunk or the decoder's scratch buffer.
+      return { type: 'event', channelId, data: new Uint8Array(bytes.subarray(body, at + length)).buffer };
     case FrameType.AddCredit:
       expectBody(4, 'AddCredit');
       return { type: 'add-credit', channelId, credit: u32(bytes, body) };

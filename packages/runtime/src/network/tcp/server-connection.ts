@@ -17,7 +17,8 @@ export type ServePartition = (partitionId: string, subpartition: number, link: P
 const PROTOCOL_ERROR_LINGER_MS = 1000;
 
 /**
- * The producer's end of one subpartition requested over TCP. Buffers go out as Buffer frames;
+ * The producer's end of one subpartition requested over TCP. Buffers go out as Buffer frames,
+ * events as Event frames, in the order sent;
  * their segments come back to the subpartition (`{t:'c', credit: 0, recycled}`) once written
  * to the socket, since the consumer's copy is its own. AddCredit frames become credit, and
  * CancelPartition or the loss of the connection becomes `{t:'x'}`.
@@ -41,6 +42,10 @@ class ServerLink extends TcpLinkEnd<ToConsumer, ToProducer> {
       return;
     }
     if (this.done) return;
+    if (m.t === 'v') {
+      this.connection.writeEvent(this.channelId, m.data);
+      return;
+    }
     this.done = true;
     this.connection.writeLast(
       this,
@@ -92,6 +97,10 @@ export class ServerConnection {
 
   writeBuffer(channelId: number, backlog: number, data: Uint8Array, written: () => void): void {
     this.writer.write(encodeBufferPrefix(channelId, backlog, data.byteLength), data, written);
+  }
+
+  writeEvent(channelId: number, data: ArrayBuffer): void {
+    this.writer.write(encodeFrame({ type: 'event', channelId, data }));
   }
 
   /** Sends the channel's last frame (EndOfPartition or Error) and forgets the channel. */

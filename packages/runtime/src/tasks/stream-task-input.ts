@@ -1,0 +1,146 @@
+import { DataInputDeserializer, type TypeSerializer } from '@spindle/core';
+import { ElementTag, corruptTag, readInt64Timestamp, readWatermarkStatus } from '../network/element-codec.js';
+import type { InputChannel, InputGate } from '../network/input-gate.js';
+import { Watermark, type RuntimeEvent } from '../network/stream-elements.js';
+import type { MailboxProcessor } from './mailbox-processor.js';
+import type { StreamOperator } from './operator.js';
+import { StatusWatermarkValve, type ValveOutput } from './status-watermark-valve.js';
+
+/** 'more': call again; 'nothing': no input now; 'end': every input ended. */
+export type InputStatus = 'more' | 'nothing' | 'end';
+
+interface CurrentBuffer {
+  readonly data: Uint8Array;
+  readonly channel: InputChannel;
+  readonly serializer: TypeSerializer<unknown>;
+  readonly inputIndex: number;
+  /** The channel's index in the valve of its input. */
+  readonly valveChannel: number;
+}
+
+/**
+ * The input side of a task (Flink's StreamTaskNetworkInput, for all its gates): it takes
+ * buffers from the gates in turn, decodes their stream elements and hands records to the head
+ * operator, and watermarks and statuses to the valve of their input, which passes the combined
+ * watermark on. Gates of the same logical input (a union) share one valve. A buffer is processed
+ * element by element and left as soon as a mail waits, so mails wait at most one element.
+ * Events (checkpoint barriers) go to `onEvent`.
+ */
+export class StreamTaskInput {
+  private readonly valves = new Map<number, { valve: StatusWatermarkValve; output: ValveOutput }>();
+  /** Per gate: the index of its first channel in its input's valve. */
+  private readonly channelOffsets: number[] = [];
+  private readonly input = new DataInputDeserializer();
+  private current: CurrentBuffer | undefined;
+  private nextGate = 0;
+  recordsIn = 0;
+
+  constructor(
+    private readonly gates: InputGate[],
+    private readonly serializers: TypeSerializer<unknown>[],
+    private readonly head: StreamOperator,
+    private readonly mailbox: MailboxProcessor,
+    private readonly onEvent: (event: RuntimeEvent, gate: number, channel: number) => void,
+  ) {
+    const channelsPerInput = new Map<number, number>();
+    for (const gate of gates) {
+      const offset = channelsPerInput.get(gate.inputIndex) ?? 0;
+      this.channelOffsets.push(offset);
+      channelsPerInput.set(gate.inputIndex, offset + gate.channels.length);
+    }
+    for (const [inputIndex, n] of channelsPerInput) {
+      const output: ValveOutput = {
+        emitWatermark: (mark) => head.processWatermark(mark, inputIndex),
+        emitWatermarkStatus: (status) => head.processWatermarkStatus(status, inputIndex),
+      };
+      this.valves.set(inputIndex, { valve: new StatusWatermarkValve(n), output });
+    }
+  }
+
+  /** Total channels over all gates (for counting barriers). */
+  get numberOfChannels(): number {
+    let n = 0;
+    for (const g of this.gates) n += g.channels.length;
+    return n;
+  }
+
+  /** How many logical inputs the head has. */
+  get numberOfInputs(): number {
+    return this.valves.size;
+  }
+
+  /** The lowest combined watermark over the inputs (Flink's task-level `currentInputWatermark`). */
+  get currentInputWatermark(): Watermark {
+    let min: number = Watermark.MAX;
+    for (const { valve } of this.valves.values()) min = Math.min(min, valve.currentWatermark);
+    return this.valves.size === 0 ? Watermark.MIN : min;
+  }
+
+  /** Processes the elements of (the rest of) one buffer, or one event. */
+  emitNext(): InputStatus {
+    if (this.current === undefined && !this.pollNext()) return this.gates.every((g) => g.isFinished()) ? 'end' : 'nothing';
+    if (this.current !== undefined) this.processCurrent();
+    return 'more';
+  }
+
+  private pollNext(): boolean {
+    const n = this.gates.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.nextGate + k) % n;
+      const gate = this.gates[i]!;
+      if (!gate.hasData()) continue;
+      this.nextGate = (i + 1) % n;
+      const { channel, data } = gate.poll()!;
+      if (data instanceof Uint8Array) {
+        this.input.setBuffer(data, 0, data.byteLength);
+        this.current = {
+          data,
+          channel,
+          serializer: this.serializers[i]!,
+          inputIndex: gate.inputIndex,
+          valveChannel: this.channelOffsets[i]! + channel.index,
+        };
+      } else if (data !== null) {
+        this.onEvent(data, i, channel.index);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private processCurrent(): void {
+    const cur = this.current!;
+    const input = this.input;
+    const head = this.head;
+    const mailbox = this.mailbox;
+    const { serializer, inputIndex } = cur;
+    let n = 0;
+    try {
+      while (input.available() > 0) {
+        const tag = input.readByte();
+        if (tag === ElementTag.RECORD) {
+          head.processElement(serializer.deserialize(input), inputIndex);
+          n++;
+        } else if (tag === ElementTag.TIMESTAMPED_RECORD) {
+          const timestamp = readInt64Timestamp(input);
+          head.processElement(serializer.deserialize(input), inputIndex, timestamp);
+          n++;
+        } else {
+          this.processEventElement(tag, cur);
+        }
+        if (mailbox.hasMail) return;
+      }
+    } finally {
+      this.recordsIn += n;
+    }
+    this.current = undefined;
+    cur.channel.recycle(cur.data);
+  }
+
+  private processEventElement(tag: number, cur: CurrentBuffer): void {
+    const { valve, output } = this.valves.get(cur.inputIndex)!;
+    if (tag === ElementTag.WATERMARK) valve.inputWatermark(readInt64Timestamp(this.input), cur.valveChannel, output);
+    else if (tag === ElementTag.WATERMARK_STATUS) valve.inputWatermarkStatus(readWatermarkStatus(this.input), cur.valveChannel, output);
+    else throw corruptTag(tag);
+  }
+}
