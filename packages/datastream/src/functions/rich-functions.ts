@@ -76,3 +76,35 @@ export abstract class RichFlatMapFunction<I, O> extends AbstractRichFunction {
 export abstract class RichFilterFunction<T> extends AbstractRichFunction {
   abstract filter(value: T): boolean;
 }
+
+/**
+ * The copy of a function object that one operator instance works on. Flink gives every subtask its
+ * own deserialized copy of a function; Spindle never serializes functions, and subtasks of a
+ * program run in one thread (`node job.js`, tests) would otherwise share one object, so fields set
+ * in `open` or `processElement` would mix. Rich and checkpointed functions are copied with their
+ * prototype; their own fields holding plain data (arrays, Maps, Sets, plain objects) are cloned
+ * deeply, other fields (descriptors, class instances, functions) are shared. Plain functions
+ * (lambdas) are used as they are.
+ */
+export function functionInstance<F>(fn: F): F {
+  if (typeof fn !== 'object' || fn === null) return fn;
+  const copy = Object.create(Object.getPrototypeOf(fn) as object | null) as F & object;
+  for (const key of Reflect.ownKeys(fn)) {
+    const d = Object.getOwnPropertyDescriptor(fn, key)!;
+    if ('value' in d) d.value = clonePlainData(d.value);
+    Object.defineProperty(copy, key, d);
+  }
+  return copy;
+}
+
+function clonePlainData(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  const plain = Array.isArray(value) || value instanceof Map || value instanceof Set || proto === Object.prototype || proto === null;
+  if (!plain) return value;
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
+}

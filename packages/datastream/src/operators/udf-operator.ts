@@ -9,7 +9,7 @@ import {
   type StateSnapshotContext,
 } from '@spindle/runtime';
 import { isCheckpointedFunction } from '../functions/checkpointed-function.js';
-import { AbstractRichFunction, type RuntimeContext } from '../functions/rich-functions.js';
+import { AbstractRichFunction, functionInstance, type RuntimeContext } from '../functions/rich-functions.js';
 
 /**
  * An operator that runs a user function (Flink's AbstractUdfStreamOperator): a rich function gets
@@ -20,8 +20,11 @@ import { AbstractRichFunction, type RuntimeContext } from '../functions/rich-fun
 export abstract class AbstractUdfStreamOperator<F> extends AbstractStreamOperator {
   private isRestored = false;
 
-  constructor(protected readonly userFunction: F) {
+  protected readonly userFunction: F;
+
+  constructor(userFunction: F) {
     super();
+    this.userFunction = functionInstance(userFunction);
   }
 
   override async initializeState(context: StateInitializationContext): Promise<void> {
