@@ -3,6 +3,7 @@ import type { RuntimeMode } from '@spindle/protocol';
 import type { Watermark, WatermarkStatus } from '../network/stream-elements.js';
 import type { ProcessingTimeService } from './processing-time-service.js';
 import type { KeySelector } from './record-writer-output.js';
+import type { TimerScheduling } from '../state/processing-time-service.js';
 
 /**
  * Where an operator sends its stream: the next chained operator(s), or the network. Records keep
@@ -73,8 +74,8 @@ export interface StateInitializationContext {
   readonly operatorName?: string;
   /** Present when the operator is keyed: it then gets a keyed state backend and timer services. */
   readonly keyed?: KeyedStateInfo;
-  /** The task's processing time, for processing-time timers. */
-  readonly processingTimeService?: ProcessingTimeService;
+  /** The task's processing time, for processing-time timers (callbacks run on the task's thread). */
+  readonly processingTimeService?: TimerScheduling;
   /** The clock of state TTL; the system's by default. */
   readonly clock?: Clock;
   /** State to restore: keyed snapshot parts of any key-group ranges, and this subtask's operator state. */
