@@ -32,7 +32,13 @@ export class OperatorHarness {
 
   static async open(
     operator: AbstractStreamOperator,
-    opts: { keySelector?: KeySelector; restored?: OperatorStateSnapshot; scheduler?: ManualScheduler; sideTags?: string[] } = {},
+    opts: {
+      keySelector?: KeySelector;
+      restored?: OperatorStateSnapshot;
+      scheduler?: ManualScheduler;
+      sideTags?: string[];
+      runtimeMode?: 'STREAMING' | 'BATCH';
+    } = {},
   ): Promise<OperatorHarness> {
     const scheduler = opts.scheduler ?? new ManualScheduler(1000);
     const h = new OperatorHarness(operator, scheduler);
@@ -54,7 +60,7 @@ export class OperatorHarness {
       h.side.set(tag, seen);
       sideOutputs.set(tag, { collect: (v) => seen.push(v), emitWatermark: () => undefined, emitWatermarkStatus: () => undefined });
     }
-    operator.open(h.context(sideOutputs));
+    operator.open(h.context(sideOutputs, opts.runtimeMode ?? 'STREAMING'));
     return h;
   }
 
@@ -75,7 +81,7 @@ export class OperatorHarness {
     return this.output.map(([v]) => v);
   }
 
-  private context(sideOutputs: Map<string, Output>): OperatorContext {
+  private context(sideOutputs: Map<string, Output>, runtimeMode: 'STREAMING' | 'BATCH'): OperatorContext {
     return {
       operatorId: 'op',
       operatorName: 'Op',
@@ -84,7 +90,7 @@ export class OperatorHarness {
       parallelism: 1,
       maxParallelism: MAX_P,
       attemptNumber: 0,
-      runtimeMode: 'STREAMING',
+      runtimeMode,
       config: new Configuration(),
       log: getLogger('test'),
       output: {

@@ -103,6 +103,17 @@ describe('process functions on an operator harness', () => {
     expect(h.output.length).to.equal(2);
   });
 
+  it('in BATCH, fires every processing-time timer (not the deleted ones) at the end of input, once', async () => {
+    const h = await OperatorHarness.open(new KeyedProcessOperator(new ProcessingTimers()), { keySelector: byKey, runtimeMode: 'BATCH' });
+    h.element({ key: 'a', v: 3000 });
+    h.element({ key: 'b', v: 0 });
+    h.watermark(Number.POSITIVE_INFINITY);
+    expect(h.values()).to.deep.equal(['a@4000:PROCESSING_TIME:3000']);
+    expect(h.watermarks).to.deep.equal([Number.POSITIVE_INFINITY]);
+    h.scheduler.advance(10_000);
+    expect(h.output.length).to.equal(1);
+  });
+
   it('fires event-time timers when the watermark passes them, then forwards the watermark', async () => {
     const h = await OperatorHarness.open(new KeyedProcessOperator(new SumWithTimers()), { keySelector: byKey });
     h.element({ key: 'a', v: 1 }, 100);

@@ -91,10 +91,13 @@ export abstract class AbstractStreamOperator implements StreamOperator {
     return this.watermark;
   }
 
-  /** The combined watermark advanced; the default fires the event-time timers up to it, then forwards it. */
+  /**
+   * The combined watermark advanced; the default fires the event-time timers up to it (in BATCH the
+   * end of input fires the processing-time timers too), then forwards it.
+   */
   protected onWatermark(mark: Watermark): void {
     this.watermark = mark;
-    this.handler?.advanceWatermark(mark);
+    this.handler?.advanceWatermark(mark, this.ctx.runtimeMode);
     this.out.emitWatermark(mark);
   }
 

@@ -2,7 +2,8 @@ import { SpindleError, assignToKeyGroup, encodeKey } from '@spindle/core';
 import { HeapKeyedStateBackend, type CurrentKey } from '../state/heap-keyed-state-backend.js';
 import { InternalTimeServiceManager, type HeapInternalTimerService, type Triggerable } from '../state/internal-timer-service.js';
 import { OperatorStateStore } from '../state/operator-state-store.js';
-import type { Watermark } from '../network/stream-elements.js';
+import { Watermark } from '../network/stream-elements.js';
+import type { RuntimeMode } from '@spindle/protocol';
 import type { KeyedStateInfo, OperatorStateSnapshot, StateInitializationContext } from './operator.js';
 import type { KeySelector } from './record-writer-output.js';
 
@@ -79,9 +80,15 @@ export class OperatorStateHandler {
     return this.timeServiceManager.getInternalTimerService(name, triggerable);
   }
 
-  /** Fires the event-time timers up to `mark` (each with its key current). */
-  advanceWatermark(mark: Watermark): void {
-    this.timeServiceManager?.advanceWatermark(mark);
+  /**
+   * Fires the event-time timers up to `mark` (each with its key current). In BATCH the end of input
+   * (`Watermark.MAX`) also fires every processing-time timer, as Flink does.
+   */
+  advanceWatermark(mark: Watermark, runtimeMode: RuntimeMode): void {
+    const timers = this.timeServiceManager;
+    if (timers === undefined) return;
+    timers.advanceWatermark(mark);
+    if (runtimeMode === 'BATCH' && mark === Watermark.MAX) timers.advanceProcessingTime(Number.POSITIVE_INFINITY);
   }
 
   /** Leaves the keyed context: state used after this (finish, close) fails with NO_KEY_CONTEXT. */
