@@ -65,7 +65,7 @@ export abstract class AbstractStreamOperator implements StreamOperator {
   }
 
   setKeyContextElement(value: unknown, inputIndex: number): void {
-    this.stateHandler.setKeyContextElement(value, inputIndex);
+    (this.handler ?? this.stateHandler).setKeyContextElement(value, inputIndex);
   }
 
   open(ctx: OperatorContext): void {
