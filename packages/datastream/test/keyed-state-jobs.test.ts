@@ -133,6 +133,40 @@ describe('keyed state and process functions in jobs', function () {
     expect(out.sort(order)).to.deep.equal(expected.sort(order));
   });
 
+  it('chains a side output like any forward stream, and records its consumers in the JobGraph', async () => {
+    const small = new OutputTag<number>('small');
+    class Split extends ProcessFunction<number, number> {
+      processElement(v: number, ctx: ProcessFunctionContext, out: Collector<number>): void {
+        if (v < 5) ctx.output(small, v);
+        else out.collect(v);
+      }
+    }
+    const build = (): StreamExecutionEnvironment => {
+      const env = StreamExecutionEnvironment.createLocalEnvironment(1);
+      const split = env.fromSequence(1, 8).process(new Split());
+      split
+        .getSideOutput(small)
+        .map((v) => -v)
+        .print();
+      split.print();
+      return env;
+    };
+    const { jobGraph } = build().prepare('side');
+    expect(jobGraph.vertices).to.have.length(1);
+    const process = jobGraph.vertices[0]!.operators.find((o) => o.name === 'Process')!;
+    expect(process.sideOutputs).to.deep.equal([
+      { tag: 'small', chainedOutputs: [jobGraph.vertices[0]!.operators.find((o) => o.name === 'Map')!.id], networkOutputs: [] },
+    ]);
+    const env = StreamExecutionEnvironment.createLocalEnvironment(1);
+    const split = env.fromSequence(1, 8).process(new Split());
+    const out = await split
+      .getSideOutput(small)
+      .map((v) => -v)
+      .union(split)
+      .executeAndCollect();
+    expect(out.sort((a, b) => a - b)).to.deep.equal([-4, -3, -2, -1, 5, 6, 7, 8]);
+  });
+
   it('rich functions get open and a runtime context; keyed state in a RichFlatMapFunction after keyBy', async () => {
     class Describe extends RichMapFunction<number, string> {
       private prefix = '';
