@@ -2,11 +2,22 @@ import { SpindleError } from '@spindle/core';
 import type { PartitionerKind } from '@spindle/protocol';
 import type { StreamOperator } from '@spindle/runtime';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
-import type { FieldExpression, FilterFunction, FlatMapFunction, KeySelector, MapFunction, ReduceFunction } from './functions.js';
+import type {
+  FieldExpression,
+  FilterFunction,
+  FlatMapFunction,
+  KeySelector,
+  MapFunction,
+  ReduceFunction,
+} from './functions/basic-functions.js';
 import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators.js';
 import { TimestampsAndWatermarksOperator } from './operators/timestamps-and-watermarks-operator.js';
 import type { WatermarkStrategy } from './eventtime/watermark-strategy.js';
 import { KeyedReduceOperator, aggregation, inPlaceAggregation, type AggregationKind } from './operators/keyed-reduce-operator.js';
+import { KeyedProcessOperator, ProcessOperator } from './operators/process-operators.js';
+import { ReduceCombinerOperator } from './operators/reduce-combiner-operator.js';
+import type { KeyedProcessFunction, OutputTag, ProcessFunction } from './functions/process-function.js';
+import type { RichFilterFunction, RichFlatMapFunction, RichMapFunction } from './functions/rich-functions.js';
 
 /** A combiner emits its partial aggregates at the end, or whenever it holds this many keys. */
 const COMBINER_MAX_KEYS = 100_000;
@@ -22,16 +33,25 @@ export class DataStream<T> {
     readonly transformation: Transformation,
   ) {}
 
-  map<R>(fn: MapFunction<T, R>): SingleOutputStreamOperator<R> {
+  /** A function, or a RichMapFunction (open/close, runtime context; keyed state after keyBy). */
+  map<R>(fn: MapFunction<T, R> | RichMapFunction<T, R>): SingleOutputStreamOperator<R> {
     return this.addTransform('Map', 'map', () => new MapOperator(fn as MapFunction<unknown, unknown>));
   }
 
-  flatMap<R>(fn: FlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
+  flatMap<R>(fn: FlatMapFunction<T, R> | RichFlatMapFunction<T, R>): SingleOutputStreamOperator<R> {
     return this.addTransform('Flat Map', 'flat-map', () => new FlatMapOperator(fn as FlatMapFunction<unknown, unknown>));
   }
 
-  filter(fn: FilterFunction<T>): SingleOutputStreamOperator<T> {
+  filter(fn: FilterFunction<T> | RichFilterFunction<T>): SingleOutputStreamOperator<T> {
     return this.addTransform('Filter', 'filter', () => new FilterOperator(fn as FilterFunction<unknown>));
+  }
+
+  /**
+   * Runs a ProcessFunction on each record (Flink's `process`): side outputs and operator state;
+   * timers and keyed state need a keyed stream (`keyBy(...).process(KeyedProcessFunction)`).
+   */
+  process<R>(fn: ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.addTransform('Process', 'process', () => new ProcessOperator(fn as ProcessFunction<unknown, unknown>));
   }
 
   /**
@@ -233,6 +253,11 @@ export class SingleOutputStreamOperator<T> extends withSettings(DataStream)<T> {
     this.transformation.schema = schema;
     return this;
   }
+
+  /** The records this operator sends to `tag` (`ctx.output(tag, value)` in a process function), as a stream. */
+  getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
+    return new DataStream<X>(this.env, this.env.sideOutput(this.transformation, tag.id));
+  }
 }
 
 /** What a sink is built on: its transformation only, as a sink is not a stream. */
@@ -280,6 +305,18 @@ export class KeyedStream<T, K> extends DataStream<T> {
     return this.aggregate('maxBy', field);
   }
 
+  /**
+   * Runs a KeyedProcessFunction (Flink's `KeyedStream.process`): keyed state through
+   * `getRuntimeContext()`, per-key event- and processing-time timers, side outputs.
+   */
+  override process<R>(fn: KeyedProcessFunction<K, T, R> | ProcessFunction<T, R>): SingleOutputStreamOperator<R> {
+    return this.addTransform(
+      'KeyedProcess',
+      'keyed-process',
+      () => new KeyedProcessOperator(fn as KeyedProcessFunction<unknown, unknown, unknown>),
+    );
+  }
+
   /** The key of a record, as this stream computes it. */
   getKey(record: T): K {
     return this.keySelector(record) as K;
@@ -293,19 +330,13 @@ export class KeyedStream<T, K> extends DataStream<T> {
     const keyedOperatorName = () => keyed.transformation.name;
     const combiner = {
       id: this.env.reserveId(),
-      createOperator: () => new KeyedReduceOperator(selector, fn, inPlace, { maxKeys: COMBINER_MAX_KEYS, keyedOperatorName }),
+      createOperator: () => new ReduceCombinerOperator(selector, fn, inPlace, { maxKeys: COMBINER_MAX_KEYS, keyedOperatorName }),
     };
-    const keyed = this.addTransform<T>(
-      'Keyed Aggregation',
-      `keyed-${kind}`,
-      () => new KeyedReduceOperator(selector, fn, inPlace),
-      combiner,
-    );
+    const keyed = this.addTransform<T>('Keyed Aggregation', `keyed-${kind}`, () => new KeyedReduceOperator(fn, inPlace), combiner);
     return keyed;
   }
 
   private keyed(name: string, kind: string, fn: ReduceFunction<unknown>): SingleOutputStreamOperator<T> {
-    const selector = this.keySelector;
-    return this.addTransform(name, kind, () => new KeyedReduceOperator(selector, fn));
+    return this.addTransform(name, kind, () => new KeyedReduceOperator(fn));
   }
 }

@@ -2,10 +2,31 @@ export { StreamExecutionEnvironment, type RuntimeExecutionMode } from './stream-
 export { DataStream, SingleOutputStreamOperator, KeyedStream, DataStreamSink } from './data-stream.js';
 export { JobExecutionResult } from './local-execution.js';
 export { ParameterTool } from './parameter-tool.js';
-export type * from './functions.js';
+export type * from './functions/basic-functions.js';
 export type { DataGeneratorOptions } from './sources/source-operators.js';
 export { formatRecord } from './sinks/format.js';
 export * as FileSystem from './sinks/write-mode.js';
 export type { WriteMode } from './sinks/write-mode.js';
 export * from './eventtime/watermark-strategy.js';
 export { TimestampsAndWatermarksOperator } from './operators/timestamps-and-watermarks-operator.js';
+export * from './functions/rich-functions.js';
+export * from './functions/process-function.js';
+export * from './functions/checkpointed-function.js';
+export {
+  ValueStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  AggregatingStateDescriptor,
+  StateTtlConfig,
+  StateVisibility,
+  UpdateType,
+  Time,
+  type StateDescriptor,
+  type AggregateFunction,
+  type ValueState,
+  type ListState,
+  type MapState,
+  type ReducingState,
+  type AggregatingState,
+} from '@spindle/runtime';

@@ -9,7 +9,13 @@ import { JobExecutionResult, executeLocally } from './local-execution.js';
 import { StreamGraphProgram } from './program.js';
 import { CollectionSource, DataGeneratorSource, SequenceSource, type DataGeneratorOptions } from './sources/source-operators.js';
 import { TextFileSource, listInputFiles } from './sources/text-file-source.js';
-import type { OperatorTransformation, PartitionTransformation, Transformation, UnionTransformation } from './transformation.js';
+import type {
+  OperatorTransformation,
+  PartitionTransformation,
+  SideOutputTransformation,
+  Transformation,
+  UnionTransformation,
+} from './transformation.js';
 
 export type RuntimeExecutionMode = 'STREAMING' | 'BATCH' | 'AUTOMATIC';
 
@@ -207,6 +213,11 @@ export class StreamExecutionEnvironment {
     const t: PartitionTransformation = { ...this.common(partitioner), type: 'partition', input, partitioner };
     if (keySelector) return { ...t, keySelector };
     return t;
+  }
+
+  /** @internal */
+  sideOutput(input: OperatorTransformation, tag: string): SideOutputTransformation {
+    return { ...this.common(`Side Output ${tag}`), type: 'side-output', input, tag };
   }
 
   /** @internal */

@@ -7,7 +7,7 @@ export type ChainingStrategy = 'ALWAYS' | 'HEAD' | 'NEVER';
  * A node of the program's dataflow as the API records it. Physical operators become stream
  * nodes; partitioning and union are virtual and only shape the edges.
  */
-export type Transformation = OperatorTransformation | PartitionTransformation | UnionTransformation;
+export type Transformation = OperatorTransformation | PartitionTransformation | UnionTransformation | SideOutputTransformation;
 
 interface Common {
   readonly id: number;
@@ -55,4 +55,12 @@ export interface PartitionTransformation extends Common {
 export interface UnionTransformation extends Common {
   readonly type: 'union';
   readonly inputs: Transformation[];
+}
+
+/** The records an operator sends to one of its side outputs (Flink's SideOutputTransformation). */
+export interface SideOutputTransformation extends Common {
+  readonly type: 'side-output';
+  readonly input: OperatorTransformation;
+  /** The OutputTag's id. */
+  readonly tag: string;
 }

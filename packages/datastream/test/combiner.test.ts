@@ -3,7 +3,8 @@ import { Configuration, getLogger } from '@spindle/core';
 import { ManualScheduler } from '@spindle/core';
 import { MailboxProcessingTimeService, MailboxProcessor, type OperatorContext } from '@spindle/runtime';
 import { StreamExecutionEnvironment } from '../src/index.js';
-import { KeyedReduceOperator, aggregation, inPlaceAggregation } from '../src/operators/keyed-reduce-operator.js';
+import { aggregation, inPlaceAggregation } from '../src/operators/keyed-reduce-operator.js';
+import { ReduceCombinerOperator } from '../src/operators/reduce-combiner-operator.js';
 
 function context(out: unknown[]): OperatorContext {
   return {
@@ -46,7 +47,7 @@ describe('BATCH combiners', () => {
 
   it('emit partial aggregates when they hold too many keys, which the final aggregation completes', () => {
     const partial: unknown[] = [];
-    const combiner = new KeyedReduceOperator((r) => (r as number[])[0], aggregation('sum', 1), inPlaceAggregation('sum', 1), {
+    const combiner = new ReduceCombinerOperator((r) => (r as number[])[0], aggregation('sum', 1), inPlaceAggregation('sum', 1), {
       maxKeys: 2,
       keyedOperatorName: () => 'Sum',
     });

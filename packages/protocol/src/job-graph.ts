@@ -28,6 +28,12 @@ export interface ChainedOperatorSpec {
   chainedOutputs: string[];
   /** Indexes into the vertex's `outputs` that this operator writes (serialized). */
   networkOutputs: number[];
+  /**
+   * Side outputs (Flink's OutputTag) that are consumed, by tag id: the chained operators and the
+   * network outputs (indexes into `outputs`) that read them. Records sent to a tag nobody reads are
+   * dropped; watermarks go to side outputs as well.
+   */
+  sideOutputs?: Array<{ tag: string; chainedOutputs: string[]; networkOutputs: number[] }>;
 }
 
 export interface JobEdgeSpec {

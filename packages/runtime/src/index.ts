@@ -30,3 +30,4 @@ export * from './resourcemanager/resource-driver.js';
 export * from './program/plan-runner.js';
 export * from './jobmaster/archived-job.js';
 export * from './state/index.js';
+export * from './tasks/operator-state-handler.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ManualScheduler } from '@spindle/core';
+import { ManualScheduler, type Cancellable, type Scheduler } from '@spindle/core';
 import { MailboxProcessor } from '../src/tasks/mailbox-processor.js';
 import { MailboxProcessingTimeService } from '../src/tasks/processing-time-service.js';
 
@@ -94,5 +94,48 @@ describe('mailbox task loop', () => {
     let error: unknown;
     await mailbox.runMailboxLoop(() => undefined).catch((e: unknown) => (error = e));
     expect((error as Error).message).to.equal('mail failed');
+  });
+
+  it('never runs a timer before the clock reaches its time, even when the scheduler wakes it early', async () => {
+    /** Runs every scheduled task one millisecond before it is due (as Node's timers sometimes do). */
+    class EarlyScheduler implements Scheduler {
+      nowMs = 1000;
+      readonly delays: number[] = [];
+      private pending: Array<{ due: number; fn: () => void }> = [];
+      now(): number {
+        return this.nowMs;
+      }
+      schedule(fn: () => void, delayMs: number): Cancellable {
+        this.delays.push(delayMs);
+        this.pending.push({ due: this.nowMs + delayMs, fn });
+        return { cancel: () => undefined };
+      }
+      scheduleAtFixedRate(): Cancellable {
+        throw new Error('not used');
+      }
+      wakeEarly(): void {
+        const due = this.pending;
+        this.pending = [];
+        for (const t of due) {
+          this.nowMs = Math.max(this.nowMs, t.due - 1);
+          t.fn();
+        }
+      }
+    }
+    const clock = new EarlyScheduler();
+    const mailbox = new MailboxProcessor();
+    const time = new MailboxProcessingTimeService(clock, mailbox);
+    const seen: Array<[number, boolean]> = [];
+    const record = (ts: number): void => void seen.push([ts, clock.now() >= ts]);
+    time.registerTimer(1050, record);
+    time.registerTimer(Number.POSITIVE_INFINITY, record);
+    clock.wakeEarly();
+    await mailbox.runMailboxLoop((ctl) => ctl.allActionsCompleted());
+    expect(seen).to.deep.equal([]);
+    clock.nowMs = 1050;
+    clock.wakeEarly();
+    await mailbox.runMailboxLoop((ctl) => ctl.allActionsCompleted());
+    expect(seen).to.deep.equal([[1050, true]]);
+    expect(clock.delays.every((d) => d <= 2 ** 31 - 1)).to.equal(true);
   });
 });

@@ -28,7 +28,9 @@ export function operatorIds(graph: StreamGraph): Map<StreamNode, string> {
   const idOf = (n: StreamNode): string => {
     const known = ids.get(n);
     if (known) return known;
-    const inputs = n.inEdges.map((e) => `${idOf(e.source)}:${e.partitioner}`).join(',');
+    const inputs = n.inEdges
+      .map((e) => `${idOf(e.source)}:${e.partitioner}${e.outputTag === undefined ? '' : `:${e.outputTag}`}`)
+      .join(',');
     const id = n.uid !== undefined ? hash(`uid:${n.uid}`) : hash(`${n.kind}|${n.id}|${inputs}`);
     ids.set(n, id);
     return id;
@@ -130,8 +132,9 @@ function operatorSpec(
   };
   if (n.uid !== undefined) spec.uid = n.uid;
   for (const e of n.outEdges) {
+    const outputs = e.outputTag === undefined ? spec : sideOutputOf(spec, e.outputTag);
     if (isChainable(e)) {
-      spec.chainedOutputs.push(ids.get(e.target)!);
+      outputs.chainedOutputs.push(ids.get(e.target)!);
       continue;
     }
     const target = vertexOf.get(e.target)!;
@@ -146,10 +149,21 @@ function operatorSpec(
       shipStrategy: shipStrategy(e),
     };
     if (e.keySelector) keySelectors.set(edge.dataSetId, e.keySelector);
-    spec.networkOutputs.push(vertex.outputs.length);
+    outputs.networkOutputs.push(vertex.outputs.length);
     vertex.outputs.push(edge);
   }
   return spec;
+}
+
+/** The consumers of one side output of an operator, added on first use. */
+function sideOutputOf(spec: ChainedOperatorSpec, tag: string): { chainedOutputs: string[]; networkOutputs: number[] } {
+  spec.sideOutputs ??= [];
+  let side = spec.sideOutputs.find((s) => s.tag === tag);
+  if (side === undefined) {
+    side = { tag, chainedOutputs: [], networkOutputs: [] };
+    spec.sideOutputs.push(side);
+  }
+  return side;
 }
 
 function topological(vertices: JobVertexSpec[]): JobVertexSpec[] {

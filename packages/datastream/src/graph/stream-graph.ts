@@ -9,6 +9,8 @@ export interface StreamEdge {
   target: StreamNode;
   partitioner: PartitionerKind;
   keySelector?: (record: unknown) => unknown;
+  /** The side output (OutputTag id) the edge reads; undefined for the main output. */
+  outputTag?: string;
   inputIndex: number;
   serializer: SerializerSpec;
 }
@@ -31,6 +33,7 @@ export interface StreamNode {
 }
 
 type Partition = { kind: PartitionerKind; key?: (r: unknown) => unknown };
+type Upstream = { node: StreamNode; partition: Partition | undefined; tag?: string };
 
 export interface StreamGraphSettings {
   defaultParallelism: number;
@@ -90,7 +93,7 @@ export class StreamGraph {
     };
     this.byId.set(t.id, node);
     this.nodes.push(node);
-    for (const u of upstream) this.connect(u.node, node, u.partition, 0);
+    for (const u of upstream) this.connect(u.node, node, u.partition, 0, u.tag);
     return node;
   }
 
@@ -98,7 +101,7 @@ export class StreamGraph {
    * In BATCH mode a built-in keyed aggregation gets a combiner chained to its single upstream
    * operator, so that the shuffle carries partial aggregates instead of every record.
    */
-  private combine(t: OperatorTransformation, upstream: Array<{ node: StreamNode; partition: Partition | undefined }>): typeof upstream {
+  private combine(t: OperatorTransformation, upstream: Upstream[]): Upstream[] {
     const only = upstream[0];
     if (this.settings.runtimeMode !== 'BATCH' || !t.combiner || upstream.length !== 1 || only?.partition?.kind !== 'hash') return upstream;
     const source = only.node;
@@ -115,7 +118,7 @@ export class StreamGraph {
       outEdges: [],
     };
     this.nodes.push(node);
-    this.connect(source, node, undefined, 0);
+    this.connect(source, node, undefined, 0, only.tag);
     return [{ node, partition: only.partition }];
   }
 
@@ -131,18 +134,20 @@ export class StreamGraph {
   }
 
   /** The physical upstream nodes of an input, with the partitioning the edge gets. */
-  private resolve(t: Transformation, partition: Partition | undefined): Array<{ node: StreamNode; partition: Partition | undefined }> {
+  private resolve(t: Transformation, partition: Partition | undefined, tag?: string): Upstream[] {
     switch (t.type) {
       case 'operator':
-        return [{ node: this.node(t), partition }];
+        return [tag === undefined ? { node: this.node(t), partition } : { node: this.node(t), partition, tag }];
       case 'partition':
-        return this.resolve(t.input, { kind: t.partitioner, key: t.keySelector });
+        return this.resolve(t.input, { kind: t.partitioner, key: t.keySelector }, tag);
       case 'union':
-        return t.inputs.flatMap((i) => this.resolve(i, partition));
+        return t.inputs.flatMap((i) => this.resolve(i, partition, tag));
+      case 'side-output':
+        return this.resolve(t.input, partition, t.tag);
     }
   }
 
-  private connect(source: StreamNode, target: StreamNode, partition: Partition | undefined, inputIndex: number): void {
+  private connect(source: StreamNode, target: StreamNode, partition: Partition | undefined, inputIndex: number, tag?: string): void {
     const kind = partition?.kind ?? (source.parallelism === target.parallelism ? 'forward' : 'rebalance');
     if (kind === 'forward' && source.parallelism !== target.parallelism) {
       throw new SpindleError(
@@ -152,6 +157,7 @@ export class StreamGraph {
     }
     const edge: StreamEdge = { source, target, partitioner: kind, inputIndex, serializer: source.serializer };
     if (partition?.key) edge.keySelector = partition.key;
+    if (tag !== undefined) edge.outputTag = tag;
     source.outEdges.push(edge);
     target.inEdges.push(edge);
   }

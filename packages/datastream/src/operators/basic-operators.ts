@@ -1,14 +1,16 @@
-import { AbstractStreamOperator, type Output } from '@spindle/runtime';
-import type { FilterFunction, FlatMapFunction, MapFunction } from '../functions.js';
+import { AbstractStreamOperator, type OperatorContext, type Output } from '@spindle/runtime';
+import type { Collector, FilterFunction, FlatMapFunction, MapFunction } from '../functions/basic-functions.js';
+import { RichFilterFunction, RichFlatMapFunction, RichMapFunction } from '../functions/rich-functions.js';
+import { AbstractUdfStreamOperator } from './udf-operator.js';
 
 /**
- * Base of the API's operators: runtime's AbstractStreamOperator (no state, watermarks forwarded).
+ * Base of the API's operators: runtime's AbstractStreamOperator (state, watermarks forwarded).
  * Emitted records keep the timestamp of the record being processed, as Flink's do.
  */
 export abstract class AbstractOperator extends AbstractStreamOperator {}
 
-/** The output a flatMap function sees: every record it collects keeps the input's timestamp. */
-class TimestampedCollector implements Pick<Output, 'collect'> {
+/** The output a user function sees: every record it collects keeps the timestamp set here. */
+export class TimestampedCollector implements Collector<unknown> {
   timestamp: number | undefined;
 
   constructor(private readonly out: Output) {}
@@ -18,45 +20,52 @@ class TimestampedCollector implements Pick<Output, 'collect'> {
   }
 }
 
-export class MapOperator extends AbstractOperator {
-  constructor(private readonly fn: MapFunction<unknown, unknown>) {
-    super();
+export class MapOperator extends AbstractUdfStreamOperator<MapFunction<unknown, unknown> | RichMapFunction<unknown, unknown>> {
+  private call!: (value: unknown) => unknown;
+
+  override open(ctx: OperatorContext): void {
+    super.open(ctx);
+    const fn = this.userFunction;
+    this.call = fn instanceof RichMapFunction ? (v) => fn.map(v) : (v) => fn(v, ctx);
   }
 
   processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
-    this.out.collect(this.fn(record, this.ctx), timestamp);
+    this.out.collect(this.call(record), timestamp);
   }
 }
 
-export class FlatMapOperator extends AbstractOperator {
+export class FlatMapOperator extends AbstractUdfStreamOperator<FlatMapFunction<unknown, unknown> | RichFlatMapFunction<unknown, unknown>> {
   private collector!: TimestampedCollector;
+  private call!: (value: unknown, out: Collector<unknown>) => void;
 
-  constructor(private readonly fn: FlatMapFunction<unknown, unknown>) {
-    super();
-  }
-
-  override open(ctx: Parameters<AbstractOperator['open']>[0]): void {
+  override open(ctx: OperatorContext): void {
     super.open(ctx);
     this.collector = new TimestampedCollector(this.out);
+    const fn = this.userFunction;
+    this.call = fn instanceof RichFlatMapFunction ? (v, out) => fn.flatMap(v, out) : (v, out) => fn(v, out, ctx);
   }
 
   processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
     // Records without a timestamp (the common case) go straight to the output.
     if (timestamp === undefined) {
-      this.fn(record, this.out, this.ctx);
+      this.call(record, this.out);
       return;
     }
     this.collector.timestamp = timestamp;
-    this.fn(record, this.collector, this.ctx);
+    this.call(record, this.collector);
   }
 }
 
-export class FilterOperator extends AbstractOperator {
-  constructor(private readonly fn: FilterFunction<unknown>) {
-    super();
+export class FilterOperator extends AbstractUdfStreamOperator<FilterFunction<unknown> | RichFilterFunction<unknown>> {
+  private call!: (value: unknown) => boolean;
+
+  override open(ctx: OperatorContext): void {
+    super.open(ctx);
+    const fn = this.userFunction;
+    this.call = fn instanceof RichFilterFunction ? (v) => fn.filter(v) : (v) => fn(v, ctx);
   }
 
   processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
-    if (this.fn(record, this.ctx)) this.out.collect(record, timestamp);
+    if (this.call(record)) this.out.collect(record, timestamp);
   }
 }

@@ -1,20 +1,16 @@
-import { KeyMap, SpindleError } from '@spindle/core';
-import type { FieldExpression, KeySelector, ReduceFunction } from '../functions.js';
+import { SpindleError } from '@spindle/core';
+import { ValueStateDescriptor, type ValueState } from '@spindle/runtime';
+import type { FieldExpression, ReduceFunction } from '../functions/basic-functions.js';
 import { AbstractOperator } from './basic-operators.js';
 
-/** A combiner pre-aggregates for the keyed operator named by `keyedOperatorName` (called once the graph is built). */
-export interface CombinerOptions {
-  maxKeys: number;
-  keyedOperatorName: () => string;
-}
-
 /**
- * A rolling reduce per key. STREAMING emits the updated value after every record; BATCH emits
- * only the final value of each key when the input ends. Keys are compared by core's key codec
- * (KeyMap), as keyBy partitions them.
+ * A rolling reduce per key, on the keyed state backend (a ValueState per key; the task makes the
+ * record's key current before each record). STREAMING emits the updated value after every record;
+ * BATCH emits only the final value of each key when the input ends.
  */
 export class KeyedReduceOperator extends AbstractOperator {
-  private state = new KeyMap<unknown>();
+  private readonly descriptor = new ValueStateDescriptor<unknown>('reduce-value');
+  private state!: ValueState<unknown>;
   private batch = false;
 
   /**
@@ -22,47 +18,44 @@ export class KeyedReduceOperator extends AbstractOperator {
    * mode uses it, since nothing emitted can observe the accumulator before the input ends.
    */
   constructor(
-    private readonly keySelector: KeySelector<unknown, unknown>,
     private readonly reduce: ReduceFunction<unknown>,
     private readonly accumulateInPlace?: InPlaceAggregation,
-    private readonly combiner?: CombinerOptions,
   ) {
     super();
   }
 
   override open(ctx: Parameters<AbstractOperator['open']>[0]): void {
     super.open(ctx);
-    this.batch = ctx.runtimeMode === 'BATCH' || this.combiner !== undefined;
-    this.state = this.newState();
-  }
-
-  private newState(): KeyMap<unknown> {
-    return new KeyMap(`keyBy of '${this.combiner?.keyedOperatorName() ?? this.ctx.operatorName}'`);
+    this.batch = ctx.runtimeMode === 'BATCH';
+    const backend = this.keyedStateBackend;
+    if (backend === undefined) {
+      throw new SpindleError(`${ctx.operatorName} is a keyed aggregation but its input is not keyed (use keyBy first)`, {
+        code: 'KEYED_STATE_NOT_KEYED',
+        userFacing: true,
+      });
+    }
+    this.state = backend.getPartitionedState(this.descriptor);
   }
 
   processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
-    const key = this.keySelector(record);
-    const prev = this.state.get(key);
-    const inPlace = this.batch ? this.accumulateInPlace : undefined;
-    if (inPlace && prev !== undefined) {
-      inPlace.fold(prev, record);
+    const state = this.state;
+    const prev = state.value();
+    if (!this.batch) {
+      const next = prev === undefined ? record : this.reduce(prev, record);
+      state.update(next);
+      this.out.collect(next, timestamp);
       return;
     }
-    const next = prev === undefined ? (inPlace ? inPlace.copy(record) : record) : this.reduce(prev, record);
-    this.state.set(key, next);
-    if (!this.batch) this.out.collect(next, timestamp);
-    else if (prev === undefined && this.combiner && this.state.size >= this.combiner.maxKeys) this.flushPartials();
+    const inPlace = this.accumulateInPlace;
+    if (prev === undefined) state.update(inPlace ? inPlace.copy(record) : record);
+    else if (inPlace) inPlace.fold(prev, record);
+    else state.update(this.reduce(prev, record));
   }
 
+  /** BATCH: the final value of every key. */
   override finish(): void {
-    this.flushPartials();
-  }
-
-  /** BATCH (and combiners): emits the value of every key and starts over. */
-  private flushPartials(): void {
     if (!this.batch) return;
-    for (const v of this.state.values()) this.out.collect(v);
-    this.state = this.newState();
+    this.keyedStateBackend!.applyToAllKeys(this.descriptor, (_key, state) => this.out.collect(state.value()));
   }
 }
 

@@ -97,7 +97,8 @@ export class HeapKeyedStateBackend {
     this.current = current;
     this.ctx.groupIndex = index;
     this.ctx.encodedKey = current.encodedKey;
-    for (const listener of this.keySelectionListeners) listener();
+    const listeners = this.keySelectionListeners;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!();
   }
 
   getCurrentKey(): unknown {

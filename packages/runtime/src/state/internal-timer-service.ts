@@ -93,6 +93,15 @@ export class HeapInternalTimerService<K = unknown, N = unknown> implements Inter
     }
   }
 
+  /**
+   * Fires every processing-time timer at or before `time` now, as the clock would (BATCH fires them
+   * all at the end of input with `time` = +Infinity, as Flink does).
+   */
+  advanceProcessingTime(time: number): void {
+    this.armed?.handle.cancel();
+    this.onProcessingTime(time);
+  }
+
   /** Cancels the armed processing-time timer; queued timers stay in the backend (idempotent). */
   close(): void {
     this.closed = true;
@@ -170,6 +179,10 @@ export class InternalTimeServiceManager {
 
   advanceWatermark(watermark: number): void {
     for (const s of this.services.values()) s.advanceWatermark(watermark);
+  }
+
+  advanceProcessingTime(time: number): void {
+    for (const s of this.services.values()) s.advanceProcessingTime(time);
   }
 
   close(): void {

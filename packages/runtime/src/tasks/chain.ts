@@ -114,30 +114,71 @@ class GaugedOutput implements Output {
   }
 }
 
+/** Records go to the main targets; watermarks and statuses to the side outputs' consumers as well (as in Flink). */
+class MainOutput implements Output {
+  constructor(
+    private readonly main: Output,
+    private readonly sides: Output[],
+  ) {}
+
+  collect(record: unknown, timestamp?: number): void {
+    this.main.collect(record, timestamp);
+  }
+
+  emitWatermark(mark: Watermark): void {
+    this.main.emitWatermark(mark);
+    for (const s of this.sides) s.emitWatermark(mark);
+  }
+
+  emitWatermarkStatus(status: WatermarkStatus): void {
+    this.main.emitWatermarkStatus(status);
+    for (const s of this.sides) s.emitWatermarkStatus(status);
+  }
+}
+
+export interface WiredChain {
+  /** One main output per operator. */
+  outputs: Output[];
+  /** Per operator: its consumed side outputs by tag id. */
+  sideOutputs: ReadonlyMap<string, Output>[];
+}
+
 /**
  * Wires the outputs of a vertex's chain: chained successors get objects directly, network
- * outputs get the record writer of their edge. Returns one output per operator. Operators without
- * a chained successor record the watermark they emit in `gauge`.
+ * outputs get the record writer of their edge. Returns one main output per operator and its side
+ * outputs by tag. Operators without a chained successor on their main output record the
+ * watermark they emit in `gauge`.
  */
 export function wireChain(
   vertex: JobVertexSpec,
   operators: StreamOperator[],
   networkOutputs: Output[],
   gauge: OutputWatermarkGauge,
-): Output[] {
+): WiredChain {
   const index = new Map(vertex.operators.map((o, i) => [o.id, i]));
-  return vertex.operators.map((spec) => {
-    const targets: Output[] = [];
-    for (const id of spec.chainedOutputs) {
+  const targetsOf = (chained: string[], networkIndexes: number[]): Output[] => [
+    ...chained.map((id) => {
       const i = index.get(id)!;
-      targets.push(new ChainingOutput(operators[i]!, vertex.operators[i]!.name));
-    }
+      return new ChainingOutput(operators[i]!, vertex.operators[i]!.name);
+    }),
+    ...networkIndexes.map((n) => networkOutputs[n]!),
+  ];
+  const combine = (targets: Output[]): Output => (targets.length === 1 ? targets[0]! : new FanOutOutput(targets));
+  const outputs: Output[] = [];
+  const sideOutputs: ReadonlyMap<string, Output>[] = [];
+  for (const spec of vertex.operators) {
+    const targets = targetsOf(spec.chainedOutputs, []);
     const network = spec.networkOutputs.map((n) => networkOutputs[n]!);
     if (spec.chainedOutputs.length === 0) {
       targets.push(new GaugedOutput(network.length === 1 ? network[0] : network.length > 1 ? new FanOutOutput(network) : undefined, gauge));
     } else {
       targets.push(...network);
     }
-    return targets.length === 1 ? targets[0]! : new FanOutOutput(targets);
-  });
+    const sides = new Map<string, Output>();
+    for (const side of spec.sideOutputs ?? []) sides.set(side.tag, combine(targetsOf(side.chainedOutputs, side.networkOutputs)));
+    const main = combine(targets);
+    outputs.push(sides.size === 0 ? main : new MainOutput(main, [...sides.values()]));
+    sideOutputs.push(sides);
+  }
+  return { outputs, sideOutputs };
 }

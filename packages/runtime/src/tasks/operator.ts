@@ -1,7 +1,9 @@
-import type { Configuration, Logger } from '@spindle/core';
+import type { Clock, Configuration, KeyGroupRange, Logger } from '@spindle/core';
 import type { RuntimeMode } from '@spindle/protocol';
 import type { Watermark, WatermarkStatus } from '../network/stream-elements.js';
 import type { ProcessingTimeService } from './processing-time-service.js';
+import type { KeySelector } from './record-writer-output.js';
+import type { TimerScheduling } from '../state/processing-time-service.js';
 
 /**
  * Where an operator sends its stream: the next chained operator(s), or the network. Records keep
@@ -25,6 +27,11 @@ export interface OperatorContext {
   readonly runtimeMode: RuntimeMode;
   readonly config: Configuration;
   readonly output: Output;
+  /**
+   * Side outputs that downstream operators consume, by tag id (Flink's `OutputTag`): records
+   * collected there go only to those consumers. A tag missing here has no consumer (drop).
+   */
+  readonly sideOutputs?: ReadonlyMap<string, Output>;
   readonly log: Logger;
   /** How many logical inputs feed the operator (0 for a source, 1 when chained). */
   readonly numberOfInputs: number;
@@ -40,12 +47,39 @@ export interface OperatorContext {
   readonly signal: AbortSignal;
 }
 
-/** Handed to `initializeState`: whether the operator starts from a checkpoint, and which. */
+/**
+ * What makes an operator keyed (Flink's state key selectors): the key selector of each logical
+ * input that comes through a keyBy edge (undefined for the others), and the key groups of this
+ * subtask (`keyGroupRangeFor(maxParallelism, parallelism, subtaskIndex)`).
+ */
+export interface KeyedStateInfo {
+  readonly keySelectors: ReadonlyArray<KeySelector | undefined>;
+  readonly maxParallelism: number;
+  readonly keyGroupRange: KeyGroupRange;
+}
+
+/** What `snapshotState` writes: the keyed state and timers (keyed operators) and the operator state. */
+export interface OperatorStateSnapshot {
+  keyed?: Uint8Array;
+  operator?: Uint8Array;
+}
+
+/** Handed to `initializeState`: whether the operator starts from a checkpoint, and what it needs for state. */
 export interface StateInitializationContext {
   /** True when the task restores state of a checkpoint; false for a fresh start. */
   readonly isRestored: boolean;
   /** The checkpoint restored from, when restored. */
   readonly restoredCheckpointId?: number;
+  /** The operator's name, for error messages. */
+  readonly operatorName?: string;
+  /** Present when the operator is keyed: it then gets a keyed state backend and timer services. */
+  readonly keyed?: KeyedStateInfo;
+  /** The task's processing time, for processing-time timers (callbacks run on the task's thread). */
+  readonly processingTimeService?: TimerScheduling;
+  /** The clock of state TTL; the system's by default. */
+  readonly clock?: Clock;
+  /** State to restore: keyed snapshot parts of any key-group ranges, and this subtask's operator state. */
+  readonly restoredState?: { readonly keyed: readonly Uint8Array[]; readonly operator?: Uint8Array };
 }
 
 /** Handed to `snapshotState` when a checkpoint barrier reaches the operator. */
@@ -76,7 +110,16 @@ export interface StreamOperator {
   processWatermarkStatus(status: WatermarkStatus, inputIndex: number): void;
   finish(): void | Promise<void>;
   close(): void | Promise<void>;
-  snapshotState(context: StateSnapshotContext): void | Promise<void>;
+  /**
+   * Writes the operator's state (keyed state, timers, operator state); operators without state
+   * return nothing.
+   */
+  snapshotState(context: StateSnapshotContext): OperatorStateSnapshot | void | Promise<OperatorStateSnapshot | void>;
+  /**
+   * Keyed operators: makes the key of `value` current before `processElement` (Flink's
+   * setKeyContextElement). The task calls it for records of inputs that come through keyBy edges.
+   */
+  setKeyContextElement?(value: unknown, inputIndex: number): void;
 }
 
 /** 'more': call again; 'end': the source is exhausted. */

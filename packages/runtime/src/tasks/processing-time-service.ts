@@ -20,6 +20,8 @@ export interface ProcessingTimeService {
   scheduleAtFixedRate(callback: (timestamp: number) => void | Promise<void>, initialDelayMs: number, periodMs: number): Cancellable;
 }
 
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 /** The task's ProcessingTimeService, on the injected scheduler (core's ManualScheduler in tests). */
 export class MailboxProcessingTimeService implements ProcessingTimeService {
   private readonly timers = new Set<Cancellable>();
@@ -36,17 +38,27 @@ export class MailboxProcessingTimeService implements ProcessingTimeService {
 
   registerTimer(timestamp: number, callback: (timestamp: number) => void | Promise<void>): Cancellable {
     if (this.quiesced) return { cancel: () => undefined };
-    const delay = Math.max(0, timestamp - this.scheduler.now());
+    let inner: Cancellable;
     const handle: Cancellable = {
       cancel: () => {
         inner.cancel();
         this.timers.delete(handle);
       },
     };
-    const inner = this.scheduler.schedule(() => {
-      this.timers.delete(handle);
-      this.fire(`timer at ${timestamp}`, () => callback(timestamp));
-    }, delay);
+    // Node's timers may run a millisecond before the wall clock reaches their time: such a timer
+    // waits for the rest, so a callback never sees a clock before its timestamp.
+    const arm = (): void => {
+      inner = this.scheduler.schedule(
+        () => {
+          if (this.scheduler.now() < timestamp) return arm();
+          this.timers.delete(handle);
+          this.fire(`timer at ${timestamp}`, () => callback(timestamp));
+        },
+        // Node runs longer delays (over 2^31 - 1 ms) at once; a timer that far ahead re-arms instead.
+        Math.min(MAX_TIMER_DELAY_MS, Math.max(0, timestamp - this.scheduler.now())),
+      );
+    };
+    arm();
     this.timers.add(handle);
     return handle;
   }

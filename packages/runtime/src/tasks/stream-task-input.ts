@@ -41,6 +41,8 @@ export class StreamTaskInput {
     private readonly head: StreamOperator,
     private readonly mailbox: MailboxProcessor,
     private readonly onEvent: (event: RuntimeEvent, gate: number, channel: number) => void,
+    /** By logical input: whether its records go through `head.setKeyContextElement` first (keyBy inputs). */
+    private readonly keyedInputs: readonly boolean[] = [],
   ) {
     const channelsPerInput = new Map<number, number>();
     for (const gate of gates) {
@@ -114,16 +116,21 @@ export class StreamTaskInput {
     const head = this.head;
     const mailbox = this.mailbox;
     const { serializer, inputIndex } = cur;
+    const keyed = this.keyedInputs[inputIndex] === true;
     let n = 0;
     try {
       while (input.available() > 0) {
         const tag = input.readByte();
         if (tag === ElementTag.RECORD) {
-          head.processElement(serializer.deserialize(input), inputIndex);
+          const value = serializer.deserialize(input);
+          if (keyed) head.setKeyContextElement!(value, inputIndex);
+          head.processElement(value, inputIndex);
           n++;
         } else if (tag === ElementTag.TIMESTAMPED_RECORD) {
           const timestamp = readInt64Timestamp(input);
-          head.processElement(serializer.deserialize(input), inputIndex, timestamp);
+          const value = serializer.deserialize(input);
+          if (keyed) head.setKeyContextElement!(value, inputIndex);
+          head.processElement(value, inputIndex, timestamp);
           n++;
         } else {
           this.processEventElement(tag, cur);

@@ -4,6 +4,7 @@ import {
   SpindleError,
   TaskManagerOptions,
   getLogger,
+  keyGroupRangeFor,
   serializeError,
   serializerFor,
   systemScheduler,
@@ -21,6 +22,7 @@ import { attributeFailure, taskFailure, wireChain, type OutputWatermarkGauge } f
 import { MailboxProcessor, type DefaultAction } from './mailbox-processor.js';
 import {
   isSourceOperator,
+  type KeyedStateInfo,
   type OperatorContext,
   type Output,
   type SourceOperator,
@@ -62,6 +64,7 @@ export class StreamTask {
   private readonly gates: InputGate[] = [];
   private operators: StreamOperator[] = [];
   private outputs: Output[] = [];
+  private sideOutputs: ReadonlyMap<string, Output>[] = [];
   private readonly accumulators: Record<string, unknown> = {};
   private readonly timers = new TaskTimers();
   private readonly mailbox = new MailboxProcessor();
@@ -96,7 +99,9 @@ export class StreamTask {
       this.createPartitions();
       const networkOutputs = this.createNetworkOutputs();
       this.operators = this.env.program.createOperators(this.vertex);
-      this.outputs = wireChain(this.vertex, this.operators, networkOutputs, this.gauge);
+      const wired = wireChain(this.vertex, this.operators, networkOutputs, this.gauge);
+      this.outputs = wired.outputs;
+      this.sideOutputs = wired.sideOutputs;
       await this.untilCancelled(this.connectInputs());
       await this.initializeOperators();
       this.report('RUNNING');
@@ -248,15 +253,52 @@ export class StreamTask {
     await Promise.all(connects);
     const serializers = this.tdd.inputGates.map((g) => serializerOf(g.serializer));
     const onEvent = (event: RuntimeEvent): void => this.barriers.onBarrier(event);
-    this.input = new StreamTaskInput(this.gates, serializers, this.operators[0]!, this.mailbox, onEvent);
+    const head = this.operators[0]!;
+    const keyed =
+      typeof head.setKeyContextElement === 'function' ? (this.keyedStateInfo()?.keySelectors.map((s) => s !== undefined) ?? []) : [];
+    this.input = new StreamTaskInput(this.gates, serializers, head, this.mailbox, onEvent, keyed);
     this.barriers = new BarrierForwarder(this.input.numberOfChannels, this.partitions);
+  }
+
+  /**
+   * The head operator is keyed when inputs of its vertex come through keyBy edges: it gets their
+   * key selectors (by logical input) and the key groups of this subtask, computed as Flink's
+   * KeyGroupRangeAssignment does with the vertex's maximum parallelism. (keyBy edges never chain,
+   * so only a head can be keyed; operators chained after it run inside its calls, with its key
+   * still current.)
+   */
+  private keyedStateInfo(): KeyedStateInfo | undefined {
+    const vertex = this.vertex;
+    const keySelectors: Array<KeySelector | undefined> = [];
+    for (const edge of vertex.inputs) {
+      const selector = this.env.keySelector(edge.dataSetId);
+      if (selector !== undefined) keySelectors[edge.inputIndex] = selector;
+    }
+    if (keySelectors.length === 0) return undefined;
+    return {
+      keySelectors,
+      maxParallelism: vertex.maxParallelism,
+      keyGroupRange: keyGroupRangeFor(vertex.maxParallelism, vertex.parallelism, this.tdd.subtaskIndex),
+    };
+  }
+
+  private stateInitializationContext(i: number): StateInitializationContext {
+    const spec = this.vertex.operators[i]!;
+    const keyed = i === 0 ? this.keyedStateInfo() : undefined;
+    return {
+      isRestored: false,
+      operatorName: spec.name,
+      processingTimeService: attributedTimeService(this.timeService, spec.name),
+      clock: this.env.scheduler ?? systemScheduler,
+      ...(keyed ? { keyed } : {}),
+    };
   }
 
   /** `initializeState`, then `open`, of every operator, tail of the chain first. */
   private async initializeOperators(): Promise<void> {
-    const restore: StateInitializationContext = { isRestored: false };
     for (let i = this.operators.length - 1; i >= 0; i--) {
-      await this.untilCancelled(this.attributed(i, () => this.operators[i]!.initializeState(restore)));
+      const context = this.stateInitializationContext(i);
+      await this.untilCancelled(this.attributed(i, () => this.operators[i]!.initializeState(context)));
     }
     for (let i = this.operators.length - 1; i >= 0; i--) {
       const ctx = this.operatorContext(i);
@@ -264,10 +306,7 @@ export class StreamTask {
     }
   }
 
-  /**
-   * The context of operator `i`. The keyed state backend and the timer service of keyed operators
-   * join it here once they exist.
-   */
+  /** The context of operator `i` (its state comes with `initializeState`). */
   private operatorContext(i: number): OperatorContext {
     const vertex = this.vertex;
     const spec = vertex.operators[i]!;
@@ -282,6 +321,7 @@ export class StreamTask {
       runtimeMode: this.tdd.jobGraph.runtimeMode,
       config: this.config,
       output: this.outputs[i]!,
+      sideOutputs: this.sideOutputs[i]!,
       log: this.log.child({ operator: spec.name }),
       numberOfInputs: i > 0 ? 1 : (this.input?.numberOfInputs ?? 0),
       processingTimeService: attributedTimeService(this.timeService, spec.name),

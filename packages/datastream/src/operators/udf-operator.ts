@@ -1,0 +1,130 @@
+import { SpindleError } from '@spindle/core';
+import {
+  AbstractStreamOperator,
+  type HeapKeyedStateBackend,
+  type OperatorContext,
+  type OperatorStateSnapshot,
+  type StateDescriptor,
+  type StateInitializationContext,
+  type StateSnapshotContext,
+} from '@spindle/runtime';
+import { isCheckpointedFunction } from '../functions/checkpointed-function.js';
+import { AbstractRichFunction, functionInstance, type RuntimeContext } from '../functions/rich-functions.js';
+
+/**
+ * An operator that runs a user function (Flink's AbstractUdfStreamOperator): a rich function gets
+ * its runtime context and `open`/`close`; a CheckpointedFunction gets `initializeState` (after
+ * the operator's state exists) and `snapshotState`. Keyed state through the runtime context works
+ * when the operator is keyed (its input comes through keyBy).
+ */
+export abstract class AbstractUdfStreamOperator<F> extends AbstractStreamOperator {
+  private isRestored = false;
+
+  protected readonly userFunction: F;
+
+  constructor(userFunction: F) {
+    super();
+    this.userFunction = functionInstance(userFunction);
+  }
+
+  override async initializeState(context: StateInitializationContext): Promise<void> {
+    await super.initializeState(context);
+    this.isRestored = context.isRestored;
+    const fn = this.userFunction;
+    if (isCheckpointedFunction(fn)) {
+      const store = this.operatorStateStore;
+      await fn.initializeState({ isRestored: () => this.isRestored, getOperatorStateStore: () => store });
+    }
+  }
+
+  override open(ctx: OperatorContext): void {
+    super.open(ctx);
+    const fn = this.userFunction;
+    if (fn instanceof AbstractRichFunction) {
+      fn.setRuntimeContext(new StreamingRuntimeContext(ctx, this.keyedStateBackend));
+      fn.open({});
+    }
+  }
+
+  override async finish(): Promise<void> {
+    // After the input ended no key is being processed: keyed state used now fails clearly.
+    this.keyedStateBackend?.clearCurrentKey();
+    await super.finish();
+  }
+
+  override async close(): Promise<void> {
+    try {
+      if (this.userFunction instanceof AbstractRichFunction) await this.userFunction.close();
+    } finally {
+      await super.close();
+    }
+  }
+
+  override async snapshotState(context: StateSnapshotContext): Promise<OperatorStateSnapshot | void> {
+    const fn = this.userFunction;
+    if (isCheckpointedFunction(fn)) {
+      await fn.snapshotState({ getCheckpointId: () => context.checkpointId, getCheckpointTimestamp: () => context.checkpointTimestamp });
+    }
+    return super.snapshotState(context);
+  }
+}
+
+/** The runtime context of one operator instance (Flink's StreamingRuntimeContext). */
+export class StreamingRuntimeContext implements RuntimeContext {
+  constructor(
+    private readonly ctx: OperatorContext,
+    private readonly backend: HeapKeyedStateBackend | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.ctx.signal;
+  }
+
+  getState: RuntimeContext['getState'] = (d) => this.keyedState(d);
+  getListState: RuntimeContext['getListState'] = (d) => this.keyedState(d);
+  getMapState: RuntimeContext['getMapState'] = (d) => this.keyedState(d);
+  getReducingState: RuntimeContext['getReducingState'] = (d) => this.keyedState(d);
+  getAggregatingState: RuntimeContext['getAggregatingState'] = (d) => this.keyedState(d);
+
+  getIndexOfThisSubtask(): number {
+    return this.ctx.subtaskIndex;
+  }
+
+  getNumberOfParallelSubtasks(): number {
+    return this.ctx.parallelism;
+  }
+
+  getMaxNumberOfParallelSubtasks(): number {
+    return this.ctx.maxParallelism;
+  }
+
+  getAttemptNumber(): number {
+    return this.ctx.attemptNumber;
+  }
+
+  getTaskName(): string {
+    return this.ctx.taskName;
+  }
+
+  private keyedState<S>(descriptor: StateDescriptor<S, unknown>): S {
+    const name = this.ctx.operatorName;
+    if (this.backend === undefined) {
+      throw new SpindleError(`${name}: Keyed state can only be used on a 'keyed stream', i.e., after a 'keyBy()' operation.`, {
+        code: 'KEYED_STATE_NOT_KEYED',
+        recoverability: 'non-recoverable',
+        userFacing: true,
+      });
+    }
+    try {
+      return this.backend.getPartitionedState(descriptor);
+    } catch (e) {
+      if (!(e instanceof SpindleError)) throw e;
+      throw new SpindleError(`${name}: ${e.message}`, {
+        code: e.code,
+        recoverability: e.recoverability,
+        userFacing: e.userFacing,
+        cause: e,
+      });
+    }
+  }
+}

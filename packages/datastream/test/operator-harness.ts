@@ -1,0 +1,108 @@
+import { Configuration, ManualScheduler, getLogger } from '@spindle/core';
+import {
+  MailboxProcessingTimeService,
+  MailboxProcessor,
+  SchedulerProcessingTimeService,
+  type AbstractStreamOperator,
+  type KeySelector,
+  type OperatorContext,
+  type OperatorStateSnapshot,
+  type Output,
+} from '@spindle/runtime';
+
+const MAX_P = 128;
+
+/**
+ * Drives one operator outside a task (Flink's KeyedOneInputStreamOperatorTestHarness): state
+ * initialized (optionally keyed by `keySelector`, optionally restored), opened, records with their
+ * key made current, watermarks, and processing time on a ManualScheduler whose timers run at once.
+ */
+export class OperatorHarness {
+  readonly output: Array<[unknown, number | undefined]> = [];
+  readonly side = new Map<string, unknown[]>();
+  readonly watermarks: number[] = [];
+  readonly scheduler: ManualScheduler;
+
+  private constructor(
+    readonly operator: AbstractStreamOperator,
+    scheduler: ManualScheduler,
+  ) {
+    this.scheduler = scheduler;
+  }
+
+  static async open(
+    operator: AbstractStreamOperator,
+    opts: {
+      keySelector?: KeySelector;
+      restored?: OperatorStateSnapshot;
+      scheduler?: ManualScheduler;
+      sideTags?: string[];
+      runtimeMode?: 'STREAMING' | 'BATCH';
+    } = {},
+  ): Promise<OperatorHarness> {
+    const scheduler = opts.scheduler ?? new ManualScheduler(1000);
+    const h = new OperatorHarness(operator, scheduler);
+    await operator.initializeState({
+      isRestored: opts.restored !== undefined,
+      operatorName: 'Op',
+      processingTimeService: new SchedulerProcessingTimeService(scheduler),
+      clock: scheduler,
+      ...(opts.keySelector
+        ? { keyed: { keySelectors: [opts.keySelector], maxParallelism: MAX_P, keyGroupRange: { start: 0, end: MAX_P - 1 } } }
+        : {}),
+      ...(opts.restored
+        ? { restoredState: { keyed: opts.restored.keyed ? [opts.restored.keyed] : [], operator: opts.restored.operator } }
+        : {}),
+    });
+    const sideOutputs = new Map<string, Output>();
+    for (const tag of opts.sideTags ?? []) {
+      const seen: unknown[] = [];
+      h.side.set(tag, seen);
+      sideOutputs.set(tag, { collect: (v) => seen.push(v), emitWatermark: () => undefined, emitWatermarkStatus: () => undefined });
+    }
+    operator.open(h.context(sideOutputs, opts.runtimeMode ?? 'STREAMING'));
+    return h;
+  }
+
+  element(value: unknown, timestamp?: number): void {
+    this.operator.setKeyContextElement(value, 0);
+    this.operator.processElement(value, 0, timestamp);
+  }
+
+  watermark(mark: number): void {
+    this.operator.processWatermark(mark, 0);
+  }
+
+  async snapshot(): Promise<OperatorStateSnapshot> {
+    return (await this.operator.snapshotState({ checkpointId: 1, checkpointTimestamp: this.scheduler.now() })) as OperatorStateSnapshot;
+  }
+
+  values(): unknown[] {
+    return this.output.map(([v]) => v);
+  }
+
+  private context(sideOutputs: Map<string, Output>, runtimeMode: 'STREAMING' | 'BATCH'): OperatorContext {
+    return {
+      operatorId: 'op',
+      operatorName: 'Op',
+      taskName: 'Op (1/1)',
+      subtaskIndex: 0,
+      parallelism: 1,
+      maxParallelism: MAX_P,
+      attemptNumber: 0,
+      runtimeMode,
+      config: new Configuration(),
+      log: getLogger('test'),
+      output: {
+        collect: (v, ts) => this.output.push([v, ts]),
+        emitWatermark: (m) => this.watermarks.push(m),
+        emitWatermarkStatus: () => undefined,
+      },
+      sideOutputs,
+      numberOfInputs: 1,
+      processingTimeService: new MailboxProcessingTimeService(this.scheduler, new MailboxProcessor()),
+      addAccumulator: () => undefined,
+      signal: new AbortController().signal,
+    };
+  }
+}
