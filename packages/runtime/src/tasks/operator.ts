@@ -79,6 +79,19 @@ export interface StreamOperator {
   snapshotState(context: StateSnapshotContext): void | Promise<void>;
 }
 
+/**
+ * An operator that wants to know when each of its inputs ended (Flink's BoundedMultiInput): the
+ * task calls `endInput(inputIndex)` once every channel of that logical input delivered its end,
+ * after the input's last element and its final watermark. `finish` follows once all inputs ended.
+ */
+export interface BoundedMultiInput {
+  endInput(inputIndex: number): void;
+}
+
+export function isBoundedMultiInput(op: StreamOperator): op is StreamOperator & BoundedMultiInput {
+  return typeof (op as Partial<BoundedMultiInput>).endInput === 'function';
+}
+
 /** 'more': call again; 'end': the source is exhausted. */
 export type SourceStatus = 'more' | 'end';
 

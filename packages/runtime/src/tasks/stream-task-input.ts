@@ -3,7 +3,7 @@ import { ElementTag, corruptTag, readInt64Timestamp, readWatermarkStatus } from 
 import type { InputChannel, InputGate } from '../network/input-gate.js';
 import { Watermark, type RuntimeEvent } from '../network/stream-elements.js';
 import type { MailboxProcessor } from './mailbox-processor.js';
-import type { StreamOperator } from './operator.js';
+import { isBoundedMultiInput, type StreamOperator } from './operator.js';
 import { StatusWatermarkValve, type ValveOutput } from './status-watermark-valve.js';
 
 /** 'more': call again; 'nothing': no input now; 'end': every input ended. */
@@ -24,7 +24,8 @@ interface CurrentBuffer {
  * operator, and watermarks and statuses to the valve of their input, which passes the combined
  * watermark on. Gates of the same logical input (a union) share one valve. A buffer is processed
  * element by element and left as soon as a mail waits, so mails wait at most one element.
- * Events (checkpoint barriers) go to `onEvent`.
+ * Events (checkpoint barriers) go to `onEvent`. When the last channel of a logical input ends,
+ * a head that is a BoundedMultiInput hears `endInput(inputIndex)`.
  */
 export class StreamTaskInput {
   private readonly valves = new Map<number, { valve: StatusWatermarkValve; output: ValveOutput }>();
@@ -102,10 +103,18 @@ export class StreamTaskInput {
         };
       } else if (data !== null) {
         this.onEvent(data, i, channel.index);
+      } else {
+        this.onChannelEnd(gate.inputIndex);
       }
       return true;
     }
     return false;
+  }
+
+  /** A channel ended: when it was the last of its logical input, that input ended. */
+  private onChannelEnd(inputIndex: number): void {
+    if (!isBoundedMultiInput(this.head)) return;
+    if (this.gates.every((g) => g.inputIndex !== inputIndex || g.isFinished())) this.head.endInput(inputIndex);
   }
 
   private processCurrent(): void {
