@@ -3,6 +3,7 @@ export { DataStream, SingleOutputStreamOperator, KeyedStream, DataStreamSink } f
 export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.js';
 export { BroadcastStream, BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './broadcast.js';
 export type * from './co-functions.js';
+export type { BroadcastState, ReadOnlyBroadcastState } from '@spindle/runtime';
 export { JobExecutionResult } from './local-execution.js';
 export { ParameterTool } from './parameter-tool.js';
 export type * from './functions.js';
