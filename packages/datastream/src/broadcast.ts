@@ -6,6 +6,31 @@ import type { Transformation } from './transformation.js';
 
 type Descriptors = readonly MapStateDescriptor<unknown, unknown>[];
 
+/** The ids of the operators a transformation reads from, directly or not (itself included). */
+function upstreamOperators(t: Transformation, into = new Set<number>()): Set<number> {
+  if (t.type === 'operator') {
+    if (into.has(t.id)) return into;
+    into.add(t.id);
+    for (const i of t.inputs) upstreamOperators(i, into);
+  } else if (t.type === 'partition') {
+    upstreamOperators(t.input, into);
+  } else {
+    for (const i of t.inputs) upstreamOperators(i, into);
+  }
+  return into;
+}
+
+/**
+ * Whether the operator may read the broadcast input whole first (in BATCH): only when the two
+ * inputs share no upstream operator. Otherwise a shared task blocked by the unread input's
+ * backpressure would never finish the broadcast input.
+ */
+function canReadBroadcastFirst(input: Transformation, broadcast: Transformation): boolean {
+  const left = upstreamOperators(input);
+  for (const id of upstreamOperators(broadcast)) if (left.has(id)) return false;
+  return true;
+}
+
 /**
  * A stream sent whole to every subtask of the operator it is connected to, with the broadcast
  * states that operator keeps (Flink's BroadcastStream, from `stream.broadcast(descriptor...)`).
@@ -31,13 +56,23 @@ export class BroadcastConnectedStream<IN1, IN2> {
     protected readonly broadcastInput: BroadcastStream<IN2>,
   ) {}
 
+  /**
+   * In BATCH the broadcast input is read whole before the other (when they share no upstream
+   * operator), so processElement sees the final broadcast state; in STREAMING elements of both
+   * inputs interleave as they arrive.
+   */
   process<OUT>(fn: BroadcastProcessFunction<IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
     const descriptors = this.broadcastInput.descriptors;
+    const first = this.broadcastFirst();
     return this.twoInput(
       'Co-Process-Broadcast',
       'co-broadcast-process',
-      () => new BroadcastProcessOperator(fn as BroadcastProcessFunction<unknown, unknown, unknown>, descriptors),
+      () => new BroadcastProcessOperator(fn as BroadcastProcessFunction<unknown, unknown, unknown>, descriptors, first),
     );
+  }
+
+  protected broadcastFirst(): boolean {
+    return canReadBroadcastFirst(this.input.transformation, this.broadcastInput.transformation);
   }
 
   protected twoInput<OUT>(
@@ -70,6 +105,7 @@ export class KeyedBroadcastConnectedStream<K, IN1, IN2> extends BroadcastConnect
   override process<OUT>(fn: KeyedBroadcastProcessFunction<K, IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
     const descriptors = this.broadcastInput.descriptors;
     const input = this.input;
+    const first = this.broadcastFirst();
     return this.twoInput(
       'Co-Process-Broadcast-Keyed',
       'co-broadcast-keyed-process',
@@ -78,6 +114,7 @@ export class KeyedBroadcastConnectedStream<K, IN1, IN2> extends BroadcastConnect
           fn as KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>,
           (v) => input.getKey(v as IN1),
           descriptors,
+          first,
         ),
     );
   }

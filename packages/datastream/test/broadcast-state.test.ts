@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { configureLogging } from '@spindle/core';
 import { MapStateDescriptor, type OperatorContext, type SourceStatus } from '@spindle/runtime';
-import { SingleOutputStreamOperator, StreamExecutionEnvironment, type BroadcastStream, type DataStream } from '../src/index.js';
+import {
+  SingleOutputStreamOperator,
+  StreamExecutionEnvironment,
+  type BroadcastProcessFunction,
+  type BroadcastStream,
+  type DataStream,
+} from '../src/index.js';
 import { AbstractSource } from '../src/sources/source-operators.js';
 
 configureLogging({ level: 'error' });
@@ -51,6 +57,17 @@ class DataSource extends AbstractSource {
   }
 }
 
+/** Emits the rules one by one, 20 ms apart. */
+class SlowRulesSource extends AbstractSource {
+  private next = 0;
+
+  emitNext(): SourceStatus | Promise<SourceStatus> {
+    if (this.next >= RULES.length) return 'end';
+    this.out.collect(RULES[this.next++]);
+    return new Promise((resolve) => setTimeout(() => resolve('more'), 20));
+  }
+}
+
 type Out =
   { kind: 'state'; subtask: number; rules: Array<[string, number]> } | { kind: 'data'; value: number; key: string; rule: number | null };
 
@@ -92,7 +109,7 @@ function check(out: Out[]): void {
 }
 
 describe('broadcast state', function () {
-  this.timeout(60_000);
+  this.timeout(1_000_000);
 
   it('every subtask of a p=3 stream builds the same broadcast state, and data records are enriched by it', async () => {
     const { data, rules, descriptor } = job();
@@ -155,5 +172,54 @@ describe('broadcast state', function () {
         (e: unknown) => e as Error,
       );
     expect(failure?.message).to.include("the broadcast state 'other' does not exist");
+  });
+
+  for (const keyed of [false, true]) {
+    it(`in BATCH reads the broadcast side first: every record sees the final rules (${keyed ? 'keyed' : 'non-keyed'}, p=3)`, async () => {
+      const env = StreamExecutionEnvironment.createLocalEnvironment(P).setRuntimeMode('BATCH');
+      const descriptor = new MapStateDescriptor<string, number>('rules');
+      // The rules come slowly, so without reading them first the data would overtake them.
+      const rulesSource = env.addOperator({
+        name: 'Slow Rules',
+        kind: 'source:test-slow-rules',
+        role: 'source',
+        inputs: [],
+        bounded: true,
+        createOperator: () => new SlowRulesSource(),
+        maxSourceParallelism: 1,
+      });
+      const rules = new SingleOutputStreamOperator<[string, number]>(env, rulesSource).broadcast(descriptor);
+      const data = env.fromSequence(0, DATA_COUNT - 1);
+      const fn: BroadcastProcessFunction<number, [string, number], Out> = {
+        processElement: (value, ctx, out) => {
+          const key = KEYS[value % KEYS.length]!;
+          out.collect({ kind: 'data', value, key, rule: ctx.getBroadcastState(descriptor).get(key) ?? null });
+        },
+        processBroadcastElement: ([k, v], ctx, out) => {
+          const state = ctx.getBroadcastState(descriptor);
+          state.put(k, v);
+          out.collect({ kind: 'state', subtask: ctx.subtaskIndex, rules: [...state.entries()] });
+        },
+      };
+      const connected = keyed ? data.keyBy((x) => KEYS[x % KEYS.length]!).connect(rules) : data.connect(rules);
+      check(await connected.process<Out>(fn).executeAndCollect());
+    });
+  }
+
+  it('in BATCH reads both inputs as they come when they share an upstream operator (no stall on backpressure)', async () => {
+    const env = StreamExecutionEnvironment.createLocalEnvironment(2).setRuntimeMode('BATCH');
+    const descriptor = new MapStateDescriptor<number, boolean>('small');
+    const numbers = env.fromSequence(1, 1_000_000);
+    const small = numbers.filter((n) => n % 100_000 === 0).broadcast(descriptor);
+    const out = await numbers
+      .connect(small)
+      .process<number>({
+        processElement: (n, _ctx, out) => {
+          if (n % 7 === 0) out.collect(n);
+        },
+        processBroadcastElement: (n, ctx) => ctx.getBroadcastState(descriptor).put(n, true),
+      })
+      .executeAndCollect();
+    expect(out.length).to.equal(Math.floor(1_000_000 / 7));
   });
 });

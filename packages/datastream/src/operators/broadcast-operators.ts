@@ -1,7 +1,9 @@
 import { SpindleError } from '@spindle/core';
 import {
   OperatorStateStore,
+  type BoundedMultiInput,
   type BroadcastState,
+  type InputSelectable,
   type MapStateDescriptor,
   type OperatorContext,
   type ReadOnlyBroadcastState,
@@ -33,18 +35,27 @@ function readOnly<K, V>(state: BroadcastState<K, V>): ReadOnlyBroadcastState<K, 
  * which reaches every subtask. The broadcast states named by `broadcast(...descriptors)` live in
  * the operator's OperatorStateStore (getBroadcastState), read-write for processBroadcastElement and
  * read-only for processElement.
+ *
+ * With `broadcastFirst` (BATCH, when the inputs share no upstream task) the operator reads the
+ * broadcast input whole before the other, as Flink does in BATCH, so every record of the other
+ * input sees the final broadcast state.
  */
-abstract class AbstractBroadcastOperator extends AbstractTwoInputOperator {
+abstract class AbstractBroadcastOperator extends AbstractTwoInputOperator implements InputSelectable, BoundedMultiInput {
   private readonly stateStore = new OperatorStateStore();
+  private readBroadcastFirst = false;
   private readonly states = new Map<string, { state: BroadcastState<unknown, unknown>; view: ReadOnlyBroadcastState<unknown, unknown> }>();
   protected broadcastContext!: BroadcastContext;
 
-  constructor(private readonly descriptors: readonly MapStateDescriptor<unknown, unknown>[]) {
+  constructor(
+    private readonly descriptors: readonly MapStateDescriptor<unknown, unknown>[],
+    private readonly broadcastFirst: boolean,
+  ) {
     super();
   }
 
   override open(ctx: OperatorContext): void {
     super.open(ctx);
+    this.readBroadcastFirst = this.broadcastFirst && ctx.runtimeMode === 'BATCH';
     for (const d of this.descriptors) {
       const state = this.stateStore.getBroadcastState(d);
       this.states.set(d.name, { state, view: readOnly(state) });
@@ -53,6 +64,14 @@ abstract class AbstractBroadcastOperator extends AbstractTwoInputOperator {
       ...this.processContext(),
       getBroadcastState: <K, V>(d: MapStateDescriptor<K, V>) => this.registered(d).state as BroadcastState<K, V>,
     };
+  }
+
+  nextSelection(): number | 'ALL' {
+    return this.readBroadcastFirst ? 1 : 'ALL';
+  }
+
+  endInput(inputIndex: number): void {
+    if (inputIndex === 1) this.readBroadcastFirst = false;
   }
 
   protected readOnlyState<K, V>(descriptor: MapStateDescriptor<K, V>): ReadOnlyBroadcastState<K, V> {
@@ -75,8 +94,9 @@ export class BroadcastProcessOperator extends AbstractBroadcastOperator {
   constructor(
     private readonly fn: BroadcastProcessFunction<unknown, unknown, unknown>,
     descriptors: readonly MapStateDescriptor<unknown, unknown>[],
+    broadcastFirst: boolean,
   ) {
-    super(descriptors);
+    super(descriptors, broadcastFirst);
   }
 
   override open(ctx: OperatorContext): void {
@@ -99,8 +119,9 @@ export class KeyedBroadcastProcessOperator extends AbstractBroadcastOperator {
     private readonly fn: KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>,
     private readonly keySelector: (value: unknown) => unknown,
     descriptors: readonly MapStateDescriptor<unknown, unknown>[],
+    broadcastFirst: boolean,
   ) {
-    super(descriptors);
+    super(descriptors, broadcastFirst);
   }
 
   override open(ctx: OperatorContext): void {
