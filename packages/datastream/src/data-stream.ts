@@ -1,6 +1,8 @@
 import { SpindleError } from '@spindle/core';
 import type { PartitionerKind } from '@spindle/protocol';
-import type { StreamOperator } from '@spindle/runtime';
+import type { MapStateDescriptor, StreamOperator } from '@spindle/runtime';
+import { BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream } from './broadcast.js';
+import { ConnectedStreams } from './connected-streams.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
 import type {
   FieldExpression,
@@ -89,8 +91,27 @@ export class DataStream<T> {
     return this.partitioned('shuffle');
   }
 
-  broadcast(): DataStream<T> {
-    return this.partitioned('broadcast');
+  /**
+   * Without descriptors: every record goes to every subtask of the next operator. With
+   * descriptors (Flink's `broadcast(MapStateDescriptor...)`): a BroadcastStream to `connect` to,
+   * whose operator keeps these broadcast states.
+   */
+  broadcast(): DataStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): BroadcastStream<T>;
+  broadcast(...descriptors: MapStateDescriptor<unknown, unknown>[]): DataStream<T> | BroadcastStream<T> {
+    if (descriptors.length === 0) return this.partitioned('broadcast');
+    return new BroadcastStream<T>(this.env.partition(this.transformation, 'broadcast'), descriptors);
+  }
+
+  /**
+   * Connects another stream, of any type, into a two-input operator (ConnectedStreams), or a
+   * broadcast stream (BroadcastConnectedStream).
+   */
+  connect<T2>(other: BroadcastStream<T2>): BroadcastConnectedStream<T, T2>;
+  connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | BroadcastConnectedStream<T, T2> {
+    if (other instanceof BroadcastStream) return new BroadcastConnectedStream<T, T2>(this, other);
+    return new ConnectedStreams<T, T2>(this, other);
   }
 
   forward(): DataStream<T> {
@@ -315,6 +336,13 @@ export class KeyedStream<T, K> extends DataStream<T> {
       'keyed-process',
       () => new KeyedProcessOperator(fn as KeyedProcessFunction<unknown, unknown, unknown>),
     );
+  }
+
+  override connect<T2>(other: BroadcastStream<T2>): KeyedBroadcastConnectedStream<K, T, T2>;
+  override connect<T2>(other: DataStream<T2>): ConnectedStreams<T, T2>;
+  override connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | KeyedBroadcastConnectedStream<K, T, T2> {
+    if (other instanceof BroadcastStream) return new KeyedBroadcastConnectedStream<K, T, T2>(this, other);
+    return new ConnectedStreams<T, T2>(this, other);
   }
 
   /** The key of a record, as this stream computes it. */

@@ -1,5 +1,9 @@
 export { StreamExecutionEnvironment, type RuntimeExecutionMode } from './stream-execution-environment.js';
 export { DataStream, SingleOutputStreamOperator, KeyedStream, DataStreamSink } from './data-stream.js';
+export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.js';
+export { BroadcastStream, BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './broadcast.js';
+export type * from './co-functions.js';
+export type { BroadcastState, ReadOnlyBroadcastState } from '@spindle/runtime';
 export { JobExecutionResult } from './local-execution.js';
 export { ParameterTool } from './parameter-tool.js';
 export type * from './functions/basic-functions.js';

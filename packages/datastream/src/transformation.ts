@@ -27,6 +27,11 @@ export interface OperatorTransformation extends Common {
   readonly role: 'source' | 'operator' | 'sink';
   /** What the operator does (map, flat-map, keyed-reduce, source:text-file, ...). */
   readonly kind: string;
+  /**
+   * The logical inputs, one entry each: input i of the operator reads `inputs[i]` (a union or a
+   * partitioning there may stand for several upstream edges). One entry for one-input operators,
+   * two for connected streams.
+   */
   readonly inputs: Transformation[];
   readonly createOperator: () => StreamOperator | SourceOperator;
   /** Sources that cannot run in parallel (collections) are pinned to 1. */

@@ -28,8 +28,12 @@ export function operatorIds(graph: StreamGraph): Map<StreamNode, string> {
   const idOf = (n: StreamNode): string => {
     const known = ids.get(n);
     if (known) return known;
+    // The second input of a two-input operator is part of its position: a.connect(b) is not b.connect(a).
     const inputs = n.inEdges
-      .map((e) => `${idOf(e.source)}:${e.partitioner}${e.outputTag === undefined ? '' : `:${e.outputTag}`}`)
+      .map(
+        (e) =>
+          `${idOf(e.source)}:${e.partitioner}${e.outputTag === undefined ? '' : `:${e.outputTag}`}${e.inputIndex > 0 ? `@${e.inputIndex}` : ''}`,
+      )
       .join(',');
     const id = n.uid !== undefined ? hash(`uid:${n.uid}`) : hash(`${n.kind}|${n.id}|${inputs}`);
     ids.set(n, id);
@@ -39,9 +43,11 @@ export function operatorIds(graph: StreamGraph): Map<StreamNode, string> {
   return ids;
 }
 
+/** As in Flink, only one-input operators chain to their input: a two-input operator heads its vertex. */
 function isChainable(edge: StreamEdge): boolean {
   const { source, target } = edge;
   return (
+    target.numberOfInputs === 1 &&
     target.inEdges.length === 1 &&
     edge.partitioner === 'forward' &&
     source.parallelism === target.parallelism &&
@@ -186,7 +192,7 @@ function graphHash(vertices: JobVertexSpec[]): string {
         v.id,
         v.parallelism,
         v.operators.map((o) => o.id),
-        v.outputs.map((o) => [o.dataSetId, o.partitioner, o.targetVertexId]),
+        v.outputs.map((o) => [o.dataSetId, o.partitioner, o.targetVertexId, o.inputIndex]),
       ]),
     ),
   );

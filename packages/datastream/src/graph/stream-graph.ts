@@ -28,6 +28,8 @@ export interface StreamNode {
   createOperator: () => StreamOperator | SourceOperator;
   bounded: boolean;
   serializer: SerializerSpec;
+  /** Logical inputs of the operator (0 for a source, 2 for connected streams). */
+  numberOfInputs: number;
   inEdges: StreamEdge[];
   outEdges: StreamEdge[];
 }
@@ -69,10 +71,8 @@ export class StreamGraph {
   private node(t: OperatorTransformation): StreamNode {
     const existing = this.byId.get(t.id);
     if (existing) return existing;
-    const upstream = this.combine(
-      t,
-      t.inputs.flatMap((input) => this.resolve(input, undefined)),
-    );
+    const perInput = t.inputs.map((input) => this.resolve(input, undefined));
+    const upstream = perInput.length === 1 ? this.combine(t, perInput[0]!) : perInput.flat();
     const parallelism = this.parallelismOf(t);
     const node: StreamNode = {
       id: t.id,
@@ -88,12 +88,14 @@ export class StreamGraph {
       createOperator: t.createOperator,
       bounded: t.bounded,
       serializer: t.schema === undefined ? { kind: 'generic' } : { kind: 'avro', schema: t.schema },
+      numberOfInputs: t.inputs.length,
       inEdges: [],
       outEdges: [],
     };
     this.byId.set(t.id, node);
     this.nodes.push(node);
-    for (const u of upstream) this.connect(u.node, node, u.partition, 0, u.tag);
+    if (perInput.length === 1) for (const u of upstream) this.connect(u.node, node, u.partition, 0, u.tag);
+    else perInput.forEach((edges, inputIndex) => edges.forEach((u) => this.connect(u.node, node, u.partition, inputIndex, u.tag)));
     return node;
   }
 
@@ -114,6 +116,7 @@ export class StreamGraph {
       uid: undefined,
       chaining: 'ALWAYS',
       createOperator: t.combiner.createOperator,
+      numberOfInputs: 1,
       inEdges: [],
       outEdges: [],
     };

@@ -122,6 +122,34 @@ export interface StreamOperator {
   setKeyContextElement?(value: unknown, inputIndex: number): void;
 }
 
+/**
+ * An operator that wants to know when each of its inputs ended (Flink's BoundedMultiInput): the
+ * task calls `endInput(inputIndex)` once every channel of that logical input delivered its end,
+ * after the input's last element and its final watermark. `finish` follows once all inputs ended.
+ */
+export interface BoundedMultiInput {
+  endInput(inputIndex: number): void;
+}
+
+export function isBoundedMultiInput(op: StreamOperator): op is StreamOperator & BoundedMultiInput {
+  return typeof (op as Partial<BoundedMultiInput>).endInput === 'function';
+}
+
+/**
+ * An operator that chooses which input the task reads next (Flink's InputSelectable): the task
+ * reads only the logical input `nextSelection()` names, or all with 'ALL', and asks again before
+ * every buffer. A selected input that has ended no longer restricts reading. Used to read one
+ * input whole before the other (the broadcast side first in BATCH); both inputs must not depend on
+ * the same upstream task, or the unread one's backpressure could stall the selected one.
+ */
+export interface InputSelectable {
+  nextSelection(): number | 'ALL';
+}
+
+export function isInputSelectable(op: StreamOperator): op is StreamOperator & InputSelectable {
+  return typeof (op as Partial<InputSelectable>).nextSelection === 'function';
+}
+
 /** 'more': call again; 'end': the source is exhausted. */
 export type SourceStatus = 'more' | 'end';
 

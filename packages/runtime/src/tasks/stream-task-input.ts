@@ -3,7 +3,7 @@ import { ElementTag, corruptTag, readInt64Timestamp, readWatermarkStatus } from 
 import type { InputChannel, InputGate } from '../network/input-gate.js';
 import { Watermark, type RuntimeEvent } from '../network/stream-elements.js';
 import type { MailboxProcessor } from './mailbox-processor.js';
-import type { StreamOperator } from './operator.js';
+import { isBoundedMultiInput, isInputSelectable, type StreamOperator } from './operator.js';
 import { StatusWatermarkValve, type ValveOutput } from './status-watermark-valve.js';
 
 /** 'more': call again; 'nothing': no input now; 'end': every input ended. */
@@ -24,7 +24,9 @@ interface CurrentBuffer {
  * operator, and watermarks and statuses to the valve of their input, which passes the combined
  * watermark on. Gates of the same logical input (a union) share one valve. A buffer is processed
  * element by element and left as soon as a mail waits, so mails wait at most one element.
- * Events (checkpoint barriers) go to `onEvent`.
+ * Events (checkpoint barriers) go to `onEvent`. When the last channel of a logical input ends,
+ * a head that is a BoundedMultiInput hears `endInput(inputIndex)`; a head that is InputSelectable
+ * has only the gates of the input it selects read.
  */
 export class StreamTaskInput {
   private readonly valves = new Map<number, { valve: StatusWatermarkValve; output: ValveOutput }>();
@@ -87,10 +89,11 @@ export class StreamTaskInput {
 
   private pollNext(): boolean {
     const n = this.gates.length;
+    const selected = this.selectedInput();
     for (let k = 0; k < n; k++) {
       const i = (this.nextGate + k) % n;
       const gate = this.gates[i]!;
-      if (!gate.hasData()) continue;
+      if (!gate.hasData() || (selected !== undefined && gate.inputIndex !== selected)) continue;
       this.nextGate = (i + 1) % n;
       const { channel, data } = gate.poll()!;
       if (data instanceof Uint8Array) {
@@ -104,10 +107,30 @@ export class StreamTaskInput {
         };
       } else if (data !== null) {
         this.onEvent(data, i, channel.index);
+      } else {
+        this.onChannelEnd(gate.inputIndex);
       }
       return true;
     }
     return false;
+  }
+
+  /** The only input to read now, when the head selects one that has not ended. */
+  private selectedInput(): number | undefined {
+    if (!isInputSelectable(this.head)) return undefined;
+    const selection = this.head.nextSelection();
+    if (selection === 'ALL' || this.inputEnded(selection)) return undefined;
+    return selection;
+  }
+
+  private inputEnded(inputIndex: number): boolean {
+    return this.gates.every((g) => g.inputIndex !== inputIndex || g.isFinished());
+  }
+
+  /** A channel ended: when it was the last of its logical input, that input ended. */
+  private onChannelEnd(inputIndex: number): void {
+    if (!isBoundedMultiInput(this.head)) return;
+    if (this.inputEnded(inputIndex)) this.head.endInput(inputIndex);
   }
 
   private processCurrent(): void {
