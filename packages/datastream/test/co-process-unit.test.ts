@@ -71,12 +71,9 @@ class SumWithReset extends KeyedBroadcastProcessFunction<string, Ev, string, str
 
 describe('two-input operators on an operator harness', () => {
   it('a broadcast operator snapshots its broadcast state and a new instance restores it', async () => {
-    const first = await OperatorHarness.open(
-      new BroadcastProcessOperator(new Enrich(), [rules as MapStateDescriptor<unknown, unknown>], false),
-      {
-        numberOfInputs: 2,
-      },
-    );
+    const first = await OperatorHarness.open(new BroadcastProcessOperator(new Enrich(), [rules], false), {
+      numberOfInputs: 2,
+    });
     first.element(['a', 1], undefined, 1);
     first.element(['b', 2], undefined, 1);
     first.element(['c', 3], undefined, 1);
@@ -87,28 +84,25 @@ describe('two-input operators on an operator harness', () => {
     const snapshot = await first.snapshot();
     expect(snapshot.operator, 'the broadcast state is in the operator state snapshot').to.be.instanceOf(Uint8Array);
 
-    const restored = await OperatorHarness.open(
-      new BroadcastProcessOperator(new Enrich(), [rules as MapStateDescriptor<unknown, unknown>], false),
-      { numberOfInputs: 2, restored: snapshot },
-    );
+    const restored = await OperatorHarness.open(new BroadcastProcessOperator(new Enrich(), [rules], false), {
+      numberOfInputs: 2,
+      restored: snapshot,
+    });
     restored.element('a', undefined, 0);
     restored.element('b', undefined, 0);
     restored.element('c', undefined, 0);
     expect(restored.values()).to.deep.equal(['a=1', 'b=none', 'c=3']);
     // A fresh operator without the snapshot has no rules: the restore is what carries them.
-    const fresh = await OperatorHarness.open(
-      new BroadcastProcessOperator(new Enrich(), [rules as MapStateDescriptor<unknown, unknown>], false),
-      {
-        numberOfInputs: 2,
-      },
-    );
+    const fresh = await OperatorHarness.open(new BroadcastProcessOperator(new Enrich(), [rules], false), {
+      numberOfInputs: 2,
+    });
     fresh.element('c', undefined, 0);
     expect(fresh.values()).to.deep.equal(['c=none']);
   });
 
   it('a keyed broadcast operator: keyed state and timers per key, applyToKeyedState, broadcast and keyed state restored', async () => {
     const open = (restored?: Awaited<ReturnType<OperatorHarness['snapshot']>>) =>
-      OperatorHarness.open(new KeyedBroadcastProcessOperator(new SumWithReset(), [rules as MapStateDescriptor<unknown, unknown>], false), {
+      OperatorHarness.open(new KeyedBroadcastProcessOperator(new SumWithReset(), [rules], false), {
         numberOfInputs: 2,
         keySelectors: [evKey, undefined],
         ...(restored ? { restored } : {}),
