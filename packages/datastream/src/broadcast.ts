@@ -1,5 +1,5 @@
 import type { MapStateDescriptor } from '@spindle/runtime';
-import type { BroadcastProcessFunction, KeyedBroadcastProcessFunction } from './co-functions.js';
+import type { BroadcastProcessFunctionLike, KeyedBroadcastProcessFunctionLike } from './co-functions.js';
 import { SingleOutputStreamOperator, type DataStream, type KeyedStream } from './data-stream.js';
 import { BroadcastProcessOperator, KeyedBroadcastProcessOperator } from './operators/broadcast-operators.js';
 import type { Transformation } from './transformation.js';
@@ -61,13 +61,13 @@ export class BroadcastConnectedStream<IN1, IN2> {
    * operator), so processElement sees the final broadcast state; in STREAMING elements of both
    * inputs interleave as they arrive.
    */
-  process<OUT>(fn: BroadcastProcessFunction<IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
+  process<OUT>(fn: BroadcastProcessFunctionLike<IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
     const descriptors = this.broadcastInput.descriptors;
     const first = this.broadcastFirst();
     return this.twoInput(
       'Co-Process-Broadcast',
       'co-broadcast-process',
-      () => new BroadcastProcessOperator(fn as BroadcastProcessFunction<unknown, unknown, unknown>, descriptors, first),
+      () => new BroadcastProcessOperator(fn as BroadcastProcessFunctionLike<unknown, unknown, unknown>, descriptors, first),
     );
   }
 
@@ -102,20 +102,14 @@ export class KeyedBroadcastConnectedStream<K, IN1, IN2> extends BroadcastConnect
     super(input, broadcastInput);
   }
 
-  override process<OUT>(fn: KeyedBroadcastProcessFunction<K, IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
+  override process<OUT>(fn: KeyedBroadcastProcessFunctionLike<K, IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
     const descriptors = this.broadcastInput.descriptors;
-    const input = this.input;
     const first = this.broadcastFirst();
     return this.twoInput(
       'Co-Process-Broadcast-Keyed',
       'co-broadcast-keyed-process',
       () =>
-        new KeyedBroadcastProcessOperator(
-          fn as KeyedBroadcastProcessFunction<unknown, unknown, unknown, unknown>,
-          (v) => input.getKey(v as IN1),
-          descriptors,
-          first,
-        ),
+        new KeyedBroadcastProcessOperator(fn as KeyedBroadcastProcessFunctionLike<unknown, unknown, unknown, unknown>, descriptors, first),
     );
   }
 }

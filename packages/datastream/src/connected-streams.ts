@@ -1,5 +1,5 @@
 import type { StreamOperator } from '@spindle/runtime';
-import type { CoFlatMapFunction, CoMapFunction, CoProcessFunction, KeyedCoProcessFunction } from './co-functions.js';
+import type { CoFlatMapFunction, CoMapFunction, CoProcessFunctionLike, KeyedCoProcessFunctionLike } from './co-functions.js';
 import { SingleOutputStreamOperator, type DataStream, type KeyedStream } from './data-stream.js';
 import type { FieldExpression, KeySelector } from './functions/basic-functions.js';
 import { CoFlatMapOperator, CoMapOperator, CoProcessOperator, KeyedCoProcessOperator } from './operators/co-operators.js';
@@ -32,8 +32,8 @@ export class ConnectedStreams<IN1, IN2> {
     return this.twoInput('Co-Flat Map', 'co-flat-map', () => new CoFlatMapOperator(fn as CoFlatMapFunction<unknown, unknown, unknown>));
   }
 
-  process<OUT>(fn: CoProcessFunction<IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
-    return this.twoInput('Co-Process', 'co-process', () => new CoProcessOperator(fn as CoProcessFunction<unknown, unknown, unknown>));
+  process<OUT>(fn: CoProcessFunctionLike<IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
+    return this.twoInput('Co-Process', 'co-process', () => new CoProcessOperator(fn as CoProcessFunctionLike<unknown, unknown, unknown>));
   }
 
   /**
@@ -69,15 +69,15 @@ export class KeyedConnectedStreams<IN1, IN2, K> extends ConnectedStreams<IN1, IN
   }
 
   /**
-   * Processes both inputs with the current key set per element (by its input's key selector);
-   * a CoProcessFunction works here too.
+   * Processes both inputs with the current key set per element (by its input's key selector):
+   * keyed state (`getRuntimeContext()`) and timers are those of that key. A CoProcessFunction
+   * works here too.
    */
-  override process<OUT>(fn: KeyedCoProcessFunction<K, IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
-    const selectors = [(v: unknown) => this.first.getKey(v as IN1), (v: unknown) => this.second.getKey(v as IN2)] as const;
+  override process<OUT>(fn: KeyedCoProcessFunctionLike<K, IN1, IN2, OUT>): SingleOutputStreamOperator<OUT> {
     return this.twoInput(
       'Co-Keyed-Process',
       'co-keyed-process',
-      () => new KeyedCoProcessOperator(fn as KeyedCoProcessFunction<unknown, unknown, unknown, unknown>, selectors),
+      () => new KeyedCoProcessOperator(fn as KeyedCoProcessFunctionLike<unknown, unknown, unknown, unknown>),
     );
   }
 }

@@ -2,7 +2,7 @@ export { StreamExecutionEnvironment, type RuntimeExecutionMode } from './stream-
 export { DataStream, SingleOutputStreamOperator, KeyedStream, DataStreamSink } from './data-stream.js';
 export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.js';
 export { BroadcastStream, BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './broadcast.js';
-export type * from './co-functions.js';
+export * from './co-functions.js';
 export type { BroadcastState, ReadOnlyBroadcastState } from '@spindle/runtime';
 export { JobExecutionResult } from './local-execution.js';
 export { ParameterTool } from './parameter-tool.js';

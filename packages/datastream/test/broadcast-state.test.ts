@@ -4,7 +4,7 @@ import { MapStateDescriptor, type OperatorContext, type SourceStatus } from '@sp
 import {
   SingleOutputStreamOperator,
   StreamExecutionEnvironment,
-  type BroadcastProcessFunction,
+  type BroadcastProcessFunctionLike,
   type BroadcastStream,
   type DataStream,
 } from '../src/index.js';
@@ -190,7 +190,7 @@ describe('broadcast state', function () {
       });
       const rules = new SingleOutputStreamOperator<[string, number]>(env, rulesSource).broadcast(descriptor);
       const data = env.fromSequence(0, DATA_COUNT - 1);
-      const fn: BroadcastProcessFunction<number, [string, number], Out> = {
+      const fn: BroadcastProcessFunctionLike<number, [string, number], Out> = {
         processElement: (value, ctx, out) => {
           const key = KEYS[value % KEYS.length]!;
           out.collect({ kind: 'data', value, key, rule: ctx.getBroadcastState(descriptor).get(key) ?? null });

@@ -34,6 +34,10 @@ export class OperatorHarness {
     operator: AbstractStreamOperator,
     opts: {
       keySelector?: KeySelector;
+      /** Key selectors per input (two-input operators; undefined for an input that is not keyed). */
+      keySelectors?: Array<KeySelector | undefined>;
+      /** 2 for a two-input operator (its watermark is then the minimum of both inputs'). */
+      numberOfInputs?: number;
       restored?: OperatorStateSnapshot;
       scheduler?: ManualScheduler;
       sideTags?: string[];
@@ -47,8 +51,14 @@ export class OperatorHarness {
       operatorName: 'Op',
       processingTimeService: new SchedulerProcessingTimeService(scheduler),
       clock: scheduler,
-      ...(opts.keySelector
-        ? { keyed: { keySelectors: [opts.keySelector], maxParallelism: MAX_P, keyGroupRange: { start: 0, end: MAX_P - 1 } } }
+      ...(opts.keySelector || opts.keySelectors
+        ? {
+            keyed: {
+              keySelectors: opts.keySelectors ?? [opts.keySelector],
+              maxParallelism: MAX_P,
+              keyGroupRange: { start: 0, end: MAX_P - 1 },
+            },
+          }
         : {}),
       ...(opts.restored
         ? { restoredState: { keyed: opts.restored.keyed ? [opts.restored.keyed] : [], operator: opts.restored.operator } }
@@ -60,17 +70,17 @@ export class OperatorHarness {
       h.side.set(tag, seen);
       sideOutputs.set(tag, { collect: (v) => seen.push(v), emitWatermark: () => undefined, emitWatermarkStatus: () => undefined });
     }
-    operator.open(h.context(sideOutputs, opts.runtimeMode ?? 'STREAMING'));
+    operator.open(h.context(sideOutputs, opts.runtimeMode ?? 'STREAMING', opts.numberOfInputs ?? 1));
     return h;
   }
 
-  element(value: unknown, timestamp?: number): void {
-    this.operator.setKeyContextElement(value, 0);
-    this.operator.processElement(value, 0, timestamp);
+  element(value: unknown, timestamp?: number, inputIndex = 0): void {
+    this.operator.setKeyContextElement(value, inputIndex);
+    this.operator.processElement(value, inputIndex, timestamp);
   }
 
-  watermark(mark: number): void {
-    this.operator.processWatermark(mark, 0);
+  watermark(mark: number, inputIndex = 0): void {
+    this.operator.processWatermark(mark, inputIndex);
   }
 
   async snapshot(): Promise<OperatorStateSnapshot> {
@@ -81,7 +91,7 @@ export class OperatorHarness {
     return this.output.map(([v]) => v);
   }
 
-  private context(sideOutputs: Map<string, Output>, runtimeMode: 'STREAMING' | 'BATCH'): OperatorContext {
+  private context(sideOutputs: Map<string, Output>, runtimeMode: 'STREAMING' | 'BATCH', numberOfInputs: number): OperatorContext {
     return {
       operatorId: 'op',
       operatorName: 'Op',
@@ -99,7 +109,7 @@ export class OperatorHarness {
         emitWatermarkStatus: () => undefined,
       },
       sideOutputs,
-      numberOfInputs: 1,
+      numberOfInputs,
       processingTimeService: new MailboxProcessingTimeService(this.scheduler, new MailboxProcessor()),
       addAccumulator: () => undefined,
       signal: new AbortController().signal,
