@@ -35,6 +35,49 @@ const average: AggregateFunction<number, [number, number], number> = {
 };
 
 describe('heap keyed state backend', () => {
+  it('keeps keys of every type apart as the key codec does, also through a snapshot', () => {
+    const keys: unknown[] = [
+      'x',
+      ['x'],
+      'a1:s1:x',
+      '\u0000a1:s1:x',
+      '\u0000',
+      '',
+      1,
+      '1',
+      1n,
+      true,
+      'true',
+      null,
+      undefined,
+      0,
+      NaN,
+      [1, 'a'],
+      { a: 1 },
+      new Date(5),
+    ];
+    const backend = fullBackend();
+    const value = backend.getPartitionedState(new ValueStateDescriptor<number>('v'));
+    keys.forEach((k, i) => {
+      backend.setCurrentKey(k);
+      expect(value.value()).to.equal(undefined, `key #${i}`);
+      value.update(i);
+    });
+    const read = (b: HeapKeyedStateBackend, k: unknown) => {
+      b.setCurrentKey(k);
+      return b.getPartitionedState(new ValueStateDescriptor<number>('v')).value();
+    };
+    expect(read(backend, -0)).to.equal(keys.indexOf(0));
+    expect(read(backend, 0 / 0)).to.equal(keys.findIndex((k) => Number.isNaN(k)));
+    expect(read(backend, [1, 'a'])).to.equal(keys.length - 3);
+    expect(read(backend, { a: 1 })).to.equal(keys.length - 2);
+    const restored = fullBackend();
+    restored.restore([backend.snapshot()]);
+    keys.forEach((k, i) => expect(read(restored, k)).to.equal(i, `restored key #${i}`));
+    expect(read(restored, -0)).to.equal(keys.indexOf(0));
+    expect([...restored.getKeys('v')]).to.have.deep.members(keys);
+  });
+
   it('keeps a ValueState per key, with the default value where none is set, and clears it', () => {
     const backend = fullBackend();
     const count = backend.getPartitionedState(new ValueStateDescriptor<number>('count', undefined, 0));

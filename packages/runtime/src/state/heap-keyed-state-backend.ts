@@ -2,7 +2,6 @@ import {
   assignToKeyGroup,
   decodeKey,
   DataInputDeserializer,
-  encodeKey,
   systemScheduler,
   type Clock,
   type DataOutputSerializer,
@@ -16,7 +15,7 @@ import { HeapAggregatingState, HeapReducingState, HeapValueState } from './heap-
 import { readKeyedSnapshot, writeKeyedSnapshot, type KeyGroupSection, type StateMetaInfo } from './keyed-snapshot-format.js';
 import { cellOpsFor, type CellOps } from './state-cells.js';
 import { invalidSnapshot, noKeyContext, stateError } from './state-errors.js';
-import { StateTable, type KeyContext } from './state-table.js';
+import { encodedKeyOfStorage, keyOfStorage, StateTable, storageKeyOf, storageKeyOfEncoded, type KeyContext } from './state-table.js';
 import { KeyGroupedTimerQueue } from './timer-queue.js';
 import { TtlPolicy } from './ttl.js';
 
@@ -54,14 +53,19 @@ interface PendingState {
  * it is used by the task's thread alone.
  *
  * The operator sets the current key (`setCurrentKey`) before it calls user code for an element or
- * a timer; every state handle then reads and writes that key's value. The key is encoded once with
- * core's key codec and its key group computed with core's assignToKeyGroup.
+ * a timer; every state handle then reads and writes that key's value. The key group is computed
+ * with core's assignToKeyGroup; cells are stored under the key itself for primitive keys and under
+ * core's key codec otherwise (storageKeyOf), and keys are encoded for snapshots.
  */
 export class HeapKeyedStateBackend {
   readonly maxParallelism: number;
   readonly keyGroupRange: KeyGroupRange;
   private readonly clock: Clock;
-  private readonly ctx: KeyContext = { groupIndex: -1, encodedKey: '' };
+  private readonly ctx: KeyContext = { groupIndex: -1, key: undefined };
+  /** The current key as the user gave it; meaningful only while ctx.groupIndex >= 0. */
+  private currentKey: unknown = undefined;
+  private currentKeyGroup = -1;
+  /** The current key with its encoding, made when timers ask for it. */
   private current: CurrentKey | undefined;
   private readonly states = new Map<string, RegisteredState>();
   private readonly timerQueues = new Map<string, KeyGroupedTimerQueue>();
@@ -80,39 +84,51 @@ export class HeapKeyedStateBackend {
 
   /** Makes `key` the current key; throws KEY_GROUP_OUT_OF_RANGE for a key of another subtask. */
   setCurrentKey(key: unknown): void {
-    const encodedKey = encodeKey(key);
-    this.setCurrentKeyResolved({ key, encodedKey, keyGroup: assignToKeyGroup(key, this.maxParallelism) });
+    this.select(key, assignToKeyGroup(key, this.maxParallelism), storageKeyOf(key), undefined);
   }
 
   /** @internal Sets a key whose encoding and key group are known (timers, key iteration). */
   setCurrentKeyResolved(current: CurrentKey): void {
-    const index = current.keyGroup - this.keyGroupRange.start;
-    if (index < 0 || current.keyGroup > this.keyGroupRange.end) {
+    this.select(current.key, current.keyGroup, storageKeyOfEncoded(current.key, current.encodedKey), current);
+  }
+
+  /** Allocates nothing for a key of this subtask: the per-record path. */
+  private select(key: unknown, keyGroup: number, storageKey: unknown, current: CurrentKey | undefined): void {
+    const index = keyGroup - this.keyGroupRange.start;
+    if (index < 0 || keyGroup > this.keyGroupRange.end) {
       throw stateError(
         'KEY_GROUP_OUT_OF_RANGE',
-        `key ${current.encodedKey} belongs to key group ${current.keyGroup}, outside this subtask's key groups [${this.keyGroupRange.start}, ${this.keyGroupRange.end}]`,
+        `key ${encodedKeyOfStorage(storageKey)} belongs to key group ${keyGroup}, outside this subtask's key groups [${this.keyGroupRange.start}, ${this.keyGroupRange.end}]`,
         false,
       );
     }
+    this.currentKey = key;
+    this.currentKeyGroup = keyGroup;
     this.current = current;
     this.ctx.groupIndex = index;
-    this.ctx.encodedKey = current.encodedKey;
+    this.ctx.key = storageKey;
     const listeners = this.keySelectionListeners;
     for (let i = 0; i < listeners.length; i++) listeners[i]!();
   }
 
   getCurrentKey(): unknown {
-    return this.current?.key;
+    return this.ctx.groupIndex < 0 ? undefined : this.currentKey;
   }
 
   getCurrentKeyGroupIndex(): number {
-    return this.current?.keyGroup ?? -1;
+    return this.ctx.groupIndex < 0 ? -1 : this.currentKeyGroup;
   }
 
   /** @internal The current key for timers; throws NO_KEY_CONTEXT naming `what` without one. */
   currentKeyOrThrow(what: string): CurrentKey {
-    if (this.current === undefined) throw noKeyContext(what);
+    if (this.ctx.groupIndex < 0) throw noKeyContext(what);
+    this.current ??= { key: this.currentKey, encodedKey: encodedKeyOfStorage(this.ctx.key), keyGroup: this.currentKeyGroup };
     return this.current;
+  }
+
+  /** @internal The current key's state, as a snapshot restores or iterates it. */
+  private resolvedCurrent(): CurrentKey | undefined {
+    return this.ctx.groupIndex < 0 ? undefined : this.currentKeyOrThrow('');
   }
 
   /**
@@ -134,7 +150,7 @@ export class HeapKeyedStateBackend {
   *getKeys(stateName: string): IterableIterator<unknown> {
     const registered = this.states.get(stateName);
     if (registered === undefined) return;
-    for (const group of registered.table.groups) for (const encoded of group.keys()) yield decodeKey(encoded);
+    for (const group of registered.table.groups) for (const storageKey of group.keys()) yield keyOfStorage(storageKey);
   }
 
   /**
@@ -147,9 +163,11 @@ export class HeapKeyedStateBackend {
     const table = this.states.get(descriptor.name)!.table;
     const keys: CurrentKey[] = [];
     table.groups.forEach((group, i) => {
-      for (const encodedKey of group.keys()) keys.push({ key: decodeKey(encodedKey), encodedKey, keyGroup: this.keyGroupRange.start + i });
+      for (const storageKey of group.keys()) {
+        keys.push({ key: keyOfStorage(storageKey), encodedKey: encodedKeyOfStorage(storageKey), keyGroup: this.keyGroupRange.start + i });
+      }
     });
-    const previous = this.current;
+    const previous = this.resolvedCurrent();
     try {
       for (const k of keys) {
         this.setCurrentKeyResolved(k);
@@ -243,8 +261,10 @@ export class HeapKeyedStateBackend {
   /** Forgets the current key, so state access fails until the next setCurrentKey. */
   clearCurrentKey(): void {
     this.current = undefined;
+    this.currentKey = undefined;
+    this.currentKeyGroup = -1;
     this.ctx.groupIndex = -1;
-    this.ctx.encodedKey = '';
+    this.ctx.key = undefined;
   }
 
   private register(descriptor: StateDescriptor<unknown, unknown>, meta: StateMetaInfo): RegisteredState {
@@ -257,8 +277,8 @@ export class HeapKeyedStateBackend {
       const group = table.group(s.keyGroup);
       readSection(s.bytes, (input) => {
         for (let n = input.readVarUint(), i = 0; i < n; i++) {
-          const key = input.readString();
-          group.set(key, ops.read(input));
+          const encodedKey = input.readString();
+          group.set(storageKeyOfEncoded(decodeKey(encodedKey), encodedKey), ops.read(input));
         }
       });
     }
@@ -276,7 +296,7 @@ export class HeapKeyedStateBackend {
     return (kg, out) => {
       const group = s.table.group(kg);
       if (group.size === 0) return false;
-      const kept: [string, unknown][] = [];
+      const kept: [unknown, unknown][] = [];
       for (const [key, cell] of group) {
         const k = dropExpired ? s.ops.purge(cell, now) : cell;
         if (k !== undefined) kept.push([key, k]);
@@ -284,7 +304,7 @@ export class HeapKeyedStateBackend {
       if (kept.length === 0) return false;
       out.writeVarUint(kept.length);
       for (const [key, cell] of kept) {
-        out.writeString(key);
+        out.writeString(encodedKeyOfStorage(key));
         s.ops.write(cell, out);
       }
       return true;

@@ -16,7 +16,7 @@ export abstract class HeapState implements State {
   }
 
   /** The current key group's cells; runs incremental TTL cleanup as an access does in Flink. */
-  protected cells(): Map<string, unknown> {
+  protected cells(): Map<unknown, unknown> {
     const group = this.table.groups[this.ctx.groupIndex];
     if (group === undefined) throw noKeyContext(this.name);
     const incremental = this.ttl?.incremental;
@@ -25,7 +25,7 @@ export abstract class HeapState implements State {
   }
 
   clear(): void {
-    this.cells().delete(this.ctx.encodedKey);
+    this.cells().delete(this.ctx.key);
   }
 
   /**
@@ -33,21 +33,21 @@ export abstract class HeapState implements State {
    * (this once) only with ReturnExpiredIfNotCleanedUp. A read `forUpdate` (reduce, aggregate) treats
    * an expired value as absent and does not refresh the timestamp, since the write will.
    */
-  protected readSingle(cells: Map<string, unknown>, forUpdate: boolean): unknown {
-    const cell = cells.get(this.ctx.encodedKey);
+  protected readSingle(cells: Map<unknown, unknown>, forUpdate: boolean): unknown {
+    const cell = cells.get(this.ctx.key);
     const ttl = this.ttl;
     if (cell === undefined || ttl === undefined) return cell;
     const c = cell as TtlCell<unknown>;
     const now = ttl.now();
     if (ttl.isExpired(c, now)) {
-      cells.delete(this.ctx.encodedKey);
+      cells.delete(this.ctx.key);
       return ttl.returnExpired && !forUpdate ? c.value : undefined;
     }
     if (ttl.updateOnRead && !forUpdate) c.ts = now;
     return c.value;
   }
 
-  protected writeSingle(cells: Map<string, unknown>, value: unknown): void {
-    cells.set(this.ctx.encodedKey, this.ttl === undefined ? value : this.ttl.wrap(value));
+  protected writeSingle(cells: Map<unknown, unknown>, value: unknown): void {
+    cells.set(this.ctx.key, this.ttl === undefined ? value : this.ttl.wrap(value));
   }
 }

@@ -20,7 +20,7 @@ export class HeapValueState<T> extends HeapState implements ValueState<T> {
 
   update(value: T | null | undefined): void {
     const cells = this.cells();
-    if (value === null || value === undefined) cells.delete(this.ctx.encodedKey);
+    if (value === null || value === undefined) cells.delete(this.ctx.key);
     else this.writeSingle(cells, value);
   }
 }
@@ -43,7 +43,7 @@ export class HeapReducingState<T> extends HeapState implements ReducingState<T> 
   add(value: T): void {
     const cells = this.cells();
     if (value === null || value === undefined) {
-      cells.delete(this.ctx.encodedKey);
+      cells.delete(this.ctx.key);
       return;
     }
     const current = this.readSingle(cells, true) as T | undefined;
@@ -70,7 +70,7 @@ export class HeapAggregatingState<IN, ACC, OUT> extends HeapState implements Agg
   add(value: IN): void {
     const cells = this.cells();
     if (value === null || value === undefined) {
-      cells.delete(this.ctx.encodedKey);
+      cells.delete(this.ctx.key);
       return;
     }
     const acc = (this.readSingle(cells, true) as ACC | undefined) ?? this.fn.createAccumulator();

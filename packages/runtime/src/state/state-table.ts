@@ -1,35 +1,76 @@
-import type { KeyGroupRange } from '@spindle/core';
+import { decodeKey, encodeKey, type KeyGroupRange } from '@spindle/core';
 import type { TtlPolicy } from './ttl.js';
 
 /** What the backend's current key is, as the states read it (one object shared by all states). */
 export interface KeyContext {
   /** Index of the current key group within the backend's range; -1 when no key is set. */
   groupIndex: number;
-  /** The current key in core's key codec. */
-  encodedKey: string;
+  /** The current key's storage key (see storageKeyOf). */
+  key: unknown;
+}
+
+/**
+ * The key a state table stores a key's cells under. Primitive keys are stored as themselves:
+ * strings, booleans, null, undefined and bigints, whose Map equality (SameValueZero) is the key
+ * codec's, and numbers with -0 made 0 (SameValueZero already treats every NaN as one key). Other
+ * keys (Dates, bytes, arrays, objects) and strings starting with U+0000 are stored as U+0000
+ * followed by their encoding in core's key codec, which no stored raw string starts with. Keys
+ * are encoded only for snapshots (encodedKeyOfStorage).
+ */
+export function storageKeyOf(key: unknown): unknown {
+  switch (typeof key) {
+    case 'string':
+      return key.charCodeAt(0) === 0 ? '\u0000' + encodeKey(key) : key;
+    case 'number':
+      return key === 0 ? 0 : key;
+    case 'boolean':
+    case 'undefined':
+    case 'bigint':
+      return key;
+    default:
+      return key === null ? null : '\u0000' + encodeKey(key);
+  }
+}
+
+/** storageKeyOf for a key whose encoding is known already (timers, restore). */
+export function storageKeyOfEncoded(key: unknown, encodedKey: string): unknown {
+  return (typeof key === 'object' && key !== null) || (typeof key === 'string' && key.charCodeAt(0) === 0)
+    ? '\u0000' + encodedKey
+    : storageKeyOf(key);
+}
+
+/** The key stored under `storageKey` (objects decoded afresh). */
+export function keyOfStorage(storageKey: unknown): unknown {
+  return typeof storageKey === 'string' && storageKey.charCodeAt(0) === 0 ? decodeKey(storageKey.slice(1)) : storageKey;
+}
+
+/** The key codec's encoding of the key stored under `storageKey`. */
+export function encodedKeyOfStorage(storageKey: unknown): string {
+  return typeof storageKey === 'string' && storageKey.charCodeAt(0) === 0 ? storageKey.slice(1) : encodeKey(storageKey);
 }
 
 /** Removes what has expired from a stored cell: the cell to keep (maybe a new one) or undefined. */
 export type PurgeExpired<C> = (cell: C, now: number) => C | undefined;
 
 /**
- * The cells of one state: one map per key group of the backend's range, from encoded key to the
- * stored cell, so snapshots are written per key group and iteration needs no key decoding.
+ * The cells of one state: one map per key group of the backend's range, from storage key (see
+ * storageKeyOf) to the stored cell, so snapshots are written per key group and a record of a
+ * string or number key costs one Map lookup with no encoding.
  */
 export class StateTable<C> {
-  readonly groups: Map<string, C>[];
+  readonly groups: Map<unknown, C>[];
   private cursorGroup = 0;
-  private cursor: MapIterator<[string, C]> | undefined;
+  private cursor: MapIterator<[unknown, C]> | undefined;
 
   constructor(
     readonly range: KeyGroupRange,
     readonly ttl: TtlPolicy | undefined,
     private readonly purge: PurgeExpired<C>,
   ) {
-    this.groups = Array.from({ length: range.end - range.start + 1 }, () => new Map<string, C>());
+    this.groups = Array.from({ length: range.end - range.start + 1 }, () => new Map<unknown, C>());
   }
 
-  group(keyGroup: number): Map<string, C> {
+  group(keyGroup: number): Map<unknown, C> {
     const g = this.groups[keyGroup - this.range.start];
     if (g === undefined) throw new RangeError(`key group ${keyGroup} is outside [${this.range.start}, ${this.range.end}]`);
     return g;

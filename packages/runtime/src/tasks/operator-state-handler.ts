@@ -1,13 +1,11 @@
-import { SpindleError, assignToKeyGroup, encodeKey } from '@spindle/core';
-import { HeapKeyedStateBackend, type CurrentKey } from '../state/heap-keyed-state-backend.js';
+import { SpindleError } from '@spindle/core';
+import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
 import { InternalTimeServiceManager, type HeapInternalTimerService, type Triggerable } from '../state/internal-timer-service.js';
 import { OperatorStateStore } from '../state/operator-state-store.js';
 import { Watermark } from '../network/stream-elements.js';
 import type { RuntimeMode } from '@spindle/protocol';
 import type { KeyedStateInfo, OperatorStateSnapshot, StateInitializationContext } from './operator.js';
 import type { KeySelector } from './record-writer-output.js';
-
-const KEY_CACHE_SIZE = 8192;
 
 /**
  * The state of one operator in one subtask (Flink's StreamOperatorStateHandler): an operator state
@@ -20,8 +18,6 @@ export class OperatorStateHandler {
   readonly keyedStateBackend: HeapKeyedStateBackend | undefined;
   readonly timeServiceManager: InternalTimeServiceManager | undefined;
   private readonly keySelectors: ReadonlyArray<KeySelector | undefined>;
-  /** Resolved string keys (encoding and key group), so a repeated key costs one Map lookup. */
-  private stringKeys = new Map<string, CurrentKey>();
 
   constructor(
     private readonly operatorName: string,
@@ -51,18 +47,7 @@ export class OperatorStateHandler {
     const selector = this.keySelectors[inputIndex];
     const backend = this.keyedStateBackend;
     if (selector === undefined || backend === undefined) return;
-    const key = selector(value);
-    if (typeof key !== 'string') {
-      backend.setCurrentKey(key);
-      return;
-    }
-    let resolved = this.stringKeys.get(key);
-    if (resolved === undefined) {
-      resolved = { key, encodedKey: encodeKey(key), keyGroup: assignToKeyGroup(key, backend.maxParallelism) };
-      if (this.stringKeys.size >= KEY_CACHE_SIZE) this.stringKeys = new Map();
-      this.stringKeys.set(key, resolved);
-    }
-    backend.setCurrentKeyResolved(resolved);
+    backend.setCurrentKey(selector(value));
   }
 
   /**
