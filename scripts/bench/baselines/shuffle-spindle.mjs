@@ -11,7 +11,7 @@
  * groups, as keyBy does) or of a forward edge (`forward`, one channel); it waits whenever its
  * buffer pool is exhausted, as a task does. The consumer process connects one
  * InputGate with a channel per subpartition through a ShuffleClient, deserializes every
- * record, checks ids arrive in order per channel, and prints one JSON line: records, bytes of
+ * stream element (a tag byte, then the record), checks ids arrive in order per channel, and prints one JSON line: records, bytes of
  * buffers received and the seconds from the first request to the end of every channel.
  *
  * Engine modules come from the build output (run `npx tsc -b` first).
@@ -21,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DataInputDeserializer, GenericSerializer } from '../../../packages/core/dist/src/index.js';
 import {
+  ElementTag,
   InputGate,
   PartitionManager,
   ResultPartition,
@@ -102,10 +103,15 @@ async function consume(total, numChannels) {
       wake = undefined;
       continue;
     }
-    if (next.data === null) continue;
+    if (!(next.data instanceof Uint8Array)) continue;
     state.bytes += next.data.byteLength;
     input.setBuffer(next.data, 0, next.data.byteLength);
-    while (input.available() > 0) consume1(state, next.channel.index, serializer.deserialize(input));
+    // Stream elements, as a task reads them: a tag byte, then (for a plain record) the value.
+    while (input.available() > 0) {
+      const tag = input.readByte();
+      if (tag !== ElementTag.RECORD) throw new Error(`unexpected stream element (tag ${tag}) on channel ${next.channel.index}`);
+      consume1(state, next.channel.index, serializer.deserialize(input));
+    }
     next.channel.recycle(next.data);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
