@@ -1,5 +1,4 @@
-import { SpindleError } from '@spindle/core';
-import type { HeapInternalTimerService, InternalTimer, OperatorContext, Triggerable } from '@spindle/runtime';
+import type { InternalTimer, OperatorContext, Triggerable } from '@spindle/runtime';
 import type {
   CoFlatMapFunction,
   CoMapFunction,
@@ -104,33 +103,11 @@ export abstract class AbstractTwoInputOperator<F> extends AbstractUdfStreamOpera
    */
   protected coTimerService(triggerable: Triggerable | undefined): CoTimerService {
     if (this.keyedStateBackend === undefined || triggerable === undefined) return this.unkeyedTimerService();
-    const timers: HeapInternalTimerService = this.getInternalTimerService('user-timers', triggerable);
-    return {
-      currentProcessingTime: () => timers.currentProcessingTime(),
-      currentWatermark: () => timers.currentWatermark(),
-      registerEventTimeTimer: (t) => timers.registerEventTimeTimer(t),
-      registerProcessingTimeTimer: (t) => timers.registerProcessingTimeTimer(t),
-      deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(t),
-      deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(t),
-    };
+    return this.keyedTimerService(triggerable);
   }
 
   protected unkeyedTimerService(): CoTimerService {
-    const notKeyed = (): never => {
-      throw new SpindleError(`${this.ctx.operatorName}: Setting timers is only supported on a keyed streams.`, {
-        code: 'TIMERS_NOT_KEYED',
-        recoverability: 'non-recoverable',
-        userFacing: true,
-      });
-    };
-    return {
-      currentProcessingTime: () => this.ctx.processingTimeService.currentProcessingTime(),
-      currentWatermark: () => this.currentWatermark,
-      registerEventTimeTimer: notKeyed,
-      registerProcessingTimeTimer: notKeyed,
-      deleteEventTimeTimer: notKeyed,
-      deleteProcessingTimeTimer: notKeyed,
-    };
+    return this.timeOnlyTimerService(() => this.currentWatermark);
   }
 }
 

@@ -1,5 +1,4 @@
-import { SpindleError } from '@spindle/core';
-import type { HeapInternalTimerService, InternalTimer, OperatorContext, Triggerable } from '@spindle/runtime';
+import type { InternalTimer, OperatorContext, Triggerable } from '@spindle/runtime';
 import type {
   KeyedOnTimerContext,
   KeyedProcessFunction,
@@ -85,21 +84,7 @@ abstract class ProcessOperatorBase extends AbstractUdfStreamOperator<AnyProcessF
 /** `DataStream.process(ProcessFunction)`: no timers (they need keys), side outputs, operator state. */
 export class ProcessOperator extends ProcessOperatorBase {
   protected timerService(): TimerService {
-    const notKeyed = (): never => {
-      throw new SpindleError(`${this.ctx.operatorName}: Setting timers is only supported on a keyed streams.`, {
-        code: 'TIMERS_NOT_KEYED',
-        recoverability: 'non-recoverable',
-        userFacing: true,
-      });
-    };
-    return {
-      currentProcessingTime: () => this.ctx.processingTimeService.currentProcessingTime(),
-      currentWatermark: () => this.watermarkNow,
-      registerEventTimeTimer: notKeyed,
-      registerProcessingTimeTimer: notKeyed,
-      deleteEventTimeTimer: notKeyed,
-      deleteProcessingTimeTimer: notKeyed,
-    };
+    return this.timeOnlyTimerService(() => this.watermarkNow);
   }
 }
 
@@ -108,19 +93,8 @@ export class ProcessOperator extends ProcessOperatorBase {
  * timers of the current key; `onTimer` runs with the timer's key current.
  */
 export class KeyedProcessOperator extends ProcessOperatorBase implements Triggerable {
-  private timers!: HeapInternalTimerService;
-
   protected timerService(): TimerService {
-    this.timers = this.getInternalTimerService('user-timers', this);
-    const timers = this.timers;
-    return {
-      currentProcessingTime: () => timers.currentProcessingTime(),
-      currentWatermark: () => timers.currentWatermark(),
-      registerEventTimeTimer: (t) => timers.registerEventTimeTimer(t),
-      registerProcessingTimeTimer: (t) => timers.registerProcessingTimeTimer(t),
-      deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(t),
-      deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(t),
-    };
+    return this.keyedTimerService(this);
   }
 
   onEventTime(timer: InternalTimer): void {

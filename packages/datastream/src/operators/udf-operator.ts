@@ -2,6 +2,7 @@ import { SpindleError } from '@spindle/core';
 import {
   AbstractStreamOperator,
   type HeapKeyedStateBackend,
+  type Triggerable,
   type OperatorContext,
   type OperatorStateSnapshot,
   type StateDescriptor,
@@ -9,6 +10,7 @@ import {
   type StateSnapshotContext,
 } from '@spindle/runtime';
 import { isCheckpointedFunction } from '../functions/checkpointed-function.js';
+import type { TimerService } from '../functions/process-function.js';
 import { AbstractRichFunction, functionInstance, type RuntimeContext } from '../functions/rich-functions.js';
 
 /**
@@ -66,6 +68,38 @@ export abstract class AbstractUdfStreamOperator<F> extends AbstractStreamOperato
       await fn.snapshotState({ getCheckpointId: () => context.checkpointId, getCheckpointTimestamp: () => context.checkpointTimestamp });
     }
     return super.snapshotState(context);
+  }
+
+  /** A user function's timer service on a keyed operator: timers of the current key, firing `triggerable`. */
+  protected keyedTimerService(triggerable: Triggerable): TimerService {
+    const timers = this.getInternalTimerService('user-timers', triggerable);
+    return {
+      currentProcessingTime: () => timers.currentProcessingTime(),
+      currentWatermark: () => timers.currentWatermark(),
+      registerEventTimeTimer: (t) => timers.registerEventTimeTimer(t),
+      registerProcessingTimeTimer: (t) => timers.registerProcessingTimeTimer(t),
+      deleteEventTimeTimer: (t) => timers.deleteEventTimeTimer(t),
+      deleteProcessingTimeTimer: (t) => timers.deleteProcessingTimeTimer(t),
+    };
+  }
+
+  /** A user function's timer service on a non-keyed operator: time only; timers fail with Flink's message. */
+  protected timeOnlyTimerService(watermark: () => number): TimerService {
+    const notKeyed = (): never => {
+      throw new SpindleError(`${this.ctx.operatorName}: Setting timers is only supported on a keyed streams.`, {
+        code: 'TIMERS_NOT_KEYED',
+        recoverability: 'non-recoverable',
+        userFacing: true,
+      });
+    };
+    return {
+      currentProcessingTime: () => this.ctx.processingTimeService.currentProcessingTime(),
+      currentWatermark: watermark,
+      registerEventTimeTimer: notKeyed,
+      registerProcessingTimeTimer: notKeyed,
+      deleteEventTimeTimer: notKeyed,
+      deleteProcessingTimeTimer: notKeyed,
+    };
   }
 }
 
