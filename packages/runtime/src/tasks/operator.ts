@@ -120,6 +120,14 @@ export interface StreamOperator {
    * setKeyContextElement). The task calls it for records of inputs that come through keyBy edges.
    */
   setKeyContextElement?(value: unknown, inputIndex: number): void;
+  /**
+   * Checkpoint `checkpointId` completed: every task acknowledged it and its metadata is stored.
+   * Operators commit the side effects that checkpoint covers here (Flink's CheckpointListener);
+   * a later completed checkpoint subsumes an earlier one whose notification was lost.
+   */
+  notifyCheckpointComplete?(checkpointId: number): void | Promise<void>;
+  /** Checkpoint `checkpointId` was aborted (timed out, declined, or failed); its state will never be restored. */
+  notifyCheckpointAborted?(checkpointId: number): void | Promise<void>;
 }
 
 /**
