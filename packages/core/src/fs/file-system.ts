@@ -42,6 +42,13 @@ export interface FileSystem {
   /** The entries of a directory (a file lists as itself), in name order. */
   list(path: string): Promise<FileStatus[]>;
 
+  /**
+   * The entries of a directory as {@link list} gives them, fetched a batch at a time, so that a
+   * directory of a million files is never held whole (Hadoop's `listStatusIterator`). Errors of
+   * the first batch (a missing path) come from the first `next()`.
+   */
+  listIterator(path: string): AsyncIterable<FileStatus>;
+
   /** A path's status, or undefined when nothing is there. */
   status(path: string): Promise<FileStatus | undefined>;
 
