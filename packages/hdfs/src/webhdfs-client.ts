@@ -163,7 +163,7 @@ export class WebHdfsClient {
       return res;
     };
     const first = await openAt(offset, length);
-    return new DownloadStream(first, openAt, offset, length, this.policy, (e) => this.brokenRead(path, e));
+    return new DownloadStream(first, openAt, offset, length, this.policy, (e, position) => this.brokenRead(path, e, position));
   }
 
   private uploadHeaders(): Record<string, string> {
@@ -285,10 +285,15 @@ export class WebHdfsClient {
     );
   }
 
-  private brokenRead(path: string, e: unknown): Error {
-    if (e instanceof FileSystemError) return e;
-    const code = networkErrorCode(e) ?? (e as Error).message;
-    return new FileSystemError('io', this.display(path), `Reading ${this.display(path)} broke off (${code}) and could not be resumed`, e);
+  private brokenRead(path: string, e: unknown, position: number): FileSystemError {
+    const why = e instanceof FileSystemError ? e.message : (networkErrorCode(e) ?? (e as Error).message);
+    const kind = e instanceof FileSystemError ? e.kind : 'io';
+    return new FileSystemError(
+      kind,
+      this.display(path),
+      `Reading ${this.display(path)} broke off at byte ${position} and could not be resumed: ${why}`,
+      e,
+    );
   }
 
   private unreachable(call: Call, tried: string[], e: unknown): FileSystemError {

@@ -102,7 +102,7 @@ export class DownloadStream extends Readable {
     private position: number,
     private remaining: number | undefined,
     private readonly policy: RetryPolicy,
-    private readonly broken: (e: unknown) => Error,
+    private readonly broken: (e: unknown, position: number) => Error,
   ) {
     super({ highWaterMark: STREAM_BUFFER });
     this.use(first);
@@ -151,24 +151,25 @@ export class DownloadStream extends Readable {
 
   /** Reopens at the current position; false (and the stream destroyed) when that is not possible. */
   private async reopenAfter(cause: unknown): Promise<boolean> {
+    let last = cause;
     const resumable = cause instanceof ShortRead || classifyNetworkError(cause) !== 'unknown-host';
-    if (!resumable || this.failures >= this.policy.maxRetries) {
-      this.destroy(this.broken(cause));
-      return false;
-    }
-    this.failures++;
-    await sleep(backoffMs(this.policy, this.failures));
-    try {
+    while (resumable && this.failures < this.policy.maxRetries) {
+      this.failures++;
+      await sleep(backoffMs(this.policy, this.failures));
+      if (this.destroyed) return false;
       if (this.remaining === 0) {
         this.reader = undefined;
         return true;
       }
-      this.use(await this.reopen(this.position, this.remaining));
-      return true;
-    } catch (e) {
-      this.destroy(this.broken(e));
-      return false;
+      try {
+        this.use(await this.reopen(this.position, this.remaining));
+        return true;
+      } catch (e) {
+        last = e;
+      }
     }
+    this.destroy(this.broken(last, this.position));
+    return false;
   }
 }
 
