@@ -21,6 +21,7 @@ import type { JobProgram } from '../program/program-context.js';
 import { attributeFailure, taskFailure, wireChain, type OutputWatermarkGauge } from './chain.js';
 import { MailboxProcessor, type DefaultAction } from './mailbox-processor.js';
 import {
+  isAvailabilityProvider,
   isSourceOperator,
   type KeyedStateInfo,
   type OperatorContext,
@@ -361,12 +362,14 @@ export class StreamTask {
 
   private outputsAvailable(): boolean {
     for (const p of this.partitions) if (!p.isAvailable()) return false;
+    for (const op of this.operators) if (isAvailabilityProvider(op) && !op.isAvailable()) return false;
     return true;
   }
 
   private async waitForOutputs(): Promise<void> {
     const started = this.timers.mark();
-    await Promise.all(this.partitions.map((p) => p.whenAvailable()));
+    const operators = this.operators.filter(isAvailabilityProvider);
+    await Promise.all([...this.partitions.map((p) => p.whenAvailable()), ...operators.map((op) => op.whenAvailable())]);
     this.timers.addBackPressured(started);
   }
 
