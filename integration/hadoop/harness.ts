@@ -15,4 +15,4 @@ export { hadoopHome, type HadoopCluster, type HadoopOptions, type NameNodeAddres
 export { findJavaTools, buildLauncher, type JavaTools, type LauncherBuild } from './launcher.js';
 export { startHadoop } from './start.js';
 export { stopHadoop, type StopResult } from './stop.js';
-export { failoverNameNode, hadoopEnv, hadoopStatus, type FailoverResult, type HadoopStatus } from './status.js';
+export { failoverNameNode, hadoopEnv, hadoopStatus, type FailoverResult, type HadoopStatus, type NameNodeStatus } from './status.js';

@@ -196,3 +196,17 @@ export function controlCommand(port: number, command: string, timeoutMs = 60_000
     });
   });
 }
+
+/** A NameNode's own view of itself, from the launcher. */
+export interface NameNodeHealth {
+  id: string;
+  state: 'active' | 'standby';
+  safeMode: boolean;
+  liveDataNodes: number;
+}
+
+/** Each NameNode's health as the launcher reads it from the servers, or undefined if it does not answer. */
+export async function nameNodeHealth(controlPort: number): Promise<NameNodeHealth[] | undefined> {
+  const reply = await controlCommand(controlPort, 'status', 10_000).catch(() => undefined);
+  return reply?.['nameNodes'] as NameNodeHealth[] | undefined;
+}

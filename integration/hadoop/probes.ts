@@ -1,6 +1,6 @@
 /**
  * Questions the harness asks the running servers over their own HTTP interfaces: the
- * ResourceManager's REST API, the NameNodes' JMX servlet and WebHDFS. Each answers `undefined`
+ * ResourceManager's REST API and WebHDFS. Each answers `undefined`
  * rather than throwing when a server does not answer (yet).
  */
 import net from 'node:net';
@@ -30,34 +30,19 @@ export async function runningNodeManagers(web: string): Promise<number | undefin
   return list.filter((node) => node.state === 'RUNNING').length;
 }
 
-/** The first bean of a NameNode JMX query, e.g. `Hadoop:service=NameNode,name=NameNodeStatus`. */
-async function jmxBean(http: string, name: string): Promise<Record<string, unknown> | undefined> {
-  const body = (await getJson(`http://${http}/jmx?qry=${encodeURIComponent(name)}`).catch(() => undefined)) as
-    { beans?: Record<string, unknown>[] } | undefined;
-  return body?.beans?.[0];
-}
-
-export interface NameNodeProbe {
-  /** `active`, `standby`, or undefined when the NameNode does not answer. */
-  state: string | undefined;
-  /** Safe mode on; undefined when unknown. */
-  safeMode: boolean | undefined;
-  liveDataNodes: number | undefined;
-}
-
-export async function probeNameNode(http: string): Promise<NameNodeProbe> {
-  const [status, info, fsState] = await Promise.all([
-    jmxBean(http, 'Hadoop:service=NameNode,name=NameNodeStatus'),
-    jmxBean(http, 'Hadoop:service=NameNode,name=NameNodeInfo'),
-    jmxBean(http, 'Hadoop:service=NameNode,name=FSNamesystemState'),
-  ]);
-  const safemode = info?.['Safemode'];
-  const live = fsState?.['NumLiveDataNodes'];
-  return {
-    state: typeof status?.['State'] === 'string' ? status['State'] : undefined,
-    safeMode: typeof safemode === 'string' ? safemode !== '' : undefined,
-    liveDataNodes: typeof live === 'number' ? live : undefined,
-  };
+/**
+ * A NameNode's HA state as WebHDFS shows it: `active` when it answers GETFILESTATUS, `standby` when
+ * it refuses with a StandbyException, undefined when it does not answer. (Its JMX servlet cannot
+ * tell two NameNodes of one JVM apart: they share one MBean server.)
+ */
+export async function nameNodeState(http: string): Promise<'active' | 'standby' | undefined> {
+  const response = await fetch(`http://${http}/webhdfs/v1/?op=GETFILESTATUS`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }).catch(
+    () => undefined,
+  );
+  if (response === undefined) return undefined;
+  if (response.ok) return 'active';
+  const body = (await response.json().catch(() => undefined)) as { RemoteException?: { exception?: string } } | undefined;
+  return body?.RemoteException?.exception === 'StandbyException' ? 'standby' : undefined;
 }
 
 /** True once WebHDFS on this NameNode answers a MKDIRS (so it is active and out of safe mode). */

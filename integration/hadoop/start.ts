@@ -12,8 +12,8 @@ import {
   type ReadyFile,
   type StateFile,
 } from './home.js';
-import { buildLauncher, findJavaTools, launcherFailure, spawnLauncher, type LauncherBuild } from './launcher.js';
-import { probeNameNode, resourceManagerState, runningNodeManagers, webHdfsWritable } from './probes.js';
+import { buildLauncher, findJavaTools, launcherFailure, nameNodeHealth, spawnLauncher, type LauncherBuild } from './launcher.js';
+import { resourceManagerState, runningNodeManagers, webHdfsWritable } from './probes.js';
 import { isAlive, poll } from './processes.js';
 import { stopHadoop } from './stop.js';
 
@@ -133,9 +133,6 @@ async function waitForServices(p: Paths, cluster: HadoopCluster): Promise<void> 
 }
 
 async function activeNameNodeReady(cluster: HadoopCluster): Promise<boolean> {
-  for (const nn of cluster.nameNodes) {
-    const probe = await probeNameNode(nn.http);
-    if (probe.state === 'active' && probe.safeMode === false && (probe.liveDataNodes ?? 0) >= 1) return true;
-  }
-  return false;
+  const health = await nameNodeHealth(cluster.controlPort);
+  return health?.some((nn) => nn.state === 'active' && !nn.safeMode && nn.liveDataNodes >= 1) ?? false;
 }

@@ -1,11 +1,19 @@
 /** Asking a running cluster how it is, failing its NameNode over, and the variables that point at it. */
 import { HadoopHarnessError } from './hadoop-error.js';
 import { inspect, paths, type HadoopCluster, type HadoopOptions, type NameNodeAddress } from './home.js';
-import { controlCommand } from './launcher.js';
-import { probeNameNode, resourceManagerState, runningNodeManagers, webHdfsWritable, type NameNodeProbe } from './probes.js';
+import { controlCommand, nameNodeHealth } from './launcher.js';
+import { nameNodeState, resourceManagerState, runningNodeManagers, webHdfsWritable } from './probes.js';
 import { poll } from './processes.js';
 
 const FAILOVER_TIMEOUT_MS = 60_000;
+
+export interface NameNodeStatus extends Omit<NameNodeAddress, 'state'> {
+  /** As WebHDFS answers: `active`, `standby` (StandbyException), or undefined when it does not answer. */
+  state: 'active' | 'standby' | undefined;
+  /** As the NameNode itself says (through the launcher); undefined when unknown. */
+  safeMode: boolean | undefined;
+  liveDataNodes: number | undefined;
+}
 
 export interface HadoopStatus {
   /** `running`: the launcher is up and wrote its addresses; `starting`: not yet; `stopped`: no launcher. */
@@ -14,8 +22,7 @@ export interface HadoopStatus {
   /** The ResourceManager's clusterInfo.state (`STARTED`), undefined when it does not answer. */
   resourceManager?: string | undefined;
   runningNodeManagers?: number | undefined;
-  /** Each NameNode's address with its live state (JMX), safe mode and live DataNodes. */
-  nameNodes?: (Omit<NameNodeAddress, 'state'> & NameNodeProbe)[];
+  nameNodes?: NameNodeStatus[];
   /** Every server answers: RM STARTED, a RUNNING NodeManager, an active NameNode out of safe mode, a live DataNode. */
   healthy: boolean;
 }
@@ -26,12 +33,16 @@ export async function hadoopStatus(options: HadoopOptions = {}): Promise<HadoopS
   if (found.kind === 'starting') return { state: 'starting', healthy: false };
   const cluster = found.cluster;
   const web = cluster.resourceManager.web;
-  const [resourceManager, nodes, probes] = await Promise.all([
+  const [resourceManager, nodes, states, health] = await Promise.all([
     resourceManagerState(web),
     runningNodeManagers(web),
-    Promise.all(cluster.nameNodes.map((nn) => probeNameNode(nn.http))),
+    Promise.all(cluster.nameNodes.map((nn) => nameNodeState(nn.http))),
+    nameNodeHealth(cluster.controlPort),
   ]);
-  const nameNodes = cluster.nameNodes.map((nn, i) => ({ ...nn, ...probes[i]! }));
+  const nameNodes = cluster.nameNodes.map((nn, i): NameNodeStatus => {
+    const own = health?.find((h) => h.id === nn.id);
+    return { ...nn, state: states[i], safeMode: own?.safeMode, liveDataNodes: own?.liveDataNodes };
+  });
   const active = nameNodes.find((nn) => nn.state === 'active');
   const healthy = resourceManager === 'STARTED' && (nodes ?? 0) >= 1 && active?.safeMode === false && (active.liveDataNodes ?? 0) >= 1;
   return { state: 'running', cluster, resourceManager, runningNodeManagers: nodes, nameNodes, healthy };

@@ -17,6 +17,8 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.hdfs.MiniDFSNNTopology;
 import org.apache.hadoop.hdfs.server.datanode.DataNode;
 import org.apache.hadoop.hdfs.server.namenode.NameNode;
+import org.apache.hadoop.hdfs.client.HdfsClientConfigKeys;
+import org.apache.hadoop.hdfs.server.namenode.ha.ConfiguredFailoverProxyProvider;
 import org.apache.hadoop.hdfs.server.namenode.ha.HATestUtil;
 
 /**
@@ -53,6 +55,14 @@ final class DfsHarness {
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.getAbsolutePath());
     conf.setInt(DFSConfigKeys.DFS_REPLICATION_KEY, 1);
     conf.setBoolean(DFSConfigKeys.DFS_PERMISSIONS_ENABLED_KEY, true);
+    if (ha) {
+      // As in a real HA cluster, the NameNodes name the nameservice to clients (WebHDFS redirects
+      // carry namenoderpcaddress=ns1) and the DataNode fails over between them like any client.
+      conf.set(FileSystem.FS_DEFAULT_NAME_KEY, "hdfs://" + NAMESERVICE);
+      conf.set(
+          HdfsClientConfigKeys.Failover.PROXY_PROVIDER_KEY_PREFIX + "." + NAMESERVICE,
+          ConfiguredFailoverProxyProvider.class.getName());
+    }
     MiniDFSCluster.Builder builder =
         new MiniDFSCluster.Builder(conf, baseDir)
             .numDataNodes(1)
@@ -61,6 +71,7 @@ final class DfsHarness {
             .nnTopology(topology(ports));
     cluster = builder.build();
     if (ha) {
+      // Both NameNodes come up standby.
       cluster.transitionToActive(0);
       HATestUtil.setFailoverConfigurations(cluster, conf, NAMESERVICE);
       conf.set(FileSystem.FS_DEFAULT_NAME_KEY, "hdfs://" + NAMESERVICE);
@@ -118,6 +129,24 @@ final class DfsHarness {
               "rpc", hostPort(nn.getNameNodeAddress()),
               "http", hostPort(nn.getHttpAddress()),
               "state", nn.isActiveState() ? "active" : "standby"));
+    }
+    return list;
+  }
+
+  /**
+   * Each NameNode's own view of itself: HA state, safe mode, live DataNodes. (Its JMX servlet cannot
+   * tell: the NameNodes of one JVM share one MBean server, where the first one's beans win.)
+   */
+  List<Map<String, Object>> nameNodeHealth() {
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (int i = 0; i < (ha ? NAMENODE_IDS.size() : 1); i++) {
+      NameNode nn = cluster.getNameNode(i);
+      list.add(
+          Json.object(
+              "id", ha ? NAMENODE_IDS.get(i) : "nn",
+              "state", nn.isActiveState() ? "active" : "standby",
+              "safeMode", nn.getNamesystem().isInSafeMode(),
+              "liveDataNodes", nn.getNamesystem().getNumLiveDataNodes()));
     }
     return list;
   }
