@@ -132,17 +132,13 @@ export class WebHdfsClient {
   async create(path: string, p: CreateParameters = {}): Promise<Writable> {
     const params = { overwrite: p.overwrite ?? false, permission: p.permission, blocksize: p.blockSize, replication: p.replication };
     const location = await this.redirect({ op: 'CREATE', method: 'PUT', path, idempotent: false, params });
-    return new UploadStream(location, 'PUT', this.uploadHeaders(), (status, body) =>
-      this.dataError('CREATE', path, location, status, body),
-    );
+    return this.upload('CREATE', 'PUT', path, location);
   }
 
   /** APPEND: as CREATE, to the end of an existing file. */
   async append(path: string): Promise<Writable> {
     const location = await this.redirect({ op: 'APPEND', method: 'POST', path, idempotent: false });
-    return new UploadStream(location, 'POST', this.uploadHeaders(), (status, body) =>
-      this.dataError('APPEND', path, location, status, body),
-    );
+    return this.upload('APPEND', 'POST', path, location);
   }
 
   /**
@@ -164,6 +160,16 @@ export class WebHdfsClient {
     };
     const first = await openAt(offset, length);
     return new DownloadStream(first, openAt, offset, length, this.policy, (e, position) => this.brokenRead(path, e, position));
+  }
+
+  private upload(op: string, method: 'PUT' | 'POST', path: string, location: string): Writable {
+    return new UploadStream(
+      location,
+      method,
+      this.uploadHeaders(),
+      (status, body) => this.dataError(op, path, location, status, body),
+      (e) => this.dataNodeUnreachable(op, path, location, e),
+    );
   }
 
   private uploadHeaders(): Record<string, string> {

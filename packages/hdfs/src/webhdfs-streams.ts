@@ -1,82 +1,68 @@
+import http from 'node:http';
 import { Readable, Writable } from 'node:stream';
 import { backoffMs, classifyNetworkError, sleep, type RetryPolicy } from './retry.js';
 
 /** Bytes a stream holds before it stops accepting (upload) or reading ahead (download). */
 const STREAM_BUFFER = 1 << 20;
 
-interface PendingChunk {
-  chunk: Uint8Array;
-  callback: (error?: Error | null) => void;
-}
-
 /**
- * The body of a CREATE or APPEND sent to the DataNode as it is written: `fetch` pulls one chunk
- * at a time from a request body stream, and a write completes only when its chunk was taken, so a
- * writer never gets ahead of the network by more than the stream's buffer. `finish` fires once the
- * DataNode answered success: only then are the bytes durable.
+ * The body of a CREATE or APPEND, sent to the DataNode as it is written, over `node:http`: the
+ * DataNode answers every upload with an unasked-for `100 Continue` first, which `fetch` (undici)
+ * rejects as a bad response, while Node's HTTP client passes over it. A write completes when the
+ * socket took its chunk, so a writer never gets ahead of the network by more than the buffers.
+ * `finish` fires once the DataNode answered success: only then are the bytes durable.
  */
 export class UploadStream extends Writable {
-  private pending: PendingChunk | undefined;
-  private wake: (() => void) | undefined;
-  private ended = false;
-  private readonly abort = new AbortController();
-  private readonly response: Promise<Response>;
+  private readonly request: http.ClientRequest;
+  private readonly response: Promise<{ status: number; body: string }>;
+  private ending = false;
 
   constructor(
     url: string,
     method: 'PUT' | 'POST',
     headers: Record<string, string>,
     private readonly failure: (status: number, body: string) => Error,
+    private readonly unreachable: (e: unknown) => Error,
   ) {
     super({ highWaterMark: STREAM_BUFFER });
-    const body = new ReadableStream<Uint8Array>(
-      {
-        pull: async (controller) => {
-          while (this.pending === undefined && !this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
-          const next = this.pending;
-          this.pending = undefined;
-          if (next === undefined) return controller.close();
-          controller.enqueue(next.chunk);
-          next.callback();
-        },
-      },
-      { highWaterMark: 0 },
-    );
-    this.response = fetch(url, { method, body, headers, redirect: 'manual', signal: this.abort.signal, duplex: 'half' });
+    this.request = http.request(url, { method, headers: { ...headers, 'transfer-encoding': 'chunked' } });
+    this.response = new Promise((resolve, reject) => {
+      this.request.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      this.request.on('error', (e) => reject(this.unreachable(e)));
+    });
     // An answer that comes before the body ended is an error (the DataNode refused the data).
     this.response.then(
-      async (res) => {
-        if (!this.ended && !isSuccess(res.status)) this.destroy(this.failure(res.status, await res.text()));
+      ({ status, body }) => {
+        if (!this.ending && !isSuccess(status)) this.destroy(this.failure(status, body));
       },
       (e: unknown) => {
-        if (!this.ended) this.destroy(e as Error);
+        if (!this.ending) this.destroy(e as Error);
       },
     );
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.pending = { chunk, callback };
-    this.wake?.();
+    if (this.request.write(chunk)) callback();
+    else this.request.once('drain', () => callback());
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.ended = true;
-    this.wake?.();
+    this.ending = true;
+    this.request.end();
     this.response.then(
-      async (res) => {
-        const text = await res.text();
-        callback(isSuccess(res.status) ? null : this.failure(res.status, text));
-      },
+      ({ status, body }) => callback(isSuccess(status) ? null : this.failure(status, body)),
       (e: unknown) => callback(e as Error),
     );
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.ended = true;
-    this.pending?.callback(error ?? new Error('the upload was closed'));
-    this.pending = undefined;
-    this.wake?.();
-    this.abort.abort(error ?? undefined);
+    this.ending = true;
+    this.request.destroy(error ?? undefined);
     callback(error);
   }
 }
