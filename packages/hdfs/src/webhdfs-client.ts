@@ -83,14 +83,19 @@ export class WebHdfsClient {
 
   /** LISTSTATUS_BATCH: a directory's entries in the NameNode's batches (`dfs.ls.limit`), in name order. */
   async *listStatusBatches(path: string): AsyncIterable<HdfsFileStatus[]> {
+    // Parameter names in lower case: the NameNode of Hadoop 3.5 ignores `startAfter` as the documentation spells it.
     let startAfter: string | undefined;
     for (;;) {
       const body = await this.json<{
         DirectoryListing: { partialListing: { FileStatuses: { FileStatus: HdfsFileStatus[] } }; remainingEntries: number };
-      }>({ op: 'LISTSTATUS_BATCH', method: 'GET', path, idempotent: true, params: { startAfter } });
+      }>({ op: 'LISTSTATUS_BATCH', method: 'GET', path, idempotent: true, params: { startafter: startAfter } });
       const batch = body.DirectoryListing.partialListing.FileStatuses.FileStatus;
-      yield batch;
       const last = batch[batch.length - 1];
+      if (startAfter !== undefined && last !== undefined && last.pathSuffix <= startAfter) {
+        // A server that ignores startafter would send the first batch forever.
+        throw new FileSystemError('io', this.display(path), `Listing ${this.display(path)} does not advance past ${startAfter}`);
+      }
+      yield batch;
       if (body.DirectoryListing.remainingEntries === 0 || last === undefined || last.pathSuffix === '') return;
       startAfter = last.pathSuffix;
     }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FileSystemError } from '@spindle/core';
-import { WebHdfsClient, type NameNodes } from '../src/index.js';
+import { WebHdfsClient, classifyRemoteException, parseRemoteException, remoteError, type NameNodes } from '../src/index.js';
 
 /**
  * Faults a real HDFS cannot be made to show on demand (a DataNode connection that breaks off, a
@@ -225,5 +225,28 @@ describe('WebHDFS client faults', () => {
     expect((e as Error).message)
       .to.contain('hdfs://nn:8020/o')
       .and.contain('DiskErrorException');
+  });
+});
+
+describe('RemoteException mapping', () => {
+  const req = { path: 'hdfs:///p', op: 'MKDIRS', user: 'u', address: 'http://nn:9870' };
+  const body = (exception: string) => ({ exception, javaClassName: `x.${exception}`, message: 'm' });
+
+  it('maps safe mode and standby answers, which a single healthy NameNode never gives', () => {
+    const safe = remoteError(req, 403, body('SafeModeException'), '');
+    expect(safe.kind).to.equal('safe-mode');
+    expect(safe.recoverability).to.equal('environment');
+    expect(safe.message).to.contain('hdfs:///p').and.contain('safe mode').and.contain('http://nn:9870');
+    expect(remoteError(req, 403, body('StandbyException'), '').kind).to.equal('standby');
+    expect(classifyRemoteException(body('StandbyException'))).to.equal('standby');
+    expect(classifyRemoteException(body('RetriableException'))).to.equal('retriable');
+    expect(classifyRemoteException(body('AccessControlException'))).to.equal('fail');
+  });
+
+  it('keeps the exception of an unknown RemoteException in the message', () => {
+    const e = remoteError(req, 500, body('NullPointerException'), '');
+    expect(e.kind).to.equal('io');
+    expect(e.message).to.contain('NullPointerException').and.contain('hdfs:///p');
+    expect(parseRemoteException('<html>')).to.equal(undefined);
   });
 });
