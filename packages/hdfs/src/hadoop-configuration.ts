@@ -100,7 +100,7 @@ export class HadoopConfiguration {
   /** Where this configuration was read from, for messages: `/etc/hadoop (HADOOP_CONF_DIR)`. */
   describeOrigin(): string {
     const { directory, foundThrough } = this.origin;
-    if (directory === undefined) return 'no Hadoop configuration (HADOOP_CONF_DIR, YARN_CONF_DIR and HADOOP_HOME are unset)';
+    if (directory === undefined) return 'no Hadoop configuration was found (HADOOP_CONF_DIR, YARN_CONF_DIR and HADOOP_HOME are unset)';
     return `the Hadoop configuration in ${directory} (${foundThrough})`;
   }
 

@@ -50,7 +50,8 @@ function defaultAuthority(conf: HadoopConfiguration, userPath: string): string {
     "set HADOOP_CONF_DIR to the directory of your cluster's core-site.xml (with fs.defaultFS = hdfs://<namenode>:<port>), " +
     'or name the NameNode in the path: hdfs://<namenode>:<port>/path';
   if (defaultFs === undefined) {
-    throw configError(userPath, `${userPath} names the default HDFS, but fs.defaultFS is not set in ${conf.describeOrigin()}: ${fix}`);
+    const where = conf.origin.directory === undefined ? conf.describeOrigin() : `fs.defaultFS is not set in ${conf.describeOrigin()}`;
+    throw configError(userPath, `${userPath} names the default HDFS (fs.defaultFS), but ${where}: ${fix}`);
   }
   const uri = parseFsUri(defaultFs);
   if (uri.scheme !== 'hdfs' || uri.authority === '') {

@@ -46,6 +46,15 @@ export function networkErrorCode(e: unknown): string | undefined {
   return undefined;
 }
 
+/** What went wrong with a failed fetch, for messages: its error code, else the innermost cause's message. */
+export function networkErrorText(e: unknown): string {
+  const code = networkErrorCode(e);
+  if (code !== undefined) return code;
+  let c: unknown = e;
+  while ((c as { cause?: unknown }).cause instanceof Error) c = (c as { cause: unknown }).cause;
+  return c instanceof Error ? c.message : String(c);
+}
+
 export function classifyNetworkError(e: unknown): NetworkFailure {
   const code = networkErrorCode(e);
   if (code !== undefined && NOT_SENT.has(code)) return 'not-sent';

@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { FileSystemError } from '@spindle/core';
 import type { NameNodes } from './namenodes.js';
 import { classifyRemoteException, parseRemoteException, remoteError } from './remote-errors.js';
-import { DEFAULT_RETRY_POLICY, backoffMs, classifyNetworkError, networkErrorCode, sleep, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, backoffMs, classifyNetworkError, networkErrorText, sleep, type RetryPolicy } from './retry.js';
 import { DownloadStream, UploadStream } from './webhdfs-streams.js';
 import type { ContentSummary, CreateParameters, HdfsFileStatus } from './webhdfs-types.js';
 
@@ -287,7 +287,7 @@ export class WebHdfsClient {
   }
 
   private dataNodeUnreachable(op: string, path: string, location: string, e: unknown): FileSystemError {
-    const code = networkErrorCode(e) ?? (e as Error).message;
+    const code = networkErrorText(e);
     return new FileSystemError(
       'unreachable',
       this.display(path),
@@ -297,7 +297,7 @@ export class WebHdfsClient {
   }
 
   private brokenRead(path: string, e: unknown, position: number): FileSystemError {
-    const why = e instanceof FileSystemError ? e.message : (networkErrorCode(e) ?? (e as Error).message);
+    const why = e instanceof FileSystemError ? e.message : networkErrorText(e);
     const kind = e instanceof FileSystemError ? e.kind : 'io';
     return new FileSystemError(
       kind,
@@ -308,7 +308,7 @@ export class WebHdfsClient {
   }
 
   private unreachable(call: Call, tried: string[], e: unknown): FileSystemError {
-    const code = networkErrorCode(e) ?? (e as Error).message;
+    const code = networkErrorText(e);
     const { namenodes, configOrigin } = this.options;
     const what = namenodes.nameservice === undefined ? 'the NameNode' : `the NameNodes of nameservice ${namenodes.nameservice}`;
     const hint = namenodes.hint === undefined ? '' : ` (${namenodes.hint})`;

@@ -29,7 +29,7 @@ export async function listInputFiles(input: string, config?: Configuration): Pro
     throw inputError(input, e);
   });
   if (stat === undefined) {
-    throw new SpindleError(`input path ${input} does not exist`, {
+    throw new SpindleError(`input path ${input} does not exist: check the path`, {
       code: 'INPUT_NOT_FOUND',
       userFacing: true,
       recoverability: 'non-recoverable',
