@@ -8,6 +8,7 @@ import { readText, writeText } from '@spindle/core/testing';
 import type { HdfsFileSystem } from '@spindle/hdfs';
 import type { HadoopCluster } from '../hadoop/harness.js';
 import { FIXTURES, REPO_ROOT, describeRun, expectCleanFailure, expectJobsFinished, removeDir, runCli, tempDir } from './cli-harness.js';
+import { startSessionCluster } from './session-cluster.js';
 import { clusterFileSystem, hadoopEnvironment, sharedHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
 import { buildInput, countsByWord, expectFinalCounts, shellCounts } from './word-count-check.js';
 
@@ -103,6 +104,30 @@ describe('spindle run on HDFS paths (real Hadoop)', function () {
       `the sink had begun: files in ${output}: ${names.join(', ')}`,
     ).to.equal(true);
     await hdfs.delete(output, { recursive: true });
+  });
+
+  it('runs on a session cluster whose JobManager keeps its job bundles on HDFS (blob.storage.directory)', async () => {
+    const blobs = uniqueHdfsDir('blobs');
+    const cluster = await startSessionCluster('hdfs-blobs', {
+      taskManagers: 1,
+      slotsPerTaskManager: 2,
+      dynamic: [`-Dblob.storage.directory=${blobs}`],
+      env,
+    });
+    const output = uniqueHdfsDir('wc-session');
+    try {
+      const args = ['run', '--no-typecheck', '-m', cluster.rest, '-p', '2', WORD_COUNT, '--input', input, '--output', output];
+      const r = await runCli(args, 180_000, env);
+      expectJobsFinished(args, r);
+      const stored = (await hdfs.list(childPath(blobs, 'blobs'))).map((s) => s.name);
+      expect(stored, describeRun(args, r)).to.have.length(1);
+      expect(stored[0]).to.match(/^[0-9a-f]{32}\.blob$/);
+      expectFinalCounts(expected, countsByWord((await hdfsPartFiles(hdfs, output)).lines), 'STREAMING');
+    } finally {
+      await cluster.stop();
+      await hdfs.delete(blobs, { recursive: true });
+      await hdfs.delete(output, { recursive: true });
+    }
   });
 
   describe('bad HDFS input fails with exit code 1 and a message naming the path', () => {

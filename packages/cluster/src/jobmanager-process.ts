@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ClusterViewFromComponents, DirectoryJarRunner, RestServer } from '@spindle/rest';
 import { BlobStore, Dispatcher, GrpcBlobServer, GrpcRpcService, ResourceManager } from '@spindle/runtime';
 import { JobSubmission } from './job-submission.js';
-import { bindHost, jobManagerHost, processWorkDir, setUpProcess } from './process-common.js';
+import { bindHost, jobManagerHost, processWorkDir, remoteBlobDir, setUpProcess } from './process-common.js';
 import { shownConfiguration } from './process-identity.js';
 
 export interface JobManagerProcess {
@@ -53,7 +53,7 @@ export async function startJobManager(config: Configuration, launch: JobManagerL
   const clusterId = config.get(DeploymentOptions.CLUSTER_ID);
   const rpc = new GrpcRpcService({ host, port: config.get(ClusterOptions.JOB_MANAGER_PORT), clusterId });
   const workDir = processWorkDir(config, 'jobmanager');
-  const blobs = new BlobStore(path.join(workDir.path, 'blobs'));
+  const blobs = new BlobStore(path.join(workDir.path, 'blobs'), remoteBlobDir(config), config);
   new GrpcBlobServer(blobs, clusterId).register(rpc);
   await rpc.start().catch((e: unknown) => {
     workDir.remove();
