@@ -10,6 +10,11 @@ import { SpindleError, type Recoverability } from '../errors.js';
  * Durability: bytes written to a stream from `create` or `append` are durable once the stream has
  * finished (`await finished(stream)` or the `'finish'` event), not before. Writers that must persist
  * part of a file and go on close the stream and continue with `append`.
+ *
+ * Errors are {@link FileSystemError}s. Those of `create` and `append` may come from the returned
+ * promise or, once the upload began, from the stream (its `'error'` event): WebHDFS learns that a
+ * file exists or may not be written only when the data reaches a DataNode, as Hadoop's own
+ * client does.
  */
 export interface FileSystem {
   /** The URI scheme this file system serves, e.g. `file` or `hdfs`. */
