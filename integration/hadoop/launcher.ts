@@ -101,17 +101,24 @@ export async function buildLauncher(mvn: string, log: (line: string) => void): P
   return { classpath: build.classpath, jvmOptions: maven.readJvmOptions(path.join(MODULE_DIR, 'jvm.options')), cached: build.cached };
 }
 
+/** The colour codes Maven prints even in batch mode (ESC [ ... m). */
+const ANSI_COLOR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 /** Maven's first error line, with what to do about a download that failed. */
 function mavenError(failure: string, output: string[]): HadoopHarnessError {
-  const errors = output.map((line) => line.replace(/^\[ERROR\]\s*/, '').trim()).filter((line) => line !== '');
-  const first = errors.find((line) => /could not|failed|error/i.test(line)) ?? errors[0] ?? failure;
-  const download = output.some((line) =>
-    /resolve dependencies|transfer artifact|Unknown host|Connect(ion)? (refused|timed out)|offline/i.test(line),
+  const errors = output
+    .map((line) => line.replace(ANSI_COLOR, '').trim())
+    .filter(
+      (line) => line.startsWith('[ERROR] ') && !/^\[ERROR\] (\[Help \d+\]|To see the full|Re-run Maven|For more information)/.test(line),
+    )
+    .map((line) => line.slice('[ERROR] '.length).replace(/ -> \[Help 1\]$/, ''));
+  const download = errors.some((line) =>
+    /No plugin found|resolve (dependencies|plugin)|transfer artifact|Unknown host|Connect|offline|Non-resolvable/i.test(line),
   );
   const advice = download
     ? "Maven could not download Hadoop's jars from Maven Central: check the network (or the proxy in ~/.m2/settings.xml) and run again"
     : 'building the Hadoop harness launcher with Maven failed';
-  return new HadoopHarnessError('HADOOP_MAVEN_FAILED', `${advice}: ${first}`);
+  return new HadoopHarnessError('HADOOP_MAVEN_FAILED', `${advice} (${errors[0] ?? failure})`);
 }
 
 export interface LaunchOptions {

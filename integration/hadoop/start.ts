@@ -15,7 +15,7 @@ import {
 import { buildLauncher, findJavaTools, launcherFailure, nameNodeHealth, spawnLauncher, type LauncherBuild } from './launcher.js';
 import { resourceManagerState, runningNodeManagers, webHdfsWritable } from './probes.js';
 import { isAlive, poll } from './processes.js';
-import { stopHadoop } from './stop.js';
+import { killLeftovers, stopHadoop } from './stop.js';
 
 const READY_TIMEOUT_MS = 180_000;
 const SERVICES_TIMEOUT_MS = 60_000;
@@ -44,6 +44,8 @@ export async function startHadoop(options: HadoopOptions = {}): Promise<HadoopCl
   const tools = findJavaTools();
   const build = await buildLauncher(tools.mvn, options.log ?? (() => undefined));
   fs.mkdirSync(p.confDir, { recursive: true });
+  // Containers of a launcher that was killed (SIGKILL, a crash) may still run in the data directory.
+  await killLeftovers(p.dataDir);
   if (!claimHome(p, ha)) return startHadoop(options);
   const pid = launch(p, tools.java, build, options);
   const ready = await waitForLauncher(p, pid);

@@ -51,7 +51,8 @@ async function stopLauncher(pid: number, controlPort: number | undefined): Promi
   }
 }
 
-async function killLeftovers(dataDir: string): Promise<number> {
+/** Kills what still works under the data directory: containers that outlived their NodeManager. */
+export async function killLeftovers(dataDir: string): Promise<number> {
   const leftovers = processesUnder(dataDir);
   for (const pid of leftovers) signal(pid, 'SIGKILL');
   const gone = await poll(() => (processesUnder(dataDir).length === 0 ? true : undefined), 10_000);

@@ -44,7 +44,8 @@ final class ControlServer {
     while (!socket.isClosed()) {
       try (Socket client = socket.accept()) {
         BufferedReader in =
-            new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+            new BufferedReader(
+                new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
         String command = in.readLine();
         Object reply = command == null ? null : answer(command.trim());
         OutputStream out = client.getOutputStream();

@@ -43,8 +43,8 @@ final class DfsHarness {
   static List<String> portNames(boolean ha) {
     List<String> names = new ArrayList<>();
     for (String id : ha ? NAMENODE_IDS : List.of("nn")) {
-      names.add(id + ".rpc");
-      names.add(id + ".http");
+      names.add("NameNode " + id + " RPC");
+      names.add("NameNode " + id + " HTTP");
     }
     return names;
   }
@@ -81,13 +81,16 @@ final class DfsHarness {
   }
 
   private MiniDFSNNTopology topology(Ports ports) {
-    if (!ha) return MiniDFSNNTopology.simpleSingleNN(ports.get("nn.rpc"), ports.get("nn.http"));
+    if (!ha) {
+      return MiniDFSNNTopology.simpleSingleNN(
+          ports.get("NameNode nn RPC"), ports.get("NameNode nn HTTP"));
+    }
     MiniDFSNNTopology.NSConf nameservice = new MiniDFSNNTopology.NSConf(NAMESERVICE);
     for (String id : NAMENODE_IDS) {
       nameservice.addNN(
           new MiniDFSNNTopology.NNConf(id)
-              .setIpcPort(ports.get(id + ".rpc"))
-              .setHttpPort(ports.get(id + ".http")));
+              .setIpcPort(ports.get("NameNode " + id + " RPC"))
+              .setHttpPort(ports.get("NameNode " + id + " HTTP")));
     }
     return new MiniDFSNNTopology().addNameservice(nameservice);
   }
@@ -111,7 +114,8 @@ final class DfsHarness {
   }
 
   String defaultFs() {
-    return ha ? "hdfs://" + NAMESERVICE : "hdfs://" + hostPort(cluster.getNameNode(0).getNameNodeAddress());
+    if (ha) return "hdfs://" + NAMESERVICE;
+    return "hdfs://" + hostPort(cluster.getNameNode(0).getNameNodeAddress());
   }
 
   boolean ha() {
@@ -134,8 +138,9 @@ final class DfsHarness {
   }
 
   /**
-   * Each NameNode's own view of itself: HA state, safe mode, live DataNodes. (Its JMX servlet cannot
-   * tell: the NameNodes of one JVM share one MBean server, where the first one's beans win.)
+   * Each NameNode's own view of itself: HA state, safe mode, live DataNodes. (Its JMX servlet
+   * cannot tell: the NameNodes of one JVM share one MBean server, where the first one's beans
+   * win.)
    */
   List<Map<String, Object>> nameNodeHealth() {
     List<Map<String, Object>> list = new ArrayList<>();

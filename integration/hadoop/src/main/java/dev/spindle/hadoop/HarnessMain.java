@@ -55,7 +55,9 @@ public final class HarnessMain {
     System.setProperty("test.build.data", new File(options.dataDir(), "yarn").getAbsolutePath());
     // SIGTERM and SIGINT stop the servers in order on the main thread, as the stop command does;
     // the shutdown hook only covers an exit from elsewhere.
-    for (String signal : List.of("TERM", "INT")) Signal.handle(new Signal(signal), s -> stopRequested.countDown());
+    for (String signal : List.of("TERM", "INT")) {
+      Signal.handle(new Signal(signal), s -> stopRequested.countDown());
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "harness-shutdown"));
     List<String> portNames = new ArrayList<>(YarnHarness.portNames());
     portNames.addAll(DfsHarness.portNames(options.ha()));
@@ -80,9 +82,12 @@ public final class HarnessMain {
   private void prepareDirectories() throws IOException {
     options.readyFile().delete();
     FileUtil.fullyDelete(options.dataDir());
-    if (!options.dataDir().mkdirs()) throw new HarnessException("cannot create " + options.dataDir());
+    if (!options.dataDir().mkdirs()) {
+      throw new HarnessException("cannot create " + options.dataDir());
+    }
     if (!options.confDir().isDirectory() || !FileUtil.fullyDeleteContents(options.confDir())) {
-      throw new HarnessException("the conf directory " + options.confDir() + " must exist and be writable");
+      throw new HarnessException(
+          "the conf directory " + options.confDir() + " must exist and be writable");
     }
   }
 

@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The little JSON the launcher writes (ready.json, control replies): maps, lists, strings, numbers. */
+/** The JSON the launcher writes (ready.json, control replies): maps, lists, strings, numbers. */
 final class Json {
   private Json() {}
 

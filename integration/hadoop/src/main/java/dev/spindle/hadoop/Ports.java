@@ -54,8 +54,8 @@ final class Ports {
       return socket;
     } catch (IOException e) {
       throw new HarnessException(
-          "port " + HOST + ":" + port + " (" + name + ") is taken: stop what listens there or choose"
-              + " another --port-base");
+          "port " + HOST + ":" + port + " (" + name + ") is taken: stop what listens there"
+              + " or choose another --port-base");
     }
   }
 

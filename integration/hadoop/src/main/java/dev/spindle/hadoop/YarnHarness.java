@@ -21,11 +21,11 @@ final class YarnHarness {
   /** The ResourceManager's address keys and the ports they listen on. */
   private static final Map<String, String> ADDRESS_KEYS =
       Map.of(
-          YarnConfiguration.RM_ADDRESS, "rm.address",
-          YarnConfiguration.RM_SCHEDULER_ADDRESS, "rm.scheduler",
-          YarnConfiguration.RM_RESOURCE_TRACKER_ADDRESS, "rm.tracker",
-          YarnConfiguration.RM_ADMIN_ADDRESS, "rm.admin",
-          YarnConfiguration.RM_WEBAPP_ADDRESS, "rm.web");
+          YarnConfiguration.RM_ADDRESS, "ResourceManager RPC",
+          YarnConfiguration.RM_SCHEDULER_ADDRESS, "ResourceManager scheduler",
+          YarnConfiguration.RM_RESOURCE_TRACKER_ADDRESS, "ResourceManager resource tracker",
+          YarnConfiguration.RM_ADMIN_ADDRESS, "ResourceManager admin",
+          YarnConfiguration.RM_WEBAPP_ADDRESS, "ResourceManager web");
 
   /** Keys copied from the running ResourceManager's configuration into yarn-site.xml. */
   private static final List<String> SCHEDULER_KEYS =
@@ -45,11 +45,17 @@ final class YarnHarness {
   private int nmMemoryMb;
 
   static List<String> portNames() {
-    return List.of("rm.address", "rm.scheduler", "rm.tracker", "rm.admin", "rm.web");
+    return List.of(
+        "ResourceManager RPC",
+        "ResourceManager scheduler",
+        "ResourceManager resource tracker",
+        "ResourceManager admin",
+        "ResourceManager web");
   }
 
   /** Starts the cluster with {@code dfsConf} as its base, so containers localize from this HDFS. */
-  void start(Configuration dfsConf, Ports ports, HarnessOptions options) throws InterruptedException {
+  void start(Configuration dfsConf, Ports ports, HarnessOptions options)
+      throws InterruptedException {
     this.ports = ports;
     this.nmMemoryMb = options.nmMemoryMb();
     YarnConfiguration conf = new YarnConfiguration(dfsConf);
@@ -83,7 +89,8 @@ final class YarnHarness {
     long deadline = System.currentTimeMillis() + NODE_WAIT_MS;
     while (runningNodes() < 1) {
       if (System.currentTimeMillis() > deadline) {
-        throw new HarnessException("the NodeManager did not register with the ResourceManager in 60 s");
+        throw new HarnessException(
+            "the NodeManager did not register with the ResourceManager in 60 s");
       }
       Thread.sleep(100);
     }
@@ -113,11 +120,11 @@ final class YarnHarness {
 
   Map<String, Object> resourceManager() {
     return Json.object(
-        "web", ports.address("rm.web"),
-        "address", ports.address("rm.address"),
-        "scheduler", ports.address("rm.scheduler"),
-        "resourceTracker", ports.address("rm.tracker"),
-        "admin", ports.address("rm.admin"));
+        "web", ports.address("ResourceManager web"),
+        "address", ports.address("ResourceManager RPC"),
+        "scheduler", ports.address("ResourceManager scheduler"),
+        "resourceTracker", ports.address("ResourceManager resource tracker"),
+        "admin", ports.address("ResourceManager admin"));
   }
 
   Map<String, Object> nodeManager() {
