@@ -9,7 +9,7 @@ import type { HdfsFileSystem } from '@spindle/hdfs';
 import type { HadoopCluster } from '../hadoop/harness.js';
 import { FIXTURES, REPO_ROOT, describeRun, expectCleanFailure, expectJobsFinished, removeDir, runCli, tempDir } from './cli-harness.js';
 import { startSessionCluster } from './session-cluster.js';
-import { clusterFileSystem, hadoopEnvironment, sharedHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
+import { clusterFileSystem, hadoopEnvironment, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
 import { buildInput, countsByWord, expectFinalCounts, shellCounts } from './word-count-check.js';
 
 const WORD_COUNT = path.join(REPO_ROOT, 'examples', 'word-count.ts');
@@ -42,6 +42,7 @@ describe('spindle run on HDFS paths (real Hadoop)', function () {
 
   before(async function () {
     this.timeout(300_000);
+    skipWithoutHadoop(this);
     cluster = await sharedHadoop();
     hdfs = clusterFileSystem(cluster);
     env = hadoopEnvironment(cluster);

@@ -1,45 +1,24 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HadoopConfiguration, hdfsFileSystem, type HdfsFileSystem } from '@spindle/hdfs';
-import { hadoopEnv, startHadoop, stopHadoop, type HadoopCluster, type HadoopOptions } from '../hadoop/harness.js';
+import { hadoopEnv, startHadoop, stopHadoop, type HadoopCluster } from '../hadoop/harness.js';
 import { REPO_ROOT } from './cli-harness.js';
 
+export { sharedHadoop, skipWithoutHadoop } from './hadoop-shared.js';
+
 /**
- * The real Hadoop of the HDFS tests, started once per test process through the harness (or
- * found running, e.g. after `npm run hadoop -- start`) and stopped at the end of the run when
- * this process started it. HA tests use a cluster of their own in another home.
+ * The HA tests' own cluster with two NameNodes (start --ha), in a home of its own: the shared
+ * cluster of the run (hadoop-shared.ts) has one NameNode.
  */
-const clusters = new Map<string, Promise<HadoopCluster>>();
-const startedHere = new Set<string>();
+export const HA_HOME = path.join(REPO_ROOT, '.spindle', 'hadoop-test-hdfs-ha');
 
-export const HA_HOME = path.join(REPO_ROOT, '.spindle', 'hadoop-ha');
-
-export function sharedHadoop(options: HadoopOptions = {}): Promise<HadoopCluster> {
-  const key = options.home ?? '';
-  let cluster = clusters.get(key);
-  if (cluster === undefined) {
-    cluster = startHadoop(options).then((c) => {
-      if (!c.alreadyRunning) startedHere.add(key);
-      return c;
-    });
-    clusters.set(key, cluster);
-  }
-  return cluster;
+export function startHaHadoop(): Promise<HadoopCluster> {
+  return startHadoop({ home: HA_HOME, ha: true });
 }
 
-/** Stops a cluster this process started; one found running stays up. */
-export async function releaseHadoop(options: HadoopOptions = {}): Promise<void> {
-  const key = options.home ?? '';
-  if (!clusters.has(key)) return;
-  clusters.delete(key);
-  if (startedHere.delete(key)) await stopHadoop(options);
+export async function stopHaHadoop(): Promise<void> {
+  await stopHadoop({ home: HA_HOME });
 }
-
-// A root hook: runs once after every test file of the run.
-after(async function () {
-  this.timeout(120_000);
-  for (const key of [...clusters.keys()]) await releaseHadoop(key === '' ? {} : { home: key });
-});
 
 /** The environment that points a CLI run (or any Hadoop client) at the cluster. */
 export function hadoopEnvironment(cluster: HadoopCluster, user?: string): Record<string, string> {

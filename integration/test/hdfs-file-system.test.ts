@@ -6,7 +6,7 @@ import { AccessDeniedError, FileAlreadyExistsError, FileSystemError, childPath, 
 import { describeFileSystemContract, readText, writeText } from '@spindle/core/testing';
 import type { HdfsFileSystem } from '@spindle/hdfs';
 import type { HadoopCluster } from '../hadoop/harness.js';
-import { clusterFileSystem, sharedHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
+import { clusterFileSystem, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
 
 /** The HDFS path of an hdfs:// URI, as the WebHDFS client takes it. */
 function hdfsPath(uri: string): string {
@@ -62,6 +62,7 @@ describe('HDFS through WebHDFS (real Hadoop)', function () {
 
   before(async function () {
     this.timeout(300_000);
+    skipWithoutHadoop(this);
     cluster = await sharedHadoop();
     hdfs = clusterFileSystem(cluster);
     await hdfs.mkdirs('hdfs:///spindle-test');

@@ -5,7 +5,7 @@ import { FileSystemError, childPath } from '@spindle/core';
 import { readText, writeText } from '@spindle/core/testing';
 import { HadoopConfiguration, WebHdfsClient, resolveNameNodes, type HdfsFileSystem } from '@spindle/hdfs';
 import { failoverNameNode, type HadoopCluster } from '../hadoop/harness.js';
-import { HA_HOME, clusterFileSystem, releaseHadoop, sharedHadoop } from './hdfs-cluster.js';
+import { HA_HOME, clusterFileSystem, skipWithoutHadoop, startHaHadoop, stopHaHadoop } from './hdfs-cluster.js';
 
 describe('HDFS HA nameservice (real Hadoop, two NameNodes)', function () {
   this.timeout(300_000);
@@ -15,14 +15,15 @@ describe('HDFS HA nameservice (real Hadoop, two NameNodes)', function () {
 
   before(async function () {
     this.timeout(300_000);
-    cluster = await sharedHadoop({ ha: true, home: HA_HOME });
+    skipWithoutHadoop(this);
+    cluster = await startHaHadoop();
     hdfs = clusterFileSystem(cluster, 'ns1');
     await hdfs.mkdirs(dir);
   });
 
   after(async function () {
     this.timeout(120_000);
-    await releaseHadoop({ home: HA_HOME });
+    await stopHaHadoop();
   });
 
   it('finds both NameNodes of ns1 in the harness configuration', () => {
