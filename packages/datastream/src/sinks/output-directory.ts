@@ -1,14 +1,12 @@
 import { FileSystemError, SpindleError, childPath, errorMessage, fileSystemFor, type Configuration } from '@spindle/core';
+import { FINISHED_PART, UNFINISHED_PART } from './part-files.js';
 import type { WriteMode } from './write-mode.js';
-
-const FINISHED_PART = /^part-\d+-\d+$/;
-const IN_PROGRESS_PART = /^\.part-\d+-\d+\.inprogress$/;
 
 /**
  * Readies the output directory of a text file sink, once per job and before any subtask writes
  * (Flink's `initializeGlobal`), so that the directory never mixes parts of two runs and no subtask
  * removes another's fresh part. NO_OVERWRITE fails when the directory holds finished part files
- * (or the path is a file); OVERWRITE removes the old part files, finished or in progress, and the
+ * (or the path is a file); OVERWRITE removes the old part files, finished, pending or in progress, and the
  * file at the path if there is one. Other files in the directory are left alone. Works on any
  * scheme of the FileSystem port.
  */
@@ -29,7 +27,7 @@ export async function prepareOutputDirectory(directory: string, mode: WriteMode,
       return;
     }
     for (const name of names) {
-      if (FINISHED_PART.test(name) || IN_PROGRESS_PART.test(name)) await fs.delete(childPath(directory, name), { recursive: true });
+      if (FINISHED_PART.test(name) || UNFINISHED_PART.test(name)) await fs.delete(childPath(directory, name), { recursive: true });
     }
   } catch (e) {
     // The port's errors name the path and what to do (permissions, an unreachable NameNode).

@@ -5,6 +5,7 @@ import type { AvailabilityProvider, OperatorContext } from '@spindle/runtime';
 import { AbstractOperator } from '../operators/basic-operators.js';
 import { formatRecord } from './format.js';
 import { sinkError } from './output-directory.js';
+import { commitPart, partFileNames } from './part-files.js';
 
 const FLUSH_BYTES = 1 << 18;
 
@@ -56,9 +57,11 @@ export class PrintSinkOperator extends AbstractOperator {
 
 /**
  * Writes one part file per subtask into a directory, through the FileSystem port (any scheme).
- * The file is written as `.part-<subtask>-0.inprogress` and renamed to `part-<subtask>-0` once
- * the input ended and every byte is durable, so a failed job leaves no finished part files
- * behind. Writes are streamed; while the file system lags, the task takes no more input.
+ * The file is written as `.part-<subtask>-0.inprogress`; at the end of input, once every byte is
+ * durable, it becomes pending, and when every subtask's file is pending they are all renamed to
+ * `part-<subtask>-0` (see part-files.ts), so a failed job leaves no finished part files behind,
+ * even of subtasks that ended before another failed. Writes are streamed; while the file system
+ * lags, the task takes no more input.
  */
 export class TextFileSinkOperator extends AbstractOperator implements AvailabilityProvider {
   private fs: FileSystem | undefined;
@@ -67,7 +70,6 @@ export class TextFileSinkOperator extends AbstractOperator implements Availabili
   private chunks: string[] = [];
   private size = 0;
   private inProgress = '';
-  private finished = '';
 
   constructor(private readonly directory: string) {
     super();
@@ -80,8 +82,7 @@ export class TextFileSinkOperator extends AbstractOperator implements Availabili
     try {
       const fs = (this.fs = (await fileSystemFor(this.directory, ctx.config)).fs);
       await fs.mkdirs(this.directory);
-      this.inProgress = childPath(this.directory, `.part-${ctx.subtaskIndex}-0.inprogress`);
-      this.finished = childPath(this.directory, `part-${ctx.subtaskIndex}-0`);
+      this.inProgress = childPath(this.directory, partFileNames(ctx.subtaskIndex).inProgress);
       this.writer = await fs.create(this.inProgress, { overwrite: true });
       this.writer.on('error', (e) => (this.failure ??= e));
     } catch (e) {
@@ -121,7 +122,7 @@ export class TextFileSinkOperator extends AbstractOperator implements Availabili
     try {
       out.end();
       await finished(out);
-      await this.fs!.rename(this.inProgress, this.finished);
+      await commitPart(this.fs!, this.directory, this.ctx.subtaskIndex, this.ctx.parallelism);
     } catch (e) {
       throw sinkError(this.directory, e);
     }

@@ -108,7 +108,7 @@ export class StreamTask {
       this.report('RUNNING');
       this.startFlusher();
       await this.mailbox.runMailboxLoop(this.isSourceTask() ? this.sourceAction() : this.inputAction());
-      if (this.cancelled) return this.finishWith('CANCELED');
+      if (this.cancelled) return await this.finishCancelled();
       // A bounded source that ended emits the end of event time (Flink's MAX_WATERMARK).
       if (this.isSourceTask()) this.outputs[0]!.emitWatermark(Watermark.MAX);
       for (let i = 0; i < this.operators.length; i++) await this.untilCancelled(this.attributed(i, () => this.operators[i]!.finish()));
@@ -117,7 +117,7 @@ export class StreamTask {
       await this.closeOperators();
       return this.finishWith('FINISHED');
     } catch (e) {
-      if (this.cancelled) return this.finishWith('CANCELED');
+      if (this.cancelled) return await this.finishCancelled();
       const failure = taskFailure(e, this.vertex.operators[0]!.name, `${this.tdd.subtaskIndex + 1}/${this.vertex.parallelism}`);
       this.log.warn('task failed', { error: failure });
       this.timeService.quiesce();
@@ -155,6 +155,13 @@ export class StreamTask {
 
   private report(state: ExecutionState): void {
     this.env.reportState({ jobId: this.tdd.jobId, executionAttemptId: this.tdd.executionAttemptId, state });
+  }
+
+  /** A cancelled task closes its operators too (they release files, connections), as the operator contract says. */
+  private async finishCancelled(): Promise<TaskExecutionState> {
+    this.timeService.quiesce();
+    await this.closeOperators().catch(() => undefined);
+    return this.finishWith('CANCELED');
   }
 
   private finishWith(state: 'FINISHED' | 'FAILED' | 'CANCELED', failure?: Error): TaskExecutionState {
