@@ -1,6 +1,9 @@
 export { YarnError, HadoopRemoteError, type YarnErrorCode } from './errors.js';
+export { yarnAddresses, findConfDir, parseHadoopXml, type YarnAddresses } from './yarn-configuration.js';
 export { HADOOP_PROTO_DIR } from './proto.js';
 export * from './records.js';
+export { HadoopRpcConnection, type ProtocolInfo, type RpcConnectionOptions } from './rpc/connection.js';
+export { HadoopRpcConnectionPool, type ConnectionPoolOptions } from './rpc/connection-pool.js';
 export {
   parseTokenStorage,
   readTokenFile,
@@ -13,3 +16,6 @@ export {
   type TokenStorageFormat,
 } from './tokens/credentials.js';
 export * from './tokens/identifiers.js';
+export * from './protocols/application-master-client.js';
+export * from './protocols/container-management-client.js';
+export * from './protocols/yarn-records.js';
