@@ -1,0 +1,140 @@
+/**
+ * A minimal ApplicationMaster for the YARN protocol test, run by the NodeManager in the AM
+ * container: reads its AMRM token from the container's token file, finds the scheduler address in
+ * the HADOOP_CONF_DIR the NodeManager exports, registers, asks for one container, starts it on its
+ * NodeManager (the container writes a file), waits for its completion, and finishes SUCCEEDED
+ * (FAILED with the error as diagnostics otherwise). Every wait has a deadline. Its progress goes
+ * to stdout as JSON lines; its result to $SPINDLE_TEST_OUT/am-result.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ApplicationMasterClient,
+  ContainerManagerClient,
+  containerIdString,
+  decodeAmRmTokenIdentifier,
+  attemptIdString,
+  findToken,
+  HadoopRpcConnectionPool,
+  readTokenFile,
+  TOKEN_KIND,
+  yarnAddresses,
+  type AllocateResponse,
+  type ContainerProto,
+  type ContainerStatusProto,
+} from '@spindle/yarn';
+
+const outDir = process.env['SPINDLE_TEST_OUT'] ?? '.';
+const DEADLINE_MS = 90_000;
+
+function log(event: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(JSON.stringify({ event, ...fields }) + '\n');
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const overdue = (): boolean => Date.now() - started > DEADLINE_MS;
+  const creds = await readTokenFile();
+  const amrm = findToken(creds, TOKEN_KIND.amrm);
+  if (amrm === undefined) throw new Error(`no ${TOKEN_KIND.amrm} in ${process.env['HADOOP_TOKEN_FILE_LOCATION']}`);
+  const tokenFile = fs.readFileSync(process.env['HADOOP_TOKEN_FILE_LOCATION']!);
+  const addresses = yarnAddresses();
+  log('start', {
+    attempt: attemptIdString(decodeAmRmTokenIdentifier(amrm).appAttemptId),
+    tokenFileFormat: tokenFile[4],
+    tokens: creds.tokens.map((t) => ({ alias: t.alias, kind: t.token.kind, service: t.token.service })),
+    hadoopConfDir: process.env['HADOOP_CONF_DIR'],
+    scheduler: addresses.scheduler,
+  });
+
+  const pool = new HadoopRpcConnectionPool({ connectTimeoutMs: 20_000, callTimeoutMs: 30_000 });
+  const am = new ApplicationMasterClient(addresses.scheduler, amrm, pool);
+  const nm = new ContainerManagerClient(pool);
+  let finished = false;
+  try {
+    const reg = await am.register({ host: os.hostname(), rpcPort: -1, trackingUrl: '' });
+    log('registered', { maximumCapability: reg.maximumCapability, queue: reg.queue });
+
+    const ask = { priority: 1, resourceName: '*', capability: { memoryMb: 256, vcores: 1 }, numContainers: 1 };
+    let container: ContainerProto | undefined;
+    let response: AllocateResponse;
+    let asks = [ask];
+    while (container === undefined) {
+      if (overdue()) throw new Error('no container allocated in time');
+      response = await am.allocate({ asks, progress: 0.1 });
+      asks = [];
+      nm.addNmTokens(response.nmTokens);
+      container = response.allocatedContainers[0];
+      log('allocate', {
+        responseId: response.responseId,
+        allocated: response.allocatedContainers.length,
+        nmTokens: response.nmTokens.length,
+        numClusterNodes: response.numClusterNodes,
+      });
+      if (container === undefined) await sleep(500);
+    }
+    // The ask is a total: nothing more is outstanding now.
+    await am.allocate({ asks: [{ ...ask, numContainers: 0 }], progress: 0.3 });
+    const containerId = containerIdString(container.id!);
+    const outFile = path.join(outDir, 'container-output.txt');
+    const started2 = await nm.startContainer(container, {
+      environment: { PATH: '/usr/bin:/bin', SPINDLE_OUT_FILE: outFile },
+      commands: ['echo', 'spindle-container-ok', '$CONTAINER_ID', '>', '$SPINDLE_OUT_FILE', '2><LOG_DIR>/stderr'],
+    });
+    log('started', { containerId, node: container.nodeId, result: started2 });
+    if (started2.failed.length > 0) throw new Error(`startContainers failed: ${JSON.stringify(started2.failed)}`);
+
+    const statuses = await nm.getContainerStatuses(container.nodeId!, [container.id!]);
+    log('status', { statuses: statuses.statuses.map((s) => ({ state: s.state, exit: s.exit_status })) });
+
+    let completed: ContainerStatusProto | undefined;
+    while (completed === undefined) {
+      if (overdue()) throw new Error(`container ${containerId} did not complete in time`);
+      await sleep(500);
+      const r = await am.allocate({ progress: 0.6 });
+      completed = r.completedContainers.find((s) => s.container_id !== undefined && containerIdString(s.container_id) === containerId);
+    }
+    log('completed', { containerId, state: completed.state, exitStatus: completed.exit_status, diagnostics: completed.diagnostics });
+    if (completed.exit_status !== 0) throw new Error(`container exited with ${completed.exit_status}: ${completed.diagnostics}`);
+
+    const unregistered = await finish(am, 'SUCCEEDED', 'spindle test AM done', overdue);
+    finished = true;
+    fs.writeFileSync(path.join(outDir, 'am-result.json'), JSON.stringify({ containerId, exitStatus: completed.exit_status, unregistered }));
+  } catch (e) {
+    log('error', { message: e instanceof Error ? e.message : String(e) });
+    if (!finished) await finish(am, 'FAILED', String(e instanceof Error ? e.message : e), overdue).catch(() => undefined);
+    throw e;
+  } finally {
+    am.close();
+    pool.close();
+  }
+}
+
+async function finish(
+  am: ApplicationMasterClient,
+  status: 'SUCCEEDED' | 'FAILED',
+  diagnostics: string,
+  overdue: () => boolean,
+): Promise<number> {
+  for (let calls = 1; ; calls++) {
+    if (await am.finish({ finalStatus: status, diagnostics })) {
+      log('finished', { status, calls });
+      return calls;
+    }
+    if (overdue()) throw new Error('finishApplicationMaster never reported unregistered');
+    await sleep(100);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);
