@@ -37,8 +37,11 @@ export class FakeHadoopRpcServer {
   readonly sockets = new Set<net.Socket>();
   contexts: Array<{ protocol?: string; userInfo?: object }> = [];
   port = 0;
+  /** The token SASL accepts; a test may swap it (a rolled AMRM key). */
+  token: HadoopToken;
 
   constructor(private readonly opts: FakeServerOptions) {
+    this.token = opts.token;
     this.server = net.createServer((s) => this.accept(s));
   }
 
@@ -130,7 +133,7 @@ export class FakeHadoopRpcServer {
       return reply({ state: 'NEGOTIATE', auths });
     }
     const d = parseDirectives(sasl.token!.toString());
-    const creds = saslIdentity(this.opts.token);
+    const creds = saslIdentity(this.token);
     const inputs = { ...creds, realm: 'default', nonce, cnonce: d.get('cnonce')![0]! };
     const expect = (a2: string): string => digest(ha1Hex(inputs), nonce, inputs.cnonce, a2);
     if (d.get('response')?.[0] !== expect('AUTHENTICATE:/default')) {
