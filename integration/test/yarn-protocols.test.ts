@@ -107,8 +107,17 @@ describe('YARN protocols on a real Hadoop', function () {
     expect(report.state, diagnostics).to.equal('FINISHED');
     expect(report.finalStatus, diagnostics).to.equal('SUCCEEDED');
     expect(report.applicationTags).to.include('spindle-test');
-    const result = JSON.parse(fs.readFileSync(path.join(outDir, 'am-result.json'), 'utf8')) as { containerId: string; exitStatus: number };
+    const result = JSON.parse(fs.readFileSync(path.join(outDir, 'am-result.json'), 'utf8')) as AmResult;
     expect(result.exitStatus).to.equal(0);
+    expect(result.checks.registerQueue).to.equal('root.default');
+    expect(result.checks.registerAgain).to.deep.include({
+      className: 'org.apache.hadoop.yarn.exceptions.InvalidApplicationMasterRequestException',
+    });
+    expect(result.checks.staleResponseId).to.deep.include({
+      className: 'org.apache.hadoop.yarn.exceptions.InvalidApplicationMasterRequestException',
+    });
+    expect((result.checks.staleResponseId as { message: string }).message).to.match(/expect responseId to be 0 but get 77/);
+    expect(result.checks.stoppedExitStatus).to.equal(-105); // KILLED_BY_APPMASTER
     expect(fs.readFileSync(path.join(outDir, 'container-output.txt'), 'utf8').trim()).to.equal(
       `spindle-container-ok ${result.containerId}`,
     );
@@ -132,6 +141,12 @@ describe('YARN protocols on a real Hadoop', function () {
     expect(report.state).to.equal('KILLED');
   });
 });
+
+interface AmResult {
+  containerId: string;
+  exitStatus: number;
+  checks: { registerQueue: string; registerAgain: unknown; staleResponseId: unknown; stoppedExitStatus: number };
+}
 
 async function expectYarnError(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
   const err = await p.then(

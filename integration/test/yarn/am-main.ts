@@ -1,26 +1,28 @@
 /**
  * A minimal ApplicationMaster for the YARN protocol test, run by the NodeManager in the AM
  * container: reads its AMRM token from the container's token file, finds the scheduler address in
- * the HADOOP_CONF_DIR the NodeManager exports, registers, asks for one container, starts it on its
- * NodeManager (the container writes a file), waits for its completion, and finishes SUCCEEDED
- * (FAILED with the error as diagnostics otherwise). Every wait has a deadline. Its progress goes
+ * the HADOOP_CONF_DIR the NodeManager exports, registers, asks for two containers, starts one on its
+ * NodeManager (it writes a file) and stops the other, waits for both completions, and finishes SUCCEEDED
+ * (FAILED with the error as diagnostics otherwise). On the way it records how the servers answer
+ * a second register and a stale response id. Every wait has a deadline. Its progress goes
  * to stdout as JSON lines; its result to $SPINDLE_TEST_OUT/am-result.json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  APPLICATION_MASTER_PROTOCOL,
   ApplicationMasterClient,
   ContainerManagerClient,
   containerIdString,
   decodeAmRmTokenIdentifier,
   attemptIdString,
   findToken,
+  HadoopRemoteError,
   HadoopRpcConnectionPool,
   readTokenFile,
   TOKEN_KIND,
   yarnAddresses,
-  type AllocateResponse,
   type ContainerProto,
   type ContainerStatusProto,
 } from '@spindle/yarn';
@@ -52,30 +54,42 @@ async function main(): Promise<void> {
   const am = new ApplicationMasterClient(addresses.scheduler, amrm, pool);
   const nm = new ContainerManagerClient(pool);
   let finished = false;
+  const checks: Record<string, unknown> = {};
   try {
     const reg = await am.register({ host: os.hostname(), rpcPort: -1, trackingUrl: '' });
     log('registered', { maximumCapability: reg.maximumCapability, queue: reg.queue });
+    checks['registerQueue'] = reg.queue;
+    checks['registerAgain'] = await remoteErrorOf(am.register({ host: os.hostname(), rpcPort: -1 }));
+    checks['staleResponseId'] = await remoteErrorOf(
+      pool
+        .get(addresses.scheduler.host, addresses.scheduler.port, APPLICATION_MASTER_PROTOCOL, amrm)
+        .then((c) => c.call('allocate', 'hadoop.yarn.AllocateRequestProto', { response_id: 77 }, 'hadoop.yarn.AllocateResponseProto')),
+    );
 
-    const ask = { priority: 1, resourceName: '*', capability: { memoryMb: 256, vcores: 1 }, numContainers: 1 };
-    let container: ContainerProto | undefined;
-    let response: AllocateResponse;
+    const ask = { priority: 1, resourceName: '*', capability: { memoryMb: 256, vcores: 1 }, numContainers: 2 };
+    const containers: ContainerProto[] = [];
     let asks = [ask];
-    while (container === undefined) {
-      if (overdue()) throw new Error('no container allocated in time');
-      response = await am.allocate({ asks, progress: 0.1 });
+    while (containers.length < 2) {
+      if (overdue()) throw new Error('two containers were not allocated in time');
+      const response = await am.allocate({ asks, progress: 0.1 });
       asks = [];
       nm.addNmTokens(response.nmTokens);
-      container = response.allocatedContainers[0];
+      containers.push(...response.allocatedContainers);
       log('allocate', {
         responseId: response.responseId,
         allocated: response.allocatedContainers.length,
         nmTokens: response.nmTokens.length,
         numClusterNodes: response.numClusterNodes,
       });
-      if (container === undefined) await sleep(500);
+      if (containers.length < 2) await sleep(500);
     }
     // The ask is a total: nothing more is outstanding now.
     await am.allocate({ asks: [{ ...ask, numContainers: 0 }], progress: 0.3 });
+    const [container, sleeper] = containers as [ContainerProto, ContainerProto];
+    const sleeperId = containerIdString(sleeper.id!);
+    const startedSleeper = await nm.startContainer(sleeper, { environment: { PATH: '/usr/bin:/bin' }, commands: ['sleep', '120'] });
+    const stopped = await nm.stopContainers(sleeper.nodeId!, [sleeper.id!]);
+    log('sleeper', { sleeperId, startedSleeper, stopped });
     const containerId = containerIdString(container.id!);
     const outFile = path.join(outDir, 'container-output.txt');
     const started2 = await nm.startContainer(container, {
@@ -88,19 +102,24 @@ async function main(): Promise<void> {
     const statuses = await nm.getContainerStatuses(container.nodeId!, [container.id!]);
     log('status', { statuses: statuses.statuses.map((s) => ({ state: s.state, exit: s.exit_status })) });
 
-    let completed: ContainerStatusProto | undefined;
-    while (completed === undefined) {
-      if (overdue()) throw new Error(`container ${containerId} did not complete in time`);
+    const done = new Map<string, ContainerStatusProto>();
+    while (!done.has(containerId) || !done.has(sleeperId)) {
+      if (overdue()) throw new Error(`containers did not complete in time (done: ${[...done.keys()].join(', ')})`);
       await sleep(500);
       const r = await am.allocate({ progress: 0.6 });
-      completed = r.completedContainers.find((s) => s.container_id !== undefined && containerIdString(s.container_id) === containerId);
+      for (const st of r.completedContainers) done.set(containerIdString(st.container_id!), st);
     }
+    const completed = done.get(containerId)!;
+    checks['stoppedExitStatus'] = done.get(sleeperId)!.exit_status;
+    checks['stoppedDiagnostics'] = done.get(sleeperId)!.diagnostics;
     log('completed', { containerId, state: completed.state, exitStatus: completed.exit_status, diagnostics: completed.diagnostics });
     if (completed.exit_status !== 0) throw new Error(`container exited with ${completed.exit_status}: ${completed.diagnostics}`);
 
-    const unregistered = await finish(am, 'SUCCEEDED', 'spindle test AM done', overdue);
+    log('checks', checks);
+    // Written before finishing: once the RM reports the application FINISHED the test reads it.
+    fs.writeFileSync(path.join(outDir, 'am-result.json'), JSON.stringify({ containerId, exitStatus: completed.exit_status, checks }));
+    await finish(am, 'SUCCEEDED', 'spindle test AM done', overdue);
     finished = true;
-    fs.writeFileSync(path.join(outDir, 'am-result.json'), JSON.stringify({ containerId, exitStatus: completed.exit_status, unregistered }));
   } catch (e) {
     log('error', { message: e instanceof Error ? e.message : String(e) });
     if (!finished) await finish(am, 'FAILED', String(e instanceof Error ? e.message : e), overdue).catch(() => undefined);
@@ -124,6 +143,17 @@ async function finish(
     }
     if (overdue()) throw new Error('finishApplicationMaster never reported unregistered');
     await sleep(100);
+  }
+}
+
+/** The remote exception a call is expected to raise: its class and first message line. */
+async function remoteErrorOf(p: Promise<unknown>): Promise<{ className: string; message: string } | 'no error'> {
+  try {
+    await p;
+    return 'no error';
+  } catch (e) {
+    if (!(e instanceof HadoopRemoteError)) throw e;
+    return { className: e.className, message: e.remoteMessage };
   }
 }
 
