@@ -118,6 +118,16 @@ describe('YARN protocols on a real Hadoop', function () {
     });
     expect((result.checks.staleResponseId as { message: string }).message).to.match(/expect responseId to be 0 but get 77/);
     expect(result.checks.stoppedExitStatus).to.equal(-105); // KILLED_BY_APPMASTER
+    const attempt = `appattempt_${app.applicationId.slice('application_'.length)}_000001`;
+    const nmPort = cluster.nodeManager.nodeId.split(':')[1]!;
+    // A token's service is the node's resolved address (127.0.0.1:<port>); its identifier names the NodeId.
+    expect(result.checks.nmToken).to.deep.include({ kind: 'NMToken', node: cluster.nodeManager.nodeId, attempt });
+    expect((result.checks.nmToken as { service: string }).service).to.match(new RegExp(`:${nmPort}$`));
+    expect(result.checks.containerToken).to.deep.include({
+      kind: 'ContainerToken',
+      containerId: result.containerId,
+      nmHostAddr: cluster.nodeManager.nodeId,
+    });
     expect(fs.readFileSync(path.join(outDir, 'container-output.txt'), 'utf8').trim()).to.equal(
       `spindle-container-ok ${result.containerId}`,
     );
@@ -145,7 +155,14 @@ describe('YARN protocols on a real Hadoop', function () {
 interface AmResult {
   containerId: string;
   exitStatus: number;
-  checks: { registerQueue: string; registerAgain: unknown; staleResponseId: unknown; stoppedExitStatus: number };
+  checks: {
+    registerQueue: string;
+    registerAgain: unknown;
+    staleResponseId: unknown;
+    stoppedExitStatus: number;
+    nmToken: unknown;
+    containerToken: Record<string, unknown>;
+  };
 }
 
 async function expectYarnError(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {

@@ -16,6 +16,10 @@ import {
   ContainerManagerClient,
   containerIdString,
   decodeAmRmTokenIdentifier,
+  decodeContainerTokenIdentifier,
+  decodeNmTokenIdentifier,
+  nodeIdString,
+  toToken,
   attemptIdString,
   findToken,
   HadoopRemoteError,
@@ -74,6 +78,15 @@ async function main(): Promise<void> {
       const response = await am.allocate({ asks, progress: 0.1 });
       asks = [];
       nm.addNmTokens(response.nmTokens);
+      for (const t of response.nmTokens) {
+        const id = decodeNmTokenIdentifier(t.token);
+        checks['nmToken'] = {
+          kind: t.token.kind,
+          service: t.token.service,
+          node: nodeIdString(id.nodeId),
+          attempt: attemptIdString(id.appAttemptId),
+        };
+      }
       containers.push(...response.allocatedContainers);
       log('allocate', {
         responseId: response.responseId,
@@ -87,6 +100,15 @@ async function main(): Promise<void> {
     await am.allocate({ asks: [{ ...ask, numContainers: 0 }], progress: 0.3 });
     const [container, sleeper] = containers as [ContainerProto, ContainerProto];
     const sleeperId = containerIdString(sleeper.id!);
+    const containerToken = toToken(container.container_token);
+    const cti = decodeContainerTokenIdentifier(containerToken);
+    checks['containerToken'] = {
+      kind: containerToken.kind,
+      service: containerToken.service,
+      containerId: cti.containerId === undefined ? undefined : containerIdString(cti.containerId),
+      nmHostAddr: cti.nmHostAddr,
+      memoryMb: cti.resource?.memory,
+    };
     const startedSleeper = await nm.startContainer(sleeper, { environment: { PATH: '/usr/bin:/bin' }, commands: ['sleep', '120'] });
     const stopped = await nm.stopContainers(sleeper.nodeId!, [sleeper.id!]);
     log('sleeper', { sleeperId, startedSleeper, stopped });
