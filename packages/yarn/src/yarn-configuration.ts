@@ -39,7 +39,7 @@ export function yarnAddresses(env: NodeJS.ProcessEnv = process.env): YarnAddress
   const get = (key: string, fallback: string): string => expand(props.get(key) ?? fallback, props);
   const scheduler = parseHostPort(get('yarn.resourcemanager.scheduler.address', '${yarn.resourcemanager.hostname}:8030'), confDir);
   const webapp = get('yarn.resourcemanager.webapp.address', '${yarn.resourcemanager.hostname}:8088');
-  return { scheduler, webappUrl: `http://${webapp}`, confDir };
+  return { scheduler, webappUrl: `http://${webapp.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}`, confDir };
 }
 
 function expand(value: string, props: Map<string, string>): string {
