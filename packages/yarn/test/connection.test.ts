@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import net from 'node:net';
 import { HadoopRemoteError, YarnError } from '../src/errors.js';
 import { encodeMessage } from '../src/proto.js';
 import { HadoopRpcConnection } from '../src/rpc/connection.js';
@@ -105,6 +106,29 @@ describe('HadoopRpcConnection against a fake server', () => {
     const c = await open(token, 300);
     expect(((await finish(c, 'a').catch((e: unknown) => e)) as YarnError).code).to.equal('HADOOP_RPC_TIMEOUT');
     expect(await finish(c, 'b')).to.deep.equal({ isUnregistered: true });
+  });
+
+  it('times out a server that accepts but never answers the SASL negotiation', async () => {
+    const silent = net.createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const err = await HadoopRpcConnection.open({ host: '127.0.0.1', port, protocol, token, connectTimeoutMs: 300 }).catch(
+        (e: unknown) => e,
+      );
+      expect((err as YarnError).code).to.equal('HADOOP_RPC_TIMEOUT');
+      expect((err as YarnError).message).to.contain(`127.0.0.1:${port}`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('names the address when nothing listens', async () => {
+    const err = await HadoopRpcConnection.open({ host: '127.0.0.1', port: 1, protocol, token }).catch((e: unknown) => e);
+    expect((err as YarnError).code).to.equal('HADOOP_RPC_CONNECTION');
+    expect((err as YarnError).message).to.match(
+      /cannot connect to 127\.0\.0\.1:1 \(org\.apache\.hadoop\.yarn\.api\.ApplicationMasterProtocolPB\)/,
+    );
   });
 
   it('reports a wrong password as the server SASL exception', async () => {

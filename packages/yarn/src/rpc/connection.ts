@@ -127,9 +127,13 @@ export class HadoopRpcConnection {
     return new Promise((resolve, reject) => {
       const onError = (e: Error): void =>
         reject(connectionError(`cannot connect to ${this.address} (${this.opts.protocol.name}): ${e.message}`, e));
+      // Closed before connecting: by the open timeout (its error is kept) or by close().
+      const onClose = (): void => reject(this.closedWith ?? connectionError(`connection to ${this.address} closed while connecting`));
       this.socket.once('error', onError);
+      this.socket.once('close', onClose);
       this.socket.connect(this.opts.port, this.opts.host, () => {
         this.socket.off('error', onError);
+        this.socket.off('close', onClose);
         resolve();
       });
     });
