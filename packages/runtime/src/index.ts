@@ -27,6 +27,7 @@ export * from './taskexecutor/shuffle-hub.js';
 export * from './taskexecutor/worker-slot-host.js';
 export * from './taskexecutor/inline-slot-host.js';
 export * from './resourcemanager/resource-driver.js';
+export * from './resourcemanager/active-resources.js';
 export * from './program/plan-runner.js';
 export * from './jobmaster/archived-job.js';
 export * from './state/index.js';
