@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { getLogger, randomHexId, type Configuration } from '@spindle/core';
+import { ConfigurationError, DeploymentOptions, getLogger, randomHexId, type Configuration } from '@spindle/core';
 import type { ApplicationStatus, RecoveredWorker, ResourceDriver, ResourceEventHandler, WorkerResourceSpec } from '@spindle/runtime';
+import type { ResourceDriverFactory } from './cluster-entrypoint.js';
 import { ensureDir, logDir } from './process-common.js';
 import { deriveTaskManagerMemory, taskManagerNodeOptions } from './taskmanager-memory.js';
 
@@ -94,4 +95,20 @@ function stop(child: ChildProcess | undefined): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * The drivers of `spindle jobmanager`: none for `resourcemanager.driver: standalone`, local
+ * processes started with `taskManagerCommand` (program first) for `local-process`.
+ */
+export function standaloneDriverFactory(taskManagerCommand: readonly string[] = []): ResourceDriverFactory {
+  return (config) => {
+    if (config.get(DeploymentOptions.RESOURCE_DRIVER) !== 'local-process') return undefined;
+    if (taskManagerCommand.length === 0) {
+      throw new ConfigurationError([
+        `${DeploymentOptions.RESOURCE_DRIVER.key}: local-process needs a command that starts TaskManagers, and this JobManager was started without one`,
+      ]);
+    }
+    return new LocalProcessDriver(config, taskManagerCommand);
+  };
 }
