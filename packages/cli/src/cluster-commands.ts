@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ClusterOptions, DeploymentOptions, SpindleError, type Configuration } from '@spindle/core';
-import { deriveTaskManagerMemory, ensureDir, jobManagerPidAt, logDir, taskManagerNodeOptions } from '@spindle/cluster';
+import { deriveTaskManagerMemory, ensureDir, jobManagerPidAt, logDir } from '@spindle/cluster';
 import { CLI_BIN } from './engine-paths.js';
 
 interface ProcessEntry {
@@ -31,13 +31,9 @@ function runningPid(e: ProcessEntry): number | undefined {
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
 
-function startProcess(e: ProcessEntry, dynamic: string[], nodeOptions: string[] = []): ChildProcess & { pid: number } {
+function startProcess(e: ProcessEntry, dynamic: string[]): ChildProcess & { pid: number } {
   const out = fs.openSync(e.logFile, 'a');
-  const env =
-    nodeOptions.length === 0
-      ? process.env
-      : { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...nodeOptions].join(' ').trim() };
-  const child = spawn(process.execPath, [CLI_BIN, e.role, ...dynamic], { detached: true, stdio: ['ignore', out, out], env });
+  const child = spawn(process.execPath, [CLI_BIN, e.role, ...dynamic], { detached: true, stdio: ['ignore', out, out], env: process.env });
   fs.closeSync(out);
   child.unref();
   fs.writeFileSync(e.pidFile, String(child.pid));
@@ -65,8 +61,8 @@ export async function startCluster(config: Configuration, dynamic: string[], pri
       userFacing: true,
     });
   }
-  // A TaskManager's heap limit is a Node.js option, so it is set here, where its process starts.
-  const tmNodeOptions = taskManagerNodeOptions(deriveTaskManagerMemory(config));
+  // A TaskManager memory configuration that does not fit fails here, before any process starts.
+  deriveTaskManagerMemory(config);
   print(`Starting cluster.`);
   const child = startProcess(jm, dynamic);
   print(`Starting standalonesession daemon on host localhost (pid ${child.pid}, log ${jm.logFile}).`);
@@ -75,7 +71,7 @@ export async function startCluster(config: Configuration, dynamic: string[], pri
   const n = active ? 0 : config.get(DeploymentOptions.NUM_TASK_MANAGERS);
   for (let i = 0; i < n; i++) {
     const tm = entry(dir, 'taskmanager', i);
-    print(`Starting taskexecutor daemon on host localhost (pid ${startProcess(tm, dynamic, tmNodeOptions).pid}, log ${tm.logFile}).`);
+    print(`Starting taskexecutor daemon on host localhost (pid ${startProcess(tm, dynamic).pid}, log ${tm.logFile}).`);
   }
 }
 

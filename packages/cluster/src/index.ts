@@ -14,7 +14,6 @@ export {
   cgroupMemoryLimit,
   deriveTaskManagerMemory,
   memoryLogFields,
-  taskManagerNodeOptions,
   type CgroupPaths,
   type SlotResourceLimits,
   type TaskManagerMemory,

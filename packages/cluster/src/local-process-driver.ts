@@ -5,13 +5,12 @@ import { ConfigurationError, DeploymentOptions, getLogger, randomHexId, type Con
 import type { ApplicationStatus, RecoveredWorker, ResourceDriver, ResourceEventHandler, WorkerResourceSpec } from '@spindle/runtime';
 import type { ResourceDriverFactory } from './cluster-entrypoint.js';
 import { ensureDir, logDir } from './process-common.js';
-import { deriveTaskManagerMemory, taskManagerNodeOptions } from './taskmanager-memory.js';
 
 /**
  * Starts TaskManagers as child processes of the JobManager and stops them on request (SIGTERM,
  * then SIGKILL after 10 s). `command` (program first) starts a TaskManager with the JobManager's
  * configuration; the driver adds the resource id and the worker's size (process size and cores
- * as `-D` options, the heap limit in NODE_OPTIONS). The launcher that started the JobManager
+ * as `-D` options). The launcher that started the JobManager
  * knows that command, so this package does not depend on where the CLI is installed.
  *
  * Child processes do not outlive an attempt in a way it could adopt, so `start` recovers none;
@@ -37,8 +36,6 @@ export class LocalProcessDriver implements ResourceDriver {
 
   async requestWorker(spec: WorkerResourceSpec): Promise<string> {
     const id = `localhost-${randomHexId().slice(0, 8)}`;
-    const sized = this.config.clone().setString('taskmanager.memory.process.size', `${spec.memoryMb}m`);
-    const nodeOptions = [process.env.NODE_OPTIONS ?? '', ...taskManagerNodeOptions(deriveTaskManagerMemory(sized))].join(' ').trim();
     const logFile = path.join(ensureDir(logDir(this.config)), `spindle-taskmanager-${id}.log`);
     const out = fs.openSync(logFile, 'a');
     const [program, ...args] = this.command;
@@ -47,10 +44,7 @@ export class LocalProcessDriver implements ResourceDriver {
       `-Dtaskmanager.memory.process.size=${spec.memoryMb}m`,
       `-Dtaskmanager.cpu.cores=${spec.vcores}`,
     ];
-    const child = spawn(program!, [...args, ...dynamic], {
-      stdio: ['ignore', out, out],
-      env: { ...process.env, NODE_OPTIONS: nodeOptions },
-    });
+    const child = spawn(program!, [...args, ...dynamic], { stdio: ['ignore', out, out] });
     fs.closeSync(out);
     this.workers.set(id, child);
     child.once('exit', (code, signal) => {

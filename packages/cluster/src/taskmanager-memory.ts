@@ -66,11 +66,6 @@ function slotLimits(slotHeap: number): SlotResourceLimits {
   return { maxOldGenerationSizeMb: heapMb - young, maxYoungGenerationSizeMb: young };
 }
 
-/** Node.js options of the TaskManager process: its own thread's heap is the framework heap. */
-export function taskManagerNodeOptions(memory: TaskManagerMemory): string[] {
-  return [`--max-old-space-size=${Math.floor(memory.frameworkHeap / MB)}`];
-}
-
 /** The sizes as the TaskManager logs them at start (Flink prints the same breakdown). */
 export function memoryLogFields(memory: TaskManagerMemory): Record<string, string | number> {
   return {

@@ -111,16 +111,11 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   };
 }
 
-/** Prints the derived sizes as Flink's TaskManager log does, and this thread's actual heap limit beside its intended one. */
+/** Prints the derived sizes as Flink's TaskManager log does, and this thread's actual heap limit (V8's default, see README). */
 function logStart(resourceId: string, memory: TaskManagerMemory, bind: string, data: string, rpc: string): void {
   const log = getLogger('taskmanager');
   const heapLimitMb = Math.round(v8.getHeapStatistics().heap_size_limit / (1024 * 1024));
-  log.info('TaskManager memory', { ...memoryLogFields(memory), processHeapLimit: `${heapLimitMb} MiB` });
-  if (heapLimitMb > (memory.frameworkHeap / (1024 * 1024)) * 2) {
-    log.warn('this process was started without its heap limit (--max-old-space-size in NODE_OPTIONS); the framework heap is not enforced', {
-      processHeapLimit: `${heapLimitMb} MiB`,
-    });
-  }
+  log.info('TaskManager memory', { ...memoryLogFields(memory), mainThreadHeapLimit: `${heapLimitMb} MiB` });
   log.info('TaskManager started', { resourceId, slots: memory.slots, rpc, data, bind });
 }
 

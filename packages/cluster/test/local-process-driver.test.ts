@@ -6,13 +6,8 @@ import { Configuration } from '@spindle/core';
 import type { WorkerTermination } from '@spindle/runtime';
 import { LocalProcessDriver } from '../src/local-process-driver.js';
 
-/** A stand-in TaskManager: writes its arguments and NODE_OPTIONS to its log, then exits with code 3. */
-const FAKE_TASK_MANAGER = [
-  process.execPath,
-  '-e',
-  'console.log(JSON.stringify({ argv: process.argv.slice(1), nodeOptions: process.env.NODE_OPTIONS })); process.exit(3)',
-  '--',
-];
+/** A stand-in TaskManager: writes its arguments to its log, then exits with code 3. */
+const FAKE_TASK_MANAGER = [process.execPath, '-e', 'console.log(JSON.stringify({ argv: process.argv.slice(1) })); process.exit(3)', '--'];
 
 async function until<T>(probe: () => T | undefined): Promise<T> {
   const deadline = Date.now() + 20_000;
@@ -39,16 +34,12 @@ describe('LocalProcessDriver', function () {
     const [end] = await until(() => (ended.length > 0 ? ended : undefined));
     expect(end!.id).to.equal(id);
     expect(end!.termination.exitCode).to.equal(3);
-    const started = JSON.parse(fs.readFileSync(path.join(dir, `spindle-taskmanager-${id}.log`), 'utf8')) as {
-      argv: string[];
-      nodeOptions: string;
-    };
+    const started = JSON.parse(fs.readFileSync(path.join(dir, `spindle-taskmanager-${id}.log`), 'utf8')) as { argv: string[] };
     expect(started.argv).to.include.members([
       `-Dtaskmanager.resource-id=${id}`,
       '-Dtaskmanager.memory.process.size=512m',
       '-Dtaskmanager.cpu.cores=2',
     ]);
-    expect(started.nodeOptions).to.include('--max-old-space-size=128');
     expect(end!.termination.diagnostics).to.include('-Dtaskmanager.memory.process.size=512m');
     await driver.deregisterApplication('SUCCEEDED', 'done');
     expect(driver.finalStatus).to.deep.equal({ status: 'SUCCEEDED', diagnostics: 'done' });

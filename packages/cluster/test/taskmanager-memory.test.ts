@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Configuration, ConfigurationError } from '@spindle/core';
-import { cgroupMemoryLimit, deriveTaskManagerMemory, taskManagerNodeOptions } from '../src/taskmanager-memory.js';
+import { cgroupMemoryLimit, deriveTaskManagerMemory } from '../src/taskmanager-memory.js';
 
 const MB = 1024 * 1024;
 
@@ -17,7 +17,6 @@ describe('TaskManager memory sizing', () => {
     expect(m.taskHeap).to.equal(1536 * MB - 0.4 * 1536 * MB - 128 * MB);
     const perSlot = Math.floor(m.taskHeap / 2 / MB);
     expect(m.slotLimits).to.deep.equal({ maxOldGenerationSizeMb: perSlot - 49, maxYoungGenerationSizeMb: 49 });
-    expect(taskManagerNodeOptions(m)).to.deep.equal(['--max-old-space-size=128']);
   });
 
   it('takes explicit sizes, and a cgroup limit only as a cap', () => {

@@ -6,8 +6,12 @@ const MB = 1024 * 1024;
  * The TaskManager memory model (Flink's TaskManagerOptions.*_MEMORY), mapped to Node.js: the
  * process size is split into the JVM-overhead share (here: V8 code, buffers outside the heaps,
  * thread stacks), managed memory (reserved outside the heaps), the framework heap (the
- * TaskManager's own thread: `--max-old-space-size`) and the task heap, divided among the slots'
- * worker threads (`resourceLimits`). Flink's metaspace and network memory have no counterpart.
+ * TaskManager's own thread) and the task heap, divided among the slots' worker threads
+ * (`resourceLimits`). Flink's metaspace and network memory have no counterpart.
+ *
+ * The framework heap is a budget, not a limit: Node's `--max-old-space-size` would set it, but it
+ * also overrides every worker's `resourceLimits` (Node's documented behaviour), so the
+ * TaskManager's own thread keeps V8's default limit and the slots keep theirs.
  */
 export const TaskManagerMemoryOptions = {
   PROCESS_SIZE: memoryOption({
@@ -21,7 +25,8 @@ export const TaskManagerMemoryOptions = {
     key: 'taskmanager.memory.framework.heap.size',
     default: 128 * MB,
     min: 16 * MB,
-    description: "Heap of the TaskManager's own thread (RPC, shuffle, blob cache): its --max-old-space-size.",
+    description:
+      "Heap budget of the TaskManager's own thread (RPC, shuffle, blob cache); not enforced, since --max-old-space-size would override the slots' limits.",
   }),
   TASK_HEAP: memoryOption({
     key: 'taskmanager.memory.task.heap.size',
