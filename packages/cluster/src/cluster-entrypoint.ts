@@ -91,6 +91,8 @@ export class ClusterEntrypoint {
       await rpc.close();
       await driver?.close();
       workDir.remove();
+      this.closing = Promise.resolve();
+      this.resolveTerminated(undefined);
       throw e;
     }
     const rmAddress = rpc.address('resourcemanager', 'resourcemanager');
@@ -110,7 +112,7 @@ export class ClusterEntrypoint {
       dispatcher.start();
       await rest.start();
     } catch (e) {
-      await this.stopServices();
+      await this.closeAsync();
       throw e;
     }
     this.log.info('JobManager started', { rpc: `${addresses.advertised}:${rpc.port}`, rpcBind: addresses.bind, rest: this.restUrl });

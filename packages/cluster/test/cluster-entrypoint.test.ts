@@ -85,6 +85,26 @@ describe('ClusterEntrypoint', function () {
       .to.include('jobmanager.rpc.address: this process advertises 127.0.0.2:')
       .and.include('(jobmanager.bind-host)');
     expect(driver.closed).to.equal(true);
+    expect(await jm.terminated).to.equal(undefined);
     expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('closes what it started when the REST port is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      const jm = entrypoint({ 'rest.port': String(port) });
+      const error = await jm.start().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).to.include(String(port));
+      expect(driver.closed).to.equal(true);
+      expect(await jm.terminated).to.equal(undefined);
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
   });
 });
