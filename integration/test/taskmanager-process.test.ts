@@ -110,3 +110,39 @@ describe('a TaskManager whose advertised address does not reach its servers', fu
     expect(r.stderr, context).to.include('(taskmanager.bind-host)').and.include('ECONNREFUSED');
   });
 });
+
+describe('a cluster whose TaskManager processes fail to start (local-process driver)', function () {
+  this.timeout(180_000);
+  let cluster: SessionCluster;
+
+  before(async () => {
+    cluster = await startSessionCluster('tm-start-failures', {
+      taskManagers: 0,
+      slotsPerTaskManager: 1,
+      dynamic: [
+        '-Dresourcemanager.driver=local-process',
+        '-Dresourcemanager.start-worker-max-failure-rate=2',
+        '-Dtaskmanager.bind-host=127.0.0.1',
+        '-Dtaskmanager.host=127.0.0.2',
+      ],
+    });
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('fails the job at once, with the last TaskManager failure, beyond the maximum start failure rate', async () => {
+    const args = ['run', '--no-typecheck', '-m', cluster.rest, PROBE, '--output', path.join(cluster.dir, 'out')];
+    const r = await runCli(args, 120_000);
+    expectCleanFailure(
+      args,
+      r,
+      'TaskManagers failed to start 3 times within a minute',
+      'resourcemanager.start-worker-max-failure-rate (2)',
+      'ended before it registered (exit code 1',
+      'taskmanager.host: this process advertises 127.0.0.2:',
+    );
+    expect((await cluster.get<{ taskmanagers: number }>('/overview')).taskmanagers).to.equal(0);
+  });
+});
