@@ -3,7 +3,7 @@ export { DataStream, SingleOutputStreamOperator, KeyedStream, DataStreamSink } f
 export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.js';
 export { BroadcastStream, BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './broadcast.js';
 export * from './co-functions.js';
-export type { BroadcastState, ReadOnlyBroadcastState } from '@spindle/runtime';
+export type { BroadcastState, ReadOnlyBroadcastState } from '@spindle/runtime/in-process';
 export { JobExecutionResult } from './local-execution.js';
 export { ParameterTool } from './parameter-tool.js';
 export type * from './functions/basic-functions.js';
@@ -33,4 +33,4 @@ export {
   type MapState,
   type ReducingState,
   type AggregatingState,
-} from '@spindle/runtime';
+} from '@spindle/runtime/in-process';

@@ -1,4 +1,4 @@
-import type { OperatorStateStore } from '@spindle/runtime';
+import type { OperatorStateStore } from '@spindle/runtime/in-process';
 
 /** Handed to `CheckpointedFunction.initializeState` (Flink's FunctionInitializationContext). */
 export interface FunctionInitializationContext {

@@ -10,7 +10,7 @@ import type {
   ReducingStateDescriptor,
   ValueState,
   ValueStateDescriptor,
-} from '@spindle/runtime';
+} from '@spindle/runtime/in-process';
 import type { Collector } from './basic-functions.js';
 
 /**

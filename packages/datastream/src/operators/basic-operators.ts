@@ -1,4 +1,4 @@
-import { AbstractStreamOperator, type OperatorContext, type Output } from '@spindle/runtime';
+import { AbstractStreamOperator, type OperatorContext, type Output } from '@spindle/runtime/in-process';
 import type { Collector, FilterFunction, FlatMapFunction, MapFunction } from '../functions/basic-functions.js';
 import { RichFilterFunction, RichFlatMapFunction, RichMapFunction } from '../functions/rich-functions.js';
 import { AbstractUdfStreamOperator } from './udf-operator.js';

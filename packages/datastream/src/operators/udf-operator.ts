@@ -8,7 +8,7 @@ import {
   type StateDescriptor,
   type StateInitializationContext,
   type StateSnapshotContext,
-} from '@spindle/runtime';
+} from '@spindle/runtime/in-process';
 import { isCheckpointedFunction } from '../functions/checkpointed-function.js';
 import type { TimerService } from '../functions/process-function.js';
 import { AbstractRichFunction, functionInstance, type RuntimeContext } from '../functions/rich-functions.js';

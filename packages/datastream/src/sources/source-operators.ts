@@ -1,4 +1,4 @@
-import type { OperatorContext, SourceOperator, SourceStatus } from '@spindle/runtime';
+import type { OperatorContext, SourceOperator, SourceStatus } from '@spindle/runtime/in-process';
 import { AbstractOperator } from '../operators/basic-operators.js';
 
 const BATCH = 1024;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SpindleError, errorMessage } from '@spindle/core';
-import type { OperatorContext, SourceStatus } from '@spindle/runtime';
+import type { OperatorContext, SourceStatus } from '@spindle/runtime/in-process';
 import { AbstractSource } from './source-operators.js';
 
 const CHUNK = 1 << 20;

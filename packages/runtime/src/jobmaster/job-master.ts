@@ -112,6 +112,8 @@ export class JobMaster implements JobMasterGateway {
   private requestSlot(allocationId: string): void {
     this.resourceManager.requestSlot(this.jobId, this.address, allocationId).catch((e: unknown) => {
       if (!this.isWaitingFor(allocationId) || (e instanceof SpindleError && e.code === 'SLOT_REQUEST_CANCELLED')) return;
+      // The ResourceManager gave up starting TaskManagers: waiting for slot.request.timeout would only delay the failure.
+      if (e instanceof SpindleError && e.code === 'WORKER_START_FAILED') return this.failWaitingForSlots(e);
       // One failed allocation (a TaskManager that went away meanwhile) is not fatal: ask again.
       this.log.warn('slot allocation failed; requesting the slot again', { allocationId, error: e });
       setTimeout(() => this.isWaitingFor(allocationId) && this.requestSlot(allocationId), SLOT_RETRY_MS);
@@ -215,7 +217,6 @@ export class JobMaster implements JobMasterGateway {
   private onSlotTimeout(needed: number): void {
     if (this.graph.status !== 'RUNNING' || this.deployed || this.slotPool.isComplete()) return;
     const missing = this.slotPool.pendingAllocations();
-    for (const a of missing) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     const error = new SpindleError(
       `Could not acquire the minimum required resources: the job needs ${needed} slots and ${missing.length} ` +
         `of them were not available within ${this.slotTimeoutMs()} ms (slot.request.timeout). Start more TaskManagers, ` +
@@ -223,6 +224,12 @@ export class JobMaster implements JobMasterGateway {
       { code: 'NO_RESOURCE_AVAILABLE', recoverability: 'environment', userFacing: true },
     );
     error.name = 'NoResourceAvailableException';
+    this.failWaitingForSlots(error);
+  }
+
+  private failWaitingForSlots(error: SpindleError): void {
+    if (this.graph.status !== 'RUNNING' || this.deployed) return;
+    for (const a of this.slotPool.pendingAllocations()) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     this.failJob(serializeError(error), null);
   }
 

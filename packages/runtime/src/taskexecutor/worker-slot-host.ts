@@ -1,4 +1,4 @@
-import { Worker, type MessagePort } from 'node:worker_threads';
+import { Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { SpindleError, getLogger, serializeError } from '@spindle/core';
 import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
 import type { HubMember, ShuffleHub } from './shuffle-hub.js';
@@ -23,11 +23,13 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     config: Record<string, string>,
     private readonly hub: ShuffleHub,
     argv: string[] = [],
+    /** Heap limits of the worker thread (its share of the TaskManager's task heap); V8's defaults when absent. */
+    private readonly resourceLimits?: ResourceLimits,
   ) {
     const data: SlotWorkerData = { slotIndex, jobId, config };
-    this.worker = new Worker(WORKER_URL, { workerData: data, argv });
+    this.worker = new Worker(WORKER_URL, { workerData: data, argv, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.on('message', (m: FromSlotWorker) => this.onMessage(m));
-    this.worker.on('error', (e) => this.failAll(e));
+    this.worker.on('error', (e: NodeJS.ErrnoException) => this.failAll(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? this.outOfMemory() : e));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     void this.exited.then(() => {
       this.hub.remove(this);
@@ -114,6 +116,17 @@ export class WorkerSlotHost implements SlotHost, HubMember {
         this.hub.abandon(this, m.requestId);
         break;
     }
+  }
+
+  private outOfMemory(): SpindleError {
+    const limit = this.resourceLimits?.maxOldGenerationSizeMb;
+    const heap = limit === undefined ? "V8's default heap limit" : `its heap limit of ${limit} MiB (old generation)`;
+    return new SpindleError(
+      `The slot's worker thread ran out of memory: its tasks needed more than ${heap}. A slot's heap is ` +
+        'taskmanager.memory.task.heap.size (derived from taskmanager.memory.process.size) divided among ' +
+        'taskmanager.numberOfTaskSlots: raise the process size, or give each TaskManager fewer slots.',
+      { code: 'WORKER_OUT_OF_MEMORY', recoverability: 'environment', userFacing: true },
+    );
   }
 
   private failAll(error: Error): void {
