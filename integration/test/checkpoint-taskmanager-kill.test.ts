@@ -86,5 +86,9 @@ describe('exactly-once recovery when TaskManager processes are killed (session c
     expect({ lost, duplicated }).to.deep.equal({ lost: 0, duplicated: 0 });
     expect(got).to.deep.equal(expected);
     expect(committedAttempts(output).size).to.be.greaterThan(3);
+    const [restarts] = await cluster.get<Array<{ id: string; value: string }>>(`/jobs/${jobId}/metrics?get=numRestarts`);
+    expect(Number(restarts!.value)).to.be.at.least(3);
+    const history = await cluster.get<{ exceptionHistory: { entries: Array<{ stacktrace: string }> } }>(`/jobs/${jobId}/exceptions`);
+    expect(history.exceptionHistory.entries.length).to.be.at.least(3);
   });
 });
