@@ -2,9 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { configureLogging } from '@spindle/core';
+import { Configuration, configureLogging } from '@spindle/core';
 import { StreamExecutionEnvironment } from '@spindle/datastream';
-import { buildVerificationJob, committedLines, expectedLines, type VerificationOptions } from './jobs/checkpoint-verification-job.js';
+import { MiniCluster } from '@spindle/runtime';
+import {
+  addVerificationPipeline,
+  buildVerificationJob,
+  committedLines,
+  expectedLines,
+  type VerificationOptions,
+} from './jobs/checkpoint-verification-job.js';
 
 configureLogging({ level: 'error' });
 
@@ -80,5 +87,45 @@ describe('exactly-once recovery from checkpoints (in-process cluster)', function
       );
       expect(error?.message).to.match(message);
     }
+  });
+
+  it('region failover restarts only the pipelined region of the failed task; the other runs on', async () => {
+    const config = {
+      'execution.checkpointing.interval': '200 ms',
+      'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
+      'restart-strategy.type': 'fixed-delay',
+      'restart-strategy.fixed-delay.delay': '100 ms',
+      'jobmanager.execution.failover-strategy': 'region',
+    };
+    const env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    env.setParallelism(2);
+    const n = 10_000;
+    const failing = path.join(dir, 'failing');
+    const steady = path.join(dir, 'steady');
+    addVerificationPipeline(env, { n, recordsPerSecond: 4000, output: failing, failAfter: 2000 });
+    addVerificationPipeline(env, { n, recordsPerSecond: 4000, output: steady });
+    const request = env.prepare('two regions');
+    const cluster = new MiniCluster({ config: new Configuration(config), numTaskManagers: 1, slotsPerTaskManager: 2, slotMode: 'inline' });
+    await cluster.start();
+    try {
+      const result = await cluster.executeJob(request.jobGraph, { bundlePath: '', args: [] }, request.program);
+      expect(result.status).to.equal('FINISHED');
+      const archive = cluster.dispatcher.archivedJob(request.jobGraph.jobId)!;
+      expect(archive.numRestarts).to.equal(1);
+      const vertices = request.jobGraph.vertices;
+      const attempts = (names: string[]) => archive.executions.filter((e) => names.includes(e.vertexId)).map((e) => e.attemptNumber);
+      const regionOfFailing = vertices.filter((v) => archive.executions.some((e) => e.vertexId === v.id && e.attemptNumber === 1));
+      expect(regionOfFailing.length).to.be.greaterThan(0);
+      expect(attempts(regionOfFailing.map((v) => v.id)).every((a) => a === 1)).to.equal(true);
+      const others = vertices.filter((v) => !regionOfFailing.includes(v)).map((v) => v.id);
+      expect(others.length).to.equal(regionOfFailing.length);
+      expect(attempts(others).every((a) => a === 0)).to.equal(true);
+    } finally {
+      await cluster.close();
+    }
+    checkExactlyOnce(failing, n);
+    checkExactlyOnce(steady, n);
+    expect(committedAttempts(failing)).to.deep.equal([0, 1]);
+    expect(committedAttempts(steady)).to.deep.equal([0]);
   });
 });

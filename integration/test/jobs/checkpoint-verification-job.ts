@@ -148,9 +148,13 @@ export class CommittingSink extends RichSinkFunction<string> implements Checkpoi
 
 export function buildVerificationJob(env: StreamExecutionEnvironment, o: VerificationOptions): void {
   env.setParallelism(2);
+  addVerificationPipeline(env, o);
+}
+
+/** One pipeline of the verification job, from generator to sink; several in one job are independent pipelined regions. */
+export function addVerificationPipeline(env: StreamExecutionEnvironment, o: VerificationOptions): void {
   env
     .fromDataGenerator((i) => i, { count: o.n, recordsPerSecond: o.recordsPerSecond })
-    .uid('generator')
     .map(new FailingMap(o.failAfter))
     .keyBy((i: number) => i % KEYS)
     .process(new SequenceChecker(o.failSnapshotAt))

@@ -89,18 +89,22 @@ export class ExecutionGraph {
     return this.byVertex.get(vertexId) ?? [];
   }
 
-  /** Replaces every execution by a new attempt of its subtask (restart-all); they start CREATED. */
-  restartAll(): void {
-    const next = this.executions.map((e) => new Execution(e.vertex, e.subtaskIndex, e.attemptNumber + 1));
-    this.executions.splice(0, this.executions.length, ...next);
-    this.byAttempt.clear();
-    this.byVertex.clear();
-    for (const e of next) {
-      this.byAttempt.set(e.attemptId, e);
-      const list = this.byVertex.get(e.vertex.id) ?? [];
-      list.push(e);
-      this.byVertex.set(e.vertex.id, list);
-    }
+  /**
+   * Replaces the executions of the given vertices (all by default: restart-all) by new attempts
+   * of their subtasks, which start CREATED; returns the new ones.
+   */
+  restartVertices(vertexIds: ReadonlySet<string> = new Set(this.byVertex.keys())): Execution[] {
+    const fresh: Execution[] = [];
+    this.executions.forEach((e, i) => {
+      if (!vertexIds.has(e.vertex.id)) return;
+      const next = new Execution(e.vertex, e.subtaskIndex, e.attemptNumber + 1);
+      this.executions[i] = next;
+      this.byAttempt.delete(e.attemptId);
+      this.byAttempt.set(next.attemptId, next);
+      this.byVertex.get(e.vertex.id)![e.subtaskIndex] = next;
+      fresh.push(next);
+    });
+    return fresh;
   }
 
   /** The executions whose partitions `e` reads. */
@@ -112,10 +116,12 @@ export class ExecutionGraph {
   }
 
   /**
-   * The pipelined regions (Flink's): sets of vertices joined by PIPELINED edges, which must
-   * restart together. A streaming job whose vertices are all connected is one region.
+   * The pipelined regions (Flink's SchedulingPipelinedRegion): vertex ids joined by pipelined
+   * exchanges, which run and restart together. Every exchange is pipelined at runtime for now
+   * (BLOCKING partitions that outlive their producer come with batch execution), so a region is a
+   * connected part of the job; a job whose vertices are all connected is one region.
    */
-  pipelinedRegionCount(): number {
+  pipelinedRegions(): Array<Set<string>> {
     const parent = new Map(this.jobGraph.vertices.map((v) => [v.id, v.id]));
     const find = (id: string): string => {
       let root = id;
@@ -123,9 +129,14 @@ export class ExecutionGraph {
       return root;
     };
     for (const v of this.jobGraph.vertices) {
-      for (const edge of v.inputs) if (edge.resultType !== 'BLOCKING') parent.set(find(v.id), find(edge.sourceVertexId));
+      for (const edge of v.inputs) parent.set(find(v.id), find(edge.sourceVertexId));
     }
-    return new Set(this.jobGraph.vertices.map((v) => find(v.id))).size;
+    const regions = new Map<string, Set<string>>();
+    for (const v of this.jobGraph.vertices) {
+      const root = find(v.id);
+      regions.set(root, (regions.get(root) ?? new Set()).add(v.id));
+    }
+    return [...regions.values()];
   }
 
   allFinished(): boolean {

@@ -57,8 +57,8 @@ export interface ExceptionEntry {
  * key from the ResourceManager, deploys every task at once (streaming and, for now, batch), and
  * follows task states to the job's end. A failed task fails the job unless the restart strategy
  * allows a restart: then every task is cancelled and, after the strategy's delay, redeployed as a
- * new attempt from the latest completed checkpoint (restart-all; a streaming job's tasks form one
- * pipelined region, so region failover is the same). With checkpointing on, the
+ * new attempt from the latest completed checkpoint: all tasks (full), or with region failover only
+ * the tasks of the failed task's pipelined region while the others run on. With checkpointing on, the
  * CheckpointCoordinator triggers checkpoints while the tasks run.
  *
  * As in Flink, the job is RUNNING with its tasks SCHEDULED while it waits for slots. A streaming
@@ -85,6 +85,9 @@ export class JobMaster implements JobMasterGateway {
   private restorePlan: Map<string, TaskRestoreSpec> | undefined;
   private readonly lostTaskManagers = new Set<string>();
   private restartTimer: NodeJS.Timeout | undefined;
+  private readonly failoverStrategy: 'full' | 'region';
+  /** The vertices of the region being restarted (region failover) while the rest of the job runs on. */
+  private regionRestart: { vertices: ReadonlySet<string>; timer?: NodeJS.Timeout } | undefined;
 
   constructor(
     readonly jobGraph: JobGraphSpec,
@@ -103,9 +106,7 @@ export class JobMaster implements JobMasterGateway {
       this.log.warn('no execution.checkpointing.dir set: checkpoints go to a local directory', { dir: checkpointing.baseDir });
     this.checkpoints = checkpointing && new CheckpointCoordinator(checkpointing, jobGraph.jobId, this.coordinatorContext(), scheduler);
     this.restartStrategy = restartStrategyFrom(config, checkpointing !== undefined, scheduler);
-    if (config.get(RestartStrategyOptions.FAILOVER_STRATEGY) === 'region' && this.graph.pipelinedRegionCount() > 1) {
-      this.log.info('region failover restarts all tasks of this job (restart-all): its pipelined regions are not restarted one by one yet');
-    }
+    this.failoverStrategy = config.get(RestartStrategyOptions.FAILOVER_STRATEGY);
     const timeout = config.get(ClusterOptions.HEARTBEAT_TIMEOUT);
     this.heartbeats = new HeartbeatMonitor(scheduler, timeout, (id) =>
       this.taskManagerLost(id, `no heartbeat for ${timeout} ms (heartbeat.timeout)`),
@@ -190,7 +191,8 @@ export class JobMaster implements JobMasterGateway {
     this.log.debug('task state', { task: this.taskName(e), state: update.state });
     if (update.state === 'FINISHED') this.checkpoints?.executionFinished(e);
     // A task that fails while a restart cancels it fails because of that restart.
-    if (update.state === 'FAILED' && !(wasCanceling && this.graph.status === 'RESTARTING')) this.handleFailure(update.failure!, e);
+    const restarting = this.graph.status === 'RESTARTING' || this.regionRestart?.vertices.has(e.vertex.id) === true;
+    if (update.state === 'FAILED' && !(wasCanceling && restarting)) this.handleFailure(update.failure!, e);
     this.checkTermination();
   }
 
@@ -241,6 +243,7 @@ export class JobMaster implements JobMasterGateway {
   cancel(): void {
     const status = this.graph.status;
     this.checkpoints?.stopScheduler('the job is cancelled');
+    this.clearRegionRestart();
     if (status === 'RESTARTING') {
       clearTimeout(this.restartTimer);
       this.restartTimer = undefined;
@@ -326,15 +329,73 @@ export class JobMaster implements JobMasterGateway {
    */
   private handleFailure(failure: SerializedFailure, e: Execution | null): void {
     const status = this.graph.status;
-    if (status === 'RESTARTING') return this.recordException(failure, e);
+    // Further failures of a failover under way belong to it.
+    if (status === 'RESTARTING' || (e !== null && this.regionRestart?.vertices.has(e.vertex.id))) return this.recordException(failure, e);
     if (status !== 'RUNNING' || failure.recoverability === 'non-recoverable') return this.failJob(failure, e);
     this.restartStrategy.notifyFailure();
     if (!this.restartStrategy.canRestart()) return this.failJob(failure, e);
     this.recordException(failure, e);
+    const region = this.regionToRestart(failure, e);
+    if (region) return this.restartRegion(region, failure);
+    this.clearRegionRestart();
     this.log.info('job restarts', { cause: failure.message, task: e ? this.taskName(e) : undefined, restarts: this.numRestarts });
     this.graph.transitionTo('RESTARTING');
     this.checkpoints?.stopScheduler('the job restarts');
     this.cancelRunning();
+  }
+
+  /**
+   * With region failover, the pipelined region of the failed task, unless that is the whole job.
+   * A lost TaskManager, a failure outside any task, or a second region failing while one restarts
+   * restart the whole job.
+   */
+  private regionToRestart(failure: SerializedFailure, e: Execution | null): ReadonlySet<string> | undefined {
+    if (this.failoverStrategy !== 'region' || e === null || this.regionRestart || failure.code === 'TASK_MANAGER_LOST') return undefined;
+    const region = this.graph.pipelinedRegions().find((r) => r.has(e.vertex.id))!;
+    return region.size < this.jobGraph.vertices.length ? region : undefined;
+  }
+
+  /** Region failover: cancels the region's tasks; they are redeployed once all are terminal. */
+  private restartRegion(vertices: ReadonlySet<string>, failure: SerializedFailure): void {
+    this.log.info('region restarts', { cause: failure.message, vertices: [...vertices], restarts: this.numRestarts });
+    this.regionRestart = { vertices };
+    this.checkpoints?.stopScheduler('a region restarts');
+    this.cancelExecutions(this.graph.executions.filter((x) => vertices.has(x.vertex.id)));
+    this.checkRegionRestart();
+  }
+
+  private checkRegionRestart(): void {
+    const r = this.regionRestart;
+    if (r === undefined || r.timer !== undefined) return;
+    if (this.graph.executions.some((x) => r.vertices.has(x.vertex.id) && !x.isTerminal)) return;
+    r.timer = setTimeout(() => void this.redeployRegion(r), this.restartStrategy.backoffTimeMs());
+  }
+
+  /** New attempts of the region's subtasks, in their slots, from the latest completed checkpoint. */
+  private async redeployRegion(r: NonNullable<JobMaster['regionRestart']>): Promise<void> {
+    let plan: Map<string, TaskRestoreSpec> | undefined;
+    try {
+      plan = await this.restoreLatestCheckpoint();
+    } catch (error) {
+      this.regionRestart = undefined;
+      return this.failJob(serializeError(error), null);
+    }
+    if (this.regionRestart !== r || this.graph.status !== 'RUNNING') return;
+    this.regionRestart = undefined;
+    this.restorePlan = plan;
+    this.numRestarts++;
+    const fresh = this.graph.restartVertices(r.vertices);
+    for (const x of fresh) {
+      x.transitionTo('SCHEDULED');
+      x.slot = this.slotPool.slotFor(this.sharingKey(x));
+    }
+    for (const x of fresh) this.deploy(x);
+    this.checkpoints?.startScheduler();
+  }
+
+  private clearRegionRestart(): void {
+    clearTimeout(this.regionRestart?.timer);
+    this.regionRestart = undefined;
   }
 
   /** Every task of the failed attempt is terminal: redeploy after the restart strategy's delay. */
@@ -359,7 +420,7 @@ export class JobMaster implements JobMasterGateway {
     if (this.graph.status !== 'RESTARTING') return;
     this.restorePlan = plan;
     this.numRestarts++;
-    this.graph.restartAll();
+    this.graph.restartVertices();
     this.graph.transitionTo('CREATED');
     this.graph.transitionTo('RUNNING');
     for (const e of this.graph.executions) e.transitionTo('SCHEDULED');
@@ -410,6 +471,7 @@ export class JobMaster implements JobMasterGateway {
     this.failure ??= failure;
     const status = this.graph.status;
     this.checkpoints?.stopScheduler('the job fails');
+    this.clearRegionRestart();
     if (status === 'RESTARTING') {
       clearTimeout(this.restartTimer);
       this.restartTimer = undefined;
@@ -440,7 +502,11 @@ export class JobMaster implements JobMasterGateway {
   }
 
   private cancelRunning(): void {
-    for (const e of this.graph.executions) {
+    this.cancelExecutions(this.graph.executions);
+  }
+
+  private cancelExecutions(executions: Iterable<Execution>): void {
+    for (const e of executions) {
       if (e.isTerminal || e.state === 'CANCELING') continue;
       if (e.state === 'CREATED' || e.state === 'SCHEDULED') {
         e.transitionTo('CANCELED');
@@ -464,7 +530,7 @@ export class JobMaster implements JobMasterGateway {
     else if (status === 'FAILING' && this.graph.allTerminal()) this.graph.transitionTo('FAILED');
     else if (status === 'CANCELLING' && this.graph.allTerminal()) this.graph.transitionTo('CANCELED');
     else if (status === 'RESTARTING' && this.graph.allTerminal()) return this.scheduleRestart();
-    else return;
+    else return this.checkRegionRestart();
     this.terminate();
   }
 

@@ -174,6 +174,6 @@ export const RestartStrategyOptions = {
     values: ['full', 'region'] as const,
     default: 'region',
     description:
-      'Which tasks restart after a failure: full (all tasks) or region (the pipelined region of the failed task). Region currently restarts all tasks of a streaming job, whose tasks form one region.',
+      'Which tasks restart after a failure: full (all tasks) or region (only the pipelined region of the failed task: the tasks connected to it by data exchanges).',
   }),
 } as const;
