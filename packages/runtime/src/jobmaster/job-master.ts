@@ -22,13 +22,12 @@ import type {
   TaskCheckpointAck,
   TaskDeploymentDescriptor,
   TaskExecutionState,
-  TaskRestoreSpec,
 } from '@spindle/protocol';
 import { checkpointConfigFrom, discardOnJobEnd } from '../checkpoint/checkpoint-config.js';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.js';
-import { readMetadata, readStateHandle } from '../checkpoint/checkpoint-storage.js';
-import { assignState, restoreKey } from '../checkpoint/state-assignment.js';
-import { restartStrategyFrom, type RestartStrategy } from '../executiongraph/restart-strategies.js';
+import { restoreKey } from '../checkpoint/state-assignment.js';
+import { restartStrategyFrom } from '../executiongraph/restart-strategies.js';
+import { JobFailover, type RestorePlan } from './job-failover.js';
 import { ExecutionGraph, type Execution } from '../executiongraph/execution-graph.js';
 import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway, TaskManagerHeartbeatPayload } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
@@ -80,14 +79,9 @@ export class JobMaster implements JobMasterGateway {
   readonly result: Promise<JobExecutionResultSpec>;
   private readonly heartbeats: HeartbeatMonitor;
   readonly checkpoints: CheckpointCoordinator | undefined;
-  private readonly restartStrategy: RestartStrategy;
-  numRestarts = 0;
-  private restorePlan: Map<string, TaskRestoreSpec> | undefined;
+  private readonly failover: JobFailover;
+  private restorePlan: RestorePlan;
   private readonly lostTaskManagers = new Set<string>();
-  private restartTimer: NodeJS.Timeout | undefined;
-  private readonly failoverStrategy: 'full' | 'region';
-  /** The vertices of the region being restarted (region failover) while the rest of the job runs on. */
-  private regionRestart: { vertices: ReadonlySet<string>; timer?: NodeJS.Timeout } | undefined;
 
   constructor(
     readonly jobGraph: JobGraphSpec,
@@ -105,8 +99,11 @@ export class JobMaster implements JobMasterGateway {
     if (checkpointing?.defaultDir)
       this.log.warn('no execution.checkpointing.dir set: checkpoints go to a local directory', { dir: checkpointing.baseDir });
     this.checkpoints = checkpointing && new CheckpointCoordinator(checkpointing, jobGraph.jobId, this.coordinatorContext(), scheduler);
-    this.restartStrategy = restartStrategyFrom(config, checkpointing !== undefined, scheduler);
-    this.failoverStrategy = config.get(RestartStrategyOptions.FAILOVER_STRATEGY);
+    this.failover = new JobFailover(
+      this.failoverHost(),
+      restartStrategyFrom(config, checkpointing !== undefined, scheduler),
+      config.get(RestartStrategyOptions.FAILOVER_STRATEGY),
+    );
     const timeout = config.get(ClusterOptions.HEARTBEAT_TIMEOUT);
     this.heartbeats = new HeartbeatMonitor(scheduler, timeout, (id) =>
       this.taskManagerLost(id, `no heartbeat for ${timeout} ms (heartbeat.timeout)`),
@@ -191,8 +188,7 @@ export class JobMaster implements JobMasterGateway {
     this.log.debug('task state', { task: this.taskName(e), state: update.state });
     if (update.state === 'FINISHED') this.checkpoints?.executionFinished(e);
     // A task that fails while a restart cancels it fails because of that restart.
-    const restarting = this.graph.status === 'RESTARTING' || this.regionRestart?.vertices.has(e.vertex.id) === true;
-    if (update.state === 'FAILED' && !(wasCanceling && restarting)) this.handleFailure(update.failure!, e);
+    if (update.state === 'FAILED' && !(wasCanceling && this.failover.isRestarting(e))) this.failover.onFailure(update.failure!, e);
     this.checkTermination();
   }
 
@@ -234,8 +230,8 @@ export class JobMaster implements JobMasterGateway {
   /** A plain-data copy of the job as it is now (Flink's ArchivedExecutionGraph), for REST and the job store. */
   archive(): ArchivedJob {
     return archiveJob(this.graph, this.exceptions, this.slotWait(), {
-      numRestarts: this.numRestarts,
-      restartStrategy: this.restartStrategy.description,
+      numRestarts: this.failover.numRestarts,
+      restartStrategy: this.failover.restartStrategy.description,
       ...(this.checkpoints ? { checkpoints: this.checkpoints.stats.snapshot() } : {}),
     });
   }
@@ -243,10 +239,8 @@ export class JobMaster implements JobMasterGateway {
   cancel(): void {
     const status = this.graph.status;
     this.checkpoints?.stopScheduler('the job is cancelled');
-    this.clearRegionRestart();
+    this.failover.stop();
     if (status === 'RESTARTING') {
-      clearTimeout(this.restartTimer);
-      this.restartTimer = undefined;
       if (!this.graph.allTerminal()) return void this.graph.transitionTo('CANCELLING');
       this.graph.transitionTo('CANCELED');
       this.terminate();
@@ -323,127 +317,6 @@ export class JobMaster implements JobMasterGateway {
     });
   }
 
-  /**
-   * A task failed (or too many checkpoints did): the job restarts if the failure is recoverable and
-   * the restart strategy allows it, else it fails. A restart cancels every task first.
-   */
-  private handleFailure(failure: SerializedFailure, e: Execution | null): void {
-    const status = this.graph.status;
-    // Further failures of a failover under way belong to it.
-    if (status === 'RESTARTING' || (e !== null && this.regionRestart?.vertices.has(e.vertex.id))) return this.recordException(failure, e);
-    if (status !== 'RUNNING' || failure.recoverability === 'non-recoverable') return this.failJob(failure, e);
-    this.restartStrategy.notifyFailure();
-    if (!this.restartStrategy.canRestart()) return this.failJob(failure, e);
-    this.recordException(failure, e);
-    const region = this.regionToRestart(failure, e);
-    if (region) return this.restartRegion(region, failure);
-    this.clearRegionRestart();
-    this.log.info('job restarts', { cause: failure.message, task: e ? this.taskName(e) : undefined, restarts: this.numRestarts });
-    this.graph.transitionTo('RESTARTING');
-    this.checkpoints?.stopScheduler('the job restarts');
-    this.cancelRunning();
-  }
-
-  /**
-   * With region failover, the pipelined region of the failed task, unless that is the whole job.
-   * A lost TaskManager, a failure outside any task, or a second region failing while one restarts
-   * restart the whole job.
-   */
-  private regionToRestart(failure: SerializedFailure, e: Execution | null): ReadonlySet<string> | undefined {
-    if (this.failoverStrategy !== 'region' || e === null || this.regionRestart || failure.code === 'TASK_MANAGER_LOST') return undefined;
-    const region = this.graph.pipelinedRegions().find((r) => r.has(e.vertex.id))!;
-    return region.size < this.jobGraph.vertices.length ? region : undefined;
-  }
-
-  /** Region failover: cancels the region's tasks; they are redeployed once all are terminal. */
-  private restartRegion(vertices: ReadonlySet<string>, failure: SerializedFailure): void {
-    this.log.info('region restarts', { cause: failure.message, vertices: [...vertices], restarts: this.numRestarts });
-    this.regionRestart = { vertices };
-    this.checkpoints?.stopScheduler('a region restarts');
-    this.cancelExecutions(this.graph.executions.filter((x) => vertices.has(x.vertex.id)));
-    this.checkRegionRestart();
-  }
-
-  private checkRegionRestart(): void {
-    const r = this.regionRestart;
-    if (r === undefined || r.timer !== undefined) return;
-    if (this.graph.executions.some((x) => r.vertices.has(x.vertex.id) && !x.isTerminal)) return;
-    r.timer = setTimeout(() => void this.redeployRegion(r), this.restartStrategy.backoffTimeMs());
-  }
-
-  /** New attempts of the region's subtasks, in their slots, from the latest completed checkpoint. */
-  private async redeployRegion(r: NonNullable<JobMaster['regionRestart']>): Promise<void> {
-    let plan: Map<string, TaskRestoreSpec> | undefined;
-    try {
-      plan = await this.restoreLatestCheckpoint();
-    } catch (error) {
-      this.regionRestart = undefined;
-      return this.failJob(serializeError(error), null);
-    }
-    if (this.regionRestart !== r || this.graph.status !== 'RUNNING') return;
-    this.regionRestart = undefined;
-    this.restorePlan = plan;
-    this.numRestarts++;
-    const fresh = this.graph.restartVertices(r.vertices);
-    for (const x of fresh) {
-      x.transitionTo('SCHEDULED');
-      x.slot = this.slotPool.slotFor(this.sharingKey(x));
-    }
-    for (const x of fresh) this.deploy(x);
-    this.checkpoints?.startScheduler();
-  }
-
-  private clearRegionRestart(): void {
-    clearTimeout(this.regionRestart?.timer);
-    this.regionRestart = undefined;
-  }
-
-  /** Every task of the failed attempt is terminal: redeploy after the restart strategy's delay. */
-  private scheduleRestart(): void {
-    if (this.restartTimer !== undefined) return;
-    this.restartTimer = setTimeout(() => void this.restart(), this.restartStrategy.backoffTimeMs());
-  }
-
-  /**
-   * Restart-all: new attempts of every subtask, each restoring its share of the latest completed
-   * checkpoint, in the slots still held (slots of lost TaskManagers are requested again).
-   */
-  private async restart(): Promise<void> {
-    let plan: Map<string, TaskRestoreSpec> | undefined;
-    try {
-      plan = await this.restoreLatestCheckpoint();
-    } catch (error) {
-      this.restartTimer = undefined;
-      return this.failJob(serializeError(error), null);
-    }
-    this.restartTimer = undefined;
-    if (this.graph.status !== 'RESTARTING') return;
-    this.restorePlan = plan;
-    this.numRestarts++;
-    this.graph.restartVertices();
-    this.graph.transitionTo('CREATED');
-    this.graph.transitionTo('RUNNING');
-    for (const e of this.graph.executions) e.transitionTo('SCHEDULED');
-    this.deployed = false;
-    const lost = this.slotPool.releaseSlotsOf(this.lostTaskManagers);
-    this.lostTaskManagers.clear();
-    for (const { allocationId } of this.slotPool.requestAll(lost)) this.requestSlot(allocationId);
-    if (this.slotPool.isComplete()) return this.deployAll();
-    clearTimeout(this.slotTimer);
-    this.slotTimer = setTimeout(() => this.onSlotTimeout(lost.length), this.slotTimeoutMs());
-  }
-
-  /** The state of the latest completed checkpoint for every subtask; its metadata is read and checked again. */
-  private async restoreLatestCheckpoint(): Promise<Map<string, TaskRestoreSpec> | undefined> {
-    const latest = await this.checkpoints?.latestCompleted();
-    if (latest === undefined) return undefined;
-    const metadata = await readMetadata(latest.metadataPath);
-    const plan = await assignState(metadata, this.jobGraph, readStateHandle);
-    this.checkpoints!.stats.reportRestored(latest.id, latest.location, this.scheduler.now());
-    this.log.info('restoring the latest completed checkpoint', { checkpointId: latest.id, location: latest.location });
-    return plan;
-  }
-
   private coordinatorContext() {
     const gateway = (e: Execution) => this.rpc.connect<TaskExecutorGateway>(e.slot!.taskExecutorAddress);
     return {
@@ -462,8 +335,50 @@ export class JobMaster implements JobMasterGateway {
             .abortCheckpoint(e.attemptId, checkpointId)
             .catch(() => undefined);
       },
-      failJob: (error: SpindleError) => this.handleFailure(serializeError(error), null),
+      failJob: (error: SpindleError) => this.failover.onFailure(serializeError(error), null),
     };
+  }
+
+  private failoverHost() {
+    return {
+      jobGraph: this.jobGraph,
+      graph: this.graph,
+      checkpoints: this.checkpoints,
+      log: this.log,
+      clock: this.scheduler,
+      taskName: (e: Execution) => this.taskName(e),
+      recordException: (failure: SerializedFailure, e: Execution | null) => this.recordException(failure, e),
+      failJob: (failure: SerializedFailure, e: Execution | null) => this.failJob(failure, e),
+      cancelExecutions: (executions: Iterable<Execution>) => this.cancelExecutions(executions),
+      redeployAll: (plan: RestorePlan) => this.redeployAll(plan),
+      redeploy: (executions: Execution[], plan: RestorePlan) => {
+        this.restorePlan = plan;
+        for (const e of executions) {
+          e.transitionTo('SCHEDULED');
+          e.slot = this.slotPool.slotFor(this.sharingKey(e));
+        }
+        for (const e of executions) this.deploy(e);
+      },
+    };
+  }
+
+  /**
+   * Restart-all: new attempts of every subtask, in the slots still held (slots of lost
+   * TaskManagers are requested again), each restoring its share of `plan`.
+   */
+  private redeployAll(plan: RestorePlan): void {
+    this.restorePlan = plan;
+    this.graph.restartVertices();
+    this.graph.transitionTo('CREATED');
+    this.graph.transitionTo('RUNNING');
+    for (const e of this.graph.executions) e.transitionTo('SCHEDULED');
+    this.deployed = false;
+    const lost = this.slotPool.releaseSlotsOf(this.lostTaskManagers);
+    this.lostTaskManagers.clear();
+    for (const { allocationId } of this.slotPool.requestAll(lost)) this.requestSlot(allocationId);
+    if (this.slotPool.isComplete()) return this.deployAll();
+    clearTimeout(this.slotTimer);
+    this.slotTimer = setTimeout(() => this.onSlotTimeout(lost.length), this.slotTimeoutMs());
   }
 
   private failJob(failure: SerializedFailure, e: Execution | null): void {
@@ -471,10 +386,8 @@ export class JobMaster implements JobMasterGateway {
     this.failure ??= failure;
     const status = this.graph.status;
     this.checkpoints?.stopScheduler('the job fails');
-    this.clearRegionRestart();
+    this.failover.stop();
     if (status === 'RESTARTING') {
-      clearTimeout(this.restartTimer);
-      this.restartTimer = undefined;
       this.graph.transitionTo(this.graph.allTerminal() ? 'FAILED' : 'CANCELLING');
       if (this.graph.status === 'FAILED') this.terminate();
     } else if (status === 'CREATED' || status === 'RUNNING') {
@@ -497,7 +410,7 @@ export class JobMaster implements JobMasterGateway {
       timestamp: Date.now(),
       taskName: e ? this.taskName(e) : null,
       location: e?.slot?.resourceId ?? null,
-      failover: this.numRestarts,
+      failover: this.failover.numRestarts,
     });
   }
 
@@ -529,15 +442,14 @@ export class JobMaster implements JobMasterGateway {
     if (status === 'RUNNING' && this.graph.allFinished()) this.graph.transitionTo('FINISHED');
     else if (status === 'FAILING' && this.graph.allTerminal()) this.graph.transitionTo('FAILED');
     else if (status === 'CANCELLING' && this.graph.allTerminal()) this.graph.transitionTo('CANCELED');
-    else if (status === 'RESTARTING' && this.graph.allTerminal()) return this.scheduleRestart();
-    else return this.checkRegionRestart();
+    else return this.failover.onExecutionTerminal();
     this.terminate();
   }
 
   private terminate(): void {
     clearTimeout(this.slotTimer);
     clearTimeout(this.slotWaitTimer);
-    clearTimeout(this.restartTimer);
+    this.failover.stop();
     const checkpoints = this.checkpoints;
     if (checkpoints) void checkpoints.shutdown(discardOnJobEnd(checkpoints.config.retention, this.graph.status));
     this.heartbeats.stop();
