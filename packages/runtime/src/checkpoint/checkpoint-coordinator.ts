@@ -1,4 +1,4 @@
-import { SpindleError, errorMessage, getLogger, systemScheduler, type Cancellable, type Scheduler } from '@spindle/core';
+import { SpindleError, childPath, errorMessage, getLogger, systemScheduler, type Cancellable, type Scheduler } from '@spindle/core';
 import type { CheckpointTriggerSpec, SerializedFailure, TaskCheckpointAck } from '@spindle/protocol';
 import type { Execution } from '../executiongraph/execution-graph.js';
 import type { CheckpointCoordinatorConfig } from './checkpoint-config.js';
@@ -101,7 +101,8 @@ export class CheckpointCoordinator {
     this.shutDown = true;
     await Promise.all(this.finalizing);
     if (!discard) return;
-    for (const c of this.completed.splice(0)) await this.discard(c.location);
+    this.completed.splice(0);
+    await this.discard(childPath(this.config.baseDir, this.jobId));
   }
 
   /** Triggers a checkpoint now; undefined when the job cannot take one (tasks not all running). */
