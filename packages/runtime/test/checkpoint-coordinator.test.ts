@@ -66,6 +66,8 @@ describe('checkpoint coordinator', () => {
   let aborted: Array<[string, number]>;
   let failures: SpindleError[];
 
+  let triggerFails = false;
+
   function coordinator(overrides: Partial<CheckpointCoordinatorConfig> = {}): CheckpointCoordinator {
     const config: CheckpointCoordinatorConfig = {
       intervalMs: 100,
@@ -88,7 +90,10 @@ describe('checkpoint coordinator', () => {
       {
         executions: () => graph.executions,
         producersOf: (e) => graph.producersOf(e),
-        triggerTask: async (e, t: CheckpointTriggerSpec) => void triggered.push([name(e), t.checkpointId]),
+        triggerTask: async (e, t: CheckpointTriggerSpec) => {
+          if (triggerFails) throw new Error(`task ${name(e)} is not running here`);
+          triggered.push([name(e), t.checkpointId]);
+        },
         confirmTask: (e, id) => confirmed.push([name(e), id]),
         abortTask: (e, id) => aborted.push([name(e), id]),
         failJob: (e) => failures.push(e),
@@ -113,6 +118,7 @@ describe('checkpoint coordinator', () => {
     confirmed = [];
     aborted = [];
     failures = [];
+    triggerFails = false;
   });
 
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -204,5 +210,14 @@ describe('checkpoint coordinator', () => {
     s1!.transitionTo('FINISHED');
     c.executionFinished(s1!);
     await until('checkpoint 1', () => c.stats.snapshot().counts.completed === 1);
+  });
+
+  it('a trigger that cannot reach its task (it just ended) aborts the checkpoint without counting it', async () => {
+    const c = coordinator({ tolerableFailures: 0 });
+    graph.executions.forEach(run);
+    triggerFails = true;
+    expect(c.triggerCheckpoint()).to.equal(1);
+    await until('checkpoint 1 aborted', () => c.stats.snapshot().counts.failed === 1);
+    expect(failures).to.deep.equal([]);
   });
 });

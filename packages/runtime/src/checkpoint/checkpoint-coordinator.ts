@@ -128,9 +128,10 @@ export class CheckpointCoordinator {
     };
     for (const e of p.tasks) {
       if (!this.ctx.producersOf(e).every((producer) => producer.state === 'FINISHED')) continue;
+      // A task that ended meanwhile (its end not reported yet) is not ready: not counted as a failure.
       this.ctx
         .triggerTask(e, trigger)
-        .catch((error: unknown) => this.abortIfPending(p.id, `Triggering the checkpoint failed: ${errorMessage(error)}`));
+        .catch((error: unknown) => this.abortIfPending(p.id, `Triggering the checkpoint failed: ${errorMessage(error)}`, false));
     }
     this.log.debug('checkpoint triggered', { checkpointId: p.id, tasks: p.tasks.length });
     return p.id;
@@ -239,9 +240,9 @@ export class CheckpointCoordinator {
     return { jobId: this.jobId, checkpointId: p.id, timestamp: p.timestamp, vertices };
   }
 
-  private abortIfPending(checkpointId: number, reason: string): void {
+  private abortIfPending(checkpointId: number, reason: string, counted = true): void {
     const p = this.pending.get(checkpointId);
-    if (p !== undefined) this.abort(p, reason, true, true);
+    if (p !== undefined) this.abort(p, reason, counted, true);
   }
 
   private abort(p: PendingCheckpoint, reason: string, counted: boolean, notify: boolean): void {
