@@ -21,7 +21,6 @@ import type {
   TaskExecutionState,
   TaskIOMetrics,
 } from '@spindle/protocol';
-import { readStateHandle } from '../checkpoint/checkpoint-storage.js';
 import { InputGate } from '../network/input-gate.js';
 import type { PartitionManager } from '../network/partition-manager.js';
 import { ResultPartition } from '../network/result-partition.js';
@@ -41,7 +40,7 @@ import {
 import { MailboxProcessingTimeService, attributedTimeService } from './processing-time-service.js';
 import { recordWriterOutput, type KeySelector } from './record-writer-output.js';
 import { CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
-import { SubtaskCheckpoint, type CheckpointResponder } from './subtask-checkpoint.js';
+import { SubtaskCheckpoint, readRestoredState, type CheckpointResponder, type RestoredState } from './subtask-checkpoint.js';
 import { StreamTaskInput } from './stream-task-input.js';
 import { TaskTimers } from './task-timers.js';
 
@@ -57,8 +56,6 @@ export interface TaskEnvironment {
   /** Where checkpoint acknowledgements go; tasks of jobs without checkpointing need none. */
   readonly checkpointResponder?: CheckpointResponder;
 }
-
-type RestoredState = NonNullable<StateInitializationContext['restoredState']>;
 
 function serializerOf(spec: SerializerSpec): TypeSerializer<unknown> {
   return spec.kind === 'avro' ? serializerFor(spec.schema as object) : serializerFor();
@@ -352,19 +349,9 @@ export class StreamTask {
     return this.finishWith('FINISHED');
   }
 
-  /** Reads the state of the restored checkpoint, per operator of the chain. */
   private async loadRestoredState(): Promise<void> {
     const restore = this.tdd.restore;
-    if (restore === undefined) return;
-    this.restoredState = await Promise.all(
-      this.vertex.operators.map(async (spec): Promise<RestoredState | undefined> => {
-        const op = restore.operators[spec.id];
-        if (op === undefined) return undefined;
-        const keyed = await Promise.all(op.keyed.map((h) => readStateHandle(h)));
-        const operator = op.operatorBytes ?? (op.operator ? await readStateHandle(op.operator) : undefined);
-        return operator === undefined ? { keyed } : { keyed, operator };
-      }),
-    );
+    if (restore !== undefined) this.restoredState = await readRestoredState(restore, this.vertex.operators);
   }
 
   /**

@@ -1,10 +1,35 @@
 import { childPath, getLogger, serializeError } from '@spindle/core';
-import type { OperatorSubtaskStateHandle, SerializedFailure, TaskCheckpointAck } from '@spindle/protocol';
-import { writeFileBytes } from '../checkpoint/checkpoint-storage.js';
+import type {
+  ChainedOperatorSpec,
+  OperatorSubtaskStateHandle,
+  SerializedFailure,
+  TaskCheckpointAck,
+  TaskRestoreSpec,
+} from '@spindle/protocol';
+import { readStateHandle, writeFileBytes } from '../checkpoint/checkpoint-storage.js';
 import type { ResultPartition } from '../network/result-partition.js';
 import { keyedSnapshotRange } from '../state/keyed-snapshot-format.js';
 import type { CheckpointBarrier } from '../network/stream-elements.js';
-import type { OperatorStateSnapshot, StreamOperator } from './operator.js';
+import type { OperatorStateSnapshot, StateInitializationContext, StreamOperator } from './operator.js';
+
+/** What one operator restores: its keyed parts and its operator state. */
+export type RestoredState = NonNullable<StateInitializationContext['restoredState']>;
+
+/** Reads the state a task restores, per operator of its chain (undefined for operators without state). */
+export function readRestoredState(
+  restore: TaskRestoreSpec,
+  operators: readonly ChainedOperatorSpec[],
+): Promise<Array<RestoredState | undefined>> {
+  return Promise.all(
+    operators.map(async (spec): Promise<RestoredState | undefined> => {
+      const op = restore.operators[spec.id];
+      if (op === undefined) return undefined;
+      const keyed = await Promise.all(op.keyed.map((h) => readStateHandle(h)));
+      const operator = op.operatorBytes ?? (op.operator ? await readStateHandle(op.operator) : undefined);
+      return operator === undefined ? { keyed } : { keyed, operator };
+    }),
+  );
+}
 
 /** Where a task's checkpoint results go (the JobMaster, through the TaskExecutor). */
 export interface CheckpointResponder {
