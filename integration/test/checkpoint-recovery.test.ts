@@ -128,4 +128,28 @@ describe('exactly-once recovery from checkpoints (in-process cluster)', function
     expect(committedAttempts(failing)).to.deep.equal([0, 1]);
     expect(committedAttempts(steady)).to.deep.equal([0]);
   });
+
+  it('a checkpoint directory that cannot be written fails checkpoints, counted, and the job only past tolerable-failed-checkpoints', async () => {
+    fs.writeFileSync(path.join(dir, 'a-file'), '');
+    const config = {
+      'execution.checkpointing.interval': '100 ms',
+      'execution.checkpointing.dir': path.join(dir, 'a-file', 'checkpoints'),
+      'execution.checkpointing.tolerable-failed-checkpoints': '2',
+      'restart-strategy.type': 'none',
+    };
+    const env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    buildVerificationJob(env, { n: 1_000_000, recordsPerSecond: 2000, output: path.join(dir, 'out') });
+    const request = env.prepare('unwritable checkpoints');
+    const cluster = new MiniCluster({ config: new Configuration(config), numTaskManagers: 1, slotsPerTaskManager: 2, slotMode: 'inline' });
+    await cluster.start();
+    try {
+      const result = await cluster.executeJob(request.jobGraph, { bundlePath: '', args: [] }, request.program);
+      expect(result.status).to.equal('FAILED');
+      expect(result.failure?.message).to.match(/Exceeded checkpoint tolerable failure threshold/);
+      const counts = cluster.dispatcher.archivedJob(request.jobGraph.jobId)!.checkpoints!.counts;
+      expect(counts).to.deep.include({ completed: 0, failed: 3 });
+    } finally {
+      await cluster.close();
+    }
+  });
 });
