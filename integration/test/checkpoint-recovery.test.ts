@@ -152,4 +152,33 @@ describe('exactly-once recovery from checkpoints (in-process cluster)', function
       await cluster.close();
     }
   });
+
+  it('a job cancelled while it waits to restart ends CANCELED, and its restart does not happen', async () => {
+    const config = {
+      'execution.checkpointing.interval': '100 ms',
+      'execution.checkpointing.dir': path.join(dir, 'checkpoints'),
+      'restart-strategy.type': 'fixed-delay',
+      'restart-strategy.fixed-delay.delay': '1 h',
+    };
+    const env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+    buildVerificationJob(env, { n: 100_000, recordsPerSecond: 5000, output: path.join(dir, 'out'), failAfter: 500 });
+    const request = env.prepare('cancelled while restarting');
+    const cluster = new MiniCluster({ config: new Configuration(config), numTaskManagers: 1, slotsPerTaskManager: 2, slotMode: 'inline' });
+    await cluster.start();
+    try {
+      const jobId = request.jobGraph.jobId;
+      await cluster.submitJob(request.jobGraph, { bundlePath: '', args: [] }, request.program);
+      const deadline = Date.now() + 30_000;
+      while ((await cluster.dispatcher.requestJobStatus(jobId)) !== 'RESTARTING') {
+        if (Date.now() > deadline) throw new Error('the job did not restart');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await cluster.dispatcher.cancelJob(jobId);
+      const result = await cluster.requestJobResult(jobId);
+      expect(result.status).to.equal('CANCELED');
+      expect(cluster.dispatcher.archivedJob(jobId)!.numRestarts).to.equal(0);
+    } finally {
+      await cluster.close();
+    }
+  });
 });

@@ -241,7 +241,7 @@ export class JobMaster implements JobMasterGateway {
     this.checkpoints?.stopScheduler('the job is cancelled');
     this.failover.stop();
     if (status === 'RESTARTING') {
-      if (!this.graph.allTerminal()) return void this.graph.transitionTo('CANCELLING');
+      // Its tasks are being cancelled already; a restart that is due does not happen.
       this.graph.transitionTo('CANCELED');
       this.terminate();
     } else if (status === 'CREATED') {
@@ -388,8 +388,8 @@ export class JobMaster implements JobMasterGateway {
     this.checkpoints?.stopScheduler('the job fails');
     this.failover.stop();
     if (status === 'RESTARTING') {
-      this.graph.transitionTo(this.graph.allTerminal() ? 'FAILED' : 'CANCELLING');
-      if (this.graph.status === 'FAILED') this.terminate();
+      this.graph.transitionTo('FAILED');
+      this.terminate();
     } else if (status === 'CREATED' || status === 'RUNNING') {
       this.graph.transitionTo(status === 'CREATED' ? 'FAILED' : 'FAILING');
       if (status === 'CREATED') this.terminate();
