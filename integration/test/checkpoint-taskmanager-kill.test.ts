@@ -69,12 +69,16 @@ describe('exactly-once recovery when TaskManager processes are killed (session c
         async () => ((await status()) === 'RUNNING' && Math.max(-1, ...committedAttempts(output)) > attempt ? true : undefined),
         90_000,
       );
-      const taskManagers = processesWith(cluster.dir).filter(
-        (pid) => !killed.includes(pid) && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('taskmanager.resource-id'),
-      );
-      expect(taskManagers.length, 'TaskManager processes').to.be.greaterThan(0);
-      process.kill(taskManagers[0]!, 'SIGKILL');
-      killed.push(taskManagers[0]!);
+      // A TaskManager whose slot the job holds (an idle spare would not fail it).
+      const { taskmanagers } = await cluster.get<{ taskmanagers: Array<{ id: string; freeSlots: number }> }>('/taskmanagers');
+      const busy = taskmanagers.filter((tm) => tm.freeSlots === 0).map((tm) => tm.id);
+      const victim = processesWith(cluster.dir).find((pid) => {
+        const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return !killed.includes(pid) && busy.some((id) => cmdline.includes(`taskmanager.resource-id=${id}`));
+      });
+      expect(victim, `a TaskManager process running the job (busy: ${busy.join(', ')})`).to.not.equal(undefined);
+      process.kill(victim!, 'SIGKILL');
+      killed.push(victim!);
     }
     await until('the job to finish', async () => ((await status()) === 'FINISHED' ? true : undefined), 180_000);
     const got = committedLines(output);
