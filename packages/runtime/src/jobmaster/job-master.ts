@@ -308,6 +308,12 @@ export class JobMaster implements JobMasterGateway {
     if (restore) tdd.restore = restore;
     const te = this.rpc.connect<TaskExecutorGateway>(slot.taskExecutorAddress);
     te.submitTask(tdd).catch((error: unknown) => {
+      // A TaskManager that cannot be reached at all is gone (killed before its heartbeats stopped
+      // counting): every task there fails with it, and its slots are requested anew on restart.
+      if (error instanceof SpindleError && error.code === 'RPC_UNREACHABLE' && this.heartbeats.isMonitored(slot.resourceId)) {
+        this.heartbeats.unmonitor(slot.resourceId);
+        return this.taskManagerLost(slot.resourceId, `it cannot be reached (${error.message})`);
+      }
       void this.updateTaskExecutionState({
         jobId: this.jobId,
         executionAttemptId: e.attemptId,
