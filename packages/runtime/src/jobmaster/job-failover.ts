@@ -1,4 +1,4 @@
-import { serializeError, type Clock, type Logger } from '@spindle/core';
+import { serializeError, type Cancellable, type Logger, type Scheduler } from '@spindle/core';
 import type { JobGraphSpec, SerializedFailure, TaskRestoreSpec } from '@spindle/protocol';
 import type { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.js';
 import { readMetadata, readStateHandle } from '../checkpoint/checkpoint-storage.js';
@@ -15,7 +15,8 @@ export interface FailoverHost {
   readonly graph: ExecutionGraph;
   readonly checkpoints: CheckpointCoordinator | undefined;
   readonly log: Logger;
-  readonly clock: Clock;
+  /** The clock of restore timestamps and the timers of restart delays. */
+  readonly clock: Scheduler;
   taskName(e: Execution): string;
   recordException(failure: SerializedFailure, e: Execution | null): void;
   /** Fails the job for good. */
@@ -38,9 +39,9 @@ export interface FailoverHost {
  */
 export class JobFailover {
   numRestarts = 0;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private restartTimer: Cancellable | undefined;
   /** The vertices of the region being restarted while the rest of the job runs on. */
-  private region: { vertices: ReadonlySet<string>; timer?: NodeJS.Timeout } | undefined;
+  private region: { vertices: ReadonlySet<string>; timer?: Cancellable } | undefined;
 
   constructor(
     private readonly host: FailoverHost,
@@ -75,19 +76,19 @@ export class JobFailover {
   onExecutionTerminal(): void {
     const graph = this.host.graph;
     if (graph.status === 'RESTARTING' && graph.allTerminal() && this.restartTimer === undefined) {
-      this.restartTimer = setTimeout(() => void this.restartAll(), this.restartStrategy.backoffTimeMs());
+      this.restartTimer = this.host.clock.schedule(() => void this.restartAll(), this.restartStrategy.backoffTimeMs());
     }
     const r = this.region;
     if (r === undefined || r.timer !== undefined) return;
     if (graph.executions.some((x) => r.vertices.has(x.vertex.id) && !x.isTerminal)) return;
-    r.timer = setTimeout(() => void this.redeployRegion(r), this.restartStrategy.backoffTimeMs());
+    r.timer = this.host.clock.schedule(() => void this.redeployRegion(r), this.restartStrategy.backoffTimeMs());
   }
 
   /** No restart is pending any more (the job fails, is cancelled, or restarts whole). */
   stop(): void {
-    clearTimeout(this.restartTimer);
+    this.restartTimer?.cancel();
     this.restartTimer = undefined;
-    clearTimeout(this.region?.timer);
+    this.region?.timer?.cancel();
     this.region = undefined;
   }
 
