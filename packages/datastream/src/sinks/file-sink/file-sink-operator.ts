@@ -141,8 +141,7 @@ export class FileSinkOperator<IN> implements StreamOperator {
     const pending = this.unassigned.concat(await this.prepareCommit(false));
     this.unassigned = [];
     if (pending.length > 0) this.pendingByCheckpoint.set(context.checkpointId, pending);
-    const states = await Promise.all([...this.buckets.values()].map((b) => b.snapshotState()));
-    this.throwIfFailed();
+    const states = await this.io(Promise.all([...this.buckets.values()].map((b) => b.snapshotState())));
     this.bucketState.update(states.filter((s): s is BucketState => s !== undefined));
     this.pendingState.update([...this.pendingByCheckpoint].flatMap(([checkpointId, files]) => files.map((f) => ({ ...f, checkpointId }))));
     return { operator: this.state!.operatorStateStore.snapshot() };
@@ -233,9 +232,7 @@ export class FileSinkOperator<IN> implements StreamOperator {
       if (!bucket.isActive()) this.buckets.delete(id);
       else pending.push(bucket.prepareCommit(flush));
     }
-    const files = (await Promise.all(pending)).flat();
-    this.throwIfFailed();
-    return files;
+    return (await this.io(Promise.all(pending))).flat();
   }
 
   private async commit(files: PendingFile[]): Promise<void> {
@@ -249,6 +246,15 @@ export class FileSinkOperator<IN> implements StreamOperator {
       for (const bucket of this.buckets.values()) bucket.onProcessingTime(now);
       this.scheduleBucketCheck();
     });
+  }
+
+  /** Waits for part file I/O; its failure is thrown as the sink's (naming the sink and the file). */
+  private async io<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (e) {
+      throw this.failure ?? e;
+    }
   }
 
   private throwIfFailed(): void {
