@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { childPath, fileSystemFor, type Cancellable, type FileSystem } from '@spindle/core';
 import {
-  OperatorStateHandler,
+  OperatorStateStore,
   type ListState,
   type OperatorContext,
   type OperatorStateSnapshot,
@@ -17,10 +17,17 @@ import { commitPendingFile, recoverInProgressFile } from './committer.js';
 import { commitsAtEndOfInput } from './commit-mode.js';
 import type { Encoder } from './encoder.js';
 import { FileSinkError, sinkIoError } from './file-sink-errors.js';
-import { bucketStates, pendingFiles, type BucketState, type PendingFileState } from './file-sink-state.js';
+import {
+  bucketStates,
+  isResumable,
+  pendingFiles,
+  type BucketState,
+  type PendingFileState,
+  type ResumableBucketState,
+} from './file-sink-state.js';
 import { FileWriterBucket, type BucketContext } from './file-writer-bucket.js';
 import type { OutputFileConfig } from './output-file-config.js';
-import type { InProgressFileState, PendingFile } from './part-file.js';
+import type { PendingFile } from './part-file.js';
 import type { RollingPolicy } from './rolling-policy.js';
 
 /** What a FileSink's builder fixed: the operator of every subtask is made from it. */
@@ -54,7 +61,7 @@ const COMMIT_CONCURRENCY = 8;
 export class FileSinkOperator<IN> implements StreamOperator {
   private readonly sink: string;
   private ctx!: OperatorContext;
-  private state: OperatorStateHandler | undefined;
+  private readonly stateStore = new OperatorStateStore();
   private watermark: Watermark = Number.NEGATIVE_INFINITY;
   private fs!: FileSystem;
   private bucketContext!: BucketContext<IN>;
@@ -64,7 +71,7 @@ export class FileSinkOperator<IN> implements StreamOperator {
   private readonly pendingByCheckpoint = new Map<number, PendingFile[]>();
   private bucketState!: ListState<BucketState>;
   private pendingState!: ListState<PendingFileState>;
-  private restoredBuckets: BucketState[] = [];
+  private restoredBuckets: ResumableBucketState[] = [];
   private restoredPending: PendingFileState[] = [];
   private readonly assignerContext = new AssignerContext();
   private timer: Cancellable | undefined;
@@ -77,10 +84,10 @@ export class FileSinkOperator<IN> implements StreamOperator {
   }
 
   initializeState(context: StateInitializationContext): void {
-    this.state = new OperatorStateHandler(context.operatorName ?? this.sink, context);
-    this.bucketState = this.state.operatorStateStore.getListState(bucketStates());
-    this.pendingState = this.state.operatorStateStore.getListState(pendingFiles());
-    this.restoredBuckets = this.bucketState.get();
+    if (context.restoredState?.operator) this.stateStore.restore(context.restoredState.operator);
+    this.bucketState = this.stateStore.getListState(bucketStates());
+    this.pendingState = this.stateStore.getListState(pendingFiles());
+    this.restoredBuckets = this.bucketState.get().filter(isResumable);
     this.restoredPending = this.pendingState.get();
   }
 
@@ -100,8 +107,8 @@ export class FileSinkOperator<IN> implements StreamOperator {
       onError: (e, path) => this.fail(e, path),
     };
     await forEachLimit(this.restoredPending, (file) => commitPendingFile(this.fs, file, this.sink));
-    await forEachLimit(this.restoredBuckets, (b) => (b.inProgress ? recoverInProgressFile(this.fs, b.inProgress, this.sink) : undefined));
-    for (const state of this.restoredBuckets) if (state.inProgress) this.resume({ ...state, inProgress: state.inProgress });
+    await forEachLimit(this.restoredBuckets, (b) => recoverInProgressFile(this.fs, b.inProgress, this.sink));
+    for (const state of this.restoredBuckets) this.resume(state);
     this.restoredBuckets = [];
     this.restoredPending = [];
     this.scheduleBucketCheck();
@@ -144,7 +151,7 @@ export class FileSinkOperator<IN> implements StreamOperator {
     const states = await this.io(Promise.all([...this.buckets.values()].map((b) => b.snapshotState())));
     this.bucketState.update(states.filter((s): s is BucketState => s !== undefined));
     this.pendingState.update([...this.pendingByCheckpoint].flatMap(([checkpointId, files]) => files.map((f) => ({ ...f, checkpointId }))));
-    return { operator: this.state!.operatorStateStore.snapshot() };
+    return { operator: this.stateStore.snapshot() };
   }
 
   /** Commits the pending files of `checkpointId` and of every earlier checkpoint (whose notification may have been lost). */
@@ -171,7 +178,6 @@ export class FileSinkOperator<IN> implements StreamOperator {
         pendingFiles: uncommitted,
       });
     }
-    this.state?.close();
   }
 
   private async fileSystem(ctx: OperatorContext): Promise<FileSystem> {
@@ -182,11 +188,11 @@ export class FileSinkOperator<IN> implements StreamOperator {
     }
   }
 
-  private resume(state: BucketState & { inProgress: InProgressFileState }): void {
-    const { inProgress } = state;
+  private resume(state: ResumableBucketState): void {
     // Two restored subtasks wrote the same bucket (a lower parallelism): one file goes on, the other is closed.
-    if (this.buckets.has(state.bucketId)) this.unassigned.push(inProgress);
-    else this.buckets.set(state.bucketId, FileWriterBucket.resume(this.bucketContext, { ...state, inProgress }));
+    if (!this.buckets.has(state.bucketId)) return void this.buckets.set(state.bucketId, FileWriterBucket.resume(this.bucketContext, state));
+    const { tempPath, targetPath, length } = state.inProgress;
+    this.unassigned.push({ tempPath, targetPath, length });
   }
 
   private bucketIdOf(value: unknown): string {

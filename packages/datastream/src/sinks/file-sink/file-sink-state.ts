@@ -11,6 +11,13 @@ export interface BucketState {
   readonly inProgress: InProgressFileState | null;
 }
 
+/** A bucket whose checkpoint recorded an in-progress file: a restored subtask continues it. */
+export type ResumableBucketState = BucketState & { readonly inProgress: InProgressFileState };
+
+export function isResumable(state: BucketState): state is ResumableBucketState {
+  return state.inProgress !== null;
+}
+
 /** A pending file and the checkpoint that made it pending (Flink's committable). */
 export interface PendingFileState extends PendingFile {
   readonly checkpointId: number;

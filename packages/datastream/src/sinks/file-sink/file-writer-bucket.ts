@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { childPath, type FileSystem } from '@spindle/core';
 import type { Encoder } from './encoder.js';
 import { FileSinkError } from './file-sink-errors.js';
-import type { BucketState } from './file-sink-state.js';
+import type { BucketState, ResumableBucketState } from './file-sink-state.js';
 import type { OutputFileConfig } from './output-file-config.js';
-import { InProgressPartFile, type InProgressFileState, type PendingFile } from './part-file.js';
+import { InProgressPartFile, type PendingFile } from './part-file.js';
 import type { RollingPolicy } from './rolling-policy.js';
 
 /** What the buckets of one subtask share: where and how they write, and how part files are named. */
@@ -41,7 +41,7 @@ export class FileWriterBucket<IN> {
   ) {}
 
   /** A bucket that continues the in-progress file of a restored checkpoint (already cut to its valid length). */
-  static resume<IN>(ctx: BucketContext<IN>, state: BucketState & { inProgress: InProgressFileState }): FileWriterBucket<IN> {
+  static resume<IN>(ctx: BucketContext<IN>, state: ResumableBucketState): FileWriterBucket<IN> {
     const bucket = new FileWriterBucket(ctx, state.bucketId, state.bucketPath);
     const file = state.inProgress;
     bucket.inProgress = new InProgressPartFile(
