@@ -37,3 +37,4 @@ export {
   type FileSystemFactory,
   type FsUri,
 } from './fs/file-systems.js';
+export * from './config/options/checkpointing-options.js';

@@ -11,15 +11,16 @@ import type {
   KeySelector,
   MapFunction,
   ReduceFunction,
+  SinkFunction,
 } from './functions/basic-functions.js';
-import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators.js';
+import { FilterOperator, FlatMapOperator, MapOperator, SinkOperator } from './operators/basic-operators.js';
 import { TimestampsAndWatermarksOperator } from './operators/timestamps-and-watermarks-operator.js';
 import type { WatermarkStrategy } from './eventtime/watermark-strategy.js';
 import { KeyedReduceOperator, aggregation, inPlaceAggregation, type AggregationKind } from './operators/keyed-reduce-operator.js';
 import { KeyedProcessOperator, ProcessOperator } from './operators/process-operators.js';
 import { ReduceCombinerOperator } from './operators/reduce-combiner-operator.js';
 import type { KeyedProcessFunction, OutputTag, ProcessFunction } from './functions/process-function.js';
-import type { RichFilterFunction, RichFlatMapFunction, RichMapFunction } from './functions/rich-functions.js';
+import type { RichFilterFunction, RichFlatMapFunction, RichMapFunction, RichSinkFunction } from './functions/rich-functions.js';
 
 /** A combiner emits its partial aggregates at the end, or whenever it holds this many keys. */
 const COMBINER_MAX_KEYS = 100_000;
@@ -155,6 +156,11 @@ export class DataStream<T> {
    */
   sinkTo(sink: Sink<T>): DataStreamSink<T> {
     return this.sink(sink.sinkName, 'sink:sink-to', () => sink.createOperator());
+  }
+
+  /** Sends every record to a sink function (Flink's addSink). */
+  addSink(fn: SinkFunction<T> | RichSinkFunction<T>, name = 'Unnamed'): DataStreamSink<T> {
+    return this.sink(`Sink: ${name}`, 'sink:function', () => new SinkOperator(fn as SinkFunction<unknown>));
   }
 
   /** Runs the program's job and returns this stream's records (bounded streams; for tests). */

@@ -78,6 +78,15 @@ export abstract class RichFilterFunction<T> extends AbstractRichFunction {
 }
 
 /**
+ * A sink with a lifecycle (Flink's RichSinkFunction): `invoke` per record, `finish` once the input
+ * ended. With CheckpointedFunction and CheckpointListener it can commit output per checkpoint.
+ */
+export abstract class RichSinkFunction<T> extends AbstractRichFunction {
+  abstract invoke(value: T): void;
+  finish(): void | Promise<void> {}
+}
+
+/**
  * The copy of a function object that one operator instance works on. Flink gives every subtask its
  * own deserialized copy of a function; Spindle never serializes functions, and subtasks of a
  * program run in one thread (`node job.js`, tests) would otherwise share one object, so fields set

@@ -101,17 +101,17 @@ export function jobResult(job: ArchivedJob): JobResult | undefined {
 /**
  * Groups the job's failures into Flink's history: the first failure of a failover is the
  * root, later ones of the same failover are its concurrent exceptions. A failover ends when the
- * job restarts; without restarts every failure belongs to the first.
+ * job restarts (each entry carries the number of restarts before it).
  */
 export function exceptionHistory(job: ArchivedJob, maxEntries: number): ExceptionHistory {
-  const restartedAt = job.timestamps.RESTARTING ?? -1;
   const roots: RootExceptionInfo[] = [];
+  let currentFailover: number | undefined;
   for (const entry of job.exceptions) {
     const info = exceptionInfo(entry);
     const current = roots[roots.length - 1];
-    const sameFailover = current !== undefined && !(current.timestamp <= restartedAt && info.timestamp > restartedAt);
-    if (sameFailover) current.concurrentExceptions.push(info);
+    if (current !== undefined && entry.failover === currentFailover) current.concurrentExceptions.push(info);
     else roots.push({ ...info, concurrentExceptions: [] });
+    currentFailover = entry.failover;
   }
   const newestFirst = roots.reverse();
   return { entries: newestFirst.slice(0, maxEntries), truncated: newestFirst.length > maxEntries };

@@ -89,6 +89,45 @@ export class ExecutionGraph {
     return this.byVertex.get(vertexId) ?? [];
   }
 
+  /** Replaces every execution by a new attempt of its subtask (restart-all); they start CREATED. */
+  restartAll(): void {
+    const next = this.executions.map((e) => new Execution(e.vertex, e.subtaskIndex, e.attemptNumber + 1));
+    this.executions.splice(0, this.executions.length, ...next);
+    this.byAttempt.clear();
+    this.byVertex.clear();
+    for (const e of next) {
+      this.byAttempt.set(e.attemptId, e);
+      const list = this.byVertex.get(e.vertex.id) ?? [];
+      list.push(e);
+      this.byVertex.set(e.vertex.id, list);
+    }
+  }
+
+  /** The executions whose partitions `e` reads. */
+  producersOf(e: Execution): Execution[] {
+    return e.vertex.inputs.flatMap((edge) => {
+      const producers = this.executionsOf(edge.sourceVertexId);
+      return edge.partitioner === 'forward' ? [producers[e.subtaskIndex]!] : producers;
+    });
+  }
+
+  /**
+   * The pipelined regions (Flink's): sets of vertices joined by PIPELINED edges, which must
+   * restart together. A streaming job whose vertices are all connected is one region.
+   */
+  pipelinedRegionCount(): number {
+    const parent = new Map(this.jobGraph.vertices.map((v) => [v.id, v.id]));
+    const find = (id: string): string => {
+      let root = id;
+      while (parent.get(root) !== root) root = parent.get(root)!;
+      return root;
+    };
+    for (const v of this.jobGraph.vertices) {
+      for (const edge of v.inputs) if (edge.resultType !== 'BLOCKING') parent.set(find(v.id), find(edge.sourceVertexId));
+    }
+    return new Set(this.jobGraph.vertices.map((v) => find(v.id))).size;
+  }
+
   allFinished(): boolean {
     return this.executions.every((e) => e.state === 'FINISHED');
   }

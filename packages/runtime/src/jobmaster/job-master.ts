@@ -1,6 +1,7 @@
 import {
   ClusterOptions,
   Configuration,
+  RestartStrategyOptions,
   SpindleError,
   getLogger,
   renderFailure,
@@ -12,14 +13,22 @@ import {
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import { isTerminalExecutionState } from '@spindle/protocol';
 import type {
+  CheckpointTriggerSpec,
   JobArtifact,
   JobExecutionResultSpec,
   JobGraphSpec,
   SerializedFailure,
   SlotOffer,
+  TaskCheckpointAck,
   TaskDeploymentDescriptor,
   TaskExecutionState,
+  TaskRestoreSpec,
 } from '@spindle/protocol';
+import { checkpointConfigFrom, discardOnJobEnd } from '../checkpoint/checkpoint-config.js';
+import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.js';
+import { readMetadata, readStateHandle } from '../checkpoint/checkpoint-storage.js';
+import { assignState, restoreKey } from '../checkpoint/state-assignment.js';
+import { restartStrategyFrom, type RestartStrategy } from '../executiongraph/restart-strategies.js';
 import { ExecutionGraph, type Execution } from '../executiongraph/execution-graph.js';
 import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway, TaskManagerHeartbeatPayload } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
@@ -39,12 +48,18 @@ export interface ExceptionEntry {
   timestamp: number;
   taskName: string | null;
   location: string | null;
+  /** Restarts before this failure: failures with the same number belong to one failover. */
+  failover: number;
 }
 
 /**
  * Runs one job: expands the JobGraph into an ExecutionGraph, gets one slot per slot-sharing
  * key from the ResourceManager, deploys every task at once (streaming and, for now, batch), and
- * follows task states to the job's end. A failed task fails the job (restarts come later).
+ * follows task states to the job's end. A failed task fails the job unless the restart strategy
+ * allows a restart: then every task is cancelled and, after the strategy's delay, redeployed as a
+ * new attempt from the latest completed checkpoint (restart-all; a streaming job's tasks form one
+ * pipelined region, so region failover is the same). With checkpointing on, the
+ * CheckpointCoordinator triggers checkpoints while the tasks run.
  *
  * As in Flink, the job is RUNNING with its tasks SCHEDULED while it waits for slots. A streaming
  * job whose slots do not all arrive within `slot.request.timeout` (on a standalone cluster
@@ -64,6 +79,12 @@ export class JobMaster implements JobMasterGateway {
   private resultResolve!: (r: JobExecutionResultSpec) => void;
   readonly result: Promise<JobExecutionResultSpec>;
   private readonly heartbeats: HeartbeatMonitor;
+  readonly checkpoints: CheckpointCoordinator | undefined;
+  private readonly restartStrategy: RestartStrategy;
+  numRestarts = 0;
+  private restorePlan: Map<string, TaskRestoreSpec> | undefined;
+  private readonly lostTaskManagers = new Set<string>();
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly jobGraph: JobGraphSpec,
@@ -72,14 +93,23 @@ export class JobMaster implements JobMasterGateway {
     private readonly rpc: RpcService,
     readonly address: string,
     private readonly resourceManager: ResourceManagerGateway,
-    scheduler: Scheduler = systemScheduler,
+    private readonly scheduler: Scheduler = systemScheduler,
   ) {
     this.graph = new ExecutionGraph(jobGraph);
+    this.log = getLogger('job-master').child({ jobId: jobGraph.jobId });
+    for (const warning of config.deprecatedKeyWarnings()) this.log.warn(warning);
+    const checkpointing = checkpointConfigFrom(config, jobGraph.runtimeMode);
+    if (checkpointing?.defaultDir)
+      this.log.warn('no execution.checkpointing.dir set: checkpoints go to a local directory', { dir: checkpointing.baseDir });
+    this.checkpoints = checkpointing && new CheckpointCoordinator(checkpointing, jobGraph.jobId, this.coordinatorContext(), scheduler);
+    this.restartStrategy = restartStrategyFrom(config, checkpointing !== undefined, scheduler);
+    if (config.get(RestartStrategyOptions.FAILOVER_STRATEGY) === 'region' && this.graph.pipelinedRegionCount() > 1) {
+      this.log.info('region failover restarts all tasks of this job (restart-all): its pipelined regions are not restarted one by one yet');
+    }
     const timeout = config.get(ClusterOptions.HEARTBEAT_TIMEOUT);
     this.heartbeats = new HeartbeatMonitor(scheduler, timeout, (id) =>
       this.taskManagerLost(id, `no heartbeat for ${timeout} ms (heartbeat.timeout)`),
     );
-    this.log = getLogger('job-master').child({ jobId: jobGraph.jobId });
     this.result = new Promise((resolve) => (this.resultResolve = resolve));
   }
 
@@ -155,10 +185,21 @@ export class JobMaster implements JobMasterGateway {
       this.sendCancel(e);
       return;
     }
+    const wasCanceling = e.state === 'CANCELING';
     e.transitionTo(update.state);
     this.log.debug('task state', { task: this.taskName(e), state: update.state });
-    if (update.state === 'FAILED') this.failJob(update.failure!, e);
+    if (update.state === 'FINISHED') this.checkpoints?.executionFinished(e);
+    // A task that fails while a restart cancels it fails because of that restart.
+    if (update.state === 'FAILED' && !(wasCanceling && this.graph.status === 'RESTARTING')) this.handleFailure(update.failure!, e);
     this.checkTermination();
+  }
+
+  async acknowledgeCheckpoint(_jobId: string, attemptId: string, checkpointId: number, ack: TaskCheckpointAck): Promise<void> {
+    this.checkpoints?.receiveAcknowledge(attemptId, checkpointId, ack);
+  }
+
+  async declineCheckpoint(_jobId: string, attemptId: string, checkpointId: number, failure: SerializedFailure): Promise<void> {
+    this.checkpoints?.receiveDecline(attemptId, checkpointId, failure);
   }
 
   async heartbeatFromTaskManager(resourceId: string, payload?: TaskManagerHeartbeatPayload): Promise<void> {
@@ -172,6 +213,7 @@ export class JobMaster implements JobMasterGateway {
   /** Fails every task that ran on a TaskManager that is gone. */
   private taskManagerLost(resourceId: string, cause: string): void {
     this.log.warn('TaskManager lost', { resourceId, cause });
+    this.lostTaskManagers.add(resourceId);
     const error = new SpindleError(`TaskManager ${resourceId} is lost: ${cause}.`, {
       code: 'TASK_MANAGER_LOST',
       recoverability: 'environment',
@@ -189,12 +231,23 @@ export class JobMaster implements JobMasterGateway {
 
   /** A plain-data copy of the job as it is now (Flink's ArchivedExecutionGraph), for REST and the job store. */
   archive(): ArchivedJob {
-    return archiveJob(this.graph, this.exceptions, this.slotWait());
+    return archiveJob(this.graph, this.exceptions, this.slotWait(), {
+      numRestarts: this.numRestarts,
+      restartStrategy: this.restartStrategy.description,
+      ...(this.checkpoints ? { checkpoints: this.checkpoints.stats.snapshot() } : {}),
+    });
   }
 
   cancel(): void {
     const status = this.graph.status;
-    if (status === 'CREATED') {
+    this.checkpoints?.stopScheduler('the job is cancelled');
+    if (status === 'RESTARTING') {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = undefined;
+      if (!this.graph.allTerminal()) return void this.graph.transitionTo('CANCELLING');
+      this.graph.transitionTo('CANCELED');
+      this.terminate();
+    } else if (status === 'CREATED') {
       this.graph.transitionTo('CANCELED');
       this.terminate();
     } else if (status === 'RUNNING' || status === 'FAILING') {
@@ -234,6 +287,7 @@ export class JobMaster implements JobMasterGateway {
     clearTimeout(this.slotWaitTimer);
     for (const e of this.graph.executions) e.slot = this.slotPool.slotFor(this.sharingKey(e));
     for (const e of this.graph.executions) this.deploy(e);
+    this.checkpoints?.startScheduler();
   }
 
   private deploy(e: Execution): void {
@@ -253,6 +307,8 @@ export class JobMaster implements JobMasterGateway {
       producedPartitions: this.graph.producedPartitions(e),
       config: this.config.toMap(),
     };
+    const restore = this.restorePlan?.get(restoreKey(e.vertex.id, e.subtaskIndex));
+    if (restore) tdd.restore = restore;
     const te = this.rpc.connect<TaskExecutorGateway>(slot.taskExecutorAddress);
     te.submitTask(tdd).catch((error: unknown) => {
       void this.updateTaskExecutionState({
@@ -264,11 +320,102 @@ export class JobMaster implements JobMasterGateway {
     });
   }
 
+  /**
+   * A task failed (or too many checkpoints did): the job restarts if the failure is recoverable and
+   * the restart strategy allows it, else it fails. A restart cancels every task first.
+   */
+  private handleFailure(failure: SerializedFailure, e: Execution | null): void {
+    const status = this.graph.status;
+    if (status === 'RESTARTING') return this.recordException(failure, e);
+    if (status !== 'RUNNING' || failure.recoverability === 'non-recoverable') return this.failJob(failure, e);
+    this.restartStrategy.notifyFailure();
+    if (!this.restartStrategy.canRestart()) return this.failJob(failure, e);
+    this.recordException(failure, e);
+    this.log.info('job restarts', { cause: failure.message, task: e ? this.taskName(e) : undefined, restarts: this.numRestarts });
+    this.graph.transitionTo('RESTARTING');
+    this.checkpoints?.stopScheduler('the job restarts');
+    this.cancelRunning();
+  }
+
+  /** Every task of the failed attempt is terminal: redeploy after the restart strategy's delay. */
+  private scheduleRestart(): void {
+    if (this.restartTimer !== undefined) return;
+    this.restartTimer = setTimeout(() => void this.restart(), this.restartStrategy.backoffTimeMs());
+  }
+
+  /**
+   * Restart-all: new attempts of every subtask, each restoring its share of the latest completed
+   * checkpoint, in the slots still held (slots of lost TaskManagers are requested again).
+   */
+  private async restart(): Promise<void> {
+    let plan: Map<string, TaskRestoreSpec> | undefined;
+    try {
+      plan = await this.restoreLatestCheckpoint();
+    } catch (error) {
+      this.restartTimer = undefined;
+      return this.failJob(serializeError(error), null);
+    }
+    this.restartTimer = undefined;
+    if (this.graph.status !== 'RESTARTING') return;
+    this.restorePlan = plan;
+    this.numRestarts++;
+    this.graph.restartAll();
+    this.graph.transitionTo('CREATED');
+    this.graph.transitionTo('RUNNING');
+    for (const e of this.graph.executions) e.transitionTo('SCHEDULED');
+    this.deployed = false;
+    const lost = this.slotPool.releaseSlotsOf(this.lostTaskManagers);
+    this.lostTaskManagers.clear();
+    for (const { allocationId } of this.slotPool.requestAll(lost)) this.requestSlot(allocationId);
+    if (this.slotPool.isComplete()) return this.deployAll();
+    clearTimeout(this.slotTimer);
+    this.slotTimer = setTimeout(() => this.onSlotTimeout(lost.length), this.slotTimeoutMs());
+  }
+
+  /** The state of the latest completed checkpoint for every subtask; its metadata is read and checked again. */
+  private async restoreLatestCheckpoint(): Promise<Map<string, TaskRestoreSpec> | undefined> {
+    const latest = await this.checkpoints?.latestCompleted();
+    if (latest === undefined) return undefined;
+    const metadata = await readMetadata(latest.metadataPath);
+    const plan = await assignState(metadata, this.jobGraph, readStateHandle);
+    this.checkpoints!.stats.reportRestored(latest.id, latest.location, this.scheduler.now());
+    this.log.info('restoring the latest completed checkpoint', { checkpointId: latest.id, location: latest.location });
+    return plan;
+  }
+
+  private coordinatorContext() {
+    const gateway = (e: Execution) => this.rpc.connect<TaskExecutorGateway>(e.slot!.taskExecutorAddress);
+    return {
+      executions: () => this.graph.executions,
+      producersOf: (e: Execution) => this.graph.producersOf(e),
+      triggerTask: (e: Execution, trigger: CheckpointTriggerSpec) => gateway(e).triggerCheckpoint(e.attemptId, trigger),
+      confirmTask: (e: Execution, checkpointId: number) => {
+        if (!e.isTerminal)
+          void gateway(e)
+            .confirmCheckpoint(e.attemptId, checkpointId)
+            .catch(() => undefined);
+      },
+      abortTask: (e: Execution, checkpointId: number) => {
+        if (!e.isTerminal)
+          void gateway(e)
+            .abortCheckpoint(e.attemptId, checkpointId)
+            .catch(() => undefined);
+      },
+      failJob: (error: SpindleError) => this.handleFailure(serializeError(error), null),
+    };
+  }
+
   private failJob(failure: SerializedFailure, e: Execution | null): void {
     this.recordException(failure, e);
     this.failure ??= failure;
     const status = this.graph.status;
-    if (status === 'CREATED' || status === 'RUNNING') {
+    this.checkpoints?.stopScheduler('the job fails');
+    if (status === 'RESTARTING') {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = undefined;
+      this.graph.transitionTo(this.graph.allTerminal() ? 'FAILED' : 'CANCELLING');
+      if (this.graph.status === 'FAILED') this.terminate();
+    } else if (status === 'CREATED' || status === 'RUNNING') {
       this.graph.transitionTo(status === 'CREATED' ? 'FAILED' : 'FAILING');
       if (status === 'CREATED') this.terminate();
       else {
@@ -288,6 +435,7 @@ export class JobMaster implements JobMasterGateway {
       timestamp: Date.now(),
       taskName: e ? this.taskName(e) : null,
       location: e?.slot?.resourceId ?? null,
+      failover: this.numRestarts,
     });
   }
 
@@ -315,6 +463,7 @@ export class JobMaster implements JobMasterGateway {
     if (status === 'RUNNING' && this.graph.allFinished()) this.graph.transitionTo('FINISHED');
     else if (status === 'FAILING' && this.graph.allTerminal()) this.graph.transitionTo('FAILED');
     else if (status === 'CANCELLING' && this.graph.allTerminal()) this.graph.transitionTo('CANCELED');
+    else if (status === 'RESTARTING' && this.graph.allTerminal()) return this.scheduleRestart();
     else return;
     this.terminate();
   }
@@ -322,6 +471,9 @@ export class JobMaster implements JobMasterGateway {
   private terminate(): void {
     clearTimeout(this.slotTimer);
     clearTimeout(this.slotWaitTimer);
+    clearTimeout(this.restartTimer);
+    const checkpoints = this.checkpoints;
+    if (checkpoints) void checkpoints.shutdown(discardOnJobEnd(checkpoints.config.retention, this.graph.status));
     this.heartbeats.stop();
     for (const a of this.slotPool.pendingAllocations()) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     for (const slot of this.slotPool.releaseAll()) {

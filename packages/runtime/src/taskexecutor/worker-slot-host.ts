@@ -1,6 +1,7 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { SpindleError, getLogger, serializeError } from '@spindle/core';
-import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
 import type { HubMember, ShuffleHub } from './shuffle-hub.js';
 import type { SlotHost } from './slot-host.js';
 import type { FromSlotWorker, SlotWorkerData, ToSlotWorker } from './worker-protocol.js';
@@ -10,7 +11,10 @@ const WORKER_URL = new URL('./slot-worker.js', import.meta.url);
 /** A slot whose tasks run in a worker thread of their own. */
 export class WorkerSlotHost implements SlotHost, HubMember {
   private readonly worker: Worker;
-  private readonly reports = new Map<string, { tdd: TaskDeploymentDescriptor; report: (s: TaskExecutionState) => void }>();
+  private readonly reports = new Map<
+    string,
+    { tdd: TaskDeploymentDescriptor; report: (s: TaskExecutionState) => void; checkpoints: CheckpointResponder }
+  >();
   private closed = false;
   private nextMetricsRequest = 0;
   private readonly metricsRequests = new Map<number, (m: Record<string, TaskIOMetrics>) => void>();
@@ -38,9 +42,21 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     });
   }
 
-  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void {
-    this.reports.set(tdd.executionAttemptId, { tdd, report });
+  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void, checkpoints: CheckpointResponder): void {
+    this.reports.set(tdd.executionAttemptId, { tdd, report, checkpoints });
     this.post({ type: 'deploy', tdd });
+  }
+
+  triggerCheckpoint(executionAttemptId: string, trigger: CheckpointTriggerSpec): void {
+    this.post({ type: 'trigger-checkpoint', executionAttemptId, trigger });
+  }
+
+  notifyCheckpointComplete(executionAttemptId: string, checkpointId: number): void {
+    this.post({ type: 'checkpoint-complete', executionAttemptId, checkpointId });
+  }
+
+  notifyCheckpointAborted(executionAttemptId: string, checkpointId: number): void {
+    this.post({ type: 'checkpoint-aborted', executionAttemptId, checkpointId });
   }
 
   cancel(executionAttemptId: string): void {
@@ -97,6 +113,12 @@ export class WorkerSlotHost implements SlotHost, HubMember {
         entry.report(m.state);
         break;
       }
+      case 'checkpoint-ack':
+        this.reports.get(m.executionAttemptId)?.checkpoints.acknowledge(m.checkpointId, m.ack);
+        break;
+      case 'checkpoint-decline':
+        this.reports.get(m.executionAttemptId)?.checkpoints.decline(m.checkpointId, m.failure);
+        break;
       case 'metrics':
         this.metricsRequests.get(m.requestId)?.(m.metrics);
         this.metricsRequests.delete(m.requestId);
