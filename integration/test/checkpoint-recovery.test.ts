@@ -64,4 +64,21 @@ describe('exactly-once recovery from checkpoints (in-process cluster)', function
     checkExactlyOnce(output, n);
     expect(committedAttempts(output)).to.deep.equal([0, 1]);
   });
+
+  it('rejects an invalid interval or timeout with an error naming the setting', async () => {
+    const env = StreamExecutionEnvironment.getExecutionEnvironment();
+    expect(() => env.enableCheckpointing(5)).to.throw(/enableCheckpointing\(5, EXACTLY_ONCE\): must be at least 10 ms/);
+    for (const [key, value, message] of [
+      ['execution.checkpointing.interval', '0', /execution.checkpointing.interval: '0' must be at least 10 ms/],
+      ['execution.checkpointing.timeout', 'soon', /execution.checkpointing.timeout: 'soon' is not a duration/],
+    ] as const) {
+      const bad = StreamExecutionEnvironment.getExecutionEnvironment({ 'execution.checkpointing.interval': '1 s', [key]: value });
+      bad.fromElements(1).print();
+      const error = await bad.execute().then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message).to.match(message);
+    }
+  });
 });

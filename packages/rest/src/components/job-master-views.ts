@@ -129,6 +129,24 @@ function exceptionInfo(entry: ExceptionEntry): ExceptionInfo {
   };
 }
 
+/** Flink's job-scope metrics that Spindle keeps: restarts, and checkpoint counts and the latest checkpoint when checkpointing is on. */
+export function jobMetrics(job: ArchivedJob): Record<string, string> {
+  const metrics: Record<string, string> = { numRestarts: String(job.numRestarts) };
+  const stats = job.checkpoints;
+  if (stats === undefined) return metrics;
+  Object.assign(metrics, {
+    totalNumberOfCheckpoints: String(stats.counts.total),
+    numberOfInProgressCheckpoints: String(stats.counts.inProgress),
+    numberOfCompletedCheckpoints: String(stats.counts.completed),
+    numberOfFailedCheckpoints: String(stats.counts.failed),
+    lastCheckpointRestoreTimestamp: String(stats.latestRestored?.restoreTimestamp ?? -1),
+    lastCheckpointSize: String(stats.latestCompleted?.stateSize ?? -1),
+    lastCheckpointDuration: String(stats.latestCompleted?.durationMs ?? -1),
+    lastCheckpointExternalPath: stats.latestCompleted?.location ?? 'n/a',
+  });
+  return metrics;
+}
+
 export function isTerminalForCancel(status: JobStatus): boolean {
   return isGloballyTerminal(status) || status === 'SUSPENDED';
 }
