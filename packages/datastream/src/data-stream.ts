@@ -27,6 +27,7 @@ const COMBINER_MAX_KEYS = 100_000;
 import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './sinks/sink-operators.js';
 import { prepareOutputDirectory } from './sinks/output-directory.js';
 import { WriteMode } from './sinks/write-mode.js';
+import type { Sink } from './sinks/sink.js';
 import type { OperatorTransformation, Transformation } from './transformation.js';
 
 /** A stream of records of type T: each call adds an operator to the program's graph. */
@@ -147,6 +148,14 @@ export class DataStream<T> {
       () => new TextFileSinkOperator(directory),
       () => prepareOutputDirectory(directory, writeMode),
     );
+  }
+
+  /**
+   * Writes the stream into `sink` (Flink's `sinkTo`), e.g. a FileSink:
+   * `stream.sinkTo(FileSink.forRowFormat(dir, new SimpleStringEncoder()).build())`.
+   */
+  sinkTo(sink: Sink<T>): DataStreamSink<T> {
+    return this.sink(sink.sinkName, 'sink:sink-to', () => sink.createOperator());
   }
 
   /** Sends every record to a sink function (Flink's addSink). */

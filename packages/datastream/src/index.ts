@@ -11,6 +11,8 @@ export type { DataGeneratorOptions } from './sources/source-operators.js';
 export { formatRecord } from './sinks/format.js';
 export * as FileSystem from './sinks/write-mode.js';
 export type { WriteMode } from './sinks/write-mode.js';
+export type { Sink } from './sinks/sink.js';
+export * from './sinks/file-sink/index.js';
 export * from './eventtime/watermark-strategy.js';
 export { TimestampsAndWatermarksOperator } from './operators/timestamps-and-watermarks-operator.js';
 export * from './functions/rich-functions.js';
