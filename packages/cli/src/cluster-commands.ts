@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ClusterOptions, DeploymentOptions, SpindleError, type Configuration } from '@spindle/core';
-import { ensureDir, jobManagerPidAt, logDir } from '@spindle/cluster';
+import { deriveTaskManagerMemory, ensureDir, jobManagerPidAt, logDir } from '@spindle/cluster';
 import { CLI_BIN } from './engine-paths.js';
 
 interface ProcessEntry {
@@ -61,6 +61,8 @@ export async function startCluster(config: Configuration, dynamic: string[], pri
       userFacing: true,
     });
   }
+  // A TaskManager memory configuration that does not fit fails here, before any process starts.
+  deriveTaskManagerMemory(config);
   print(`Starting cluster.`);
   const child = startProcess(jm, dynamic);
   print(`Starting standalonesession daemon on host localhost (pid ${child.pid}, log ${jm.logFile}).`);

@@ -23,6 +23,8 @@ export interface ClusterView {
   jobResult(jobId: string): Promise<JobResult | undefined>;
   /** Failures of the job, newest first, at most the cluster's history size. */
   exceptionHistory(jobId: string): Promise<ExceptionHistory>;
+  /** Job-scope metrics by Flink's ids (`numRestarts`, checkpoint counts and the latest checkpoint). */
+  jobMetrics(jobId: string): Promise<Record<string, string>>;
   /**
    * Starts cancelling a job and resolves without waiting for it to end. Resolves for a job that
    * is already CANCELED; rejects with `JobTerminatedWithoutCancellationError` for a job that

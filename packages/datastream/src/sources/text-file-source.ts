@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { FileSystemError, SpindleError, errorMessage, fileSystemFor, type Configuration, type FileSystem } from '@spindle/core';
-import type { OperatorContext, SourceStatus } from '@spindle/runtime';
+import type { OperatorContext, SourceStatus } from '@spindle/runtime/in-process';
 import { AbstractSource } from './source-operators.js';
 
 const EMIT_BYTES = 1 << 16;
@@ -72,11 +72,15 @@ export function createSplits(files: InputFile[], parallelism: number): FileSplit
 /**
  * Reads lines of text files through the FileSystem port (any scheme). A split owns the lines that
  * start inside its byte range; the last one is read to its end past the range. Split j goes to
- * subtask j mod p.
+ * subtask j mod p. Its position is the splits it has left, the current one starting at its next
+ * line (a split starting right after a newline begins with that line, so a restored split reads
+ * on from there).
  */
-export class TextFileSource extends AbstractSource {
+export class TextFileSource extends AbstractSource<FileSplit> {
   private splits: FileSplit[] = [];
   private current: SplitReader | undefined;
+  /** The split whose stream is being opened: still all left to read. */
+  private opening: FileSplit | undefined;
   private fs: FileSystem | undefined;
 
   constructor(private readonly input: string) {
@@ -88,16 +92,27 @@ export class TextFileSource extends AbstractSource {
   override async open(ctx: OperatorContext): Promise<void> {
     super.open(ctx);
     this.fs = (await fileSystemFor(this.input, ctx.config)).fs;
+    if (this.restoredPositions !== undefined) {
+      this.splits = this.restoredPositions.slice();
+      return;
+    }
     const all = createSplits(await listInputFiles(this.input, ctx.config), ctx.parallelism);
     this.splits = all.filter((_, j) => j % ctx.parallelism === ctx.subtaskIndex);
+  }
+
+  protected override currentPositions(): FileSplit[] {
+    const current = this.opening ?? this.current?.remaining();
+    return current === undefined ? this.splits.slice() : [current, ...this.splits];
   }
 
   emitNext(): SourceStatus | Promise<SourceStatus> {
     if (this.current === undefined) {
       const split = this.splits.shift();
       if (split === undefined) return 'end';
+      this.opening = split;
       return SplitReader.open(this.fs!, split).then((reader) => {
         this.current = reader;
+        this.opening = undefined;
         return 'more';
       });
     }
@@ -181,6 +196,13 @@ class SplitReader {
 
   close(): void {
     this.stream.destroy();
+  }
+
+  /** The part of the split not read yet, from the start of its next line; undefined when done. */
+  remaining(): FileSplit | undefined {
+    if (this.skipping) return this.split;
+    const start = this.bufStart + this.pos;
+    return this.done || start >= this.split.end ? undefined : { file: this.split.file, start, end: this.split.end };
   }
 
   /** Lines from `pos` up to about EMIT_BYTES, none starting at or after the split's end. */

@@ -105,6 +105,10 @@ export class ClusterViewFromComponents implements ClusterView {
     return views.exceptionHistory(this.job(jobId), size);
   }
 
+  async jobMetrics(jobId: string): Promise<Record<string, string>> {
+    return views.jobMetrics(this.job(jobId));
+  }
+
   async cancelJob(jobId: string): Promise<void> {
     const status = this.job(jobId).status;
     if (status === 'CANCELED') return;

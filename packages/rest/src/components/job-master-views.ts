@@ -101,17 +101,17 @@ export function jobResult(job: ArchivedJob): JobResult | undefined {
 /**
  * Groups the job's failures into Flink's history: the first failure of a failover is the
  * root, later ones of the same failover are its concurrent exceptions. A failover ends when the
- * job restarts; without restarts every failure belongs to the first.
+ * job restarts (each entry carries the number of restarts before it).
  */
 export function exceptionHistory(job: ArchivedJob, maxEntries: number): ExceptionHistory {
-  const restartedAt = job.timestamps.RESTARTING ?? -1;
   const roots: RootExceptionInfo[] = [];
+  let currentFailover: number | undefined;
   for (const entry of job.exceptions) {
     const info = exceptionInfo(entry);
     const current = roots[roots.length - 1];
-    const sameFailover = current !== undefined && !(current.timestamp <= restartedAt && info.timestamp > restartedAt);
-    if (sameFailover) current.concurrentExceptions.push(info);
+    if (current !== undefined && entry.failover === currentFailover) current.concurrentExceptions.push(info);
     else roots.push({ ...info, concurrentExceptions: [] });
+    currentFailover = entry.failover;
   }
   const newestFirst = roots.reverse();
   return { entries: newestFirst.slice(0, maxEntries), truncated: newestFirst.length > maxEntries };
@@ -127,6 +127,24 @@ function exceptionInfo(entry: ExceptionEntry): ExceptionInfo {
     taskManagerId: entry.location,
     failureLabels: {},
   };
+}
+
+/** Flink's job-scope metrics that Spindle keeps: restarts, and checkpoint counts and the latest checkpoint when checkpointing is on. */
+export function jobMetrics(job: ArchivedJob): Record<string, string> {
+  const metrics: Record<string, string> = { numRestarts: String(job.numRestarts) };
+  const stats = job.checkpoints;
+  if (stats === undefined) return metrics;
+  Object.assign(metrics, {
+    totalNumberOfCheckpoints: String(stats.counts.total),
+    numberOfInProgressCheckpoints: String(stats.counts.inProgress),
+    numberOfCompletedCheckpoints: String(stats.counts.completed),
+    numberOfFailedCheckpoints: String(stats.counts.failed),
+    lastCheckpointRestoreTimestamp: String(stats.latestRestored?.restoreTimestamp ?? -1),
+    lastCheckpointSize: String(stats.latestCompleted?.stateSize ?? -1),
+    lastCheckpointDuration: String(stats.latestCompleted?.durationMs ?? -1),
+    lastCheckpointExternalPath: stats.latestCompleted?.location ?? 'n/a',
+  });
+  return metrics;
 }
 
 export function isTerminalForCancel(status: JobStatus): boolean {

@@ -45,6 +45,7 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
       handler: async (r) => json(200, executionResultBody(await cluster.jobResult(jobIdParam(r)))),
     },
     { method: 'GET', path: '/jobs/:jobid/exceptions', handler: (r) => exceptions(ctx, r) },
+    { method: 'GET', path: '/jobs/:jobid/metrics', handler: (r) => metrics(ctx, r) },
     {
       method: 'GET',
       path: '/jobs/:jobid/plan',
@@ -77,6 +78,24 @@ async function cancel(ctx: HandlerContext, request: RestRequest) {
     throw e;
   }
   return json(202, {});
+}
+
+/**
+ * GET /jobs/:jobid/metrics[?get=a,b]: as Flink, the available metric ids without `get`, else the
+ * asked ones that exist with their values as strings.
+ */
+async function metrics(ctx: HandlerContext, request: RestRequest) {
+  const all = await ctx.cluster.jobMetrics(jobIdParam(request));
+  const get = request.query.getAll('get').flatMap((g) => g.split(','));
+  if (get.length === 0)
+    return json(
+      200,
+      Object.keys(all).map((id) => ({ id })),
+    );
+  return json(
+    200,
+    get.filter((id) => all[id] !== undefined).map((id) => ({ id, value: all[id] })),
+  );
 }
 
 /** GET /jobs/:jobid/exceptions?maxExceptions=n&failureLabelFilter=k:v,... */

@@ -22,6 +22,7 @@ export interface TestingJob {
   details: JobDetails;
   result?: JobResult;
   exceptions: ExceptionHistory;
+  metrics?: Record<string, string>;
 }
 
 /**
@@ -100,6 +101,10 @@ export class TestingClusterView implements ClusterView {
 
   async exceptionHistory(jobId: string): Promise<ExceptionHistory> {
     return this.check(structuredClone(this.job(jobId).exceptions));
+  }
+
+  async jobMetrics(jobId: string): Promise<Record<string, string>> {
+    return this.check({ numRestarts: '0', ...this.job(jobId).metrics });
   }
 
   async cancelJob(jobId: string): Promise<void> {

@@ -1,4 +1,5 @@
-import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
 
 /**
  * Where the tasks of one slot run: a worker thread of its own (the normal case), or the calling
@@ -6,8 +7,13 @@ import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from
  * thread; `report` delivers the task's state changes in order.
  */
 export interface SlotHost {
-  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void;
+  /** `checkpoints` receives the task's checkpoint acknowledgements and declines. */
+  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void, checkpoints: CheckpointResponder): void;
   cancel(executionAttemptId: string): void;
+  /** Checkpoint calls for a task here; a task that is gone ignores them. */
+  triggerCheckpoint(executionAttemptId: string, trigger: CheckpointTriggerSpec): void;
+  notifyCheckpointComplete(executionAttemptId: string, checkpointId: number): void;
+  notifyCheckpointAborted(executionAttemptId: string, checkpointId: number): void;
   /** Current I/O metrics of the running tasks, by execution attempt id. */
   requestMetrics(): Promise<Record<string, TaskIOMetrics>>;
   /** Stops every task and frees the slot's resources (the worker thread). Idempotent. */
