@@ -12,7 +12,7 @@ import {
 } from '@spindle/runtime';
 import { checkAdvertised, jobManagerAddresses, restAddresses } from './addresses.js';
 import { JobSubmission } from './job-submission.js';
-import { processWorkDir, setUpProcess, type ProcessWorkDir } from './process-common.js';
+import { processWorkDir, remoteBlobDir, setUpProcess, type ProcessWorkDir } from './process-common.js';
 import { shownConfiguration } from './process-identity.js';
 
 /**
@@ -79,7 +79,7 @@ export class ClusterEntrypoint {
     });
     const workDir = processWorkDir(config, 'jobmanager');
     this.workDir = workDir;
-    const blobs = new BlobStore(path.join(workDir.path, 'blobs'));
+    const blobs = new BlobStore(path.join(workDir.path, 'blobs'), remoteBlobDir(config), config);
     new GrpcBlobServer(blobs, clusterId).register(rpc);
     try {
       await rpc.start();

@@ -44,6 +44,7 @@ export class JobSubmission {
     }
     JobId.parse(jobGraph.jobId);
     const blobKey = this.blobs.put(submission.bundle);
+    await this.blobs.persisted(blobKey);
     await this.dispatcher.submitJob(jobGraph, { bundlePath: '', blobKey, args: submission.programArgs });
     return jobGraph.jobId;
   }
@@ -53,6 +54,7 @@ export class JobSubmission {
     const config = new Configuration({ ...this.config.toMap(), ...request.flinkConfiguration });
     if (request.parallelism !== undefined && request.parallelism > 0) config.set(CoreOptions.DEFAULT_PARALLELISM, request.parallelism);
     const blobKey = this.blobs.put(fs.readFileSync(jar.path));
+    await this.blobs.persisted(blobKey);
     const entryPoint = request.entryClass;
     const options = { args: request.programArgs, config: config.toMap() };
     const captured = await this.plans.plan(this.materialize(blobKey), entryPoint === undefined ? options : { ...options, entryPoint });

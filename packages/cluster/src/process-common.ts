@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeploymentOptions, getLogger, type Configuration } from '@spindle/core';
+import { DeploymentOptions, childPath, getLogger, parseFsUri, type Configuration } from '@spindle/core';
 
 const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
@@ -23,9 +23,21 @@ export interface ProcessWorkDir {
 }
 
 export function processWorkDir(config: Configuration, role: 'jobmanager' | 'taskmanager'): ProcessWorkDir {
-  const base = ensureDir(config.get(DeploymentOptions.BLOB_DIR) ?? os.tmpdir());
+  const configured = config.get(DeploymentOptions.BLOB_DIR);
+  // A durable blob directory (hdfs://...) holds the JobManager's blobs; working directories stay local.
+  const base = ensureDir(configured === undefined || remoteBlobDir(config) !== undefined ? os.tmpdir() : configured);
   const dir = fs.mkdtempSync(path.join(base, `spindle-${role}-`));
   return { path: dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Where the JobManager keeps durable copies of its blobs: `<blob.storage.directory>/blobs` when
+ * that directory is on a file system other than the local one (e.g. `hdfs:///spindle`).
+ */
+export function remoteBlobDir(config: Configuration): string | undefined {
+  const configured = config.get(DeploymentOptions.BLOB_DIR);
+  if (configured === undefined || parseFsUri(configured).scheme === 'file') return undefined;
+  return childPath(configured, 'blobs');
 }
 
 /** Cluster processes log JSON lines; SIGTERM and SIGINT close them cleanly. */

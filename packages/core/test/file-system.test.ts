@@ -2,30 +2,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { finished } from 'node:stream/promises';
-import {
-  FileAlreadyExistsError,
-  FileNotFoundError,
-  FileSystemError,
-  LocalFileSystem,
-  childPath,
-  fileSystemFor,
-  parseFsUri,
-  registerFileSystem,
-  type FileSystem,
-} from '../src/index.js';
-
-async function readAll(fs: FileSystem, p: string, options?: { offset?: number; length?: number }): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of await fs.open(p, options)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function write(fs: FileSystem, p: string, text: string, overwrite = false): Promise<void> {
-  const out = await fs.create(p, { overwrite });
-  out.end(text);
-  await finished(out);
-}
+import { FileSystemError, LocalFileSystem, childPath, fileSystemFor, parseFsUri, registerFileSystem } from '../src/index.js';
+import { describeFileSystemContract, readText, writeText } from '../src/testing/index.js';
 
 describe('FileSystem port', () => {
   describe('parseFsUri', () => {
@@ -81,6 +59,12 @@ describe('FileSystem port', () => {
     });
   });
 
+  describeFileSystemContract('file://', () => ({
+    fs: LocalFileSystem.INSTANCE,
+    newDirectory: async () => fs.mkdtempSync(path.join(os.tmpdir(), 'spindle-fs-')),
+    cleanUp: async (dir) => fs.rmSync(dir, { recursive: true, force: true }),
+  }));
+
   describe('LocalFileSystem', () => {
     const lfs = LocalFileSystem.INSTANCE;
     let dir: string;
@@ -89,70 +73,10 @@ describe('FileSystem port', () => {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it('creates files with their parents, reads ranges, appends and truncates', async () => {
-      const f = path.join(dir, 'a/b/c.txt');
-      await write(lfs, f, 'hello world');
-      expect(await readAll(lfs, f)).to.equal('hello world');
-      expect(await readAll(lfs, f, { offset: 6 })).to.equal('world');
-      expect(await readAll(lfs, f, { offset: 2, length: 3 })).to.equal('llo');
-      expect(await readAll(lfs, f, { offset: 2, length: 0 })).to.equal('');
-      const a = await lfs.append(f);
-      a.end('!');
-      await finished(a);
-      expect(await readAll(lfs, f)).to.equal('hello world!');
-      await lfs.truncate(f, 5);
-      expect(await readAll(lfs, f)).to.equal('hello');
-    });
-
-    it('refuses to overwrite unless asked', async () => {
-      const f = path.join(dir, 'x');
-      await write(lfs, f, 'one');
-      const e = await write(lfs, f, 'two').then(
-        () => undefined,
-        (err: unknown) => err,
-      );
-      expect(e).to.be.instanceOf(FileAlreadyExistsError);
-      await write(lfs, f, 'two', true);
-      expect(await readAll(lfs, f)).to.equal('two');
-    });
-
-    it('renames, refusing a missing source and an existing destination', async () => {
-      await write(lfs, path.join(dir, 'a'), 'A');
-      await write(lfs, path.join(dir, 'b'), 'B');
-      await lfs.rename(path.join(dir, 'a'), path.join(dir, 'sub/c'));
-      expect(await readAll(lfs, path.join(dir, 'sub/c'))).to.equal('A');
-      const missing = await lfs.rename(path.join(dir, 'a'), path.join(dir, 'd')).catch((e: unknown) => e);
-      expect(missing).to.be.instanceOf(FileNotFoundError);
-      const exists = await lfs.rename(path.join(dir, 'b'), path.join(dir, 'sub/c')).catch((e: unknown) => e);
-      expect(exists).to.be.instanceOf(FileAlreadyExistsError);
-      expect(await readAll(lfs, path.join(dir, 'sub/c'))).to.equal('A');
-    });
-
-    it('lists, stats, makes and deletes directories', async () => {
-      await lfs.mkdirs(path.join(dir, 'd/e'));
-      await lfs.mkdirs(path.join(dir, 'd/e'));
-      await write(lfs, `file://${dir}/d/z.txt`, '123');
-      const entries = await lfs.list(path.join(dir, 'd'));
-      expect(entries.map((s) => [s.name, s.isDirectory, s.length])).to.deep.equal([
-        ['e', true, 0],
-        ['z.txt', false, 3],
-      ]);
-      expect(await lfs.status(path.join(dir, 'nothing'))).to.equal(undefined);
-      const notEmpty = await lfs.delete(path.join(dir, 'd')).catch((e: unknown) => e);
-      expect((notEmpty as FileSystemError).kind).to.equal('directory-not-empty');
-      expect(await lfs.delete(path.join(dir, 'd'), { recursive: true })).to.equal(true);
-      expect(await lfs.delete(path.join(dir, 'd'), { recursive: true })).to.equal(false);
-      const e = await lfs.list(path.join(dir, 'd')).catch((err: unknown) => err);
-      expect(e).to.be.instanceOf(FileNotFoundError);
-      expect((e as Error).message).to.contain(path.join(dir, 'd'));
-    });
-
-    it('maps a file used as a directory and a directory opened as a file', async () => {
-      await write(lfs, path.join(dir, 'f'), 'x');
-      const parent = await write(lfs, path.join(dir, 'f/g'), 'y').catch((e: unknown) => e);
-      expect((parent as FileSystemError).kind).to.be.oneOf(['parent-not-directory', 'already-exists']);
-      const isDir = await lfs.open(dir).catch((e: unknown) => e);
-      expect((isDir as FileSystemError).kind).to.equal('is-a-directory');
+    it('accepts file: URIs as well as plain paths', async () => {
+      await writeText(lfs, `file://${dir}/d/z.txt`, '123');
+      expect(await readText(lfs, `file:${dir}/d/z.txt`)).to.equal('123');
+      expect((await lfs.list(path.join(dir, 'd'))).map((s) => s.path)).to.deep.equal([path.join(dir, 'd', 'z.txt')]);
     });
   });
 });

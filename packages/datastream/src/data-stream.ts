@@ -146,7 +146,7 @@ export class DataStream<T> {
       `Text File: ${directory}`,
       'sink:text-file',
       () => new TextFileSinkOperator(directory),
-      () => prepareOutputDirectory(directory, writeMode),
+      () => prepareOutputDirectory(directory, writeMode, this.env.config),
     );
   }
 
@@ -189,7 +189,7 @@ export class DataStream<T> {
     return new SingleOutputStreamOperator<R>(this.env, t);
   }
 
-  private sink(name: string, kind: string, createOperator: () => StreamOperator, prepare?: () => void): DataStreamSink<T> {
+  private sink(name: string, kind: string, createOperator: () => StreamOperator, prepare?: () => Promise<void>): DataStreamSink<T> {
     const t = this.env.addOperator({
       name,
       kind,

@@ -19,7 +19,10 @@ import type {
 
 export type RuntimeExecutionMode = 'STREAMING' | 'BATCH' | 'AUTOMATIC';
 
-type OperatorSpec = Pick<OperatorTransformation, 'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded' | 'combiner'> & {
+type OperatorSpec = Pick<
+  OperatorTransformation,
+  'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded' | 'combiner' | 'prepare'
+> & {
   maxSourceParallelism?: number;
 };
 
@@ -137,12 +140,12 @@ export class StreamExecutionEnvironment {
 
   /** Lines of a text file, or of every file in a directory, read in parallel splits. */
   readTextFile(path: string): SingleOutputStreamOperator<string> {
-    listInputFiles(path);
     return this.source({
       name: `Text File: ${path}`,
       kind: 'source:text-file',
       createOperator: () => new TextFileSource(path),
       bounded: true,
+      prepare: async () => void (await listInputFiles(path, this.config)),
     });
   }
 
@@ -155,7 +158,7 @@ export class StreamExecutionEnvironment {
   async execute(jobName = 'Spindle Streaming Job'): Promise<JobExecutionResult> {
     const request = this.prepare(jobName);
     const context = getProgramContext();
-    if (context === undefined || context.mode === 'submit') this.prepareSinks();
+    if (context === undefined || context.mode === 'submit') await this.prepareSourcesAndSinks();
     this.transformations = [];
     const result = context ? await context.execute(request) : await executeLocally(request, this.config);
     return new JobExecutionResult(result);
@@ -185,9 +188,11 @@ export class StreamExecutionEnvironment {
     return { jobGraph, plan: executionPlan(graph), program: new StreamGraphProgram(graph, jobGraph.graphHash, keySelectors) };
   }
 
-  /** Readies the sinks' outputs once, where the job is submitted, before any subtask runs. */
-  private prepareSinks(): void {
-    for (const t of this.transformations) if (t.type === 'operator' && t.role === 'sink') t.prepare?.();
+  /** Checks the sources' inputs, then readies the sinks' outputs, once, where the job is submitted, before any subtask runs. */
+  private async prepareSourcesAndSinks(): Promise<void> {
+    for (const role of ['source', 'sink'] as const) {
+      for (const t of this.transformations) if (t.type === 'operator' && t.role === role) await t.prepare?.();
+    }
   }
 
   /** AUTOMATIC resolves to BATCH when every source is bounded; BATCH with an unbounded source is an error, as in Flink. */

@@ -45,9 +45,10 @@ export interface OperatorTransformation extends Common {
   readonly combiner?: { readonly id: number; readonly createOperator: () => StreamOperator };
   /**
    * Runs once per job where the job is submitted, before any subtask starts (never in the
-   * workers that rebuild the graph, nor for a plan): a sink readies its output here.
+   * workers that rebuild the graph, nor for a plan): a source checks that its input is there, a
+   * sink readies its output. Sources run it before sinks.
    */
-  readonly prepare?: () => void;
+  readonly prepare?: () => void | Promise<void>;
 }
 
 export interface PartitionTransformation extends Common {

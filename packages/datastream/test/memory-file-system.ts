@@ -114,6 +114,10 @@ export class MemoryFileSystem implements FileSystem {
     return this.files.delete(key);
   }
 
+  async *listIterator(p: string): AsyncIterable<FileStatus> {
+    yield* await this.list(p);
+  }
+
   async list(p: string): Promise<FileStatus[]> {
     const key = this.check('list', p);
     if (this.files.has(key)) return [this.statusOf(key)];

@@ -8,6 +8,7 @@ import {
   type OperatorContext,
   type OperatorStateSnapshot,
   type Output,
+  type StreamOperator,
 } from '@spindle/runtime';
 
 const MAX_P = 128;
@@ -70,7 +71,8 @@ export class OperatorHarness {
       h.side.set(tag, seen);
       sideOutputs.set(tag, { collect: (v) => seen.push(v), emitWatermark: () => undefined, emitWatermarkStatus: () => undefined });
     }
-    operator.open(h.context(sideOutputs, opts.runtimeMode ?? 'STREAMING', opts.numberOfInputs ?? 1));
+    // Through the port's type: some operators open asynchronously (text file source, file sinks).
+    await (operator as StreamOperator).open(h.context(sideOutputs, opts.runtimeMode ?? 'STREAMING', opts.numberOfInputs ?? 1));
     return h;
   }
 

@@ -17,7 +17,13 @@ async function drain(h: OperatorHarness): Promise<void> {
 /** Reads part of a source, snapshots it, reads on; a fresh source restored from the snapshot must emit exactly the rest. */
 async function checkReplay(make: () => Source, batchesBefore: number): Promise<void> {
   const first = await OperatorHarness.open(make());
-  for (let i = 0; i < batchesBefore; i++) await (first.operator as unknown as SourceOperator).emitNext();
+  // Batches that emitted something: a source may answer a call with a promise and no records
+  // while its bytes are on their way (the text file source).
+  for (let batches = 0, calls = 0; batches < batchesBefore && calls < 1000; calls++) {
+    const before = first.values().length;
+    await (first.operator as unknown as SourceOperator).emitNext();
+    if (first.values().length > before) batches++;
+  }
   const taken = first.values().length;
   const snapshot = await first.snapshot();
   await drain(first);

@@ -88,4 +88,45 @@ describe('blob store, blob service and blob cache', function () {
     mode = 'good';
     expect(fs.readFileSync(await cache.bundlePath(key), 'utf8')).to.equal(content.toString());
   });
+
+  describe('with a durable directory', () => {
+    const durable = () => `file://${path.join(dir, 'durable')}`;
+
+    it('copies every blob there once, whole, and brings back one that is missing locally', async () => {
+      const first = new BlobStore(path.join(dir, 'jm1'), durable());
+      const content = randomBytes(100_000);
+      const key = first.put(content);
+      expect(first.put(content)).to.equal(key);
+      await first.persisted(key);
+      expect(fs.readdirSync(path.join(dir, 'durable'))).to.deep.equal([`${key}.blob`]);
+      // A JobManager that starts afresh serves the blob from the durable copy, through the blob service.
+      const second = new BlobStore(path.join(dir, 'jm2'), durable());
+      const rpc = new GrpcRpcService({ host: '127.0.0.1', port: 0, clusterId: 'c2' });
+      new GrpcBlobServer(second, 'c2').register(rpc);
+      await rpc.start();
+      const c = new GrpcBlobClient(`127.0.0.1:${rpc.port}`, 'c2');
+      try {
+        const target = path.join(dir, 'fetched');
+        await c.fetch(key, target);
+        expect(Buffer.compare(fs.readFileSync(target), content)).to.equal(0);
+        expect(fs.existsSync(second.path(key))).to.equal(true);
+      } finally {
+        c.close();
+        await rpc.close();
+      }
+    });
+
+    it('refuses a durable copy whose content does not match its key, and names an unknown key', async () => {
+      const key = new BlobStore(path.join(dir, 'jm1'), durable()).put(Buffer.from('good'));
+      const writer = new BlobStore(path.join(dir, 'jm0'), durable());
+      await writer.persisted(writer.put(Buffer.from('good')));
+      fs.writeFileSync(path.join(dir, 'durable', `${key}.blob`), 'bad');
+      const fresh = new BlobStore(path.join(dir, 'jm3'), durable());
+      const corrupt = (await fresh.localFile(key).catch((e: unknown) => e)) as SpindleError;
+      expect(corrupt.code).to.equal('BLOB_CORRUPT');
+      expect(fs.existsSync(fresh.path(key))).to.equal(false);
+      const unknown = (await fresh.localFile('0123456789abcdef0123456789abcdef').catch((e: unknown) => e)) as SpindleError;
+      expect(unknown.code).to.equal('BLOB_NOT_FOUND');
+    });
+  });
 });

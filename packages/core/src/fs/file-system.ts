@@ -10,6 +10,11 @@ import { SpindleError, type Recoverability } from '../errors.js';
  * Durability: bytes written to a stream from `create` or `append` are durable once the stream has
  * finished (`await finished(stream)` or the `'finish'` event), not before. Writers that must persist
  * part of a file and go on close the stream and continue with `append`.
+ *
+ * Errors are {@link FileSystemError}s. Those of `create` and `append` may come from the returned
+ * promise or, once the upload began, from the stream (its `'error'` event): WebHDFS learns that a
+ * file exists or may not be written only when the data reaches a DataNode, as Hadoop's own
+ * client does.
  */
 export interface FileSystem {
   /** The URI scheme this file system serves, e.g. `file` or `hdfs`. */
@@ -41,6 +46,13 @@ export interface FileSystem {
 
   /** The entries of a directory (a file lists as itself), in name order. */
   list(path: string): Promise<FileStatus[]>;
+
+  /**
+   * The entries of a directory as {@link list} gives them, fetched a batch at a time, so that a
+   * directory of a million files is never held whole (Hadoop's `listStatusIterator`). Errors of
+   * the first batch (a missing path) come from the first `next()`.
+   */
+  listIterator(path: string): AsyncIterable<FileStatus>;
 
   /** A path's status, or undefined when nothing is there. */
   status(path: string): Promise<FileStatus | undefined>;

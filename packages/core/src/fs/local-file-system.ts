@@ -94,6 +94,11 @@ export class LocalFileSystem implements FileSystem {
     return out;
   }
 
+  async *listIterator(p: string): AsyncIterable<FileStatus> {
+    // Local names are cheap to hold; name order needs them all anyway.
+    yield* await this.list(p);
+  }
+
   async status(p: string): Promise<FileStatus | undefined> {
     const file = localPath(p);
     let stat: fs.Stats;

@@ -24,3 +24,5 @@ export async function untilTrue(what: string, condition: () => boolean, timeoutM
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+export { describeFileSystemContract, readText, writeText, type FileSystemUnderTest } from './file-system-contract.js';

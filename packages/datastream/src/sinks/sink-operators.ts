@@ -1,9 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { SpindleError, errorMessage, type Cancellable } from '@spindle/core';
-import type { OperatorContext } from '@spindle/runtime/in-process';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { childPath, fileSystemFor, type Cancellable, type FileSystem } from '@spindle/core';
+import type { AvailabilityProvider, OperatorContext } from '@spindle/runtime/in-process';
 import { AbstractOperator } from '../operators/basic-operators.js';
 import { formatRecord } from './format.js';
+import { sinkError } from './output-directory.js';
+import { commitPart, partFileNames } from './part-files.js';
 
 const FLUSH_BYTES = 1 << 18;
 
@@ -54,35 +56,37 @@ export class PrintSinkOperator extends AbstractOperator {
 }
 
 /**
- * Writes one part file per subtask into a directory. The file is written as
- * `.part-<subtask>-0.inprogress` and renamed to `part-<subtask>-0` when the input ends, so a
- * failed job leaves no finished part files behind.
+ * Writes one part file per subtask into a directory, through the FileSystem port (any scheme).
+ * The file is written as `.part-<subtask>-0.inprogress`; at the end of input, once every byte is
+ * durable, it becomes pending, and when every subtask's file is pending they are all renamed to
+ * `part-<subtask>-0` (see part-files.ts), so a failed job leaves no finished part files behind,
+ * even of subtasks that ended before another failed. Writes are streamed; while the file system
+ * lags, the task takes no more input.
  */
-export class TextFileSinkOperator extends AbstractOperator {
-  private fd = -1;
+export class TextFileSinkOperator extends AbstractOperator implements AvailabilityProvider {
+  private fs: FileSystem | undefined;
+  private writer: Writable | undefined;
+  private failure: Error | undefined;
   private chunks: string[] = [];
   private size = 0;
   private inProgress = '';
-  private finished = '';
 
   constructor(private readonly directory: string) {
     super();
   }
 
-  override open(ctx: OperatorContext): void {
+  // The task awaits open (StreamOperator.open may return a promise); the base class's open is synchronous.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
+  override async open(ctx: OperatorContext): Promise<void> {
     super.open(ctx);
     try {
-      fs.mkdirSync(this.directory, { recursive: true });
-      this.inProgress = path.join(this.directory, `.part-${ctx.subtaskIndex}-0.inprogress`);
-      this.finished = path.join(this.directory, `part-${ctx.subtaskIndex}-0`);
-      this.fd = fs.openSync(this.inProgress, 'w');
+      const fs = (this.fs = (await fileSystemFor(this.directory, ctx.config)).fs);
+      await fs.mkdirs(this.directory);
+      this.inProgress = childPath(this.directory, partFileNames(ctx.subtaskIndex).inProgress);
+      this.writer = await fs.create(this.inProgress, { overwrite: true });
+      this.writer.on('error', (e) => (this.failure ??= e));
     } catch (e) {
-      throw new SpindleError(`cannot write to output directory ${this.directory}: ${errorMessage(e)}`, {
-        code: 'SINK_IO',
-        userFacing: true,
-        recoverability: 'environment',
-        cause: e,
-      });
+      throw sinkError(this.directory, e);
     }
   }
 
@@ -93,23 +97,47 @@ export class TextFileSinkOperator extends AbstractOperator {
     if (this.size >= FLUSH_BYTES) this.flush();
   }
 
-  override finish(): void {
-    this.flush();
-    fs.closeSync(this.fd);
-    this.fd = -1;
-    fs.renameSync(this.inProgress, this.finished);
+  isAvailable(): boolean {
+    return this.writer === undefined || !this.writer.writableNeedDrain;
   }
 
-  override close(): void {
-    if (this.fd >= 0) {
-      fs.closeSync(this.fd);
-      this.fd = -1;
+  whenAvailable(): Promise<void> {
+    const out = this.writer;
+    if (out === undefined || !out.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        out.off('drain', done);
+        out.off('close', done);
+        resolve();
+      };
+      out.on('drain', done);
+      out.on('close', done);
+    });
+  }
+
+  override async finish(): Promise<void> {
+    this.flush();
+    const out = this.writer!;
+    this.writer = undefined;
+    try {
+      out.end();
+      await finished(out);
+      await commitPart(this.fs!, this.directory, this.ctx.subtaskIndex, this.ctx.parallelism);
+    } catch (e) {
+      throw sinkError(this.directory, e);
     }
   }
 
+  override close(): void {
+    // After a failure the in-progress file stays unfinished (and unrenamed).
+    this.writer?.destroy();
+    this.writer = undefined;
+  }
+
   private flush(): void {
+    if (this.failure !== undefined) throw sinkError(this.directory, this.failure);
     if (this.chunks.length === 0) return;
-    fs.writeSync(this.fd, this.chunks.join(''));
+    this.writer!.write(this.chunks.join(''));
     this.chunks = [];
     this.size = 0;
   }

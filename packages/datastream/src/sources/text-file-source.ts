@@ -1,12 +1,16 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { SpindleError, errorMessage } from '@spindle/core';
+import type { Readable } from 'node:stream';
+import { FileSystemError, SpindleError, errorMessage, fileSystemFor, type Configuration, type FileSystem } from '@spindle/core';
 import type { OperatorContext, SourceStatus } from '@spindle/runtime/in-process';
 import { AbstractSource } from './source-operators.js';
 
-const CHUNK = 1 << 20;
 const EMIT_BYTES = 1 << 16;
 const MIN_SPLIT = 4 << 20;
+
+export interface InputFile {
+  /** The file's URI in the form of its file system (a plain path for local files). */
+  path: string;
+  length: number;
+}
 
 export interface FileSplit {
   file: string;
@@ -14,80 +18,119 @@ export interface FileSplit {
   end: number;
 }
 
-/** The files of a path: the file itself, or the visible files of a directory, sorted. */
-export function listInputFiles(input: string): string[] {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(input);
-  } catch {
-    throw new SpindleError(`input path ${input} does not exist`, {
+/**
+ * The files of a path, through the FileSystem port: the file itself, or the visible files of a
+ * directory (names not starting with `.` or `_`), in name order. A missing path is a user-facing
+ * error naming it.
+ */
+export async function listInputFiles(input: string, config?: Configuration): Promise<InputFile[]> {
+  const { fs } = await fileSystemFor(input, config);
+  const stat = await fs.status(input).catch((e: unknown) => {
+    throw inputError(input, e);
+  });
+  if (stat === undefined) {
+    throw new SpindleError(`input path ${input} does not exist: check the path`, {
       code: 'INPUT_NOT_FOUND',
       userFacing: true,
       recoverability: 'non-recoverable',
     });
   }
-  if (!stat.isDirectory()) return [input];
-  return fs
-    .readdirSync(input)
-    .filter((f) => !f.startsWith('.') && !f.startsWith('_'))
-    .sort()
-    .map((f) => path.join(input, f))
-    .filter((f) => fs.statSync(f).isFile());
+  if (!stat.isDirectory) return [{ path: input, length: stat.length }];
+  const files: InputFile[] = [];
+  try {
+    for await (const s of fs.listIterator(input)) {
+      if (!s.isDirectory && !s.name.startsWith('.') && !s.name.startsWith('_')) files.push({ path: s.path, length: s.length });
+    }
+  } catch (e) {
+    throw inputError(input, e);
+  }
+  return files;
+}
+
+/** Errors of the file system are the user's to fix (a path, a permission, an address): say so. */
+function inputError(input: string, e: unknown): Error {
+  if (e instanceof FileSystemError) return e;
+  return new SpindleError(`cannot read ${input}: ${errorMessage(e)}`, {
+    code: 'INPUT_IO',
+    userFacing: true,
+    recoverability: 'environment',
+    cause: e,
+  });
 }
 
 /** Byte-range splits over the files, about four per subtask, each at least a few MiB. */
-export function createSplits(files: string[], parallelism: number): FileSplit[] {
-  const sizes = files.map((f) => fs.statSync(f).size);
-  const total = sizes.reduce((a, b) => a + b, 0);
+export function createSplits(files: InputFile[], parallelism: number): FileSplit[] {
+  const total = files.reduce((a, f) => a + f.length, 0);
   const target = Math.max(MIN_SPLIT, Math.ceil(total / (parallelism * 4)));
   const splits: FileSplit[] = [];
-  files.forEach((file, i) => {
-    const size = sizes[i]!;
-    for (let start = 0; start < size; start += target) splits.push({ file, start, end: Math.min(size, start + target) });
-  });
+  for (const { path, length } of files) {
+    for (let start = 0; start < length; start += target) splits.push({ file: path, start, end: Math.min(length, start + target) });
+  }
   return splits;
 }
 
 /**
- * Reads lines of text files. A split owns the lines that start inside its byte range; the last
- * one is read to its end past the range. Split j goes to subtask j mod p. Its position is the
- * splits it has left, the current one starting at its next line (a split starting right after a
- * newline begins with that line, so a restored split reads on from there).
+ * Reads lines of text files through the FileSystem port (any scheme). A split owns the lines that
+ * start inside its byte range; the last one is read to its end past the range. Split j goes to
+ * subtask j mod p. Its position is the splits it has left, the current one starting at its next
+ * line (a split starting right after a newline begins with that line, so a restored split reads
+ * on from there).
  */
 export class TextFileSource extends AbstractSource<FileSplit> {
   private splits: FileSplit[] = [];
   private current: SplitReader | undefined;
+  /** The split whose stream is being opened: still all left to read. */
+  private opening: FileSplit | undefined;
+  private fs: FileSystem | undefined;
 
   constructor(private readonly input: string) {
     super();
   }
 
-  override open(ctx: OperatorContext): void {
+  // The task awaits open (StreamOperator.open may return a promise); the base class's open is synchronous.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
+  override async open(ctx: OperatorContext): Promise<void> {
     super.open(ctx);
-    const all = createSplits(listInputFiles(this.input), ctx.parallelism);
-    this.splits = this.restoredPositions ?? all.filter((_, j) => j % ctx.parallelism === ctx.subtaskIndex);
+    this.fs = (await fileSystemFor(this.input, ctx.config)).fs;
+    if (this.restoredPositions !== undefined) {
+      this.splits = this.restoredPositions.slice();
+      return;
+    }
+    const all = createSplits(await listInputFiles(this.input, ctx.config), ctx.parallelism);
+    this.splits = all.filter((_, j) => j % ctx.parallelism === ctx.subtaskIndex);
   }
 
   protected override currentPositions(): FileSplit[] {
-    const current = this.current?.remaining();
+    const current = this.opening ?? this.current?.remaining();
     return current === undefined ? this.splits.slice() : [current, ...this.splits];
   }
 
-  emitNext(): SourceStatus {
-    while (!this.current) {
+  emitNext(): SourceStatus | Promise<SourceStatus> {
+    if (this.current === undefined) {
       const split = this.splits.shift();
-      if (!split) return 'end';
-      this.current = new SplitReader(split);
+      if (split === undefined) return 'end';
+      this.opening = split;
+      return SplitReader.open(this.fs!, split).then((reader) => {
+        this.current = reader;
+        this.opening = undefined;
+        return 'more';
+      });
     }
-    if (!this.current.emit((line) => this.out.collect(line))) {
-      this.current.close();
-      this.current = undefined;
-    }
-    return 'more';
+    const emitted = this.current.emit((line) => this.out.collect(line));
+    if (emitted === true) return 'more';
+    if (emitted === false) return this.nextSplit();
+    return emitted.then((more) => (more ? 'more' : this.nextSplit()));
   }
 
   override close(): void {
     this.current?.close();
+    this.current = undefined;
+  }
+
+  private nextSplit(): SourceStatus {
+    this.current?.close();
+    this.current = undefined;
+    return this.splits.length > 0 ? 'more' : 'end';
   }
 }
 
@@ -95,107 +138,138 @@ function stripCr(line: string): string {
   return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
 }
 
+/**
+ * The lines of one split, read from a stream of the file that starts one byte before the split
+ * (to see whether the split starts a line), consumed only as fast as lines are emitted. `buf`
+ * holds the unread bytes; `bufStart` is the file offset of `buf[0]`.
+ */
 class SplitReader {
-  private readonly fd: number;
-  private buf = Buffer.alloc(CHUNK);
-  private bufStart = 0;
-  private bufEnd = 0;
-  private pos: number;
-  private filePos: number;
+  private buf: Buffer = Buffer.alloc(0);
+  private bufStart: number;
+  private pos = 0;
   private eof = false;
   private done = false;
+  private skipping: boolean;
 
-  constructor(private readonly split: FileSplit) {
+  private constructor(
+    private readonly split: FileSplit,
+    private readonly stream: Readable,
+  ) {
+    this.bufStart = split.start === 0 ? 0 : split.start - 1;
+    this.skipping = split.start > 0;
+    stream.on('error', () => undefined);
+  }
+
+  static async open(fs: FileSystem, split: FileSplit): Promise<SplitReader> {
     try {
-      this.fd = fs.openSync(split.file, 'r');
+      return new SplitReader(split, await fs.open(split.file, { offset: split.start === 0 ? 0 : split.start - 1 }));
     } catch (e) {
-      throw new SpindleError(`cannot read ${split.file}: ${errorMessage(e)}`, {
-        code: 'INPUT_IO',
-        userFacing: true,
-        recoverability: 'environment',
-      });
+      throw inputError(split.file, e);
     }
-    this.filePos = split.start === 0 ? 0 : split.start - 1;
-    this.bufStart = this.filePos;
-    this.pos = 0;
-    this.fill();
-    if (split.start > 0) this.skipPartialLine();
   }
 
   /**
-   * Emits about EMIT_BYTES of whole lines, decoded as one string and split; false when the split
-   * is exhausted. The last line taken is the one that starts before the split's end.
+   * Emits about EMIT_BYTES of whole lines, decoded as one string and split: true when more may
+   * follow, false when the split is exhausted, a promise when bytes must arrive first.
    */
-  emit(collect: (line: string) => void): boolean {
-    if (this.done || this.lineStartOffset() >= this.split.end) {
-      this.done = true;
-      return false;
+  emit(collect: (line: string) => void): boolean | Promise<boolean> {
+    for (;;) {
+      if (this.done) return false;
+      if (this.skipping && !this.skipPartialLine()) {
+        if (!this.eof && !this.pull()) return this.whenReadable();
+        continue;
+      }
+      if (this.bufStart + this.pos >= this.split.end) return this.finish();
+      const first = this.buf.indexOf(10, this.pos);
+      if (first < 0) {
+        if (!this.eof) {
+          if (!this.pull()) return this.whenReadable();
+          continue;
+        }
+        if (this.pos < this.buf.length) collect(stripCr(this.buf.toString('utf8', this.pos)));
+        return this.finish();
+      }
+      this.emitLines(first, collect);
+      return true;
     }
-    let first = this.buf.indexOf(10, this.pos);
-    while ((first < 0 || first >= this.bufEnd) && !this.eof) {
-      this.fill();
-      first = this.buf.indexOf(10, this.pos);
-    }
-    if (first < 0 || first >= this.bufEnd) {
-      if (this.pos < this.bufEnd) collect(stripCr(this.buf.toString('utf8', this.pos, this.bufEnd)));
-      this.done = true;
-      return false;
-    }
-    let last = Math.max(first, this.buf.lastIndexOf(10, Math.min(this.bufEnd, this.pos + EMIT_BYTES) - 1));
-    const endInBuf = this.split.end - this.bufStart;
-    if (last >= endInBuf) last = Math.max(first, this.buf.indexOf(10, Math.max(this.pos, endInBuf - 1)));
-    const lines = this.buf.toString('utf8', this.pos, last).split('\n');
-    for (const line of lines) collect(stripCr(line));
-    this.pos = last + 1;
-    return true;
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    this.stream.destroy();
   }
 
   /** The part of the split not read yet, from the start of its next line; undefined when done. */
   remaining(): FileSplit | undefined {
-    const start = this.lineStartOffset();
+    if (this.skipping) return this.split;
+    const start = this.bufStart + this.pos;
     return this.done || start >= this.split.end ? undefined : { file: this.split.file, start, end: this.split.end };
   }
 
-  private lineStartOffset(): number {
-    return this.bufStart + this.pos;
-  }
-
-  private skipPartialLine(): void {
-    for (;;) {
-      const nl = this.buf.indexOf(10, this.pos);
-      if (nl >= 0 && nl < this.bufEnd) {
-        this.pos = nl + 1;
-        return;
-      }
-      if (this.eof) {
-        this.pos = this.bufEnd;
-        this.done = true;
-        return;
-      }
-      this.pos = this.bufEnd;
-      this.fill();
+  /** Lines from `pos` up to about EMIT_BYTES, none starting at or after the split's end. */
+  private emitLines(first: number, collect: (line: string) => void): void {
+    let last = Math.max(first, this.buf.lastIndexOf(10, Math.min(this.buf.length, this.pos + EMIT_BYTES) - 1));
+    const endInBuf = this.split.end - this.bufStart;
+    if (last >= endInBuf) {
+      const cut = this.buf.indexOf(10, Math.max(this.pos, endInBuf - 1));
+      last = Math.max(first, cut);
     }
+    const lines = this.buf.toString('utf8', this.pos, last).split('\n');
+    for (const line of lines) collect(stripCr(line));
+    this.pos = last + 1;
   }
 
-  /** Keeps the unread tail at the front of the buffer and reads more after it. */
-  private fill(): void {
-    const keep = this.bufEnd - this.pos;
-    if (keep > 0 && this.pos > 0) this.buf.copy(this.buf, 0, this.pos, this.bufEnd);
-    this.bufStart += this.pos;
+  /** Skips to the start of the first line that begins inside the split; false when more bytes are needed. */
+  private skipPartialLine(): boolean {
+    const nl = this.buf.indexOf(10, this.pos);
+    if (nl >= 0) {
+      this.pos = nl + 1;
+      this.skipping = false;
+      return true;
+    }
+    this.bufStart += this.buf.length;
+    this.buf = Buffer.alloc(0);
     this.pos = 0;
-    this.bufEnd = keep;
-    if (this.bufEnd === this.buf.length) {
-      const bigger = Buffer.alloc(this.buf.length * 2);
-      this.buf.copy(bigger, 0, 0, this.bufEnd);
-      this.buf = bigger;
+    if (this.eof) this.done = true;
+    return this.eof;
+  }
+
+  private finish(): false {
+    this.done = true;
+    this.stream.destroy();
+    return false;
+  }
+
+  /** Takes the next chunk the stream holds, keeping the unread tail; false when none is there yet. */
+  private pull(): boolean {
+    const chunk = this.stream.read() as Buffer | null;
+    if (chunk === null) {
+      if (this.stream.readableEnded) this.eof = true;
+      if (this.stream.errored) throw inputError(this.split.file, this.stream.errored);
+      return this.eof;
     }
-    const n = fs.readSync(this.fd, this.buf, this.bufEnd, this.buf.length - this.bufEnd, this.filePos);
-    this.filePos += n;
-    this.bufEnd += n;
-    if (n === 0) this.eof = true;
+    this.bufStart += this.pos;
+    this.buf = this.pos >= this.buf.length ? chunk : Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    this.pos = 0;
+    return true;
+  }
+
+  private whenReadable(): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const settle = (e?: Error) => {
+        this.stream.off('readable', onReadable);
+        this.stream.off('end', onEnd);
+        this.stream.off('error', settle);
+        if (e) reject(inputError(this.split.file, e));
+        else resolve(true);
+      };
+      const onReadable = () => settle();
+      const onEnd = () => {
+        this.eof = true;
+        settle();
+      };
+      this.stream.on('readable', onReadable);
+      this.stream.on('end', onEnd);
+      this.stream.on('error', settle);
+    });
   }
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { SpindleError } from '@spindle/core';
+import { FileSystemError, SpindleError, childPath, errorMessage, fileSystemFor, type Configuration } from '@spindle/core';
 
 const KEY = /^[0-9a-f]{32}$/;
 
@@ -22,9 +22,21 @@ function notFound(key: string): SpindleError {
   return new SpindleError(`no blob ${key} in the blob store`, { code: 'BLOB_NOT_FOUND', recoverability: 'non-recoverable' });
 }
 
-/** Job bundles kept by the JobManager, addressed by the hash of their content. */
+/**
+ * Job bundles kept by the JobManager, addressed by the hash of their content, in a local
+ * directory from which they are served. With a durable directory (`remoteDir`, any scheme of the
+ * FileSystem port, e.g. `hdfs:///spindle/blobs`), every blob is also copied there, and a blob
+ * missing locally (a JobManager that took over a job) is brought back from it; the local copy
+ * stays the one served.
+ */
 export class BlobStore {
-  constructor(private readonly dir: string) {
+  private readonly uploads = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly remoteDir?: string,
+    private readonly config?: Configuration,
+  ) {
     fs.mkdirSync(dir, { recursive: true });
   }
 
@@ -35,7 +47,17 @@ export class BlobStore {
       fs.writeFileSync(file + '.tmp', content);
       fs.renameSync(file + '.tmp', file);
     }
+    if (this.remoteDir !== undefined && !this.uploads.has(key)) {
+      const upload = this.upload(key, this.remoteDir);
+      this.uploads.set(key, upload);
+      upload.catch(() => this.uploads.delete(key));
+    }
     return key;
+  }
+
+  /** Resolves once blob `key` is in the durable directory (at once without one); rejects naming the directory. */
+  async persisted(key: string): Promise<void> {
+    await this.uploads.get(key);
   }
 
   get(key: string): Buffer {
@@ -53,8 +75,56 @@ export class BlobStore {
     }
   }
 
+  /** As {@link file}, first bringing a blob missing here back from the durable directory. */
+  async localFile(key: string): Promise<{ path: string; size: number }> {
+    if (!KEY.test(key) || this.remoteDir === undefined || fs.existsSync(this.path(key))) return this.file(key);
+    const { fs: remote } = await fileSystemFor(this.remoteDir, this.config);
+    const source = childPath(this.remoteDir, `${key}.blob`);
+    if ((await remote.status(source)) === undefined) throw notFound(key);
+    const part = `${this.path(key)}.${randomBytes(4).toString('hex')}.part`;
+    try {
+      await pipeline(await remote.open(source), fs.createWriteStream(part));
+      const actual = await fileBlobKey(part);
+      if (actual !== key) {
+        throw new SpindleError(`the blob ${key} in ${this.remoteDir} is corrupt (its content hashes to ${actual})`, {
+          code: 'BLOB_CORRUPT',
+          recoverability: 'environment',
+        });
+      }
+      fs.renameSync(part, this.path(key));
+    } finally {
+      fs.rmSync(part, { force: true });
+    }
+    return this.file(key);
+  }
+
   path(key: string): string {
     return path.join(this.dir, `${key}.blob`);
+  }
+
+  /** Copies a blob to the durable directory under a temporary name, then renames it: a blob there is always whole. */
+  private async upload(key: string, remoteDir: string): Promise<void> {
+    try {
+      const { fs: remote } = await fileSystemFor(remoteDir, this.config);
+      const target = childPath(remoteDir, `${key}.blob`);
+      if ((await remote.status(target)) !== undefined) return;
+      const part = childPath(remoteDir, `.${key}.${randomBytes(4).toString('hex')}.part`);
+      await pipeline(fs.createReadStream(this.path(key)), await remote.create(part));
+      try {
+        await remote.rename(part, target);
+      } catch (e) {
+        await remote.delete(part);
+        // Another JobManager stored the same content meanwhile.
+        if (!(e instanceof FileSystemError && e.kind === 'already-exists')) throw e;
+      }
+    } catch (e) {
+      throw new SpindleError(`cannot store blob ${key} in ${remoteDir}: ${errorMessage(e)}`, {
+        code: 'BLOB_STORE_IO',
+        recoverability: 'environment',
+        userFacing: e instanceof FileSystemError && e.userFacing,
+        cause: e,
+      });
+    }
   }
 }
 

@@ -74,7 +74,7 @@ export class GrpcBlobServer {
     }
     let blob: { path: string; size: number };
     try {
-      blob = this.store.file(key);
+      blob = await this.store.localFile(key);
     } catch (e) {
       call.emit('error', statusError(grpc.status.NOT_FOUND, errorMessage(e)));
       return;

@@ -158,6 +158,22 @@ export function isInputSelectable(op: StreamOperator): op is StreamOperator & In
   return typeof (op as Partial<InputSelectable>).nextSelection === 'function';
 }
 
+/**
+ * An operator that hands records to an external system whose writes complete later (a file
+ * sink streaming to HDFS), and that must not buffer without bound: while `isAvailable()` is
+ * false, the task takes no more input (its input backs up, as with full network buffers) and
+ * runs only mails, until `whenAvailable()` resolves. The task's thread asks between elements.
+ */
+export interface AvailabilityProvider {
+  isAvailable(): boolean;
+  whenAvailable(): Promise<void>;
+}
+
+export function isAvailabilityProvider(op: StreamOperator): op is StreamOperator & AvailabilityProvider {
+  const p = op as Partial<AvailabilityProvider>;
+  return typeof p.isAvailable === 'function' && typeof p.whenAvailable === 'function';
+}
+
 /** 'more': call again; 'end': the source is exhausted. */
 export type SourceStatus = 'more' | 'end';
 

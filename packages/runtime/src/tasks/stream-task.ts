@@ -29,6 +29,7 @@ import type { JobProgram } from '../program/program-context.js';
 import { attributeFailure, taskFailure, wireChain, type OutputWatermarkGauge } from './chain.js';
 import { MailboxProcessor, type DefaultAction } from './mailbox-processor.js';
 import {
+  isAvailabilityProvider,
   isSourceOperator,
   type KeyedStateInfo,
   type OperatorContext,
@@ -122,7 +123,7 @@ export class StreamTask {
       this.report('RUNNING');
       this.startFlusher();
       await this.mailbox.runMailboxLoop(this.isSourceTask() ? this.sourceAction() : this.inputAction());
-      if (this.cancelled) return this.finishWith('CANCELED');
+      if (this.cancelled) return await this.finishCancelled();
       // A bounded source that ended emits the end of event time (Flink's MAX_WATERMARK).
       if (this.isSourceTask()) this.outputs[0]!.emitWatermark(Watermark.MAX);
       for (let i = 0; i < this.operators.length; i++) await this.untilCancelled(this.attributed(i, () => this.operators[i]!.finish()));
@@ -133,7 +134,7 @@ export class StreamTask {
       await this.closeOperators();
       return this.finishWith('FINISHED');
     } catch (e) {
-      if (this.cancelled) return this.finishWith('CANCELED');
+      if (this.cancelled) return await this.finishCancelled();
       const failure = taskFailure(e, this.vertex.operators[0]!.name, `${this.tdd.subtaskIndex + 1}/${this.vertex.parallelism}`);
       this.log.warn('task failed', { error: failure });
       this.timeService.quiesce();
@@ -195,6 +196,13 @@ export class StreamTask {
 
   private report(state: ExecutionState): void {
     this.env.reportState({ jobId: this.tdd.jobId, executionAttemptId: this.tdd.executionAttemptId, state });
+  }
+
+  /** A cancelled task closes its operators too (they release files, connections), as the operator contract says. */
+  private async finishCancelled(): Promise<TaskExecutionState> {
+    this.timeService.quiesce();
+    await this.closeOperators().catch(() => undefined);
+    return this.finishWith('CANCELED');
   }
 
   private finishWith(state: 'FINISHED' | 'FAILED' | 'CANCELED', failure?: Error): TaskExecutionState {
@@ -460,12 +468,14 @@ export class StreamTask {
 
   private outputsAvailable(): boolean {
     for (const p of this.partitions) if (!p.isAvailable()) return false;
+    for (const op of this.operators) if (isAvailabilityProvider(op) && !op.isAvailable()) return false;
     return true;
   }
 
   private async waitForOutputs(): Promise<void> {
     const started = this.timers.mark();
-    await Promise.all(this.partitions.map((p) => p.whenAvailable()));
+    const operators = this.operators.filter(isAvailabilityProvider);
+    await Promise.all([...this.partitions.map((p) => p.whenAvailable()), ...operators.map((op) => op.whenAvailable())]);
     this.timers.addBackPressured(started);
   }
 

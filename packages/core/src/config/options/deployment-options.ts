@@ -20,7 +20,7 @@ export const DeploymentOptions = {
   BLOB_DIR: stringOption({
     key: 'blob.storage.directory',
     description:
-      'Directory under which each JobManager and TaskManager process makes its own working directory (job bundles, uploaded jars, cached bundles), removed when the process stops; defaults to the system temp directory.',
+      'Directory under which each JobManager and TaskManager process makes its own working directory (job bundles, uploaded jars, cached bundles), removed when the process stops; defaults to the system temp directory. A directory of another file system (hdfs://...) keeps a durable copy of every job bundle of the JobManager under blobs/ there, while the working directories stay in the local temp directory.',
   }),
   TASK_MANAGER_RESOURCE_ID: stringOption({
     key: 'taskmanager.resource-id',
