@@ -5,7 +5,10 @@ import { XMLParser } from 'fast-xml-parser';
 import { SpindleError, errorMessage } from '@spindle/core';
 
 /** The files of a Hadoop client configuration that HDFS needs, in Hadoop's load order. */
-const RESOURCES = ['core-site.xml', 'hdfs-site.xml'] as const;
+export const HDFS_RESOURCES: readonly string[] = ['core-site.xml', 'hdfs-site.xml'];
+
+/** The files a YARN client reads (YarnConfiguration adds yarn-site.xml to the core resources). */
+export const YARN_RESOURCES: readonly string[] = ['core-site.xml', 'yarn-site.xml'];
 
 /** Hadoop stops expanding `${...}` after this many rounds (Configuration.MAX_SUBST). */
 const MAX_SUBSTITUTIONS = 20;
@@ -54,10 +57,26 @@ export class HadoopConfiguration {
     return HadoopConfiguration.fromDirectory(found.directory, found.foundThrough, env);
   }
 
+  /**
+   * The configuration a YARN client reads (core-site.xml and yarn-site.xml): from `YARN_CONF_DIR`,
+   * which YARN's commands prefer, else as {@link fromEnvironment}. In a container, the
+   * NodeManager exports its own `HADOOP_CONF_DIR`.
+   */
+  static forYarn(env: NodeJS.ProcessEnv = process.env): HadoopConfiguration {
+    const found = env.YARN_CONF_DIR ? { directory: env.YARN_CONF_DIR, foundThrough: 'YARN_CONF_DIR' } : findConfDir(env);
+    if (found === undefined) return new HadoopConfiguration({}, {}, env);
+    return HadoopConfiguration.fromDirectory(found.directory, found.foundThrough, env, YARN_RESOURCES);
+  }
+
   /** Reads the files of `directory` that exist; a file that is not valid XML is an error naming it. */
-  static fromDirectory(directory: string, foundThrough = 'the given directory', env: NodeJS.ProcessEnv = process.env): HadoopConfiguration {
+  static fromDirectory(
+    directory: string,
+    foundThrough = 'the given directory',
+    env: NodeJS.ProcessEnv = process.env,
+    resources: readonly string[] = HDFS_RESOURCES,
+  ): HadoopConfiguration {
     const conf = new HadoopConfiguration({}, { directory, foundThrough }, env);
-    for (const name of RESOURCES) {
+    for (const name of resources) {
       const file = path.join(directory, name);
       if (fs.existsSync(file)) conf.addResource(file, fs.readFileSync(file, 'utf8'));
     }

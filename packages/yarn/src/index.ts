@@ -1,7 +1,7 @@
 export { YarnError, HadoopRemoteError, type YarnErrorCode } from './errors.js';
 export { RmRestClient, type RmRestClientOptions } from './rm-rest-client.js';
 export type * from './rm-rest-types.js';
-export { yarnAddresses, findConfDir, parseHadoopXml, type YarnAddresses } from './yarn-configuration.js';
+export { yarnAddresses, type YarnAddresses } from './yarn-configuration.js';
 export { HADOOP_PROTO_DIR } from './proto.js';
 export * from './records.js';
 export { HadoopRpcConnection, type ProtocolInfo, type RpcConnectionOptions } from './rpc/connection.js';

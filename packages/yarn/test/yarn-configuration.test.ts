@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseHadoopXml, yarnAddresses } from '../src/yarn-configuration.js';
+import { yarnAddresses } from '../src/yarn-configuration.js';
 
 describe('YARN addresses from yarn-site.xml', () => {
   let dir: string;
@@ -43,7 +43,8 @@ describe('YARN addresses from yarn-site.xml', () => {
     expect(a.confDir).to.equal(undefined);
   });
 
-  it('unescapes XML entities in values', () => {
-    expect(parseHadoopXml('<property><name>a</name><value>x &amp; y &lt;z&gt;</value></property>').get('a')).to.equal('x & y <z>');
+  it('unescapes XML entities and expands variables in values', () => {
+    site({ 'yarn.resourcemanager.hostname': 'rm&amp;x', 'yarn.resourcemanager.webapp.address': '${yarn.resourcemanager.hostname}:1' });
+    expect(yarnAddresses({ HADOOP_CONF_DIR: dir }).webappUrl).to.equal('http://rm&x:1');
   });
 });
