@@ -141,6 +141,17 @@ describe('yarn-session on a real Hadoop', function () {
     expect(jobs.jobs.map((j) => j.status)).to.deep.equal(['FINISHED']);
   });
 
+  it("serves the JobManager's log through the NodeManager's REST API", async function () {
+    if (appId === undefined) this.skip();
+    const attempts = (await (await fetch(`${cluster.rmUrl}/ws/v1/cluster/apps/${appId}/appattempts`)).json()) as {
+      appAttempts: { appAttempt: Array<{ containerId: string }> };
+    };
+    const amContainer = attempts.appAttempts.appAttempt[0]!.containerId;
+    const log = await fetch(`http://${cluster.nodeManager.http}/ws/v1/node/containerlogs/${amContainer}/jobmanager.err`);
+    expect(log.status).to.equal(200);
+    expect(await log.text()).to.include('"msg":"JobManager started"');
+  });
+
   it('stops with `echo stop | spindle yarn-session -id`: FINISHED, SUCCEEDED, no process left', async function () {
     if (appId === undefined) this.skip();
     const r = await pipeStop(appId, props, env);
