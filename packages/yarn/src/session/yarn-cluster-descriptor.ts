@@ -24,6 +24,9 @@ export interface YarnSession {
   trackingUrl: string;
 }
 
+/** The part of the RM REST client the descriptor uses (a fake in tests). */
+export type RmApplications = Pick<RmRestClient, 'queue' | 'newApplication' | 'submitApplication' | 'application' | 'killApplication'>;
+
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'KILLED']);
 
 /**
@@ -37,7 +40,7 @@ export class YarnClusterDescriptor {
 
   constructor(
     private readonly config: Configuration,
-    private readonly rm: RmRestClient,
+    private readonly rm: RmApplications,
   ) {}
 
   async deploySession(launch: AppMasterLaunch, timeoutMs = 120_000): Promise<YarnSession> {
