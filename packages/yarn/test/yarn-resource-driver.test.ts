@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { loadConfiguration } from '@spindle/core';
 import type { WorkerTermination } from '@spindle/runtime';
 import {
+  HadoopRemoteError,
   YarnResourceDriver,
   containerIdString,
   type AllocateRequest,
@@ -31,11 +32,17 @@ class FakeAm implements AmProtocol {
   readonly toAllocate: ContainerProto[] = [];
   readonly toComplete: ContainerStatusProto[] = [];
   finishCalls = 0;
+  registrations = 0;
+  failNextAllocate: Error | undefined;
   async register() {
+    this.registrations++;
     return { containersFromPreviousAttempts: [container(1, 1)], nmTokensFromPreviousAttempts: [] };
   }
   async allocate(req: AllocateRequest = {}): Promise<AllocateResponse> {
     this.requests.push(req);
+    const failure = this.failNextAllocate;
+    this.failNextAllocate = undefined;
+    if (failure !== undefined) throw failure;
     return {
       responseId: this.requests.length,
       allocatedContainers: this.toAllocate.splice(0),
@@ -124,6 +131,21 @@ describe('YarnResourceDriver', () => {
     await until(() => terminated.length > 0, 'the completion');
     expect(terminated[0]![0]).to.equal('container_1700000000000_0007_01_000002');
     expect(terminated[0]![1].exitCode).to.equal(-105);
+  });
+
+  it('registers again when the RM no longer knows the AppMaster, and asks again', async () => {
+    await driver.start({ onWorkerTerminated: () => undefined });
+    am.failNextAllocate = new HadoopRemoteError({
+      className: 'org.apache.hadoop.yarn.exceptions.ApplicationMasterNotRegisteredException',
+      errorMsg: 'Application Master is trying to allocate before registering',
+      fatal: false,
+      context: 'allocate',
+    });
+    const worker = driver.requestWorker({ memoryMb: 1024, vcores: 1 });
+    await until(() => am.registrations === 2, 'a second registration');
+    await until(() => am.requests.length >= 2 && am.requests.at(-1)!.asks?.[0]?.numContainers === 1, 'the ask sent again');
+    am.toAllocate.push(container(2, 1));
+    expect(await worker).to.equal('container_1700000000000_0007_01_000002');
   });
 
   it('unregisters with the final status, repeating until the RM confirms', async () => {

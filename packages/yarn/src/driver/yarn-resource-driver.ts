@@ -1,5 +1,6 @@
 import { getLogger, type Configuration } from '@spindle/core';
 import type { ApplicationStatus, RecoveredWorker, ResourceDriver, ResourceEventHandler, WorkerResourceSpec } from '@spindle/runtime';
+import { HadoopRemoteError } from '../errors.js';
 import { containerIdString, type ContainerIdProto, type NodeIdProto } from '../records.js';
 import type { ApplicationMasterClient, ContainerAsk, RegisterRequest } from '../protocols/application-master-client.js';
 import type { ContainerLaunchContext, ContainerManagerClient } from '../protocols/container-management-client.js';
@@ -183,6 +184,15 @@ export class YarnResourceDriver implements ResourceDriver {
       await Promise.all(response.allocatedContainers.map((c) => this.onAllocated(c)));
     } catch (e) {
       this.releases.push(...releases);
+      if (e instanceof HadoopRemoteError && e.simpleClassName === 'ApplicationMasterNotRegisteredException') {
+        // The RM lost the registration (a restart or failover): register again, as Hadoop's
+        // AMRMClient does; the next allocate sends every outstanding ask anew.
+        this.log.warn('the ResourceManager does not know this AppMaster; registering again');
+        await this.options.am
+          .register(this.options.registration)
+          .catch((r: unknown) => this.log.error('registering again failed', { error: r }));
+        return;
+      }
       this.log.warn('allocate failed; retrying with the next heartbeat', { error: e });
     }
   }
