@@ -19,6 +19,8 @@ import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.j
 import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
 import { VERSION } from './version.js';
 import { startCluster, stopCluster } from './cluster-commands.js';
+import { YARN_SESSION_FLAGS, attachSession, startYarnSession, yarnSessionRestAddress } from './yarn-commands.js';
+import { appMasterProperties, runYarnAppMaster } from './yarn-appmaster.js';
 
 interface JobOptions {
   parallelism?: string;
@@ -46,7 +48,7 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .argument('[args...]', 'arguments passed to the job')
     .option('-p, --parallelism <n>', 'default parallelism of the job (parallelism.default)')
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .option('-t, --target <target>', 'where to run: local (an embedded cluster) or remote (a session cluster, see -m)')
+    .option('-t, --target <target>', 'where to run: local (an embedded cluster), remote (a session cluster, see -m) or yarn-session')
     .option('-m, --jobmanager <host:port>', "REST address of a session cluster's JobManager (implies -t remote)")
     .option('-d, --detached', 'return once the job is submitted (remote only)')
     .option('--no-typecheck', 'skip type-checking a TypeScript job')
@@ -79,12 +81,12 @@ function configFor(options: Pick<JobOptions, 'D' | 'parallelism'>, embeddedClust
   return config;
 }
 
-/** 'local' (embedded cluster) or 'remote' (session cluster over REST). */
-function targetOf(options: JobOptions): 'local' | 'remote' {
+/** 'local' (embedded cluster), 'remote' (session cluster over REST) or 'yarn-session' (a session on YARN). */
+function targetOf(options: JobOptions): 'local' | 'remote' | 'yarn-session' {
   const target = options.target ?? (options.jobmanager ? 'remote' : 'local');
-  if (target === 'local' || target === 'remote') return target;
+  if (target === 'local' || target === 'remote' || target === 'yarn-session') return target;
   throw new SpindleError(
-    `Unknown or unsupported target '${target}': use -t local (an embedded cluster) or -t remote / -m host:port (a session cluster).`,
+    `Unknown or unsupported target '${target}': use -t local (an embedded cluster), -t remote / -m host:port (a session cluster) or -t yarn-session (a session on YARN).`,
     { code: 'BAD_ARGUMENTS', userFacing: true },
   );
 }
@@ -113,7 +115,12 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions, c
       userFacing: true,
     });
   }
-  const client = target === 'remote' ? restClientFor(config, options.jobmanager) : undefined;
+  const client =
+    target === 'remote'
+      ? restClientFor(config, options.jobmanager)
+      : target === 'yarn-session'
+        ? restClientFor(config, await yarnSessionRestAddress(config))
+        : undefined;
   const job = await compile(file, options);
   try {
     if (client) await runOnCluster(job, args, config, stdio, client, options.detached === true);
@@ -170,6 +177,60 @@ function clusterCommands(program: Command): void {
     .action((options: { D: string[] }) => runTaskManager(loadConfig(options)));
 }
 
+interface YarnSessionOptions {
+  D: string[];
+  detached?: boolean;
+  applicationId?: string;
+  slots?: string;
+  jobManagerMemory?: string;
+  taskManagerMemory?: string;
+  name?: string;
+  queue?: string;
+}
+
+/** Flink's yarn-session flags of several letters after one dash (`-id`, `-jm`, ...), as the long options commander knows. */
+const YARN_SESSION_SHORT_FLAGS = new Set(['-id', '-jm', '-tm', '-nm', '-qu']);
+
+function withYarnSessionFlags(argv: string[]): string[] {
+  if (argv[0] !== 'yarn-session') return argv;
+  return argv.map((a, i) => (i > 0 && YARN_SESSION_SHORT_FLAGS.has(a) ? `-${a}` : a));
+}
+
+function yarnCommands(program: Command): void {
+  program
+    .command('yarn-session')
+    .description('start a session cluster on YARN, or attach to one (-id)')
+    .option('-d, --detached', 'return once the session is running')
+    .option('--id, --applicationId <appId>', 'attach to a running session (type stop to stop it)')
+    .option('-s, --slots <n>', 'slots per TaskManager (taskmanager.numberOfTaskSlots)')
+    .option('--jm, --jobManagerMemory <size>', 'memory of the JobManager container (jobmanager.memory.process.size), e.g. 1024m')
+    .option('--tm, --taskManagerMemory <size>', 'memory of each TaskManager container (taskmanager.memory.process.size), e.g. 1024m')
+    .option('--nm, --name <name>', 'name of the YARN application (yarn.application.name)')
+    .option('--qu, --queue <queue>', 'YARN queue (yarn.application.queue)')
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .action((options: YarnSessionOptions) => {
+      const flags = YARN_SESSION_FLAGS.filter((f) => options[f.option] !== undefined).map((f) => ({
+        key: f.key,
+        value: options[f.option]!,
+        flag: f.flag,
+      }));
+      const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamicProperties: options.D, flags });
+      for (const w of loaded.warnings) stdio.err(`Warning: ${w}`);
+      const config = loaded.config;
+      if (options.applicationId !== undefined) return attachSession(config, options.applicationId, stdio);
+      const dynamic = [...options.D, ...flags.map((f) => `${f.key}=${f.value}`)];
+      return startYarnSession(config, dynamic, options.detached === true, stdio);
+    });
+  program
+    .command('yarn-appmaster', { hidden: true })
+    .description("run a YARN application's AppMaster (JobManager) in its container")
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .action(async (options: { D: string[] }) => {
+      const config = loadConfig({ D: [...options.D, ...(await appMasterProperties())] });
+      return runYarnAppMaster(config, options.D);
+    });
+}
+
 function logLevelOption(): Option {
   return new Option('--log-level <level>', 'level of the log (and show it on the terminal): debug, info, warn or error').choices([
     'debug',
@@ -182,7 +243,7 @@ function logLevelOption(): Option {
 /** The commands a user runs (not the cluster's own processes, which log JSON lines to stderr). */
 function clientCommands(program: Command): Command[] {
   const all = program.commands.flatMap((c) => (c.commands.length > 0 ? c.commands : [c]));
-  return all.filter((c) => c.name() !== 'jobmanager' && c.name() !== 'taskmanager');
+  return all.filter((c) => c.name() !== 'jobmanager' && c.name() !== 'taskmanager' && c.name() !== 'yarn-appmaster');
 }
 
 function buildProgram(): Command {
@@ -195,6 +256,7 @@ function buildProgram(): Command {
   jobCommand(program, 'run', 'run a job (on the embedded mini cluster by default)').action(runAction);
   jobCommand(program, 'info', "print the job's execution plan as JSON").action(infoAction);
   clusterCommands(program);
+  yarnCommands(program);
   program
     .command('list')
     .description('list the jobs of a session cluster')
@@ -233,7 +295,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     // `-v` on its own is Flink's version flag; before a subcommand it asks for the log on the terminal.
-    await program.parseAsync(argv.length === 1 && argv[0] === '-v' ? ['--version'] : argv, { from: 'user' });
+    await program.parseAsync(argv.length === 1 && argv[0] === '-v' ? ['--version'] : withYarnSessionFlags(argv), { from: 'user' });
     return 0;
   } catch (e) {
     return reportError(e);

@@ -21,3 +21,8 @@ export * from './tokens/identifiers.js';
 export * from './protocols/application-master-client.js';
 export * from './protocols/container-management-client.js';
 export * from './protocols/yarn-records.js';
+export { YarnOptions } from './yarn-options.js';
+export * from './driver/yarn-resource-driver.js';
+export * from './session/yarn-cluster-descriptor.js';
+export * from './session/properties-file.js';
+export { shellQuote } from './session/shell-quote.js';

@@ -1,0 +1,219 @@
+/**
+ * A detached yarn-session on the real Hadoop of the harness, end to end through the CLI: the
+ * application RUNNING with its tags, a WordCount submitted through the properties file with
+ * counts checked against coreutils, TaskManager containers obtained for the job's slots and given
+ * back when idle (the RM's running-container count), the JobManager's REST API through the RM's
+ * proxy, `echo stop | spindle yarn-session -id`, and nothing left afterwards. Bad input (unknown
+ * queue, memory above the maximum allocation) fails before any application is submitted.
+ *
+ * Input and output are local files: the NodeManager runs on this machine and the engine runs
+ * from this checkout (no HDFS staging yet).
+ */
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect } from 'chai';
+import { RmRestClient } from '@spindle/yarn';
+import type { HadoopCluster } from '../hadoop/harness.js';
+import {
+  CLI,
+  REPO_ROOT,
+  describeRun,
+  expectCleanFailure,
+  expectJobsFinished,
+  readPartFiles,
+  removeDir,
+  runCli,
+  tempDir,
+} from './cli-harness.js';
+import { sharedHadoop, skipWithoutHadoop } from './hadoop-shared.js';
+
+const WORD_COUNT = path.join(REPO_ROOT, 'examples', 'word-count.ts');
+const TERMINAL = new Set(['FINISHED', 'FAILED', 'KILLED']);
+
+interface RawApp {
+  state: string;
+  finalStatus: string;
+  runningContainers: number;
+  applicationTags: string;
+}
+
+describe('yarn-session on a real Hadoop', function () {
+  this.timeout(300_000);
+  let cluster: HadoopCluster;
+  let rm: RmRestClient;
+  let work: string;
+  let env: Record<string, string>;
+  let props: string[];
+  let tag: string;
+  let appId: string | undefined;
+
+  before(async function () {
+    skipWithoutHadoop(this);
+    cluster = await sharedHadoop();
+    rm = new RmRestClient({ url: cluster.rmUrl });
+    work = tempDir('yarn-session');
+    env = { HADOOP_CONF_DIR: cluster.confDir };
+    tag = `spindle-it-${path.basename(work)}`.toLowerCase();
+    props = ['-D', `yarn.properties-file.location=${work}`];
+  });
+
+  after(async function () {
+    if (appId !== undefined) {
+      const report = await rm.application(appId).catch(() => undefined);
+      if (report !== undefined && !TERMINAL.has(report.state)) await rm.killApplication(appId).catch(() => undefined);
+    }
+    removeDir(work);
+  });
+
+  async function app(): Promise<RawApp> {
+    const response = await fetch(`${cluster.rmUrl}/ws/v1/cluster/apps/${appId}`, { signal: AbortSignal.timeout(10_000) });
+    return ((await response.json()) as { app: RawApp }).app;
+  }
+
+  async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (done(value)) return value;
+      if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s; last: ${JSON.stringify(value)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  it('starts a detached session: application RUNNING with its tags, properties file written', async () => {
+    const args = ['yarn-session', '-d', '-s', '2', '-jm', '768m', '-tm', '1024m', '-nm', 'spindle-it-session', ...props];
+    args.push('-D', `yarn.tags=${tag}`, '-D', 'resourcemanager.taskmanager-timeout=15s');
+    const r = await runCli(args, 180_000, env);
+    expect(r.code, describeRun(args, r)).to.equal(0);
+    appId = /^Submitted application (application_\d+_\d+)$/m.exec(r.stdout)?.[1];
+    expect(appId, describeRun(args, r)).to.be.a('string');
+    expect(r.stdout).to.match(/^JobManager Web Interface: http:\/\/[^\s:]+:\d+$/m);
+    expect(r.stdout).to.include(`echo "stop" | spindle yarn-session -id ${appId}`);
+    const file = fs.readdirSync(work).find((f) => f.startsWith('.yarn-properties-'));
+    expect(fs.readFileSync(path.join(work, file!), 'utf8')).to.include(`applicationID=${appId}`);
+    const report = await rm.application(appId!);
+    expect(report.state).to.equal('RUNNING');
+    expect(report.name).to.equal('spindle-it-session');
+    expect(report.applicationTags).to.include(tag);
+    expect((await rm.findApplications({ tags: [tag], states: ['RUNNING'] })).map((a) => a.id)).to.deep.equal([appId]);
+    expect((await app()).runningContainers, 'only the AppMaster before any job').to.equal(1);
+  });
+
+  it('runs a WordCount through the properties file, with containers for its slots, released when idle', async function () {
+    if (appId === undefined) this.skip();
+    const input = path.join(work, 'readmes.txt');
+    const readmes = ['README.md', ...fs.readdirSync(path.join(REPO_ROOT, 'packages')).map((p) => path.join('packages', p, 'README.md'))];
+    fs.writeFileSync(
+      input,
+      readmes
+        .filter((f) => fs.existsSync(path.join(REPO_ROOT, f)))
+        .map((f) => fs.readFileSync(path.join(REPO_ROOT, f), 'utf8'))
+        .join('\n'),
+    );
+    const output = path.join(work, 'out');
+    const args = ['run', '-t', 'yarn-session', ...props, '--no-typecheck', '-p', '4', '-Dexecution.runtime-mode=BATCH'];
+    args.push(WORD_COUNT, '--input', input, '--output', output);
+    const r = await runCli(args, 180_000, env);
+    expectJobsFinished(args, r);
+    // Parallelism 4 with 2 slots per TaskManager: two TaskManager containers beside the AppMaster
+    // (YARN may hand out one more while the ask shrinks; the driver releases it at once).
+    expect((await app()).runningContainers, 'containers right after the job').to.be.at.least(3);
+    const overview = (await (await fetch(`${cluster.rmUrl}/proxy/${appId}/overview`)).json()) as Record<string, number>;
+    expect(overview['taskmanagers'], 'TaskManagers right after the job').to.equal(2);
+    const counts = new Map<string, number>();
+    for (const line of readPartFiles(output).lines) {
+      const space = line.lastIndexOf(' ');
+      counts.set(line.slice(0, space), Number(line.slice(space + 1)));
+    }
+    const expected = await shellCounts(input);
+    expect(expected.size).to.be.greaterThan(100);
+    expect([...counts].sort()).to.deep.equal([...expected].sort());
+    await waitFor('the idle TaskManager containers released', app, (a) => a.runningContainers === 1);
+  });
+
+  it("answers the JobManager's REST API through the ResourceManager's proxy", async function () {
+    if (appId === undefined) this.skip();
+    const overview = (await (await fetch(`${cluster.rmUrl}/proxy/${appId}/overview`)).json()) as Record<string, number>;
+    expect(overview['jobs-finished']).to.equal(1);
+    const jobs = (await (await fetch(`${cluster.rmUrl}/proxy/${appId}/jobs`)).json()) as { jobs: Array<{ status: string }> };
+    expect(jobs.jobs.map((j) => j.status)).to.deep.equal(['FINISHED']);
+  });
+
+  it("serves the JobManager's log through the NodeManager's REST API", async function () {
+    if (appId === undefined) this.skip();
+    const attempts = (await (await fetch(`${cluster.rmUrl}/ws/v1/cluster/apps/${appId}/appattempts`)).json()) as {
+      appAttempts: { appAttempt: Array<{ containerId: string }> };
+    };
+    const amContainer = attempts.appAttempts.appAttempt[0]!.containerId;
+    const log = await fetch(`http://${cluster.nodeManager.http}/ws/v1/node/containerlogs/${amContainer}/jobmanager.err`);
+    expect(log.status).to.equal(200);
+    expect(await log.text()).to.include('"msg":"JobManager started"');
+  });
+
+  it('stops with `echo stop | spindle yarn-session -id`: FINISHED, SUCCEEDED, no process left', async function () {
+    if (appId === undefined) this.skip();
+    const r = await pipeStop(appId, props, env);
+    expect(r.code, r.output).to.equal(0);
+    expect(r.output).to.include(`Application ${appId} FINISHED with final status SUCCEEDED.`);
+    const report = await rm.application(appId);
+    expect([report.state, report.finalStatus]).to.deep.equal(['FINISHED', 'SUCCEEDED']);
+    expect(fs.readdirSync(work).filter((f) => f.startsWith('.yarn-properties-'))).to.deep.equal([]);
+    await waitFor(
+      'every process of the application gone',
+      () => processesOf(appId!),
+      (ps) => ps.length === 0,
+      30_000,
+    );
+  });
+
+  it('refuses an unknown queue and memory above the maximum allocation, leaving no application', async () => {
+    const badTag = `${tag}-bad`;
+    const base = ['yarn-session', '-d', ...props, '-D', `yarn.tags=${badTag}`];
+    const queue = [...base, '-qu', 'no-such-queue'];
+    expectCleanFailure(queue, await runCli(queue, 60_000, env), /no-such-queue.*does not exist/, 'root.default');
+    const tooBig = [...base, '-tm', '100g'];
+    expectCleanFailure(tooBig, await runCli(tooBig, 60_000, env), /102400 MB, is above the maximum allocation of queue 'default'/);
+    expect(await rm.findApplications({ tags: [badTag] })).to.deep.equal([]);
+  });
+});
+
+/** `echo stop | spindle yarn-session -id <appId>`: stdin piped, as users (and Flink's docs) do it. */
+function pipeStop(appId: string, props: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'yarn-session', '-id', appId, ...props], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => chunks.push(b));
+    child.stderr.on('data', (b: Buffer) => chunks.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: Buffer.concat(chunks).toString('utf8') });
+    });
+    child.stdin.end('stop\n');
+  });
+}
+
+/** Command lines of live processes that belong to the application (AppMaster and TaskManagers name it). */
+async function processesOf(appId: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)('ps', ['-eo', 'args']);
+  return stdout.split('\n').filter((l) => l.includes(appId.slice('application_'.length)) && l.includes('spindle'));
+}
+
+/** Final counts computed by coreutils rather than by anything in Spindle. */
+async function shellCounts(inputFile: string): Promise<Map<string, number>> {
+  const script = `tr -s '[:space:]' '\\n' < "$1" | grep -av '^$' | sort | uniq -c`;
+  const { stdout } = await promisify(execFile)('sh', ['-c', script, 'sh', inputFile], { env: { ...process.env, LC_ALL: 'C' } });
+  const counts = new Map<string, number>();
+  for (const line of stdout.split('\n')) {
+    const m = /^ *(\d+) (.+)$/.exec(line);
+    if (m) counts.set(m[2]!, (counts.get(m[2]!) ?? 0) + Number(m[1]));
+  }
+  return counts;
+}

@@ -1,0 +1,115 @@
+import readline from 'node:readline';
+import { SpindleError, type Configuration } from '@spindle/core';
+import {
+  RmRestClient,
+  YarnClusterDescriptor,
+  YarnOptions,
+  readYarnPropertiesApplicationId,
+  removeYarnProperties,
+  writeYarnProperties,
+  yarnAddresses,
+  type YarnSession,
+} from '@spindle/yarn';
+import type { Console } from './local-runner.js';
+import { RestClient } from './rest-client.js';
+import { appMasterCommand } from './yarn-appmaster.js';
+
+/** The flags of `yarn-session` that stand for configuration keys (Flink's yarn-session.sh flags). */
+export const YARN_SESSION_FLAGS = [
+  { flag: '-s', option: 'slots', key: 'taskmanager.numberOfTaskSlots' },
+  { flag: '-jm', option: 'jobManagerMemory', key: 'jobmanager.memory.process.size' },
+  { flag: '-tm', option: 'taskManagerMemory', key: 'taskmanager.memory.process.size' },
+  { flag: '-nm', option: 'name', key: 'yarn.application.name' },
+  { flag: '-qu', option: 'queue', key: 'yarn.application.queue' },
+] as const;
+
+function descriptorFor(config: Configuration): YarnClusterDescriptor {
+  return new YarnClusterDescriptor(config, new RmRestClient({ url: yarnAddresses().webappUrl }));
+}
+
+/**
+ * `spindle yarn-session`: deploys a session cluster on YARN, prints its application id and
+ * REST address, and writes the properties file that later `run -t yarn-session` reads. Detached,
+ * it returns; attached, it keeps the prompt of `attachSession`.
+ */
+export async function startYarnSession(
+  config: Configuration,
+  dynamicProperties: string[],
+  detached: boolean,
+  console: Console,
+): Promise<void> {
+  const descriptor = descriptorFor(config);
+  const launch = appMasterCommand();
+  const session = await descriptor.deploySession({ ...launch, dynamicProperties });
+  printSession(session, console);
+  const file = writeYarnProperties(config, session.applicationId);
+  console.err(`Wrote the YARN properties file ${file}`);
+  if (!detached) return attachSession(config, session.applicationId, console);
+  console.out(
+    'The Spindle YARN session cluster has been started in detached mode. In order to stop it gracefully, use the following command:',
+  );
+  console.out(`$ echo "stop" | spindle yarn-session -id ${session.applicationId}`);
+  console.out(`If this should not be possible, then you can also kill it via YARN's web interface or via:`);
+  console.out(`$ yarn application -kill ${session.applicationId}`);
+}
+
+function printSession(session: YarnSession, console: Console): void {
+  console.out(`Submitted application ${session.applicationId}`);
+  console.out(`Found Web Interface ${session.restUrl.replace(/^http:\/\//, '')} of application '${session.applicationId}'.`);
+  console.out(`JobManager Web Interface: ${session.restUrl}`);
+}
+
+/**
+ * `spindle yarn-session -id <appId>` (and an attached session): a prompt on stdin, piped or not.
+ * `stop` ends the application (SUCCEEDED) and waits until YARN reports it ended; `help` lists
+ * the commands; the end of the input detaches, leaving the session running.
+ */
+export async function attachSession(config: Configuration, applicationId: string, console: Console): Promise<void> {
+  const descriptor = descriptorFor(config);
+  const session = await descriptor.session(applicationId);
+  console.out(`Attached to application ${applicationId}; JobManager Web Interface: ${session.restUrl}`);
+  console.out("Type 'help' for the commands.");
+  const lines = readline.createInterface({ input: process.stdin, terminal: false });
+  for await (const raw of lines) {
+    const line = raw.trim();
+    if (line === 'stop' || line === 'quit') {
+      lines.close();
+      return stopSession(config, descriptor, session, console);
+    }
+    if (line === 'help' || line === '') console.out('Available commands:\n  help - show these commands\n  stop - stop the YARN session');
+    else console.out(`Unknown command '${line}'. Type 'help' for the commands.`);
+  }
+  console.out(`Detached from application ${applicationId}; it keeps running.`);
+}
+
+async function stopSession(
+  config: Configuration,
+  descriptor: YarnClusterDescriptor,
+  session: YarnSession,
+  console: Console,
+): Promise<void> {
+  console.out(`Stopping the YARN session ${session.applicationId}.`);
+  await new RestClient(session.restUrl).request('DELETE', '/cluster');
+  const report = await descriptor.waitUntilEnded(session.applicationId, 60_000);
+  removeYarnProperties(config, session.applicationId);
+  console.out(`Application ${session.applicationId} ${report.state} with final status ${report.finalStatus}.`);
+  if (report.finalStatus !== 'SUCCEEDED') {
+    throw new SpindleError(`The YARN session ended ${report.finalStatus}: ${report.diagnostics ?? ''}`, {
+      code: 'YARN_SESSION_FAILED',
+      userFacing: true,
+    });
+  }
+}
+
+/** The REST address of the session `run -t yarn-session` submits to: `yarn.application.id`, else the properties file. */
+export async function yarnSessionRestAddress(config: Configuration): Promise<string> {
+  const applicationId = config.get(YarnOptions.APPLICATION_ID) ?? readYarnPropertiesApplicationId(config);
+  if (applicationId === undefined) {
+    throw new SpindleError(
+      `No YARN session to submit to: start one with 'spindle yarn-session -d', or name it with -D${YarnOptions.APPLICATION_ID.key}=<applicationId>.`,
+      { code: 'BAD_ARGUMENTS', userFacing: true },
+    );
+  }
+  const session = await descriptorFor(config).session(applicationId);
+  return session.restUrl;
+}

@@ -1,0 +1,120 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfiguration } from '@spindle/core';
+import {
+  YarnClusterDescriptor,
+  YarnError,
+  readYarnPropertiesApplicationId,
+  removeYarnProperties,
+  shellQuote,
+  writeYarnProperties,
+  type ApplicationReport,
+  type ApplicationSubmission,
+  type RmApplications,
+} from '../src/index.js';
+
+/** An RM whose queue 'default' grants at most 4096 MB and whose application comes up RUNNING. */
+class FakeRm implements RmApplications {
+  readonly submitted: ApplicationSubmission[] = [];
+  readonly killed: string[] = [];
+  report: Partial<ApplicationReport> = {
+    state: 'RUNNING',
+    amRPCAddress: 'nm-host:41000',
+    trackingUrl: 'http://rm:8088/proxy/application_1_0001/',
+  };
+  async queue(name: string) {
+    if (name !== 'default') throw new YarnError('YARN_UNKNOWN_QUEUE', `YARN queue "${name}" does not exist`);
+    return { queueName: 'default', queuePath: 'root.default', maximumAllocation: { memory: 4096, vCores: 4 } };
+  }
+  async newApplication() {
+    return { applicationId: 'application_1_0001', maximumResourceCapability: { memory: 8192, vCores: 8 } };
+  }
+  async submitApplication(s: ApplicationSubmission) {
+    this.submitted.push(s);
+  }
+  async application(id: string) {
+    return { id, applicationTags: [], ...this.report } as ApplicationReport;
+  }
+  async killApplication(id: string) {
+    this.killed.push(id);
+    return 'KILLED' as const;
+  }
+}
+
+const launch = {
+  command: ['/opt/node/bin/node', '/opt/spindle/bin/spindle.js', 'yarn-appmaster'],
+  dynamicProperties: ['yarn.application.name=my app'],
+  path: '/opt/node/bin:/usr/bin:/bin',
+};
+
+function config(...props: string[]) {
+  return loadConfiguration({ dynamicProperties: props }).config;
+}
+
+describe('YarnClusterDescriptor', () => {
+  it('submits the AM with quoted -D options, the queue path, tags and attempts, and returns the REST address', async () => {
+    const rm = new FakeRm();
+    const session = await new YarnClusterDescriptor(config('yarn.tags=a, b', 'jobmanager.memory.process.size=768m'), rm).deploySession(
+      launch,
+    );
+    expect(session).to.deep.equal({
+      applicationId: 'application_1_0001',
+      restUrl: 'http://nm-host:41000',
+      trackingUrl: 'http://rm:8088/proxy/application_1_0001/',
+    });
+    const s = rm.submitted[0]!;
+    expect(s).to.deep.include({ queue: 'root.default', tags: ['a', 'b'], maxAppAttempts: 1, resource: { memoryMb: 768, vcores: 1 } });
+    expect(s.amContainer.environment).to.deep.equal({ PATH: launch.path });
+    expect(s.amContainer.commands).to.deep.equal([
+      ...launch.command,
+      "'-Dyarn.application.name=my app'",
+      '-Dhigh-availability.cluster-id=application_1_0001',
+      '1><LOG_DIR>/jobmanager.out',
+      '2><LOG_DIR>/jobmanager.err',
+    ]);
+  });
+
+  it('refuses a TaskManager above the maximum allocation before submitting anything', async () => {
+    const rm = new FakeRm();
+    const err = await new YarnClusterDescriptor(config('taskmanager.memory.process.size=5g'), rm)
+      .deploySession(launch)
+      .catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(YarnError);
+    expect((err as YarnError).code).to.equal('YARN_RESOURCE_TOO_LARGE');
+    expect((err as YarnError).message).to.match(/5120 MB, is above the maximum allocation of queue 'default': 4096 MB/);
+    expect(rm.submitted).to.deep.equal([]);
+  });
+
+  it('kills an application that ends during deployment and reports why', async () => {
+    const rm = new FakeRm();
+    rm.report = { state: 'FAILED', diagnostics: 'AM exited with 1' };
+    const err = await new YarnClusterDescriptor(config(), rm).deploySession(launch).catch((e: unknown) => e);
+    expect((err as Error).message).to.match(/ended FAILED during deployment: AM exited with 1/);
+    expect(rm.killed).to.deep.equal(['application_1_0001']);
+  });
+});
+
+describe('yarn-session helpers', () => {
+  it('quotes command words for the NodeManager’s bash line only when needed', () => {
+    expect(shellQuote('-Dtaskmanager.memory.process.size=1024m')).to.equal('-Dtaskmanager.memory.process.size=1024m');
+    expect(shellQuote("it's $HOME")).to.equal(`'it'\\''s $HOME'`);
+  });
+
+  it('writes, reads and removes the properties file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spindle-yarn-props-'));
+    try {
+      const c = config(`yarn.properties-file.location=${dir}`);
+      const file = writeYarnProperties(c, 'application_1_0002');
+      expect(path.basename(file)).to.equal(`.yarn-properties-${os.userInfo().username}`);
+      expect(readYarnPropertiesApplicationId(c)).to.equal('application_1_0002');
+      removeYarnProperties(c, 'application_1_0003');
+      expect(fs.existsSync(file)).to.equal(true);
+      removeYarnProperties(c, 'application_1_0002');
+      expect(readYarnPropertiesApplicationId(c)).to.equal(undefined);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
