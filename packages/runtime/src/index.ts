@@ -31,3 +31,5 @@ export * from './program/plan-runner.js';
 export * from './jobmaster/archived-job.js';
 export * from './state/index.js';
 export * from './tasks/operator-state-handler.js';
+export * from './metrics/index.js';
+export * from './logs/log-directory.js';

@@ -1,4 +1,10 @@
-import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics, ThreadStatus } from '@spindle/protocol';
+
+/** What a slot host reports on request: its tasks' metrics, and its thread's status when it has a thread of its own. */
+export interface SlotMetrics {
+  tasks: Record<string, TaskIOMetrics>;
+  thread?: ThreadStatus;
+}
 
 /**
  * Where the tasks of one slot run: a worker thread of its own (the normal case), or the calling
@@ -8,8 +14,8 @@ import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from
 export interface SlotHost {
   deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void;
   cancel(executionAttemptId: string): void;
-  /** Current I/O metrics of the running tasks, by execution attempt id. */
-  requestMetrics(): Promise<Record<string, TaskIOMetrics>>;
+  /** Current I/O metrics of the running tasks, by execution attempt id, and the slot thread's status. */
+  requestMetrics(): Promise<SlotMetrics>;
   /** Stops every task and frees the slot's resources (the worker thread). Idempotent. */
   close(): Promise<void>;
 }

@@ -1,10 +1,19 @@
 import os from 'node:os';
 import { ClusterOptions, Configuration, SpindleError, getLogger, serializeError, systemScheduler, type Scheduler } from '@spindle/core';
-import { isTerminalExecutionState, type SlotReport, type TaskDeploymentDescriptor, type TaskExecutionState } from '@spindle/protocol';
+import {
+  isTerminalExecutionState,
+  type SlotReport,
+  type TaskDeploymentDescriptor,
+  type TaskExecutionState,
+  type TaskIOMetrics,
+  type TaskManagerStatus,
+} from '@spindle/protocol';
 import { HeartbeatSender } from '../heartbeat/heartbeat-monitor.js';
-import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway } from '../rpc/gateways.js';
+import { LogDirectory } from '../logs/log-directory.js';
+import { RuntimeSampler } from '../metrics/runtime-sampler.js';
+import type { JobMasterGateway, LogFileChunk, ResourceManagerGateway, TaskExecutorGateway, TaskManagerLogs } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
-import type { SlotHost, SlotHostFactory } from './slot-host.js';
+import type { SlotHost, SlotHostFactory, SlotMetrics } from './slot-host.js';
 
 interface Slot {
   index: number;
@@ -18,10 +27,31 @@ interface Slot {
 interface LiveTask {
   slot: Slot;
   jobId: string;
+  info: DeployedTaskInfo;
   report: (state: TaskExecutionState) => void;
   cancellationTimeoutMs: number;
   cancelTimer?: NodeJS.Timeout;
 }
+
+/** What identifies a running task in its metrics (Flink's task scope variables). */
+export interface DeployedTaskInfo {
+  jobId: string;
+  jobName: string;
+  vertexId: string;
+  taskName: string;
+  subtaskIndex: number;
+  attemptNumber: number;
+  attemptId: string;
+}
+
+/** A TaskManager's measurements at one moment: its status and its running tasks' metrics. */
+export interface TaskExecutorMetrics {
+  status: TaskManagerStatus;
+  tasks: Array<DeployedTaskInfo & { metrics: TaskIOMetrics }>;
+}
+
+/** Largest part of a log file one call returns (RPC messages stay well under gRPC's 4 MiB). */
+const MAX_LOG_CHUNK = 1024 * 1024;
 
 export interface TaskExecutorOptions {
   resourceId: string;
@@ -38,6 +68,10 @@ export interface TaskExecutorOptions {
    * this TaskManager, and whatever still waits for its partitions here can be released.
    */
   onJobReleased?: (jobId: string, cause: string) => void;
+  /** The TaskManager's log directory and own log file; none by default (an embedded cluster). */
+  logs?: LogDirectory;
+  /** Port of the TaskManager's Prometheus endpoint, announced at registration. */
+  metricsPort?: number;
 }
 
 /**
@@ -58,6 +92,8 @@ export class TaskExecutor implements TaskExecutorGateway {
   private readonly tasks = new Map<string, LiveTask>();
   /** Deployments still fetching their job bundle, and whether they were cancelled meanwhile. */
   private readonly deploying = new Map<string, { cancelled: boolean }>();
+  private sampler: RuntimeSampler | undefined;
+  private readonly logs: LogDirectory;
 
   constructor(
     private readonly options: TaskExecutorOptions,
@@ -69,6 +105,7 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.slots = Array.from({ length: options.numberOfSlots }, (_, index) => ({ index }));
     this.timeoutMs = config.get(ClusterOptions.HEARTBEAT_TIMEOUT);
     this.heartbeat = new HeartbeatSender(scheduler, config.get(ClusterOptions.HEARTBEAT_INTERVAL), () => this.sendHeartbeats());
+    this.logs = options.logs ?? new LogDirectory(undefined);
   }
 
   get resourceId(): string {
@@ -78,6 +115,7 @@ export class TaskExecutor implements TaskExecutorGateway {
   /** Registers with the ResourceManager (`retry`: keep trying until it answers) and starts heartbeats. */
   async start(retry = false): Promise<void> {
     this.rpc.register(this.options.address, this);
+    this.sampler ??= new RuntimeSampler();
     this.resourceManager = this.rpc.connect<ResourceManagerGateway>(this.options.resourceManagerAddress);
     if (retry) void this.register();
     else await this.registerOnce();
@@ -87,6 +125,7 @@ export class TaskExecutor implements TaskExecutorGateway {
   async close(): Promise<void> {
     this.closed = true;
     this.heartbeat.stop();
+    this.sampler?.close();
     this.rpc.unregister(this.options.address);
     await Promise.all(this.slots.flatMap((s) => (s.host ? [s.host.close()] : [])));
   }
@@ -102,6 +141,7 @@ export class TaskExecutor implements TaskExecutorGateway {
       dataPort: this.options.dataPort,
       numberOfSlots: this.options.numberOfSlots,
       hardware: { cpuCores: os.cpus().length, physicalMemory: os.totalmem() },
+      ...(this.options.metricsPort !== undefined ? { metricsPort: this.options.metricsPort } : {}),
     });
     this.registered = true;
     this.lastContact.set(this.options.resourceManagerAddress, this.scheduler.now());
@@ -132,10 +172,16 @@ export class TaskExecutor implements TaskExecutorGateway {
     };
   }
 
+  /**
+   * One heartbeat round: asks every slot for its tasks' metrics once, then reports the
+   * TaskManager's status with the slot report to the ResourceManager, and each JobMaster's
+   * tasks' metrics to that JobMaster.
+   */
   private async sendHeartbeats(): Promise<void> {
     const rm = this.options.resourceManagerAddress;
+    const slotMetrics = await this.slotMetrics();
     if (this.registered) {
-      await this.resourceManager!.heartbeatFromTaskManager(this.resourceId, this.slotReport()).then(
+      await this.resourceManager!.heartbeatFromTaskManager(this.resourceId, this.slotReport(), this.status(slotMetrics)).then(
         () => this.lastContact.set(rm, this.scheduler.now()),
         (e: unknown) => this.resourceManagerUnreachable(e),
       );
@@ -143,8 +189,9 @@ export class TaskExecutor implements TaskExecutorGateway {
     const jobMasters = new Set(this.slots.map((s) => s.jobMasterAddress).filter((a): a is string => a !== undefined));
     for (const address of jobMasters) {
       this.lastContact.set(address, this.lastContact.get(address) ?? this.scheduler.now());
-      const hosts = this.slots.filter((s) => s.jobMasterAddress === address && s.host).map((s) => s.host!);
-      const metrics = Object.fromEntries((await Promise.all(hosts.map((h) => h.requestMetrics()))).flatMap((m) => Object.entries(m)));
+      const metrics = Object.fromEntries(
+        slotMetrics.filter(({ slot }) => slot.jobMasterAddress === address).flatMap(({ metrics: m }) => Object.entries(m.tasks)),
+      );
       await this.rpc
         .connect<JobMasterGateway>(address)
         .heartbeatFromTaskManager(this.resourceId, { metrics })
@@ -153,6 +200,42 @@ export class TaskExecutor implements TaskExecutorGateway {
           () => this.jobMasterUnreachable(address),
         );
     }
+  }
+
+  /** The metrics of every slot that hosts tasks (a slot that does not answer within a second reports none). */
+  private async slotMetrics(): Promise<Array<{ slot: Slot; metrics: SlotMetrics }>> {
+    const hosted = this.slots.filter((s) => s.host !== undefined);
+    return Promise.all(hosted.map(async (slot) => ({ slot, metrics: await slot.host!.requestMetrics() })));
+  }
+
+  private status(slotMetrics: ReadonlyArray<{ slot: Slot; metrics: SlotMetrics }>): TaskManagerStatus {
+    this.sampler ??= new RuntimeSampler();
+    const slots = slotMetrics.flatMap(({ slot, metrics }) => (metrics.thread ? [{ slotIndex: slot.index, thread: metrics.thread }] : []));
+    return { ...this.sampler.process(), slots };
+  }
+
+  /** The TaskManager's status and the metrics of the tasks running here now (its Prometheus endpoint). */
+  async collectMetrics(): Promise<TaskExecutorMetrics> {
+    const slotMetrics = await this.slotMetrics();
+    const tasks: TaskExecutorMetrics['tasks'] = [];
+    for (const { metrics } of slotMetrics) {
+      for (const [attemptId, m] of Object.entries(metrics.tasks)) {
+        const live = this.tasks.get(attemptId);
+        if (live) tasks.push({ ...live.info, metrics: m });
+      }
+    }
+    return { status: this.status(slotMetrics), tasks };
+  }
+
+  async requestLogList(): Promise<TaskManagerLogs> {
+    const files = await this.logs.list();
+    return this.logs.mainFile === undefined ? { files } : { files, mainFile: this.logs.mainFile };
+  }
+
+  async requestLogFile(name: string, offset: number, length: number): Promise<LogFileChunk> {
+    const start = Number.isSafeInteger(offset) && offset > 0 ? offset : 0;
+    const size = Number.isSafeInteger(length) && length > 0 ? Math.min(length, MAX_LOG_CHUNK) : MAX_LOG_CHUNK;
+    return this.logs.read(name, start, size);
   }
 
   private resourceManagerUnreachable(e: unknown): void {
@@ -214,7 +297,7 @@ export class TaskExecutor implements TaskExecutorGateway {
       return;
     }
     const cancellationTimeoutMs = new Configuration(tdd.config).get(ClusterOptions.TASK_CANCELLATION_TIMEOUT);
-    const live: LiveTask = { slot, jobId: tdd.jobId, report: send, cancellationTimeoutMs };
+    const live: LiveTask = { slot, jobId: tdd.jobId, info: deployedTaskInfo(tdd), report: send, cancellationTimeoutMs };
     this.tasks.set(id, live);
     slot.host ??= this.hostFactory(slot.index, tdd);
     slot.host.deploy(tdd, (state: TaskExecutionState) => {
@@ -305,4 +388,17 @@ export class TaskExecutor implements TaskExecutorGateway {
   allocatedSlotCount(): number {
     return this.slots.filter((s) => s.allocationId !== undefined).length;
   }
+}
+
+function deployedTaskInfo(tdd: TaskDeploymentDescriptor): DeployedTaskInfo {
+  const vertex = tdd.jobGraph.vertices.find((v) => v.id === tdd.vertexId);
+  return {
+    jobId: tdd.jobId,
+    jobName: tdd.jobName,
+    vertexId: tdd.vertexId,
+    taskName: vertex?.name ?? tdd.vertexId,
+    subtaskIndex: tdd.subtaskIndex,
+    attemptNumber: tdd.attemptNumber,
+    attemptId: tdd.executionAttemptId,
+  };
 }

@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics, ThreadStatus } from '@spindle/protocol';
 
 /** Messages between a TaskExecutor and the worker thread of one of its slots. */
 export type ToSlotWorker =
@@ -11,7 +11,7 @@ export type ToSlotWorker =
 
 export type FromSlotWorker =
   | { type: 'state'; state: TaskExecutionState }
-  | { type: 'metrics'; requestId: number; metrics: Record<string, TaskIOMetrics> }
+  | { type: 'metrics'; requestId: number; metrics: Record<string, TaskIOMetrics>; thread: ThreadStatus }
   | { type: 'announce'; partitionId: string }
   | { type: 'withdraw'; partitionId: string }
   | { type: 'request'; requestId: number; partitionId: string; subpartition: number; location?: string }
