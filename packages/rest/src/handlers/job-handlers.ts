@@ -53,9 +53,13 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
   ];
 }
 
-/** PATCH /jobs/:jobid?mode=cancel: 202 once cancellation started; 409 when the job ended otherwise. */
+/**
+ * PATCH /jobs/:jobid?mode=cancel: 202 once cancellation started; 409 when the job ended
+ * otherwise; 403 with `web.cancel.enable: false`, as Flink's cancellation handler answers.
+ */
 async function cancel(ctx: HandlerContext, request: RestRequest) {
   const jobId = jobIdParam(request);
+  if (!ctx.features.cancel) throw new RestError(403, 'Cancelling jobs is disabled on this cluster (web.cancel.enable: false).');
   const mode = (request.query.get('mode') ?? 'cancel').toLowerCase();
   if (mode === 'stop') throw badRequest(STOP_REMOVED);
   if (mode !== 'cancel')
