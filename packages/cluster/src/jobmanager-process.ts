@@ -2,6 +2,8 @@ import {
   ClusterOptions,
   ConfigurationError,
   DeploymentOptions,
+  MetricsOptions,
+  WebOptions,
   configureLogging,
   getLogger,
   systemScheduler,
@@ -10,9 +12,9 @@ import {
 import { LocalProcessDriver } from './local-process-driver.js';
 import path from 'node:path';
 import { ClusterViewFromComponents, DirectoryJarRunner, RestServer } from '@spindle/rest';
-import { BlobStore, Dispatcher, GrpcBlobServer, GrpcRpcService, ResourceManager } from '@spindle/runtime';
+import { BlobStore, Dispatcher, GrpcBlobServer, GrpcRpcService, ResourceManager, RuntimeSampler } from '@spindle/runtime';
 import { JobSubmission } from './job-submission.js';
-import { bindHost, jobManagerHost, processWorkDir, setUpProcess } from './process-common.js';
+import { bindHost, jobManagerHost, processLogs, processWorkDir, setUpProcess } from './process-common.js';
 import { shownConfiguration } from './process-identity.js';
 
 export interface JobManagerProcess {
@@ -66,6 +68,7 @@ export async function startJobManager(config: Configuration, launch: JobManagerL
     blobStore: blobs,
   });
   const submission = new JobSubmission(config, dispatcher, blobs, workDir.path);
+  const sampler = new RuntimeSampler();
   let rest: RestServer | undefined;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -75,6 +78,7 @@ export async function startJobManager(config: Configuration, launch: JobManagerL
       dispatcher.close();
       await resourceManager.close();
       await rpc.close();
+      sampler.close();
       workDir.remove();
     })());
   try {
@@ -85,15 +89,32 @@ export async function startJobManager(config: Configuration, launch: JobManagerL
       resourceManager,
       configuration: shownConfiguration(config),
       submitJob: (s) => submission.submitJobGraph(s),
-      jarRunner: new DirectoryJarRunner(path.join(workDir.path, 'jars'), (jar, request) => submission.runJar(jar, request)),
+      jarRunner: new DirectoryJarRunner(
+        path.join(workDir.path, 'jars'),
+        (jar, request) => submission.runJar(jar, request),
+        (jar, request) => submission.planJar(jar, request),
+      ),
       shutdown: () => close().then(() => process.exit(0)),
+      logs: processLogs(config),
+      sampler,
     });
     rest = new RestServer(view, {
       bindAddress: bindHost(config.get(ClusterOptions.REST_BIND_ADDRESS) ?? config.get(ClusterOptions.REST_ADDRESS)),
       port: config.get(ClusterOptions.REST_PORT),
+      refreshIntervalMs: config.get(WebOptions.REFRESH_INTERVAL),
+      webSubmit: config.get(WebOptions.SUBMIT_ENABLE),
+      webCancel: config.get(WebOptions.CANCEL_ENABLE),
+      prometheus: {
+        prefix: config.get(MetricsOptions.PROMETHEUS_PREFIX),
+        filterLabelValueCharacters: config.get(MetricsOptions.PROMETHEUS_FILTER_LABEL_VALUES),
+      },
     });
     const restPort = await rest.start();
-    getLogger('jobmanager').info('JobManager started', { rpc: `${host}:${rpc.port}`, rest: restPort });
+    getLogger('jobmanager').info('JobManager started', {
+      rpc: `${host}:${rpc.port}`,
+      rest: restPort,
+      dashboard: `http://${host}:${restPort}/`,
+    });
     return { rpc, rest, resourceManager, dispatcher, close };
   } catch (e) {
     await close();

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomHexId, type Configuration } from '@spindle/core';
 import type { ResourceDriver } from '@spindle/runtime';
-import { ensureDir, logDir } from './process-common.js';
+import { PROCESS_LOG_FILE_ENV, ensureDir, logDir } from './process-common.js';
 
 /**
  * Starts TaskManagers as child processes of the JobManager and stops them on request (SIGTERM,
@@ -28,9 +28,13 @@ export class LocalProcessDriver implements ResourceDriver {
   async requestWorker(): Promise<string> {
     const id = `localhost-${randomHexId().slice(0, 8)}`;
     const dir = ensureDir(logDir(this.config));
-    const out = fs.openSync(path.join(dir, `spindle-taskmanager-${id}.log`), 'a');
+    const logFile = path.join(dir, `spindle-taskmanager-${id}.log`);
+    const out = fs.openSync(logFile, 'a');
     const [program, ...args] = this.command;
-    const child = spawn(program!, [...args, `-Dtaskmanager.resource-id=${id}`], { stdio: ['ignore', out, out] });
+    const child = spawn(program!, [...args, `-Dtaskmanager.resource-id=${id}`], {
+      stdio: ['ignore', out, out],
+      env: { ...process.env, [PROCESS_LOG_FILE_ENV]: logFile },
+    });
     fs.closeSync(out);
     this.workers.set(id, child);
     child.once('exit', (code, signal) => {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   ClusterOptions,
   DeploymentOptions,
+  MetricsOptions,
   TaskManagerOptions,
   configureLogging,
   getLogger,
@@ -19,7 +20,9 @@ import {
   WorkerSlotHost,
 } from '@spindle/runtime';
 import { linkEngineModules } from './engine-modules.js';
-import { bindHost, jobManagerHost, processWorkDir, resourceManagerAddress, setUpProcess } from './process-common.js';
+import { bindHost, jobManagerHost, processLogs, processWorkDir, resourceManagerAddress, setUpProcess } from './process-common.js';
+import { PrometheusEndpoint } from './prometheus-endpoint.js';
+import { taskManagerMetricGroups } from './task-manager-metrics.js';
 
 export interface TaskManagerProcess {
   taskExecutor: TaskExecutor;
@@ -66,6 +69,16 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   });
   late.hub = shuffleHub;
   const slotConfig = config.toMap();
+  const prometheus = new PrometheusEndpoint(async () => (late.taskExecutor ? taskManagerMetricGroups(late.taskExecutor, host) : []), {
+    prefix: config.get(MetricsOptions.PROMETHEUS_PREFIX),
+    filterLabelValueCharacters: config.get(MetricsOptions.PROMETHEUS_FILTER_LABEL_VALUES),
+  });
+  const metricsPort = await prometheus.start(host, config.get(MetricsOptions.PROMETHEUS_PORT)).catch(async (e: unknown) => {
+    blobClient.close();
+    await Promise.all([server.close(), rpc.close()]);
+    workDir.remove();
+    throw e;
+  });
   const taskExecutor = new TaskExecutor(
     {
       resourceId,
@@ -80,6 +93,8 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
       },
       onJobReleased: (jobId, cause) =>
         shuffleHub.releaseJob(jobId, `the slots of job ${jobId} on the TaskManager at ${dataAddress} were freed (${cause})`),
+      logs: processLogs(config),
+      ...(metricsPort !== undefined ? { metricsPort } : {}),
     },
     rpc,
     (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, slotConfig, shuffleHub, tdd.artifact.args),
@@ -91,13 +106,14 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
     resourceId,
     slots: config.get(TaskManagerOptions.NUM_TASK_SLOTS),
     data: dataAddress,
+    prometheus: metricsPort === undefined ? 'none' : `http://${host}:${metricsPort}/metrics`,
   });
   return {
     taskExecutor,
     close: async () => {
       await taskExecutor.close();
       blobClient.close();
-      await Promise.all([server.close(), client.close(), rpc.close()]);
+      await Promise.all([server.close(), client.close(), rpc.close(), prometheus.close()]);
       workDir.remove();
     },
   };
