@@ -18,11 +18,14 @@ function resolve(parts) {
     case 'taskmanagers':
       if (second && third === 'logs' && fourth)
         return { key: parts.join('/'), nav: 'taskmanagers', live: false, render: (c) => logPage(c, { taskManager: second, file: fourth }) };
+      if (second && third === 'log')
+        return { key: parts.join('/'), nav: 'taskmanagers', live: false, render: (c) => logPage(c, { taskManager: second }) };
       if (second) return { key: `tm/${second}`, nav: 'taskmanagers', render: (c) => taskManagerPage(c, second) };
       return { key: 'taskmanagers', nav: 'taskmanagers', render: taskManagersPage };
     case 'jobmanager':
       if (second === 'logs' && third)
         return { key: parts.join('/'), nav: 'jobmanager', live: false, render: (c) => logPage(c, { file: third }) };
+      if (second === 'log') return { key: 'jobmanager/log', nav: 'jobmanager', live: false, render: (c) => logPage(c, {}) };
       return { key: 'jobmanager', nav: 'jobmanager', render: jobManagerPage };
     case 'submit':
       return { key: 'submit', nav: 'submit', live: false, render: submitPage };

@@ -127,7 +127,7 @@ export function drawGraph(plan, vertices, load, onSelect) {
       line(54, 'fig', `In: ${count(m['read-records'])} records · ${bytes(m['read-bytes'])}`, 'read-records', m['read-records']),
       line(70, 'fig', `Out: ${count(m['write-records'])} records · ${bytes(m['write-bytes'])}`, 'write-records', m['write-records']),
       line(88, 'fig', `Busy ${percent(l.busy)} · Backpressured ${percent(l.backPressured)}`, 'busy', l.busy ?? ''),
-      line(106, 'fig wm', `Watermark: ${truncate(watermark(m.currentInputWatermark), 30)}`, 'watermark', m.currentInputWatermark),
+      line(106, 'fig wm', `Watermark: ${watermark(m.currentInputWatermark, true)}`, 'watermark', m.currentInputWatermark),
     );
     root.append(g);
   }

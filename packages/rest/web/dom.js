@@ -86,12 +86,13 @@ export function percent(ratio) {
 const LONG_MIN = '-9223372036854775808';
 const LONG_MAX = '9223372036854775807';
 
-/** A watermark as Flink's UI shows it: none yet, the end of event time, or a time. */
-export function watermark(value) {
+/** A watermark as Flink's UI shows it: none yet, the end of event time, or a time (with its value unless `short`). */
+export function watermark(value, short = false) {
   if (value === undefined || value === null || value === LONG_MIN) return 'No Watermark';
   if (value === LONG_MAX) return 'End of time';
   const n = Number(value);
-  return Number.isFinite(n) && n > 0 && n < 8.64e15 ? `${time(n)} (${value})` : String(value);
+  if (!(Number.isFinite(n) && n > 0 && n < 8.64e15)) return String(value);
+  return short ? time(n) : `${time(n)} (${value})`;
 }
 
 export function stateBadge(state) {

@@ -227,6 +227,12 @@ export async function taskManagerPage(_ctx, id) {
     h('h2', {}, 'Allocated Slots'),
     slots.length > 0 ? table(['Job'], slots, { 'data-testid': 'allocated-slots' }) : h('p', { class: 'muted' }, 'No slot is allocated.'),
     h('h2', {}, 'Logs'),
+    h(
+      'p',
+      {},
+      link(`taskmanagers/${encodeURIComponent(tm.id)}/log`, 'Log of this Task Manager'),
+      h('span', { class: 'muted' }, ' · the files of its log directory:'),
+    ),
     logList(logs.logs, `taskmanagers/${encodeURIComponent(tm.id)}`, 'taskmanager-logs'),
   );
 }
@@ -263,14 +269,15 @@ export async function jobManagerPage() {
       { 'data-testid': 'jobmanager-config' },
     ),
     h('h2', {}, 'Logs'),
+    h('p', {}, link('jobmanager/log', 'Log of the Job Manager'), h('span', { class: 'muted' }, ' · the files of its log directory:')),
     logList(logs.logs, 'jobmanager', 'jobmanager-logs'),
   );
 }
 
-/** A log file of the JobManager or of a TaskManager, loaded once (with a reload button). */
+/** A log file of the JobManager or of a TaskManager (its own log without `file`), loaded once, with a reload button. */
 export async function logPage(ctx, { taskManager, file }) {
   const base = taskManager === undefined ? 'jobmanager' : `taskmanagers/${encodeURIComponent(taskManager)}`;
-  const text = await getText(`${base}/logs/${encodeURIComponent(file)}`);
+  const text = await getText(file === undefined ? `${base}/log` : `${base}/logs/${encodeURIComponent(file)}`);
   const back =
     taskManager === undefined
       ? link('jobmanager', '← Job Manager')
@@ -279,7 +286,14 @@ export async function logPage(ctx, { taskManager, file }) {
     'section',
     { class: 'log' },
     h('p', {}, back),
-    h('h1', {}, 'Log ', h('code', {}, file), taskManager === undefined ? null : [' of ', h('code', {}, taskManager)]),
+    h(
+      'h1',
+      {},
+      'Log ',
+      file === undefined ? null : h('code', {}, file),
+      ' of ',
+      taskManager === undefined ? 'the Job Manager' : h('code', {}, taskManager),
+    ),
     h(
       'p',
       {},
