@@ -38,6 +38,7 @@ import { JobNotFoundError, JobTerminatedWithoutCancellationError, TaskManagerNot
 import type { JarRunner } from '../jar-runner.js';
 import * as detail from './job-views-detail.js';
 import * as views from './job-master-views.js';
+import { taskManagerDetails, taskManagerInfo } from './task-manager-views.js';
 import { environment, threadDump } from './process-views.js';
 
 export interface ClusterViewComponents {
@@ -146,38 +147,14 @@ export class ClusterViewFromComponents implements ClusterView {
   }
 
   private taskManagerInfo(tm: ResourceOverview['taskManagers'][number], now: number): TaskManagerInfo {
-    const rm = this.components.resourceManager;
-    return {
-      id: tm.resourceId,
-      address: tm.address,
-      dataPort: tm.dataPort,
-      jmxPort: -1,
-      lastHeartbeat: now - (rm.timeSinceLastHeartbeat(tm.resourceId) ?? 0),
-      slotsNumber: tm.numberOfSlots,
-      freeSlots: tm.freeSlots,
-      hardware: {
-        cpuCores: tm.hardware.cpuCores,
-        physicalMemory: tm.hardware.physicalMemory,
-        freeMemory: tm.status?.freeMemory ?? 0,
-        managedMemory: 0,
-      },
-    };
+    return taskManagerInfo(tm, now - (this.components.resourceManager.timeSinceLastHeartbeat(tm.resourceId) ?? 0));
   }
 
   async taskManagerDetails(taskManagerId: string): Promise<TaskManagerDetails> {
     const rm = this.components.resourceManager;
     const tm = (await rm.requestResourceOverview()).taskManagers.find((t) => t.resourceId === taskManagerId);
     if (!tm) throw new TaskManagerNotFoundError(taskManagerId);
-    const allocatedSlots = rm
-      .allocatedSlots()
-      .filter((s) => s.resourceId === taskManagerId)
-      .map((s) => ({ jobId: s.jobId, slotIndex: s.slotIndex }));
-    return {
-      ...this.taskManagerInfo(tm, Date.now()),
-      allocatedSlots,
-      ...(tm.status ? { status: tm.status } : {}),
-      ...(tm.metricsPort !== undefined ? { metricsPort: tm.metricsPort } : {}),
-    };
+    return taskManagerDetails(this.taskManagerInfo(tm, Date.now()), tm, rm.allocatedSlots());
   }
 
   async taskManagerMetrics(taskManagerId: string): Promise<MetricValues> {

@@ -1,19 +1,20 @@
 import os from 'node:os';
 import { ClusterOptions, Configuration, SpindleError, getLogger, serializeError, systemScheduler, type Scheduler } from '@spindle/core';
-import {
-  isTerminalExecutionState,
-  type SlotReport,
-  type TaskDeploymentDescriptor,
-  type TaskExecutionState,
-  type TaskIOMetrics,
-  type TaskManagerStatus,
-} from '@spindle/protocol';
+import { isTerminalExecutionState, type SlotReport, type TaskDeploymentDescriptor, type TaskExecutionState } from '@spindle/protocol';
 import { HeartbeatSender } from '../heartbeat/heartbeat-monitor.js';
-import { LogDirectory } from '../logs/log-directory.js';
-import { RuntimeSampler } from '../metrics/runtime-sampler.js';
+import type { LogDirectory } from '../logs/log-directory.js';
 import type { JobMasterGateway, LogFileChunk, ResourceManagerGateway, TaskExecutorGateway, TaskManagerLogs } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
-import type { SlotHost, SlotHostFactory, SlotMetrics } from './slot-host.js';
+import type { SlotHost, SlotHostFactory } from './slot-host.js';
+import {
+  TaskExecutorReports,
+  deployedTaskInfo,
+  type DeployedTaskInfo,
+  type SlotReport as SlotMetricsReport,
+  type TaskExecutorMetrics,
+} from './task-executor-reports.js';
+
+export type { DeployedTaskInfo, TaskExecutorMetrics } from './task-executor-reports.js';
 
 interface Slot {
   index: number;
@@ -32,26 +33,6 @@ interface LiveTask {
   cancellationTimeoutMs: number;
   cancelTimer?: NodeJS.Timeout;
 }
-
-/** What identifies a running task in its metrics (Flink's task scope variables). */
-export interface DeployedTaskInfo {
-  jobId: string;
-  jobName: string;
-  vertexId: string;
-  taskName: string;
-  subtaskIndex: number;
-  attemptNumber: number;
-  attemptId: string;
-}
-
-/** A TaskManager's measurements at one moment: its status and its running tasks' metrics. */
-export interface TaskExecutorMetrics {
-  status: TaskManagerStatus;
-  tasks: Array<DeployedTaskInfo & { metrics: TaskIOMetrics }>;
-}
-
-/** Largest part of a log file one call returns (RPC messages stay well under gRPC's 4 MiB). */
-const MAX_LOG_CHUNK = 1024 * 1024;
 
 export interface TaskExecutorOptions {
   resourceId: string;
@@ -92,8 +73,7 @@ export class TaskExecutor implements TaskExecutorGateway {
   private readonly tasks = new Map<string, LiveTask>();
   /** Deployments still fetching their job bundle, and whether they were cancelled meanwhile. */
   private readonly deploying = new Map<string, { cancelled: boolean }>();
-  private sampler: RuntimeSampler | undefined;
-  private readonly logs: LogDirectory;
+  private readonly reports: TaskExecutorReports;
 
   constructor(
     private readonly options: TaskExecutorOptions,
@@ -105,7 +85,7 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.slots = Array.from({ length: options.numberOfSlots }, (_, index) => ({ index }));
     this.timeoutMs = config.get(ClusterOptions.HEARTBEAT_TIMEOUT);
     this.heartbeat = new HeartbeatSender(scheduler, config.get(ClusterOptions.HEARTBEAT_INTERVAL), () => this.sendHeartbeats());
-    this.logs = options.logs ?? new LogDirectory(undefined);
+    this.reports = new TaskExecutorReports(options.logs);
   }
 
   get resourceId(): string {
@@ -115,7 +95,7 @@ export class TaskExecutor implements TaskExecutorGateway {
   /** Registers with the ResourceManager (`retry`: keep trying until it answers) and starts heartbeats. */
   async start(retry = false): Promise<void> {
     this.rpc.register(this.options.address, this);
-    this.sampler ??= new RuntimeSampler();
+    this.reports.start();
     this.resourceManager = this.rpc.connect<ResourceManagerGateway>(this.options.resourceManagerAddress);
     if (retry) void this.register();
     else await this.registerOnce();
@@ -125,7 +105,7 @@ export class TaskExecutor implements TaskExecutorGateway {
   async close(): Promise<void> {
     this.closed = true;
     this.heartbeat.stop();
-    this.sampler?.close();
+    this.reports.close();
     this.rpc.unregister(this.options.address);
     await Promise.all(this.slots.flatMap((s) => (s.host ? [s.host.close()] : [])));
   }
@@ -179,9 +159,9 @@ export class TaskExecutor implements TaskExecutorGateway {
    */
   private async sendHeartbeats(): Promise<void> {
     const rm = this.options.resourceManagerAddress;
-    const slotMetrics = await this.slotMetrics();
+    const reports: SlotMetricsReport[] = await this.reports.collect(this.slots);
     if (this.registered) {
-      await this.resourceManager!.heartbeatFromTaskManager(this.resourceId, this.slotReport(), this.status(slotMetrics)).then(
+      await this.resourceManager!.heartbeatFromTaskManager(this.resourceId, this.slotReport(), this.reports.status(reports)).then(
         () => this.lastContact.set(rm, this.scheduler.now()),
         (e: unknown) => this.resourceManagerUnreachable(e),
       );
@@ -190,7 +170,7 @@ export class TaskExecutor implements TaskExecutorGateway {
     for (const address of jobMasters) {
       this.lastContact.set(address, this.lastContact.get(address) ?? this.scheduler.now());
       const metrics = Object.fromEntries(
-        slotMetrics.filter(({ slot }) => slot.jobMasterAddress === address).flatMap(({ metrics: m }) => Object.entries(m.tasks)),
+        reports.filter((r) => r.jobMasterAddress === address).flatMap((r) => Object.entries(r.metrics.tasks)),
       );
       await this.rpc
         .connect<JobMasterGateway>(address)
@@ -202,40 +182,25 @@ export class TaskExecutor implements TaskExecutorGateway {
     }
   }
 
-  /** The metrics of every slot that hosts tasks (a slot that does not answer within a second reports none). */
-  private async slotMetrics(): Promise<Array<{ slot: Slot; metrics: SlotMetrics }>> {
-    const hosted = this.slots.filter((s) => s.host !== undefined);
-    return Promise.all(hosted.map(async (slot) => ({ slot, metrics: await slot.host!.requestMetrics() })));
-  }
-
-  private status(slotMetrics: ReadonlyArray<{ slot: Slot; metrics: SlotMetrics }>): TaskManagerStatus {
-    this.sampler ??= new RuntimeSampler();
-    const slots = slotMetrics.flatMap(({ slot, metrics }) => (metrics.thread ? [{ slotIndex: slot.index, thread: metrics.thread }] : []));
-    return { ...this.sampler.process(), slots };
-  }
-
   /** The TaskManager's status and the metrics of the tasks running here now (its Prometheus endpoint). */
   async collectMetrics(): Promise<TaskExecutorMetrics> {
-    const slotMetrics = await this.slotMetrics();
+    const reports = await this.reports.collect(this.slots);
     const tasks: TaskExecutorMetrics['tasks'] = [];
-    for (const { metrics } of slotMetrics) {
+    for (const { metrics } of reports) {
       for (const [attemptId, m] of Object.entries(metrics.tasks)) {
         const live = this.tasks.get(attemptId);
         if (live) tasks.push({ ...live.info, metrics: m });
       }
     }
-    return { status: this.status(slotMetrics), tasks };
+    return { status: this.reports.status(reports), tasks };
   }
 
-  async requestLogList(): Promise<TaskManagerLogs> {
-    const files = await this.logs.list();
-    return this.logs.mainFile === undefined ? { files } : { files, mainFile: this.logs.mainFile };
+  requestLogList(): Promise<TaskManagerLogs> {
+    return this.reports.logList();
   }
 
-  async requestLogFile(name: string, offset: number, length: number): Promise<LogFileChunk> {
-    const start = Number.isSafeInteger(offset) && offset > 0 ? offset : 0;
-    const size = Number.isSafeInteger(length) && length > 0 ? Math.min(length, MAX_LOG_CHUNK) : MAX_LOG_CHUNK;
-    return this.logs.read(name, start, size);
+  requestLogFile(name: string, offset: number, length: number): Promise<LogFileChunk> {
+    return this.reports.logFile(name, offset, length);
   }
 
   private resourceManagerUnreachable(e: unknown): void {
@@ -388,17 +353,4 @@ export class TaskExecutor implements TaskExecutorGateway {
   allocatedSlotCount(): number {
     return this.slots.filter((s) => s.allocationId !== undefined).length;
   }
-}
-
-function deployedTaskInfo(tdd: TaskDeploymentDescriptor): DeployedTaskInfo {
-  const vertex = tdd.jobGraph.vertices.find((v) => v.id === tdd.vertexId);
-  return {
-    jobId: tdd.jobId,
-    jobName: tdd.jobName,
-    vertexId: tdd.vertexId,
-    taskName: vertex?.name ?? tdd.vertexId,
-    subtaskIndex: tdd.subtaskIndex,
-    attemptNumber: tdd.attemptNumber,
-    attemptId: tdd.executionAttemptId,
-  };
 }
