@@ -25,6 +25,17 @@ export default tseslint.config(
     },
   },
   {
+    // Job bundles import the user API, and slot workers must not load gRPC: the user API takes the
+    // runtime's in-process entry only.
+    files: ['packages/datastream/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@spindle/runtime', message: "Import '@spindle/runtime/in-process': slot workers must not load gRPC." }] },
+      ],
+    },
+  },
+  {
     // Tests read JSON answers of REST and of processes: untyped by nature.
     files: ['**/test/**/*.ts'],
     rules: {

@@ -135,13 +135,17 @@ describe('REST API of a session cluster: vertices, metrics, logs, TaskManagers, 
   it('job configuration, accumulators, job metrics, /jobs/metrics', async () => {
     const config = await ok<{ jid: string; 'execution-config': Json }>(`/jobs/${jobId}/config`, 'job-config');
     expect(config.jid).to.equal(jobId);
-    expect(config['execution-config']).to.deep.include({ 'execution-mode': 'PIPELINED' });
+    // No checkpointing and no restart-strategy.type: Flink's default, no restarts.
+    expect(config['execution-config']).to.deep.include({ 'execution-mode': 'PIPELINED', 'restart-strategy': 'Restart deactivated.' });
     await ok(`/jobs/${jobId}/accumulators`, 'job-accumulators');
     const metrics = await ok<Array<{ id: string; value: string }>>(
       `/jobs/${jobId}/metrics?get=numRestarts,runningState,uptime`,
       'metric-list',
     );
     expect(Object.fromEntries(metrics.map((m) => [m.id, Number(m.value)]))).to.deep.include({ numRestarts: 0, runningState: 1 });
+    const ids = (await ok<Array<{ id: string }>>(`/jobs/${jobId}/metrics`, 'metric-list')).map((m) => m.id);
+    expect(ids).to.include.members(['numRestarts', 'uptime', 'runningState']);
+    expect(ids).not.to.include('numberOfCompletedCheckpoints'); // checkpointing is off
     const all = await ok<Json[]>(`/jobs/metrics?get=runningState&agg=sum&jobs=${jobId}`, 'aggregated-metrics');
     expect(all).to.deep.equal([{ id: 'runningState', sum: 1 }]);
   });

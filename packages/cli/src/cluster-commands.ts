@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ClusterOptions, DeploymentOptions, SpindleError, type Configuration } from '@spindle/core';
-import { PROCESS_LOG_FILE_ENV, ensureDir, jobManagerPidAt, logDir } from '@spindle/cluster';
+import { PROCESS_LOG_FILE_ENV, deriveTaskManagerMemory, ensureDir, jobManagerPidAt, logDir } from '@spindle/cluster';
 import { CLI_BIN } from './engine-paths.js';
 
 interface ProcessEntry {
@@ -65,6 +65,8 @@ export async function startCluster(config: Configuration, dynamic: string[], pri
       userFacing: true,
     });
   }
+  // A TaskManager memory configuration that does not fit fails here, before any process starts.
+  deriveTaskManagerMemory(config);
   print(`Starting cluster.`);
   const child = startProcess(jm, dynamic);
   print(`Starting standalonesession daemon on host localhost (pid ${child.pid}, log ${jm.logFile}).`);

@@ -9,7 +9,7 @@ import {
   type Configuration,
 } from '@spindle/core';
 import { captureProgramJob } from '@spindle/runtime';
-import { runJobManager, runTaskManager } from '@spindle/cluster';
+import { ClusterEntrypoint, runClusterEntrypoint, runTaskManager, standaloneDriverFactory } from '@spindle/cluster';
 import { CLI_BIN, defaultConfDir } from './engine-paths.js';
 import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-compiler.js';
 import { runOnMiniCluster, type Console } from './local-runner.js';
@@ -160,7 +160,8 @@ function clusterCommands(program: Command): void {
     .action((options: { D: string[] }) => {
       // TaskManagers that the JobManager starts itself get the same configuration through the same launcher.
       const taskManagerCommand = [process.execPath, CLI_BIN, 'taskmanager', ...options.D.map((d) => `-D${d}`)];
-      return runJobManager(loadConfig(options), { taskManagerCommand });
+      const config = loadConfig(options);
+      return runClusterEntrypoint(new ClusterEntrypoint(config, standaloneDriverFactory(taskManagerCommand)));
     });
   program
     .command('taskmanager', { hidden: true })

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClusterOptions, DeploymentOptions, getLogger, type Configuration } from '@spindle/core';
+import { DeploymentOptions, getLogger, type Configuration } from '@spindle/core';
 import { LogDirectory } from '@spindle/runtime';
 
 const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
@@ -25,19 +25,6 @@ export function processLogs(config: Configuration): LogDirectory {
 /** Directory of the cluster processes' logs and pid files: `env.log.dir`, or log/ of the installation. */
 export function logDir(config: Configuration): string {
   return path.resolve(config.get(DeploymentOptions.LOG_DIR) ?? path.join(INSTALL_ROOT, 'log'));
-}
-
-/** Loopback names are bound and advertised as 127.0.0.1. */
-export function bindHost(host: string | undefined): string {
-  return host === undefined || host === 'localhost' ? '127.0.0.1' : host;
-}
-
-export function jobManagerHost(config: Configuration): string {
-  return bindHost(config.get(ClusterOptions.JOB_MANAGER_ADDRESS));
-}
-
-export function resourceManagerAddress(config: Configuration): string {
-  return `resourcemanager@${jobManagerHost(config)}:${config.get(ClusterOptions.JOB_MANAGER_PORT)}/resourcemanager`;
 }
 
 /**

@@ -11,6 +11,8 @@ export { closestMatch, editDistance } from './config/edit-distance.js';
 export { formatDuration, formatMemorySize, parseDuration, parseMemorySize, type RawValue } from './config/value-parsers.js';
 export * from './config/options/core-options.js';
 export * from './config/options/task-manager-options.js';
+export * from './config/options/task-manager-memory-options.js';
+export * from './config/options/resource-manager-options.js';
 export * from './config/options/cluster-options.js';
 export * from './config/options/mini-cluster-options.js';
 export * from './serialization/data-output.js';
@@ -39,3 +41,4 @@ export {
   type FileSystemFactory,
   type FsUri,
 } from './fs/file-systems.js';
+export * from './config/options/checkpointing-options.js';

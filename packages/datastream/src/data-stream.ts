@@ -1,6 +1,6 @@
 import { SpindleError } from '@spindle/core';
 import type { PartitionerKind } from '@spindle/protocol';
-import type { MapStateDescriptor, StreamOperator } from '@spindle/runtime';
+import type { MapStateDescriptor, StreamOperator } from '@spindle/runtime/in-process';
 import { BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream } from './broadcast.js';
 import { ConnectedStreams } from './connected-streams.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';
@@ -11,21 +11,23 @@ import type {
   KeySelector,
   MapFunction,
   ReduceFunction,
+  SinkFunction,
 } from './functions/basic-functions.js';
-import { FilterOperator, FlatMapOperator, MapOperator } from './operators/basic-operators.js';
+import { FilterOperator, FlatMapOperator, MapOperator, SinkOperator } from './operators/basic-operators.js';
 import { TimestampsAndWatermarksOperator } from './operators/timestamps-and-watermarks-operator.js';
 import type { WatermarkStrategy } from './eventtime/watermark-strategy.js';
 import { KeyedReduceOperator, aggregation, inPlaceAggregation, type AggregationKind } from './operators/keyed-reduce-operator.js';
 import { KeyedProcessOperator, ProcessOperator } from './operators/process-operators.js';
 import { ReduceCombinerOperator } from './operators/reduce-combiner-operator.js';
 import type { KeyedProcessFunction, OutputTag, ProcessFunction } from './functions/process-function.js';
-import type { RichFilterFunction, RichFlatMapFunction, RichMapFunction } from './functions/rich-functions.js';
+import type { RichFilterFunction, RichFlatMapFunction, RichMapFunction, RichSinkFunction } from './functions/rich-functions.js';
 
 /** A combiner emits its partial aggregates at the end, or whenever it holds this many keys. */
 const COMBINER_MAX_KEYS = 100_000;
 import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './sinks/sink-operators.js';
 import { prepareOutputDirectory } from './sinks/output-directory.js';
 import { WriteMode } from './sinks/write-mode.js';
+import type { Sink } from './sinks/sink.js';
 import type { OperatorTransformation, Transformation } from './transformation.js';
 
 /** A stream of records of type T: each call adds an operator to the program's graph. */
@@ -146,6 +148,19 @@ export class DataStream<T> {
       () => new TextFileSinkOperator(directory),
       () => prepareOutputDirectory(directory, writeMode),
     );
+  }
+
+  /**
+   * Writes the stream into `sink` (Flink's `sinkTo`), e.g. a FileSink:
+   * `stream.sinkTo(FileSink.forRowFormat(dir, new SimpleStringEncoder()).build())`.
+   */
+  sinkTo(sink: Sink<T>): DataStreamSink<T> {
+    return this.sink(sink.sinkName, 'sink:sink-to', () => sink.createOperator());
+  }
+
+  /** Sends every record to a sink function (Flink's addSink). */
+  addSink(fn: SinkFunction<T> | RichSinkFunction<T>, name = 'Unnamed'): DataStreamSink<T> {
+    return this.sink(`Sink: ${name}`, 'sink:function', () => new SinkOperator(fn as SinkFunction<unknown>));
   }
 
   /** Runs the program's job and returns this stream's records (bounded streams; for tests). */

@@ -3,7 +3,7 @@ export { DataStream, SingleOutputStreamOperator, KeyedStream, DataStreamSink } f
 export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.js';
 export { BroadcastStream, BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './broadcast.js';
 export * from './co-functions.js';
-export type { BroadcastState, ReadOnlyBroadcastState } from '@spindle/runtime';
+export type { BroadcastState, ReadOnlyBroadcastState } from '@spindle/runtime/in-process';
 export { JobExecutionResult } from './local-execution.js';
 export { ParameterTool } from './parameter-tool.js';
 export type * from './functions/basic-functions.js';
@@ -11,6 +11,8 @@ export type { DataGeneratorOptions } from './sources/source-operators.js';
 export { formatRecord } from './sinks/format.js';
 export * as FileSystem from './sinks/write-mode.js';
 export type { WriteMode } from './sinks/write-mode.js';
+export type { Sink } from './sinks/sink.js';
+export * from './sinks/file-sink/index.js';
 export * from './eventtime/watermark-strategy.js';
 export { TimestampsAndWatermarksOperator } from './operators/timestamps-and-watermarks-operator.js';
 export * from './functions/rich-functions.js';
@@ -33,4 +35,4 @@ export {
   type MapState,
   type ReducingState,
   type AggregatingState,
-} from '@spindle/runtime';
+} from '@spindle/runtime/in-process';

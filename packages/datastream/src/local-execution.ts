@@ -1,6 +1,6 @@
 import { Configuration, MiniClusterOptions, TaskManagerOptions, deserializeError } from '@spindle/core';
 import { requiredSlots } from '@spindle/protocol';
-import { MiniCluster, type ExecuteRequest, type JobExecutionResult as ResultSpec } from '@spindle/runtime';
+import { MiniCluster, type ExecuteRequest, type JobExecutionResult as ResultSpec } from '@spindle/runtime/in-process';
 
 /** What `execute()` returns: the job's id, runtime and accumulators. */
 export class JobExecutionResult {

@@ -1,6 +1,6 @@
-import { Configuration, CoreOptions, SpindleError, randomHexId } from '@spindle/core';
+import { CheckpointingOptions, Configuration, CoreOptions, SpindleError, randomHexId, type CheckpointingMode } from '@spindle/core';
 import type { PartitionerKind, RuntimeMode } from '@spindle/protocol';
-import { getProgramContext, type ExecuteRequest, type StreamOperator } from '@spindle/runtime';
+import { getProgramContext, type ExecuteRequest, type StreamOperator } from '@spindle/runtime/in-process';
 import { DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import { generateJobGraph } from './graph/job-graph-generator.js';
 import { executionPlan } from './graph/plan.js';
@@ -70,6 +70,27 @@ export class StreamExecutionEnvironment {
 
   setRuntimeMode(mode: RuntimeExecutionMode): this {
     this.config.set(CoreOptions.RUNTIME_MODE, mode);
+    return this;
+  }
+
+  /**
+   * Takes a checkpoint every `intervalMs` (Flink's enableCheckpointing), EXACTLY_ONCE unless
+   * `mode` says otherwise; the same as `execution.checkpointing.interval` and `.mode`. Checkpoint
+   * storage is `execution.checkpointing.dir`.
+   */
+  enableCheckpointing(intervalMs: number, mode: CheckpointingMode = 'EXACTLY_ONCE'): this {
+    try {
+      CheckpointingOptions.INTERVAL.parse(intervalMs);
+      CheckpointingOptions.MODE.parse(mode);
+    } catch (e) {
+      throw new SpindleError(`enableCheckpointing(${intervalMs}, ${String(mode)}): ${(e as Error).message}`, {
+        code: 'CONFIG_INVALID',
+        userFacing: true,
+        recoverability: 'non-recoverable',
+      });
+    }
+    this.config.set(CheckpointingOptions.INTERVAL, intervalMs);
+    this.config.set(CheckpointingOptions.MODE, mode);
     return this;
   }
 

@@ -1,5 +1,5 @@
 import type { PartitionerKind } from '@spindle/protocol';
-import type { SourceOperator, StreamOperator } from '@spindle/runtime';
+import type { SourceOperator, StreamOperator } from '@spindle/runtime/in-process';
 
 export type ChainingStrategy = 'ALWAYS' | 'HEAD' | 'NEVER';
 

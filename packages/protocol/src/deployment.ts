@@ -1,4 +1,5 @@
 import type { ExecutionState } from './states.js';
+import type { TaskRestoreSpec } from './checkpoints.js';
 import type { JobGraphSpec, PartitionerKind, ResultPartitionType, SerializerSpec } from './job-graph.js';
 
 /** Everything that goes wrong crosses process and thread boundaries in this form. */
@@ -69,6 +70,8 @@ export interface TaskDeploymentDescriptor {
   producedPartitions: ResultPartitionSpec[];
   /** Effective configuration for the task (cluster config overlaid with the job's). */
   config: Record<string, string>;
+  /** The state of a completed checkpoint the task starts from; absent for a fresh start. */
+  restore?: TaskRestoreSpec;
 }
 
 /**

@@ -60,7 +60,10 @@ export interface ClusterView {
   jobConfig(jobId: string): Promise<JobConfig>;
   /** User accumulators of the job, merged over its subtasks. */
   jobAccumulators(jobId: string): Promise<Record<string, unknown>>;
-  /** The job's JobManager-scope metrics (`numRestarts`, `runningTime`, `<state>State`, ...). */
+  /**
+   * The job's JobManager-scope metrics by Flink's ids: `numRestarts`, `uptime`, `runningTime`,
+   * `<state>State`, ..., and with checkpointing on the checkpoint counts and the latest checkpoint.
+   */
   jobMetrics(jobId: string): Promise<MetricValues>;
   /** The JobManager's metrics (`numRegisteredTaskManagers`, `taskSlotsTotal`, `Status.*`). */
   jobManagerMetrics(): Promise<MetricValues>;
@@ -109,6 +112,8 @@ export interface JobConfig {
   parallelism: number;
   /** The job's own configuration entries. */
   config: Record<string, string>;
+  /** Its restart strategy as Flink describes it (`Restart deactivated.`, `Restart with fixed delay ...`). */
+  restartStrategy: string;
 }
 
 export interface TaskManagerDetails extends TaskManagerInfo {

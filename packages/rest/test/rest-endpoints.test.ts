@@ -257,6 +257,20 @@ describe('RestServer endpoints (Flink wire format)', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('GET /jobs/:jobid/metrics lists the job metrics, and ?get= gives values as strings', async () => {
+      const job = cluster.addJob();
+      cluster.jobs.get(job.details.jobId)!.metrics = { numRestarts: '3', numberOfCompletedCheckpoints: '12' };
+      const ids = await getJson(port, `/jobs/${job.details.jobId}/metrics`);
+      expect(ids.json).to.deep.equal([{ id: 'numRestarts' }, { id: 'numberOfCompletedCheckpoints' }]);
+      const values = await getJson(port, `/jobs/${job.details.jobId}/metrics?get=numRestarts,unknown,numberOfCompletedCheckpoints`);
+      expect(values.json).to.deep.equal([
+        { id: 'numRestarts', value: '3' },
+        { id: 'numberOfCompletedCheckpoints', value: '12' },
+      ]);
+    });
+  });
+
   describe('exceptions', () => {
     function failedJob() {
       const job = cluster.addJob({ status: 'FAILED' });

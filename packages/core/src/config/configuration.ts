@@ -1,5 +1,5 @@
 import { ConfigurationError, errorMessage } from '../errors.js';
-import type { ConfigOption } from './config-option.js';
+import { findOption, type ConfigOption } from './config-option.js';
 import { dynamicPropertyEntries } from './config-sources.js';
 
 /**
@@ -72,6 +72,20 @@ export class Configuration {
   addAll(other: Configuration): this {
     for (const [key, value] of other.entries) this.entries.set(key, value);
     return this;
+  }
+
+  /**
+   * One warning per deprecated key among the entries (as loadConfiguration gives for the
+   * sources it reads), for configuration that arrives otherwise, e.g. a job's own settings.
+   */
+  deprecatedKeyWarnings(): string[] {
+    const warnings: string[] = [];
+    for (const key of this.entries.keys()) {
+      const option = findOption(key);
+      if (option !== undefined && option.key !== key)
+        warnings.push(`configuration key '${key}' is deprecated; use '${option.key}' instead`);
+    }
+    return warnings;
   }
 
   private rawEntry(option: ConfigOption<unknown>): [string, string] | undefined {

@@ -1,5 +1,5 @@
 import { SpindleError } from '@spindle/core';
-import { Watermark } from '@spindle/runtime';
+import { Watermark } from '@spindle/runtime/in-process';
 
 /** Where a WatermarkGenerator sends watermarks and idleness (Flink's WatermarkOutput). */
 export interface WatermarkOutput {

@@ -17,6 +17,8 @@ export interface FunctionContext {
 export type MapFunction<T, R> = (value: T, ctx: FunctionContext) => R;
 export type FlatMapFunction<T, R> = (value: T, out: Collector<R>, ctx: FunctionContext) => void;
 export type FilterFunction<T> = (value: T, ctx: FunctionContext) => boolean;
+/** Writes one record out (Flink's SinkFunction.invoke). */
+export type SinkFunction<T> = (value: T, ctx: FunctionContext) => void;
 export type ReduceFunction<T> = (accumulated: T, value: T) => T;
 export type KeySelector<T, K> = (value: T) => K;
 

@@ -1,4 +1,4 @@
-import type { OperatorStateStore } from '@spindle/runtime';
+import type { OperatorStateStore } from '@spindle/runtime/in-process';
 
 /** Handed to `CheckpointedFunction.initializeState` (Flink's FunctionInitializationContext). */
 export interface FunctionInitializationContext {
@@ -27,4 +27,20 @@ export interface CheckpointedFunction {
 export function isCheckpointedFunction(fn: unknown): fn is CheckpointedFunction {
   const f = fn as Partial<CheckpointedFunction> | null;
   return typeof f === 'object' && f !== null && typeof f.initializeState === 'function' && typeof f.snapshotState === 'function';
+}
+
+/**
+ * A function that hears when checkpoints complete or are aborted (Flink's CheckpointListener):
+ * called on the task's thread between records. A function commits the side effects a completed
+ * checkpoint covers in `notifyCheckpointComplete`; a later completion subsumes an earlier one
+ * whose notification was lost.
+ */
+export interface CheckpointListener {
+  notifyCheckpointComplete(checkpointId: number): void | Promise<void>;
+  notifyCheckpointAborted?(checkpointId: number): void | Promise<void>;
+}
+
+export function isCheckpointListener(fn: unknown): fn is CheckpointListener {
+  const f = fn as Partial<CheckpointListener> | null;
+  return typeof f === 'object' && f !== null && typeof f.notifyCheckpointComplete === 'function';
 }

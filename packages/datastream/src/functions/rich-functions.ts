@@ -10,7 +10,7 @@ import type {
   ReducingStateDescriptor,
   ValueState,
   ValueStateDescriptor,
-} from '@spindle/runtime';
+} from '@spindle/runtime/in-process';
 import type { Collector } from './basic-functions.js';
 
 /**
@@ -75,6 +75,15 @@ export abstract class RichFlatMapFunction<I, O> extends AbstractRichFunction {
 
 export abstract class RichFilterFunction<T> extends AbstractRichFunction {
   abstract filter(value: T): boolean;
+}
+
+/**
+ * A sink with a lifecycle (Flink's RichSinkFunction): `invoke` per record, `finish` once the input
+ * ended. With CheckpointedFunction and CheckpointListener it can commit output per checkpoint.
+ */
+export abstract class RichSinkFunction<T> extends AbstractRichFunction {
+  abstract invoke(value: T): void;
+  finish(): void | Promise<void> {}
 }
 
 /**

@@ -1,6 +1,6 @@
-import { AbstractStreamOperator, type OperatorContext, type Output } from '@spindle/runtime';
-import type { Collector, FilterFunction, FlatMapFunction, MapFunction } from '../functions/basic-functions.js';
-import { RichFilterFunction, RichFlatMapFunction, RichMapFunction } from '../functions/rich-functions.js';
+import { AbstractStreamOperator, type OperatorContext, type Output } from '@spindle/runtime/in-process';
+import type { Collector, FilterFunction, FlatMapFunction, MapFunction, SinkFunction } from '../functions/basic-functions.js';
+import { RichFilterFunction, RichFlatMapFunction, RichMapFunction, RichSinkFunction } from '../functions/rich-functions.js';
 import { AbstractUdfStreamOperator } from './udf-operator.js';
 
 /**
@@ -67,5 +67,26 @@ export class FilterOperator extends AbstractUdfStreamOperator<FilterFunction<unk
 
   processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
     if (this.call(record)) this.out.collect(record, timestamp);
+  }
+}
+
+/** Hands every record to a sink function (Flink's StreamSink). */
+export class SinkOperator extends AbstractUdfStreamOperator<SinkFunction<unknown> | RichSinkFunction<unknown>> {
+  private call!: (value: unknown) => void;
+
+  override open(ctx: OperatorContext): void {
+    super.open(ctx);
+    const fn = this.userFunction;
+    this.call = fn instanceof RichSinkFunction ? (v) => fn.invoke(v) : (v) => fn(v, ctx);
+  }
+
+  processElement(record: unknown): void {
+    this.call(record);
+  }
+
+  override async finish(): Promise<void> {
+    await super.finish();
+    const fn = this.userFunction;
+    if (fn instanceof RichSinkFunction) await fn.finish();
   }
 }

@@ -9,7 +9,7 @@ import type {
   ReadOnlyBroadcastState,
   StateDescriptor,
   Triggerable,
-} from '@spindle/runtime';
+} from '@spindle/runtime/in-process';
 import type {
   BroadcastContext,
   BroadcastProcessFunctionLike,

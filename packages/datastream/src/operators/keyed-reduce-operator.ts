@@ -1,5 +1,5 @@
 import { SpindleError } from '@spindle/core';
-import { ValueStateDescriptor, type ValueState } from '@spindle/runtime';
+import { ValueStateDescriptor, type ValueState } from '@spindle/runtime/in-process';
 import type { FieldExpression, ReduceFunction } from '../functions/basic-functions.js';
 import { AbstractOperator } from './basic-operators.js';
 

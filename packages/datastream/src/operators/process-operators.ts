@@ -1,4 +1,4 @@
-import type { InternalTimer, OperatorContext, Triggerable } from '@spindle/runtime';
+import type { InternalTimer, OperatorContext, Triggerable } from '@spindle/runtime/in-process';
 import type {
   KeyedOnTimerContext,
   KeyedProcessFunction,

@@ -6,7 +6,7 @@ import {
   isValidTimestamp,
   type OperatorContext,
   type WatermarkStatus,
-} from '@spindle/runtime';
+} from '@spindle/runtime/in-process';
 import type { TimestampAssigner, WatermarkGenerator, WatermarkOutput, WatermarkStrategy } from '../eventtime/watermark-strategy.js';
 import { AbstractOperator } from './basic-operators.js';
 

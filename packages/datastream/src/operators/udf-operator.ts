@@ -8,8 +8,8 @@ import {
   type StateDescriptor,
   type StateInitializationContext,
   type StateSnapshotContext,
-} from '@spindle/runtime';
-import { isCheckpointedFunction } from '../functions/checkpointed-function.js';
+} from '@spindle/runtime/in-process';
+import { isCheckpointListener, isCheckpointedFunction } from '../functions/checkpointed-function.js';
 import type { TimerService } from '../functions/process-function.js';
 import { AbstractRichFunction, functionInstance, type RuntimeContext } from '../functions/rich-functions.js';
 
@@ -62,12 +62,27 @@ export abstract class AbstractUdfStreamOperator<F> extends AbstractStreamOperato
     }
   }
 
-  override async snapshotState(context: StateSnapshotContext): Promise<OperatorStateSnapshot | void> {
+  /** Synchronous unless the user function's `snapshotState` returns a promise. */
+  override snapshotState(context: StateSnapshotContext): OperatorStateSnapshot | void | Promise<OperatorStateSnapshot | void> {
     const fn = this.userFunction;
     if (isCheckpointedFunction(fn)) {
-      await fn.snapshotState({ getCheckpointId: () => context.checkpointId, getCheckpointTimestamp: () => context.checkpointTimestamp });
+      const pending = fn.snapshotState({
+        getCheckpointId: () => context.checkpointId,
+        getCheckpointTimestamp: () => context.checkpointTimestamp,
+      });
+      if (pending instanceof Promise) return pending.then(() => super.snapshotState(context));
     }
     return super.snapshotState(context);
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void | Promise<void> {
+    const fn = this.userFunction;
+    if (isCheckpointListener(fn)) return fn.notifyCheckpointComplete(checkpointId);
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void | Promise<void> {
+    const fn = this.userFunction;
+    if (isCheckpointListener(fn)) return fn.notifyCheckpointAborted?.(checkpointId);
   }
 
   /** A user function's timer service on a keyed operator: timers of the current key, firing `triggerable`. */

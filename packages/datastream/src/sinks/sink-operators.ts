@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SpindleError, errorMessage, type Cancellable } from '@spindle/core';
-import type { OperatorContext } from '@spindle/runtime';
+import type { OperatorContext } from '@spindle/runtime/in-process';
 import { AbstractOperator } from '../operators/basic-operators.js';
 import { formatRecord } from './format.js';
 

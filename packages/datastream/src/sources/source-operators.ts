@@ -1,23 +1,66 @@
-import type { OperatorContext, SourceOperator, SourceStatus } from '@spindle/runtime';
+import {
+  ListStateDescriptor,
+  type ListState,
+  type OperatorContext,
+  type OperatorStateSnapshot,
+  type SourceOperator,
+  type SourceStatus,
+  type StateInitializationContext,
+  type StateSnapshotContext,
+} from '@spindle/runtime/in-process';
 import { AbstractOperator } from '../operators/basic-operators.js';
 
 const BATCH = 1024;
 
-/** Base of sources: no input; `emitNext` produces a bounded batch. */
-export abstract class AbstractSource extends AbstractOperator implements SourceOperator {
+/**
+ * Base of sources: no input; `emitNext` produces a bounded batch. A source keeps its position in
+ * one list state of its operator state (`positionState`): written on every checkpoint, and, when
+ * the job restores a checkpoint, the position the source continues from (so it replays exactly
+ * the records after it). The list is redistributed evenly when the parallelism changes.
+ */
+export abstract class AbstractSource<P = unknown> extends AbstractOperator implements SourceOperator {
   readonly isSource = true as const;
+  private positions: ListState<P> | undefined;
+  /** The positions of a restored checkpoint; undefined on a fresh start. */
+  protected restoredPositions: P[] | undefined;
 
   processElement(): void {}
 
   abstract emitNext(): SourceStatus | Promise<SourceStatus>;
+
+  /** What the source has left to read, as list elements (several after a rescale); undefined for sources without a position. */
+  protected currentPositions(): P[] | undefined {
+    return undefined;
+  }
+
+  override async initializeState(context: StateInitializationContext): Promise<void> {
+    await super.initializeState(context);
+    this.positions = this.operatorStateStore.getListState(new ListStateDescriptor<P>('source-positions'));
+    if (context.isRestored) this.restoredPositions = this.positions.get();
+  }
+
+  override snapshotState(context: StateSnapshotContext): OperatorStateSnapshot | void | Promise<OperatorStateSnapshot | void> {
+    const positions = this.currentPositions();
+    if (positions !== undefined) this.positions?.update(positions);
+    return super.snapshotState(context);
+  }
 }
 
-/** Emits the elements of a collection, in order (parallelism 1). */
-export class CollectionSource extends AbstractSource {
+/** Emits the elements of a collection, in order (parallelism 1); its position is the next index. */
+export class CollectionSource extends AbstractSource<number> {
   private next = 0;
 
   constructor(private readonly elements: readonly unknown[]) {
     super();
+  }
+
+  override open(ctx: OperatorContext): void {
+    super.open(ctx);
+    if (this.restoredPositions !== undefined) this.next = this.restoredPositions[0] ?? this.elements.length;
+  }
+
+  protected override currentPositions(): number[] {
+    return [this.next];
   }
 
   emitNext(): SourceStatus {
@@ -27,10 +70,14 @@ export class CollectionSource extends AbstractSource {
   }
 }
 
-/** The numbers from..to (inclusive), split into one contiguous range per subtask. */
-export class SequenceSource extends AbstractSource {
+/**
+ * The numbers from..to (inclusive), split into one contiguous range per subtask. Its position is
+ * the rest of its range(s), `[next, last]`; a restored subtask may get several ranges, read in turn.
+ */
+export class SequenceSource extends AbstractSource<[number, number]> {
   private next = 0;
   private last = -1;
+  private queued: Array<[number, number]> = [];
 
   constructor(
     private readonly from: number,
@@ -46,12 +93,24 @@ export class SequenceSource extends AbstractSource {
     const i = ctx.subtaskIndex;
     this.next = this.from + Math.floor((total * i) / p);
     this.last = this.from + Math.floor((total * (i + 1)) / p) - 1;
+    if (this.restoredPositions !== undefined) {
+      this.queued = this.restoredPositions.map(([next, last]): [number, number] => [next, last]);
+      [this.next, this.last] = this.queued.shift() ?? [0, -1];
+    }
   }
 
   emitNext(): SourceStatus {
     const end = Math.min(this.last, this.next + BATCH * 8 - 1);
     for (; this.next <= end; this.next++) this.out.collect(this.next);
-    return this.next <= this.last ? 'more' : 'end';
+    if (this.next <= this.last) return 'more';
+    const range = this.queued.shift();
+    if (range === undefined) return 'end';
+    [this.next, this.last] = range;
+    return 'more';
+  }
+
+  protected override currentPositions(): Array<[number, number]> {
+    return [[this.next, this.last] as [number, number], ...this.queued].filter(([next, last]) => next <= last);
   }
 }
 
@@ -64,11 +123,13 @@ export interface DataGeneratorOptions {
 
 /**
  * Generates `generator(index)` for indexes 0, 1, 2, ...; subtask i takes i, i+p, i+2p, ...
- * The rate limit is shared evenly among subtasks.
+ * The rate limit is shared evenly among subtasks. Its position is `[next index, stride]`; a
+ * restored subtask continues each progression it gets, in turn.
  */
-export class DataGeneratorSource extends AbstractSource {
+export class DataGeneratorSource extends AbstractSource<[number, number]> {
   private index = 0;
   private stride = 1;
+  private queued: Array<[number, number]> = [];
   private emitted = 0;
   private started = 0;
   private rate = Infinity;
@@ -84,6 +145,10 @@ export class DataGeneratorSource extends AbstractSource {
     super.open(ctx);
     this.index = ctx.subtaskIndex;
     this.stride = ctx.parallelism;
+    if (this.restoredPositions !== undefined) {
+      this.queued = this.restoredPositions.map(([index, stride]): [number, number] => [index, stride]);
+      [this.index, this.stride] = this.queued.shift() ?? [Infinity, 1];
+    }
     this.started = performance.now();
     if (this.options.recordsPerSecond !== undefined) this.rate = this.options.recordsPerSecond / ctx.parallelism;
   }
@@ -100,6 +165,15 @@ export class DataGeneratorSource extends AbstractSource {
       this.index += this.stride;
       this.emitted++;
     }
-    return this.index < count ? 'more' : 'end';
+    if (this.index < count) return 'more';
+    const next = this.queued.shift();
+    if (next === undefined) return 'end';
+    [this.index, this.stride] = next;
+    return 'more';
+  }
+
+  protected override currentPositions(): Array<[number, number]> {
+    const count = this.options.count ?? Infinity;
+    return [[this.index, this.stride] as [number, number], ...this.queued].filter(([index]) => index < count);
   }
 }

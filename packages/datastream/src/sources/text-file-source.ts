@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SpindleError, errorMessage } from '@spindle/core';
-import type { OperatorContext, SourceStatus } from '@spindle/runtime';
+import type { OperatorContext, SourceStatus } from '@spindle/runtime/in-process';
 import { AbstractSource } from './source-operators.js';
 
 const CHUNK = 1 << 20;
@@ -50,9 +50,11 @@ export function createSplits(files: string[], parallelism: number): FileSplit[] 
 
 /**
  * Reads lines of text files. A split owns the lines that start inside its byte range; the last
- * one is read to its end past the range. Split j goes to subtask j mod p.
+ * one is read to its end past the range. Split j goes to subtask j mod p. Its position is the
+ * splits it has left, the current one starting at its next line (a split starting right after a
+ * newline begins with that line, so a restored split reads on from there).
  */
-export class TextFileSource extends AbstractSource {
+export class TextFileSource extends AbstractSource<FileSplit> {
   private splits: FileSplit[] = [];
   private current: SplitReader | undefined;
 
@@ -63,7 +65,12 @@ export class TextFileSource extends AbstractSource {
   override open(ctx: OperatorContext): void {
     super.open(ctx);
     const all = createSplits(listInputFiles(this.input), ctx.parallelism);
-    this.splits = all.filter((_, j) => j % ctx.parallelism === ctx.subtaskIndex);
+    this.splits = this.restoredPositions ?? all.filter((_, j) => j % ctx.parallelism === ctx.subtaskIndex);
+  }
+
+  protected override currentPositions(): FileSplit[] {
+    const current = this.current?.remaining();
+    return current === undefined ? this.splits.slice() : [current, ...this.splits];
   }
 
   emitNext(): SourceStatus {
@@ -145,6 +152,12 @@ class SplitReader {
 
   close(): void {
     fs.closeSync(this.fd);
+  }
+
+  /** The part of the split not read yet, from the start of its next line; undefined when done. */
+  remaining(): FileSplit | undefined {
+    const start = this.lineStartOffset();
+    return this.done || start >= this.split.end ? undefined : { file: this.split.file, start, end: this.split.end };
   }
 
   private lineStartOffset(): number {

@@ -1,5 +1,5 @@
 import { isGloballyTerminal, type JobGraphSpec, type JobStatus } from '@spindle/protocol';
-import type { ArchivedJob, ExceptionEntry } from '@spindle/runtime';
+import type { ArchivedJob, ExceptionEntry, MetricValues } from '@spindle/runtime';
 import type {
   ExceptionHistory,
   ExceptionInfo,
@@ -101,17 +101,17 @@ export function jobResult(job: ArchivedJob): JobResult | undefined {
 /**
  * Groups the job's failures into Flink's history: the first failure of a failover is the
  * root, later ones of the same failover are its concurrent exceptions. A failover ends when the
- * job restarts; without restarts every failure belongs to the first.
+ * job restarts (each entry carries the number of restarts before it).
  */
 export function exceptionHistory(job: ArchivedJob, maxEntries: number): ExceptionHistory {
-  const restartedAt = job.timestamps.RESTARTING ?? -1;
   const roots: RootExceptionInfo[] = [];
+  let currentFailover: number | undefined;
   for (const entry of job.exceptions) {
     const info = exceptionInfo(entry);
     const current = roots[roots.length - 1];
-    const sameFailover = current !== undefined && !(current.timestamp <= restartedAt && info.timestamp > restartedAt);
-    if (sameFailover) current.concurrentExceptions.push(info);
+    if (current !== undefined && entry.failover === currentFailover) current.concurrentExceptions.push(info);
     else roots.push({ ...info, concurrentExceptions: [] });
+    currentFailover = entry.failover;
   }
   const newestFirst = roots.reverse();
   return { entries: newestFirst.slice(0, maxEntries), truncated: newestFirst.length > maxEntries };
@@ -126,6 +126,22 @@ function exceptionInfo(entry: ExceptionEntry): ExceptionInfo {
     location: entry.location,
     taskManagerId: entry.location,
     failureLabels: {},
+  };
+}
+
+/** Flink's job-scope checkpoint metrics: counts and the latest checkpoint, when checkpointing is on (else none). */
+export function checkpointMetricValues(job: ArchivedJob): MetricValues {
+  const stats = job.checkpoints;
+  if (stats === undefined) return {};
+  return {
+    totalNumberOfCheckpoints: stats.counts.total,
+    numberOfInProgressCheckpoints: stats.counts.inProgress,
+    numberOfCompletedCheckpoints: stats.counts.completed,
+    numberOfFailedCheckpoints: stats.counts.failed,
+    lastCheckpointRestoreTimestamp: stats.latestRestored?.restoreTimestamp ?? -1,
+    lastCheckpointSize: stats.latestCompleted?.stateSize ?? -1,
+    lastCheckpointDuration: stats.latestCompleted?.durationMs ?? -1,
+    lastCheckpointExternalPath: stats.latestCompleted?.location ?? 'n/a',
   };
 }
 

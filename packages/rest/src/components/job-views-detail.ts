@@ -2,6 +2,7 @@ import { Configuration, CoreOptions } from '@spindle/core';
 import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
 import type { ArchivedExecution, ArchivedJob, MetricValues } from '@spindle/runtime';
 import type { JobConfig, SubtaskInfo } from '../cluster-view.js';
+import { checkpointMetricValues } from './job-master-views.js';
 
 /** The host part of `host:port`. */
 function hostOf(address: string): string {
@@ -38,6 +39,7 @@ export function jobConfig(job: ArchivedJob): JobConfig {
     runtimeMode: job.jobGraph.runtimeMode,
     parallelism: parallelism === undefined ? -1 : new Configuration(config).get(CoreOptions.DEFAULT_PARALLELISM),
     config: { ...config },
+    restartStrategy: job.restartStrategy,
   };
 }
 
@@ -45,9 +47,9 @@ export function jobConfig(job: ArchivedJob): JobConfig {
 const TIMED_STATUSES: readonly JobStatus[] = ['INITIALIZING', 'CREATED', 'RUNNING', 'RESTARTING', 'FAILING', 'CANCELLING'];
 
 /**
- * The job's JobManager-scope metrics, from its status timestamps (Flink's availability and job
- * status metrics): restarts, uptime, downtime, and per status whether the job is in it, for how
- * long now, and for how long in all.
+ * The job's JobManager-scope metrics: restarts, from its status timestamps (Flink's availability
+ * and job status metrics) uptime, downtime, and per status whether the job is in it, for how long
+ * now and for how long in all, and the checkpoint metrics when checkpointing is on.
  */
 export function jobMetricValues(job: ArchivedJob, now: number): MetricValues {
   const ts = job.timestamps;
@@ -55,7 +57,7 @@ export function jobMetricValues(job: ArchivedJob, now: number): MetricValues {
   const terminal = isGloballyTerminal(status);
   const entered = (s: JobStatus) => ts[s];
   const values: MetricValues = {
-    numRestarts: job.executions.reduce((n, e) => Math.max(n, e.attemptNumber), 0),
+    numRestarts: job.numRestarts,
     uptime: status === 'RUNNING' ? now - (entered('RUNNING') ?? now) : terminal ? -1 : 0,
     downtime: status === 'FAILING' || status === 'RESTARTING' ? now - (entered(status) ?? now) : terminal ? -1 : 0,
   };
@@ -67,7 +69,7 @@ export function jobMetricValues(job: ArchivedJob, now: number): MetricValues {
     values[`${name}Time`] = current;
     values[`${name}TimeTotal`] = since === undefined ? 0 : status === s ? current : timeIn(ts, s, since);
   }
-  return values;
+  return { ...values, ...checkpointMetricValues(job) };
 }
 
 /** Time from entering `s` until the next status the job entered after it. */

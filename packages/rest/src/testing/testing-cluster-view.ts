@@ -34,6 +34,7 @@ export interface TestingJob {
   /** Its subtasks; by default one per parallel instance of each vertex, spread over the TaskManagers. */
   subtasks?: SubtaskInfo[];
   accumulators?: Record<string, unknown>;
+  /** Its job-scope metrics; by default no restarts and whether it runs. */
   metrics?: MetricValues;
 }
 
@@ -204,7 +205,14 @@ export class TestingClusterView implements ClusterView {
 
   async jobConfig(jobId: string): Promise<JobConfig> {
     const d = this.check(this.job(jobId)).details;
-    return { jobId: d.jobId, name: d.name, runtimeMode: d.jobType, parallelism: 2, config: { 'parallelism.default': '2' } };
+    return {
+      jobId: d.jobId,
+      name: d.name,
+      runtimeMode: d.jobType,
+      parallelism: 2,
+      config: { 'parallelism.default': '2' },
+      restartStrategy: 'Restart deactivated.',
+    };
   }
 
   async jobAccumulators(jobId: string): Promise<Record<string, unknown>> {

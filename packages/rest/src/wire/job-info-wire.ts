@@ -9,8 +9,7 @@ export function jobConfigBody(c: JobConfig): Record<string, unknown> {
     'execution-config': {
       // Flink's ExecutionMode: pipelined exchanges for streaming, blocking ones for batch.
       'execution-mode': c.runtimeMode === 'BATCH' ? 'BATCH' : 'PIPELINED',
-      // Failed jobs are not restarted (restart strategies are not implemented yet).
-      'restart-strategy': 'Restart deactivated.',
+      'restart-strategy': c.restartStrategy,
       'job-parallelism': c.parallelism,
       // Chained operators hand each other the same objects, without copies.
       'object-reuse-mode': true,

@@ -89,6 +89,56 @@ export class ExecutionGraph {
     return this.byVertex.get(vertexId) ?? [];
   }
 
+  /**
+   * Replaces the executions of the given vertices (all by default: restart-all) by new attempts
+   * of their subtasks, which start CREATED; returns the new ones.
+   */
+  restartVertices(vertexIds: ReadonlySet<string> = new Set(this.byVertex.keys())): Execution[] {
+    const fresh: Execution[] = [];
+    this.executions.forEach((e, i) => {
+      if (!vertexIds.has(e.vertex.id)) return;
+      const next = new Execution(e.vertex, e.subtaskIndex, e.attemptNumber + 1);
+      this.executions[i] = next;
+      this.byAttempt.delete(e.attemptId);
+      this.byAttempt.set(next.attemptId, next);
+      this.byVertex.get(e.vertex.id)![e.subtaskIndex] = next;
+      fresh.push(next);
+    });
+    return fresh;
+  }
+
+  /** The executions whose partitions `e` reads. */
+  producersOf(e: Execution): Execution[] {
+    return e.vertex.inputs.flatMap((edge) => {
+      const producers = this.executionsOf(edge.sourceVertexId);
+      return edge.partitioner === 'forward' ? [producers[e.subtaskIndex]!] : producers;
+    });
+  }
+
+  /**
+   * The pipelined regions (Flink's SchedulingPipelinedRegion): vertex ids joined by pipelined
+   * exchanges, which run and restart together. Every exchange is pipelined at runtime for now
+   * (BLOCKING partitions that outlive their producer come with batch execution), so a region is a
+   * connected part of the job; a job whose vertices are all connected is one region.
+   */
+  pipelinedRegions(): Array<Set<string>> {
+    const parent = new Map(this.jobGraph.vertices.map((v) => [v.id, v.id]));
+    const find = (id: string): string => {
+      let root = id;
+      while (parent.get(root) !== root) root = parent.get(root)!;
+      return root;
+    };
+    for (const v of this.jobGraph.vertices) {
+      for (const edge of v.inputs) parent.set(find(v.id), find(edge.sourceVertexId));
+    }
+    const regions = new Map<string, Set<string>>();
+    for (const v of this.jobGraph.vertices) {
+      const root = find(v.id);
+      regions.set(root, (regions.get(root) ?? new Set()).add(v.id));
+    }
+    return [...regions.values()];
+  }
+
   allFinished(): boolean {
     return this.executions.every((e) => e.state === 'FINISHED');
   }

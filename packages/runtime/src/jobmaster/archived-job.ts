@@ -1,4 +1,5 @@
 import type { ExecutionState, JobExecutionResultSpec, JobGraphSpec, JobStatus, TaskIOMetrics } from '@spindle/protocol';
+import type { CheckpointStatsSnapshot } from '../checkpoint/checkpoint-stats.js';
 import type { ExecutionGraph, SlotAssignment } from '../executiongraph/execution-graph.js';
 import { mergeAccumulators } from './accumulators.js';
 import type { ExceptionEntry } from './job-master.js';
@@ -40,9 +41,23 @@ export interface ArchivedJob {
   slotWait?: SlotWait;
   /** Set once the job reached a terminal status. */
   result?: JobExecutionResultSpec;
+  /** Times the job restarted (Flink's `numRestarts` metric). */
+  numRestarts: number;
+  /** The restart strategy, as Flink describes it in the job's execution config. */
+  restartStrategy: string;
+  /** Counts and the latest checkpoints, when checkpointing is on. */
+  checkpoints?: CheckpointStatsSnapshot;
 }
 
-export function archiveJob(graph: ExecutionGraph, exceptions: readonly ExceptionEntry[], slotWait?: SlotWait): ArchivedJob {
+/** What the JobMaster adds to an archive beyond the graph: restarts and checkpoints. */
+export type FailoverInfo = Pick<ArchivedJob, 'numRestarts' | 'restartStrategy' | 'checkpoints'>;
+
+export function archiveJob(
+  graph: ExecutionGraph,
+  exceptions: readonly ExceptionEntry[],
+  slotWait?: SlotWait,
+  failover: FailoverInfo = { numRestarts: 0, restartStrategy: 'Restart deactivated.' },
+): ArchivedJob {
   return structuredClone({
     jobId: graph.jobGraph.jobId,
     name: graph.jobGraph.name,
@@ -61,5 +76,6 @@ export function archiveJob(graph: ExecutionGraph, exceptions: readonly Exception
     exceptions: [...exceptions],
     accumulators: mergeAccumulators(graph.executions),
     ...(slotWait ? { slotWait } : {}),
+    ...failover,
   });
 }

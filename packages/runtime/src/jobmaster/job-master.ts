@@ -1,6 +1,7 @@
 import {
   ClusterOptions,
   Configuration,
+  RestartStrategyOptions,
   SpindleError,
   getLogger,
   renderFailure,
@@ -12,14 +13,21 @@ import {
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import { isTerminalExecutionState } from '@spindle/protocol';
 import type {
+  CheckpointTriggerSpec,
   JobArtifact,
   JobExecutionResultSpec,
   JobGraphSpec,
   SerializedFailure,
   SlotOffer,
+  TaskCheckpointAck,
   TaskDeploymentDescriptor,
   TaskExecutionState,
 } from '@spindle/protocol';
+import { checkpointConfigFrom, discardOnJobEnd } from '../checkpoint/checkpoint-config.js';
+import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.js';
+import { restoreKey } from '../checkpoint/state-assignment.js';
+import { restartStrategyFrom } from '../executiongraph/restart-strategies.js';
+import { JobFailover, type RestorePlan } from './job-failover.js';
 import { ExecutionGraph, type Execution } from '../executiongraph/execution-graph.js';
 import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway, TaskManagerHeartbeatPayload } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
@@ -39,12 +47,18 @@ export interface ExceptionEntry {
   timestamp: number;
   taskName: string | null;
   location: string | null;
+  /** Restarts before this failure: failures with the same number belong to one failover. */
+  failover: number;
 }
 
 /**
  * Runs one job: expands the JobGraph into an ExecutionGraph, gets one slot per slot-sharing
  * key from the ResourceManager, deploys every task at once (streaming and, for now, batch), and
- * follows task states to the job's end. A failed task fails the job (restarts come later).
+ * follows task states to the job's end. A failed task fails the job unless the restart strategy
+ * allows a restart: then every task is cancelled and, after the strategy's delay, redeployed as a
+ * new attempt from the latest completed checkpoint: all tasks (full), or with region failover only
+ * the tasks of the failed task's pipelined region while the others run on. With checkpointing on, the
+ * CheckpointCoordinator triggers checkpoints while the tasks run.
  *
  * As in Flink, the job is RUNNING with its tasks SCHEDULED while it waits for slots. A streaming
  * job whose slots do not all arrive within `slot.request.timeout` (on a standalone cluster
@@ -64,6 +78,10 @@ export class JobMaster implements JobMasterGateway {
   private resultResolve!: (r: JobExecutionResultSpec) => void;
   readonly result: Promise<JobExecutionResultSpec>;
   private readonly heartbeats: HeartbeatMonitor;
+  readonly checkpoints: CheckpointCoordinator | undefined;
+  private readonly failover: JobFailover;
+  private restorePlan: RestorePlan;
+  private readonly lostTaskManagers = new Set<string>();
 
   constructor(
     readonly jobGraph: JobGraphSpec,
@@ -72,14 +90,24 @@ export class JobMaster implements JobMasterGateway {
     private readonly rpc: RpcService,
     readonly address: string,
     private readonly resourceManager: ResourceManagerGateway,
-    scheduler: Scheduler = systemScheduler,
+    private readonly scheduler: Scheduler = systemScheduler,
   ) {
     this.graph = new ExecutionGraph(jobGraph);
+    this.log = getLogger('job-master').child({ jobId: jobGraph.jobId });
+    for (const warning of config.deprecatedKeyWarnings()) this.log.warn(warning);
+    const checkpointing = checkpointConfigFrom(config, jobGraph.runtimeMode);
+    if (checkpointing?.defaultDir)
+      this.log.warn('no execution.checkpointing.dir set: checkpoints go to a local directory', { dir: checkpointing.baseDir });
+    this.checkpoints = checkpointing && new CheckpointCoordinator(checkpointing, jobGraph.jobId, this.coordinatorContext(), scheduler);
+    this.failover = new JobFailover(
+      this.failoverHost(),
+      restartStrategyFrom(config, checkpointing !== undefined, scheduler),
+      config.get(RestartStrategyOptions.FAILOVER_STRATEGY),
+    );
     const timeout = config.get(ClusterOptions.HEARTBEAT_TIMEOUT);
     this.heartbeats = new HeartbeatMonitor(scheduler, timeout, (id) =>
       this.taskManagerLost(id, `no heartbeat for ${timeout} ms (heartbeat.timeout)`),
     );
-    this.log = getLogger('job-master').child({ jobId: jobGraph.jobId });
     this.result = new Promise((resolve) => (this.resultResolve = resolve));
   }
 
@@ -112,6 +140,8 @@ export class JobMaster implements JobMasterGateway {
   private requestSlot(allocationId: string): void {
     this.resourceManager.requestSlot(this.jobId, this.address, allocationId).catch((e: unknown) => {
       if (!this.isWaitingFor(allocationId) || (e instanceof SpindleError && e.code === 'SLOT_REQUEST_CANCELLED')) return;
+      // The ResourceManager gave up starting TaskManagers: waiting for slot.request.timeout would only delay the failure.
+      if (e instanceof SpindleError && e.code === 'WORKER_START_FAILED') return this.failWaitingForSlots(e);
       // One failed allocation (a TaskManager that went away meanwhile) is not fatal: ask again.
       this.log.warn('slot allocation failed; requesting the slot again', { allocationId, error: e });
       setTimeout(() => this.isWaitingFor(allocationId) && this.requestSlot(allocationId), SLOT_RETRY_MS);
@@ -155,10 +185,21 @@ export class JobMaster implements JobMasterGateway {
       this.sendCancel(e);
       return;
     }
+    const wasCanceling = e.state === 'CANCELING';
     e.transitionTo(update.state);
     this.log.debug('task state', { task: this.taskName(e), state: update.state });
-    if (update.state === 'FAILED') this.failJob(update.failure!, e);
+    if (update.state === 'FINISHED') this.checkpoints?.executionFinished(e);
+    // A task that fails while a restart cancels it fails because of that restart.
+    if (update.state === 'FAILED' && !(wasCanceling && this.failover.isRestarting(e))) this.failover.onFailure(update.failure!, e);
     this.checkTermination();
+  }
+
+  async acknowledgeCheckpoint(_jobId: string, attemptId: string, checkpointId: number, ack: TaskCheckpointAck): Promise<void> {
+    this.checkpoints?.receiveAcknowledge(attemptId, checkpointId, ack);
+  }
+
+  async declineCheckpoint(_jobId: string, attemptId: string, checkpointId: number, failure: SerializedFailure): Promise<void> {
+    this.checkpoints?.receiveDecline(attemptId, checkpointId, failure);
   }
 
   async heartbeatFromTaskManager(resourceId: string, payload?: TaskManagerHeartbeatPayload): Promise<void> {
@@ -172,6 +213,7 @@ export class JobMaster implements JobMasterGateway {
   /** Fails every task that ran on a TaskManager that is gone. */
   private taskManagerLost(resourceId: string, cause: string): void {
     this.log.warn('TaskManager lost', { resourceId, cause });
+    this.lostTaskManagers.add(resourceId);
     const error = new SpindleError(`TaskManager ${resourceId} is lost: ${cause}.`, {
       code: 'TASK_MANAGER_LOST',
       recoverability: 'environment',
@@ -189,12 +231,22 @@ export class JobMaster implements JobMasterGateway {
 
   /** A plain-data copy of the job as it is now (Flink's ArchivedExecutionGraph), for REST and the job store. */
   archive(): ArchivedJob {
-    return archiveJob(this.graph, this.exceptions, this.slotWait());
+    return archiveJob(this.graph, this.exceptions, this.slotWait(), {
+      numRestarts: this.failover.numRestarts,
+      restartStrategy: this.failover.restartStrategy.description,
+      ...(this.checkpoints ? { checkpoints: this.checkpoints.stats.snapshot() } : {}),
+    });
   }
 
   cancel(): void {
     const status = this.graph.status;
-    if (status === 'CREATED') {
+    this.checkpoints?.stopScheduler('the job is cancelled');
+    this.failover.stop();
+    if (status === 'RESTARTING') {
+      // Its tasks are being cancelled already; a restart that is due does not happen.
+      this.graph.transitionTo('CANCELED');
+      this.terminate();
+    } else if (status === 'CREATED') {
       this.graph.transitionTo('CANCELED');
       this.terminate();
     } else if (status === 'RUNNING' || status === 'FAILING') {
@@ -215,7 +267,6 @@ export class JobMaster implements JobMasterGateway {
   private onSlotTimeout(needed: number): void {
     if (this.graph.status !== 'RUNNING' || this.deployed || this.slotPool.isComplete()) return;
     const missing = this.slotPool.pendingAllocations();
-    for (const a of missing) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     const error = new SpindleError(
       `Could not acquire the minimum required resources: the job needs ${needed} slots and ${missing.length} ` +
         `of them were not available within ${this.slotTimeoutMs()} ms (slot.request.timeout). Start more TaskManagers, ` +
@@ -223,6 +274,12 @@ export class JobMaster implements JobMasterGateway {
       { code: 'NO_RESOURCE_AVAILABLE', recoverability: 'environment', userFacing: true },
     );
     error.name = 'NoResourceAvailableException';
+    this.failWaitingForSlots(error);
+  }
+
+  private failWaitingForSlots(error: SpindleError): void {
+    if (this.graph.status !== 'RUNNING' || this.deployed) return;
+    for (const a of this.slotPool.pendingAllocations()) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     this.failJob(serializeError(error), null);
   }
 
@@ -234,6 +291,7 @@ export class JobMaster implements JobMasterGateway {
     clearTimeout(this.slotWaitTimer);
     for (const e of this.graph.executions) e.slot = this.slotPool.slotFor(this.sharingKey(e));
     for (const e of this.graph.executions) this.deploy(e);
+    this.checkpoints?.startScheduler();
   }
 
   private deploy(e: Execution): void {
@@ -253,8 +311,16 @@ export class JobMaster implements JobMasterGateway {
       producedPartitions: this.graph.producedPartitions(e),
       config: this.config.toMap(),
     };
+    const restore = this.restorePlan?.get(restoreKey(e.vertex.id, e.subtaskIndex));
+    if (restore) tdd.restore = restore;
     const te = this.rpc.connect<TaskExecutorGateway>(slot.taskExecutorAddress);
     te.submitTask(tdd).catch((error: unknown) => {
+      // A TaskManager that cannot be reached at all is gone (killed before its heartbeats stopped
+      // counting): every task there fails with it, and its slots are requested anew on restart.
+      if (error instanceof SpindleError && error.code === 'RPC_UNREACHABLE' && this.heartbeats.isMonitored(slot.resourceId)) {
+        this.heartbeats.unmonitor(slot.resourceId);
+        return this.taskManagerLost(slot.resourceId, `it cannot be reached (${error.message})`);
+      }
       void this.updateTaskExecutionState({
         jobId: this.jobId,
         executionAttemptId: e.attemptId,
@@ -264,11 +330,80 @@ export class JobMaster implements JobMasterGateway {
     });
   }
 
+  private coordinatorContext() {
+    const gateway = (e: Execution) => this.rpc.connect<TaskExecutorGateway>(e.slot!.taskExecutorAddress);
+    return {
+      executions: () => this.graph.executions,
+      producersOf: (e: Execution) => this.graph.producersOf(e),
+      triggerTask: (e: Execution, trigger: CheckpointTriggerSpec) => gateway(e).triggerCheckpoint(e.attemptId, trigger),
+      confirmTask: (e: Execution, checkpointId: number) => {
+        if (!e.isTerminal)
+          void gateway(e)
+            .confirmCheckpoint(e.attemptId, checkpointId)
+            .catch(() => undefined);
+      },
+      abortTask: (e: Execution, checkpointId: number) => {
+        if (!e.isTerminal)
+          void gateway(e)
+            .abortCheckpoint(e.attemptId, checkpointId)
+            .catch(() => undefined);
+      },
+      failJob: (error: SpindleError) => this.failover.onFailure(serializeError(error), null),
+    };
+  }
+
+  private failoverHost() {
+    return {
+      jobGraph: this.jobGraph,
+      graph: this.graph,
+      checkpoints: this.checkpoints,
+      log: this.log,
+      clock: this.scheduler,
+      taskName: (e: Execution) => this.taskName(e),
+      recordException: (failure: SerializedFailure, e: Execution | null) => this.recordException(failure, e),
+      failJob: (failure: SerializedFailure, e: Execution | null) => this.failJob(failure, e),
+      cancelExecutions: (executions: Iterable<Execution>) => this.cancelExecutions(executions),
+      redeployAll: (plan: RestorePlan) => this.redeployAll(plan),
+      redeploy: (executions: Execution[], plan: RestorePlan) => {
+        this.restorePlan = plan;
+        for (const e of executions) {
+          e.transitionTo('SCHEDULED');
+          e.slot = this.slotPool.slotFor(this.sharingKey(e));
+        }
+        for (const e of executions) this.deploy(e);
+      },
+    };
+  }
+
+  /**
+   * Restart-all: new attempts of every subtask, in the slots still held (slots of lost
+   * TaskManagers are requested again), each restoring its share of `plan`.
+   */
+  private redeployAll(plan: RestorePlan): void {
+    this.restorePlan = plan;
+    this.graph.restartVertices();
+    this.graph.transitionTo('CREATED');
+    this.graph.transitionTo('RUNNING');
+    for (const e of this.graph.executions) e.transitionTo('SCHEDULED');
+    this.deployed = false;
+    const lost = this.slotPool.releaseSlotsOf(this.lostTaskManagers);
+    this.lostTaskManagers.clear();
+    for (const { allocationId } of this.slotPool.requestAll(lost)) this.requestSlot(allocationId);
+    if (this.slotPool.isComplete()) return this.deployAll();
+    clearTimeout(this.slotTimer);
+    this.slotTimer = setTimeout(() => this.onSlotTimeout(lost.length), this.slotTimeoutMs());
+  }
+
   private failJob(failure: SerializedFailure, e: Execution | null): void {
     this.recordException(failure, e);
     this.failure ??= failure;
     const status = this.graph.status;
-    if (status === 'CREATED' || status === 'RUNNING') {
+    this.checkpoints?.stopScheduler('the job fails');
+    this.failover.stop();
+    if (status === 'RESTARTING') {
+      this.graph.transitionTo('FAILED');
+      this.terminate();
+    } else if (status === 'CREATED' || status === 'RUNNING') {
       this.graph.transitionTo(status === 'CREATED' ? 'FAILED' : 'FAILING');
       if (status === 'CREATED') this.terminate();
       else {
@@ -288,11 +423,16 @@ export class JobMaster implements JobMasterGateway {
       timestamp: Date.now(),
       taskName: e ? this.taskName(e) : null,
       location: e?.slot?.resourceId ?? null,
+      failover: this.failover.numRestarts,
     });
   }
 
   private cancelRunning(): void {
-    for (const e of this.graph.executions) {
+    this.cancelExecutions(this.graph.executions);
+  }
+
+  private cancelExecutions(executions: Iterable<Execution>): void {
+    for (const e of executions) {
       if (e.isTerminal || e.state === 'CANCELING') continue;
       if (e.state === 'CREATED' || e.state === 'SCHEDULED') {
         e.transitionTo('CANCELED');
@@ -315,13 +455,16 @@ export class JobMaster implements JobMasterGateway {
     if (status === 'RUNNING' && this.graph.allFinished()) this.graph.transitionTo('FINISHED');
     else if (status === 'FAILING' && this.graph.allTerminal()) this.graph.transitionTo('FAILED');
     else if (status === 'CANCELLING' && this.graph.allTerminal()) this.graph.transitionTo('CANCELED');
-    else return;
+    else return this.failover.onExecutionTerminal();
     this.terminate();
   }
 
   private terminate(): void {
     clearTimeout(this.slotTimer);
     clearTimeout(this.slotWaitTimer);
+    this.failover.stop();
+    const checkpoints = this.checkpoints;
+    if (checkpoints) void checkpoints.shutdown(discardOnJobEnd(checkpoints.config.retention, this.graph.status));
     this.heartbeats.stop();
     for (const a of this.slotPool.pendingAllocations()) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     for (const slot of this.slotPool.releaseAll()) {

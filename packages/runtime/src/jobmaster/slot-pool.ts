@@ -52,6 +52,17 @@ export class SlotPool {
     return [...this.pending.keys()];
   }
 
+  /** Forgets the slots held on the given TaskManagers (they are gone); returns their sharing keys. */
+  releaseSlotsOf(resourceIds: ReadonlySet<string>): string[] {
+    const keys: string[] = [];
+    for (const [key, slot] of this.held) {
+      if (!resourceIds.has(slot.resourceId)) continue;
+      this.held.delete(key);
+      keys.push(key);
+    }
+    return keys;
+  }
+
   /** Every held slot, emptied from the pool. */
   releaseAll(): SlotAssignment[] {
     const all = [...this.held.values()];

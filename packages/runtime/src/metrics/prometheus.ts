@@ -55,6 +55,8 @@ export function renderPrometheus(groups: readonly MetricGroup[], options: Promet
       .map(([k, v]) => `${replaceInvalidChars(k)}="${escapeLabelValue(filter ? replaceInvalidChars(v) : v)}"`)
       .join(',');
     for (const [metric, value] of Object.entries(group.values)) {
+      // As Flink's reporter, gauges whose value is not a number (a checkpoint path) are not exported.
+      if (typeof value === 'string' && Number.isNaN(Number(value))) continue;
       const name = prometheusName(prefix, group.scope, metric);
       const family = families.get(name) ?? { scope: replaceInvalidChars([prefix, ...group.scope].join('_')), lines: [] };
       family.lines.push(`${name}${labels === '' ? '' : `{${labels}}`} ${formatValue(numericValue(value))}`);

@@ -23,6 +23,8 @@ export class InputChannel {
   private backlog = 0;
   ended = false;
   inQueue = false;
+  /** Held back while a checkpoint aligns: its data waits until every channel delivered the barrier. */
+  blocked = false;
   failure: string | undefined;
   numBytesIn = 0;
 
@@ -144,11 +146,33 @@ export class InputGate {
   }
 
   notifyData(channel: InputChannel): void {
-    if (!channel.inQueue) {
+    if (!channel.inQueue && !channel.blocked) {
       channel.inQueue = true;
       this.withData.push(channel);
     }
     this.onAvailable();
+  }
+
+  /** Stops handing out the channel's data (barrier alignment); what it receives meanwhile queues up. */
+  blockChannel(index: number): void {
+    const channel = this.channels[index]!;
+    channel.blocked = true;
+    if (!channel.inQueue) return;
+    channel.inQueue = false;
+    const i = this.withData.indexOf(channel);
+    if (i >= 0) this.withData.splice(i, 1);
+  }
+
+  /** Hands out the channel's data again, in order after the data of channels already waiting. */
+  unblockChannel(index: number): void {
+    const channel = this.channels[index]!;
+    if (!channel.blocked) return;
+    channel.blocked = false;
+    if (channel.hasData() && !channel.inQueue) {
+      channel.inQueue = true;
+      this.withData.push(channel);
+      this.onAvailable();
+    }
   }
 
   requestFloating(channel: InputChannel): void {

@@ -89,7 +89,7 @@ export type CheckpointAlignment = 'ALIGNED' | 'AT_LEAST_ONCE' | 'UNALIGNED' | 'F
 export interface CheckpointOptions {
   readonly type: CheckpointType;
   readonly alignment: CheckpointAlignment;
-  /** Where a savepoint goes; absent for the job's default checkpoint storage. */
+  /** The directory the tasks write this checkpoint's (or savepoint's) state to. */
   readonly targetLocation?: string;
 }
 

@@ -1,119 +1,74 @@
-import { getLogger, type Cancellable, type Scheduler } from '@spindle/core';
+import { ResourceManagerOptions, TaskManagerMemoryOptions, TaskManagerOptions, type Configuration } from '@spindle/core';
+
+/** What one worker (a TaskManager process, a YARN container) is asked for. */
+export interface WorkerResourceSpec {
+  /** Total memory of the process, in MiB (`taskmanager.memory.process.size`). */
+  memoryMb: number;
+  vcores: number;
+}
+
+/** The spec of the workers a ResourceManager asks for, from the TaskManager configuration. */
+export function workerResourceSpec(config: Configuration): WorkerResourceSpec {
+  const cores = config.get(ResourceManagerOptions.CPU_CORES);
+  return {
+    memoryMb: Math.floor(config.get(TaskManagerMemoryOptions.PROCESS_SIZE) / (1024 * 1024)),
+    vcores: Math.ceil(cores > 0 ? cores : config.get(TaskManagerOptions.NUM_TASK_SLOTS)),
+  };
+}
+
+/** How a worker ended: its exit status (null when killed by a signal) and what the driver knows. */
+export interface WorkerTermination {
+  exitCode: number | null;
+  diagnostics: string;
+}
+
+/** Final status of the application, reported to the resource provider when the cluster ends. */
+export type ApplicationStatus = 'SUCCEEDED' | 'FAILED' | 'KILLED';
+
+/** A worker of an earlier attempt of this cluster (YARN: containers kept across attempts). */
+export interface RecoveredWorker {
+  resourceId: string;
+  spec?: WorkerResourceSpec;
+}
+
+/** What a driver tells the ResourceManager, called on the ResourceManager's thread (the event loop). */
+export interface ResourceEventHandler {
+  /**
+   * A worker ended, whether released, lost or failed to start; once per worker. The
+   * ResourceManager tells a release it asked for from a loss by the id.
+   */
+  onWorkerTerminated(resourceId: string, termination: WorkerTermination): void;
+}
 
 /**
  * How a ResourceManager obtains and gives back TaskManagers (local processes, YARN containers).
  *
- * The ResourceManager calls `requestWorker` when slot requests cannot be served and
- * `releaseWorker` for a TaskManager idle longer than `resourcemanager.taskmanager-timeout`; both
- * from its own thread, without waiting for the previous call. The driver reports every worker
- * that ended, whether released or not, through the listener given to `start`.
+ * Calls come from the ResourceManager's thread, in this order: `start` once and before anything
+ * else; then `requestWorker` (when slot requests cannot be served) and `releaseWorker` (for a
+ * TaskManager idle longer than `resourcemanager.taskmanager-timeout`, or one that did not
+ * register in time), without waiting for a previous call; `deregisterApplication` at most once,
+ * when the cluster ends for good (not when a JobManager attempt merely stops); `close` last.
+ * Not in the contract: placement, priorities, or which worker of several is released.
  */
 export interface ResourceDriver {
-  start(onWorkerTerminated: (resourceId: string, reason: string) => void): Promise<void>;
-  /** Starts a TaskManager; resolves with the resource id it will register under. */
-  requestWorker(): Promise<string>;
+  /**
+   * Connects to the resource provider. Resolves with the workers still running from an earlier
+   * attempt of this cluster, which the ResourceManager adopts: it expects them to register and
+   * does not ask for workers in their place. Rejects when the provider cannot be reached.
+   */
+  start(handler: ResourceEventHandler): Promise<readonly RecoveredWorker[]>;
+  /**
+   * Starts a worker of that size; resolves with the resource id it will register under once
+   * the start was requested (not once it registered), rejects when it cannot be started.
+   */
+  requestWorker(spec: WorkerResourceSpec): Promise<string>;
+  /** Stops a worker; its end is still reported through `onWorkerTerminated`. */
   releaseWorker(resourceId: string): Promise<void>;
-  /** Stops every worker it started. Idempotent. */
+  /**
+   * Tells the resource provider that the application ended with this status (YARN: unregisters
+   * the AppMaster, so no further attempt starts). Workers are stopped by `close`.
+   */
+  deregisterApplication(status: ApplicationStatus, diagnostics: string): Promise<void>;
+  /** Stops every worker it started and disconnects. Idempotent. */
   close(): Promise<void>;
-}
-
-export interface ResourceView {
-  pendingSlotRequests(): number;
-  freeSlots(): number;
-  /** Free slots of a TaskManager, or undefined when it is not registered. */
-  freeSlotsOf(resourceId: string): number | undefined;
-  slotsOf(resourceId: string): number | undefined;
-  removeTaskManager(resourceId: string, cause: string): void;
-}
-
-/**
- * Active resource management: asks the driver for TaskManagers while slot requests wait for
- * slots, and releases TaskManagers whose slots have all been free for the idle timeout.
- */
-export class ActiveResources {
-  private readonly requested = new Set<string>();
-  private readonly started = new Set<string>();
-  private readonly idleSince = new Map<string, number>();
-  private timer: Cancellable | undefined;
-  private readonly log = getLogger('resource-driver');
-
-  constructor(
-    private readonly driver: ResourceDriver,
-    private readonly slotsPerWorker: number,
-    private readonly idleTimeoutMs: number,
-    private readonly scheduler: Scheduler,
-    private readonly view: ResourceView,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.driver.start((id, reason) => this.terminated(id, reason));
-    const period = Math.max(100, Math.min(5000, Math.floor(this.idleTimeoutMs / 4)));
-    this.timer = this.scheduler.scheduleAtFixedRate(() => this.releaseIdle(), period, period);
-  }
-
-  async close(): Promise<void> {
-    this.timer?.cancel();
-    await this.driver.close();
-  }
-
-  get pendingWorkers(): number {
-    return this.requested.size;
-  }
-
-  /** Requests as many workers as the waiting slot requests need beyond free and coming slots. */
-  checkShortage(): void {
-    const short = this.view.pendingSlotRequests() - this.view.freeSlots() - this.requested.size * this.slotsPerWorker;
-    for (let i = 0; i < Math.ceil(short / this.slotsPerWorker); i++) {
-      const ticket = `pending-${this.scheduler.now()}-${i}-${this.requested.size}`;
-      this.requested.add(ticket);
-      this.driver.requestWorker().then(
-        (id) => {
-          this.requested.delete(ticket);
-          if (this.view.slotsOf(id) === undefined) this.requested.add(id);
-          this.started.add(id);
-          this.log.info('requested a TaskManager', { resourceId: id });
-        },
-        (e: unknown) => {
-          this.requested.delete(ticket);
-          this.log.error('could not start a TaskManager', { error: e });
-        },
-      );
-    }
-  }
-
-  registered(resourceId: string): void {
-    this.requested.delete(resourceId);
-  }
-
-  private releaseIdle(): void {
-    const now = this.scheduler.now();
-    for (const id of this.started) {
-      const free = this.view.freeSlotsOf(id);
-      if (free === undefined || free < (this.view.slotsOf(id) ?? 0)) {
-        this.idleSince.delete(id);
-        continue;
-      }
-      const since = this.idleSince.get(id) ?? now;
-      this.idleSince.set(id, since);
-      if (now - since < this.idleTimeoutMs) continue;
-      this.log.info('releasing an idle TaskManager', { resourceId: id, idleMs: now - since });
-      this.started.delete(id);
-      this.idleSince.delete(id);
-      this.view.removeTaskManager(id, 'released after being idle (resourcemanager.taskmanager-timeout)');
-      void this.driver
-        .releaseWorker(id)
-        .catch((e: unknown) => this.log.warn('could not release a TaskManager', { resourceId: id, error: e }));
-    }
-  }
-
-  private terminated(resourceId: string, reason: string): void {
-    const expected = !this.started.has(resourceId);
-    this.started.delete(resourceId);
-    this.requested.delete(resourceId);
-    this.idleSince.delete(resourceId);
-    if (expected) return;
-    this.log.warn('a TaskManager ended', { resourceId, reason });
-    this.view.removeTaskManager(resourceId, `its process ended: ${reason}`);
-    this.checkShortage();
-  }
 }

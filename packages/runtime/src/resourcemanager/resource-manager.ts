@@ -1,6 +1,7 @@
 import {
   ClusterOptions,
   Configuration,
+  ResourceManagerOptions,
   SpindleError,
   TaskManagerOptions,
   randomHexId,
@@ -13,7 +14,8 @@ import type { SlotReport, TaskManagerRegistration, TaskManagerStatus } from '@sp
 import type { LogFileChunk, ResourceManagerGateway, ResourceOverview, TaskExecutorGateway, TaskManagerLogs } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import { SlotManager } from './slot-manager.js';
-import { ActiveResources, type ResourceDriver } from './resource-driver.js';
+import { ActiveResources } from './active-resources.js';
+import { workerResourceSpec, type ApplicationStatus, type ResourceDriver } from './resource-driver.js';
 
 /**
  * Registers TaskExecutors and their slots, and hands slots to JobMasters through the
@@ -40,8 +42,14 @@ export class ResourceManager implements ResourceManagerGateway {
     if (driver) {
       this.active = new ActiveResources(
         driver,
-        config.get(TaskManagerOptions.NUM_TASK_SLOTS),
-        config.get(ClusterOptions.TASK_MANAGER_TIMEOUT),
+        {
+          spec: workerResourceSpec(config),
+          slotsPerWorker: config.get(TaskManagerOptions.NUM_TASK_SLOTS),
+          idleTimeoutMs: config.get(ClusterOptions.TASK_MANAGER_TIMEOUT),
+          registrationTimeoutMs: config.get(ResourceManagerOptions.TASK_MANAGER_REGISTRATION_TIMEOUT),
+          maxStartFailuresPerMinute: config.get(ResourceManagerOptions.START_WORKER_MAX_FAILURE_RATE),
+          startRetryIntervalMs: config.get(ResourceManagerOptions.START_WORKER_RETRY_INTERVAL),
+        },
         scheduler,
         {
           pendingSlotRequests: () => this.slotManager.pendingCount(),
@@ -49,6 +57,7 @@ export class ResourceManager implements ResourceManagerGateway {
           freeSlotsOf: (id) => (this.taskManagers.has(id) ? this.slotManager.freeSlotsOf(id) : undefined),
           slotsOf: (id) => this.taskManagers.get(id)?.registration.numberOfSlots,
           removeTaskManager: (id, cause) => this.removeTaskManager(id, cause),
+          failPendingSlotRequests: (error) => this.slotManager.failPending(error),
         },
       );
     }
@@ -66,6 +75,14 @@ export class ResourceManager implements ResourceManagerGateway {
     this.rpc.register(this.address, this);
     this.heartbeats.start();
     await this.active?.start();
+  }
+
+  /**
+   * Reports the application's end to the resource provider through the driver (YARN: the final
+   * status of the application); nothing to do without an active driver.
+   */
+  async deregisterApplication(status: ApplicationStatus, diagnostics: string): Promise<void> {
+    await this.active?.deregisterApplication(status, diagnostics);
   }
 
   async close(): Promise<void> {

@@ -45,6 +45,11 @@ export class SlotManager {
     if (i >= 0) this.pending.splice(i, 1)[0]!.reject(new SpindleError('slot request cancelled', { code: 'SLOT_REQUEST_CANCELLED' }));
   }
 
+  /** Rejects every waiting request with `error`. */
+  failPending(error: Error): void {
+    for (const request of this.pending.splice(0)) request.reject(error);
+  }
+
   freeSlot(resourceId: string, slotIndex: number, allocationId: string): void {
     const slot = this.slots.get(`${resourceId}/${slotIndex}`);
     if (!slot || slot.allocationId !== allocationId) return;

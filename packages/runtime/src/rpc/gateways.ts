@@ -1,10 +1,13 @@
 import type {
+  CheckpointTriggerSpec,
   JobExecutionResultSpec,
   JobGraphSpec,
   JobArtifact,
   JobStatus,
   SlotOffer,
+  SerializedFailure,
   SlotReport,
+  TaskCheckpointAck,
   TaskDeploymentDescriptor,
   TaskExecutionState,
   TaskIOMetrics,
@@ -65,6 +68,10 @@ export interface JobMasterGateway {
   updateTaskExecutionState(state: TaskExecutionState): Promise<void>;
   /** Every `heartbeat.interval` from each TaskManager that holds slots of the job. */
   heartbeatFromTaskManager(resourceId: string, payload?: TaskManagerHeartbeatPayload): Promise<void>;
+  /** A task took its part of a checkpoint and wrote its state (the handles say where). */
+  acknowledgeCheckpoint(jobId: string, executionAttemptId: string, checkpointId: number, ack: TaskCheckpointAck): Promise<void>;
+  /** A task could not take its part of a checkpoint (its state could not be written): the checkpoint fails. */
+  declineCheckpoint(jobId: string, executionAttemptId: string, checkpointId: number, failure: SerializedFailure): Promise<void>;
 }
 
 /** What a TaskManager reports with its heartbeat to a JobMaster: live metrics of its tasks. */
@@ -84,6 +91,12 @@ export interface TaskExecutorGateway {
    * log directory; anything else rejects with LOG_FILE_NOT_FOUND.
    */
   requestLogFile(name: string, offset: number, length: number): Promise<LogFileChunk>;
+  /** Starts a checkpoint at a task (a source, or a task whose producers all finished); it answers the JobMaster. */
+  triggerCheckpoint(executionAttemptId: string, trigger: CheckpointTriggerSpec): Promise<void>;
+  /** The checkpoint completed: the task's operators commit what it covers. */
+  confirmCheckpoint(executionAttemptId: string, checkpointId: number): Promise<void>;
+  /** The checkpoint was aborted: the task stops aligning for it and its operators hear so. */
+  abortCheckpoint(executionAttemptId: string, checkpointId: number): Promise<void>;
 }
 
 export interface JobDetailsSummary {

@@ -58,8 +58,10 @@ function loadServices(): Record<GatewayKind, grpc.ServiceClientConstructor> {
 }
 
 export interface GrpcRpcServiceOptions {
-  /** Address to bind and to advertise (loopback or the host's address). */
+  /** Address to bind (loopback, one of the host's addresses, or 0.0.0.0 for all). */
   host: string;
+  /** Address other processes reach this one at, in the endpoint addresses it hands out; default `host`. */
+  advertisedHost?: string;
   /** 0 picks a free port. */
   port: number;
   /** Calls from another cluster are rejected. */
@@ -121,7 +123,7 @@ export class GrpcRpcService implements RpcService {
 
   /** The address of an endpoint of this process. */
   address(kind: GatewayKind, name: string): string {
-    return `${kind}@${this.options.host}:${this.boundPort}/${name}`;
+    return `${kind}@${this.options.advertisedHost ?? this.options.host}:${this.boundPort}/${name}`;
   }
 
   register(address: string, endpoint: object): void {

@@ -14,13 +14,14 @@ export class HeapValueState<T> extends HeapState implements ValueState<T> {
   }
 
   value(): T | undefined {
-    const v = this.readSingle(this.cells(), false) as T | undefined;
+    const v = (this.ttl === undefined ? this.cells().get(this.ctx.key) : this.readSingle(this.cells(), false)) as T | undefined;
     return v === undefined ? this.defaultValue : v;
   }
 
   update(value: T | null | undefined): void {
     const cells = this.cells();
     if (value === null || value === undefined) cells.delete(this.ctx.key);
+    else if (this.ttl === undefined) cells.set(this.ctx.key, value);
     else this.writeSingle(cells, value);
   }
 }

@@ -153,3 +153,11 @@ function readBlock(input: DataInputDeserializer, keyGroup: number, sections: Key
     target.push({ keyGroup, bytes: new Uint8Array(input.readBytes(length)) });
   }
 }
+
+/** The key groups a snapshot part covers, read from its header only. */
+export function keyedSnapshotRange(bytes: Uint8Array): KeyGroupRange {
+  const input = new DataInputDeserializer(bytes);
+  if (input.readByte() !== KEYED_SNAPSHOT_VERSION || input.readByte() !== KEYED_MARKER) throw invalidSnapshot('not a keyed state snapshot');
+  input.readVarUint();
+  return { start: input.readVarUint(), end: input.readVarUint() };
+}

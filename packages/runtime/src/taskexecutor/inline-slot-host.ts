@@ -1,4 +1,5 @@
-import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
 import { SpindleError } from '@spindle/core';
 import type { PartitionManager } from '../network/partition-manager.js';
 import type { JobProgram } from '../program/program-context.js';
@@ -30,8 +31,20 @@ export class InlineSlotHost implements SlotHost {
     });
   }
 
-  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void {
-    this.runner.deploy(tdd, report);
+  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void, checkpoints: CheckpointResponder): void {
+    this.runner.deploy(tdd, report, checkpoints);
+  }
+
+  triggerCheckpoint(executionAttemptId: string, trigger: CheckpointTriggerSpec): void {
+    this.runner.triggerCheckpoint(executionAttemptId, trigger);
+  }
+
+  notifyCheckpointComplete(executionAttemptId: string, checkpointId: number): void {
+    this.runner.notifyCheckpointComplete(executionAttemptId, checkpointId);
+  }
+
+  notifyCheckpointAborted(executionAttemptId: string, checkpointId: number): void {
+    this.runner.notifyCheckpointAborted(executionAttemptId, checkpointId);
   }
 
   cancel(executionAttemptId: string): void {

@@ -1,4 +1,5 @@
-import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics, ThreadStatus } from '@spindle/protocol';
+import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics, ThreadStatus } from '@spindle/protocol';
+import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
 
 /** What a slot host reports on request: its tasks' metrics, and its thread's status when it has a thread of its own. */
 export interface SlotMetrics {
@@ -12,8 +13,13 @@ export interface SlotMetrics {
  * thread; `report` delivers the task's state changes in order.
  */
 export interface SlotHost {
-  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void;
+  /** `checkpoints` receives the task's checkpoint acknowledgements and declines. */
+  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void, checkpoints: CheckpointResponder): void;
   cancel(executionAttemptId: string): void;
+  /** Checkpoint calls for a task here; a task that is gone ignores them. */
+  triggerCheckpoint(executionAttemptId: string, trigger: CheckpointTriggerSpec): void;
+  notifyCheckpointComplete(executionAttemptId: string, checkpointId: number): void;
+  notifyCheckpointAborted(executionAttemptId: string, checkpointId: number): void;
   /** Current I/O metrics of the running tasks, by execution attempt id, and the slot thread's status. */
   requestMetrics(): Promise<SlotMetrics>;
   /** Stops every task and frees the slot's resources (the worker thread). Idempotent. */

@@ -86,8 +86,22 @@ const sampler = new RuntimeSampler();
 
 port.on('message', (m: ToSlotWorker) => {
   switch (m.type) {
-    case 'deploy':
-      runner.deploy(m.tdd, (state) => post({ type: 'state', state }));
+    case 'deploy': {
+      const executionAttemptId = m.tdd.executionAttemptId;
+      runner.deploy(m.tdd, (state) => post({ type: 'state', state }), {
+        acknowledge: (checkpointId, ack) => post({ type: 'checkpoint-ack', executionAttemptId, checkpointId, ack }),
+        decline: (checkpointId, failure) => post({ type: 'checkpoint-decline', executionAttemptId, checkpointId, failure }),
+      });
+      break;
+    }
+    case 'trigger-checkpoint':
+      runner.triggerCheckpoint(m.executionAttemptId, m.trigger);
+      break;
+    case 'checkpoint-complete':
+      runner.notifyCheckpointComplete(m.executionAttemptId, m.checkpointId);
+      break;
+    case 'checkpoint-aborted':
+      runner.notifyCheckpointAborted(m.executionAttemptId, m.checkpointId);
       break;
     case 'cancel':
       runner.cancel(m.executionAttemptId);

@@ -1,6 +1,14 @@
 import os from 'node:os';
 import { ClusterOptions, Configuration, SpindleError, getLogger, serializeError, systemScheduler, type Scheduler } from '@spindle/core';
-import { isTerminalExecutionState, type SlotReport, type TaskDeploymentDescriptor, type TaskExecutionState } from '@spindle/protocol';
+import {
+  isTerminalExecutionState,
+  type CheckpointTriggerSpec,
+  type SerializedFailure,
+  type SlotReport,
+  type TaskCheckpointAck,
+  type TaskDeploymentDescriptor,
+  type TaskExecutionState,
+} from '@spindle/protocol';
 import { HeartbeatSender } from '../heartbeat/heartbeat-monitor.js';
 import type { LogDirectory } from '../logs/log-directory.js';
 import type { JobMasterGateway, LogFileChunk, ResourceManagerGateway, TaskExecutorGateway, TaskManagerLogs } from '../rpc/gateways.js';
@@ -265,12 +273,45 @@ export class TaskExecutor implements TaskExecutorGateway {
     const live: LiveTask = { slot, jobId: tdd.jobId, info: deployedTaskInfo(tdd), report: send, cancellationTimeoutMs };
     this.tasks.set(id, live);
     slot.host ??= this.hostFactory(slot.index, tdd);
-    slot.host.deploy(tdd, (state: TaskExecutionState) => {
-      // A task whose slot worker was terminated has been reported already; the host is gone.
-      if (this.tasks.get(id) !== live) return;
-      if (isTerminalExecutionState(state.state)) this.forget(id);
-      send(state);
-    });
+    const checkpoints = {
+      acknowledge: (checkpointId: number, ack: TaskCheckpointAck) =>
+        void jobMaster.acknowledgeCheckpoint(tdd.jobId, id, checkpointId, ack).catch((e: unknown) => this.unreported(e)),
+      decline: (checkpointId: number, failure: SerializedFailure) =>
+        void jobMaster.declineCheckpoint(tdd.jobId, id, checkpointId, failure).catch((e: unknown) => this.unreported(e)),
+    };
+    slot.host.deploy(
+      tdd,
+      (state: TaskExecutionState) => {
+        // A task whose slot worker was terminated has been reported already; the host is gone.
+        if (this.tasks.get(id) !== live) return;
+        if (isTerminalExecutionState(state.state)) this.forget(id);
+        send(state);
+      },
+      checkpoints,
+    );
+  }
+
+  private unreported(e: unknown): void {
+    this.log.warn('could not report a checkpoint to the JobMaster', { error: e });
+  }
+
+  async triggerCheckpoint(executionAttemptId: string, trigger: CheckpointTriggerSpec): Promise<void> {
+    this.liveTask(executionAttemptId).slot.host?.triggerCheckpoint(executionAttemptId, trigger);
+  }
+
+  async confirmCheckpoint(executionAttemptId: string, checkpointId: number): Promise<void> {
+    this.tasks.get(executionAttemptId)?.slot.host?.notifyCheckpointComplete(executionAttemptId, checkpointId);
+  }
+
+  async abortCheckpoint(executionAttemptId: string, checkpointId: number): Promise<void> {
+    this.tasks.get(executionAttemptId)?.slot.host?.notifyCheckpointAborted(executionAttemptId, checkpointId);
+  }
+
+  private liveTask(executionAttemptId: string): LiveTask {
+    const live = this.tasks.get(executionAttemptId);
+    if (!live)
+      throw new SpindleError(`task ${executionAttemptId} is not running here`, { code: 'TASK_NOT_FOUND', recoverability: 'recoverable' });
+    return live;
   }
 
   async cancelTask(executionAttemptId: string): Promise<void> {

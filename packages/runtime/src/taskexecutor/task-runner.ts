@@ -1,5 +1,6 @@
 import { serializeError } from '@spindle/core';
-import type { TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
 import type { PartitionManager } from '../network/partition-manager.js';
 import type { JobProgram } from '../program/program-context.js';
 import { StreamTask } from '../tasks/stream-task.js';
@@ -14,8 +15,20 @@ export class TaskRunner {
     private readonly loadProgram: (tdd: TaskDeploymentDescriptor) => Promise<JobProgram>,
   ) {}
 
-  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void {
-    void this.run(tdd, report);
+  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void, checkpoints: CheckpointResponder): void {
+    void this.run(tdd, report, checkpoints);
+  }
+
+  triggerCheckpoint(executionAttemptId: string, trigger: CheckpointTriggerSpec): void {
+    this.tasks.get(executionAttemptId)?.triggerCheckpoint(trigger);
+  }
+
+  notifyCheckpointComplete(executionAttemptId: string, checkpointId: number): void {
+    this.tasks.get(executionAttemptId)?.notifyCheckpointComplete(checkpointId);
+  }
+
+  notifyCheckpointAborted(executionAttemptId: string, checkpointId: number): void {
+    this.tasks.get(executionAttemptId)?.notifyCheckpointAborted(checkpointId);
   }
 
   cancel(executionAttemptId: string): void {
@@ -38,7 +51,11 @@ export class TaskRunner {
     return this.tasks.size;
   }
 
-  private async run(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): Promise<void> {
+  private async run(
+    tdd: TaskDeploymentDescriptor,
+    report: (state: TaskExecutionState) => void,
+    checkpointResponder: CheckpointResponder,
+  ): Promise<void> {
     const id = tdd.executionAttemptId;
     let program: JobProgram;
     try {
@@ -56,6 +73,7 @@ export class TaskRunner {
       program,
       keySelector: (dataSetId) => program.keySelector(dataSetId),
       reportState: report,
+      checkpointResponder,
     });
     this.tasks.set(id, task);
     try {

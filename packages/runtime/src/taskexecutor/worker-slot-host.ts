@@ -1,6 +1,7 @@
-import { Worker, type MessagePort } from 'node:worker_threads';
+import { Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { SpindleError, getLogger, serializeError } from '@spindle/core';
-import type { TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
+import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
 import type { HubMember, ShuffleHub } from './shuffle-hub.js';
 import type { SlotHost, SlotMetrics } from './slot-host.js';
 import type { FromSlotWorker, SlotWorkerData, ToSlotWorker } from './worker-protocol.js';
@@ -10,7 +11,10 @@ const WORKER_URL = new URL('./slot-worker.js', import.meta.url);
 /** A slot whose tasks run in a worker thread of their own. */
 export class WorkerSlotHost implements SlotHost, HubMember {
   private readonly worker: Worker;
-  private readonly reports = new Map<string, { tdd: TaskDeploymentDescriptor; report: (s: TaskExecutionState) => void }>();
+  private readonly reports = new Map<
+    string,
+    { tdd: TaskDeploymentDescriptor; report: (s: TaskExecutionState) => void; checkpoints: CheckpointResponder }
+  >();
   private closed = false;
   private nextMetricsRequest = 0;
   private readonly metricsRequests = new Map<number, (m: SlotMetrics) => void>();
@@ -23,11 +27,13 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     config: Record<string, string>,
     private readonly hub: ShuffleHub,
     argv: string[] = [],
+    /** Heap limits of the worker thread (its share of the TaskManager's task heap); V8's defaults when absent. */
+    private readonly resourceLimits?: ResourceLimits,
   ) {
     const data: SlotWorkerData = { slotIndex, jobId, config };
-    this.worker = new Worker(WORKER_URL, { workerData: data, argv });
+    this.worker = new Worker(WORKER_URL, { workerData: data, argv, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.on('message', (m: FromSlotWorker) => this.onMessage(m));
-    this.worker.on('error', (e) => this.failAll(e));
+    this.worker.on('error', (e: NodeJS.ErrnoException) => this.failAll(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? this.outOfMemory() : e));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     void this.exited.then(() => {
       this.hub.remove(this);
@@ -38,9 +44,21 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     });
   }
 
-  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void): void {
-    this.reports.set(tdd.executionAttemptId, { tdd, report });
+  deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void, checkpoints: CheckpointResponder): void {
+    this.reports.set(tdd.executionAttemptId, { tdd, report, checkpoints });
     this.post({ type: 'deploy', tdd });
+  }
+
+  triggerCheckpoint(executionAttemptId: string, trigger: CheckpointTriggerSpec): void {
+    this.post({ type: 'trigger-checkpoint', executionAttemptId, trigger });
+  }
+
+  notifyCheckpointComplete(executionAttemptId: string, checkpointId: number): void {
+    this.post({ type: 'checkpoint-complete', executionAttemptId, checkpointId });
+  }
+
+  notifyCheckpointAborted(executionAttemptId: string, checkpointId: number): void {
+    this.post({ type: 'checkpoint-aborted', executionAttemptId, checkpointId });
   }
 
   cancel(executionAttemptId: string): void {
@@ -97,6 +115,12 @@ export class WorkerSlotHost implements SlotHost, HubMember {
         entry.report(m.state);
         break;
       }
+      case 'checkpoint-ack':
+        this.reports.get(m.executionAttemptId)?.checkpoints.acknowledge(m.checkpointId, m.ack);
+        break;
+      case 'checkpoint-decline':
+        this.reports.get(m.executionAttemptId)?.checkpoints.decline(m.checkpointId, m.failure);
+        break;
       case 'metrics':
         this.metricsRequests.get(m.requestId)?.({ tasks: m.metrics, thread: m.thread });
         this.metricsRequests.delete(m.requestId);
@@ -114,6 +138,17 @@ export class WorkerSlotHost implements SlotHost, HubMember {
         this.hub.abandon(this, m.requestId);
         break;
     }
+  }
+
+  private outOfMemory(): SpindleError {
+    const limit = this.resourceLimits?.maxOldGenerationSizeMb;
+    const heap = limit === undefined ? "V8's default heap limit" : `its heap limit of ${limit} MiB (old generation)`;
+    return new SpindleError(
+      `The slot's worker thread ran out of memory: its tasks needed more than ${heap}. A slot's heap is ` +
+        'taskmanager.memory.task.heap.size (derived from taskmanager.memory.process.size) divided among ' +
+        'taskmanager.numberOfTaskSlots: raise the process size, or give each TaskManager fewer slots.',
+      { code: 'WORKER_OUT_OF_MEMORY', recoverability: 'environment', userFacing: true },
+    );
   }
 
   private failAll(error: Error): void {

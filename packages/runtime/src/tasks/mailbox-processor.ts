@@ -47,6 +47,17 @@ export class MailboxProcessor {
     this.wake?.();
   }
 
+  /**
+   * Puts a mail before every mail waiting (Flink's priority mails): a checkpoint whose barriers
+   * are in must be taken before timers or further input touch the state.
+   */
+  putFirst(description: string, run: () => void | Promise<void>): void {
+    if (this.stopped) return;
+    this.mails.unshift({ description, run });
+    this.hasMail = true;
+    this.wake?.();
+  }
+
   /** Ends the loop as soon as the current action or mail returns (cancellation). */
   stop(): void {
     this.stopped = true;
@@ -58,8 +69,13 @@ export class MailboxProcessor {
     return this.stopped;
   }
 
-  /** Runs until the default action completes, the loop is stopped, or an action or mail throws. */
+  /**
+   * Runs until the default action completes, the loop is stopped, or an action or mail throws.
+   * May run again after it returned (a finished task that waits for its final checkpoint).
+   */
   async runMailboxLoop(defaultAction: DefaultAction): Promise<void> {
+    this.completed = false;
+    this.suspension = undefined;
     const controller = this.controller();
     let lastYield = performance.now();
     while (!this.stopped) {

@@ -6,6 +6,12 @@ import type { MailboxProcessor } from './mailbox-processor.js';
 import { isBoundedMultiInput, isInputSelectable, type StreamOperator } from './operator.js';
 import { StatusWatermarkValve, type ValveOutput } from './status-watermark-valve.js';
 
+/** Where the task input hands events and channel ends (the task's barrier handler). */
+export interface InputEventHandler {
+  onEvent(event: RuntimeEvent, gate: number, channel: number): void;
+  onChannelEnd(gate: number, channel: number): void;
+}
+
 /** 'more': call again; 'nothing': no input now; 'end': every input ended. */
 export type InputStatus = 'more' | 'nothing' | 'end';
 
@@ -24,7 +30,7 @@ interface CurrentBuffer {
  * operator, and watermarks and statuses to the valve of their input, which passes the combined
  * watermark on. Gates of the same logical input (a union) share one valve. A buffer is processed
  * element by element and left as soon as a mail waits, so mails wait at most one element.
- * Events (checkpoint barriers) go to `onEvent`. When the last channel of a logical input ends,
+ * Events (checkpoint barriers) and channel ends go to `events`. When the last channel of a logical input ends,
  * a head that is a BoundedMultiInput hears `endInput(inputIndex)`; a head that is InputSelectable
  * has only the gates of the input it selects read.
  */
@@ -42,7 +48,7 @@ export class StreamTaskInput {
     private readonly serializers: TypeSerializer<unknown>[],
     private readonly head: StreamOperator,
     private readonly mailbox: MailboxProcessor,
-    private readonly onEvent: (event: RuntimeEvent, gate: number, channel: number) => void,
+    private readonly events: InputEventHandler,
     /** By logical input: whether its records go through `head.setKeyContextElement` first (keyBy inputs). */
     private readonly keyedInputs: readonly boolean[] = [],
   ) {
@@ -106,9 +112,10 @@ export class StreamTaskInput {
           valveChannel: this.channelOffsets[i]! + channel.index,
         };
       } else if (data !== null) {
-        this.onEvent(data, i, channel.index);
+        this.events.onEvent(data, i, channel.index);
       } else {
         this.onChannelEnd(gate.inputIndex);
+        this.events.onChannelEnd(i, channel.index);
       }
       return true;
     }

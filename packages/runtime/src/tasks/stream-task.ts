@@ -1,4 +1,5 @@
 import {
+  CheckpointingOptions,
   Configuration,
   CoreOptions,
   SpindleError,
@@ -12,11 +13,18 @@ import {
   type Scheduler,
   type TypeSerializer,
 } from '@spindle/core';
-import type { ExecutionState, SerializerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type {
+  CheckpointTriggerSpec,
+  ExecutionState,
+  SerializerSpec,
+  TaskDeploymentDescriptor,
+  TaskExecutionState,
+  TaskIOMetrics,
+} from '@spindle/protocol';
 import { InputGate } from '../network/input-gate.js';
 import type { PartitionManager } from '../network/partition-manager.js';
 import { ResultPartition } from '../network/result-partition.js';
-import { Watermark, watermarkToLongString, type RuntimeEvent } from '../network/stream-elements.js';
+import { CheckpointBarrier, Watermark, watermarkToLongString } from '../network/stream-elements.js';
 import type { JobProgram } from '../program/program-context.js';
 import { attributeFailure, taskFailure, wireChain, type OutputWatermarkGauge } from './chain.js';
 import { MailboxProcessor, type DefaultAction } from './mailbox-processor.js';
@@ -31,7 +39,8 @@ import {
 } from './operator.js';
 import { MailboxProcessingTimeService, attributedTimeService } from './processing-time-service.js';
 import { recordWriterOutput, type KeySelector } from './record-writer-output.js';
-import { BarrierForwarder } from './barrier-forwarder.js';
+import { CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
+import { SubtaskCheckpoint, readRestoredState, type CheckpointResponder, type RestoredState } from './subtask-checkpoint.js';
 import { StreamTaskInput } from './stream-task-input.js';
 import { TaskTimers } from './task-timers.js';
 import { RateWindow } from '../metrics/rate-window.js';
@@ -45,6 +54,8 @@ export interface TaskEnvironment {
   reportState(state: TaskExecutionState): void;
   /** The clock and timers of processing time; the system's by default. */
   readonly scheduler?: Scheduler;
+  /** Where checkpoint acknowledgements go; tasks of jobs without checkpointing need none. */
+  readonly checkpointResponder?: CheckpointResponder;
 }
 
 function serializerOf(spec: SerializerSpec): TypeSerializer<unknown> {
@@ -74,7 +85,9 @@ export class StreamTask {
   private readonly timeService: MailboxProcessingTimeService;
   private readonly gauge: OutputWatermarkGauge = { outputWatermark: Watermark.MIN };
   private input: StreamTaskInput | undefined;
-  private barriers!: BarrierForwarder;
+  private barriers: CheckpointBarrierHandler | undefined;
+  private checkpoints!: SubtaskCheckpoint;
+  private restoredState: Array<RestoredState | undefined> = [];
   private cancelled = false;
   /** Aborted on cancellation; user code sees it as `signal` in its context. */
   private readonly abort = new AbortController();
@@ -101,8 +114,10 @@ export class StreamTask {
       this.report('INITIALIZING');
       this.timers.startSampling(() => this.counterRates.sample(this.counters()));
       this.createPartitions();
+      if (this.tdd.restore?.finished) return this.finishOnRestore();
       const networkOutputs = this.createNetworkOutputs();
       this.operators = this.env.program.createOperators(this.vertex);
+      this.checkpoints = this.subtaskCheckpoint();
       const wired = wireChain(this.vertex, this.operators, networkOutputs, this.gauge);
       this.outputs = wired.outputs;
       this.sideOutputs = wired.sideOutputs;
@@ -116,6 +131,8 @@ export class StreamTask {
       if (this.isSourceTask()) this.outputs[0]!.emitWatermark(Watermark.MAX);
       for (let i = 0; i < this.operators.length; i++) await this.untilCancelled(this.attributed(i, () => this.operators[i]!.finish()));
       this.timeService.quiesce();
+      await this.waitForFinalCheckpoint();
+      if (this.cancelled) return this.finishWith('CANCELED');
       for (const p of this.partitions) p.finish();
       await this.closeOperators();
       return this.finishWith('FINISHED');
@@ -128,6 +145,30 @@ export class StreamTask {
       await this.closeOperators().catch(() => undefined);
       return this.finishWith('FAILED', failure);
     }
+  }
+
+  /** Takes a checkpoint at this task (a source, or a task whose producers all finished); runs as a mail. */
+  triggerCheckpoint(trigger: CheckpointTriggerSpec): void {
+    const barrier = new CheckpointBarrier(trigger.checkpointId, trigger.timestamp, {
+      type: trigger.kind,
+      alignment: trigger.mode === 'EXACTLY_ONCE' ? 'ALIGNED' : 'AT_LEAST_ONCE',
+      targetLocation: trigger.location,
+    });
+    this.mailbox.put(`checkpoint ${trigger.checkpointId}`, () => {
+      if (this.barriers) this.barriers.onTriggeredWithoutBarriers(barrier);
+      else return this.checkpoints.checkpointState(barrier, 0);
+    });
+  }
+
+  notifyCheckpointComplete(checkpointId: number): void {
+    this.mailbox.put(`checkpoint ${checkpointId} complete`, () => this.checkpoints.notifyCheckpointComplete(checkpointId));
+  }
+
+  notifyCheckpointAborted(checkpointId: number): void {
+    this.mailbox.put(`checkpoint ${checkpointId} aborted`, () => {
+      this.barriers?.abort(checkpointId);
+      return this.checkpoints.notifyCheckpointAborted(checkpointId);
+    });
   }
 
   cancel(): void {
@@ -269,12 +310,65 @@ export class StreamTask {
     }
     await Promise.all(connects);
     const serializers = this.tdd.inputGates.map((g) => serializerOf(g.serializer));
-    const onEvent = (event: RuntimeEvent): void => this.barriers.onBarrier(event);
     const head = this.operators[0]!;
     const keyed =
       typeof head.setKeyContextElement === 'function' ? (this.keyedStateInfo()?.keySelectors.map((s) => s !== undefined) ?? []) : [];
-    this.input = new StreamTaskInput(this.gates, serializers, head, this.mailbox, onEvent, keyed);
-    this.barriers = new BarrierForwarder(this.input.numberOfChannels, this.partitions);
+    const aligned = this.config.get(CheckpointingOptions.MODE) === 'EXACTLY_ONCE';
+    const barriers = new CheckpointBarrierHandler(this.gates, aligned, {
+      // Taken before any further input or timer: the snapshot must see the state as of the barrier.
+      triggerCheckpointOnBarrier: (barrier, alignmentMs) =>
+        this.mailbox.putFirst(`checkpoint ${barrier.checkpointId}`, () => this.checkpoints.checkpointState(barrier, alignmentMs)),
+    });
+    this.barriers = barriers;
+    const events = {
+      onEvent: (event: CheckpointBarrier, gate: number, channel: number) => barriers.onBarrier(event, gate, channel),
+      onChannelEnd: () => barriers.onChannelEnd(),
+    };
+    this.input = new StreamTaskInput(this.gates, serializers, head, this.mailbox, events, keyed);
+  }
+
+  private subtaskCheckpoint(): SubtaskCheckpoint {
+    const tdd = this.tdd;
+    return new SubtaskCheckpoint({
+      operators: this.operators,
+      operatorIds: this.vertex.operators.map((o) => o.id),
+      partitions: this.partitions,
+      stateFileName: `${tdd.vertexId}-${tdd.subtaskIndex}-${tdd.attemptNumber}.state`,
+      responder: this.env.checkpointResponder ?? {
+        acknowledge: () => undefined,
+        decline: () => undefined,
+      },
+      attributed: (i, call) => this.attributed(i, call),
+    });
+  }
+
+  /**
+   * With checkpoints after tasks finish (a STREAMING job with checkpointing), a task whose
+   * operators finished keeps its partitions open and waits, running mails (checkpoint triggers and
+   * notifications), until a checkpoint taken after the finish completed: its sinks committed
+   * everything, and its consumers get end of input only then.
+   */
+  private async waitForFinalCheckpoint(): Promise<void> {
+    this.checkpoints.markOperatorsFinished();
+    const config = this.config;
+    const enabled =
+      this.tdd.jobGraph.runtimeMode === 'STREAMING' &&
+      config.get(CheckpointingOptions.INTERVAL) > 0 &&
+      config.get(CheckpointingOptions.CHECKPOINTS_AFTER_TASKS_FINISH);
+    if (!enabled) return;
+    const done = this.checkpoints.finalCheckpointCompleted;
+    await this.mailbox.runMailboxLoop((ctl) => ctl.suspendDefaultAction(done.then(() => ctl.allActionsCompleted())));
+  }
+
+  /** A subtask that had finished at the restored checkpoint: its consumers get end of input at once. */
+  private finishOnRestore(): TaskExecutionState {
+    for (const p of this.partitions) p.finish();
+    return this.finishWith('FINISHED');
+  }
+
+  private async loadRestoredState(): Promise<void> {
+    const restore = this.tdd.restore;
+    if (restore !== undefined) this.restoredState = await readRestoredState(restore, this.vertex.operators);
   }
 
   /**
@@ -302,8 +396,12 @@ export class StreamTask {
   private stateInitializationContext(i: number): StateInitializationContext {
     const spec = this.vertex.operators[i]!;
     const keyed = i === 0 ? this.keyedStateInfo() : undefined;
+    const restore = this.tdd.restore;
+    const restored = this.restoredState[i];
     return {
-      isRestored: false,
+      isRestored: restore !== undefined,
+      ...(restore !== undefined ? { restoredCheckpointId: restore.checkpointId } : {}),
+      ...(restored !== undefined ? { restoredState: restored } : {}),
       operatorName: spec.name,
       processingTimeService: attributedTimeService(this.timeService, spec.name),
       clock: this.env.scheduler ?? systemScheduler,
@@ -313,6 +411,7 @@ export class StreamTask {
 
   /** `initializeState`, then `open`, of every operator, tail of the chain first. */
   private async initializeOperators(): Promise<void> {
+    await this.untilCancelled(this.loadRestoredState());
     for (let i = this.operators.length - 1; i >= 0; i--) {
       const context = this.stateInitializationContext(i);
       await this.untilCancelled(this.attributed(i, () => this.operators[i]!.initializeState(context)));

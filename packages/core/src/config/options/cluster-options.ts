@@ -49,7 +49,12 @@ export const ClusterOptions = {
   JOB_MANAGER_ADDRESS: stringOption({
     key: 'jobmanager.rpc.address',
     default: 'localhost',
-    description: 'Address at which TaskManagers and clients reach the JobManager.',
+    description: 'Address at which TaskManagers and clients reach the JobManager (advertised); `localhost` means 127.0.0.1.',
+  }),
+  JOB_MANAGER_BIND_HOST: stringOption({
+    key: 'jobmanager.bind-host',
+    description:
+      "Address the JobManager's RPC server binds to (0.0.0.0 for every interface); defaults to jobmanager.rpc.address, so a cluster on one machine stays on loopback (Flink binds 0.0.0.0).",
   }),
   JOB_MANAGER_PORT: intOption({
     key: 'jobmanager.rpc.port',
@@ -72,6 +77,6 @@ export const ClusterOptions = {
   }),
   REST_BIND_ADDRESS: stringOption({
     key: 'rest.bind-address',
-    description: 'Address the REST server binds to; defaults to rest.address.',
+    description: 'Address the REST server binds to (0.0.0.0 for every interface); defaults to rest.address.',
   }),
 } as const;

@@ -34,6 +34,11 @@ export const TaskManagerOptions = {
   }),
   HOST: stringOption({
     key: 'taskmanager.host',
-    description: 'Address the TaskManager binds to and advertises; defaults to the local host name.',
+    description:
+      'Address at which the JobManager and other TaskManagers reach this TaskManager (advertised; on YARN the NodeManager host); defaults to 127.0.0.1.',
+  }),
+  BIND_HOST: stringOption({
+    key: 'taskmanager.bind-host',
+    description: "Address the TaskManager's RPC and data servers bind to (0.0.0.0 for every interface); defaults to taskmanager.host.",
   }),
 } as const;
