@@ -54,4 +54,9 @@ export default tseslint.config(
     files: ['**/*.{js,mjs}'],
     languageOptions: { globals: globals.node },
   },
+  {
+    // The dashboard's modules run in the browser.
+    files: ['packages/rest/web/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
 );

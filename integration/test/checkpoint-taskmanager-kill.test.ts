@@ -92,6 +92,15 @@ describe('exactly-once recovery when TaskManager processes are killed (session c
     expect(committedAttempts(output).size).to.be.greaterThan(3);
     const [restarts] = await cluster.get<Array<{ id: string; value: string }>>(`/jobs/${jobId}/metrics?get=numRestarts`);
     expect(Number(restarts!.value)).to.be.at.least(3);
+    const checkpoints = await cluster.get<Array<{ id: string; value: string }>>(
+      `/jobs/${jobId}/metrics?get=numberOfCompletedCheckpoints,lastCheckpointRestoreTimestamp,uptime`,
+    );
+    const byId = Object.fromEntries(checkpoints.map((m) => [m.id, m.value]));
+    expect(Number(byId['numberOfCompletedCheckpoints'])).to.be.greaterThan(0);
+    expect(Number(byId['lastCheckpointRestoreTimestamp'])).to.be.greaterThan(0);
+    expect(byId['uptime']).to.equal('-1');
+    const config = await cluster.get<{ 'execution-config': { 'restart-strategy': string } }>(`/jobs/${jobId}/config`);
+    expect(config['execution-config']['restart-strategy']).to.equal('Restart with fixed delay (200 ms). #20 restart attempts.');
     const history = await cluster.get<{ exceptionHistory: { entries: Array<{ stacktrace: string }> } }>(`/jobs/${jobId}/exceptions`);
     expect(history.exceptionHistory.entries.length).to.be.at.least(3);
   });

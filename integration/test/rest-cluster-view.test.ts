@@ -268,6 +268,29 @@ describe('REST API over a MiniCluster (ClusterViewFromComponents)', function () 
     expect(decodeBase64Json(cause['serialized-throwable'])).to.deep.include({ name: cause.class });
   });
 
+  it('reports the restart strategy in the job config and the restarts it made in numRestarts', async () => {
+    const job = failingJob(path.join(work, 'restarting'));
+    const jobId = job.jobGraph.jobId;
+    job.jobGraph.config = {
+      ...job.jobGraph.config,
+      'restart-strategy.type': 'fixed-delay',
+      'restart-strategy.fixed-delay.attempts': '2',
+      'restart-strategy.fixed-delay.delay': '10 ms',
+    };
+    const result = await cluster.executeJob(job.jobGraph, { bundlePath: '', args: [] }, job.program);
+    expect(result.status).to.equal('FAILED');
+
+    const config = (await call<{ 'execution-config': Record<string, unknown> }>(port, 'GET', `/jobs/${jobId}/config`)).json;
+    expect(config['execution-config']['restart-strategy']).to.equal('Restart with fixed delay (10 ms). #2 restart attempts.');
+    const metrics = (await call<Array<{ id: string; value: string }>>(port, 'GET', `/jobs/${jobId}/metrics?get=numRestarts,uptime`)).json;
+    expect(metrics).to.deep.equal([
+      { id: 'numRestarts', value: '2' },
+      { id: 'uptime', value: '-1' },
+    ]);
+    const exceptions = (await call<JobExceptionsWire>(port, 'GET', `/jobs/${jobId}/exceptions`)).json;
+    expect(exceptions.exceptionHistory.entries).to.have.length(3);
+  });
+
   it('runs an uploaded program through the JarRunner and shuts down on DELETE /cluster', async () => {
     const boundary = 'b0undary';
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="jarfile"; filename="sums.js"\r\nContent-Type: application/x-java-archive\r\n\r\nexport {};\r\n--${boundary}--\r\n`;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ClusterOptions, DeploymentOptions, SpindleError, type Configuration } from '@spindle/core';
-import { deriveTaskManagerMemory, ensureDir, jobManagerPidAt, logDir } from '@spindle/cluster';
+import { PROCESS_LOG_FILE_ENV, deriveTaskManagerMemory, ensureDir, jobManagerPidAt, logDir } from '@spindle/cluster';
 import { CLI_BIN } from './engine-paths.js';
 
 interface ProcessEntry {
@@ -33,7 +33,11 @@ function runningPid(e: ProcessEntry): number | undefined {
 
 function startProcess(e: ProcessEntry, dynamic: string[]): ChildProcess & { pid: number } {
   const out = fs.openSync(e.logFile, 'a');
-  const child = spawn(process.execPath, [CLI_BIN, e.role, ...dynamic], { detached: true, stdio: ['ignore', out, out], env: process.env });
+  const child = spawn(process.execPath, [CLI_BIN, e.role, ...dynamic], {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, [PROCESS_LOG_FILE_ENV]: e.logFile },
+  });
   fs.closeSync(out);
   child.unref();
   fs.writeFileSync(e.pidFile, String(child.pid));

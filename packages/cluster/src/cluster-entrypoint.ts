@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { ClusterOptions, DeploymentOptions, configureLogging, getLogger, systemScheduler, type Configuration } from '@spindle/core';
+import {
+  ClusterOptions,
+  DeploymentOptions,
+  MetricsOptions,
+  WebOptions,
+  configureLogging,
+  getLogger,
+  systemScheduler,
+  type Configuration,
+} from '@spindle/core';
 import { ClusterViewFromComponents, DirectoryJarRunner, RestServer } from '@spindle/rest';
 import {
   BlobStore,
@@ -7,12 +16,13 @@ import {
   GrpcBlobServer,
   GrpcRpcService,
   ResourceManager,
+  RuntimeSampler,
   type ApplicationStatus,
   type ResourceDriver,
 } from '@spindle/runtime';
 import { checkAdvertised, jobManagerAddresses, restAddresses } from './addresses.js';
 import { JobSubmission } from './job-submission.js';
-import { processWorkDir, remoteBlobDir, setUpProcess, type ProcessWorkDir } from './process-common.js';
+import { processLogs, processWorkDir, remoteBlobDir, setUpProcess, type ProcessWorkDir } from './process-common.js';
 import { shownConfiguration } from './process-identity.js';
 
 /**
@@ -33,7 +43,7 @@ export interface ClusterComponents {
 /**
  * The JobManager process as one object (Flink's ClusterEntrypoint): `start()` brings up the
  * services in Flink's order — RPC, blob store, ResourceManager with the driver from
- * `driverFactory`, Dispatcher, REST — and, when any part cannot start (a port in use, an
+ * `driverFactory`, Dispatcher, REST (with the web dashboard at `/` and Prometheus `/metrics`) — and, when any part cannot start (a port in use, an
  * advertised address that does not reach the RPC server), closes what did start and rejects.
  *
  * `closeAsync(status, diagnostics)` ends the application: it deregisters through the driver (on
@@ -45,6 +55,8 @@ export class ClusterEntrypoint {
   private parts: ClusterComponents | undefined;
   private workDir: ProcessWorkDir | undefined;
   private submission: JobSubmission | undefined;
+  /** Measures this process (heap, event-loop lag, GC, CPU) for the JobManager's metrics. */
+  private sampler: RuntimeSampler | undefined;
   private closing: Promise<void> | undefined;
   private resolveTerminated!: (status: ApplicationStatus | undefined) => void;
   /** Resolves once closed, with the status the application ended with (undefined: not ended, only this process). */
@@ -102,9 +114,17 @@ export class ClusterEntrypoint {
       blobStore: blobs,
     });
     this.submission = new JobSubmission(config, dispatcher, blobs, workDir.path);
-    const rest = new RestServer(this.clusterView(dispatcher, resourceManager, workDir), {
+    this.sampler = new RuntimeSampler();
+    const rest = new RestServer(this.clusterView(dispatcher, resourceManager, workDir, this.sampler), {
       bindAddress: restAddresses(config).bind,
       port: config.get(ClusterOptions.REST_PORT),
+      refreshIntervalMs: config.get(WebOptions.REFRESH_INTERVAL),
+      webSubmit: config.get(WebOptions.SUBMIT_ENABLE),
+      webCancel: config.get(WebOptions.CANCEL_ENABLE),
+      prometheus: {
+        prefix: config.get(MetricsOptions.PROMETHEUS_PREFIX),
+        filterLabelValueCharacters: config.get(MetricsOptions.PROMETHEUS_FILTER_LABEL_VALUES),
+      },
     });
     this.parts = { rpc, rest, resourceManager, dispatcher };
     try {
@@ -115,7 +135,12 @@ export class ClusterEntrypoint {
       await this.closeAsync();
       throw e;
     }
-    this.log.info('JobManager started', { rpc: `${addresses.advertised}:${rpc.port}`, rpcBind: addresses.bind, rest: this.restUrl });
+    this.log.info('JobManager started', {
+      rpc: `${addresses.advertised}:${rpc.port}`,
+      rpcBind: addresses.bind,
+      rest: this.restUrl,
+      dashboard: `${this.restUrl}/`,
+    });
   }
 
   /** Ends the application with `status` (deregistering through the driver), or, without one, only this process. */
@@ -132,15 +157,26 @@ export class ClusterEntrypoint {
     return this.closing;
   }
 
-  private clusterView(dispatcher: Dispatcher, resourceManager: ResourceManager, workDir: ProcessWorkDir): ClusterViewFromComponents {
+  private clusterView(
+    dispatcher: Dispatcher,
+    resourceManager: ResourceManager,
+    workDir: ProcessWorkDir,
+    sampler: RuntimeSampler,
+  ): ClusterViewFromComponents {
     const submission = this.submission!;
     return new ClusterViewFromComponents({
       dispatcher,
       resourceManager,
       configuration: shownConfiguration(this.config),
       submitJob: (s) => submission.submitJobGraph(s),
-      jarRunner: new DirectoryJarRunner(path.join(workDir.path, 'jars'), (jar, request) => submission.runJar(jar, request)),
+      jarRunner: new DirectoryJarRunner(
+        path.join(workDir.path, 'jars'),
+        (jar, request) => submission.runJar(jar, request),
+        (jar, request) => submission.planJar(jar, request),
+      ),
       shutdown: () => this.closeAsync('SUCCEEDED', 'the cluster was shut down through the REST API'),
+      logs: processLogs(this.config),
+      sampler,
     });
   }
 
@@ -154,6 +190,7 @@ export class ClusterEntrypoint {
       await parts.resourceManager.close();
       await parts.rpc.close();
     }
+    this.sampler?.close();
     this.workDir?.remove();
   }
 }

@@ -18,6 +18,9 @@ export {
   type SlotResourceLimits,
   type TaskManagerMemory,
 } from './taskmanager-memory.js';
-export { ensureDir, logDir } from './process-common.js';
+export { PROCESS_LOG_FILE_ENV, ensureDir, logDir, processLogs } from './process-common.js';
+export { PrometheusEndpoint } from './prometheus-endpoint.js';
+export { taskManagerMetricGroups } from './task-manager-metrics.js';
+
 export { engineNodeModules, linkEngineModules } from './engine-modules.js';
 export { JOB_MANAGER_PID_KEY, jobManagerPidAt } from './process-identity.js';

@@ -51,14 +51,9 @@ export class JobSubmission {
 
   /** Runs an uploaded bundle's main here in plan mode and submits the job it builds. */
   async runJar(jar: UploadedJar, request: JarRunRequest): Promise<string> {
-    const config = new Configuration({ ...this.config.toMap(), ...request.flinkConfiguration });
-    if (request.parallelism !== undefined && request.parallelism > 0) config.set(CoreOptions.DEFAULT_PARALLELISM, request.parallelism);
-    const blobKey = this.blobs.put(fs.readFileSync(jar.path));
+    const { blobKey, jobGraph } = await this.plan(jar, request);
     await this.blobs.persisted(blobKey);
     const entryPoint = request.entryClass;
-    const options = { args: request.programArgs, config: config.toMap() };
-    const captured = await this.plans.plan(this.materialize(blobKey), entryPoint === undefined ? options : { ...options, entryPoint });
-    const jobGraph = { ...captured.jobGraph, ...(request.jobId ? { jobId: JobId.parse(request.jobId) } : {}) };
     await this.dispatcher.submitJob(jobGraph, {
       bundlePath: '',
       blobKey,
@@ -66,6 +61,21 @@ export class JobSubmission {
       ...(entryPoint ? { entryPoint } : {}),
     });
     return jobGraph.jobId;
+  }
+
+  /** The job graph an uploaded bundle's main builds, without submitting it (`/jars/:jarid/plan`). */
+  async planJar(jar: UploadedJar, request: JarRunRequest): Promise<JobGraphSpec> {
+    return (await this.plan(jar, request)).jobGraph;
+  }
+
+  private async plan(jar: UploadedJar, request: JarRunRequest): Promise<{ blobKey: string; jobGraph: JobGraphSpec }> {
+    const config = new Configuration({ ...this.config.toMap(), ...request.flinkConfiguration });
+    if (request.parallelism !== undefined && request.parallelism > 0) config.set(CoreOptions.DEFAULT_PARALLELISM, request.parallelism);
+    const blobKey = this.blobs.put(fs.readFileSync(jar.path));
+    const entryPoint = request.entryClass;
+    const options = { args: request.programArgs, config: config.toMap() };
+    const captured = await this.plans.plan(this.materialize(blobKey), entryPoint === undefined ? options : { ...options, entryPoint });
+    return { blobKey, jobGraph: { ...captured.jobGraph, ...(request.jobId ? { jobId: JobId.parse(request.jobId) } : {}) } };
   }
 
   private materialize(blobKey: string): string {

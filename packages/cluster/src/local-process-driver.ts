@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ConfigurationError, DeploymentOptions, getLogger, randomHexId, type Configuration } from '@spindle/core';
 import type { ApplicationStatus, RecoveredWorker, ResourceDriver, ResourceEventHandler, WorkerResourceSpec } from '@spindle/runtime';
 import type { ResourceDriverFactory } from './cluster-entrypoint.js';
-import { ensureDir, logDir } from './process-common.js';
+import { PROCESS_LOG_FILE_ENV, ensureDir, logDir } from './process-common.js';
 
 /**
  * Starts TaskManagers as child processes of the JobManager and stops them on request (SIGTERM,
@@ -44,7 +44,10 @@ export class LocalProcessDriver implements ResourceDriver {
       `-Dtaskmanager.memory.process.size=${spec.memoryMb}m`,
       `-Dtaskmanager.cpu.cores=${spec.vcores}`,
     ];
-    const child = spawn(program!, [...args, ...dynamic], { stdio: ['ignore', out, out] });
+    const child = spawn(program!, [...args, ...dynamic], {
+      stdio: ['ignore', out, out],
+      env: { ...process.env, [PROCESS_LOG_FILE_ENV]: logFile },
+    });
     fs.closeSync(out);
     this.workers.set(id, child);
     child.once('exit', (code, signal) => {

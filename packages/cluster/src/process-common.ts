@@ -3,8 +3,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeploymentOptions, childPath, getLogger, parseFsUri, type Configuration } from '@spindle/core';
+import { LogDirectory } from '@spindle/runtime';
 
 const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+
+/**
+ * Set by whoever starts a JobManager or TaskManager process to the file its output goes to, so
+ * that the process can name its own log (Flink's `log.file`), for `/jobmanager/log` and
+ * `/taskmanagers/:id/log`.
+ */
+export const PROCESS_LOG_FILE_ENV = 'SPINDLE_PROCESS_LOG_FILE';
+
+/** This process's log directory and own log file (when its launcher said which). */
+export function processLogs(config: Configuration): LogDirectory {
+  const file = process.env[PROCESS_LOG_FILE_ENV];
+  const dir = logDir(config);
+  const own = file !== undefined && file !== '' && path.dirname(path.resolve(file)) === dir ? path.basename(file) : undefined;
+  return new LogDirectory(dir, own);
+}
 
 /** Directory of the cluster processes' logs and pid files: `env.log.dir`, or log/ of the installation. */
 export function logDir(config: Configuration): string {

@@ -1,6 +1,14 @@
 import path from 'node:path';
 import v8 from 'node:v8';
-import { DeploymentOptions, TaskManagerOptions, configureLogging, getLogger, randomHexId, type Configuration } from '@spindle/core';
+import {
+  DeploymentOptions,
+  MetricsOptions,
+  TaskManagerOptions,
+  configureLogging,
+  getLogger,
+  randomHexId,
+  type Configuration,
+} from '@spindle/core';
 import {
   BlobCache,
   GrpcBlobClient,
@@ -13,7 +21,9 @@ import {
 } from '@spindle/runtime';
 import { checkAdvertised, jobManagerRpcTarget, resourceManagerAddress, taskManagerAddresses } from './addresses.js';
 import { linkEngineModules } from './engine-modules.js';
-import { processWorkDir, setUpProcess } from './process-common.js';
+import { processLogs, processWorkDir, setUpProcess } from './process-common.js';
+import { PrometheusEndpoint } from './prometheus-endpoint.js';
+import { taskManagerMetricGroups } from './task-manager-metrics.js';
 import { cgroupMemoryLimit, deriveTaskManagerMemory, memoryLogFields, type TaskManagerMemory } from './taskmanager-memory.js';
 
 export interface TaskManagerProcess {
@@ -27,8 +37,9 @@ const ADVERTISED_KEYS = { advertised: TaskManagerOptions.HOST.key, bind: TaskMan
 /**
  * Starts a TaskExecutor with worker-thread slots (Flink's TaskManagerRunner): sizes itself from
  * `taskmanager.memory.*` (capped by a cgroup limit), binds its RPC and data servers to
- * `taskmanager.bind-host`, advertises `taskmanager.host`, and registers with the JobManager,
- * retrying until it can. Rejects, having closed what it started, when the memory configuration
+ * `taskmanager.bind-host`, advertises `taskmanager.host`, serves Prometheus `/metrics` on
+ * `metrics.reporter.prom.port` (when set; announced to the JobManager), and registers with the
+ * JobManager, retrying until it can. Rejects, having closed what it started, when the memory configuration
  * does not fit or the advertised address does not reach its servers.
  */
 export async function startTaskManager(config: Configuration): Promise<TaskManagerProcess> {
@@ -79,6 +90,17 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   });
   late.hub = shuffleHub;
   const slotConfig = config.toMap();
+  const prometheus = new PrometheusEndpoint(
+    async () => (late.taskExecutor ? taskManagerMetricGroups(late.taskExecutor, addresses.advertised) : []),
+    {
+      prefix: config.get(MetricsOptions.PROMETHEUS_PREFIX),
+      filterLabelValueCharacters: config.get(MetricsOptions.PROMETHEUS_FILTER_LABEL_VALUES),
+    },
+  );
+  const metricsPort = await prometheus.start(addresses.bind, config.get(MetricsOptions.PROMETHEUS_PORT)).catch(async (e: unknown) => {
+    await closeServers();
+    throw e;
+  });
   const taskExecutor = new TaskExecutor(
     {
       resourceId,
@@ -93,30 +115,38 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
       },
       onJobReleased: (jobId, cause) =>
         shuffleHub.releaseJob(jobId, `the slots of job ${jobId} on the TaskManager at ${dataAddress} were freed (${cause})`),
+      logs: processLogs(config),
+      ...(metricsPort !== undefined ? { metricsPort } : {}),
     },
     rpc,
     (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, slotConfig, shuffleHub, tdd.artifact.args, memory.slotLimits),
     config,
   );
   late.taskExecutor = taskExecutor;
-  await taskExecutor.start(true);
-  logStart(resourceId, memory, addresses.bind, dataAddress, rpc.address('taskexecutor', 'taskexecutor'));
+  try {
+    await taskExecutor.start(true);
+  } catch (e) {
+    await Promise.all([closeServers(), prometheus.close()]);
+    throw e;
+  }
+  const metricsUrl = metricsPort === undefined ? 'none' : `http://${addresses.advertised}:${metricsPort}/metrics`;
+  logStart(resourceId, memory, addresses.bind, dataAddress, rpc.address('taskexecutor', 'taskexecutor'), metricsUrl);
   return {
     taskExecutor,
     memory,
     close: async () => {
       await taskExecutor.close();
-      await closeServers();
+      await Promise.all([closeServers(), prometheus.close()]);
     },
   };
 }
 
 /** Prints the derived sizes as Flink's TaskManager log does, and this thread's actual heap limit (V8's default, see README). */
-function logStart(resourceId: string, memory: TaskManagerMemory, bind: string, data: string, rpc: string): void {
+function logStart(resourceId: string, memory: TaskManagerMemory, bind: string, data: string, rpc: string, prometheus: string): void {
   const log = getLogger('taskmanager');
   const heapLimitMb = Math.round(v8.getHeapStatistics().heap_size_limit / (1024 * 1024));
   log.info('TaskManager memory', { ...memoryLogFields(memory), mainThreadHeapLimit: `${heapLimitMb} MiB` });
-  log.info('TaskManager started', { resourceId, slots: memory.slots, rpc, data, bind });
+  log.info('TaskManager started', { resourceId, slots: memory.slots, rpc, data, bind, prometheus });
 }
 
 /** `spindle taskmanager` (and a YARN container): runs a TaskManager in the foreground until SIGTERM. */

@@ -28,6 +28,8 @@ export * from './config/options/deployment-options.js';
 export { encodeMessage, encodeFailure, decodeFailure, decodeMessage } from './serialization/message-codec.js';
 export * from './config/options/rest-options.js';
 export * from './config/options/job-store-options.js';
+export * from './config/options/web-options.js';
+export * from './config/options/metrics-options.js';
 export * from './fs/file-system.js';
 export { LocalFileSystem } from './fs/local-file-system.js';
 export {

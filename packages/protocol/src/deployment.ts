@@ -74,7 +74,11 @@ export interface TaskDeploymentDescriptor {
   restore?: TaskRestoreSpec;
 }
 
-/** I/O counters of one task, the source of REST `vertices[].metrics`. */
+/**
+ * I/O counters and rates of one task, measured by the task itself: the source of REST
+ * `vertices[].metrics`, the task metrics (`numRecordsIn`, `busyTimeMsPerSecond`, ...) and their
+ * Prometheus series.
+ */
 export interface TaskIOMetrics {
   numRecordsIn: number;
   numRecordsOut: number;
@@ -83,6 +87,18 @@ export interface TaskIOMetrics {
   accumulatedBackPressuredTimeMs: number;
   accumulatedBusyTimeMs: number;
   accumulatedIdleTimeMs: number;
+  /**
+   * Rates over the last few seconds (Flink's meters and time gauges): records and bytes per
+   * second, and milliseconds per second spent busy, back-pressured (waiting for output buffers)
+   * and idle (waiting for input). The three times add up to about 1000.
+   */
+  numRecordsInPerSecond: number;
+  numRecordsOutPerSecond: number;
+  numBytesInPerSecond: number;
+  numBytesOutPerSecond: number;
+  busyTimeMsPerSecond: number;
+  backPressuredTimeMsPerSecond: number;
+  idleTimeMsPerSecond: number;
   /**
    * Event time (Flink's task metrics of the same names): the combined watermark of the task's
    * inputs and the last watermark its chain emitted, as Flink renders them: a decimal 64-bit
@@ -121,6 +137,55 @@ export interface TaskManagerRegistration {
   dataPort: number;
   numberOfSlots: number;
   hardware: { cpuCores: number; physicalMemory: number };
+  /** Port of the TaskManager's Prometheus endpoint (`metrics.reporter.prom.port`), when it serves one. */
+  metricsPort?: number;
+}
+
+/** One garbage collector of a thread's heap: collections and the time they took. */
+export interface GarbageCollectorStats {
+  name: string;
+  count: number;
+  timeMs: number;
+}
+
+/**
+ * What one thread (its V8 isolate and event loop) measured over its last sampling window:
+ * heap, event-loop lag (how late timers ran: the delay a task or RPC suffers) and GC.
+ */
+export interface ThreadStatus {
+  heapUsed: number;
+  heapCommitted: number;
+  heapMax: number;
+  eventLoopLagMeanMs: number;
+  eventLoopLagMaxMs: number;
+  eventLoopLagP99Ms: number;
+  garbageCollectors: GarbageCollectorStats[];
+}
+
+/** A whole process: its main thread, and what only the process as a whole has. */
+export interface ProcessStatus {
+  /** When it was measured, ms since the epoch. */
+  timestamp: number;
+  main: ThreadStatus;
+  /** Resident set size of the process, bytes. */
+  rss: number;
+  /** Memory of C++ objects bound to JavaScript objects, and of ArrayBuffers and Buffers (within `external`). */
+  external: number;
+  arrayBuffers: number;
+  /** CPU time the process used since it started (all threads), ms. */
+  cpuTimeMs: number;
+  /** Share of the machine's CPU the process used over the last sampling window, 0..1. */
+  cpuLoad: number;
+  /** Free memory of the machine, bytes. */
+  freeMemory: number;
+}
+
+/**
+ * A TaskManager's status, sent with every heartbeat to the ResourceManager: the process, and
+ * the thread of each slot that runs tasks (a worker thread with its own heap and event loop).
+ */
+export interface TaskManagerStatus extends ProcessStatus {
+  slots: Array<{ slotIndex: number; thread: ThreadStatus }>;
 }
 
 export interface SlotOffer {

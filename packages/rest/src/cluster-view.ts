@@ -1,4 +1,5 @@
-import type { ExecutionState, JobStatus, RuntimeMode, SerializedFailure } from '@spindle/protocol';
+import type { ExecutionState, JobStatus, RuntimeMode, SerializedFailure, TaskIOMetrics, TaskManagerStatus } from '@spindle/protocol';
+import type { LogFileChunk, LogFileInfo, MetricValues, TaskManagerLogs } from '@spindle/runtime';
 
 /**
  * What the REST layer reads from (and asks of) a cluster. Every method returns plain data in
@@ -11,7 +12,9 @@ import type { ExecutionState, JobStatus, RuntimeMode, SerializedFailure } from '
  * - Job ids are 32 lowercase hexadecimal characters (the server validates them first). A job
  *   the cluster does not know rejects with `JobNotFoundError`.
  * - Times are milliseconds since the epoch; -1 means "not reached" (Flink's convention).
- * - Not in the contract: metrics by name, checkpoints, savepoints, per-subtask detail.
+ * - Metrics come as `MetricValues` under Flink's metric names (`numRegisteredTaskManagers`,
+ *   `Status.JVM.Memory.Heap.Used`, ...); task metrics come with each subtask (`SubtaskInfo`).
+ * - Not in the contract: checkpoints, savepoints.
  */
 export interface ClusterView {
   versionInfo(): Promise<VersionInfo>;
@@ -23,8 +26,6 @@ export interface ClusterView {
   jobResult(jobId: string): Promise<JobResult | undefined>;
   /** Failures of the job, newest first, at most the cluster's history size. */
   exceptionHistory(jobId: string): Promise<ExceptionHistory>;
-  /** Job-scope metrics by Flink's ids (`numRestarts`, checkpoint counts and the latest checkpoint). */
-  jobMetrics(jobId: string): Promise<Record<string, string>>;
   /**
    * Starts cancelling a job and resolves without waiting for it to end. Resolves for a job that
    * is already CANCELED; rejects with `JobTerminatedWithoutCancellationError` for a job that
@@ -51,6 +52,89 @@ export interface ClusterView {
   shutdownCluster(): Promise<void>;
   /** The effective cluster configuration; secrets are masked by the REST layer. */
   configuration(): Promise<ConfigEntry[]>;
+  /** What this cluster can do beyond the basics (whether it runs uploaded programs). */
+  capabilities(): Promise<ClusterCapabilities>;
+
+  /** The current (latest) attempt of every subtask of a job, with where it runs and its task metrics. */
+  jobSubtasks(jobId: string): Promise<SubtaskInfo[]>;
+  jobConfig(jobId: string): Promise<JobConfig>;
+  /** User accumulators of the job, merged over its subtasks. */
+  jobAccumulators(jobId: string): Promise<Record<string, unknown>>;
+  /**
+   * The job's JobManager-scope metrics by Flink's ids: `numRestarts`, `uptime`, `runningTime`,
+   * `<state>State`, ..., and with checkpointing on the checkpoint counts and the latest checkpoint.
+   */
+  jobMetrics(jobId: string): Promise<MetricValues>;
+  /** The JobManager's metrics (`numRegisteredTaskManagers`, `taskSlotsTotal`, `Status.*`). */
+  jobManagerMetrics(): Promise<MetricValues>;
+  /** Rejects with `TaskManagerNotFoundError` for an unknown id (as do the other TaskManager calls). */
+  taskManagerDetails(taskManagerId: string): Promise<TaskManagerDetails>;
+  taskManagerMetrics(taskManagerId: string): Promise<MetricValues>;
+  taskManagerLogs(taskManagerId: string): Promise<TaskManagerLogs>;
+  /** Part of a TaskManager's log file; rejects with LOG_FILE_NOT_FOUND for anything but a file of its log directory. */
+  taskManagerLogFile(taskManagerId: string, name: string, offset: number, length: number): Promise<LogFileChunk>;
+  jobManagerLogs(): Promise<TaskManagerLogs>;
+  jobManagerLogFile(name: string, offset: number, length: number): Promise<LogFileChunk>;
+  /** The JobManager process: runtime version, architecture, options and module paths. */
+  environment(): Promise<EnvironmentInfo>;
+  /** The JobManager's threads (main and workers) and where each is now. */
+  threadDump(): Promise<ThreadInfo[]>;
+  /** Runs an uploaded program's main in plan mode, without submitting the job it builds. */
+  planJar(jarId: string, request: JarRunRequest): Promise<JobPlan>;
+}
+
+export interface ClusterCapabilities {
+  /** Uploaded programs can be run (`/jars`). */
+  jars: boolean;
+}
+
+/** One attempt of one subtask. */
+export interface SubtaskInfo {
+  vertexId: string;
+  subtaskIndex: number;
+  attemptNumber: number;
+  state: ExecutionState;
+  /** When the attempt entered each state it has been in. */
+  timestamps: Partial<Record<ExecutionState, number>>;
+  /** The TaskManager it was deployed to, or null. */
+  taskManagerId: string | null;
+  /** Host of that TaskManager's data plane, or null. */
+  host: string | null;
+  /** Its last reported task metrics; absent before the first report. */
+  metrics?: TaskIOMetrics;
+}
+
+export interface JobConfig {
+  jobId: string;
+  name: string;
+  runtimeMode: RuntimeMode;
+  /** The job's default parallelism, or -1 when it set none. */
+  parallelism: number;
+  /** The job's own configuration entries. */
+  config: Record<string, string>;
+  /** Its restart strategy as Flink describes it (`Restart deactivated.`, `Restart with fixed delay ...`). */
+  restartStrategy: string;
+}
+
+export interface TaskManagerDetails extends TaskManagerInfo {
+  /** Slots allocated to jobs. */
+  allocatedSlots: Array<{ jobId: string; slotIndex: number }>;
+  /** The status of its last heartbeat; absent before the first. */
+  status?: TaskManagerStatus;
+  /** Port of its Prometheus endpoint, when it serves one. */
+  metricsPort?: number;
+}
+
+export interface EnvironmentInfo {
+  runtime: { version: string; arch: string; options: string[] };
+  /** Directories modules are loaded from (Flink's classpath). */
+  modulePaths: string[];
+}
+
+export interface ThreadInfo {
+  name: string;
+  /** The thread's stack as a Java thread dump shows it. */
+  stack: string;
 }
 
 export interface VersionInfo {
@@ -206,6 +290,8 @@ export interface TaskManagerInfo {
   freeSlots: number;
   hardware: HardwareDescription;
 }
+
+export type { LogFileChunk, LogFileInfo, MetricValues, TaskManagerLogs };
 
 export interface HardwareDescription {
   cpuCores: number;

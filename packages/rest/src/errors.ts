@@ -39,3 +39,26 @@ export class UnsupportedOperationError extends SpindleError {
     this.name = 'UnsupportedOperationError';
   }
 }
+
+/** A TaskManager id the cluster does not know (or no longer: it was lost or released). */
+export class TaskManagerNotFoundError extends SpindleError {
+  constructor(readonly taskManagerId: string) {
+    super(`TaskManager ${taskManagerId} does not exist.`, {
+      code: 'TASK_MANAGER_NOT_FOUND',
+      recoverability: 'non-recoverable',
+      userFacing: true,
+    });
+    this.name = 'TaskManagerNotFoundError';
+  }
+}
+
+/** A job vertex id that the job does not have. */
+export class VertexNotFoundError extends SpindleError {
+  constructor(
+    readonly jobId: string,
+    readonly vertexId: string,
+  ) {
+    super(`Job ${jobId} has no vertex ${vertexId}.`, { code: 'VERTEX_NOT_FOUND', recoverability: 'non-recoverable', userFacing: true });
+    this.name = 'VertexNotFoundError';
+  }
+}

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { JobGraphSpec } from '@spindle/protocol';
 import type { JarRunRequest, UploadedJar } from './cluster-view.js';
-import { JarNotFoundError } from './errors.js';
+import { JarNotFoundError, UnsupportedOperationError } from './errors.js';
 
 /**
  * Stores and runs programs uploaded through `/jars` (JavaScript bundles or archives; the name
@@ -10,14 +11,19 @@ import { JarNotFoundError } from './errors.js';
  * run requests through.
  *
  * Contract: `upload` resolves once the bytes are durably stored; `run` resolves with the job id
- * once the job has been submitted (not finished); unknown ids reject with `JarNotFoundError`.
+ * once the job has been submitted (not finished); `plan` resolves with the job graph the
+ * program builds, without submitting it; unknown ids reject with `JarNotFoundError`.
  */
 export interface JarRunner {
   upload(fileName: string, bytes: Uint8Array): Promise<UploadedJar>;
   list(): Promise<UploadedJar[]>;
   delete(jarId: string): Promise<void>;
   run(jarId: string, request: JarRunRequest): Promise<string>;
+  plan(jarId: string, request: JarRunRequest): Promise<JobGraphSpec>;
 }
+
+/** Runs the main of a stored upload in plan mode; resolves with the job graph it built. */
+export type ProgramPlanner = (jar: UploadedJar, request: JarRunRequest) => Promise<JobGraphSpec>;
 
 /** Submits the program of a stored upload; resolves with the submitted job's id. */
 export type ProgramLauncher = (jar: UploadedJar, request: JarRunRequest) => Promise<string>;
@@ -44,6 +50,7 @@ export class DirectoryJarRunner implements JarRunner {
   constructor(
     readonly directory: string,
     private readonly launch: ProgramLauncher,
+    private readonly planner?: ProgramPlanner,
   ) {}
 
   async upload(fileName: string, bytes: Uint8Array): Promise<UploadedJar> {
@@ -77,12 +84,21 @@ export class DirectoryJarRunner implements JarRunner {
   }
 
   async run(jarId: string, request: JarRunRequest): Promise<string> {
+    return this.launch(await this.stored(jarId), request);
+  }
+
+  async plan(jarId: string, request: JarRunRequest): Promise<JobGraphSpec> {
+    const jar = await this.stored(jarId);
+    if (!this.planner) throw new UnsupportedOperationError('This cluster cannot plan uploaded programs.');
+    return this.planner(jar, request);
+  }
+
+  private async stored(jarId: string): Promise<UploadedJar> {
     if (!isValidJarId(jarId)) throw new JarNotFoundError(jarId);
-    const jar = await this.describe(jarId).catch((e: unknown) => {
+    return this.describe(jarId).catch((e: unknown) => {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new JarNotFoundError(jarId);
       throw e;
     });
-    return this.launch(jar, request);
   }
 
   private async describe(id: string): Promise<UploadedJar> {

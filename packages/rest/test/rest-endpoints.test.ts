@@ -57,18 +57,23 @@ describe('RestServer endpoints (Flink wire format)', () => {
       }
     });
 
-    it('GET /config describes the web UI settings and claims no web UI features, as Spindle serves no web UI', async () => {
+    it('GET /config describes the dashboard settings and what it offers: submission and cancellation', async () => {
       const res = await getJson(port, '/config');
       expect(res.status).to.equal(200);
       expect(res.headers['content-type']).to.equal('application/json; charset=UTF-8');
       expectFixture(res.json, 'config');
       expect(res.json).to.deep.include({ 'refresh-interval': 3000, 'flink-version': '0.1.0', 'flink-revision': 'testing' });
       expect((res.json as { features: Record<string, boolean> }).features).to.deep.equal({
-        'web-submit': false,
-        'web-cancel': false,
+        'web-submit': true,
+        'web-cancel': true,
         'web-rescale': false,
         'web-history': false,
       });
+      cluster.jarsEnabled = false;
+      const noJars = await getJson(port, '/config');
+      expect((noJars.json as { features: Record<string, boolean> }).features['web-submit'], 'a cluster that cannot run programs').to.equal(
+        false,
+      );
     });
 
     it('GET /jobmanager/config lists entries and hides secrets', async () => {

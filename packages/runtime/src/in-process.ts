@@ -45,3 +45,5 @@ export * from './checkpoint/checkpoint-stats.js';
 export * from './checkpoint/checkpoint-storage.js';
 export * from './checkpoint/state-assignment.js';
 export * from './executiongraph/restart-strategies.js';
+export * from './metrics/index.js';
+export * from './logs/log-directory.js';

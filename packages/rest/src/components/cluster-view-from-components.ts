@@ -1,24 +1,45 @@
 import fs from 'node:fs';
 import { getLogger, type Configuration } from '@spindle/core';
 import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
-import type { ArchivedJob, Dispatcher, ResourceManager } from '@spindle/runtime';
+import {
+  LogDirectory,
+  processMetricValues,
+  type ArchivedJob,
+  type Dispatcher,
+  type LogFileChunk,
+  type MetricValues,
+  type ResourceManager,
+  type ResourceOverview,
+  type RuntimeSampler,
+  type TaskManagerLogs,
+} from '@spindle/runtime';
 import type {
+  ClusterCapabilities,
   ClusterOverview,
   ClusterView,
   ConfigEntry,
+  EnvironmentInfo,
   ExceptionHistory,
   JarRunRequest,
+  JobConfig,
   JobDetails,
+  JobPlan,
   JobResult,
   JobSummary,
   JobSubmission,
+  SubtaskInfo,
+  TaskManagerDetails,
   TaskManagerInfo,
+  ThreadInfo,
   UploadedJar,
   VersionInfo,
 } from '../cluster-view.js';
-import { JobNotFoundError, JobTerminatedWithoutCancellationError, UnsupportedOperationError } from '../errors.js';
+import { JobNotFoundError, JobTerminatedWithoutCancellationError, TaskManagerNotFoundError, UnsupportedOperationError } from '../errors.js';
 import type { JarRunner } from '../jar-runner.js';
+import * as detail from './job-views-detail.js';
 import * as views from './job-master-views.js';
+import { taskManagerDetails, taskManagerInfo } from './task-manager-views.js';
+import { environment, threadDump } from './process-views.js';
 
 export interface ClusterViewComponents {
   dispatcher: Dispatcher;
@@ -34,7 +55,14 @@ export interface ClusterViewComponents {
   version?: VersionInfo;
   /** Root failures kept per job (Flink's `web.exception-history-size`). */
   exceptionHistorySize?: number;
+  /** The JobManager's log directory and own log file; none by default (an embedded cluster). */
+  logs?: LogDirectory;
+  /** Measures the JobManager process for its `Status.*` metrics; without it they are left out. */
+  sampler?: RuntimeSampler;
 }
+
+/** Largest part of a log file read at once. */
+const LOG_CHUNK = 1024 * 1024;
 
 const DEFAULT_EXCEPTION_HISTORY_SIZE = 16;
 
@@ -105,10 +133,6 @@ export class ClusterViewFromComponents implements ClusterView {
     return views.exceptionHistory(this.job(jobId), size);
   }
 
-  async jobMetrics(jobId: string): Promise<Record<string, string>> {
-    return views.jobMetrics(this.job(jobId));
-  }
-
   async cancelJob(jobId: string): Promise<void> {
     const status = this.job(jobId).status;
     if (status === 'CANCELED') return;
@@ -117,19 +141,101 @@ export class ClusterViewFromComponents implements ClusterView {
   }
 
   async taskManagers(): Promise<TaskManagerInfo[]> {
-    const rm = this.components.resourceManager;
-    const overview = await rm.requestResourceOverview();
+    const overview = await this.components.resourceManager.requestResourceOverview();
     const now = Date.now();
-    return overview.taskManagers.map((tm) => ({
-      id: tm.resourceId,
-      address: tm.address,
-      dataPort: tm.dataPort,
-      jmxPort: -1,
-      lastHeartbeat: now - (rm.timeSinceLastHeartbeat(tm.resourceId) ?? 0),
-      slotsNumber: tm.numberOfSlots,
-      freeSlots: tm.freeSlots,
-      hardware: { cpuCores: tm.hardware.cpuCores, physicalMemory: tm.hardware.physicalMemory, freeMemory: 0, managedMemory: 0 },
-    }));
+    return overview.taskManagers.map((tm) => this.taskManagerInfo(tm, now));
+  }
+
+  private taskManagerInfo(tm: ResourceOverview['taskManagers'][number], now: number): TaskManagerInfo {
+    return taskManagerInfo(tm, now - (this.components.resourceManager.timeSinceLastHeartbeat(tm.resourceId) ?? 0));
+  }
+
+  async taskManagerDetails(taskManagerId: string): Promise<TaskManagerDetails> {
+    const rm = this.components.resourceManager;
+    const tm = (await rm.requestResourceOverview()).taskManagers.find((t) => t.resourceId === taskManagerId);
+    if (!tm) throw new TaskManagerNotFoundError(taskManagerId);
+    return taskManagerDetails(this.taskManagerInfo(tm, Date.now()), tm, rm.allocatedSlots());
+  }
+
+  async taskManagerMetrics(taskManagerId: string): Promise<MetricValues> {
+    const status = (await this.taskManagerDetails(taskManagerId)).status;
+    return status
+      ? processMetricValues(
+          status,
+          status.slots.map((s) => s.thread),
+        )
+      : {};
+  }
+
+  async taskManagerLogs(taskManagerId: string): Promise<TaskManagerLogs> {
+    await this.taskManagerDetails(taskManagerId);
+    return this.components.resourceManager.requestTaskManagerLogList(taskManagerId);
+  }
+
+  async taskManagerLogFile(taskManagerId: string, name: string, offset: number, length: number): Promise<LogFileChunk> {
+    await this.taskManagerDetails(taskManagerId);
+    return this.components.resourceManager.requestTaskManagerLogFile(taskManagerId, name, offset, length);
+  }
+
+  async jobManagerLogs(): Promise<TaskManagerLogs> {
+    const logs = this.logs();
+    const files = await logs.list();
+    return logs.mainFile === undefined ? { files } : { files, mainFile: logs.mainFile };
+  }
+
+  async jobManagerLogFile(name: string, offset: number, length: number): Promise<LogFileChunk> {
+    return this.logs().read(name, Math.max(0, offset), Math.min(LOG_CHUNK, Math.max(0, length)));
+  }
+
+  private logs(): LogDirectory {
+    return this.components.logs ?? new LogDirectory(undefined);
+  }
+
+  async jobManagerMetrics(): Promise<MetricValues> {
+    const [resources, jobs] = await Promise.all([
+      this.components.resourceManager.requestResourceOverview(),
+      this.components.dispatcher.listJobs(),
+    ]);
+    const sampler = this.components.sampler;
+    return {
+      numRegisteredTaskManagers: resources.numberTaskManagers,
+      numRunningJobs: jobs.filter((j) => !isGloballyTerminal(j.status)).length,
+      taskSlotsAvailable: resources.numberFreeSlots,
+      taskSlotsTotal: resources.numberRegisteredSlots,
+      ...(sampler ? processMetricValues(sampler.process()) : {}),
+    };
+  }
+
+  async jobSubtasks(jobId: string): Promise<SubtaskInfo[]> {
+    return detail.subtasks(this.job(jobId));
+  }
+
+  async jobConfig(jobId: string): Promise<JobConfig> {
+    return detail.jobConfig(this.job(jobId));
+  }
+
+  async jobAccumulators(jobId: string): Promise<Record<string, unknown>> {
+    return { ...this.job(jobId).accumulators };
+  }
+
+  async jobMetrics(jobId: string): Promise<MetricValues> {
+    return detail.jobMetricValues(this.job(jobId), Date.now());
+  }
+
+  async environment(): Promise<EnvironmentInfo> {
+    return environment();
+  }
+
+  async threadDump(): Promise<ThreadInfo[]> {
+    return threadDump();
+  }
+
+  async capabilities(): Promise<ClusterCapabilities> {
+    return { jars: this.components.jarRunner !== undefined };
+  }
+
+  async planJar(jarId: string, request: JarRunRequest): Promise<JobPlan> {
+    return views.jobPlan(await this.jarRunner().plan(jarId, request));
   }
 
   async submitJob(submission: JobSubmission): Promise<string> {

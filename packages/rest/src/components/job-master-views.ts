@@ -1,5 +1,5 @@
 import { isGloballyTerminal, type JobGraphSpec, type JobStatus } from '@spindle/protocol';
-import type { ArchivedJob, ExceptionEntry } from '@spindle/runtime';
+import type { ArchivedJob, ExceptionEntry, MetricValues } from '@spindle/runtime';
 import type {
   ExceptionHistory,
   ExceptionInfo,
@@ -129,22 +129,20 @@ function exceptionInfo(entry: ExceptionEntry): ExceptionInfo {
   };
 }
 
-/** Flink's job-scope metrics that Spindle keeps: restarts, and checkpoint counts and the latest checkpoint when checkpointing is on. */
-export function jobMetrics(job: ArchivedJob): Record<string, string> {
-  const metrics: Record<string, string> = { numRestarts: String(job.numRestarts) };
+/** Flink's job-scope checkpoint metrics: counts and the latest checkpoint, when checkpointing is on (else none). */
+export function checkpointMetricValues(job: ArchivedJob): MetricValues {
   const stats = job.checkpoints;
-  if (stats === undefined) return metrics;
-  Object.assign(metrics, {
-    totalNumberOfCheckpoints: String(stats.counts.total),
-    numberOfInProgressCheckpoints: String(stats.counts.inProgress),
-    numberOfCompletedCheckpoints: String(stats.counts.completed),
-    numberOfFailedCheckpoints: String(stats.counts.failed),
-    lastCheckpointRestoreTimestamp: String(stats.latestRestored?.restoreTimestamp ?? -1),
-    lastCheckpointSize: String(stats.latestCompleted?.stateSize ?? -1),
-    lastCheckpointDuration: String(stats.latestCompleted?.durationMs ?? -1),
+  if (stats === undefined) return {};
+  return {
+    totalNumberOfCheckpoints: stats.counts.total,
+    numberOfInProgressCheckpoints: stats.counts.inProgress,
+    numberOfCompletedCheckpoints: stats.counts.completed,
+    numberOfFailedCheckpoints: stats.counts.failed,
+    lastCheckpointRestoreTimestamp: stats.latestRestored?.restoreTimestamp ?? -1,
+    lastCheckpointSize: stats.latestCompleted?.stateSize ?? -1,
+    lastCheckpointDuration: stats.latestCompleted?.durationMs ?? -1,
     lastCheckpointExternalPath: stats.latestCompleted?.location ?? 'n/a',
-  });
-  return metrics;
+  };
 }
 
 export function isTerminalForCancel(status: JobStatus): boolean {

@@ -17,8 +17,14 @@ export function clusterRoutes(ctx: HandlerContext): Route[] {
       method: 'GET',
       path: '/config',
       handler: async () => {
-        const settings = { refreshIntervalMs: ctx.refreshIntervalMs, now: ctx.now() };
-        return json(200, dashboardConfigBody(await cluster.versionInfo(), settings));
+        const [version, capabilities] = await Promise.all([cluster.versionInfo(), cluster.capabilities()]);
+        const settings = {
+          refreshIntervalMs: ctx.refreshIntervalMs,
+          now: ctx.now(),
+          submit: ctx.features.submit && capabilities.jars,
+          cancel: ctx.features.cancel,
+        };
+        return json(200, dashboardConfigBody(version, settings));
       },
     },
     { method: 'GET', path: '/jobmanager/config', handler: async () => json(200, configBody(await cluster.configuration())) },

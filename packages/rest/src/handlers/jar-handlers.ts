@@ -1,17 +1,35 @@
 import { isValidJarId } from '../jar-runner.js';
 import { MultipartError, multipartBoundary, parseMultipart, type MultipartPart } from '../server/multipart.js';
-import { badRequest } from '../server/rest-error.js';
+import { RestError, badRequest } from '../server/rest-error.js';
 import type { RestRequest, Route } from '../server/router.js';
 import { jarListBody } from '../wire/cluster-wire.js';
+import { planBody } from '../wire/job-wire.js';
 import { parseJarRunRequest } from './jar-run-request.js';
 import { json, type HandlerContext } from './params.js';
 
 /** Programs are JavaScript bundles or archives; `.jar` is accepted for Flink tools' sake. */
 export const ACCEPTED_EXTENSIONS = ['.js', '.mjs', '.zip', '.tgz', '.jar'];
 
+/**
+ * `/jars/...`: upload, list, delete, run and plan uploaded programs. With `web.submit.enable:
+ * false` every one of them answers 403 (Flink leaves them out of its router).
+ */
 export function jarRoutes(ctx: HandlerContext): Route[] {
+  return jarRoutesUnguarded(ctx).map((route) => ({
+    ...route,
+    handler: (r) => {
+      if (!ctx.features.submit) throw new RestError(403, 'Submitting programs is disabled on this cluster (web.submit.enable: false).');
+      return route.handler(r);
+    },
+  }));
+}
+
+function jarRoutesUnguarded(ctx: HandlerContext): Route[] {
   const { cluster } = ctx;
+  const plan = async (r: RestRequest) => json(200, { plan: planBody(await cluster.planJar(jarIdParam(r), parseJarRunRequest(r))) });
   return [
+    { method: 'POST', path: '/jars/:jarid/plan', handler: plan },
+    { method: 'GET', path: '/jars/:jarid/plan', handler: plan },
     { method: 'POST', path: '/jars/upload', handler: (r) => upload(ctx, r) },
     { method: 'GET', path: '/jars', handler: async (r) => json(200, jarListBody(r.baseUrl, await cluster.listJars())) },
     {

@@ -45,7 +45,6 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
       handler: async (r) => json(200, executionResultBody(await cluster.jobResult(jobIdParam(r)))),
     },
     { method: 'GET', path: '/jobs/:jobid/exceptions', handler: (r) => exceptions(ctx, r) },
-    { method: 'GET', path: '/jobs/:jobid/metrics', handler: (r) => metrics(ctx, r) },
     {
       method: 'GET',
       path: '/jobs/:jobid/plan',
@@ -54,9 +53,13 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
   ];
 }
 
-/** PATCH /jobs/:jobid?mode=cancel: 202 once cancellation started; 409 when the job ended otherwise. */
+/**
+ * PATCH /jobs/:jobid?mode=cancel: 202 once cancellation started; 409 when the job ended
+ * otherwise; 403 with `web.cancel.enable: false`, as Flink's cancellation handler answers.
+ */
 async function cancel(ctx: HandlerContext, request: RestRequest) {
   const jobId = jobIdParam(request);
+  if (!ctx.features.cancel) throw new RestError(403, 'Cancelling jobs is disabled on this cluster (web.cancel.enable: false).');
   const mode = (request.query.get('mode') ?? 'cancel').toLowerCase();
   if (mode === 'stop') throw badRequest(STOP_REMOVED);
   if (mode !== 'cancel')
@@ -78,24 +81,6 @@ async function cancel(ctx: HandlerContext, request: RestRequest) {
     throw e;
   }
   return json(202, {});
-}
-
-/**
- * GET /jobs/:jobid/metrics[?get=a,b]: as Flink, the available metric ids without `get`, else the
- * asked ones that exist with their values as strings.
- */
-async function metrics(ctx: HandlerContext, request: RestRequest) {
-  const all = await ctx.cluster.jobMetrics(jobIdParam(request));
-  const get = request.query.getAll('get').flatMap((g) => g.split(','));
-  if (get.length === 0)
-    return json(
-      200,
-      Object.keys(all).map((id) => ({ id })),
-    );
-  return json(
-    200,
-    get.filter((id) => all[id] !== undefined).map((id) => ({ id, value: all[id] })),
-  );
 }
 
 /** GET /jobs/:jobid/exceptions?maxExceptions=n&failureLabelFilter=k:v,... */

@@ -23,7 +23,13 @@ export function restErrorOf(e: unknown): RestError {
   if (e instanceof SpindleError) {
     switch (e.code) {
       case 'JOB_NOT_FOUND':
+      case 'TASK_MANAGER_NOT_FOUND':
+      case 'UNKNOWN_TASK_MANAGER':
+      case 'VERTEX_NOT_FOUND':
+      case 'LOG_FILE_NOT_FOUND':
         return new RestError(404, e.message);
+      case 'FORBIDDEN':
+        return new RestError(403, e.message);
       case 'JOB_TERMINATED_WITHOUT_CANCELLATION':
         return new RestError(409, e.message);
       case 'NOT_SUPPORTED':

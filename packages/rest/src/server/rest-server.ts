@@ -1,10 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { SpindleError, errorMessage, getLogger } from '@spindle/core';
+import type { PrometheusFormatOptions } from '@spindle/runtime';
 import type { ClusterView } from '../cluster-view.js';
 import { clusterRoutes } from '../handlers/cluster-handlers.js';
 import { jarRoutes } from '../handlers/jar-handlers.js';
+import { jobInfoRoutes } from '../handlers/job-info-handlers.js';
+import { jobManagerRoutes } from '../handlers/jobmanager-handlers.js';
 import { jobRoutes } from '../handlers/job-handlers.js';
+import { prometheusRoutes } from '../handlers/prometheus-handler.js';
+import { taskManagerRoutes } from '../handlers/taskmanager-handlers.js';
+import { vertexRoutes } from '../handlers/vertex-handlers.js';
+import { webRoutes } from '../handlers/web-handlers.js';
 import type { HandlerContext } from '../handlers/params.js';
 import { readBody } from './body.js';
 import { RestError, restErrorOf } from './rest-error.js';
@@ -23,6 +30,12 @@ export interface RestServerOptions {
   allowOrigin?: string;
   /** The clock for `now` and durations; default Date.now. */
   now?: () => number;
+  /** `web.submit.enable`: whether `/jars` answers and the dashboard offers submission; default true. */
+  webSubmit?: boolean;
+  /** `web.cancel.enable`: whether `PATCH /jobs/:jobid` cancels and the dashboard offers it; default true. */
+  webCancel?: boolean;
+  /** Names of the Prometheus series of `GET /metrics` (`metrics.reporter.prom.*`). */
+  prometheus?: PrometheusFormatOptions;
 }
 
 const DEFAULT_MAX_CONTENT_LENGTH = 104_857_600;
@@ -73,13 +86,28 @@ export class RestServer {
       refreshIntervalMs: options.refreshIntervalMs ?? 3000,
       allowOrigin: options.allowOrigin ?? '*',
       now: options.now ?? Date.now,
+      webSubmit: options.webSubmit ?? true,
+      webCancel: options.webCancel ?? true,
+      prometheus: options.prometheus ?? {},
     };
     const ctx: HandlerContext = {
       cluster,
       now: this.options.now,
       refreshIntervalMs: this.options.refreshIntervalMs,
+      features: { submit: this.options.webSubmit, cancel: this.options.webCancel },
+      prometheus: this.options.prometheus,
     };
-    this.router.add(...clusterRoutes(ctx), ...jobRoutes(ctx), ...jarRoutes(ctx));
+    this.router.add(
+      ...clusterRoutes(ctx),
+      ...jobRoutes(ctx),
+      ...jobInfoRoutes(ctx),
+      ...vertexRoutes(ctx),
+      ...jarRoutes(ctx),
+      ...jobManagerRoutes(ctx),
+      ...taskManagerRoutes(ctx),
+      ...prometheusRoutes(ctx),
+      ...webRoutes(),
+    );
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.on('clientError', (error, socket) => this.onClientError(error, socket as Socket));
   }
@@ -203,6 +231,10 @@ export class RestServer {
 
   private send(res: http.ServerResponse, response: RestResponse): void {
     if (res.writableEnded || res.destroyed) return;
+    if (response.raw) {
+      this.sendRaw(res, response.status, response.raw);
+      return;
+    }
     const payload = response.body === undefined ? '' : JSON.stringify(response.body);
     res.writeHead(response.status, {
       'Content-Type': 'application/json; charset=UTF-8',
@@ -210,6 +242,35 @@ export class RestServer {
       'Access-Control-Allow-Origin': this.options.allowOrigin,
     });
     res.end(payload);
+  }
+
+  /** A text or byte body, or a stream of bytes (a log file) sent as it is read. */
+  private sendRaw(res: http.ServerResponse, status: number, raw: NonNullable<RestResponse['raw']>): void {
+    const headers: Record<string, string | number> = {
+      'Content-Type': raw.contentType,
+      'Access-Control-Allow-Origin': this.options.allowOrigin,
+      ...raw.headers,
+    };
+    if (typeof raw.data === 'string' || raw.data instanceof Uint8Array) {
+      const payload = typeof raw.data === 'string' ? Buffer.from(raw.data, 'utf8') : raw.data;
+      res.writeHead(status, { ...headers, 'Content-Length': payload.byteLength });
+      res.end(payload);
+      return;
+    }
+    res.writeHead(status, headers);
+    const source = raw.data;
+    void (async () => {
+      try {
+        for await (const chunk of source) {
+          if (res.destroyed) return;
+          if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+        }
+        res.end();
+      } catch (e) {
+        this.log.warn('REST stream failed', { error: errorMessage(e) });
+        res.destroy();
+      }
+    })();
   }
 
   private onClientError(error: NodeJS.ErrnoException, socket: Socket): void {

@@ -15,6 +15,8 @@ export interface RestResponse {
   status: number;
   /** Sent as JSON; undefined sends no body. */
   body?: unknown;
+  /** Sent as it is instead of `body`, with `contentType`: a text, bytes, or a stream of bytes. */
+  raw?: { contentType: string; data: string | Uint8Array | AsyncIterable<Uint8Array>; headers?: Record<string, string> };
 }
 
 export type Handler = (request: RestRequest) => Promise<RestResponse>;

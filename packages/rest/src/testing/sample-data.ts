@@ -1,6 +1,7 @@
 import { randomHexId } from '@spindle/core';
 import { EXECUTION_STATES, type ExecutionState } from '@spindle/protocol';
-import type { ExecutionStateCounts, JobDetails, JobVertexDetails, TaskManagerInfo } from '../cluster-view.js';
+import type { TaskIOMetrics } from '@spindle/protocol';
+import type { ExecutionStateCounts, JobDetails, JobVertexDetails, SubtaskInfo, TaskManagerInfo } from '../cluster-view.js';
 
 export function stateCounts(counts: Partial<Record<ExecutionState, number>> = {}): ExecutionStateCounts {
   return Object.fromEntries(EXECUTION_STATES.map((s) => [s, counts[s] ?? 0])) as ExecutionStateCounts;
@@ -84,4 +85,51 @@ export function sampleTaskManager(index: number, slots = 2, freeSlots = slots): 
     freeSlots,
     hardware: { cpuCores: 8, physicalMemory: 16 * 1024 ** 3, freeMemory: 0, managedMemory: 0 },
   };
+}
+
+/** Task metrics of a subtask that has run for a while: `records` in and twice as many out. */
+export function sampleTaskMetrics(records: number, backPressuredMsPerSecond = 0): TaskIOMetrics {
+  return {
+    numRecordsIn: records,
+    numRecordsOut: 2 * records,
+    numBytesIn: 10 * records,
+    numBytesOut: 20 * records,
+    accumulatedBackPressuredTimeMs: 5,
+    accumulatedBusyTimeMs: 11,
+    accumulatedIdleTimeMs: 7,
+    numRecordsInPerSecond: records / 10,
+    numRecordsOutPerSecond: records / 5,
+    numBytesInPerSecond: records,
+    numBytesOutPerSecond: 2 * records,
+    busyTimeMsPerSecond: 1000 - backPressuredMsPerSecond - 100,
+    backPressuredTimeMsPerSecond: backPressuredMsPerSecond,
+    idleTimeMsPerSecond: 100,
+    currentInputWatermark: '1700000000000',
+    currentOutputWatermark: '-9223372036854775808',
+  };
+}
+
+/** The subtasks of a job's vertices, each in its vertex's state on one of `taskManagers`, with metrics once deployed. */
+export function sampleSubtasks(job: JobDetails, taskManagers: readonly TaskManagerInfo[] = []): SubtaskInfo[] {
+  return job.vertices.flatMap((v) =>
+    Array.from({ length: v.parallelism }, (_, i): SubtaskInfo => {
+      const tm = taskManagers.length > 0 ? taskManagers[i % taskManagers.length] : undefined;
+      const deployed = v.startTime >= 0;
+      return {
+        vertexId: v.id,
+        subtaskIndex: i,
+        attemptNumber: 0,
+        state: v.status,
+        timestamps: {
+          CREATED: job.startTime,
+          SCHEDULED: job.startTime + 1,
+          ...(deployed ? { DEPLOYING: v.startTime, INITIALIZING: v.startTime + 1, RUNNING: v.startTime + 2 } : {}),
+          ...(v.endTime >= 0 ? { [v.status]: v.endTime } : {}),
+        },
+        taskManagerId: tm?.id ?? null,
+        host: tm ? '127.0.0.1' : null,
+        ...(deployed ? { metrics: sampleTaskMetrics(10 * (i + 1), i === 0 ? 600 : 0) } : {}),
+      };
+    }),
+  );
 }

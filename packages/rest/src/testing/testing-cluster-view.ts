@@ -1,28 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import { randomHexId } from '@spindle/core';
-import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
+import { isGloballyTerminal, type JobStatus, type TaskManagerStatus } from '@spindle/protocol';
+import { LogDirectory, processMetricValues, type LogFileChunk, type MetricValues, type TaskManagerLogs } from '@spindle/runtime';
 import type {
+  ClusterCapabilities,
   ClusterOverview,
   ClusterView,
   ConfigEntry,
+  EnvironmentInfo,
   ExceptionHistory,
   JarRunRequest,
+  JobConfig,
   JobDetails,
+  JobPlan,
   JobResult,
   JobSummary,
   JobSubmission,
+  SubtaskInfo,
+  TaskManagerDetails,
   TaskManagerInfo,
+  ThreadInfo,
   UploadedJar,
   VersionInfo,
 } from '../cluster-view.js';
-import { JarNotFoundError, JobNotFoundError, JobTerminatedWithoutCancellationError } from '../errors.js';
-import { sampleJobDetails } from './sample-data.js';
+import { environment, threadDump } from '../components/process-views.js';
+import { JarNotFoundError, JobNotFoundError, JobTerminatedWithoutCancellationError, TaskManagerNotFoundError } from '../errors.js';
+import { sampleJobDetails, sampleSubtasks } from './sample-data.js';
 
 export interface TestingJob {
   details: JobDetails;
   result?: JobResult;
   exceptions: ExceptionHistory;
-  metrics?: Record<string, string>;
+  /** Its subtasks; by default one per parallel instance of each vertex, spread over the TaskManagers. */
+  subtasks?: SubtaskInfo[];
+  accumulators?: Record<string, unknown>;
+  /** Its job-scope metrics; by default no restarts and whether it runs. */
+  metrics?: MetricValues;
 }
 
 /**
@@ -41,6 +54,12 @@ export class TestingClusterView implements ClusterView {
   shutdownRequested = false;
   /** When set, every call rejects with it (to exercise the server's handling of unexpected errors). */
   failure: Error | undefined;
+  /** Whether uploaded programs can run (`capabilities().jars`). */
+  jarsEnabled = true;
+  jobManagerLogDirectory = new LogDirectory(undefined);
+  jobManagerMetricValues: MetricValues = { numRegisteredTaskManagers: 0, numRunningJobs: 0, taskSlotsAvailable: 2, taskSlotsTotal: 4 };
+  /** Per TaskManager id: its log directory, last status and Prometheus port. */
+  readonly taskManagerExtras = new Map<string, { logs?: LogDirectory; status?: TaskManagerStatus; metricsPort?: number }>();
 
   addJob(overrides: Partial<JobDetails> = {}, extra: Partial<Omit<TestingJob, 'details'>> = {}): TestingJob {
     const job: TestingJob = { details: sampleJobDetails(overrides), exceptions: { entries: [], truncated: false }, ...extra };
@@ -101,10 +120,6 @@ export class TestingClusterView implements ClusterView {
 
   async exceptionHistory(jobId: string): Promise<ExceptionHistory> {
     return this.check(structuredClone(this.job(jobId).exceptions));
-  }
-
-  async jobMetrics(jobId: string): Promise<Record<string, string>> {
-    return this.check({ numRestarts: '0', ...this.job(jobId).metrics });
   }
 
   async cancelJob(jobId: string): Promise<void> {
@@ -179,6 +194,104 @@ export class TestingClusterView implements ClusterView {
     return this.check(this.configEntries.map((e) => ({ ...e })));
   }
 
+  async capabilities(): Promise<ClusterCapabilities> {
+    return this.check({ jars: this.jarsEnabled });
+  }
+
+  async jobSubtasks(jobId: string): Promise<SubtaskInfo[]> {
+    const job = this.check(this.job(jobId));
+    return structuredClone(job.subtasks ?? sampleSubtasks(job.details, this.taskManagerInfos));
+  }
+
+  async jobConfig(jobId: string): Promise<JobConfig> {
+    const d = this.check(this.job(jobId)).details;
+    return {
+      jobId: d.jobId,
+      name: d.name,
+      runtimeMode: d.jobType,
+      parallelism: 2,
+      config: { 'parallelism.default': '2' },
+      restartStrategy: 'Restart deactivated.',
+    };
+  }
+
+  async jobAccumulators(jobId: string): Promise<Record<string, unknown>> {
+    return { ...(this.check(this.job(jobId)).accumulators ?? {}) };
+  }
+
+  async jobMetrics(jobId: string): Promise<MetricValues> {
+    const job = this.check(this.job(jobId));
+    return { ...(job.metrics ?? { numRestarts: 0, runningState: job.details.status === 'RUNNING' ? 1 : 0 }) };
+  }
+
+  async jobManagerMetrics(): Promise<MetricValues> {
+    return { ...this.check(this.jobManagerMetricValues) };
+  }
+
+  async taskManagerDetails(taskManagerId: string): Promise<TaskManagerDetails> {
+    const tm = this.check(this.taskManagerInfos.find((t) => t.id === taskManagerId));
+    if (!tm) throw new TaskManagerNotFoundError(taskManagerId);
+    const extras = this.taskManagerExtras.get(taskManagerId) ?? {};
+    const allocatedSlots = [...this.jobs.values()]
+      .filter((j) => !isGloballyTerminal(j.details.status))
+      .slice(0, tm.slotsNumber - tm.freeSlots)
+      .map((j, slotIndex) => ({ jobId: j.details.jobId, slotIndex }));
+    return {
+      ...tm,
+      allocatedSlots,
+      ...(extras.status ? { status: extras.status } : {}),
+      ...(extras.metricsPort !== undefined ? { metricsPort: extras.metricsPort } : {}),
+    };
+  }
+
+  async taskManagerMetrics(taskManagerId: string): Promise<MetricValues> {
+    const status = (await this.taskManagerDetails(taskManagerId)).status;
+    return status
+      ? processMetricValues(
+          status,
+          status.slots.map((s) => s.thread),
+        )
+      : {};
+  }
+
+  async taskManagerLogs(taskManagerId: string): Promise<TaskManagerLogs> {
+    return listLogs(await this.taskManagerLogDirectory(taskManagerId));
+  }
+
+  async taskManagerLogFile(taskManagerId: string, name: string, offset: number, length: number): Promise<LogFileChunk> {
+    return (await this.taskManagerLogDirectory(taskManagerId)).read(name, offset, length);
+  }
+
+  async jobManagerLogs(): Promise<TaskManagerLogs> {
+    return listLogs(this.check(this.jobManagerLogDirectory));
+  }
+
+  async jobManagerLogFile(name: string, offset: number, length: number): Promise<LogFileChunk> {
+    return this.check(this.jobManagerLogDirectory).read(name, offset, length);
+  }
+
+  async environment(): Promise<EnvironmentInfo> {
+    return this.check(environment());
+  }
+
+  async threadDump(): Promise<ThreadInfo[]> {
+    return this.check(threadDump());
+  }
+
+  async planJar(jarId: string, request: JarRunRequest): Promise<JobPlan> {
+    this.check(undefined);
+    const jar = this.jars.get(jarId);
+    if (!jar) throw new JarNotFoundError(jarId);
+    const plan = sampleJobDetails({ name: jar.name, ...(request.jobId ? { jobId: request.jobId } : {}) }).plan;
+    if (request.parallelism !== undefined) for (const n of plan.nodes) n.parallelism = request.parallelism;
+    return plan;
+  }
+
+  private async taskManagerLogDirectory(taskManagerId: string): Promise<LogDirectory> {
+    await this.taskManagerDetails(taskManagerId);
+    return this.taskManagerExtras.get(taskManagerId)?.logs ?? new LogDirectory(undefined);
+  }
+
   private job(jobId: string): TestingJob {
     const job = this.jobs.get(jobId);
     if (!job) throw new JobNotFoundError(jobId);
@@ -189,4 +302,9 @@ export class TestingClusterView implements ClusterView {
     if (this.failure) throw this.failure;
     return value;
   }
+}
+
+async function listLogs(logs: LogDirectory): Promise<TaskManagerLogs> {
+  const files = await logs.list();
+  return logs.mainFile === undefined ? { files } : { files, mainFile: logs.mainFile };
 }

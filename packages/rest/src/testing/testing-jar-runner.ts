@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { randomHexId } from '@spindle/core';
+import type { JobGraphSpec } from '@spindle/protocol';
 import type { JarRunRequest, UploadedJar } from '../cluster-view.js';
-import { JarNotFoundError } from '../errors.js';
+import { JarNotFoundError, UnsupportedOperationError } from '../errors.js';
 import type { JarRunner } from '../jar-runner.js';
 
 /** Keeps uploads in memory and "runs" them by handing out job ids; records every run. */
@@ -11,7 +12,15 @@ export class TestingJarRunner implements JarRunner {
 
   constructor(
     private readonly launch: (jar: UploadedJar, request: JarRunRequest) => Promise<string> = async (_jar, r) => r.jobId ?? randomHexId(),
+    private readonly planner?: (jar: UploadedJar, request: JarRunRequest) => Promise<JobGraphSpec>,
   ) {}
+
+  async plan(jarId: string, request: JarRunRequest): Promise<JobGraphSpec> {
+    const stored = this.stored.get(jarId);
+    if (!stored) throw new JarNotFoundError(jarId);
+    if (!this.planner) throw new UnsupportedOperationError('This runner cannot plan programs.');
+    return this.planner(stored.jar, request);
+  }
 
   async upload(fileName: string, bytes: Uint8Array): Promise<UploadedJar> {
     const id = `${randomUUID()}_${fileName}`;

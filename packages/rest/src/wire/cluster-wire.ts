@@ -1,5 +1,6 @@
-import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
-import type { ClusterOverview, ConfigEntry, TaskManagerInfo, UploadedJar, VersionInfo } from '../cluster-view.js';
+import { isGloballyTerminal, type JobStatus, type TaskManagerStatus } from '@spindle/protocol';
+import { mergeGarbageCollectors, processMetricValues } from '@spindle/runtime';
+import type { ClusterOverview, ConfigEntry, TaskManagerDetails, TaskManagerInfo, UploadedJar, VersionInfo } from '../cluster-view.js';
 
 export function overviewBody(o: ClusterOverview, version: VersionInfo): Record<string, unknown> {
   const count = (s: JobStatus) => o.jobsPerStatus[s] ?? 0;
@@ -23,6 +24,9 @@ export function overviewBody(o: ClusterOverview, version: VersionInfo): Record<s
 export interface DashboardSettings {
   refreshIntervalMs: number;
   now: number;
+  /** Whether the dashboard may submit programs (`web.submit.enable` and a cluster that runs them) and cancel jobs. */
+  submit: boolean;
+  cancel: boolean;
 }
 
 export function dashboardConfigBody(version: VersionInfo, s: DashboardSettings): Record<string, unknown> {
@@ -33,10 +37,9 @@ export function dashboardConfigBody(version: VersionInfo, s: DashboardSettings):
     'timezone-offset': -new Date(s.now).getTimezoneOffset() * 60_000,
     'flink-version': version.version,
     'flink-revision': version.revision,
-    // The features are those of a web UI (Flink's submit and cancel pages, web.submit.enable,
-    // web.cancel.enable). Spindle serves no web UI, so it claims none; the REST endpoints behind
-    // them (/jars, PATCH /jobs/:jobid) work regardless.
-    features: { 'web-submit': false, 'web-cancel': false, 'web-rescale': false, 'web-history': false },
+    // What the dashboard offers, and the endpoints behind it allow: submission (/jars) and
+    // cancellation (PATCH /jobs/:jobid). Rescaling and a history server do not exist.
+    features: { 'web-submit': s.submit, 'web-cancel': s.cancel, 'web-rescale': false, 'web-history': false },
   };
 }
 
@@ -71,6 +74,60 @@ export function taskManagerBody(tm: TaskManagerInfo): Record<string, unknown> {
     freeResource: resourceProfile(tm.freeSlots),
     hardware: { ...tm.hardware },
     memoryConfiguration: Object.fromEntries(MEMORY_FIELDS.map((f) => [f, 0])),
+  };
+}
+
+/**
+ * Flink's TaskManagerMetricsInfo from a TaskManager's last status: heap (every thread's V8
+ * heap), non-heap (the rest of the resident set), direct (ArrayBuffers), garbage collectors.
+ * Spindle has no memory-mapped buffers (mapped*: 0) and no TaskManager-wide network buffer
+ * pool (buffers belong to tasks): those fields are 0, as Flink sends for metrics it has not
+ * fetched.
+ */
+function taskManagerMetricsBody(status: TaskManagerStatus | undefined): Record<string, unknown> {
+  const values = status
+    ? processMetricValues(
+        status,
+        status.slots.map((s) => s.thread),
+      )
+    : {};
+  const n = (key: string) => Number(values[key] ?? 0);
+  const threads = status ? [status.main, ...status.slots.map((s) => s.thread)] : [];
+  return {
+    heapUsed: n('Status.JVM.Memory.Heap.Used'),
+    heapCommitted: n('Status.JVM.Memory.Heap.Committed'),
+    heapMax: n('Status.JVM.Memory.Heap.Max'),
+    nonHeapUsed: n('Status.JVM.Memory.NonHeap.Used'),
+    nonHeapCommitted: n('Status.JVM.Memory.NonHeap.Committed'),
+    nonHeapMax: -1,
+    directCount: 0,
+    directUsed: n('Status.JVM.Memory.Direct.MemoryUsed'),
+    directMax: n('Status.JVM.Memory.Direct.TotalCapacity'),
+    mappedCount: 0,
+    mappedUsed: 0,
+    mappedMax: 0,
+    memorySegmentsAvailable: 0,
+    memorySegmentsTotal: 0,
+    nettyShuffleMemorySegmentsAvailable: 0,
+    nettyShuffleMemorySegmentsUsed: 0,
+    nettyShuffleMemorySegmentsTotal: 0,
+    nettyShuffleMemoryAvailable: 0,
+    nettyShuffleMemoryUsed: 0,
+    nettyShuffleMemoryTotal: 0,
+    garbageCollectors: mergeGarbageCollectors(threads).map((gc) => ({ name: gc.name, count: gc.count, time: gc.timeMs })),
+  };
+}
+
+/**
+ * `/taskmanagers/:taskmanagerid`: Flink's TaskManagerDetailsInfo, plus Spindle's own
+ * `spindle-prometheus-port` (the port of the TaskManager's Prometheus endpoint, -1 without one).
+ */
+export function taskManagerDetailsBody(tm: TaskManagerDetails): Record<string, unknown> {
+  return {
+    ...taskManagerBody(tm),
+    allocatedSlots: tm.allocatedSlots.map((s) => ({ jobId: s.jobId, resource: resourceProfile(1) })),
+    metrics: taskManagerMetricsBody(tm.status),
+    'spindle-prometheus-port': tm.metricsPort ?? -1,
   };
 }
 

@@ -86,7 +86,7 @@ function vertexBody(v: JobVertexDetails, now: number): Record<string, unknown> {
 }
 
 /** Watermarks as Flink's metrics show them: decimal Longs, the sentinels as Long.MIN_VALUE/MAX_VALUE. */
-function ioMetricsBody(m: VertexIOMetrics): Record<string, number | boolean | string> {
+export function ioMetricsBody(m: VertexIOMetrics): Record<string, number | boolean | string> {
   return {
     'read-bytes': Math.round(m.bytesIn),
     'read-bytes-complete': m.complete,

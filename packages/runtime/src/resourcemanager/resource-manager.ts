@@ -10,8 +10,8 @@ import {
   type Scheduler,
 } from '@spindle/core';
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
-import type { SlotReport, TaskManagerRegistration } from '@spindle/protocol';
-import type { ResourceManagerGateway, ResourceOverview, TaskExecutorGateway } from '../rpc/gateways.js';
+import type { SlotReport, TaskManagerRegistration, TaskManagerStatus } from '@spindle/protocol';
+import type { LogFileChunk, ResourceManagerGateway, ResourceOverview, TaskExecutorGateway, TaskManagerLogs } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import { SlotManager } from './slot-manager.js';
 import { ActiveResources } from './active-resources.js';
@@ -22,7 +22,10 @@ import { workerResourceSpec, type ApplicationStatus, type ResourceDriver } from 
  * SlotManager: the chosen TaskExecutor is told to offer the slot to the requesting JobMaster.
  */
 export class ResourceManager implements ResourceManagerGateway {
-  private readonly taskManagers = new Map<string, { registration: TaskManagerRegistration; gateway: TaskExecutorGateway }>();
+  private readonly taskManagers = new Map<
+    string,
+    { registration: TaskManagerRegistration; gateway: TaskExecutorGateway; status?: TaskManagerStatus }
+  >();
   private readonly slotManager: SlotManager;
   private readonly log = getLogger('resource-manager');
 
@@ -89,14 +92,25 @@ export class ResourceManager implements ResourceManagerGateway {
   }
 
   /** A TaskManager's heartbeat; an unknown TaskManager is told to register again. */
-  async heartbeatFromTaskManager(resourceId: string, report: SlotReport): Promise<void> {
-    if (!this.heartbeats.received(resourceId)) {
-      throw new SpindleError(`TaskManager ${resourceId} is not registered`, {
-        code: 'UNKNOWN_TASK_MANAGER',
-        recoverability: 'environment',
-      });
-    }
+  async heartbeatFromTaskManager(resourceId: string, report: SlotReport, status?: TaskManagerStatus): Promise<void> {
+    if (!this.heartbeats.received(resourceId)) throw unknownTaskManager(resourceId);
+    const tm = this.taskManagers.get(resourceId);
+    if (tm && status) tm.status = status;
     await this.sendSlotReport(report);
+  }
+
+  async requestTaskManagerLogList(resourceId: string): Promise<TaskManagerLogs> {
+    return this.gatewayOf(resourceId).requestLogList();
+  }
+
+  async requestTaskManagerLogFile(resourceId: string, name: string, offset: number, length: number): Promise<LogFileChunk> {
+    return this.gatewayOf(resourceId).requestLogFile(name, offset, length);
+  }
+
+  private gatewayOf(resourceId: string): TaskExecutorGateway {
+    const tm = this.taskManagers.get(resourceId);
+    if (!tm) throw unknownTaskManager(resourceId);
+    return tm.gateway;
   }
 
   async disconnectTaskManager(resourceId: string, cause: string): Promise<void> {
@@ -158,6 +172,7 @@ export class ResourceManager implements ResourceManagerGateway {
       taskManagers: [...this.taskManagers.values()].map((tm) => ({
         ...tm.registration,
         freeSlots: this.slotManager.freeSlotsOf(tm.registration.resourceId),
+        ...(tm.status ? { status: tm.status } : {}),
       })),
     };
   }
@@ -166,4 +181,8 @@ export class ResourceManager implements ResourceManagerGateway {
   allocatedSlots(): Array<{ resourceId: string; slotIndex: number; jobId: string; allocationId: string }> {
     return this.slotManager.allocatedSlots();
   }
+}
+
+function unknownTaskManager(resourceId: string): SpindleError {
+  return new SpindleError(`TaskManager ${resourceId} is not registered`, { code: 'UNKNOWN_TASK_MANAGER', recoverability: 'environment' });
 }

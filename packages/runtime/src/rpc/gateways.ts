@@ -12,7 +12,9 @@ import type {
   TaskExecutionState,
   TaskIOMetrics,
   TaskManagerRegistration,
+  TaskManagerStatus,
 } from '@spindle/protocol';
+import type { LogFileInfo } from '../logs/log-directory.js';
 
 /**
  * The gateways of the three roles. Every method is asynchronous and takes and returns plain
@@ -28,16 +30,36 @@ export interface ResourceManagerGateway {
   notifySlotAvailable(resourceId: string, slotIndex: number, allocationId: string): Promise<void>;
   sendSlotReport(report: SlotReport): Promise<void>;
   requestResourceOverview(): Promise<ResourceOverview>;
-  /** Every `heartbeat.interval`; fails with UNKNOWN_TASK_MANAGER when the TaskManager must register again. */
-  heartbeatFromTaskManager(resourceId: string, report: SlotReport): Promise<void>;
+  /**
+   * Every `heartbeat.interval`, with the TaskManager's status (memory, event-loop lag; Flink
+   * sends its metrics apart, Spindle with the heartbeat); fails with UNKNOWN_TASK_MANAGER when
+   * the TaskManager must register again.
+   */
+  heartbeatFromTaskManager(resourceId: string, report: SlotReport, status?: TaskManagerStatus): Promise<void>;
   disconnectTaskManager(resourceId: string, cause: string): Promise<void>;
+  /** The log files of a registered TaskManager; UNKNOWN_TASK_MANAGER otherwise. */
+  requestTaskManagerLogList(resourceId: string): Promise<TaskManagerLogs>;
+  /** A part of a log file of a registered TaskManager (see TaskExecutorGateway.requestLogFile). */
+  requestTaskManagerLogFile(resourceId: string, name: string, offset: number, length: number): Promise<LogFileChunk>;
+}
+
+/** The files of a process's log directory, and which of them is the process's own log. */
+export interface TaskManagerLogs {
+  files: LogFileInfo[];
+  mainFile?: string;
+}
+
+export interface LogFileChunk {
+  data: Uint8Array;
+  /** The file's whole size when read. */
+  size: number;
 }
 
 export interface ResourceOverview {
   numberTaskManagers: number;
   numberRegisteredSlots: number;
   numberFreeSlots: number;
-  taskManagers: Array<TaskManagerRegistration & { freeSlots: number }>;
+  taskManagers: Array<TaskManagerRegistration & { freeSlots: number; status?: TaskManagerStatus }>;
 }
 
 export interface JobMasterGateway {
@@ -62,6 +84,13 @@ export interface TaskExecutorGateway {
   submitTask(tdd: TaskDeploymentDescriptor): Promise<void>;
   cancelTask(executionAttemptId: string): Promise<void>;
   freeSlot(allocationId: string, cause: string): Promise<void>;
+  /** The files of the TaskManager's log directory (`env.log.dir`). */
+  requestLogList(): Promise<TaskManagerLogs>;
+  /**
+   * Up to `length` bytes of one of those files from `offset`: only regular files directly in the
+   * log directory; anything else rejects with LOG_FILE_NOT_FOUND.
+   */
+  requestLogFile(name: string, offset: number, length: number): Promise<LogFileChunk>;
   /** Starts a checkpoint at a task (a source, or a task whose producers all finished); it answers the JobMaster. */
   triggerCheckpoint(executionAttemptId: string, trigger: CheckpointTriggerSpec): Promise<void>;
   /** The checkpoint completed: the task's operators commit what it covers. */

@@ -1,9 +1,9 @@
-import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
 import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
 import { SpindleError } from '@spindle/core';
 import type { PartitionManager } from '../network/partition-manager.js';
 import type { JobProgram } from '../program/program-context.js';
-import type { SlotHost } from './slot-host.js';
+import type { SlotHost, SlotMetrics } from './slot-host.js';
 import { TaskRunner } from './task-runner.js';
 
 /**
@@ -51,8 +51,9 @@ export class InlineSlotHost implements SlotHost {
     this.runner.cancel(executionAttemptId);
   }
 
-  async requestMetrics(): Promise<Record<string, TaskIOMetrics>> {
-    return this.runner.metrics();
+  /** The tasks run on the TaskExecutor's own thread, whose status the TaskExecutor reports itself. */
+  async requestMetrics(): Promise<SlotMetrics> {
+    return { tasks: this.runner.metrics() };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,11 @@
-import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics, ThreadStatus } from '@spindle/protocol';
 import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
+
+/** What a slot host reports on request: its tasks' metrics, and its thread's status when it has a thread of its own. */
+export interface SlotMetrics {
+  tasks: Record<string, TaskIOMetrics>;
+  thread?: ThreadStatus;
+}
 
 /**
  * Where the tasks of one slot run: a worker thread of its own (the normal case), or the calling
@@ -14,8 +20,8 @@ export interface SlotHost {
   triggerCheckpoint(executionAttemptId: string, trigger: CheckpointTriggerSpec): void;
   notifyCheckpointComplete(executionAttemptId: string, checkpointId: number): void;
   notifyCheckpointAborted(executionAttemptId: string, checkpointId: number): void;
-  /** Current I/O metrics of the running tasks, by execution attempt id. */
-  requestMetrics(): Promise<Record<string, TaskIOMetrics>>;
+  /** Current I/O metrics of the running tasks, by execution attempt id, and the slot thread's status. */
+  requestMetrics(): Promise<SlotMetrics>;
   /** Stops every task and frees the slot's resources (the worker thread). Idempotent. */
   close(): Promise<void>;
 }

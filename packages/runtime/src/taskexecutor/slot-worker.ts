@@ -5,6 +5,7 @@ import { PortLink, type ConsumerLink, type ToConsumer, type ToProducer } from '.
 import { PartitionManager, partitionWaitEnded, type PartitionRouter } from '../network/partition-manager.js';
 import { captureProgramJob } from '../program/program-loader.js';
 import type { JobProgram } from '../program/program-context.js';
+import { RuntimeSampler } from '../metrics/runtime-sampler.js';
 import { TaskRunner } from './task-runner.js';
 import type { FromSlotWorker, SlotWorkerData, ToSlotWorker } from './worker-protocol.js';
 
@@ -80,6 +81,8 @@ function graphMismatch(tdd: TaskDeploymentDescriptor, rebuilt: string[]): Spindl
 }
 
 const runner = new TaskRunner(partitions, loadProgram);
+// This thread's heap, event-loop lag and collections, reported with the task metrics.
+const sampler = new RuntimeSampler();
 
 port.on('message', (m: ToSlotWorker) => {
   switch (m.type) {
@@ -104,7 +107,7 @@ port.on('message', (m: ToSlotWorker) => {
       runner.cancel(m.executionAttemptId);
       break;
     case 'metrics':
-      post({ type: 'metrics', requestId: m.requestId, metrics: runner.metrics() });
+      post({ type: 'metrics', requestId: m.requestId, metrics: runner.metrics(), thread: sampler.thread() });
       break;
     case 'serve':
       partitions.servePartition(m.partitionId, m.subpartition, new PortLink<ToConsumer, ToProducer>(m.port));

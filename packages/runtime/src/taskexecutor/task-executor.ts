@@ -10,9 +10,19 @@ import {
   type TaskExecutionState,
 } from '@spindle/protocol';
 import { HeartbeatSender } from '../heartbeat/heartbeat-monitor.js';
-import type { JobMasterGateway, ResourceManagerGateway, TaskExecutorGateway } from '../rpc/gateways.js';
+import type { LogDirectory } from '../logs/log-directory.js';
+import type { JobMasterGateway, LogFileChunk, ResourceManagerGateway, TaskExecutorGateway, TaskManagerLogs } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import type { SlotHost, SlotHostFactory } from './slot-host.js';
+import {
+  TaskExecutorReports,
+  deployedTaskInfo,
+  type DeployedTaskInfo,
+  type SlotReport as SlotMetricsReport,
+  type TaskExecutorMetrics,
+} from './task-executor-reports.js';
+
+export type { DeployedTaskInfo, TaskExecutorMetrics } from './task-executor-reports.js';
 
 interface Slot {
   index: number;
@@ -26,6 +36,7 @@ interface Slot {
 interface LiveTask {
   slot: Slot;
   jobId: string;
+  info: DeployedTaskInfo;
   report: (state: TaskExecutionState) => void;
   cancellationTimeoutMs: number;
   cancelTimer?: NodeJS.Timeout;
@@ -46,6 +57,10 @@ export interface TaskExecutorOptions {
    * this TaskManager, and whatever still waits for its partitions here can be released.
    */
   onJobReleased?: (jobId: string, cause: string) => void;
+  /** The TaskManager's log directory and own log file; none by default (an embedded cluster). */
+  logs?: LogDirectory;
+  /** Port of the TaskManager's Prometheus endpoint, announced at registration. */
+  metricsPort?: number;
 }
 
 /**
@@ -66,6 +81,7 @@ export class TaskExecutor implements TaskExecutorGateway {
   private readonly tasks = new Map<string, LiveTask>();
   /** Deployments still fetching their job bundle, and whether they were cancelled meanwhile. */
   private readonly deploying = new Map<string, { cancelled: boolean }>();
+  private readonly reports: TaskExecutorReports;
 
   constructor(
     private readonly options: TaskExecutorOptions,
@@ -77,6 +93,7 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.slots = Array.from({ length: options.numberOfSlots }, (_, index) => ({ index }));
     this.timeoutMs = config.get(ClusterOptions.HEARTBEAT_TIMEOUT);
     this.heartbeat = new HeartbeatSender(scheduler, config.get(ClusterOptions.HEARTBEAT_INTERVAL), () => this.sendHeartbeats());
+    this.reports = new TaskExecutorReports(options.logs);
   }
 
   get resourceId(): string {
@@ -86,6 +103,7 @@ export class TaskExecutor implements TaskExecutorGateway {
   /** Registers with the ResourceManager (`retry`: keep trying until it answers) and starts heartbeats. */
   async start(retry = false): Promise<void> {
     this.rpc.register(this.options.address, this);
+    this.reports.start();
     this.resourceManager = this.rpc.connect<ResourceManagerGateway>(this.options.resourceManagerAddress);
     if (retry) void this.register();
     else await this.registerOnce();
@@ -95,6 +113,7 @@ export class TaskExecutor implements TaskExecutorGateway {
   async close(): Promise<void> {
     this.closed = true;
     this.heartbeat.stop();
+    this.reports.close();
     this.rpc.unregister(this.options.address);
     await Promise.all(this.slots.flatMap((s) => (s.host ? [s.host.close()] : [])));
   }
@@ -110,6 +129,7 @@ export class TaskExecutor implements TaskExecutorGateway {
       dataPort: this.options.dataPort,
       numberOfSlots: this.options.numberOfSlots,
       hardware: { cpuCores: os.cpus().length, physicalMemory: os.totalmem() },
+      ...(this.options.metricsPort !== undefined ? { metricsPort: this.options.metricsPort } : {}),
     });
     this.registered = true;
     this.lastContact.set(this.options.resourceManagerAddress, this.scheduler.now());
@@ -140,10 +160,16 @@ export class TaskExecutor implements TaskExecutorGateway {
     };
   }
 
+  /**
+   * One heartbeat round: asks every slot for its tasks' metrics once, then reports the
+   * TaskManager's status with the slot report to the ResourceManager, and each JobMaster's
+   * tasks' metrics to that JobMaster.
+   */
   private async sendHeartbeats(): Promise<void> {
     const rm = this.options.resourceManagerAddress;
+    const reports: SlotMetricsReport[] = await this.reports.collect(this.slots);
     if (this.registered) {
-      await this.resourceManager!.heartbeatFromTaskManager(this.resourceId, this.slotReport()).then(
+      await this.resourceManager!.heartbeatFromTaskManager(this.resourceId, this.slotReport(), this.reports.status(reports)).then(
         () => this.lastContact.set(rm, this.scheduler.now()),
         (e: unknown) => this.resourceManagerUnreachable(e),
       );
@@ -151,8 +177,9 @@ export class TaskExecutor implements TaskExecutorGateway {
     const jobMasters = new Set(this.slots.map((s) => s.jobMasterAddress).filter((a): a is string => a !== undefined));
     for (const address of jobMasters) {
       this.lastContact.set(address, this.lastContact.get(address) ?? this.scheduler.now());
-      const hosts = this.slots.filter((s) => s.jobMasterAddress === address && s.host).map((s) => s.host!);
-      const metrics = Object.fromEntries((await Promise.all(hosts.map((h) => h.requestMetrics()))).flatMap((m) => Object.entries(m)));
+      const metrics = Object.fromEntries(
+        reports.filter((r) => r.jobMasterAddress === address).flatMap((r) => Object.entries(r.metrics.tasks)),
+      );
       await this.rpc
         .connect<JobMasterGateway>(address)
         .heartbeatFromTaskManager(this.resourceId, { metrics })
@@ -161,6 +188,27 @@ export class TaskExecutor implements TaskExecutorGateway {
           () => this.jobMasterUnreachable(address),
         );
     }
+  }
+
+  /** The TaskManager's status and the metrics of the tasks running here now (its Prometheus endpoint). */
+  async collectMetrics(): Promise<TaskExecutorMetrics> {
+    const reports = await this.reports.collect(this.slots);
+    const tasks: TaskExecutorMetrics['tasks'] = [];
+    for (const { metrics } of reports) {
+      for (const [attemptId, m] of Object.entries(metrics.tasks)) {
+        const live = this.tasks.get(attemptId);
+        if (live) tasks.push({ ...live.info, metrics: m });
+      }
+    }
+    return { status: this.reports.status(reports), tasks };
+  }
+
+  requestLogList(): Promise<TaskManagerLogs> {
+    return this.reports.logList();
+  }
+
+  requestLogFile(name: string, offset: number, length: number): Promise<LogFileChunk> {
+    return this.reports.logFile(name, offset, length);
   }
 
   private resourceManagerUnreachable(e: unknown): void {
@@ -222,7 +270,7 @@ export class TaskExecutor implements TaskExecutorGateway {
       return;
     }
     const cancellationTimeoutMs = new Configuration(tdd.config).get(ClusterOptions.TASK_CANCELLATION_TIMEOUT);
-    const live: LiveTask = { slot, jobId: tdd.jobId, report: send, cancellationTimeoutMs };
+    const live: LiveTask = { slot, jobId: tdd.jobId, info: deployedTaskInfo(tdd), report: send, cancellationTimeoutMs };
     this.tasks.set(id, live);
     slot.host ??= this.hostFactory(slot.index, tdd);
     const checkpoints = {

@@ -6,6 +6,7 @@ import type {
   TaskDeploymentDescriptor,
   TaskExecutionState,
   TaskIOMetrics,
+  ThreadStatus,
 } from '@spindle/protocol';
 
 /** Messages between a TaskExecutor and the worker thread of one of its slots. */
@@ -23,7 +24,7 @@ export type FromSlotWorker =
   | { type: 'state'; state: TaskExecutionState }
   | { type: 'checkpoint-ack'; executionAttemptId: string; checkpointId: number; ack: TaskCheckpointAck }
   | { type: 'checkpoint-decline'; executionAttemptId: string; checkpointId: number; failure: SerializedFailure }
-  | { type: 'metrics'; requestId: number; metrics: Record<string, TaskIOMetrics> }
+  | { type: 'metrics'; requestId: number; metrics: Record<string, TaskIOMetrics>; thread: ThreadStatus }
   | { type: 'announce'; partitionId: string }
   | { type: 'withdraw'; partitionId: string }
   | { type: 'request'; requestId: number; partitionId: string; subpartition: number; location?: string }

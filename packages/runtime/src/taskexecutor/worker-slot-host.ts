@@ -1,9 +1,9 @@
 import { Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { SpindleError, getLogger, serializeError } from '@spindle/core';
-import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState, TaskIOMetrics } from '@spindle/protocol';
+import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
 import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
 import type { HubMember, ShuffleHub } from './shuffle-hub.js';
-import type { SlotHost } from './slot-host.js';
+import type { SlotHost, SlotMetrics } from './slot-host.js';
 import type { FromSlotWorker, SlotWorkerData, ToSlotWorker } from './worker-protocol.js';
 
 const WORKER_URL = new URL('./slot-worker.js', import.meta.url);
@@ -17,7 +17,7 @@ export class WorkerSlotHost implements SlotHost, HubMember {
   >();
   private closed = false;
   private nextMetricsRequest = 0;
-  private readonly metricsRequests = new Map<number, (m: Record<string, TaskIOMetrics>) => void>();
+  private readonly metricsRequests = new Map<number, (m: SlotMetrics) => void>();
   private readonly exited: Promise<void>;
   private readonly log = getLogger('slot');
 
@@ -65,14 +65,14 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     this.post({ type: 'cancel', executionAttemptId });
   }
 
-  requestMetrics(): Promise<Record<string, TaskIOMetrics>> {
-    if (this.closed) return Promise.resolve({});
+  requestMetrics(): Promise<SlotMetrics> {
+    if (this.closed) return Promise.resolve({ tasks: {} });
     // A worker stuck in user code must not hold up the heartbeats that carry these metrics.
     return new Promise((resolve) => {
       const requestId = this.nextMetricsRequest++;
       const timer = setTimeout(() => {
         this.metricsRequests.delete(requestId);
-        resolve({});
+        resolve({ tasks: {} });
       }, 1000);
       this.metricsRequests.set(requestId, (metrics) => {
         clearTimeout(timer);
@@ -85,7 +85,7 @@ export class WorkerSlotHost implements SlotHost, HubMember {
   async close(): Promise<void> {
     if (this.closed) return this.exited;
     this.closed = true;
-    for (const resolve of this.metricsRequests.values()) resolve({});
+    for (const resolve of this.metricsRequests.values()) resolve({ tasks: {} });
     this.metricsRequests.clear();
     this.hub.remove(this);
     await this.worker.terminate();
@@ -122,7 +122,7 @@ export class WorkerSlotHost implements SlotHost, HubMember {
         this.reports.get(m.executionAttemptId)?.checkpoints.decline(m.checkpointId, m.failure);
         break;
       case 'metrics':
-        this.metricsRequests.get(m.requestId)?.(m.metrics);
+        this.metricsRequests.get(m.requestId)?.({ tasks: m.metrics, thread: m.thread });
         this.metricsRequests.delete(m.requestId);
         break;
       case 'announce':

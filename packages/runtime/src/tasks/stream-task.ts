@@ -44,6 +44,7 @@ import { CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import { SubtaskCheckpoint, readRestoredState, type CheckpointResponder, type RestoredState } from './subtask-checkpoint.js';
 import { StreamTaskInput } from './stream-task-input.js';
 import { TaskTimers } from './task-timers.js';
+import { RateWindow } from '../metrics/rate-window.js';
 
 export interface TaskEnvironment {
   readonly partitions: PartitionManager;
@@ -79,6 +80,8 @@ export class StreamTask {
   private sideOutputs: ReadonlyMap<string, Output>[] = [];
   private readonly accumulators: Record<string, unknown> = {};
   private readonly timers = new TaskTimers();
+  /** Records and bytes in and out, for their per-second rates. */
+  private readonly counterRates = new RateWindow([0, 0, 0, 0]);
   private readonly mailbox = new MailboxProcessor();
   private readonly timeService: MailboxProcessingTimeService;
   private readonly gauge: OutputWatermarkGauge = { outputWatermark: Watermark.MIN };
@@ -110,6 +113,7 @@ export class StreamTask {
   async run(): Promise<TaskExecutionState> {
     try {
       this.report('INITIALIZING');
+      this.timers.startSampling(() => this.counterRates.sample(this.counters()));
       this.createPartitions();
       if (this.tdd.restore?.finished) return this.finishOnRestore();
       const networkOutputs = this.createNetworkOutputs();
@@ -227,7 +231,8 @@ export class StreamTask {
     return result;
   }
 
-  metrics(): TaskIOMetrics {
+  /** Records in and out, bytes in and out, so far. */
+  private counters(): [number, number, number, number] {
     let bytesIn = 0;
     for (const g of this.gates) bytesIn += g.numBytesIn;
     let recordsOut = 0;
@@ -236,14 +241,26 @@ export class StreamTask {
       recordsOut += p.numRecordsOut;
       bytesOut += p.numBytesOut;
     }
+    return [this.input?.recordsIn ?? 0, recordsOut, bytesIn, bytesOut];
+  }
+
+  metrics(): TaskIOMetrics {
+    const counters = this.counters();
+    const [recordsIn, recordsOut, bytesIn, bytesOut] = counters;
+    const rates = this.counterRates.rates(counters);
     return {
-      numRecordsIn: this.input?.recordsIn ?? 0,
+      numRecordsIn: recordsIn,
       numRecordsOut: recordsOut,
       numBytesIn: bytesIn,
       numBytesOut: bytesOut,
+      numRecordsInPerSecond: rates[0] ?? 0,
+      numRecordsOutPerSecond: rates[1] ?? 0,
+      numBytesInPerSecond: rates[2] ?? 0,
+      numBytesOutPerSecond: rates[3] ?? 0,
       currentInputWatermark: watermarkToLongString(this.input?.currentInputWatermark ?? Watermark.MIN),
       currentOutputWatermark: watermarkToLongString(this.gauge.outputWatermark),
       ...this.timers.accumulatedTimes(),
+      ...this.timers.timeRates(),
     };
   }
 
@@ -473,18 +490,21 @@ export class StreamTask {
   }
 
   private async waitForOutputs(): Promise<void> {
-    const started = this.timers.mark();
-    const operators = this.operators.filter(isAvailabilityProvider);
-    await Promise.all([...this.partitions.map((p) => p.whenAvailable()), ...operators.map((op) => op.whenAvailable())]);
-    this.timers.addBackPressured(started);
+    this.timers.beginBackPressure();
+    try {
+      const operators = this.operators.filter(isAvailabilityProvider);
+      await Promise.all([...this.partitions.map((p) => p.whenAvailable()), ...operators.map((op) => op.whenAvailable())]);
+    } finally {
+      this.timers.endBackPressure();
+    }
   }
 
   private async idleWhile<T>(work: Promise<T>): Promise<T> {
-    const started = this.timers.mark();
+    this.timers.beginIdle();
     try {
       return await work;
     } finally {
-      this.timers.addIdle(started);
+      this.timers.endIdle();
     }
   }
 

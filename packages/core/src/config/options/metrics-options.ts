@@ -1,0 +1,24 @@
+import { booleanOption, stringOption } from '../config-option.js';
+
+/**
+ * The Prometheus endpoints: `/metrics` on the JobManager's REST port and on each TaskManager
+ * (Flink's PrometheusReporter, `metrics.reporter.prom.*`).
+ */
+export const MetricsOptions = {
+  PROMETHEUS_PORT: stringOption({
+    key: 'metrics.reporter.prom.port',
+    default: '9249-9260',
+    description:
+      "Port of a TaskManager's Prometheus endpoint: a port, 0 for a free one, or a list/range ('9250-9260') of which the first free is taken, so that several TaskManagers can share a host. A TaskManager that finds none free logs a warning and serves no endpoint.",
+  }),
+  PROMETHEUS_PREFIX: stringOption({
+    key: 'metrics.reporter.prom.prefix',
+    default: 'spindle',
+    description: "First component of every Prometheus metric name (where Flink writes 'flink'): spindle_taskmanager_job_task_numRecordsIn.",
+  }),
+  PROMETHEUS_FILTER_LABEL_VALUES: booleanOption({
+    key: 'metrics.reporter.prom.filterLabelValueCharacters',
+    default: true,
+    description: "Replace characters other than [a-zA-Z0-9:_] in label values by '_', as Flink's reporter does by default.",
+  }),
+} as const;
