@@ -1,11 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  BasePathBucketAssigner,
+  FileSink,
   KeyedProcessFunction,
   ListStateDescriptor,
+  OnCheckpointRollingPolicy,
   ParameterTool,
   RichMapFunction,
   RichSinkFunction,
+  SimpleStringEncoder,
   StreamExecutionEnvironment,
   ValueStateDescriptor,
   type CheckpointListener,
@@ -33,6 +37,8 @@ export interface VerificationOptions {
   n: number;
   recordsPerSecond: number;
   output: string;
+  /** Write through a FileSink (row format, one bucket, a part per checkpoint) to `output` instead of the staging test sink. */
+  fileSink?: boolean;
   failAfter?: number;
   failSnapshotAt?: number;
 }
@@ -153,12 +159,21 @@ export function buildVerificationJob(env: StreamExecutionEnvironment, o: Verific
 
 /** One pipeline of the verification job, from generator to sink; several in one job are independent pipelined regions. */
 export function addVerificationPipeline(env: StreamExecutionEnvironment, o: VerificationOptions): void {
-  env
+  const checked = env
     .fromDataGenerator((i) => i, { count: o.n, recordsPerSecond: o.recordsPerSecond })
     .map(new FailingMap(o.failAfter))
     .keyBy((i: number) => i % KEYS)
-    .process(new SequenceChecker(o.failSnapshotAt))
-    .addSink(new CommittingSink(o.output), 'Committing sink');
+    .process(new SequenceChecker(o.failSnapshotAt));
+  if (o.fileSink === true) {
+    checked.sinkTo(
+      FileSink.forRowFormat(o.output, new SimpleStringEncoder<string>())
+        .withBucketAssigner(new BasePathBucketAssigner())
+        .withRollingPolicy(OnCheckpointRollingPolicy.build())
+        .build(),
+    );
+  } else {
+    checked.addSink(new CommittingSink(o.output), 'Committing sink');
+  }
 }
 
 export async function main(args: string[]): Promise<void> {
