@@ -51,6 +51,20 @@ export interface ClusterView {
   shutdownCluster(): Promise<void>;
   /** The effective cluster configuration; secrets are masked by the REST layer. */
   configuration(): Promise<ConfigEntry[]>;
+  /**
+   * Takes a savepoint of a running job and resolves with its path once it completed (rejects
+   * when it failed). `stop` stops the job after it (stop-with-savepoint), `cancel` cancels it,
+   * `drain` has the sources emit MAX_WATERMARK first. Without a target directory the cluster's
+   * `execution.checkpointing.savepoint-dir` is used. Optional: without it, savepoints answer 501.
+   */
+  triggerSavepoint?(jobId: string, request: SavepointRequest): Promise<string>;
+}
+
+export interface SavepointRequest {
+  targetDirectory?: string;
+  cancel?: boolean;
+  stop?: boolean;
+  drain?: boolean;
 }
 
 export interface VersionInfo {

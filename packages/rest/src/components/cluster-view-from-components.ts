@@ -12,6 +12,7 @@ import type {
   JobResult,
   JobSummary,
   JobSubmission,
+  SavepointRequest,
   TaskManagerInfo,
   UploadedJar,
   VersionInfo,
@@ -182,5 +183,11 @@ export class ClusterViewFromComponents implements ClusterView {
     const runner = this.components.jarRunner;
     if (!runner) throw new UnsupportedOperationError('Program submission through /jars is not enabled on this cluster.');
     return runner;
+  }
+
+  async triggerSavepoint(jobId: string, request: SavepointRequest): Promise<string> {
+    this.job(jobId);
+    const { targetDirectory, ...options } = request;
+    return this.components.dispatcher.triggerSavepoint(jobId, targetDirectory, options);
   }
 }

@@ -5,6 +5,7 @@ import type { ClusterView } from '../cluster-view.js';
 import { clusterRoutes } from '../handlers/cluster-handlers.js';
 import { jarRoutes } from '../handlers/jar-handlers.js';
 import { jobRoutes } from '../handlers/job-handlers.js';
+import { savepointRoutes } from '../handlers/savepoint-handlers.js';
 import type { HandlerContext } from '../handlers/params.js';
 import { readBody } from './body.js';
 import { RestError, restErrorOf } from './rest-error.js';
@@ -80,6 +81,7 @@ export class RestServer {
       refreshIntervalMs: this.options.refreshIntervalMs,
     };
     this.router.add(...clusterRoutes(ctx), ...jobRoutes(ctx), ...jarRoutes(ctx));
+    this.router.add(...savepointRoutes(ctx));
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.on('clientError', (error, socket) => this.onClientError(error, socket as Socket));
   }

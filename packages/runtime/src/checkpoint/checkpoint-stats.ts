@@ -14,6 +14,7 @@ export interface CompletedCheckpoint {
 /** One entry of the recent history (Flink's `/jobs/:jobid/checkpoints` history). */
 export interface CheckpointHistoryEntry {
   id: number;
+  isSavepoint: boolean;
   status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   triggerTimestamp: number;
   numSubtasks: number;
@@ -28,6 +29,7 @@ export interface CheckpointHistoryEntry {
 export interface CheckpointStatsSnapshot {
   counts: { restored: number; total: number; inProgress: number; completed: number; failed: number };
   latestCompleted?: CompletedCheckpoint;
+  latestSavepoint?: CompletedCheckpoint;
   latestFailed?: { id: number; failureTimestamp: number; failureMessage: string };
   latestRestored?: { id: number; externalPath: string; restoreTimestamp: number };
   history: CheckpointHistoryEntry[];
@@ -42,18 +44,20 @@ export class CheckpointStats {
     history: [],
   };
 
-  reportPending(id: number, triggerTimestamp: number, numSubtasks: number): void {
+  reportPending(id: number, triggerTimestamp: number, numSubtasks: number, isSavepoint = false): void {
     const c = this.snapshotData.counts;
     c.total++;
     c.inProgress++;
-    this.push({ id, status: 'IN_PROGRESS', triggerTimestamp, numSubtasks });
+    this.push({ id, isSavepoint, status: 'IN_PROGRESS', triggerTimestamp, numSubtasks });
   }
 
   reportCompleted(checkpoint: CompletedCheckpoint): void {
     const c = this.snapshotData.counts;
     c.inProgress = Math.max(0, c.inProgress - 1);
     c.completed++;
-    this.snapshotData.latestCompleted = { ...checkpoint };
+    const savepoint = this.snapshotData.history.find((h) => h.id === checkpoint.id)?.isSavepoint === true;
+    if (savepoint) this.snapshotData.latestSavepoint = { ...checkpoint };
+    else this.snapshotData.latestCompleted = { ...checkpoint };
     this.update(checkpoint.id, {
       status: 'COMPLETED',
       stateSize: checkpoint.stateSize,

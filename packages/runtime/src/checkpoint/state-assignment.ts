@@ -29,7 +29,9 @@ export async function assignState(
   metadata: CheckpointMetadata,
   jobGraph: JobGraphSpec,
   readState: (handle: StateFileHandle) => Promise<Uint8Array>,
+  allowNonRestoredState = true,
 ): Promise<Map<string, TaskRestoreSpec>> {
+  if (!allowNonRestoredState) checkAllStateClaimed(metadata, jobGraph);
   const byOperator = new Map<string, OperatorHistory>();
   for (const vertex of metadata.vertices) for (const operatorId of vertex.operatorIds) byOperator.set(operatorId, { vertex, operatorId });
   const result = new Map<string, TaskRestoreSpec>();
@@ -49,6 +51,28 @@ export async function assignState(
     }
   }
   return result;
+}
+
+/**
+ * State of an operator the job no longer has (Flink's "Failed to rollback to checkpoint/savepoint
+ * ... Cannot map checkpoint/savepoint state for operator ... to the new program"): an error
+ * naming each such operator, unless `allowNonRestoredState` drops it.
+ */
+function checkAllStateClaimed(metadata: CheckpointMetadata, jobGraph: JobGraphSpec): void {
+  const known = new Set(jobGraph.vertices.flatMap((v) => v.operators.map((o) => o.id)));
+  const unmatched: string[] = [];
+  for (const vertex of metadata.vertices) {
+    vertex.operatorIds.forEach((id, i) => {
+      const hasState = vertex.subtasks.some((s) => s?.operators[id]?.keyed || s?.operators[id]?.operator);
+      if (!known.has(id) && hasState)
+        unmatched.push(vertex.operatorUids?.[i] ? `uid '${vertex.operatorUids[i]}'` : `id ${id} (${vertex.name})`);
+    });
+  }
+  if (unmatched.length === 0) return;
+  throw restoreError(
+    `Cannot map the state of ${unmatched.length === 1 ? 'operator' : 'operators'} ${unmatched.join(', ')} of the savepoint to the new program: ` +
+      'no operator of the job has that uid. Run with --allowNonRestoredState (-n) to skip that state.',
+  );
 }
 
 function finishedSubtasks(old: VertexStateMetadata | undefined, parallelism: number, name: string): boolean[] {

@@ -151,6 +151,8 @@ export class StreamTask {
       targetLocation: trigger.location,
     });
     this.mailbox.put(`checkpoint ${trigger.checkpointId}`, () => {
+      // Draining: every event-time timer downstream fires before the snapshot, as in Flink's stop --drain.
+      if (trigger.drain && this.isSourceTask()) this.outputs[0]!.emitWatermark(Watermark.MAX);
       if (this.barriers) this.barriers.onTriggeredWithoutBarriers(barrier);
       else return this.checkpoints.checkpointState(barrier, 0);
     });
