@@ -37,7 +37,7 @@ export async function assignState(
   const result = new Map<string, TaskRestoreSpec>();
   for (const vertex of jobGraph.vertices) {
     const old = metadata.vertices.find((v) => v.operatorIds.some((id) => vertex.operators.some((o) => o.id === id)));
-    const finished = finishedSubtasks(old, vertex.parallelism, vertex.name);
+    const finished = finishedSubtasks(old, vertex.parallelism);
     const operators = new Map<string, OperatorRestoreSpec[]>();
     for (const op of vertex.operators) {
       const history = byOperator.get(op.id);
@@ -75,14 +75,16 @@ function checkAllStateClaimed(metadata: CheckpointMetadata, jobGraph: JobGraphSp
   );
 }
 
-function finishedSubtasks(old: VertexStateMetadata | undefined, parallelism: number, name: string): boolean[] {
+function finishedSubtasks(old: VertexStateMetadata | undefined, parallelism: number): boolean[] {
   const none = Array.from({ length: parallelism }, () => false);
   if (old === undefined) return none;
   const count = old.subtasks.filter((s) => s.finished).length;
   if (count === 0) return none;
   if (count === old.subtasks.length) return none.map(() => true);
   if (old.parallelism === parallelism) return old.subtasks.map((s) => s.finished);
-  throw restoreError(`${name}: some of its subtasks had finished at the checkpoint; it cannot be restored at another parallelism`);
+  // At another parallelism every subtask runs again: a finished subtask left no state (a source
+  // that read all of its splits), so the state of the others, redistributed, is all there is to do.
+  return none;
 }
 
 async function assignOperator(

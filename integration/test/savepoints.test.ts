@@ -1,0 +1,137 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { describeRun, runCli, type CliResult } from './cli-harness.js';
+import { committedLines } from './jobs/checkpoint-verification-job.js';
+import { expectedSavepointLines } from './jobs/savepoint-job.js';
+import { until } from './process-harness.js';
+import { startSessionCluster, type SessionCluster } from './session-cluster.js';
+
+const JOB = path.join(path.dirname(fileURLToPath(import.meta.url)), 'jobs', 'savepoint-job.js');
+
+describe('savepoints: stop with a savepoint, resume at another parallelism, uid matching (session cluster)', function () {
+  this.timeout(600_000);
+  let cluster: SessionCluster;
+  let savepoints: string;
+  const checkpointing = (): string[] => [
+    '-Dexecution.checkpointing.interval=300 ms',
+    `-Dexecution.checkpointing.dir=${path.join(cluster.dir, 'checkpoints')}`,
+  ];
+
+  before(async () => {
+    cluster = await startSessionCluster('savepoints', { taskManagers: 1, slotsPerTaskManager: 4 });
+    savepoints = path.join(cluster.dir, 'savepoints');
+  });
+
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  const status = async (jobId: string): Promise<string> => (await cluster.get<{ status: string }>(`/jobs/${jobId}/status`)).status;
+
+  async function submitDetached(extra: string[], jobArgs: string[]): Promise<string> {
+    const args = ['run', '--no-typecheck', '-m', cluster.rest, '-d', ...extra, JOB, ...jobArgs];
+    const r = await runCli(args, 120_000);
+    expect(r.code, describeRun(args, r)).to.equal(0);
+    return /JobID ([0-9a-f]{32})/.exec(r.stdout)![1]!;
+  }
+
+  /** Waits for more committed lines than `before`, then stops the job with a savepoint; returns its path. */
+  async function progressThenStop(jobId: string, output: string, before: number): Promise<string> {
+    await until(
+      'committed progress',
+      async () => ((await status(jobId)) === 'RUNNING' && committedLines(output).length > before + 200 ? true : undefined),
+      120_000,
+    );
+    const args = ['stop', '-m', cluster.rest, '-p', savepoints, jobId];
+    const r = await runCli(args, 120_000);
+    expect(r.code, describeRun(args, r)).to.equal(0);
+    expect(r.stdout).to.include(`Suspending job "${jobId}" with a savepoint.`);
+    const location = /Savepoint completed\. Path: (\S+)/.exec(r.stdout)![1]!;
+    expect(path.basename(location)).to.match(new RegExp(`^savepoint-${jobId.slice(0, 6)}-[0-9a-f]{12}$`));
+    await until('the stopped job to finish', async () => ((await status(jobId)) === 'FINISHED' ? true : undefined), 60_000);
+    return location;
+  }
+
+  function runAttached(extra: string[], jobArgs: string[]): Promise<CliResult> {
+    return runCli(['run', '--no-typecheck', '-m', cluster.rest, ...extra, JOB, ...jobArgs], 300_000);
+  }
+
+  it('stops at parallelism 2, resumes at 3, stops, resumes at 1: keyed state and timers all there, none twice', async () => {
+    const output = path.join(cluster.dir, 'rescale-out');
+    const n = 16_000;
+    const jobArgs = ['--n', String(n), '--rate', '1500', '--output', output];
+    const first = await submitDetached(['-p', '2', ...checkpointing()], jobArgs);
+    const sp1 = await progressThenStop(first, output, 0);
+    expect(fs.existsSync(path.join(sp1, '_metadata'))).to.equal(true);
+    // The savepoint holds its own state: the job's checkpoints are gone, the savepoint is not.
+    const second = await submitDetached(['-p', '3', '-s', sp1, ...checkpointing()], jobArgs);
+    const sp2 = await progressThenStop(second, output, committedLines(output).length);
+    const args = ['-p', '1', '-s', sp2, ...checkpointing()];
+    const r = await runAttached(args, jobArgs);
+    expect(r.code, describeRun(args, r)).to.equal(0);
+    const got = committedLines(output);
+    const expected = expectedSavepointLines(n);
+    const counts = new Map<string, number>();
+    for (const l of got) counts.set(l, (counts.get(l) ?? 0) + 1);
+    const lost = expected.filter((l) => !counts.has(l));
+    const duplicated = [...counts].filter(([, c]) => c > 1).map(([l]) => l);
+    expect({ lost: lost.slice(0, 5), duplicated: duplicated.slice(0, 5) }).to.deep.equal({ lost: [], duplicated: [] });
+    expect(got).to.deep.equal(expected);
+  });
+
+  it('spindle savepoint keeps the job running; state of an unknown uid fails without -n and is dropped with it', async () => {
+    const output = path.join(cluster.dir, 'uid-out');
+    const jobId = await submitDetached(['-p', '2'], ['--n', '4000', '--rate', '2000', '--output', output]);
+    await until('the job to run', async () => ((await status(jobId)) === 'RUNNING' ? true : undefined), 60_000);
+    const sargs = ['savepoint', '-m', cluster.rest, jobId, savepoints];
+    const s = await runCli(sargs, 120_000);
+    expect(s.code, describeRun(sargs, s)).to.equal(0);
+    expect(s.stdout).to.include(`Triggering savepoint for job ${jobId}.`);
+    const location = /Savepoint completed\. Path: (\S+)/.exec(s.stdout)![1]!;
+    expect(await status(jobId)).to.be.oneOf(['RUNNING', 'FINISHED']);
+    const renamed = [
+      '--n',
+      '4000',
+      '--rate',
+      '4000',
+      '--strict',
+      'false',
+      '--checker-uid',
+      'checker-v2',
+      '--output',
+      path.join(cluster.dir, 'uid-out-2'),
+    ];
+    const refused = await runAttached(['-s', location], renamed);
+    expect(refused.code, describeRun(['-s', location], refused)).to.equal(1);
+    expect(refused.stdout + refused.stderr).to.include("uid 'sequence-checker'");
+    expect(refused.stdout + refused.stderr).to.include('allowNonRestoredState');
+    const allowed = await runAttached(['-s', location, '-n'], renamed);
+    expect(allowed.code, describeRun(['-s', location, '-n'], allowed)).to.equal(0);
+    // The same job again (an upgrade keeps its uids): the normal path.
+    const same = await runAttached(['-s', location], ['--n', '4000', '--rate', '4000', '--output', path.join(cluster.dir, 'uid-out-3')]);
+    expect(same.code, describeRun(['-s', location], same)).to.equal(0);
+    await until('the first job to finish', async () => ((await status(jobId)) === 'FINISHED' ? true : undefined), 120_000);
+  });
+
+  it('bad input: a missing path, a truncated or corrupt _metadata are clear errors', async () => {
+    const jobArgs = ['--n', '100', '--output', path.join(cluster.dir, 'bad-out')];
+    const missing = await runAttached(['-s', path.join(cluster.dir, 'no-such-savepoint')], jobArgs);
+    expect(missing.code).to.equal(1);
+    expect(missing.stdout + missing.stderr).to.include('does not exist');
+    const sp = fs.readdirSync(savepoints).map((d) => path.join(savepoints, d))[0]!;
+    const broken = path.join(cluster.dir, 'broken-savepoint');
+    fs.cpSync(sp, broken, { recursive: true });
+    const metadata = path.join(broken, '_metadata');
+    const bytes = fs.readFileSync(metadata);
+    fs.writeFileSync(metadata, bytes.subarray(0, bytes.length - 10));
+    const truncated = await runAttached(['-s', broken], jobArgs);
+    expect(truncated.code).to.equal(1);
+    expect(truncated.stdout + truncated.stderr).to.include('truncated or corrupt');
+    fs.writeFileSync(metadata, Buffer.from('not metadata at all'));
+    const corrupt = await runAttached(['-s', broken], jobArgs);
+    expect(corrupt.code).to.equal(1);
+    expect(corrupt.stdout + corrupt.stderr).to.include('is not checkpoint metadata');
+  });
+});
