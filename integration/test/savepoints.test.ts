@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +116,29 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     await until('the first job to finish', async () => ((await status(jobId)) === 'FINISHED' ? true : undefined), 120_000);
   });
 
+  it('subtasks that had finished at the restored checkpoint still commit what it recorded', async () => {
+    const output = path.join(cluster.dir, 'finished-out');
+    const jobId = await submitDetached(['-p', '2', ...checkpointing()], ['--n', '100000', '--rate', '1500', '--output', output]);
+    const sp = await progressThenStop(jobId, output, 0);
+    // As if the job had failed after its final checkpoint completed, before the sink committed:
+    // every subtask finished at that checkpoint, and what it staged is not committed yet.
+    // The sink's files of the savepoint's own checkpoint (`part-<subtask>-<checkpoint>-<attempt>`) are what its state holds.
+    const committed = path.join(output, 'committed');
+    const finished = path.join(cluster.dir, 'finished-savepoint');
+    fs.mkdirSync(finished);
+    const { checkpointId } = rewriteMetadata(path.join(sp, '_metadata'), path.join(finished, '_metadata'), (m) => {
+      for (const v of m.vertices) for (const s of v.subtasks) s.finished = true;
+    });
+    const recorded = fs.readdirSync(committed).filter((name) => Number(name.split('-')[2]) === checkpointId);
+    expect(recorded.length).to.be.greaterThan(0);
+    for (const name of recorded) fs.renameSync(path.join(committed, name), path.join(output, 'staged', name));
+    const args = ['-p', '2', '-s', finished, ...checkpointing()];
+    const r = await runAttached(args, ['--n', '100000', '--output', output]);
+    expect(r.code, describeRun(args, r)).to.equal(0);
+    expect(fs.readdirSync(committed)).to.include.members(recorded);
+    expect(fs.readdirSync(path.join(output, 'staged')).filter((name) => recorded.includes(name))).to.deep.equal([]);
+  });
+
   it('bad input: a missing path, a truncated or corrupt _metadata are clear errors', async () => {
     const jobArgs = ['--n', '100', '--output', path.join(cluster.dir, 'bad-out')];
     const missing = await runAttached(['-s', path.join(cluster.dir, 'no-such-savepoint')], jobArgs);
@@ -135,3 +159,21 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     expect(corrupt.stdout + corrupt.stderr).to.include('is not checkpoint metadata');
   });
 });
+
+interface Metadata {
+  checkpointId: number;
+  vertices: Array<{ subtasks: Array<{ finished: boolean }> }>;
+}
+
+/** Rewrites a `_metadata` file (header: magic, version, body length, SHA-256 of the body; then the JSON body). */
+function rewriteMetadata(from: string, to: string, change: (m: Metadata) => void): Metadata {
+  const bytes = fs.readFileSync(from);
+  const newline = bytes.indexOf(10);
+  const [magic, version] = bytes.subarray(0, newline).toString('utf8').split(' ');
+  const metadata = JSON.parse(bytes.subarray(newline + 1).toString('utf8')) as Metadata;
+  change(metadata);
+  const body = Buffer.from(JSON.stringify(metadata), 'utf8');
+  const digest = createHash('sha256').update(body).digest('hex');
+  fs.writeFileSync(to, Buffer.concat([Buffer.from(`${magic} ${version} ${body.length} ${digest}\n`, 'utf8'), body]));
+  return metadata;
+}
