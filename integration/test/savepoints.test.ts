@@ -85,13 +85,22 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
   it('spindle savepoint keeps the job running; state of an unknown uid fails without -n and is dropped with it', async () => {
     const output = path.join(cluster.dir, 'uid-out');
     const jobId = await submitDetached(['-p', '2'], ['--n', '4000', '--rate', '2000', '--output', output]);
-    await until('the job to run', async () => ((await status(jobId)) === 'RUNNING' ? true : undefined), 60_000);
+    await until(
+      'every task of the job to run',
+      async () => {
+        const { jobs } = await cluster.get<{ jobs: Array<{ jid: string; tasks: { total: number; running: number } }> }>('/jobs/overview');
+        const job = jobs.find((j) => j.jid === jobId);
+        return job && job.tasks.running === job.tasks.total ? true : undefined;
+      },
+      60_000,
+    );
     const sargs = ['savepoint', '-m', cluster.rest, jobId, savepoints];
     const s = await runCli(sargs, 120_000);
     expect(s.code, describeRun(sargs, s)).to.equal(0);
     expect(s.stdout).to.include(`Triggering savepoint for job ${jobId}.`);
     const location = /Savepoint completed\. Path: (\S+)/.exec(s.stdout)![1]!;
     expect(await status(jobId)).to.be.oneOf(['RUNNING', 'FINISHED']);
+    await expectCheckpointStats(cluster, jobId, location);
     const renamed = [
       '--n',
       '4000',
@@ -176,4 +185,72 @@ function rewriteMetadata(from: string, to: string, change: (m: Metadata) => void
   const digest = createHash('sha256').update(body).digest('hex');
   fs.writeFileSync(to, Buffer.concat([Buffer.from(`${magic} ${version} ${body.length} ${digest}\n`, 'utf8'), body]));
   return metadata;
+}
+
+interface CheckpointEntry {
+  className: string;
+  id: number;
+  status: string;
+  is_savepoint: boolean;
+  external_path?: string;
+  num_subtasks: number;
+  num_acknowledged_subtasks: number;
+  tasks: Record<string, { num_subtasks: number; num_acknowledged_subtasks: number; state_size: number }>;
+}
+
+/** The REST checkpoint statistics of a job that took one savepoint (and no checkpoints) into `location`. */
+async function expectCheckpointStats(cluster: SessionCluster, jobId: string, location: string): Promise<void> {
+  const stats = await cluster.get<{
+    counts: Record<string, number>;
+    summary: Record<string, Record<string, number>>;
+    latest: { completed: CheckpointEntry | null; savepoint: CheckpointEntry | null; failed: unknown; restored: unknown };
+    history: CheckpointEntry[];
+  }>(`/jobs/${jobId}/checkpoints`);
+  expect(Object.keys(stats.counts).sort()).to.deep.equal(['completed', 'failed', 'in_progress', 'restored', 'total']);
+  expect(stats.counts.completed).to.equal(1);
+  expect(Object.keys(stats.summary).sort()).to.deep.equal([
+    'alignment_buffered',
+    'checkpointed_size',
+    'end_to_end_duration',
+    'persisted_data',
+    'processed_data',
+    'state_size',
+  ]);
+  expect(stats.latest.completed).to.equal(null);
+  const savepoint = stats.latest.savepoint!;
+  expect(savepoint).to.include({ className: 'completed', status: 'COMPLETED', is_savepoint: true, external_path: location });
+  expect(savepoint.num_acknowledged_subtasks).to.equal(savepoint.num_subtasks);
+  const config = await cluster.get<Record<string, unknown>>(`/jobs/${jobId}/checkpoints/config`);
+  expect(config).to.include({ mode: 'exactly_once', max_concurrent: 1 });
+  expect(config).to.have.keys(
+    'mode',
+    'interval',
+    'timeout',
+    'min_pause',
+    'max_concurrent',
+    'externalization',
+    'state_backend',
+    'checkpoint_storage',
+    'unaligned_checkpoints',
+    'tolerable_failed_checkpoints',
+    'aligned_checkpoint_timeout',
+    'checkpoints_after_tasks_finish',
+    'state_changelog_enabled',
+    'changelog_periodic_materialization_interval',
+    'changelog_storage',
+  );
+  const details = await cluster.get<CheckpointEntry>(`/jobs/${jobId}/checkpoints/details/${savepoint.id}`);
+  const tasks = Object.values(details.tasks);
+  expect(tasks.length).to.be.greaterThan(1);
+  for (const t of tasks) expect(t.num_acknowledged_subtasks).to.equal(t.num_subtasks);
+  const code = async (p: string): Promise<{ status: number; errors: unknown }> => {
+    const r = await fetch(`http://${cluster.rest}${p}`);
+    return { status: r.status, errors: ((await r.json()) as { errors?: unknown }).errors };
+  };
+  expect((await code(`/jobs/${jobId}/checkpoints/details/999999`)).status).to.equal(404);
+  const malformed = await code(`/jobs/${jobId}/checkpoints/details/abc`);
+  expect(malformed.status).to.equal(400);
+  expect(malformed.errors).to.be.an('array');
+  expect((await code(`/jobs/${'0'.repeat(32)}/checkpoints`)).status).to.equal(404);
+  expect((await code(`/jobs/${jobId}/savepoints/${'0'.repeat(32)}`)).status).to.equal(404);
 }

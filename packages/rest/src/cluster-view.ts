@@ -1,3 +1,4 @@
+import type { ArchivedJob } from '@spindle/runtime';
 import type { ExecutionState, JobStatus, RuntimeMode, SerializedFailure } from '@spindle/protocol';
 
 /**
@@ -58,6 +59,18 @@ export interface ClusterView {
    * `execution.checkpointing.savepoint-dir` is used. Optional: without it, savepoints answer 501.
    */
   triggerSavepoint?(jobId: string, request: SavepointRequest): Promise<string>;
+  /**
+   * The checkpoint statistics and settings of a job; undefined for a job that takes no
+   * checkpoints (BATCH). Optional: without it, checkpoint statistics answer 404.
+   */
+  checkpointing?(jobId: string): Promise<JobCheckpointing | undefined>;
+}
+
+/** A job's checkpoint statistics and settings, as the JobMaster keeps them. */
+export interface JobCheckpointing {
+  stats: NonNullable<ArchivedJob['checkpoints']>;
+  config: NonNullable<ArchivedJob['checkpointConfig']>;
+  stateBackend: string;
 }
 
 export interface SavepointRequest {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { getLogger, type Configuration } from '@spindle/core';
+import { Configuration, getLogger } from '@spindle/core';
 import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
 import type { ArchivedJob, Dispatcher, ResourceManager } from '@spindle/runtime';
 import type {
@@ -11,6 +11,7 @@ import type {
   JobDetails,
   JobResult,
   JobSummary,
+  JobCheckpointing,
   JobSubmission,
   SavepointRequest,
   TaskManagerInfo,
@@ -189,5 +190,12 @@ export class ClusterViewFromComponents implements ClusterView {
     this.job(jobId);
     const { targetDirectory, ...options } = request;
     return this.components.dispatcher.triggerSavepoint(jobId, targetDirectory, options);
+  }
+
+  async checkpointing(jobId: string): Promise<JobCheckpointing | undefined> {
+    const job = this.job(jobId);
+    if (job.checkpoints === undefined || job.checkpointConfig === undefined) return undefined;
+    const backend = new Configuration(job.jobGraph.config).getString('state.backend.type') ?? 'hashmap';
+    return { stats: job.checkpoints, config: job.checkpointConfig, stateBackend: backend };
   }
 }

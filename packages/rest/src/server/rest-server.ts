@@ -6,6 +6,7 @@ import { clusterRoutes } from '../handlers/cluster-handlers.js';
 import { jarRoutes } from '../handlers/jar-handlers.js';
 import { jobRoutes } from '../handlers/job-handlers.js';
 import { savepointRoutes } from '../handlers/savepoint-handlers.js';
+import { checkpointRoutes } from '../handlers/checkpoint-handlers.js';
 import type { HandlerContext } from '../handlers/params.js';
 import { readBody } from './body.js';
 import { RestError, restErrorOf } from './rest-error.js';
@@ -81,7 +82,7 @@ export class RestServer {
       refreshIntervalMs: this.options.refreshIntervalMs,
     };
     this.router.add(...clusterRoutes(ctx), ...jobRoutes(ctx), ...jarRoutes(ctx));
-    this.router.add(...savepointRoutes(ctx));
+    this.router.add(...savepointRoutes(ctx), ...checkpointRoutes(ctx));
     this.server = http.createServer((req, res) => this.onRequest(req, res));
     this.server.on('clientError', (error, socket) => this.onClientError(error, socket as Socket));
   }

@@ -154,7 +154,9 @@ export class CheckpointCoordinator {
     if (anyFinished && !this.config.afterTasksFinish) return undefined;
     const p = this.createPending(executions, location, savepoint);
     this.pending.set(p.id, p);
-    this.stats.reportPending(p.id, p.timestamp, p.notYetAcknowledged.size + countFinished(p), savepoint !== undefined);
+    this.stats.reportPending(p.id, p.timestamp, subtasksPerVertex(executions), savepoint !== undefined);
+    for (const [vertexId, subtasks] of p.subtasks)
+      for (const s of subtasks) if (s?.finished) this.stats.reportAcknowledged(p.id, vertexId, p.timestamp);
     p.timeout = this.scheduler.schedule(
       () => this.abortIfPending(p.id, `Checkpoint expired before completing (after ${this.config.timeoutMs} ms).`),
       this.config.timeoutMs,
@@ -208,6 +210,7 @@ export class CheckpointCoordinator {
     if (p === undefined || e === undefined) return;
     p.notYetAcknowledged.delete(attemptId);
     p.stateSize += ack.stateSize;
+    this.stats.reportAcknowledged(p.id, e.vertex.id, this.scheduler.now(), ack);
     this.record(p, e, { finished: ack.finished, operators: ack.operators });
     if (p.notYetAcknowledged.size === 0) this.complete(p);
   }
@@ -225,6 +228,7 @@ export class CheckpointCoordinator {
   executionFinished(e: Execution): void {
     for (const p of [...this.pending.values()]) {
       if (!p.notYetAcknowledged.delete(e.attemptId)) continue;
+      this.stats.reportAcknowledged(p.id, e.vertex.id, this.scheduler.now());
       this.record(p, e, { finished: true, operators: {} });
       if (p.notYetAcknowledged.size === 0) this.complete(p);
     }
@@ -347,8 +351,8 @@ export class CheckpointCoordinator {
   }
 }
 
-function countFinished(p: PendingCheckpoint): number {
-  let n = 0;
-  for (const subtasks of p.subtasks.values()) n += subtasks.filter((s) => s?.finished).length;
-  return n;
+function subtasksPerVertex(executions: readonly Execution[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of executions) counts.set(e.vertex.id, (counts.get(e.vertex.id) ?? 0) + 1);
+  return counts;
 }

@@ -147,7 +147,7 @@ export class JobMaster implements JobMasterGateway {
     this.initialPlan = await assignState(metadata, this.jobGraph, readStateHandle, allowNonRestored);
     this.restorePlan = this.initialPlan;
     this.checkpoints?.restoredFrom(metadata.checkpointId);
-    this.checkpoints?.stats.reportRestored(metadata.checkpointId, path, this.scheduler.now());
+    this.checkpoints?.stats.reportRestored(metadata.checkpointId, path, this.scheduler.now(), metadata.savepoint === true);
     this.log.info('starting from a savepoint', { path, checkpointId: metadata.checkpointId, fromJob: metadata.jobId });
   }
 
@@ -308,7 +308,7 @@ export class JobMaster implements JobMasterGateway {
     return archiveJob(this.graph, this.exceptions, this.slotWait(), {
       numRestarts: this.failover.numRestarts,
       restartStrategy: this.failover.restartStrategy.description,
-      ...(this.checkpoints ? { checkpoints: this.checkpoints.stats.snapshot() } : {}),
+      ...(this.checkpoints ? { checkpoints: this.checkpoints.stats.snapshot(), checkpointConfig: { ...this.checkpoints.config } } : {}),
     });
   }
 
