@@ -84,7 +84,7 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
 
   it('spindle savepoint keeps the job running; state of an unknown uid fails without -n and is dropped with it', async () => {
     const output = path.join(cluster.dir, 'uid-out');
-    const jobId = await submitDetached(['-p', '2'], ['--n', '4000', '--rate', '2000', '--output', output]);
+    const jobId = await submitDetached(['-p', '2'], ['--n', '40000', '--rate', '2000', '--output', output]);
     await until(
       'every task of the job to run',
       async () => {
@@ -103,9 +103,9 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     await expectCheckpointStats(cluster, jobId, location);
     const renamed = [
       '--n',
-      '4000',
+      '40000',
       '--rate',
-      '4000',
+      '20000',
       '--strict',
       'false',
       '--checker-uid',
@@ -120,9 +120,10 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     const allowed = await runAttached(['-s', location, '-n'], renamed);
     expect(allowed.code, describeRun(['-s', location, '-n'], allowed)).to.equal(0);
     // The same job again (an upgrade keeps its uids): the normal path.
-    const same = await runAttached(['-s', location], ['--n', '4000', '--rate', '4000', '--output', path.join(cluster.dir, 'uid-out-3')]);
+    const same = await runAttached(['-s', location], ['--n', '40000', '--rate', '20000', '--output', path.join(cluster.dir, 'uid-out-3')]);
     expect(same.code, describeRun(['-s', location], same)).to.equal(0);
-    await until('the first job to finish', async () => ((await status(jobId)) === 'FINISHED' ? true : undefined), 120_000);
+    const cancel = await runCli(['cancel', '-m', cluster.rest, jobId], 60_000);
+    expect(cancel.code, describeRun(['cancel', jobId], cancel)).to.equal(0);
   });
 
   it('subtasks that had finished at the restored checkpoint still commit what it recorded', async () => {
