@@ -149,7 +149,7 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     expect(fs.readdirSync(path.join(output, 'staged')).filter((name) => recorded.includes(name))).to.deep.equal([]);
   });
 
-  it('bad input: a missing path, a truncated or corrupt _metadata are clear errors', async () => {
+  it('bad input: a missing path, a truncated or corrupt _metadata, a changed max parallelism are clear errors', async () => {
     const jobArgs = ['--n', '100', '--output', path.join(cluster.dir, 'bad-out')];
     const missing = await runAttached(['-s', path.join(cluster.dir, 'no-such-savepoint')], jobArgs);
     expect(missing.code).to.equal(1);
@@ -163,6 +163,10 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     const truncated = await runAttached(['-s', broken], jobArgs);
     expect(truncated.code).to.equal(1);
     expect(truncated.stdout + truncated.stderr).to.include('truncated or corrupt');
+    // Keyed state written with the default maximum parallelism (128) cannot go to another.
+    const rescaled = await runAttached(['-s', sp, '-Dpipeline.max-parallelism=64'], jobArgs);
+    expect(rescaled.code).to.equal(1);
+    expect(rescaled.stdout + rescaled.stderr).to.include('pipeline.max-parallelism must not change');
     fs.writeFileSync(metadata, Buffer.from('not metadata at all'));
     const corrupt = await runAttached(['-s', broken], jobArgs);
     expect(corrupt.code).to.equal(1);
