@@ -126,9 +126,11 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     expect(cancel.code, describeRun(['cancel', jobId], cancel)).to.equal(0);
   });
 
-  it('subtasks that had finished at the restored checkpoint still commit what it recorded', async () => {
+  it('subtasks that had finished at the restored checkpoint still commit what it recorded (FileSink and a two-phase sink)', async () => {
     const output = path.join(cluster.dir, 'finished-out');
-    const jobId = await submitDetached(['-p', '2', ...checkpointing()], ['--n', '100000', '--rate', '1500', '--output', output]);
+    const files = path.join(output, 'files');
+    const jobArgs = ['--n', '100000', '--rate', '1500', '--output', output, '--file-sink', files];
+    const jobId = await submitDetached(['-p', '2', ...checkpointing()], jobArgs);
     const sp = await progressThenStop(jobId, output, 0);
     // As if the job had failed after its final checkpoint completed, before the sink committed:
     // every subtask finished at that checkpoint, and what it staged is not committed yet.
@@ -142,9 +144,16 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     const recorded = fs.readdirSync(committed).filter((name) => Number(name.split('-')[2]) === checkpointId);
     expect(recorded.length).to.be.greaterThan(0);
     for (const name of recorded) fs.renameSync(path.join(committed, name), path.join(output, 'staged', name));
+    // The FileSink's pending files of that checkpoint: their hidden in-progress names are in its state files.
+    const uncommitted = uncommitFileSinkParts(sp, files);
+    expect(uncommitted.length).to.be.greaterThan(0);
     const args = ['-p', '2', '-s', finished, ...checkpointing()];
-    const r = await runAttached(args, ['--n', '100000', '--output', output]);
+    const r = await runAttached(args, jobArgs);
     expect(r.code, describeRun(args, r)).to.equal(0);
+    for (const { temp, target } of uncommitted) {
+      expect(fs.existsSync(target), target).to.equal(true);
+      expect(fs.existsSync(temp), temp).to.equal(false);
+    }
     expect(fs.readdirSync(committed)).to.include.members(recorded);
     expect(fs.readdirSync(path.join(output, 'staged')).filter((name) => recorded.includes(name))).to.deep.equal([]);
   });
@@ -258,4 +267,32 @@ async function expectCheckpointStats(cluster: SessionCluster, jobId: string, loc
   expect(malformed.errors).to.be.an('array');
   expect((await code(`/jobs/${'0'.repeat(32)}/checkpoints`)).status).to.equal(404);
   expect((await code(`/jobs/${jobId}/savepoints/${'0'.repeat(32)}`)).status).to.equal(404);
+}
+
+/**
+ * Turns the FileSink part files that the savepoint recorded as pending back into their hidden
+ * in-progress files (as if the commit after the checkpoint had not happened). The state files
+ * hold each pending file's in-progress name `.<part>.inprogress.<uuid>` as plain bytes.
+ */
+function uncommitFileSinkParts(savepoint: string, files: string): Array<{ temp: string; target: string }> {
+  const names = new Set<string>();
+  for (const f of fs.readdirSync(savepoint).filter((n) => n !== '_metadata')) {
+    const text = fs.readFileSync(path.join(savepoint, f)).toString('latin1');
+    for (const m of text.matchAll(/\.(part-[\w.-]+?)\.inprogress\.[0-9a-f-]{36}/g)) names.add(m[0]);
+  }
+  const moved: Array<{ temp: string; target: string }> = [];
+  for (const dir of fs
+    .readdirSync(files, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => path.join(d.parentPath, d.name))
+    .concat(files)) {
+    for (const tempName of names) {
+      const target = path.join(dir, /^\.(.+?)\.inprogress\./.exec(tempName)![1]!);
+      if (!fs.existsSync(target)) continue;
+      const temp = path.join(dir, tempName);
+      fs.renameSync(target, temp);
+      moved.push({ temp, target });
+    }
+  }
+  return moved;
 }

@@ -1,5 +1,8 @@
 import {
+  FileSink,
   KeyedProcessFunction,
+  OnCheckpointRollingPolicy,
+  SimpleStringEncoder,
   ParameterTool,
   StreamExecutionEnvironment,
   ValueStateDescriptor,
@@ -18,6 +21,7 @@ import { CommittingSink, KEYS } from './checkpoint-verification-job.js';
  * index + DELAY. The exactly-once sink commits `E <key> <seq>` per element and `T <key> <index>`
  * per timer, so the committed output proves that keyed state and timers were each restored once.
  * The source and the checker have uids; the sink has none (its id hashes its graph position).
+ * With `--file-sink <dir>` the same lines also go to a FileSink that rolls its part files on every checkpoint.
  */
 export const DELAY = 400;
 
@@ -56,13 +60,18 @@ class CheckerWithTimers extends KeyedProcessFunction<number, number, string> {
 export async function main(args: string[]): Promise<void> {
   const params = ParameterTool.fromArgs(args);
   const env = StreamExecutionEnvironment.getExecutionEnvironment();
-  env
+  const lines = env
     .fromDataGenerator((i) => i, { count: params.getInt('n', 20_000), recordsPerSecond: params.getInt('rate', 2000) })
     .uid('generator')
     .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<number>().withTimestampAssigner((i) => i))
     .keyBy((i: number) => i % KEYS)
     .process(new CheckerWithTimers(params.get('strict', 'true') === 'true'))
-    .uid(params.get('checker-uid', 'sequence-checker'))
-    .addSink(new CommittingSink(params.getRequired('output')), 'Committing sink');
+    .uid(params.get('checker-uid', 'sequence-checker'));
+  lines.addSink(new CommittingSink(params.getRequired('output')), 'Committing sink');
+  const files = params.get('file-sink');
+  if (files !== undefined)
+    lines
+      .sinkTo(FileSink.forRowFormat(files, new SimpleStringEncoder<string>()).withRollingPolicy(OnCheckpointRollingPolicy.build()).build())
+      .uid('file-sink');
   await env.execute('Savepoint job');
 }
