@@ -158,6 +158,35 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     expect(fs.readdirSync(path.join(output, 'staged')).filter((name) => recorded.includes(name))).to.deep.equal([]);
   });
 
+  it('stop --drain fires every event-time timer before the savepoint', async () => {
+    const output = path.join(cluster.dir, 'drain-out');
+    const jobArgs = ['--n', '100000', '--rate', '1500', '--output', output];
+    const jobId = await submitDetached(['-p', '2', ...checkpointing()], jobArgs);
+    await until(
+      'committed progress',
+      async () => ((await status(jobId)) === 'RUNNING' && committedLines(output).length > 200 ? true : undefined),
+      120_000,
+    );
+    const args = ['stop', '-m', cluster.rest, '--drain', '-p', savepoints, jobId];
+    const r = await runCli(args, 120_000);
+    expect(r.code, describeRun(args, r)).to.equal(0);
+    const sp = /Savepoint completed\. Path: (\S+)/.exec(r.stdout)![1]!;
+    // Restored with every subtask finished, the sink commits what the savepoint staged and nothing more.
+    const finished = path.join(cluster.dir, 'drained-savepoint');
+    fs.mkdirSync(finished);
+    rewriteMetadata(path.join(sp, '_metadata'), path.join(finished, '_metadata'), (m) => {
+      for (const v of m.vertices) for (const s of v.subtasks) s.finished = true;
+    });
+    const restored = await runAttached(['-p', '2', '-s', finished, ...checkpointing()], jobArgs);
+    expect(restored.code, describeRun(['-s', finished], restored)).to.equal(0);
+    const lines = committedLines(output);
+    const elements = lines.filter((l) => l.startsWith('E ')).length;
+    expect(elements).to.be.greaterThan(200);
+    // Every element's timer fired: one T line per E line (each element registers one timer).
+    expect(lines.filter((l) => l.startsWith('T ')).length).to.equal(elements);
+    expect(new Set(lines).size).to.equal(lines.length);
+  });
+
   it('bad input: a missing path, a truncated or corrupt _metadata, a changed max parallelism are clear errors', async () => {
     const jobArgs = ['--n', '100', '--output', path.join(cluster.dir, 'bad-out')];
     const missing = await runAttached(['-s', path.join(cluster.dir, 'no-such-savepoint')], jobArgs);
