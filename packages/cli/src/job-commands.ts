@@ -1,4 +1,4 @@
-import { ClusterOptions, JobId, type Configuration } from '@spindle/core';
+import { ClusterOptions, JobId, SpindleError, type Configuration } from '@spindle/core';
 import type { Console } from './local-runner.js';
 import { RestClient } from './rest-client.js';
 
@@ -74,4 +74,71 @@ export async function cancelJob(client: RestClient, jobId: string, console: Cons
   console.out(`Cancelling job ${id}.`);
   await client.request('PATCH', `/jobs/${id}?mode=cancel`);
   console.out(`Cancelled job ${id}.`);
+}
+
+/** How long the CLI waits for a savepoint before it gives up (the savepoint itself goes on). */
+const SAVEPOINT_WAIT_MS = 10 * 60_000;
+const SAVEPOINT_POLL_MS = 250;
+
+interface SavepointStatus {
+  status: { id: 'IN_PROGRESS' | 'COMPLETED' };
+  operation?: { location?: string; 'failure-cause'?: { class?: string; 'stack-trace'?: string } };
+}
+
+/** Polls a savepoint operation until it completed; resolves with the savepoint's path. */
+async function awaitSavepoint(client: RestClient, jobId: string, requestId: string): Promise<string> {
+  const deadline = Date.now() + SAVEPOINT_WAIT_MS;
+  while (Date.now() < deadline) {
+    const r = await client.get<SavepointStatus>(`/jobs/${jobId}/savepoints/${requestId}`);
+    if (r.status.id === 'COMPLETED') {
+      if (r.operation?.location !== undefined) return r.operation.location;
+      const cause = r.operation?.['failure-cause'];
+      const first = (cause?.['stack-trace'] ?? cause?.class ?? 'unknown failure').split('\n')[0];
+      throw new SpindleError(`Triggering a savepoint for the job ${jobId} failed.\n\n${first}`, {
+        code: 'SAVEPOINT_FAILED',
+        userFacing: true,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, SAVEPOINT_POLL_MS));
+  }
+  throw new SpindleError(`The savepoint of job ${jobId} did not complete within ${SAVEPOINT_WAIT_MS / 1000} s (trigger ${requestId}).`, {
+    code: 'SAVEPOINT_TIMEOUT',
+    userFacing: true,
+  });
+}
+
+function jsonBody(body: Record<string, unknown>): { body: string; contentType: string } {
+  return { body: JSON.stringify(body), contentType: 'application/json' };
+}
+
+/** `spindle savepoint <jobId> [targetDirectory]`, with Flink's lines. */
+export async function triggerSavepoint(
+  client: RestClient,
+  jobId: string,
+  targetDirectory: string | undefined,
+  console: Console,
+): Promise<void> {
+  const id = JobId.parse(jobId);
+  console.out(`Triggering savepoint for job ${id}.`);
+  console.out('Waiting for response...');
+  const body = jsonBody({ 'cancel-job': false, ...(targetDirectory ? { 'target-directory': targetDirectory } : {}) });
+  const { json } = await client.request<{ 'request-id': string }>('POST', `/jobs/${id}/savepoints`, body);
+  const path = await awaitSavepoint(client, id, json['request-id']);
+  console.out(`Savepoint completed. Path: ${path}`);
+  console.out('You can resume your program from this savepoint with the run command.');
+}
+
+/** `spindle stop [-p dir] [--drain] <jobId>`: stop with a savepoint, with Flink's lines. */
+export async function stopJob(
+  client: RestClient,
+  jobId: string,
+  options: { savepointPath?: string; drain?: boolean },
+  console: Console,
+): Promise<void> {
+  const id = JobId.parse(jobId);
+  console.out(`Suspending job "${id}" with a savepoint.`);
+  const body = jsonBody({ drain: options.drain === true, ...(options.savepointPath ? { targetDirectory: options.savepointPath } : {}) });
+  const { json } = await client.request<{ 'request-id': string }>('POST', `/jobs/${id}/stop`, body);
+  const path = await awaitSavepoint(client, id, json['request-id']);
+  console.out(`Savepoint completed. Path: ${path}`);
 }

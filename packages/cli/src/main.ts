@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import {
   ConfigurationError,
+  CheckpointingOptions,
   CoreOptions,
   SpindleError,
   errorMessage,
@@ -14,7 +15,7 @@ import { CLI_BIN, defaultConfDir } from './engine-paths.js';
 import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-compiler.js';
 import { runOnMiniCluster, type Console } from './local-runner.js';
 import { runOnCluster } from './remote-runner.js';
-import { cancelJob, listJobs, restClientFor } from './job-commands.js';
+import { cancelJob, listJobs, restClientFor, stopJob, triggerSavepoint } from './job-commands.js';
 import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.js';
 import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
 import { VERSION } from './version.js';
@@ -29,6 +30,8 @@ interface JobOptions {
   typecheck: boolean;
   jobmanager?: string;
   detached?: boolean;
+  fromSavepoint?: string;
+  allowNonRestoredState?: boolean;
 }
 
 const stdio: Console = {
@@ -52,6 +55,8 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .option('-m, --jobmanager <host:port>', "REST address of a session cluster's JobManager (implies -t remote)")
     .option('-d, --detached', 'return once the job is submitted (remote only)')
     .option('--no-typecheck', 'skip type-checking a TypeScript job')
+    .option('-s, --fromSavepoint <path>', 'start from this savepoint (execution.state-recovery.path)')
+    .option('-n, --allowNonRestoredState', 'skip savepoint state that belongs to no operator of the job')
     .addOption(logLevelOption())
     .option('-v, --verbose', 'show the log on the terminal too')
     .passThroughOptions()
@@ -59,9 +64,14 @@ function jobCommand(program: Command, name: string, description: string): Comman
 }
 
 /** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
-function loadConfig(options: Pick<JobOptions, 'D' | 'parallelism'>): Configuration {
-  const flags =
-    options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }];
+function loadConfig(options: Pick<JobOptions, 'D' | 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState'>): Configuration {
+  const flags = [
+    ...(options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }]),
+    ...(options.fromSavepoint === undefined
+      ? []
+      : [{ key: CheckpointingOptions.STATE_RECOVERY_PATH.key, value: options.fromSavepoint, flag: '-s' }]),
+    ...(options.allowNonRestoredState ? [{ key: CheckpointingOptions.IGNORE_UNCLAIMED_STATE.key, value: 'true', flag: '-n' }] : []),
+  ];
   const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamicProperties: options.D, flags });
   for (const w of loaded.warnings) {
     stdio.err(`Warning: ${w}`);
@@ -276,6 +286,27 @@ function buildProgram(): Command {
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
     .action((jobId: string, options: { jobmanager?: string; D: string[] }) =>
       cancelJob(restClientFor(configFor(options), options.jobmanager), jobId, stdio),
+    );
+  program
+    .command('savepoint')
+    .description('trigger a savepoint of a running job')
+    .argument('<jobId>', 'the job id (32 hexadecimal characters)')
+    .argument('[targetDirectory]', 'where the savepoint goes (default execution.checkpointing.savepoint-dir)')
+    .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .action((jobId: string, dir: string | undefined, options: { jobmanager?: string; D: string[] }) =>
+      triggerSavepoint(restClientFor(configFor(options), options.jobmanager), jobId, dir, stdio),
+    );
+  program
+    .command('stop')
+    .description('stop a job with a savepoint')
+    .argument('<jobId>', 'the job id (32 hexadecimal characters)')
+    .option('-p, --savepointPath <dir>', 'where the savepoint goes (default execution.checkpointing.savepoint-dir)')
+    .option('-d, --drain', 'emit MAX_WATERMARK before the savepoint, firing every event-time timer (for a permanent stop)')
+    .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
+    .action((jobId: string, options: { savepointPath?: string; drain?: boolean; jobmanager?: string; D: string[] }) =>
+      stopJob(restClientFor(configFor(options), options.jobmanager), jobId, options, stdio),
     );
   program.addOption(logLevelOption());
   program.option('-v, --verbose', 'show the log on the terminal too (`-v` alone prints the version)');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Configuration, CoreOptions, JobId, RestOptions, SpindleError } from '@spindle/core';
+import { CheckpointingOptions, Configuration, CoreOptions, JobId, RestOptions, SpindleError } from '@spindle/core';
 import type { JobGraphSpec } from '@spindle/protocol';
 import type { JarRunRequest, JobSubmission as RestJobSubmission, UploadedJar } from '@spindle/rest';
 import { PlanRunner, type BlobStore, type Dispatcher } from '@spindle/runtime';
@@ -71,6 +71,9 @@ export class JobSubmission {
   private async plan(jar: UploadedJar, request: JarRunRequest): Promise<{ blobKey: string; jobGraph: JobGraphSpec }> {
     const config = new Configuration({ ...this.config.toMap(), ...request.flinkConfiguration });
     if (request.parallelism !== undefined && request.parallelism > 0) config.set(CoreOptions.DEFAULT_PARALLELISM, request.parallelism);
+    // Flink's savepointPath and allowNonRestoredState of a jar run: the job starts from that savepoint.
+    if (request.savepointPath) config.setString(CheckpointingOptions.STATE_RECOVERY_PATH.key, request.savepointPath);
+    if (request.allowNonRestoredState) config.setString(CheckpointingOptions.IGNORE_UNCLAIMED_STATE.key, 'true');
     const blobKey = this.blobs.put(fs.readFileSync(jar.path));
     const entryPoint = request.entryClass;
     const options = { args: request.programArgs, config: config.toMap() };

@@ -13,8 +13,10 @@ export interface CheckpointTriggerSpec {
   kind: CheckpointKind;
   /** EXACTLY_ONCE tasks align barriers; AT_LEAST_ONCE tasks do not. */
   mode: 'EXACTLY_ONCE' | 'AT_LEAST_ONCE';
-  /** The directory of this checkpoint in checkpoint storage (`<dir>/<jobId>/chk-<id>`). */
+  /** The directory of this checkpoint in checkpoint storage (`<dir>/<jobId>/chk-<id>`, or a savepoint's own). */
   location: string;
+  /** Stop with savepoint and `--drain`: sources emit the end of event time (MAX_WATERMARK) before the barrier. */
+  drain?: boolean;
 }
 
 /** A byte range of a file in checkpoint storage. */

@@ -1,5 +1,5 @@
 import type { ExecutionState, JobStatus, RuntimeMode, SerializedFailure, TaskIOMetrics, TaskManagerStatus } from '@spindle/protocol';
-import type { LogFileChunk, LogFileInfo, MetricValues, TaskManagerLogs } from '@spindle/runtime';
+import type { ArchivedJob, LogFileChunk, LogFileInfo, MetricValues, TaskManagerLogs } from '@spindle/runtime';
 
 /**
  * What the REST layer reads from (and asks of) a cluster. Every method returns plain data in
@@ -81,6 +81,18 @@ export interface ClusterView {
   threadDump(): Promise<ThreadInfo[]>;
   /** Runs an uploaded program's main in plan mode, without submitting the job it builds. */
   planJar(jarId: string, request: JarRunRequest): Promise<JobPlan>;
+  /**
+   * Takes a savepoint of a running job and resolves with its path once it completed (rejects
+   * when it failed). `stop` stops the job after it (stop-with-savepoint), `cancel` cancels it,
+   * `drain` has the sources emit MAX_WATERMARK first. Without a target directory the cluster's
+   * `execution.checkpointing.savepoint-dir` is used. Optional: without it, savepoints answer 501.
+   */
+  triggerSavepoint?(jobId: string, request: SavepointRequest): Promise<string>;
+  /**
+   * The checkpoint statistics and settings of a job; undefined for a job that takes no
+   * checkpoints (BATCH). Optional: without it, checkpoint statistics answer 404.
+   */
+  checkpointing?(jobId: string): Promise<JobCheckpointing | undefined>;
 }
 
 export interface ClusterCapabilities {
@@ -135,6 +147,20 @@ export interface ThreadInfo {
   name: string;
   /** The thread's stack as a Java thread dump shows it. */
   stack: string;
+}
+
+/** A job's checkpoint statistics and settings, as the JobMaster keeps them. */
+export interface JobCheckpointing {
+  stats: NonNullable<ArchivedJob['checkpoints']>;
+  config: NonNullable<ArchivedJob['checkpointConfig']>;
+  stateBackend: string;
+}
+
+export interface SavepointRequest {
+  targetDirectory?: string;
+  cancel?: boolean;
+  stop?: boolean;
+  drain?: boolean;
 }
 
 export interface VersionInfo {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { getLogger, type Configuration } from '@spindle/core';
+import { Configuration, getLogger } from '@spindle/core';
 import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
 import {
   LogDirectory,
@@ -26,7 +26,9 @@ import type {
   JobPlan,
   JobResult,
   JobSummary,
+  JobCheckpointing,
   JobSubmission,
+  SavepointRequest,
   SubtaskInfo,
   TaskManagerDetails,
   TaskManagerInfo,
@@ -288,5 +290,18 @@ export class ClusterViewFromComponents implements ClusterView {
     const runner = this.components.jarRunner;
     if (!runner) throw new UnsupportedOperationError('Program submission through /jars is not enabled on this cluster.');
     return runner;
+  }
+
+  async triggerSavepoint(jobId: string, request: SavepointRequest): Promise<string> {
+    this.job(jobId);
+    const { targetDirectory, ...options } = request;
+    return this.components.dispatcher.triggerSavepoint(jobId, targetDirectory, options);
+  }
+
+  async checkpointing(jobId: string): Promise<JobCheckpointing | undefined> {
+    const job = this.job(jobId);
+    if (job.checkpoints === undefined || job.checkpointConfig === undefined) return undefined;
+    const backend = new Configuration(job.jobGraph.config).getString('state.backend.type') ?? 'hashmap';
+    return { stats: job.checkpoints, config: job.checkpointConfig, stateBackend: backend };
   }
 }

@@ -12,6 +12,8 @@ import { prometheusRoutes } from '../handlers/prometheus-handler.js';
 import { taskManagerRoutes } from '../handlers/taskmanager-handlers.js';
 import { vertexRoutes } from '../handlers/vertex-handlers.js';
 import { webRoutes } from '../handlers/web-handlers.js';
+import { savepointRoutes } from '../handlers/savepoint-handlers.js';
+import { checkpointRoutes } from '../handlers/checkpoint-handlers.js';
 import type { HandlerContext } from '../handlers/params.js';
 import { readBody } from './body.js';
 import { RestError, restErrorOf } from './rest-error.js';
@@ -106,6 +108,8 @@ export class RestServer {
       ...jobManagerRoutes(ctx),
       ...taskManagerRoutes(ctx),
       ...prometheusRoutes(ctx),
+      ...savepointRoutes(ctx),
+      ...checkpointRoutes(ctx),
       ...webRoutes(),
     );
     this.server = http.createServer((req, res) => this.onRequest(req, res));

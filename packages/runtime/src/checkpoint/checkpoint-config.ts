@@ -28,6 +28,18 @@ export interface CheckpointCoordinatorConfig {
 export function checkpointConfigFrom(config: Configuration, runtimeMode: RuntimeMode): CheckpointCoordinatorConfig | undefined {
   const intervalMs = config.get(CheckpointingOptions.INTERVAL);
   if (intervalMs <= 0 || runtimeMode === 'BATCH') return undefined;
+  return compile(config, intervalMs);
+}
+
+/**
+ * The settings of a STREAMING job's coordinator when it takes savepoints only (checkpointing off,
+ * as Flink allows): no periodic trigger. Undefined for BATCH jobs.
+ */
+export function savepointOnlyConfigFrom(config: Configuration, runtimeMode: RuntimeMode): CheckpointCoordinatorConfig | undefined {
+  return runtimeMode === 'BATCH' ? undefined : compile(config, 0);
+}
+
+function compile(config: Configuration, intervalMs: number): CheckpointCoordinatorConfig {
   const dir = config.get(CheckpointingOptions.DIR);
   return {
     intervalMs,

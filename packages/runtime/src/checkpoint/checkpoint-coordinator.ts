@@ -1,11 +1,12 @@
 import { SpindleError, childPath, errorMessage, getLogger, systemScheduler, type Cancellable, type Scheduler } from '@spindle/core';
-import type { CheckpointTriggerSpec, SerializedFailure, TaskCheckpointAck } from '@spindle/protocol';
+import type { CheckpointKind, CheckpointTriggerSpec, SerializedFailure, TaskCheckpointAck } from '@spindle/protocol';
 import type { Execution } from '../executiongraph/execution-graph.js';
 import type { CheckpointCoordinatorConfig } from './checkpoint-config.js';
 import { CheckpointStats, type CompletedCheckpoint } from './checkpoint-stats.js';
 import {
   checkpointLocation,
   discardCheckpoint,
+  savepointLocation,
   writeMetadata,
   type CheckpointMetadata,
   type SubtaskStateMetadata,
@@ -39,6 +40,13 @@ interface PendingCheckpoint {
   readonly subtasks: Map<string, SubtaskStateMetadata[]>;
   stateSize: number;
   timeout?: Cancellable;
+  /** Set for a savepoint: who waits for its completion. */
+  savepoint?: SavepointWaiter;
+}
+
+interface SavepointWaiter {
+  resolve(location: string): void;
+  reject(error: Error): void;
 }
 
 /**
@@ -75,7 +83,7 @@ export class CheckpointCoordinator {
 
   /** Starts (or resumes after a restart) periodic checkpoints. */
   startScheduler(): void {
-    if (this.shutDown || this.periodic) return;
+    if (this.shutDown || this.periodic || this.config.intervalMs <= 0) return;
     this.periodic = true;
     this.schedule(this.config.intervalMs);
   }
@@ -107,14 +115,48 @@ export class CheckpointCoordinator {
 
   /** Triggers a checkpoint now; undefined when the job cannot take one (tasks not all running). */
   triggerCheckpoint(): number | undefined {
+    return this.trigger('CHECKPOINT')?.id;
+  }
+
+  /**
+   * Triggers a savepoint into its own directory under `targetDir` (Flink's `savepoint-<jobid6>-<random>`);
+   * resolves with that directory once its `_metadata` is written. With `drain`, sources first emit
+   * the end of event time, so that every event-time timer fires before the snapshot. A savepoint
+   * is not one of the retained checkpoints: it is never deleted by the job.
+   */
+  triggerSavepoint(targetDir: string, options: { kind?: CheckpointKind; drain?: boolean } = {}): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const p = this.trigger(options.kind ?? 'SAVEPOINT_CANONICAL', savepointLocation(targetDir, this.jobId), options.drain, {
+        resolve,
+        reject,
+      });
+      if (p === undefined)
+        reject(
+          new SpindleError('The savepoint could not be triggered: not all tasks of the job are running.', {
+            code: 'SAVEPOINT_NOT_TRIGGERED',
+            recoverability: 'recoverable',
+            userFacing: true,
+          }),
+        );
+    });
+  }
+
+  /** The job starts from checkpoint or savepoint `id`: later checkpoints get higher ids (as in Flink). */
+  restoredFrom(id: number): void {
+    this.nextId = Math.max(this.nextId, id + 1);
+  }
+
+  private trigger(kind: CheckpointKind, location?: string, drain?: boolean, savepoint?: SavepointWaiter): PendingCheckpoint | undefined {
     const executions = this.ctx.executions();
     const notReady = executions.some((e) => e.state !== 'RUNNING' && e.state !== 'FINISHED');
     const anyFinished = executions.some((e) => e.state === 'FINISHED');
     if (this.shutDown || notReady || executions.every((e) => e.state === 'FINISHED')) return undefined;
     if (anyFinished && !this.config.afterTasksFinish) return undefined;
-    const p = this.createPending(executions);
+    const p = this.createPending(executions, location, savepoint);
     this.pending.set(p.id, p);
-    this.stats.reportPending(p.id, p.timestamp, p.notYetAcknowledged.size + countFinished(p));
+    this.stats.reportPending(p.id, p.timestamp, subtasksPerVertex(executions), savepoint !== undefined);
+    for (const [vertexId, subtasks] of p.subtasks)
+      for (const s of subtasks) if (s?.finished) this.stats.reportAcknowledged(p.id, vertexId, p.timestamp);
     p.timeout = this.scheduler.schedule(
       () => this.abortIfPending(p.id, `Checkpoint expired before completing (after ${this.config.timeoutMs} ms).`),
       this.config.timeoutMs,
@@ -122,10 +164,11 @@ export class CheckpointCoordinator {
     const trigger: CheckpointTriggerSpec = {
       checkpointId: p.id,
       timestamp: p.timestamp,
-      kind: 'CHECKPOINT',
+      kind,
       mode: this.config.mode,
       location: p.location,
     };
+    if (drain) trigger.drain = true;
     for (const e of p.tasks) {
       if (!this.ctx.producersOf(e).every((producer) => producer.state === 'FINISHED')) continue;
       // A task that ended meanwhile (its end not reported yet) is not ready: not counted as a failure.
@@ -133,16 +176,17 @@ export class CheckpointCoordinator {
         .triggerTask(e, trigger)
         .catch((error: unknown) => this.abortIfPending(p.id, `Triggering the checkpoint failed: ${errorMessage(error)}`, false));
     }
-    this.log.debug('checkpoint triggered', { checkpointId: p.id, tasks: p.tasks.length });
-    return p.id;
+    this.log.debug('checkpoint triggered', { checkpointId: p.id, kind, tasks: p.tasks.length });
+    return p;
   }
 
-  private createPending(executions: readonly Execution[]): PendingCheckpoint {
+  private createPending(executions: readonly Execution[], location?: string, savepoint?: SavepointWaiter): PendingCheckpoint {
     const id = this.nextId++;
     const p: PendingCheckpoint = {
       id,
       timestamp: this.scheduler.now(),
-      location: checkpointLocation(this.config.baseDir, this.jobId, id),
+      location: location ?? checkpointLocation(this.config.baseDir, this.jobId, id),
+      ...(savepoint ? { savepoint } : {}),
       startedAt: this.scheduler.now(),
       notYetAcknowledged: new Map(),
       tasks: [],
@@ -166,6 +210,7 @@ export class CheckpointCoordinator {
     if (p === undefined || e === undefined) return;
     p.notYetAcknowledged.delete(attemptId);
     p.stateSize += ack.stateSize;
+    this.stats.reportAcknowledged(p.id, e.vertex.id, this.scheduler.now(), ack);
     this.record(p, e, { finished: ack.finished, operators: ack.operators });
     if (p.notYetAcknowledged.size === 0) this.complete(p);
   }
@@ -183,6 +228,7 @@ export class CheckpointCoordinator {
   executionFinished(e: Execution): void {
     for (const p of [...this.pending.values()]) {
       if (!p.notYetAcknowledged.delete(e.attemptId)) continue;
+      this.stats.reportAcknowledged(p.id, e.vertex.id, this.scheduler.now());
       this.record(p, e, { finished: true, operators: {} });
       if (p.notYetAcknowledged.size === 0) this.complete(p);
     }
@@ -216,12 +262,13 @@ export class CheckpointCoordinator {
       durationMs: this.scheduler.now() - p.startedAt,
       completedAt: this.scheduler.now(),
     };
-    this.completed.push(checkpoint);
+    if (p.savepoint === undefined) this.completed.push(checkpoint);
     this.consecutiveFailures = 0;
     this.stats.reportCompleted(checkpoint);
     this.log.debug('checkpoint completed', { checkpointId: p.id, durationMs: checkpoint.durationMs, stateSize: checkpoint.stateSize });
     while (this.completed.length > this.config.numRetained) await this.discard(this.completed.shift()!.location);
     for (const e of p.tasks) this.ctx.confirmTask(e, p.id);
+    p.savepoint?.resolve(p.location);
     this.ended();
   }
 
@@ -234,10 +281,11 @@ export class CheckpointCoordinator {
         parallelism: v.parallelism,
         maxParallelism: v.maxParallelism,
         operatorIds: v.operators.map((o) => o.id),
+        operatorUids: v.operators.map((o) => o.uid ?? null),
         subtasks,
       };
     });
-    return { jobId: this.jobId, checkpointId: p.id, timestamp: p.timestamp, vertices };
+    return { jobId: this.jobId, checkpointId: p.id, timestamp: p.timestamp, ...(p.savepoint ? { savepoint: true } : {}), vertices };
   }
 
   private abortIfPending(checkpointId: number, reason: string, counted = true): void {
@@ -254,6 +302,7 @@ export class CheckpointCoordinator {
   private failed(p: PendingCheckpoint, reason: string, counted: boolean, notify: boolean): void {
     this.log.warn('checkpoint failed', { checkpointId: p.id, reason });
     this.stats.reportFailed(p.id, this.scheduler.now(), reason);
+    p.savepoint?.reject(new SpindleError(reason, { code: 'SAVEPOINT_FAILED', recoverability: 'recoverable', userFacing: true }));
     if (notify) for (const e of p.tasks) this.ctx.abortTask(e, p.id);
     void this.discard(p.location);
     this.ended();
@@ -302,8 +351,8 @@ export class CheckpointCoordinator {
   }
 }
 
-function countFinished(p: PendingCheckpoint): number {
-  let n = 0;
-  for (const subtasks of p.subtasks.values()) n += subtasks.filter((s) => s?.finished).length;
-  return n;
+function subtasksPerVertex(executions: readonly Execution[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of executions) counts.set(e.vertex.id, (counts.get(e.vertex.id) ?? 0) + 1);
+  return counts;
 }

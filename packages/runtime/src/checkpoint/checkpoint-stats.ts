@@ -11,12 +11,31 @@ export interface CompletedCheckpoint {
   completedAt: number;
 }
 
+/** What the subtasks of one vertex reported for one checkpoint (Flink's TaskStateStats). */
+export interface CheckpointTaskStats {
+  numSubtasks: number;
+  numAcknowledged: number;
+  /** -1 until a subtask acknowledged. */
+  latestAckTimestamp: number;
+  stateSize: number;
+  /** Slowest subtask, from the trigger to its acknowledgement. */
+  maxEndToEndDurationMs: number;
+  maxSyncDurationMs: number;
+  maxAsyncDurationMs: number;
+  maxAlignmentDurationMs: number;
+}
+
 /** One entry of the recent history (Flink's `/jobs/:jobid/checkpoints` history). */
 export interface CheckpointHistoryEntry {
   id: number;
+  isSavepoint: boolean;
   status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   triggerTimestamp: number;
   numSubtasks: number;
+  numAcknowledged: number;
+  latestAckTimestamp: number;
+  /** By vertex id. */
+  tasks: Record<string, CheckpointTaskStats>;
   stateSize?: number;
   durationMs?: number;
   externalPath?: string;
@@ -28,32 +47,88 @@ export interface CheckpointHistoryEntry {
 export interface CheckpointStatsSnapshot {
   counts: { restored: number; total: number; inProgress: number; completed: number; failed: number };
   latestCompleted?: CompletedCheckpoint;
+  latestSavepoint?: CompletedCheckpoint;
   latestFailed?: { id: number; failureTimestamp: number; failureMessage: string };
-  latestRestored?: { id: number; externalPath: string; restoreTimestamp: number };
+  latestRestored?: { id: number; externalPath: string; restoreTimestamp: number; isSavepoint: boolean };
   history: CheckpointHistoryEntry[];
+  /** State sizes and durations of the completed checkpoints (the most recent ones), for the summary. */
+  completedSizes: number[];
+  completedDurations: number[];
+}
+
+/** The acknowledgement figures the stats keep. */
+export interface AckStats {
+  stateSize: number;
+  syncDurationMs: number;
+  asyncDurationMs: number;
+  alignmentDurationMs: number;
 }
 
 const HISTORY_SIZE = 10;
+/** Completed checkpoints the summary statistics cover. */
+const SUMMARY_SIZE = 1000;
 
 /** Counts and the latest checkpoints of one job (Flink's CheckpointStatsTracker). */
 export class CheckpointStats {
   private readonly snapshotData: CheckpointStatsSnapshot = {
     counts: { restored: 0, total: 0, inProgress: 0, completed: 0, failed: 0 },
     history: [],
+    completedSizes: [],
+    completedDurations: [],
   };
 
-  reportPending(id: number, triggerTimestamp: number, numSubtasks: number): void {
+  /** `subtasksPerVertex`: the parallelism of each vertex, by id. */
+  reportPending(id: number, triggerTimestamp: number, subtasksPerVertex: ReadonlyMap<string, number>, isSavepoint = false): void {
     const c = this.snapshotData.counts;
     c.total++;
     c.inProgress++;
-    this.push({ id, status: 'IN_PROGRESS', triggerTimestamp, numSubtasks });
+    const tasks: Record<string, CheckpointTaskStats> = {};
+    let numSubtasks = 0;
+    for (const [vertexId, n] of subtasksPerVertex) {
+      numSubtasks += n;
+      tasks[vertexId] = {
+        numSubtasks: n,
+        numAcknowledged: 0,
+        latestAckTimestamp: -1,
+        stateSize: 0,
+        maxEndToEndDurationMs: 0,
+        maxSyncDurationMs: 0,
+        maxAsyncDurationMs: 0,
+        maxAlignmentDurationMs: 0,
+      };
+    }
+    this.push({ id, isSavepoint, status: 'IN_PROGRESS', triggerTimestamp, numSubtasks, numAcknowledged: 0, latestAckTimestamp: -1, tasks });
+  }
+
+  /** A subtask of `vertexId` acknowledged (or had finished: `ack` undefined) at `now`. */
+  reportAcknowledged(id: number, vertexId: string, now: number, ack?: AckStats): void {
+    const entry = this.snapshotData.history.find((h) => h.id === id);
+    const task = entry?.tasks[vertexId];
+    if (entry === undefined || task === undefined) return;
+    entry.numAcknowledged++;
+    entry.latestAckTimestamp = now;
+    task.numAcknowledged++;
+    task.latestAckTimestamp = now;
+    task.maxEndToEndDurationMs = Math.max(task.maxEndToEndDurationMs, now - entry.triggerTimestamp);
+    if (ack === undefined) return;
+    task.stateSize += ack.stateSize;
+    task.maxSyncDurationMs = Math.max(task.maxSyncDurationMs, ack.syncDurationMs);
+    task.maxAsyncDurationMs = Math.max(task.maxAsyncDurationMs, ack.asyncDurationMs);
+    task.maxAlignmentDurationMs = Math.max(task.maxAlignmentDurationMs, ack.alignmentDurationMs);
   }
 
   reportCompleted(checkpoint: CompletedCheckpoint): void {
     const c = this.snapshotData.counts;
     c.inProgress = Math.max(0, c.inProgress - 1);
     c.completed++;
-    this.snapshotData.latestCompleted = { ...checkpoint };
+    const savepoint = this.snapshotData.history.find((h) => h.id === checkpoint.id)?.isSavepoint === true;
+    if (savepoint) this.snapshotData.latestSavepoint = { ...checkpoint };
+    else this.snapshotData.latestCompleted = { ...checkpoint };
+    const { completedSizes, completedDurations } = this.snapshotData;
+    completedSizes.push(checkpoint.stateSize);
+    completedDurations.push(checkpoint.durationMs);
+    if (completedSizes.length > SUMMARY_SIZE) completedSizes.shift();
+    if (completedDurations.length > SUMMARY_SIZE) completedDurations.shift();
     this.update(checkpoint.id, {
       status: 'COMPLETED',
       stateSize: checkpoint.stateSize,
@@ -70,9 +145,9 @@ export class CheckpointStats {
     this.update(id, { status: 'FAILED', failureTimestamp, failureMessage });
   }
 
-  reportRestored(id: number, externalPath: string, restoreTimestamp: number): void {
+  reportRestored(id: number, externalPath: string, restoreTimestamp: number, isSavepoint = false): void {
     this.snapshotData.counts.restored++;
-    this.snapshotData.latestRestored = { id, externalPath, restoreTimestamp };
+    this.snapshotData.latestRestored = { id, externalPath, restoreTimestamp, isSavepoint };
   }
 
   snapshot(): CheckpointStatsSnapshot {

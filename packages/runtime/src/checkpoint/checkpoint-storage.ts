@@ -26,6 +26,8 @@ export interface VertexStateMetadata {
   parallelism: number;
   maxParallelism: number;
   operatorIds: string[];
+  /** The user's uid of each operator (by index of `operatorIds`), for messages about unmatched state. */
+  operatorUids?: Array<string | null>;
   subtasks: SubtaskStateMetadata[];
 }
 
@@ -34,11 +36,21 @@ export interface CheckpointMetadata {
   jobId: string;
   checkpointId: number;
   timestamp: number;
+  /** Set in savepoints: a savepoint is a checkpoint the user triggered, in a directory of its own. */
+  savepoint?: boolean;
   vertices: VertexStateMetadata[];
 }
 
 export function checkpointLocation(baseDir: string, jobId: string, checkpointId: number): string {
   return childPath(childPath(baseDir, jobId), `chk-${checkpointId}`);
+}
+
+/**
+ * A savepoint's directory, as Flink names it: `<dir>/savepoint-<first 6 hex of the job id>-<12 random hex>`.
+ * Its state files are written into it, so that it stays restorable after the job and its checkpoints are gone.
+ */
+export function savepointLocation(targetDir: string, jobId: string): string {
+  return childPath(targetDir, `savepoint-${jobId.slice(0, 6)}-${randomHexId().slice(0, 12)}`);
 }
 
 export class CheckpointStorageError extends SpindleError {
@@ -128,7 +140,11 @@ function parseMetadata(file: string, bytes: Buffer): CheckpointMetadata {
   if (createHash('sha256').update(body).digest('hex') !== header[3]) {
     throw new CheckpointStorageError(`${file} is corrupt: its checksum does not match its contents`);
   }
-  return JSON.parse(body.toString('utf8')) as CheckpointMetadata;
+  try {
+    return JSON.parse(body.toString('utf8')) as CheckpointMetadata;
+  } catch {
+    throw new CheckpointStorageError(`${file} is corrupt: its contents are not valid metadata`);
+  }
 }
 
 /** Deletes a checkpoint's directory; missing is fine. */

@@ -29,13 +29,15 @@ export async function assignState(
   metadata: CheckpointMetadata,
   jobGraph: JobGraphSpec,
   readState: (handle: StateFileHandle) => Promise<Uint8Array>,
+  allowNonRestoredState = true,
 ): Promise<Map<string, TaskRestoreSpec>> {
+  if (!allowNonRestoredState) checkAllStateClaimed(metadata, jobGraph);
   const byOperator = new Map<string, OperatorHistory>();
   for (const vertex of metadata.vertices) for (const operatorId of vertex.operatorIds) byOperator.set(operatorId, { vertex, operatorId });
   const result = new Map<string, TaskRestoreSpec>();
   for (const vertex of jobGraph.vertices) {
     const old = metadata.vertices.find((v) => v.operatorIds.some((id) => vertex.operators.some((o) => o.id === id)));
-    const finished = finishedSubtasks(old, vertex.parallelism, vertex.name);
+    const finished = finishedSubtasks(old, vertex.parallelism);
     const operators = new Map<string, OperatorRestoreSpec[]>();
     for (const op of vertex.operators) {
       const history = byOperator.get(op.id);
@@ -51,14 +53,38 @@ export async function assignState(
   return result;
 }
 
-function finishedSubtasks(old: VertexStateMetadata | undefined, parallelism: number, name: string): boolean[] {
+/**
+ * State of an operator the job no longer has (Flink's "Failed to rollback to checkpoint/savepoint
+ * ... Cannot map checkpoint/savepoint state for operator ... to the new program"): an error
+ * naming each such operator, unless `allowNonRestoredState` drops it.
+ */
+function checkAllStateClaimed(metadata: CheckpointMetadata, jobGraph: JobGraphSpec): void {
+  const known = new Set(jobGraph.vertices.flatMap((v) => v.operators.map((o) => o.id)));
+  const unmatched: string[] = [];
+  for (const vertex of metadata.vertices) {
+    vertex.operatorIds.forEach((id, i) => {
+      const hasState = vertex.subtasks.some((s) => s?.operators[id]?.keyed || s?.operators[id]?.operator);
+      if (!known.has(id) && hasState)
+        unmatched.push(vertex.operatorUids?.[i] ? `uid '${vertex.operatorUids[i]}'` : `id ${id} (${vertex.name})`);
+    });
+  }
+  if (unmatched.length === 0) return;
+  throw restoreError(
+    `Cannot map the state of ${unmatched.length === 1 ? 'operator' : 'operators'} ${unmatched.join(', ')} of the savepoint to the new program: ` +
+      'no operator of the job has that uid. Run with --allowNonRestoredState (-n) to skip that state.',
+  );
+}
+
+function finishedSubtasks(old: VertexStateMetadata | undefined, parallelism: number): boolean[] {
   const none = Array.from({ length: parallelism }, () => false);
   if (old === undefined) return none;
   const count = old.subtasks.filter((s) => s.finished).length;
   if (count === 0) return none;
   if (count === old.subtasks.length) return none.map(() => true);
   if (old.parallelism === parallelism) return old.subtasks.map((s) => s.finished);
-  throw restoreError(`${name}: some of its subtasks had finished at the checkpoint; it cannot be restored at another parallelism`);
+  // At another parallelism every subtask runs again: a finished subtask left no state (a source
+  // that read all of its splits), so the state of the others, redistributed, is all there is to do.
+  return none;
 }
 
 async function assignOperator(

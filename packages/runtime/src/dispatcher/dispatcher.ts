@@ -71,6 +71,24 @@ export class Dispatcher implements DispatcherGateway {
     this.job(jobId).cancel();
   }
 
+  /**
+   * Takes a savepoint of a running job (see JobMaster.triggerSavepoint); resolves with its path
+   * once it completed. A job that ended rejects.
+   */
+  async triggerSavepoint(
+    jobId: string,
+    targetDirectory: string | undefined,
+    options: { stop?: boolean; cancel?: boolean; drain?: boolean } = {},
+  ): Promise<string> {
+    const ended = this.finishedJob(jobId);
+    if (ended)
+      throw new SpindleError(`Job ${jobId} is not running (${ended.status}): no savepoint can be taken.`, {
+        code: 'SAVEPOINT_NOT_TRIGGERED',
+        userFacing: true,
+      });
+    return this.job(jobId).triggerSavepoint(targetDirectory, options);
+  }
+
   async requestJobStatus(jobId: string): Promise<JobStatus> {
     return this.finishedJob(jobId)?.status ?? this.job(jobId).graph.status;
   }

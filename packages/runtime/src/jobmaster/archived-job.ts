@@ -1,5 +1,6 @@
 import type { ExecutionState, JobExecutionResultSpec, JobGraphSpec, JobStatus, TaskIOMetrics } from '@spindle/protocol';
 import type { CheckpointStatsSnapshot } from '../checkpoint/checkpoint-stats.js';
+import type { CheckpointCoordinatorConfig } from '../checkpoint/checkpoint-config.js';
 import type { ExecutionGraph, SlotAssignment } from '../executiongraph/execution-graph.js';
 import { mergeAccumulators } from './accumulators.js';
 import type { ExceptionEntry } from './job-master.js';
@@ -45,12 +46,14 @@ export interface ArchivedJob {
   numRestarts: number;
   /** The restart strategy, as Flink describes it in the job's execution config. */
   restartStrategy: string;
-  /** Counts and the latest checkpoints, when checkpointing is on. */
+  /** Counts and the latest checkpoints, of a STREAMING job (with checkpointing on, or savepoints only). */
   checkpoints?: CheckpointStatsSnapshot;
+  /** The checkpoint settings of a STREAMING job (interval 0: savepoints only). */
+  checkpointConfig?: CheckpointCoordinatorConfig;
 }
 
 /** What the JobMaster adds to an archive beyond the graph: restarts and checkpoints. */
-export type FailoverInfo = Pick<ArchivedJob, 'numRestarts' | 'restartStrategy' | 'checkpoints'>;
+export type FailoverInfo = Pick<ArchivedJob, 'numRestarts' | 'restartStrategy' | 'checkpoints' | 'checkpointConfig'>;
 
 export function archiveJob(
   graph: ExecutionGraph,

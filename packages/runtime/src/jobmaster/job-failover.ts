@@ -21,6 +21,8 @@ export interface FailoverHost {
   recordException(failure: SerializedFailure, e: Execution | null): void;
   /** Fails the job for good. */
   failJob(failure: SerializedFailure, e: Execution | null): void;
+  /** The state the job started from (a savepoint), restored while no checkpoint has completed. */
+  initialPlan(): RestorePlan;
   cancelExecutions(executions: Iterable<Execution>): void;
   /** Restart-all: the job goes from RESTARTING to RUNNING with a new attempt of every subtask, deployed with `plan`. */
   redeployAll(plan: RestorePlan): void;
@@ -134,7 +136,7 @@ export class JobFailover {
     const host = this.host;
     try {
       const latest = await host.checkpoints?.latestCompleted();
-      if (latest === undefined) return undefined;
+      if (latest === undefined) return host.initialPlan();
       const metadata = await readMetadata(latest.metadataPath);
       const plan = await assignState(metadata, host.jobGraph, readStateHandle);
       host.checkpoints!.stats.reportRestored(latest.id, latest.location, host.clock.now());

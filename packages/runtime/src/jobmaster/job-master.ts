@@ -1,4 +1,5 @@
 import {
+  CheckpointingOptions,
   ClusterOptions,
   Configuration,
   RestartStrategyOptions,
@@ -23,7 +24,9 @@ import type {
   TaskDeploymentDescriptor,
   TaskExecutionState,
 } from '@spindle/protocol';
-import { checkpointConfigFrom, discardOnJobEnd } from '../checkpoint/checkpoint-config.js';
+import { checkpointConfigFrom, discardOnJobEnd, savepointOnlyConfigFrom } from '../checkpoint/checkpoint-config.js';
+import { readMetadata, readStateHandle } from '../checkpoint/checkpoint-storage.js';
+import { assignState } from '../checkpoint/state-assignment.js';
 import { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.js';
 import { restoreKey } from '../checkpoint/state-assignment.js';
 import { restartStrategyFrom } from '../executiongraph/restart-strategies.js';
@@ -81,6 +84,10 @@ export class JobMaster implements JobMasterGateway {
   readonly checkpoints: CheckpointCoordinator | undefined;
   private readonly failover: JobFailover;
   private restorePlan: RestorePlan;
+  /** The state of the savepoint (or retained checkpoint) the job started from, until a checkpoint completes. */
+  private initialPlan: RestorePlan;
+  /** Stop with savepoint: the job ends FINISHED once its tasks, cancelled after the savepoint, all ended. */
+  private stopping = false;
   private readonly lostTaskManagers = new Set<string>();
 
   constructor(
@@ -98,7 +105,10 @@ export class JobMaster implements JobMasterGateway {
     const checkpointing = checkpointConfigFrom(config, jobGraph.runtimeMode);
     if (checkpointing?.defaultDir)
       this.log.warn('no execution.checkpointing.dir set: checkpoints go to a local directory', { dir: checkpointing.baseDir });
-    this.checkpoints = checkpointing && new CheckpointCoordinator(checkpointing, jobGraph.jobId, this.coordinatorContext(), scheduler);
+    // A STREAMING job takes savepoints even with checkpointing off (as in Flink).
+    const coordinatorConfig = checkpointing ?? savepointOnlyConfigFrom(config, jobGraph.runtimeMode);
+    this.checkpoints =
+      coordinatorConfig && new CheckpointCoordinator(coordinatorConfig, jobGraph.jobId, this.coordinatorContext(), scheduler);
     this.failover = new JobFailover(
       this.failoverHost(),
       restartStrategyFrom(config, checkpointing !== undefined, scheduler),
@@ -118,6 +128,69 @@ export class JobMaster implements JobMasterGateway {
   start(): void {
     this.rpc.register(this.address, this);
     this.heartbeats.start();
+    const recoveryPath = this.config.get(CheckpointingOptions.STATE_RECOVERY_PATH);
+    if (recoveryPath === undefined) return this.schedule();
+    this.restoreFrom(recoveryPath).then(
+      () => this.graph.status === 'CREATED' && this.schedule(),
+      (error: unknown) => this.graph.status === 'CREATED' && this.failJob(serializeError(error), null),
+    );
+  }
+
+  /**
+   * Reads the savepoint (or retained checkpoint) the job starts from and assigns its state to the
+   * subtasks, at their parallelism; state of operators the job no longer has is an error unless
+   * `execution.state-recovery.ignore-unclaimed-state`. Restarts before the first checkpoint restore it again.
+   */
+  private async restoreFrom(path: string): Promise<void> {
+    const metadata = await readMetadata(path);
+    const allowNonRestored = this.config.get(CheckpointingOptions.IGNORE_UNCLAIMED_STATE);
+    this.initialPlan = await assignState(metadata, this.jobGraph, readStateHandle, allowNonRestored);
+    this.restorePlan = this.initialPlan;
+    this.checkpoints?.restoredFrom(metadata.checkpointId);
+    this.checkpoints?.stats.reportRestored(metadata.checkpointId, path, this.scheduler.now(), metadata.savepoint === true);
+    this.log.info('starting from a savepoint', { path, checkpointId: metadata.checkpointId, fromJob: metadata.jobId });
+  }
+
+  /**
+   * Takes a savepoint into `targetDirectory` (else `execution.checkpointing.savepoint-dir`) and
+   * resolves with its path. With `stop`, the job then stops: its tasks are cancelled (whatever they
+   * did after the savepoint is not committed) and the job ends FINISHED, as Flink's stop-with-savepoint;
+   * with `cancel`, it ends CANCELED. `drain` makes sources emit MAX_WATERMARK first.
+   */
+  async triggerSavepoint(
+    targetDirectory: string | undefined,
+    options: { stop?: boolean; cancel?: boolean; drain?: boolean } = {},
+  ): Promise<string> {
+    const dir = targetDirectory ?? this.config.get(CheckpointingOptions.SAVEPOINT_DIR);
+    const refuse = (message: string, code: string) =>
+      new SpindleError(message, { code, recoverability: 'non-recoverable', userFacing: true });
+    if (dir === undefined || dir === '')
+      throw refuse(
+        'No savepoint directory configured. You can either specify a directory (spindle savepoint <jobId> <dir>, stop -p <dir>, ' +
+          "or the request's target directory) or configure a cluster-wide default via key 'execution.checkpointing.savepoint-dir'.",
+        'SAVEPOINT_NO_DIRECTORY',
+      );
+    if (this.checkpoints === undefined)
+      throw refuse('Savepoints are taken of STREAMING jobs only; this job runs in BATCH mode.', 'SAVEPOINT_NOT_SUPPORTED');
+    if (this.graph.status !== 'RUNNING' || this.stopping)
+      throw refuse(`Job ${this.jobId} is not running (${this.graph.status}): no savepoint can be taken.`, 'SAVEPOINT_NOT_TRIGGERED');
+    const location = await this.checkpoints.triggerSavepoint(dir, options.drain ? { drain: true } : {});
+    this.log.info('savepoint completed', { location, stop: options.stop === true, cancel: options.cancel === true });
+    if (options.stop) this.stopAfterSavepoint();
+    else if (options.cancel) this.cancel();
+    return location;
+  }
+
+  private stopAfterSavepoint(): void {
+    if (this.graph.status !== 'RUNNING') return;
+    this.stopping = true;
+    this.checkpoints?.stopScheduler('the job stops with a savepoint');
+    this.failover.stop();
+    this.cancelRunning();
+    this.checkTermination();
+  }
+
+  private schedule(): void {
     const keys = new Set(this.graph.executions.map((e) => this.sharingKey(e)));
     this.graph.transitionTo('RUNNING');
     for (const e of this.graph.executions) e.transitionTo('SCHEDULED');
@@ -190,7 +263,8 @@ export class JobMaster implements JobMasterGateway {
     this.log.debug('task state', { task: this.taskName(e), state: update.state });
     if (update.state === 'FINISHED') this.checkpoints?.executionFinished(e);
     // A task that fails while a restart cancels it fails because of that restart.
-    if (update.state === 'FAILED' && !(wasCanceling && this.failover.isRestarting(e))) this.failover.onFailure(update.failure!, e);
+    if (update.state === 'FAILED' && !this.stopping && !(wasCanceling && this.failover.isRestarting(e)))
+      this.failover.onFailure(update.failure!, e);
     this.checkTermination();
   }
 
@@ -234,7 +308,7 @@ export class JobMaster implements JobMasterGateway {
     return archiveJob(this.graph, this.exceptions, this.slotWait(), {
       numRestarts: this.failover.numRestarts,
       restartStrategy: this.failover.restartStrategy.description,
-      ...(this.checkpoints ? { checkpoints: this.checkpoints.stats.snapshot() } : {}),
+      ...(this.checkpoints ? { checkpoints: this.checkpoints.stats.snapshot(), checkpointConfig: { ...this.checkpoints.config } } : {}),
     });
   }
 
@@ -362,6 +436,7 @@ export class JobMaster implements JobMasterGateway {
       taskName: (e: Execution) => this.taskName(e),
       recordException: (failure: SerializedFailure, e: Execution | null) => this.recordException(failure, e),
       failJob: (failure: SerializedFailure, e: Execution | null) => this.failJob(failure, e),
+      initialPlan: () => this.initialPlan,
       cancelExecutions: (executions: Iterable<Execution>) => this.cancelExecutions(executions),
       redeployAll: (plan: RestorePlan) => this.redeployAll(plan),
       redeploy: (executions: Execution[], plan: RestorePlan) => {
@@ -452,7 +527,7 @@ export class JobMaster implements JobMasterGateway {
 
   private checkTermination(): void {
     const status = this.graph.status;
-    if (status === 'RUNNING' && this.graph.allFinished()) this.graph.transitionTo('FINISHED');
+    if (status === 'RUNNING' && (this.stopping ? this.graph.allTerminal() : this.graph.allFinished())) this.graph.transitionTo('FINISHED');
     else if (status === 'FAILING' && this.graph.allTerminal()) this.graph.transitionTo('FAILED');
     else if (status === 'CANCELLING' && this.graph.allTerminal()) this.graph.transitionTo('CANCELED');
     else return this.failover.onExecutionTerminal();

@@ -115,7 +115,7 @@ export class StreamTask {
       this.report('INITIALIZING');
       this.timers.startSampling(() => this.counterRates.sample(this.counters()));
       this.createPartitions();
-      if (this.tdd.restore?.finished) return this.finishOnRestore();
+      if (this.tdd.restore?.finished) return await this.finishOnRestore();
       const networkOutputs = this.createNetworkOutputs();
       this.operators = this.env.program.createOperators(this.vertex);
       this.checkpoints = this.subtaskCheckpoint();
@@ -156,6 +156,8 @@ export class StreamTask {
       targetLocation: trigger.location,
     });
     this.mailbox.put(`checkpoint ${trigger.checkpointId}`, () => {
+      // Draining: every event-time timer downstream fires before the snapshot, as in Flink's stop --drain.
+      if (trigger.drain && this.isSourceTask()) this.outputs[0]!.emitWatermark(Watermark.MAX);
       if (this.barriers) this.barriers.onTriggeredWithoutBarriers(barrier);
       else return this.checkpoints.checkpointState(barrier, 0);
     });
@@ -369,7 +371,33 @@ export class StreamTask {
   }
 
   /** A subtask that had finished at the restored checkpoint: its consumers get end of input at once. */
-  private finishOnRestore(): TaskExecutionState {
+  /**
+   * A subtask that had finished at the restored checkpoint reads no input and emits nothing, but
+   * when that checkpoint holds state of its operators they still go through initializeState, open,
+   * finish and close: a failure between the checkpoint's completion and a sink's commit would
+   * otherwise leave what the checkpoint recorded (a FileSink's pending files) uncommitted for ever.
+   * What they emit was emitted before the checkpoint, so it is dropped.
+   */
+  private async finishOnRestore(): Promise<TaskExecutionState> {
+    const restore = this.tdd.restore!;
+    const hasState = Object.values(restore.operators).some((o) => o.keyed.length > 0 || o.operator || o.operatorBytes);
+    if (hasState) {
+      const discard: Output = { collect: () => undefined, emitWatermark: () => undefined, emitWatermarkStatus: () => undefined };
+      this.operators = this.env.program.createOperators(this.vertex);
+      this.checkpoints = this.subtaskCheckpoint();
+      const wired = wireChain(
+        this.vertex,
+        this.operators,
+        this.partitions.map(() => discard),
+        this.gauge,
+      );
+      this.outputs = wired.outputs;
+      this.sideOutputs = wired.sideOutputs;
+      await this.initializeOperators();
+      for (let i = 0; i < this.operators.length; i++) await this.untilCancelled(this.attributed(i, () => this.operators[i]!.finish()));
+      this.timeService.quiesce();
+      await this.closeOperators();
+    }
     for (const p of this.partitions) p.finish();
     return this.finishWith('FINISHED');
   }

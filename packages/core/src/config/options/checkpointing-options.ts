@@ -80,6 +80,18 @@ export const CheckpointingOptions = {
     deprecatedKeys: ['state.savepoints.dir'],
     description: 'Default directory of savepoints.',
   }),
+  STATE_RECOVERY_PATH: stringOption({
+    key: 'execution.state-recovery.path',
+    deprecatedKeys: ['execution.savepoint.path'],
+    description: 'A savepoint or retained checkpoint (its directory or its _metadata file) the job starts from (spindle run -s).',
+  }),
+  IGNORE_UNCLAIMED_STATE: booleanOption({
+    key: 'execution.state-recovery.ignore-unclaimed-state',
+    default: false,
+    deprecatedKeys: ['execution.savepoint.ignore-unclaimed-state'],
+    description:
+      'Starts from a savepoint even when some of its state belongs to no operator of the job (spindle run -n, allowNonRestoredState); that state is dropped.',
+  }),
   CHECKPOINTS_AFTER_TASKS_FINISH: booleanOption({
     key: 'execution.checkpointing.checkpoints-after-tasks-finish',
     default: true,

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { errorMessage } from '@spindle/core';
+import type { SavepointRequest } from '../cluster-view.js';
+import { RestError, badRequest } from '../server/rest-error.js';
+import type { RestRequest, Route } from '../server/router.js';
+import { hexIdParam, json, jobIdParam, type HandlerContext } from './params.js';
+
+type Body = Record<string, unknown>;
+
+/** One savepoint operation, as `GET /jobs/:jobid/savepoints/:triggerid` reports it. */
+interface SavepointOperation {
+  status: 'IN_PROGRESS' | 'COMPLETED';
+  location?: string;
+  failure?: unknown;
+}
+
+/**
+ * Savepoints as Flink's REST API has them: `POST /jobs/:jobid/savepoints` (optionally cancelling
+ * the job) and `POST /jobs/:jobid/stop` (stop-with-savepoint) answer 202 with a trigger id at once;
+ * `GET /jobs/:jobid/savepoints/:triggerid` reports the operation until it completed with the
+ * savepoint's location or its failure. A client's own `triggerId` makes a retried trigger
+ * idempotent. Operations are kept for the life of the server.
+ */
+export function savepointRoutes(ctx: HandlerContext): Route[] {
+  const operations = new Map<string, SavepointOperation>();
+  const start = async (request: RestRequest, savepoint: SavepointRequest, triggerId: string | undefined) => {
+    const jobId = jobIdParam(request);
+    const trigger = ctx.cluster.triggerSavepoint?.bind(ctx.cluster);
+    if (trigger === undefined) throw new RestError(501, 'This cluster does not take savepoints.');
+    await ctx.cluster.jobStatus(jobId);
+    const id = triggerId ?? randomBytes(16).toString('hex');
+    const key = `${jobId}/${id}`;
+    if (!operations.has(key)) {
+      const operation: SavepointOperation = { status: 'IN_PROGRESS' };
+      operations.set(key, operation);
+      trigger(jobId, savepoint).then(
+        (location) => Object.assign(operation, { status: 'COMPLETED', location }),
+        (error: unknown) => Object.assign(operation, { status: 'COMPLETED', failure: failureCause(error) }),
+      );
+    }
+    return json(202, { 'request-id': id });
+  };
+  return [
+    {
+      method: 'POST',
+      path: '/jobs/:jobid/savepoints',
+      handler: (r) => {
+        const body = parseBody(r);
+        const dir = stringField(body, 'target-directory');
+        return start(r, { ...(dir ? { targetDirectory: dir } : {}), cancel: booleanField(body, 'cancel-job') }, triggerIdOf(body));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/jobs/:jobid/stop',
+      handler: (r) => {
+        const body = parseBody(r);
+        const dir = stringField(body, 'targetDirectory');
+        return start(r, { ...(dir ? { targetDirectory: dir } : {}), stop: true, drain: booleanField(body, 'drain') }, triggerIdOf(body));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/jobs/:jobid/savepoints/:triggerid',
+      handler: async (r) => {
+        const jobId = jobIdParam(r);
+        const triggerId = hexIdParam(r, 'triggerid');
+        const operation = operations.get(`${jobId}/${triggerId}`);
+        if (operation === undefined)
+          throw new RestError(404, `There is no savepoint operation with triggerId=${triggerId} for job ${jobId}.`);
+        if (operation.status === 'IN_PROGRESS') return json(200, { status: { id: 'IN_PROGRESS' } });
+        const result = operation.location !== undefined ? { location: operation.location } : { 'failure-cause': operation.failure };
+        return json(200, { status: { id: 'COMPLETED' }, operation: result });
+      },
+    },
+  ];
+}
+
+/** Flink's SerializedThrowable on the wire: the class and the stack trace (whose first line is the message). */
+function failureCause(error: unknown): Record<string, string> {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = errorMessage(error);
+  const stack = error instanceof Error && error.stack ? error.stack : `${name}: ${message}`;
+  return { class: name, 'stack-trace': stack.startsWith(name) ? stack : `${name}: ${message}\n${stack}` };
+}
+
+function parseBody(request: RestRequest): Body {
+  if (request.body.length === 0) return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body.toString('utf8'));
+  } catch {
+    throw badRequest('Bad request, could not parse the request body: it is not JSON.');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest('Bad request, could not parse the request body: expected a JSON object.');
+  return body as Body;
+}
+
+function stringField(body: Body, name: string): string | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw badRequest(`Bad request: field '${name}' must be a string.`);
+  return v;
+}
+
+function booleanField(body: Body, name: string): boolean {
+  const v = body[name];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw badRequest(`Bad request: field '${name}' must be true or false.`);
+  return v;
+}
+
+function triggerIdOf(body: Body): string | undefined {
+  const id = stringField(body, 'triggerId');
+  if (id !== undefined && !/^[0-9a-fA-F]{32}$/.test(id))
+    throw badRequest(`Bad request: triggerId '${id}' is not 32 hexadecimal characters.`);
+  const format = stringField(body, 'formatType');
+  if (format !== undefined && format !== 'CANONICAL' && format !== 'NATIVE')
+    throw badRequest(`Bad request: formatType '${format}' is neither CANONICAL nor NATIVE.`);
+  return id?.toLowerCase();
+}
