@@ -6,28 +6,24 @@
  * proxy, `echo stop | spindle yarn-session -id`, and nothing left afterwards. Bad input (unknown
  * queue, memory above the maximum allocation) fails before any application is submitted.
  *
- * Input and output are local files: the NodeManager runs on this machine and the engine runs
- * from this checkout (no HDFS staging yet).
+ * The session's configuration is staged in HDFS (`/user/<user>/.spindle/<appId>/spindle-conf.yaml`,
+ * directory 700) and localized by the NodeManager; the staging directory is gone after stop. The
+ * WordCount reads and writes `hdfs:///` paths, written and read back through the FileSystem port.
+ * The engine itself still runs from this checkout (the NodeManager runs on this machine). A
+ * staging directory the user may not create is a clear error and leaves nothing behind.
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { childPath } from '@spindle/core';
+import { readText, writeText } from '@spindle/core/testing';
+import type { HdfsFileSystem } from '@spindle/hdfs';
 import { RmRestClient } from '@spindle/yarn';
 import type { HadoopCluster } from '../hadoop/harness.js';
-import {
-  CLI,
-  REPO_ROOT,
-  describeRun,
-  expectCleanFailure,
-  expectJobsFinished,
-  readPartFiles,
-  removeDir,
-  runCli,
-  tempDir,
-} from './cli-harness.js';
-import { sharedHadoop, skipWithoutHadoop } from './hadoop-shared.js';
+import { CLI, REPO_ROOT, describeRun, expectCleanFailure, expectJobsFinished, removeDir, runCli, tempDir } from './cli-harness.js';
+import { clusterFileSystem, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
 
 const WORD_COUNT = path.join(REPO_ROOT, 'examples', 'word-count.ts');
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'KILLED']);
@@ -48,6 +44,8 @@ describe('yarn-session on a real Hadoop', function () {
   let props: string[];
   let tag: string;
   let appId: string | undefined;
+  let hdfs: HdfsFileSystem;
+  let hdfsDir: string;
 
   before(async function () {
     skipWithoutHadoop(this);
@@ -57,7 +55,14 @@ describe('yarn-session on a real Hadoop', function () {
     env = { HADOOP_CONF_DIR: cluster.confDir };
     tag = `spindle-it-${path.basename(work)}`.toLowerCase();
     props = ['-D', `yarn.properties-file.location=${work}`];
+    hdfs = clusterFileSystem(cluster);
+    hdfsDir = uniqueHdfsDir('yarn-session');
   });
+
+  /** The application's staging directory on fs.defaultFS, as the client names it for the harness's user. */
+  function stagingDir(): string {
+    return `hdfs:///user/${cluster.user}/.spindle/${appId}`;
+  }
 
   after(async function () {
     if (appId !== undefined) {
@@ -65,6 +70,7 @@ describe('yarn-session on a real Hadoop', function () {
       if (report !== undefined && !TERMINAL.has(report.state)) await rm.killApplication(appId).catch(() => undefined);
     }
     removeDir(work);
+    if (hdfs !== undefined) await hdfs.delete(hdfsDir, { recursive: true }).catch(() => undefined);
   });
 
   async function app(): Promise<RawApp> {
@@ -99,20 +105,27 @@ describe('yarn-session on a real Hadoop', function () {
     expect(report.applicationTags).to.include(tag);
     expect((await rm.findApplications({ tags: [tag], states: ['RUNNING'] })).map((a) => a.id)).to.deep.equal([appId]);
     expect((await app()).runningContainers, 'only the AppMaster before any job').to.equal(1);
+    const staging = await hdfs.status(stagingDir());
+    expect(staging?.isDirectory, `staging directory ${stagingDir()}`).to.equal(true);
+    expect(staging?.permission).to.equal('700');
+    const conf = await readText(hdfs, `${stagingDir()}/spindle-conf.yaml`);
+    expect(conf).to.include('"resourcemanager.taskmanager-timeout": "15s"');
   });
 
   it('runs a WordCount through the properties file, with containers for its slots, released when idle', async function () {
     if (appId === undefined) this.skip();
-    const input = path.join(work, 'readmes.txt');
+    const localInput = path.join(work, 'readmes.txt');
     const readmes = ['README.md', ...fs.readdirSync(path.join(REPO_ROOT, 'packages')).map((p) => path.join('packages', p, 'README.md'))];
     fs.writeFileSync(
-      input,
+      localInput,
       readmes
         .filter((f) => fs.existsSync(path.join(REPO_ROOT, f)))
         .map((f) => fs.readFileSync(path.join(REPO_ROOT, f), 'utf8'))
         .join('\n'),
     );
-    const output = path.join(work, 'out');
+    const input = `${hdfsDir}/readmes.txt`;
+    await writeText(hdfs, input, fs.readFileSync(localInput, 'utf8'));
+    const output = `${hdfsDir}/out`;
     const args = ['run', '-t', 'yarn-session', ...props, '--no-typecheck', '-p', '4', '-Dexecution.runtime-mode=BATCH'];
     args.push(WORD_COUNT, '--input', input, '--output', output);
     const r = await runCli(args, 180_000, env);
@@ -123,11 +136,11 @@ describe('yarn-session on a real Hadoop', function () {
     const overview = (await (await fetch(`${cluster.rmUrl}/proxy/${appId}/overview`)).json()) as Record<string, number>;
     expect(overview['taskmanagers'], 'TaskManagers right after the job').to.equal(2);
     const counts = new Map<string, number>();
-    for (const line of readPartFiles(output).lines) {
+    for (const line of await hdfsPartLines(hdfs, output)) {
       const space = line.lastIndexOf(' ');
       counts.set(line.slice(0, space), Number(line.slice(space + 1)));
     }
-    const expected = await shellCounts(input);
+    const expected = await shellCounts(localInput);
     expect(expected.size).to.be.greaterThan(100);
     expect([...counts].sort()).to.deep.equal([...expected].sort());
     await waitFor('the idle TaskManager containers released', app, (a) => a.runningContainers === 1);
@@ -160,6 +173,7 @@ describe('yarn-session on a real Hadoop', function () {
     const report = await rm.application(appId);
     expect([report.state, report.finalStatus]).to.deep.equal(['FINISHED', 'SUCCEEDED']);
     expect(fs.readdirSync(work).filter((f) => f.startsWith('.yarn-properties-'))).to.deep.equal([]);
+    expect(await hdfs.status(stagingDir()), 'the staging directory after stop').to.equal(undefined);
     await waitFor(
       'every process of the application gone',
       () => processesOf(appId!),
@@ -177,7 +191,45 @@ describe('yarn-session on a real Hadoop', function () {
     expectCleanFailure(tooBig, await runCli(tooBig, 60_000, env), /102400 MB, is above the maximum allocation of queue 'default'/);
     expect(await rm.findApplications({ tags: [badTag] })).to.deep.equal([]);
   });
+
+  it('fails clearly when HDFS refuses the staging directory, leaving no application and no staging directory', async () => {
+    // /user/<other> exists, owned by the harness's user with permission 700: <other> may not create .spindle in it.
+    const other = `spindle-it-${path
+      .basename(work)
+      .replace(/[^a-z0-9]/gi, '')
+      .toLowerCase()
+      .slice(-8)}`;
+    const home = `hdfs:///user/${other}`;
+    await hdfs.mkdirs(home);
+    await hdfs.setPermission(home, '700');
+    const badTag = `${tag}-staging`;
+    try {
+      const args = ['yarn-session', '-d', ...props, '-D', `yarn.tags=${badTag}`];
+      const r = await runCli(args, 60_000, { ...env, HADOOP_USER_NAME: other });
+      expectCleanFailure(
+        args,
+        r,
+        `Cannot stage the application in`,
+        `/user/${other}/.spindle/application_`,
+        'Permission denied',
+        `'${other}'`,
+      );
+      expect(await rm.findApplications({ tags: [badTag] })).to.deep.equal([]);
+      expect((await hdfs.list(home)).map((e) => e.name)).to.deep.equal([]);
+    } finally {
+      await hdfs.delete(home, { recursive: true }).catch(() => undefined);
+    }
+  });
 });
+
+/** The lines of the finished part files of an HDFS sink directory, read through the FileSystem port. */
+async function hdfsPartLines(hdfs: HdfsFileSystem, dir: string): Promise<string[]> {
+  const files = (await hdfs.list(dir)).map((s) => s.name).filter((n) => /^part-\d+-\d+$/.test(n));
+  expect(files, `part files in ${dir}`).to.not.deep.equal([]);
+  let lines: string[] = [];
+  for (const f of files) lines = lines.concat((await readText(hdfs, childPath(dir, f))).split('\n').filter((l) => l !== ''));
+  return lines;
+}
 
 /** `echo stop | spindle yarn-session -id <appId>`: stdin piped, as users (and Flink's docs) do it. */
 function pipeStop(appId: string, props: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {

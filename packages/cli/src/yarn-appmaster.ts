@@ -6,13 +6,18 @@ import {
   ApplicationMasterClient,
   ContainerManagerClient,
   HadoopRpcConnectionPool,
+  STAGED_CONF_FILE,
+  STAGING_DIR_ENV,
   TOKEN_KIND,
   YarnOptions,
   YarnResourceDriver,
   findToken,
   readTokenFile,
+  removeStagingDirectory,
   shellQuote,
+  stagedConfigurationResource,
   yarnAddresses,
+  type LocalResource,
 } from '@spindle/yarn';
 import { CLI_BIN } from './engine-paths.js';
 
@@ -55,6 +60,10 @@ export async function runYarnAppMaster(config: Configuration, userProperties: re
   const am = new ApplicationMasterClient(yarnAddresses().scheduler, amrm, pool);
   const nm = new ContainerManagerClient(pool);
   const node = config.get(YarnOptions.NODE_COMMAND);
+  // The configuration the client staged; TaskManagers get the same file, localized the same way.
+  const stagingDir = process.env[STAGING_DIR_ENV];
+  const localResources: Record<string, LocalResource> =
+    stagingDir === undefined || stagingDir === '' ? {} : { [STAGED_CONF_FILE]: await stagedConfigurationResource(stagingDir) };
   const entrypoint: ClusterEntrypoint = new ClusterEntrypoint(
     config,
     (c) =>
@@ -62,8 +71,14 @@ export async function runYarnAppMaster(config: Configuration, userProperties: re
         am,
         nm,
         registration: { host, rpcPort: restPort, trackingUrl },
+        ...(stagingDir === undefined || stagingDir === '' ? {} : { onDeregister: () => removeStagingDirectory(stagingDir) }),
         launch: ({ containerId, memoryMb, vcores }) => ({
-          environment: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+          localResources,
+          environment: {
+            PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+            SPINDLE_CONF_DIR: '.',
+            ...(process.env['HADOOP_USER_NAME'] === undefined ? {} : { HADOOP_USER_NAME: process.env['HADOOP_USER_NAME'] }),
+          },
           commands: [
             ...[node, CLI_BIN, 'taskmanager', ...userProperties.map((d) => `-D${d}`)].map(shellQuote),
             `-Djobmanager.rpc.address=${host}`,
@@ -94,7 +109,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The launcher the client submits: this installation's CLI, by absolute path (no staging yet). */
+/**
+ * The launcher the client submits: this installation's CLI, by absolute path (the engine is not
+ * staged yet; its configuration is).
+ */
 export function appMasterCommand(): { command: string[]; path: string } {
   return {
     command: [process.execPath, CLI_BIN, 'yarn-appmaster'],

@@ -40,7 +40,8 @@ export async function startYarnSession(
 ): Promise<void> {
   const descriptor = descriptorFor(config);
   const launch = appMasterCommand();
-  const session = await descriptor.deploySession({ ...launch, dynamicProperties });
+  // The -D settings travel as the staged spindle-conf.yaml, which every container reads.
+  const session = await descriptor.deploySession({ ...launch, dynamicProperties: [], stagedProperties: dynamicProperties });
   printSession(session, console);
   const file = writeYarnProperties(config, session.applicationId);
   console.err(`Wrote the YARN properties file ${file}`);

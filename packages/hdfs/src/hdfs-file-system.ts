@@ -126,6 +126,11 @@ export class HdfsFileSystem implements FileSystem {
       throw new FileSystemError('io', p, `HDFS did not create the directory ${p} (MKDIRS answered false)`);
   }
 
+  /** Sets a path's permission (octal string, e.g. `700`): SETPERMISSION. */
+  async setPermission(p: string, permission: string): Promise<void> {
+    await this.client(p).setPermission(this.hdfsPath(p), permission);
+  }
+
   /** The user's home directory on this HDFS, e.g. `hdfs:///user/alice`. */
   async homeDirectory(): Promise<string> {
     return this.uri(await this.client().getHomeDirectory());

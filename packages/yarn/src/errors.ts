@@ -11,7 +11,8 @@ export type YarnErrorCode =
   | 'HADOOP_RPC_PROTOCOL'
   | 'HADOOP_RPC_REMOTE'
   | 'HADOOP_SASL'
-  | 'HADOOP_TOKEN_FILE';
+  | 'HADOOP_TOKEN_FILE'
+  | 'YARN_STAGING';
 
 export class YarnError extends SpindleError {
   override readonly code: YarnErrorCode;

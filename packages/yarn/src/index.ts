@@ -26,3 +26,4 @@ export * from './driver/yarn-resource-driver.js';
 export * from './session/yarn-cluster-descriptor.js';
 export * from './session/properties-file.js';
 export { shellQuote } from './session/shell-quote.js';
+export * from './session/staging.js';

@@ -4,6 +4,7 @@
  * finding applications by tags and states. On insecure clusters the caller's user goes in
  * `user.name` (pseudo authentication), as Hadoop's own web clients do.
  */
+import { hadoopUser } from '@spindle/hdfs';
 import { YarnError } from './errors.js';
 import { asArray } from './json-shapes.js';
 import type {
@@ -20,7 +21,7 @@ import type {
 export interface RmRestClientOptions {
   /** http://host:port of yarn.resourcemanager.webapp.address. */
   url: string;
-  /** Sent as user.name; default $HADOOP_USER_NAME, else $USER. */
+  /** Sent as user.name; default $HADOOP_USER_NAME, else the process's user (the HDFS user, which owns the staging directory). */
   user?: string;
   /** Per request; default 30 s. */
   timeoutMs?: number;
@@ -33,7 +34,7 @@ export class RmRestClient {
 
   constructor(opts: RmRestClientOptions) {
     this.base = opts.url.replace(/\/+$/, '');
-    this.user = opts.user ?? process.env['HADOOP_USER_NAME'] ?? process.env['USER'];
+    this.user = opts.user ?? hadoopUser();
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 

@@ -6,11 +6,15 @@ import { loadConfiguration } from '@spindle/core';
 import {
   YarnClusterDescriptor,
   YarnError,
+  YarnOptions,
   readYarnPropertiesApplicationId,
   removeYarnProperties,
   shellQuote,
   writeYarnProperties,
+  confFileText,
   type ApplicationReport,
+  type ApplicationStaging,
+  type LocalResource,
   type ApplicationSubmission,
   type RmApplications,
 } from '../src/index.js';
@@ -43,10 +47,30 @@ class FakeRm implements RmApplications {
   }
 }
 
+/** Staging in memory: records what was staged and removed; `fail` makes staging throw. */
+class FakeStaging implements ApplicationStaging {
+  readonly staged = new Map<string, readonly string[]>();
+  readonly removed: string[] = [];
+  fail: Error | undefined;
+  directory(applicationId: string) {
+    return `hdfs://nn:8020/user/me/.spindle/${applicationId}`;
+  }
+  async stageConfiguration(dir: string, properties: readonly string[]): Promise<LocalResource> {
+    if (this.fail !== undefined) throw this.fail;
+    this.staged.set(dir, properties);
+    return { url: `${dir}/spindle-conf.yaml`, type: 'FILE', visibility: 'APPLICATION', size: 42, timestamp: 1700000000000 };
+  }
+  async remove(dir: string) {
+    this.removed.push(dir);
+    this.staged.delete(dir);
+  }
+}
+
 const launch = {
   command: ['/opt/node/bin/node', '/opt/spindle/bin/spindle.js', 'yarn-appmaster'],
   dynamicProperties: ['yarn.application.name=my app'],
   path: '/opt/node/bin:/usr/bin:/bin',
+  stagedProperties: ['yarn.application.name=my app'],
 };
 
 function config(...props: string[]) {
@@ -56,9 +80,12 @@ function config(...props: string[]) {
 describe('YarnClusterDescriptor', () => {
   it('submits the AM with quoted -D options, the queue path, tags and attempts, and returns the REST address', async () => {
     const rm = new FakeRm();
-    const session = await new YarnClusterDescriptor(config('yarn.tags=a, b', 'jobmanager.memory.process.size=768m'), rm).deploySession(
-      launch,
-    );
+    const staging = new FakeStaging();
+    const session = await new YarnClusterDescriptor(
+      config('yarn.tags=a, b', 'jobmanager.memory.process.size=768m'),
+      rm,
+      staging,
+    ).deploySession(launch);
     expect(session).to.deep.equal({
       applicationId: 'application_1_0001',
       restUrl: 'http://nm-host:41000',
@@ -66,7 +93,18 @@ describe('YarnClusterDescriptor', () => {
     });
     const s = rm.submitted[0]!;
     expect(s).to.deep.include({ queue: 'root.default', tags: ['a', 'b'], maxAppAttempts: 1, resource: { memoryMb: 768, vcores: 1 } });
-    expect(s.amContainer.environment).to.deep.equal({ PATH: launch.path });
+    const dir = 'hdfs://nn:8020/user/me/.spindle/application_1_0001';
+    expect(s.amContainer.environment).to.deep.include({ PATH: launch.path, SPINDLE_CONF_DIR: '.', SPINDLE_YARN_STAGING_DIR: dir });
+    expect(s.amContainer.localResources).to.deep.equal({
+      'spindle-conf.yaml': {
+        resource: `${dir}/spindle-conf.yaml`,
+        type: 'FILE',
+        visibility: 'APPLICATION',
+        size: 42,
+        timestamp: 1700000000000,
+      },
+    });
+    expect(staging.staged.get(dir)).to.deep.equal(['yarn.application.name=my app']);
     expect(s.amContainer.commands).to.deep.equal([
       ...launch.command,
       "'-Dyarn.application.name=my app'",
@@ -78,21 +116,50 @@ describe('YarnClusterDescriptor', () => {
 
   it('refuses a TaskManager above the maximum allocation before submitting anything', async () => {
     const rm = new FakeRm();
-    const err = await new YarnClusterDescriptor(config('taskmanager.memory.process.size=5g'), rm)
+    const staging = new FakeStaging();
+    const err = await new YarnClusterDescriptor(config('taskmanager.memory.process.size=5g'), rm, staging)
       .deploySession(launch)
       .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(YarnError);
     expect((err as YarnError).code).to.equal('YARN_RESOURCE_TOO_LARGE');
     expect((err as YarnError).message).to.match(/5120 MB, is above the maximum allocation of queue 'default': 4096 MB/);
     expect(rm.submitted).to.deep.equal([]);
+    expect(staging.staged.size).to.equal(0);
+  });
+
+  it('submits nothing when staging fails, and removes what it staged', async () => {
+    const rm = new FakeRm();
+    const staging = new FakeStaging();
+    staging.fail = new YarnError('YARN_STAGING', 'Cannot stage the application: permission denied', { userFacing: true });
+    const err = await new YarnClusterDescriptor(config(), rm, staging).deploySession(launch).catch((e: unknown) => e);
+    expect((err as YarnError).code).to.equal('YARN_STAGING');
+    expect(rm.submitted).to.deep.equal([]);
+    expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
   });
 
   it('kills an application that ends during deployment and reports why', async () => {
     const rm = new FakeRm();
     rm.report = { state: 'FAILED', diagnostics: 'AM exited with 1' };
-    const err = await new YarnClusterDescriptor(config(), rm).deploySession(launch).catch((e: unknown) => e);
+    const staging = new FakeStaging();
+    const err = await new YarnClusterDescriptor(config(), rm, staging).deploySession(launch).catch((e: unknown) => e);
     expect((err as Error).message).to.match(/ended FAILED during deployment: AM exited with 1/);
     expect(rm.killed).to.deep.equal(['application_1_0001']);
+    expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
+    expect(staging.staged.size).to.equal(0);
+  });
+
+  it('writes the staged configuration as YAML that the configuration loader reads back', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spindle-staged-conf-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'spindle-conf.yaml'),
+        confFileText(['yarn.application.name=a: "b" # c', 'taskmanager.numberOfTaskSlots=3']),
+      );
+      const loaded = loadConfiguration({ confDir: dir, env: {} }).config;
+      expect(loaded.get(YarnOptions.APPLICATION_NAME)).to.equal('a: "b" # c');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -153,4 +153,26 @@ describe('YarnResourceDriver', () => {
     await driver.deregisterApplication('SUCCEEDED', 'done');
     expect(am.finishCalls).to.equal(2);
   });
+
+  it('cleans up (the staging directory) before telling the RM, and unregisters even when the cleanup fails', async () => {
+    const seen: number[] = [];
+    const cleaning = new YarnResourceDriver(config, {
+      am,
+      nm,
+      registration: { host: 'localhost', rpcPort: 8081 },
+      launch: () => ({ commands: ['tm'] }),
+      onDeregister: async () => {
+        seen.push(am.finishCalls);
+        throw new Error('HDFS is gone');
+      },
+    });
+    try {
+      await cleaning.start({ onWorkerTerminated: () => undefined });
+      await cleaning.deregisterApplication('SUCCEEDED', 'done');
+      expect(seen).to.deep.equal([0]);
+      expect(am.finishCalls).to.equal(2);
+    } finally {
+      await cleaning.close();
+    }
+  });
 });

@@ -20,6 +20,12 @@ export interface YarnResourceDriverOptions {
   /** How the AppMaster registers: its host, the port clients reach (the REST port, as Flink does), the tracking URL. */
   registration: RegisterRequest;
   launch: TaskManagerLaunch;
+  /**
+   * Called once on deregistration, before the RM is told the final status (after it, YARN may
+   * kill the AppMaster at any moment): the application's staging directory is removed here.
+   * Its failure is logged, not thrown.
+   */
+  onDeregister?: () => Promise<unknown>;
 }
 
 interface PendingRequest {
@@ -107,6 +113,9 @@ export class YarnResourceDriver implements ResourceDriver {
   async deregisterApplication(status: ApplicationStatus, diagnostics: string): Promise<void> {
     this.stopHeartbeats();
     await this.beating;
+    if (this.options.onDeregister !== undefined) {
+      await this.options.onDeregister().catch((e: unknown) => this.log.warn('cleanup on deregistration failed', { error: String(e) }));
+    }
     const deadline = Date.now() + 30_000;
     const request = { finalStatus: status, diagnostics, trackingUrl: this.options.registration.trackingUrl ?? '' };
     while (!(await this.options.am.finish(request))) {

@@ -4,6 +4,9 @@ import type { RmRestClient } from '../rm-rest-client.js';
 import type { ApplicationReport } from '../rm-rest-types.js';
 import { YarnOptions } from '../yarn-options.js';
 import { shellQuote } from './shell-quote.js';
+import { hadoopUser } from '@spindle/hdfs';
+import type { LocalResource } from '../protocols/container-management-client.js';
+import { STAGED_CONF_FILE, STAGING_DIR_ENV, removeStagingDirectory, stageConfiguration, stagingDirectory } from './staging.js';
 
 /** How the AppMaster is started: the engine's launcher on the NodeManager, and its environment. */
 export interface AppMasterLaunch {
@@ -13,7 +16,28 @@ export interface AppMasterLaunch {
   dynamicProperties: readonly string[];
   /** The containers' PATH: the NodeManager passes none of its own. */
   path: string;
+  /**
+   * The settings staged in the application's staging directory as `spindle-conf.yaml`, which the
+   * NodeManager localizes into the AppMaster's working directory (key=value).
+   */
+  stagedProperties?: readonly string[];
 }
+
+/** Where an application's files go, and how they get there (HDFS in production, a fake in tests). */
+export interface ApplicationStaging {
+  /** The staging directory of an application, as a URL. */
+  directory(applicationId: string): string;
+  /** Creates the directory (700) and uploads the configuration file; returns it as a local resource. */
+  stageConfiguration(directory: string, properties: readonly string[]): Promise<LocalResource>;
+  remove(directory: string): Promise<unknown>;
+}
+
+/** The staging in the cluster's default file system (`fs.defaultFS`). */
+export const HDFS_STAGING: ApplicationStaging = {
+  directory: (applicationId) => stagingDirectory(applicationId),
+  stageConfiguration,
+  remove: removeStagingDirectory,
+};
 
 /** A running session cluster: its application and the JobManager's REST address. */
 export interface YarnSession {
@@ -41,6 +65,7 @@ export class YarnClusterDescriptor {
   constructor(
     private readonly config: Configuration,
     private readonly rm: RmApplications,
+    private readonly staging: ApplicationStaging = HDFS_STAGING,
   ) {}
 
   async deploySession(launch: AppMasterLaunch, timeoutMs = 120_000): Promise<YarnSession> {
@@ -63,6 +88,42 @@ export class YarnClusterDescriptor {
     }
     const applicationId = app.applicationId;
     const dynamic = [...launch.dynamicProperties, `high-availability.cluster-id=${applicationId}`];
+    const stagingDir = this.staging.directory(applicationId);
+    let conf: LocalResource;
+    try {
+      conf = await this.staging.stageConfiguration(stagingDir, launch.stagedProperties ?? []);
+    } catch (e) {
+      await this.staging.remove(stagingDir).catch(() => undefined);
+      throw e;
+    }
+    try {
+      await this.submit(launch, applicationId, queue, jmMb, dynamic, stagingDir, conf);
+    } catch (e) {
+      // The application was never accepted (or refused at once): nothing else will remove the directory.
+      await this.rm.killApplication(applicationId).catch(() => undefined);
+      await this.staging.remove(stagingDir).catch(() => undefined);
+      throw e;
+    }
+    this.log.info('submitted the application', { applicationId, stagingDir });
+    try {
+      return await this.waitUntilRunning(applicationId, timeoutMs);
+    } catch (e) {
+      await this.rm.killApplication(applicationId).catch(() => undefined);
+      // A killed AppMaster does not clean up after itself.
+      await this.staging.remove(stagingDir).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async submit(
+    launch: AppMasterLaunch,
+    applicationId: string,
+    queue: { queueName: string; queuePath?: string },
+    jmMb: number,
+    dynamic: readonly string[],
+    stagingDir: string,
+    conf: LocalResource,
+  ): Promise<void> {
     await this.rm.submitApplication({
       applicationId,
       name: this.config.get(YarnOptions.APPLICATION_NAME),
@@ -72,7 +133,22 @@ export class YarnClusterDescriptor {
       maxAppAttempts: this.config.get(YarnOptions.APPLICATION_ATTEMPTS),
       resource: { memoryMb: jmMb, vcores: 1 },
       amContainer: {
-        environment: { PATH: launch.path },
+        localResources: {
+          [STAGED_CONF_FILE]: {
+            resource: conf.url,
+            type: conf.type,
+            visibility: conf.visibility,
+            size: conf.size,
+            timestamp: conf.timestamp,
+          },
+        },
+        environment: {
+          PATH: launch.path,
+          // The configuration is the localized spindle-conf.yaml in the container's working directory.
+          SPINDLE_CONF_DIR: '.',
+          [STAGING_DIR_ENV]: stagingDir,
+          HADOOP_USER_NAME: hadoopUser(),
+        },
         commands: [
           ...launch.command.map(shellQuote),
           ...dynamic.map((d) => shellQuote(`-D${d}`)),
@@ -81,13 +157,6 @@ export class YarnClusterDescriptor {
         ],
       },
     });
-    this.log.info('submitted the application', { applicationId });
-    try {
-      return await this.waitUntilRunning(applicationId, timeoutMs);
-    } catch (e) {
-      await this.rm.killApplication(applicationId).catch(() => undefined);
-      throw e;
-    }
   }
 
   /** The session of a running application: REST address from the AppMaster's registration (host and REST port). */
