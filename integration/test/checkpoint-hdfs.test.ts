@@ -53,10 +53,12 @@ describe('exactly-once recovery with checkpoints and a FileSink on HDFS (real Ha
       'restart-strategy.fixed-delay.attempts': '3',
       'restart-strategy.fixed-delay.delay': '100 ms',
     });
+    // Each of the 2 subtasks maps about n/2 records, so the first attempt always fails (at 2500) and the job finishes only
+    // after a restart; which parts the first attempt committed depends on how many checkpoints completed before.
     buildVerificationJob(env, { n, recordsPerSecond: 4000, failAfter: 2500, output, fileSink: true });
     await env.execute('verification on HDFS');
 
-    const { files, lines } = await finishedLines(output);
+    const { lines } = await finishedLines(output);
     const expected = expectedLines(n);
     const counts = new Map<string, number>();
     for (const l of lines) counts.set(l, (counts.get(l) ?? 0) + 1);
@@ -64,8 +66,5 @@ describe('exactly-once recovery with checkpoints and a FileSink on HDFS (real Ha
     const lost = expected.filter((l) => !counts.has(l)).length;
     expect({ lost, duplicated }).to.deep.equal({ lost: 0, duplicated: 0 });
     expect(lines).to.deep.equal(expected);
-    // Part names carry a writer id per subtask and attempt: the restarted attempt wrote parts too.
-    const writers = new Set(files.map((f) => /^part-(.+)-\d+-\d+$/.exec(f)?.[1]));
-    expect(writers.size, `part files ${files.join(', ')}`).to.be.greaterThan(2);
   });
 });

@@ -145,7 +145,12 @@ describe('REST API of a session cluster: vertices, metrics, logs, TaskManagers, 
     expect(Object.fromEntries(metrics.map((m) => [m.id, Number(m.value)]))).to.deep.include({ numRestarts: 0, runningState: 1 });
     const ids = (await ok<Array<{ id: string }>>(`/jobs/${jobId}/metrics`, 'metric-list')).map((m) => m.id);
     expect(ids).to.include.members(['numRestarts', 'uptime', 'runningState']);
-    expect(ids).not.to.include('numberOfCompletedCheckpoints'); // checkpointing is off
+    // As in Flink, a STREAMING job has a checkpoint coordinator (for savepoints) with checkpointing off: none completes.
+    const completed = await ok<Array<{ id: string; value: string }>>(
+      `/jobs/${jobId}/metrics?get=numberOfCompletedCheckpoints`,
+      'metric-list',
+    );
+    expect(completed).to.deep.equal([{ id: 'numberOfCompletedCheckpoints', value: '0' }]);
     const all = await ok<Json[]>(`/jobs/metrics?get=runningState&agg=sum&jobs=${jobId}`, 'aggregated-metrics');
     expect(all).to.deep.equal([{ id: 'runningState', sum: 1 }]);
   });
