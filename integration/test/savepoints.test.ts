@@ -29,6 +29,9 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     await cluster?.stop();
   });
 
+  /** A savepoint with keyed state of the default job (uids as the job sets them), taken by the first test. */
+  let keyedSavepoint: string | undefined;
+
   const status = async (jobId: string): Promise<string> => (await cluster.get<{ status: string }>(`/jobs/${jobId}/status`)).status;
 
   async function submitDetached(extra: string[], jobArgs: string[]): Promise<string> {
@@ -55,6 +58,12 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     return location;
   }
 
+  async function makeKeyedSavepoint(): Promise<string> {
+    const output = path.join(cluster.dir, 'keyed-savepoint-out');
+    const jobId = await submitDetached(['-p', '2', ...checkpointing()], ['--n', '16000', '--rate', '1500', '--output', output]);
+    return progressThenStop(jobId, output, 0);
+  }
+
   function runAttached(extra: string[], jobArgs: string[]): Promise<CliResult> {
     return runCli(['run', '--no-typecheck', '-m', cluster.rest, ...extra, JOB, ...jobArgs], 300_000);
   }
@@ -66,6 +75,7 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     const first = await submitDetached(['-p', '2', ...checkpointing()], jobArgs);
     const sp1 = await progressThenStop(first, output, 0);
     expect(fs.existsSync(path.join(sp1, '_metadata'))).to.equal(true);
+    keyedSavepoint = sp1;
     // The savepoint holds its own state: the job's checkpoints are gone, the savepoint is not.
     const second = await submitDetached(['-p', '3', '-s', sp1, ...checkpointing()], jobArgs);
     const sp2 = await progressThenStop(second, output, committedLines(output).length);
@@ -192,7 +202,8 @@ describe('savepoints: stop with a savepoint, resume at another parallelism, uid 
     const missing = await runAttached(['-s', path.join(cluster.dir, 'no-such-savepoint')], jobArgs);
     expect(missing.code).to.equal(1);
     expect(missing.stdout + missing.stderr).to.include('does not exist');
-    const sp = fs.readdirSync(savepoints).map((d) => path.join(savepoints, d))[0]!;
+    // A savepoint of this job with keyed state (the directory also holds savepoints of other jobs of this file).
+    const sp = keyedSavepoint ?? (await makeKeyedSavepoint());
     const broken = path.join(cluster.dir, 'broken-savepoint');
     fs.cpSync(sp, broken, { recursive: true });
     const metadata = path.join(broken, '_metadata');
