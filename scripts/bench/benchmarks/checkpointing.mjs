@@ -17,11 +17,11 @@
  *   a restart), and fault -> the first checkpoint triggered after the fault completed.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { positiveNumberFromEnv } from '../lib/env.mjs';
 import { repeatCount, repeatRuns, runTimed, spread } from '../lib/measure.mjs';
 import { spreadCell } from '../lib/report.mjs';
+import { sessionCluster } from '../lib/session-cluster.mjs';
 import { shellQuote } from '../lib/shell.mjs';
 
 export const name = 'checkpointing';
@@ -105,42 +105,17 @@ export async function run(ctx) {
 }
 
 async function startCluster(ctx, workDir) {
-  const restPort = await freePort();
-  const rest = `127.0.0.1:${restPort}`;
-  const dynamic = [
-    `-Drest.port=${restPort}`,
-    '-Drest.address=127.0.0.1',
-    `-Djobmanager.rpc.port=${await freePort()}`,
+  const cluster = await sessionCluster(ctx, workDir, [
     '-Dresourcemanager.driver=local-process',
     '-Dstandalone.number-of-taskmanagers=0',
     '-Dtaskmanager.numberOfTaskSlots=1',
     '-Dheartbeat.interval=1 s',
     '-Dheartbeat.timeout=4 s',
     '-Dresourcemanager.taskmanager-timeout=120 s',
-    `-Denv.log.dir=${path.join(workDir, 'log')}`,
-    `-Dblob.storage.directory=${path.join(workDir, 'blobs')}`,
-  ];
-  const env = { ...process.env, SPINDLE_LOG_LEVEL: process.env.SPINDLE_LOG_LEVEL ?? 'warn' };
-  const cli = (args, timeout) => runTimed(process.execPath, [CLI, ...args], { cwd: ctx.root, env, timeoutSec: timeout });
-  ctx.log(`starting a session cluster: ${shellQuote(['node', CLI, 'cluster', 'start', ...dynamic])}`);
-  const start = await cli(['cluster', 'start', ...dynamic], 120);
+  ]);
+  const start = await cluster.start();
   if (!start.ok) throw new Error(`cluster start failed: ${start.failure} ${start.stderrTail ?? ''}`);
-  const get = async (p) => {
-    const response = await fetch(`http://${rest}${p}`, { signal: AbortSignal.timeout(5000) });
-    if (!response.ok) throw new Error(`GET ${p}: HTTP ${response.status}`);
-    return response.json();
-  };
-  return {
-    rest,
-    env,
-    workDir,
-    get,
-    cli,
-    stop: async () => {
-      const stop = await cli(['cluster', 'stop', ...dynamic], 60);
-      if (!stop.ok) ctx.log(`note: cluster stop failed (${stop.failure})`);
-    },
-  };
+  return cluster;
 }
 
 function checkpointArgs(cluster) {
@@ -293,15 +268,4 @@ async function waitFor(probe, timeoutMs, intervalMs = 200) {
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   return undefined;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }

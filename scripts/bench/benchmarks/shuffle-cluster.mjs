@@ -10,12 +10,12 @@
  * checked against the closed-form sums.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { positiveNumberFromEnv } from '../lib/env.mjs';
 import { repeatCount, repeatRuns, runTimed } from '../lib/measure.mjs';
 import { javaCommand } from '../lib/peers.mjs';
 import { ratio, spreadCell, summaryFigures } from '../lib/report.mjs';
+import { sessionCluster } from '../lib/session-cluster.mjs';
 import { shellQuote } from '../lib/shell.mjs';
 import { partFiles } from '../lib/word-counts.mjs';
 
@@ -66,23 +66,16 @@ export async function run(ctx) {
 }
 
 async function runSpindle(ctx, workDir, { records, repeat, timeoutSec }) {
-  const restPort = await freePort();
-  const rest = `127.0.0.1:${restPort}`;
-  const dynamic = [
-    `-Drest.port=${restPort}`,
-    '-Drest.address=127.0.0.1',
-    `-Djobmanager.rpc.port=${await freePort()}`,
-    `-Dstandalone.number-of-taskmanagers=${TASK_MANAGERS}`,
-    '-Dtaskmanager.numberOfTaskSlots=1',
-    `-Denv.log.dir=${path.join(workDir, 'log')}`,
-    `-Dblob.storage.directory=${path.join(workDir, 'blobs')}`,
-  ];
-  const env = { ...process.env, SPINDLE_LOG_LEVEL: process.env.SPINDLE_LOG_LEVEL ?? 'warn' };
-  const cli = (args, timeout) => runTimed(process.execPath, [CLI, ...args], { cwd: ctx.root, env, timeoutSec: timeout });
-  ctx.log(`starting a standalone cluster: ${shellQuote(['node', CLI, 'cluster', 'start', ...dynamic])}`);
+  const cluster = await sessionCluster(
+    ctx,
+    workDir,
+    [`-Dstandalone.number-of-taskmanagers=${TASK_MANAGERS}`, '-Dtaskmanager.numberOfTaskSlots=1'],
+    'standalone cluster',
+  );
+  const { rest, env } = cluster;
   const started = process.hrtime.bigint();
   try {
-    const start = await cli(['cluster', 'start', ...dynamic], 120);
+    const start = await cluster.start();
     if (!start.ok) return failedOutcome(ctx, SPINDLE, start, `cluster start failed: ${start.failure}`);
     const ready = await waitForTaskManagers(rest, TASK_MANAGERS, 60_000);
     if (!ready) return failedOutcome(ctx, SPINDLE, start, `${TASK_MANAGERS} TaskManagers did not register in 60 s`);
@@ -113,9 +106,7 @@ async function runSpindle(ctx, workDir, { records, repeat, timeoutSec }) {
     // in the client's figures, so those columns stay empty rather than show the client's.
     return { ...outcome(ctx, { label: SPINDLE, command: process.execPath, args, clusterStartSec }, runs), cpu: null, rss: null };
   } finally {
-    const stop = await cli(['cluster', 'stop', ...dynamic], 60);
-    if (!stop.ok) ctx.log(`note: cluster stop failed (${stop.failure})`);
-    killLeftovers(ctx, path.join(workDir, 'log'));
+    await cluster.stop();
   }
 }
 
@@ -220,17 +211,6 @@ function summary(outcomes) {
   ];
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Polls the REST API's /overview until `count` TaskManagers registered; false at the deadline. */
 async function waitForTaskManagers(rest, count, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -244,28 +224,4 @@ async function waitForTaskManagers(rest, count, timeoutMs) {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return false;
-}
-
-/** Kills cluster processes that `cluster stop` left running, by the pid files the cluster wrote. */
-function killLeftovers(ctx, logDir) {
-  if (!fs.existsSync(logDir)) return;
-  for (const file of fs.readdirSync(logDir).filter((name) => name.endsWith('.pid'))) {
-    const pid = Number(fs.readFileSync(path.join(logDir, file), 'utf8').trim());
-    if (!Number.isInteger(pid) || pid <= 0 || !isClusterProcess(pid, logDir)) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-      ctx.log(`note: cluster process ${pid} (${file}) was still running after cluster stop; killed`);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** Whether pid is still one of this cluster's processes (its command line names our log directory). */
-function isClusterProcess(pid, logDir) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(logDir);
-  } catch {
-    return false;
-  }
 }
