@@ -36,3 +36,4 @@ export {
   type ReducingState,
   type AggregatingState,
 } from '@spindle/runtime/in-process';
+export * as Nexmark from './nexmark/index.js';

@@ -1,0 +1,170 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { expect } from 'chai';
+import { Nexmark } from '@spindle/datastream';
+import {
+  REPO_ROOT,
+  describeRun,
+  expectCleanFailure,
+  expectJobsFinished,
+  readPartFiles,
+  removeDir,
+  runCli,
+  tempDir,
+} from './cli-harness.js';
+
+const EVENTS = 60_000;
+const SEED = 42;
+
+/** What each query example writes, as SQL over the events file (DuckDB), one output line per row. */
+const QUERIES: Record<string, string> = {
+  q0: `SELECT concat_ws(',', auction, bidder, price, dateTime, extra) FROM bid`,
+  q1: `SELECT concat_ws(',', auction, bidder, CAST(price * 0.908 AS DECIMAL(23, 3)), dateTime) FROM bid`,
+  q2: `SELECT concat_ws(',', auction, price) FROM bid WHERE auction % 123 = 0`,
+  q3: `SELECT concat_ws(',', P.name, P.city, P.state, A.id)
+       FROM auction A JOIN person P ON A.seller = P.id
+       WHERE A.category = 10 AND P.state IN ('OR', 'ID', 'CA')`,
+};
+
+describe('Nexmark', function () {
+  this.timeout(180_000);
+  let work: string;
+  let eventsFile: string;
+  let db: DuckDBInstance;
+  let sql: DuckDBConnection;
+
+  before(async () => {
+    work = tempDir('nexmark');
+    eventsFile = path.join(work, 'events.csv');
+    const generator = new Nexmark.NexmarkGenerator({ seed: SEED });
+    const lines: string[] = [];
+    for (let id = 0; id < EVENTS; id++) lines.push(Nexmark.formatEvent(generator.event(id)));
+    fs.writeFileSync(eventsFile, lines.join('\n') + '\n');
+    db = await DuckDBInstance.create(':memory:');
+    sql = await db.connect();
+    // Each line split on commas: f[1] is the kind, f[2]... the fields (formatEvent's format).
+    await sql.run(
+      `CREATE TABLE raw AS SELECT string_split(line, ',') AS f FROM read_csv('${eventsFile}', columns = {'line': 'VARCHAR'}, delim = '\t', quote = '', escape = '', header = false, auto_detect = false)`,
+    );
+    const n = (i: number) => `CAST(f[${i}] AS BIGINT)`;
+    await sql.run(
+      `CREATE VIEW bid AS SELECT ${n(2)} auction, ${n(3)} bidder, ${n(4)} price, ${n(5)} dateTime, f[6] extra FROM raw WHERE f[1] = 'B'`,
+    );
+    await sql.run(
+      `CREATE VIEW auction AS SELECT ${n(2)} id, f[3] itemName, f[4] description, ${n(5)} initialBid, ${n(6)} reserve,
+         ${n(7)} dateTime, ${n(8)} expires, ${n(9)} seller, ${n(10)} category, f[11] extra FROM raw WHERE f[1] = 'A'`,
+    );
+    await sql.run(
+      `CREATE VIEW person AS SELECT ${n(2)} id, f[3] AS name, f[4] AS emailAddress, f[5] creditCard, f[6] AS city, f[7] AS state, ${n(8)} dateTime, f[9] extra FROM raw WHERE f[1] = 'P'`,
+    );
+  });
+
+  after(() => {
+    sql?.closeSync();
+    removeDir(work);
+  });
+
+  async function expectedLines(query: string): Promise<string[]> {
+    const reader = await sql.runAndReadAll(QUERIES[query]!);
+    return reader.getRows().map((row) => String(row[0]));
+  }
+
+  async function runQuery(query: string, input: string[], parallelism: number): Promise<string[]> {
+    const output = path.join(work, `${query}-p${parallelism}-${input[0]!.slice(2)}`);
+    const args = [
+      'run',
+      '--no-typecheck',
+      '-p',
+      String(parallelism),
+      path.join(REPO_ROOT, 'examples', 'nexmark', `${query}.ts`),
+      ...input,
+      '--output',
+      output,
+    ];
+    const r = await runCli(args, 120_000);
+    expectJobsFinished(args, r);
+    return readPartFiles(output).lines;
+  }
+
+  describe('the generator', () => {
+    it('makes 1 person, 3 auctions and 46 bids of every 50 events, in time order, at 1/rate seconds per event', () => {
+      const g = new Nexmark.NexmarkGenerator({ seed: 1, rate: 1000 });
+      const counts = { person: 0, auction: 0, bid: 0 };
+      let last = -Infinity;
+      for (let id = 0; id < 5000; id++) {
+        const e = g.event(id);
+        counts[e.type]++;
+        const t = Nexmark.eventTime(e);
+        expect(t).to.be.at.least(last);
+        expect(t).to.equal(Nexmark.NEXMARK_BASE_TIME + id);
+        last = t;
+      }
+      expect(counts).to.deep.equal({ person: 100, auction: 300, bid: 4600 });
+    });
+
+    it('gives person and auction ids in sequence, and bids name auctions and people made before or just ahead', () => {
+      const g = new Nexmark.NexmarkGenerator({ seed: 9 });
+      let nextPerson = Nexmark.FIRST_PERSON_ID;
+      let nextAuction = Nexmark.FIRST_AUCTION_ID;
+      let hotBids = 0;
+      for (let id = 0; id < 20_000; id++) {
+        const e = g.event(id);
+        if (e.type === 'person') expect(e.person.id).to.equal(nextPerson++);
+        else if (e.type === 'auction') {
+          expect(e.auction.id).to.equal(nextAuction++);
+          expect(e.auction.seller).to.be.below(nextPerson + 10);
+          expect(e.auction.category).to.be.within(10, 14);
+          expect(e.auction.expires).to.be.above(e.auction.dateTime);
+          expect(e.auction.reserve).to.be.at.least(e.auction.initialBid);
+        } else {
+          expect(e.bid.auction).to.be.below(nextAuction + 10);
+          expect(e.bid.bidder).to.be.below(nextPerson + 10);
+          expect(e.bid.price).to.be.within(100, 100_000_000);
+          if (e.bid.auction === Nexmark.FIRST_AUCTION_ID + Math.floor((nextAuction - 1 - Nexmark.FIRST_AUCTION_ID) / 100) * 100) hotBids++;
+        }
+      }
+      // Half of the bids go to the hot auction (the first of the last batch of 100), as in Nexmark.
+      expect(hotBids / 18_400).to.be.within(0.45, 0.6);
+    });
+
+    it('is deterministic for a seed, differs between seeds, and any event can be made alone', () => {
+      const a = new Nexmark.NexmarkGenerator({ seed: 5 });
+      const b = new Nexmark.NexmarkGenerator({ seed: 5 });
+      const c = new Nexmark.NexmarkGenerator({ seed: 6 });
+      const forward = Array.from({ length: 300 }, (_, id) => Nexmark.formatEvent(a.event(id)));
+      const backward = Array.from({ length: 300 }, (_, i) => Nexmark.formatEvent(b.event(299 - i))).reverse();
+      expect(backward).to.deep.equal(forward);
+      expect(Array.from({ length: 300 }, (_, id) => Nexmark.formatEvent(c.event(id)))).to.not.deep.equal(forward);
+    });
+
+    it('round-trips events through the file format and names what is wrong with a bad line', () => {
+      const g = new Nexmark.NexmarkGenerator({ seed: 2 });
+      for (let id = 0; id < 100; id++) expect(Nexmark.parseEvent(Nexmark.formatEvent(g.event(id)))).to.deep.equal(g.event(id));
+      expect(() => Nexmark.parseEvent('B,1,2,x,4,extra')).to.throw(/malformed Nexmark event line "B,1,2,x,4,extra": "x" is not an integer/);
+      expect(() => Nexmark.parseEvent('Z,1')).to.throw(/P with 9, A with 11 or B with 6 comma-separated fields/);
+      expect(() => new Nexmark.NexmarkGenerator({ rate: 0 })).to.throw(/rate must be a positive number/);
+    });
+  });
+
+  for (const query of Object.keys(QUERIES)) {
+    it(`${query} gives what SQL in DuckDB gives over the same events, from the file and from the generator`, async () => {
+      const expected = (await expectedLines(query)).sort();
+      expect(expected.length, 'the query selects something from these events').to.be.greaterThan(query === 'q3' ? 20 : 100);
+      const fromFile = await runQuery(query, ['--events-file', eventsFile], 2);
+      expect(fromFile.sort()).to.deep.equal(expected);
+      const generated = await runQuery(query, ['--events', String(EVENTS), '--seed', String(SEED)], 3);
+      expect(generated.sort()).to.deep.equal(expected);
+    });
+  }
+
+  it('fails with the file, the line and the reason when an events file holds a malformed line', async () => {
+    const bad = path.join(work, 'bad-events.csv');
+    fs.writeFileSync(bad, 'B,1000,1001,77,1436918400000,abc\nB,1000,oops,77,1436918400000,abc\n');
+    const output = path.join(work, 'bad-out');
+    const args = ['run', '--no-typecheck', path.join(REPO_ROOT, 'examples', 'nexmark', 'q0.ts'), '--events-file', bad, '--output', output];
+    const r = await runCli(args, 60_000);
+    expectCleanFailure(args, r, /malformed Nexmark event line "B,1000,oops,77,1436918400000,abc": "oops" is not an integer/);
+    expect(describeRun(args, r)).to.not.match(/^\s+at /m);
+  });
+});
