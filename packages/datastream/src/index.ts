@@ -37,3 +37,6 @@ export {
   type AggregatingState,
 } from '@spindle/runtime/in-process';
 export * as Nexmark from './nexmark/index.js';
+export { AsyncDataStream } from './async/async-data-stream.js';
+export * from './async/async-function.js';
+export type { AsyncOutputMode } from './async/async-wait-operator.js';

@@ -21,6 +21,7 @@ function context(out: unknown[]): OperatorContext {
     output: { collect: (r) => out.push(r), emitWatermark: () => undefined, emitWatermarkStatus: () => undefined },
     numberOfInputs: 1,
     processingTimeService: new MailboxProcessingTimeService(new ManualScheduler(), new MailboxProcessor()),
+    mailboxExecutor: { execute: (_description, action) => void action() },
     addAccumulator: () => undefined,
     signal: new AbortController().signal,
   };

@@ -92,6 +92,7 @@ export class SinkHarness {
       log: getLogger('test'),
       numberOfInputs: 1,
       processingTimeService: this.timeService(),
+      mailboxExecutor: { execute: (_description, action) => void action() },
       addAccumulator: () => undefined,
       signal: new AbortController().signal,
     };

@@ -113,6 +113,7 @@ export class OperatorHarness {
       sideOutputs,
       numberOfInputs,
       processingTimeService: new MailboxProcessingTimeService(this.scheduler, new MailboxProcessor()),
+      mailboxExecutor: { execute: (_description, action) => void action() },
       addAccumulator: () => undefined,
       signal: new AbortController().signal,
     };

@@ -34,6 +34,7 @@ function context(output: Output, numberOfInputs: number): OperatorContext {
     log: getLogger('test'),
     numberOfInputs,
     processingTimeService: new MailboxProcessingTimeService(new ManualScheduler(), new MailboxProcessor()),
+    mailboxExecutor: { execute: (_description, action) => void action() },
     addAccumulator: () => undefined,
     signal: new AbortController().signal,
   };

@@ -15,6 +15,11 @@ export interface Output {
   emitWatermarkStatus(status: WatermarkStatus): void;
 }
 
+/** Queues an action as a mail of the task; a failure of the action fails the task, naming the operator. */
+export interface MailboxExecutor {
+  execute(description: string, action: () => void | Promise<void>): void;
+}
+
 export interface OperatorContext {
   readonly operatorId: string;
   readonly operatorName: string;
@@ -37,6 +42,11 @@ export interface OperatorContext {
   readonly numberOfInputs: number;
   /** Processing time and timers whose callbacks run on the task's thread, between elements. */
   readonly processingTimeService: ProcessingTimeService;
+  /**
+   * Runs actions on the task's thread between elements (Flink's MailboxExecutor): how work that
+   * completes outside the task (a promise of an external call) gets back to the operator.
+   */
+  readonly mailboxExecutor: MailboxExecutor;
   /** Adds to a named accumulator: numbers are summed, arrays concatenated (in subtask order). */
   addAccumulator(name: string, value: number | unknown[]): void;
   /**

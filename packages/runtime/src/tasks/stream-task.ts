@@ -477,6 +477,7 @@ export class StreamTask {
       log: this.log.child({ operator: spec.name }),
       numberOfInputs: i > 0 ? 1 : (this.input?.numberOfInputs ?? 0),
       processingTimeService: attributedTimeService(this.timeService, spec.name),
+      mailboxExecutor: { execute: (description, action) => this.mailbox.put(description, () => this.attributed(i, action)) },
       addAccumulator: (name, value) => this.addAccumulator(name, value),
       signal: this.abort.signal,
     };
