@@ -3,7 +3,7 @@ package dev.spindle.bench.flink;
 import java.util.HashMap;
 import java.util.Map;
 
-/** `--name value` pairs from the command line; the harness always passes every one it needs. */
+/** `--name value` pairs from the command line; the harness passes every required one. */
 final class Args {
     private final Map<String, String> values = new HashMap<>();
 
@@ -20,6 +20,11 @@ final class Args {
         String value = values.get(name);
         if (value == null) throw new IllegalArgumentException("missing --" + name);
         return value;
+    }
+
+    /** The value of an optional `--name`, or null when it was not given. */
+    String optional(String name) {
+        return values.get(name);
     }
 
     int intValue(String name) {
