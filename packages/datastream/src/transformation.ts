@@ -49,6 +49,8 @@ export interface OperatorTransformation extends Common {
    * sink readies its output. Sources run it before sinks.
    */
   readonly prepare?: () => void | Promise<void>;
+  /** Operators that sort, hash or join in BATCH share the slot's managed memory by this weight. */
+  readonly managedMemoryWeight?: number;
 }
 
 export interface PartitionTransformation extends Common {

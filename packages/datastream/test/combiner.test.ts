@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { expect } from 'chai';
 import { Configuration, getLogger } from '@spindle/core';
 import { ManualScheduler } from '@spindle/core';
@@ -23,6 +24,8 @@ function context(out: unknown[]): OperatorContext {
     processingTimeService: new MailboxProcessingTimeService(new ManualScheduler(), new MailboxProcessor()),
     addAccumulator: () => undefined,
     signal: new AbortController().signal,
+    managedMemory: 0,
+    tmpDirs: [os.tmpdir()],
   };
 }
 

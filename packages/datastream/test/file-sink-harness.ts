@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Configuration, ManualScheduler, getLogger, type Cancellable } from '@spindle/core';
 import type { OperatorContext, ProcessingTimeService } from '@spindle/runtime';
 import type { FileSink, FileSinkOperator } from '../src/index.js';
@@ -94,6 +95,8 @@ export class SinkHarness {
       processingTimeService: this.timeService(),
       addAccumulator: () => undefined,
       signal: new AbortController().signal,
+      managedMemory: 0,
+      tmpDirs: [os.tmpdir()],
     };
   }
 

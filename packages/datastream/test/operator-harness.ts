@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Configuration, ManualScheduler, getLogger } from '@spindle/core';
 import {
   MailboxProcessingTimeService,
@@ -115,6 +116,8 @@ export class OperatorHarness {
       processingTimeService: new MailboxProcessingTimeService(this.scheduler, new MailboxProcessor()),
       addAccumulator: () => undefined,
       signal: new AbortController().signal,
+      managedMemory: 0,
+      tmpDirs: [os.tmpdir()],
     };
   }
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { expect } from 'chai';
 import { Configuration, ManualScheduler, getLogger } from '@spindle/core';
 import { Watermark, type WatermarkStatus } from '../src/network/stream-elements.js';
@@ -36,6 +37,8 @@ function context(output: Output, numberOfInputs: number): OperatorContext {
     processingTimeService: new MailboxProcessingTimeService(new ManualScheduler(), new MailboxProcessor()),
     addAccumulator: () => undefined,
     signal: new AbortController().signal,
+    managedMemory: 0,
+    tmpDirs: [os.tmpdir()],
   };
 }
 

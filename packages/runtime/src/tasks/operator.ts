@@ -45,6 +45,14 @@ export interface OperatorContext {
    * slot's worker thread after `task.cancellation.timeout`.
    */
   readonly signal: AbortSignal;
+  /**
+   * Bytes of managed memory this operator may hold (its share of the slot's), for sorting,
+   * hashing and joining in BATCH; 0 for operators that declared no managed memory use. An
+   * operator that needs more spills to `tmpDirs`.
+   */
+  readonly managedMemory: number;
+  /** Where the operator writes temporary (spill) files: `io.tmp.dirs`. */
+  readonly tmpDirs: readonly string[];
 }
 
 /**
