@@ -22,6 +22,8 @@ import { ReduceCombinerOperator } from './operators/reduce-combiner-operator.js'
 import type { KeyedProcessFunction, OutputTag, ProcessFunction } from './functions/process-function.js';
 import type { RichFilterFunction, RichFlatMapFunction, RichMapFunction, RichSinkFunction } from './functions/rich-functions.js';
 
+/** The managed memory weight of operators that aggregate, sort or join (BATCH); all weigh the same, as in Flink. */
+const MANAGED_MEMORY_WEIGHT = 1;
 /** A combiner emits its partial aggregates at the end, or whenever it holds this many keys. */
 const COMBINER_MAX_KEYS = 100_000;
 import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './sinks/sink-operators.js';
@@ -176,6 +178,7 @@ export class DataStream<T> {
     kind: string,
     createOperator: () => StreamOperator,
     combiner?: OperatorTransformation['combiner'],
+    managedMemoryWeight?: number,
   ): SingleOutputStreamOperator<R> {
     const t = this.env.addOperator({
       name,
@@ -185,6 +188,7 @@ export class DataStream<T> {
       createOperator,
       bounded: true,
       combiner,
+      ...(managedMemoryWeight !== undefined ? { managedMemoryWeight } : {}),
     });
     return new SingleOutputStreamOperator<R>(this.env, t);
   }
@@ -375,11 +379,17 @@ export class KeyedStream<T, K> extends DataStream<T> {
       id: this.env.reserveId(),
       createOperator: () => new ReduceCombinerOperator(selector, fn, inPlace, { maxKeys: COMBINER_MAX_KEYS, keyedOperatorName }),
     };
-    const keyed = this.addTransform<T>('Keyed Aggregation', `keyed-${kind}`, () => new KeyedReduceOperator(fn, inPlace), combiner);
+    const keyed = this.addTransform<T>(
+      'Keyed Aggregation',
+      `keyed-${kind}`,
+      () => new KeyedReduceOperator(fn, inPlace),
+      combiner,
+      MANAGED_MEMORY_WEIGHT,
+    );
     return keyed;
   }
 
   private keyed(name: string, kind: string, fn: ReduceFunction<unknown>): SingleOutputStreamOperator<T> {
-    return this.addTransform(name, kind, () => new KeyedReduceOperator(fn));
+    return this.addTransform(name, kind, () => new KeyedReduceOperator(fn), undefined, MANAGED_MEMORY_WEIGHT);
   }
 }

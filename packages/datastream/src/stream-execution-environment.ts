@@ -21,7 +21,7 @@ export type RuntimeExecutionMode = 'STREAMING' | 'BATCH' | 'AUTOMATIC';
 
 type OperatorSpec = Pick<
   OperatorTransformation,
-  'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded' | 'combiner' | 'prepare'
+  'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded' | 'combiner' | 'prepare' | 'managedMemoryWeight'
 > & {
   maxSourceParallelism?: number;
 };

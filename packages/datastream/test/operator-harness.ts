@@ -116,7 +116,7 @@ export class OperatorHarness {
       processingTimeService: new MailboxProcessingTimeService(this.scheduler, new MailboxProcessor()),
       addAccumulator: () => undefined,
       signal: new AbortController().signal,
-      managedMemory: 0,
+      managedMemory: 32 * 1024 * 1024,
       tmpDirs: [os.tmpdir()],
     };
   }
