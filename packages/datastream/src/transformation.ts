@@ -51,6 +51,8 @@ export interface OperatorTransformation extends Common {
   readonly prepare?: () => void | Promise<void>;
   /** Operators that sort, hash or join in BATCH share the slot's managed memory by this weight. */
   readonly managedMemoryWeight?: number;
+  /** Set on operations that need a bounded input (BATCH), to the API call's name for the error message. */
+  readonly batchOnly?: string;
 }
 
 export interface PartitionTransformation extends Common {
