@@ -175,7 +175,7 @@ export class ExternalSorter<K> {
     const file = this.files.create();
     const out = new RunWriter(file, this.files, this.writer, this.ioBufferSize(inputs.length + 1));
     try {
-      for (const bytes of this.mergeRaw(inputs)) out.write(bytes);
+      for (const entry of this.mergeRaw(inputs)) out.write(entry.bytes);
       out.finish();
     } catch (e) {
       this.close();
@@ -186,15 +186,14 @@ export class ExternalSorter<K> {
   }
 
   private *merge(inputs: string[]): Generator<unknown, void, undefined> {
-    const input = new DataInputDeserializer();
-    for (const bytes of this.mergeRaw(inputs)) {
-      input.setBuffer(bytes);
-      yield this.serializer.deserialize(input);
-    }
+    for (const entry of this.mergeRaw(inputs)) yield entry.record;
   }
 
-  /** The records of `inputs` in order, as serialized bytes; each run file is removed once read. */
-  private *mergeRaw(inputs: string[]): Generator<Buffer, void, undefined> {
+  /**
+   * The records of `inputs` in order, read (to compute their keys) and as serialized bytes (a
+   * view valid until the next record); each run file is removed once read.
+   */
+  private *mergeRaw(inputs: string[]): Generator<HeapEntry<K>, void, undefined> {
     const size = this.ioBufferSize(inputs.length);
     const heap = new MergeHeap<K>(this.options.compare);
     const readers = inputs.map((f) => new RunReader(f, size));
@@ -207,12 +206,13 @@ export class ExternalSorter<K> {
         return;
       }
       input.setBuffer(bytes);
-      heap.push({ key: this.options.sortKey(this.serializer.deserialize(input)), run: index, bytes });
+      const record = this.serializer.deserialize(input);
+      heap.push({ key: this.options.sortKey(record), record, run: index, bytes });
     };
     try {
       readers.forEach((_, i) => advance(i));
       for (let top = heap.pop(); top !== undefined; top = heap.pop()) {
-        yield top.bytes;
+        yield top;
         advance(top.run);
       }
     } finally {
@@ -226,6 +226,7 @@ export class ExternalSorter<K> {
 
 interface HeapEntry<K> {
   key: K;
+  record: unknown;
   run: number;
   bytes: Buffer;
 }
