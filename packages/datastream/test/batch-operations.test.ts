@@ -206,6 +206,23 @@ describe('batch operations on bounded streams (small managed memory, spilling)',
     for (let k = 0; k < 10; k++) expect(perKey.filter((r) => r[0] === k)).to.have.length(3);
   });
 
+  it('a job failing while a sort emits its spilled output leaves no spill files', async () => {
+    const e = env(1);
+    let seen = 0;
+    e.fromCollection(rows(20_000, 1_000_000, 'f'))
+      .fullWindowPartition()
+      .sortPartition(0, Order.ASCENDING)
+      .map((r) => {
+        if (++seen === 5_000) throw new Error('boom after 5000 sorted records');
+        return r;
+      })
+      .addSink(() => undefined);
+    let failure: unknown;
+    await e.execute('failing').catch((err: unknown) => (failure = err));
+    expect(String(failure)).to.contain('boom after 5000 sorted records');
+    expect(seen).to.equal(5_000);
+  });
+
   it('fails at build time in STREAMING, and rejects broadcasting the outer side', async () => {
     const e = StreamExecutionEnvironment.createLocalEnvironment(1, { 'execution.runtime-mode': 'STREAMING' });
     e.fromCollection([1, 2])

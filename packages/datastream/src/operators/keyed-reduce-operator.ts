@@ -4,6 +4,7 @@ import type { FieldExpression, ReduceFunction } from '../functions/basic-functio
 import { AbstractOperator } from './basic-operators.js';
 import { SpillingHashAggregation } from './batch/hash-aggregation.js';
 import { reportSpill } from './batch/spill-report.js';
+import { emitAll } from './batch/emit.js';
 
 /**
  * A rolling reduce per key. STREAMING keeps a ValueState per key on the keyed state backend (the
@@ -61,10 +62,10 @@ export class KeyedReduceOperator extends AbstractOperator {
   }
 
   /** BATCH: the final value of every key. */
-  override finish(): void {
+  override async finish(): Promise<void> {
     const batch = this.batch;
     if (!batch) return;
-    for (const value of batch.results()) this.out.collect(value);
+    await emitAll(this.ctx, this.out, batch.results());
     reportSpill(this.ctx, batch.spilled);
   }
 

@@ -486,6 +486,7 @@ export class StreamTask {
       addAccumulator: (name, value) => this.addAccumulator(name, value),
       signal: this.abort.signal,
       managedMemory: this.managedMemoryOf(spec),
+      whenOutputAvailable: () => (this.outputsAvailable() ? undefined : this.waitForOutputs()),
       tmpDirs: tmpDirectories(this.config.get(CoreOptions.TMP_DIRS), os.tmpdir()),
     };
   }

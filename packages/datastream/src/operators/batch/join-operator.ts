@@ -5,6 +5,7 @@ import { AbstractOperator } from '../basic-operators.js';
 import { estimateSize } from './memory-estimate.js';
 import { groupingSorter, type Keyed } from './sorted-groups.js';
 import { addSpill, reportSpill } from './spill-report.js';
+import { emitAll } from './emit.js';
 
 /** Flink's JoinFunction; in outer joins the side without a match is `null`. */
 export type JoinFunction<IN1, IN2, OUT> = (first: IN1, second: IN2) => OUT;
@@ -72,25 +73,25 @@ export class JoinOperator extends AbstractOperator {
     } else if (inputIndex === execution.buildInput) {
       this.build(key, record);
     } else if (this.buildEnded) {
-      this.probe(key, record);
+      for (const joined of this.probe(key, record)) this.out.collect(joined);
     } else {
       this.sorter(inputIndex).add([key, record]);
     }
   }
 
-  override finish(): void {
+  override async finish(): Promise<void> {
     const execution = this.spec.execution;
-    if (this.table !== undefined && execution.kind === 'hash') {
-      const probeInput = 1 - execution.buildInput;
-      for (const entry of this.sorter(probeInput).sorted()) this.probe((entry as Keyed)[0], (entry as Keyed)[1]);
-      if (this.outer(execution.buildInput)) {
-        for (const e of this.table.values()) if (!e.matched) for (const r of e.records) this.emitOne(execution.buildInput, r);
-      }
-      this.table = undefined;
-    } else {
-      this.mergeSorted();
-    }
+    const results = this.table !== undefined && execution.kind === 'hash' ? this.probeRest(execution.buildInput) : this.mergeSorted();
+    await emitAll(this.ctx, this.out, results);
+    this.table = undefined;
     reportSpill(this.ctx, addSpill(this.sorter(0).spilled, this.sorter(1).spilled));
+  }
+
+  /** Hash join at the end: the probe records buffered before the build input ended, then the build side's unmatched records (outer). */
+  private *probeRest(buildInput: 0 | 1): Generator<unknown, void, undefined> {
+    for (const entry of this.sorter(1 - buildInput).sorted()) yield* this.probe((entry as Keyed)[0], (entry as Keyed)[1]);
+    if (!this.outer(buildInput)) return;
+    for (const e of this.table!.values()) if (!e.matched) for (const r of e.records) yield this.joinOne(buildInput, r);
   }
 
   override close(): void | Promise<void> {
@@ -126,45 +127,45 @@ export class JoinOperator extends AbstractOperator {
     this.tableBytes = 0;
   }
 
-  private probe(key: string, record: unknown): void {
-    const execution = this.spec.execution as { buildInput: 0 | 1 };
+  /** The joins of a probe record with the build records of its key (or with null, outer). */
+  private *probe(key: string, record: unknown): Generator<unknown, void, undefined> {
+    const buildInput = (this.spec.execution as { buildInput: 0 | 1 }).buildInput;
     const entry = this.table!.get(key);
-    const probeInput = 1 - execution.buildInput;
+    const probeInput = 1 - buildInput;
     if (entry === undefined) {
-      if (this.outer(probeInput)) this.emitOne(probeInput, record);
+      if (this.outer(probeInput)) yield this.joinOne(probeInput, record);
       return;
     }
     entry.matched = true;
-    for (const built of entry.records) {
-      if (execution.buildInput === 0) this.emitPair(built, record);
-      else this.emitPair(record, built);
-    }
+    const join = this.spec.join!;
+    for (const built of entry.records) yield buildInput === 0 ? join(built, record) : join(record, built);
   }
 
-  private emitPair(first: unknown, second: unknown): void {
-    this.out.collect(this.spec.join!(first, second));
+  /** A record of `input` without a match (outer joins), joined with null. */
+  private joinOne(input: number, record: unknown): unknown {
+    return input === 0 ? this.spec.join!(record, null) : this.spec.join!(null, record);
   }
 
-  /** A record of `input` without a match (outer joins). */
-  private emitOne(input: number, record: unknown): void {
-    if (input === 0) this.emitPair(record, null);
-    else this.emitPair(null, record);
-  }
-
-  private mergeSorted(): void {
+  /** Sort-merge join or coGroup of both sorted inputs, a key at a time. */
+  private *mergeSorted(): Generator<unknown, void, undefined> {
     const a = new GroupCursor(this.sorter(0).sorted());
     const b = new GroupCursor(this.sorter(1).sorted());
+    const collected: unknown[] = [];
+    const collector = { collect: (r: unknown) => void collected.push(r) };
+    const join = this.spec.join;
     while (a.key !== undefined || b.key !== undefined) {
       const c = a.key === undefined ? 1 : b.key === undefined ? -1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
       const first = c <= 0 ? a.takeGroup() : [];
       if (this.spec.coGroup) {
-        this.spec.coGroup(first, c >= 0 ? b.takeGroup() : [], this.out);
+        this.spec.coGroup(first, c >= 0 ? b.takeGroup() : [], collector);
+        yield* collected;
+        collected.length = 0;
       } else if (c < 0) {
-        if (this.outer(0)) for (const r of first) this.emitPair(r, null);
+        if (this.outer(0)) for (const r of first) yield join!(r, null);
       } else if (c > 0) {
-        for (const r of b.streamGroup()) if (this.outer(1)) this.emitPair(null, r);
+        for (const r of b.streamGroup()) if (this.outer(1)) yield join!(null, r);
       } else {
-        for (const r of b.streamGroup()) for (const l of first) this.emitPair(l, r);
+        for (const r of b.streamGroup()) for (const l of first) yield join!(l, r);
       }
     }
   }

@@ -9,7 +9,8 @@ import {
 import type { Collector, ReduceFunction } from '../../functions/basic-functions.js';
 import { AbstractOperator } from '../basic-operators.js';
 import { SpillingHashAggregation } from './hash-aggregation.js';
-import { bufferSorter, forEachGroup, groupingSorter, sorterFor, type Keyed } from './sorted-groups.js';
+import { emitAll } from './emit.js';
+import { bufferSorter, groupingSorter, groups, sorterFor, type Keyed } from './sorted-groups.js';
 import { reportSpill } from './spill-report.js';
 
 /** Flink's MapPartitionFunction: all records of a partition (or of a key) at once, as they are read. */
@@ -50,7 +51,8 @@ abstract class SortingOperator extends WholePartitionOperator {
   protected sorter!: ExternalSorter<unknown>;
 
   protected abstract createSorter(ctx: OperatorContext): ExternalSorter<unknown>;
-  protected abstract emitSorted(sorted: Iterator<unknown>): void;
+  /** The output, from the sorted records (read lazily, so that it is emitted as the merge goes). */
+  protected abstract outputs(sorted: Iterator<unknown>): Iterable<unknown>;
 
   override open(ctx: OperatorContext): void {
     super.open(ctx);
@@ -61,11 +63,14 @@ abstract class SortingOperator extends WholePartitionOperator {
     this.sorter.add(this.keyed ? [this.currentKey(), record] : record);
   }
 
-  override finish(): void {
+  override async finish(): Promise<void> {
     const sorted = this.sorter.sorted();
-    this.emitSorted(sorted);
-    // Drains what the function left unread, so that the sorter's files are removed now.
-    while (!sorted.next().done);
+    try {
+      await emitAll(this.ctx, this.out, this.outputs(sorted));
+    } finally {
+      // Ends the merge (a function may leave records unread), so that the sorter's files go now.
+      sorted.return();
+    }
     reportSpill(this.ctx, this.sorter.spilled);
   }
 
@@ -87,9 +92,22 @@ export class MapPartitionOperator extends SortingOperator {
     return (this.keyed ? groupingSorter(ctx) : bufferSorter(ctx)) as ExternalSorter<unknown>;
   }
 
-  protected emitSorted(sorted: Iterator<unknown>): void {
-    if (this.keyed) forEachGroup(sorted, (_key, records) => this.fn(records, this.out));
-    else this.fn({ [Symbol.iterator]: () => sorted }, this.out);
+  /**
+   * Keyed: each key's output is collected, then emitted (waiting for room in between). A whole
+   * partition's output goes straight to the output, as the function runs to its end in one call.
+   */
+  protected *outputs(sorted: Iterator<unknown>): Iterable<unknown> {
+    if (!this.keyed) {
+      this.fn({ [Symbol.iterator]: () => sorted }, this.out);
+      return;
+    }
+    const collected: unknown[] = [];
+    const collector = { collect: (r: unknown) => void collected.push(r) };
+    for (const records of groups(sorted)) {
+      this.fn(records, collector);
+      yield* collected;
+      collected.length = 0;
+    }
   }
 }
 
@@ -114,8 +132,8 @@ export class SortPartitionOperator extends SortingOperator {
     ) as ExternalSorter<unknown>;
   }
 
-  protected emitSorted(sorted: Iterator<unknown>): void {
-    for (let n = sorted.next(); !n.done; n = sorted.next()) this.out.collect(this.keyed ? (n.value as Keyed)[1] : n.value);
+  protected *outputs(sorted: Iterator<unknown>): Iterable<unknown> {
+    for (let n = sorted.next(); !n.done; n = sorted.next()) yield this.keyed ? (n.value as Keyed)[1] : n.value;
   }
 }
 
@@ -144,17 +162,17 @@ export class PartitionAggregateOperator extends SortingOperator {
     else this.accumulator = this.fn.add(record, this.accumulator);
   }
 
-  protected emitSorted(sorted: Iterator<unknown>): void {
+  protected *outputs(sorted: Iterator<unknown>): Iterable<unknown> {
     // As Flink's, the aggregate of a whole partition is emitted even when the partition is empty.
     if (!this.keyed) {
-      this.out.collect(this.fn.getResult(this.accumulator));
+      yield this.fn.getResult(this.accumulator);
       return;
     }
-    forEachGroup(sorted, (_key, records) => {
+    for (const records of groups(sorted)) {
       let acc = this.fn.createAccumulator();
       for (const r of records) acc = this.fn.add(r, acc);
-      this.out.collect(this.fn.getResult(acc));
-    });
+      yield this.fn.getResult(acc);
+    }
   }
 }
 
@@ -195,12 +213,12 @@ export class PartitionReduceOperator extends WholePartitionOperator {
     this.seen = true;
   }
 
-  override finish(): void {
+  override async finish(): Promise<void> {
     if (!this.table) {
       if (this.seen) this.out.collect(this.acc);
       return;
     }
-    for (const value of this.table.results()) this.out.collect(value);
+    await emitAll(this.ctx, this.out, this.table.results());
     reportSpill(this.ctx, this.table.spilled);
   }
 
@@ -230,14 +248,14 @@ export class FirstNOperator extends SortingOperator {
     else if (this.count++ < this.n) this.out.collect(record);
   }
 
-  protected emitSorted(sorted: Iterator<unknown>): void {
+  protected *outputs(sorted: Iterator<unknown>): Iterable<unknown> {
     if (!this.keyed) return;
-    forEachGroup(sorted, (_key, records) => {
+    for (const records of groups(sorted)) {
       let taken = 0;
       for (const r of records) {
         if (taken++ >= this.n) break;
-        this.out.collect(r);
+        yield r;
       }
-    });
+    }
   }
 }

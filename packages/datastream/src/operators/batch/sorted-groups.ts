@@ -35,26 +35,24 @@ export function bufferSorter(ctx: OperatorContext, share = 1): ExternalSorter<nu
 }
 
 /**
- * Walks `[key, record]` pairs sorted by key, one key at a time: `onGroup` gets the key and an
- * iterable of that key's records, read from the sorted stream as it is consumed (a group is never
- * held in memory); records the callback leaves unread are skipped.
+ * The groups of `[key, record]` pairs sorted by key, one key at a time: each is an iterable of that
+ * key's records, read from the sorted stream as it is consumed (a group is never held in memory);
+ * read a group before asking for the next, whose records the unread rest of it are skipped for.
  */
-export function forEachGroup(sorted: Iterator<unknown>, onGroup: (key: string, records: Iterable<unknown>) => void): void {
+export function* groups(sorted: Iterator<unknown>): Generator<Iterable<unknown>, void, undefined> {
   let next = sorted.next();
   while (!next.done) {
     const key = (next.value as Keyed)[0];
-    let ended = false;
     const records: Iterable<unknown> = {
       *[Symbol.iterator]() {
-        while (!ended && !next.done && (next.value as Keyed)[0] === key) {
+        while (!next.done && (next.value as Keyed)[0] === key) {
           const record = (next.value as Keyed)[1];
           next = sorted.next();
           yield record;
         }
-        ended = true;
       },
     };
-    onGroup(key, records);
+    yield records;
     while (!next.done && (next.value as Keyed)[0] === key) next = sorted.next();
   }
 }
