@@ -4,7 +4,7 @@ import { SpillFiles, localSpillFileWriter, type SpillFileWriter } from './spill-
 
 /** Most runs merged at once (Flink's `taskmanager.runtime.max-fan`); more runs are merged in passes. */
 export const MAX_FAN_IN = 128;
-/** Bytes counted per record besides its serialized bytes: its key and index entries. */
+/** Bytes counted per record besides its serialized bytes and a string key: its key and index entries. */
 const ENTRY_OVERHEAD = 48;
 const MIN_IO_BUFFER = 16 * 1024;
 const MAX_IO_BUFFER = 1024 * 1024;
@@ -46,6 +46,7 @@ export class ExternalSorter<K> {
   private readonly scratch = new DataOutputSerializer(1024);
   private arena: Buffer = Buffer.alloc(0);
   private arenaUsed = 0;
+  private keyBytes = 0;
   private keys: K[] = [];
   private starts: number[] = [];
   private ends: number[] = [];
@@ -62,9 +63,9 @@ export class ExternalSorter<K> {
     return { ...this.stats };
   }
 
-  /** Bytes held in memory now, as counted against the budget. */
+  /** Bytes held in memory now, as counted against the budget: the arena, and the keys and index entries. */
   get memoryUsed(): number {
-    return this.arenaUsed + this.keys.length * ENTRY_OVERHEAD;
+    return this.arenaUsed + this.keyBytes;
   }
 
   get size(): number {
@@ -76,10 +77,14 @@ export class ExternalSorter<K> {
     scratch.clear();
     this.serializer.serialize(record, scratch);
     const length = scratch.position;
-    if (this.keys.length > 0 && this.memoryUsed + length + ENTRY_OVERHEAD > this.options.memoryBudget) this.spill();
+    const key = this.options.sortKey(record);
+    // A string key (an encoded grouping key) lives on the heap beside the serialized record.
+    const keyBytes = ENTRY_OVERHEAD + (typeof key === 'string' ? 2 * key.length : 0);
+    if (this.keys.length > 0 && this.memoryUsed + length + keyBytes > this.options.memoryBudget) this.spill();
     this.reserve(length);
     scratch.rawBuffer().copy(this.arena, this.arenaUsed, 0, length);
-    this.keys.push(this.options.sortKey(record));
+    this.keyBytes += keyBytes;
+    this.keys.push(key);
     this.starts.push(this.arenaUsed);
     this.arenaUsed += length;
     this.ends.push(this.arenaUsed);
@@ -160,6 +165,7 @@ export class ExternalSorter<K> {
 
   private clearMemory(): void {
     this.arenaUsed = 0;
+    this.keyBytes = 0;
     this.keys = [];
     this.starts = [];
     this.ends = [];
