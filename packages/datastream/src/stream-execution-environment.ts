@@ -214,9 +214,12 @@ export class StreamExecutionEnvironment {
 
   /** Batch operations (fullWindowPartition, joins, distinct, first) cannot run on a stream that never ends. */
   private checkNoBatchOnlyOperations(mode: RuntimeExecutionMode): void {
-    const calls = this.transformations.flatMap((t) =>
-      t.type === 'operator' && t.batchOnly !== undefined ? [`${t.batchOnly} ('${t.name}')`] : [],
-    );
+    // One mention per call (first(n) adds two operators), naming its first operator.
+    const byCall = new Map<string, string>();
+    for (const t of this.transformations) {
+      if (t.type === 'operator' && t.batchOnly !== undefined && !byCall.has(t.batchOnly)) byCall.set(t.batchOnly, t.name);
+    }
+    const calls = [...byCall].map(([call, name]) => `${call} ('${name}')`);
     if (calls.length === 0) return;
     const why =
       mode === 'AUTOMATIC'
