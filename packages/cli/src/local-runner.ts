@@ -76,10 +76,22 @@ async function executeJob(
     console.out('Program execution finished');
     console.out(`Job with JobID ${jobId} has finished.`);
     console.out(`Job Runtime: ${result.netRuntimeMs} ms`);
+    printAccumulators(result.accumulators, console);
     return { jobId, jobName: result.jobName, netRuntimeMs: result.netRuntimeMs, accumulators: result.accumulators };
   } finally {
     await cluster.close();
   }
+}
+
+/**
+ * Lists the job's numeric accumulators after its runtime, as Flink's client lists accumulator
+ * results (e.g. what batch operators spilled); lists of collected records are left out.
+ */
+export function printAccumulators(accumulators: Record<string, unknown>, console: Console): void {
+  const numeric = Object.entries(accumulators).filter(([, v]) => typeof v === 'number');
+  if (numeric.length === 0) return;
+  console.out('Accumulator Results:');
+  for (const [name, value] of numeric.sort(([a], [b]) => (a < b ? -1 : 1))) console.out(`- ${name}: ${String(value)}`);
 }
 
 /** Says once, on stderr, that the job waits for slots the cluster does not have (as long as the job runs). */

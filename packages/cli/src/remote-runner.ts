@@ -4,7 +4,7 @@ import type { SerializedFailure } from '@spindle/protocol';
 import { jobFailure } from './job-failure.js';
 import type { ExecuteRequest, JobExecutionResult } from '@spindle/runtime';
 import type { CompiledJob } from './job-compiler.js';
-import { runSubmitting, type Console } from './local-runner.js';
+import { printAccumulators, runSubmitting, type Console } from './local-runner.js';
 import { multipart, type RestClient } from './rest-client.js';
 
 interface ExecutionResultBody {
@@ -70,6 +70,7 @@ async function submit(
   console.out('Program execution finished');
   console.out(`Job with JobID ${jobGraph.jobId} has finished.`);
   console.out(`Job Runtime: ${result['net-runtime']} ms`);
+  printAccumulators(result['accumulator-results'], console);
   return {
     jobId: jobGraph.jobId,
     jobName: jobGraph.name,

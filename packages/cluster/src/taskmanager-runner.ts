@@ -90,6 +90,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   });
   late.hub = shuffleHub;
   const slotConfig = config.toMap();
+  const slotManaged = Math.floor(memory.managed / memory.slots);
   const prometheus = new PrometheusEndpoint(
     async () => (late.taskExecutor ? taskManagerMetricGroups(late.taskExecutor, addresses.advertised) : []),
     {
@@ -119,7 +120,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
       ...(metricsPort !== undefined ? { metricsPort } : {}),
     },
     rpc,
-    (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, slotConfig, shuffleHub, tdd.artifact.args, memory.slotLimits),
+    (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, slotConfig, shuffleHub, tdd.artifact.args, memory.slotLimits, slotManaged),
     config,
   );
   late.taskExecutor = taskExecutor;

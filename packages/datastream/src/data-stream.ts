@@ -22,6 +22,8 @@ import { ReduceCombinerOperator } from './operators/reduce-combiner-operator.js'
 import type { KeyedProcessFunction, OutputTag, ProcessFunction } from './functions/process-function.js';
 import type { RichFilterFunction, RichFlatMapFunction, RichMapFunction, RichSinkFunction } from './functions/rich-functions.js';
 
+/** The managed memory weight of operators that aggregate, sort or join (BATCH); all weigh the same, as in Flink. */
+const MANAGED_MEMORY_WEIGHT = 1;
 /** A combiner emits its partial aggregates at the end, or whenever it holds this many keys. */
 const COMBINER_MAX_KEYS = 100_000;
 import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './sinks/sink-operators.js';
@@ -29,6 +31,9 @@ import { prepareOutputDirectory } from './sinks/output-directory.js';
 import { WriteMode } from './sinks/write-mode.js';
 import type { Sink } from './sinks/sink.js';
 import type { OperatorTransformation, Transformation } from './transformation.js';
+import { KeyedPartitionWindowedStream, PartitionWindowedStream } from './partition-windowed-stream.js';
+import { JoinedStreams, type JoinHint } from './joined-streams.js';
+import { FirstNOperator, PartitionReduceOperator } from './operators/batch/partition-operators.js';
 
 /** A stream of records of type T: each call adds an operator to the program's graph. */
 export class DataStream<T> {
@@ -163,6 +168,96 @@ export class DataStream<T> {
     return this.sink(`Sink: ${name}`, 'sink:function', () => new SinkOperator(fn as SinkFunction<unknown>));
   }
 
+  /**
+   * The whole of each parallel partition of this bounded stream as one window (Flink 2), BATCH
+   * only: then `mapPartition`, `sortPartition`, `reduce` or `aggregate` (see PartitionWindowedStream).
+   */
+  fullWindowPartition(): PartitionWindowedStream<T> {
+    return new PartitionWindowedStream<T>(this);
+  }
+
+  /**
+   * An inner join with `other` over the whole bounded input (BATCH only):
+   * `a.join(b).where(k1).equalTo(k2).window(EndOfStreamWindows.get()).apply((x, y) => ...)`.
+   * `hint` chooses the strategy (JoinHint; repartition hash by default).
+   */
+  join<T2>(other: DataStream<T2>, hint?: JoinHint): JoinedStreams<T, T2> {
+    return new JoinedStreams<T, T2>(this, other, 'INNER', hint);
+  }
+
+  /** A left outer join (the DataSet API's): every record of this stream, joined with null when `other` has no match. */
+  leftOuterJoin<T2>(other: DataStream<T2>, hint?: JoinHint): JoinedStreams<T, T2> {
+    return new JoinedStreams<T, T2>(this, other, 'LEFT_OUTER', hint);
+  }
+
+  /** A right outer join: every record of `other`, joined with null when this stream has no match. */
+  rightOuterJoin<T2>(other: DataStream<T2>, hint?: JoinHint): JoinedStreams<T, T2> {
+    return new JoinedStreams<T, T2>(this, other, 'RIGHT_OUTER', hint);
+  }
+
+  /** A full outer join: every record of both streams, joined with null where the other side has no match. */
+  fullOuterJoin<T2>(other: DataStream<T2>, hint?: JoinHint): JoinedStreams<T, T2> {
+    return new JoinedStreams<T, T2>(this, other, 'FULL_OUTER', hint);
+  }
+
+  /**
+   * Groups both bounded streams by key and calls a CoGroupFunction once per key with the records
+   * of both (BATCH only): `a.coGroup(b).where(k1).equalTo(k2).window(EndOfStreamWindows.get()).apply(fn)`.
+   */
+  coGroup<T2>(other: DataStream<T2>): JoinedStreams<T, T2, 'coGroup'> {
+    return new JoinedStreams<T, T2, 'coGroup'>(this, other, 'COGROUP');
+  }
+
+  /**
+   * The records with distinct keys, the first of each (BATCH only; the DataSet API's `distinct`):
+   * by the whole record, or by a field or key selector, with the key codec's equality.
+   */
+  distinct<K>(key?: KeySelector<T, K> | FieldExpression): SingleOutputStreamOperator<T> {
+    const keyed = this.keyBy<unknown>(key === undefined ? (r: T) => r : key);
+    return keyed.batchOperation<T>('Distinct', 'distinct', 'distinct()', () => new PartitionReduceOperator((a) => a, true));
+  }
+
+  /**
+   * Any `n` records of the bounded stream (BATCH only; the DataSet API's `first(n)`): each subtask
+   * passes on its first n, and one subtask keeps the first n of those. After sortPartition at
+   * parallelism 1, the n smallest.
+   */
+  first(n: number): SingleOutputStreamOperator<T> {
+    checkCount(n);
+    const local = this.batchOperation<T>('First-N (local)', 'first-n', `first(${n})`, () => new FirstNOperator(n, false));
+    const global = new DataStream<T>(this.env, this.env.partition(local.transformation, 'global'));
+    return global.batchOperation<T>('First-N', 'first-n', `first(${n})`, () => new FirstNOperator(n, false)).setParallelism(1);
+  }
+
+  /** @internal Reads a field of records as keyBy(field) does. */
+  fieldSelectorOf(field: FieldExpression): (r: unknown) => unknown {
+    return fieldSelector(field);
+  }
+
+  /**
+   * @internal Adds an operation that needs a bounded input (BATCH) and managed memory; `api`
+   * names the call in the error when the job would run in STREAMING.
+   */
+  batchOperation<R>(
+    name: string,
+    kind: string,
+    api: string,
+    createOperator: () => StreamOperator,
+    inputs: Transformation[] = [this.transformation],
+  ): SingleOutputStreamOperator<R> {
+    const t = this.env.addOperator({
+      name,
+      kind,
+      role: 'operator',
+      inputs,
+      createOperator,
+      bounded: true,
+      managedMemoryWeight: MANAGED_MEMORY_WEIGHT,
+      batchOnly: api,
+    });
+    return new SingleOutputStreamOperator<R>(this.env, t);
+  }
+
   /** Runs the program's job and returns this stream's records (bounded streams; for tests). */
   async executeAndCollect(jobName?: string): Promise<T[]> {
     const accumulator = `collect-${this.transformation.id}`;
@@ -176,6 +271,7 @@ export class DataStream<T> {
     kind: string,
     createOperator: () => StreamOperator,
     combiner?: OperatorTransformation['combiner'],
+    managedMemoryWeight?: number,
   ): SingleOutputStreamOperator<R> {
     const t = this.env.addOperator({
       name,
@@ -185,6 +281,7 @@ export class DataStream<T> {
       createOperator,
       bounded: true,
       combiner,
+      ...(managedMemoryWeight !== undefined ? { managedMemoryWeight } : {}),
     });
     return new SingleOutputStreamOperator<R>(this.env, t);
   }
@@ -204,6 +301,12 @@ export class DataStream<T> {
 
   private partitioned(kind: PartitionerKind): DataStream<T> {
     return new DataStream<T>(this.env, this.env.partition(this.transformation, kind));
+  }
+}
+
+function checkCount(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new SpindleError(`first(n) takes a positive integer count, not ${n}`, { code: 'INVALID_ARGUMENT', userFacing: true });
   }
 }
 
@@ -360,6 +463,17 @@ export class KeyedStream<T, K> extends DataStream<T> {
     return new ConnectedStreams<T, T2>(this, other);
   }
 
+  /** `fullWindowPartition()` of a keyed stream: each operation works on one key's records at a time, in key order. */
+  override fullWindowPartition(): KeyedPartitionWindowedStream<T, K> {
+    return new KeyedPartitionWindowedStream<T, K>(this);
+  }
+
+  /** The first `n` records of each key (BATCH only; the DataSet API's `groupBy(...).first(n)`), in arrival order. */
+  override first(n: number): SingleOutputStreamOperator<T> {
+    checkCount(n);
+    return this.batchOperation<T>('First-N', 'first-n', `keyBy(...).first(${n})`, () => new FirstNOperator(n, true));
+  }
+
   /** The key of a record, as this stream computes it. */
   getKey(record: T): K {
     return this.keySelector(record) as K;
@@ -375,11 +489,17 @@ export class KeyedStream<T, K> extends DataStream<T> {
       id: this.env.reserveId(),
       createOperator: () => new ReduceCombinerOperator(selector, fn, inPlace, { maxKeys: COMBINER_MAX_KEYS, keyedOperatorName }),
     };
-    const keyed = this.addTransform<T>('Keyed Aggregation', `keyed-${kind}`, () => new KeyedReduceOperator(fn, inPlace), combiner);
+    const keyed = this.addTransform<T>(
+      'Keyed Aggregation',
+      `keyed-${kind}`,
+      () => new KeyedReduceOperator(fn, inPlace),
+      combiner,
+      MANAGED_MEMORY_WEIGHT,
+    );
     return keyed;
   }
 
   private keyed(name: string, kind: string, fn: ReduceFunction<unknown>): SingleOutputStreamOperator<T> {
-    return this.addTransform(name, kind, () => new KeyedReduceOperator(fn));
+    return this.addTransform(name, kind, () => new KeyedReduceOperator(fn), undefined, MANAGED_MEMORY_WEIGHT);
   }
 }

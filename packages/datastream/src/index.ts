@@ -1,6 +1,17 @@
 export { StreamExecutionEnvironment, type RuntimeExecutionMode } from './stream-execution-environment.js';
 export { DataStream, SingleOutputStreamOperator, KeyedStream, DataStreamSink } from './data-stream.js';
 export { ConnectedStreams, KeyedConnectedStreams } from './connected-streams.js';
+export { PartitionWindowedStream, KeyedPartitionWindowedStream, Order, type MapPartitionFunction } from './partition-windowed-stream.js';
+export {
+  JoinedStreams,
+  JoinEqualTo,
+  JoinHint,
+  EndOfStreamWindows,
+  type JoinFunctionOf,
+  type JoinFunction,
+  type CoGroupFunction,
+  type JoinType,
+} from './joined-streams.js';
 export { BroadcastStream, BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './broadcast.js';
 export * from './co-functions.js';
 export type { BroadcastState, ReadOnlyBroadcastState } from '@spindle/runtime/in-process';

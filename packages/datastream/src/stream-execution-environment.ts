@@ -21,7 +21,7 @@ export type RuntimeExecutionMode = 'STREAMING' | 'BATCH' | 'AUTOMATIC';
 
 type OperatorSpec = Pick<
   OperatorTransformation,
-  'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded' | 'combiner' | 'prepare'
+  'name' | 'kind' | 'role' | 'inputs' | 'createOperator' | 'bounded' | 'combiner' | 'prepare' | 'managedMemoryWeight' | 'batchOnly'
 > & {
   maxSourceParallelism?: number;
 };
@@ -199,7 +199,9 @@ export class StreamExecutionEnvironment {
   private runtimeMode(): RuntimeMode {
     const mode = this.config.get(CoreOptions.RUNTIME_MODE);
     const bounded = allSourcesBounded(this.transformations);
-    if (mode === 'AUTOMATIC') return bounded ? 'BATCH' : 'STREAMING';
+    const resolved = mode === 'AUTOMATIC' ? (bounded ? 'BATCH' : 'STREAMING') : mode;
+    if (resolved === 'STREAMING') this.checkNoBatchOnlyOperations(mode);
+    if (mode === 'AUTOMATIC') return resolved;
     if (mode === 'BATCH' && !bounded) {
       throw new SpindleError(
         `Detected an UNBOUNDED source with the '${CoreOptions.RUNTIME_MODE.key}' set to 'BATCH'. This combination is not allowed, ` +
@@ -208,6 +210,26 @@ export class StreamExecutionEnvironment {
       );
     }
     return mode;
+  }
+
+  /** Batch operations (fullWindowPartition, joins, distinct, first) cannot run on a stream that never ends. */
+  private checkNoBatchOnlyOperations(mode: RuntimeExecutionMode): void {
+    // One mention per call (first(n) adds two operators), naming its first operator.
+    const byCall = new Map<string, string>();
+    for (const t of this.transformations) {
+      if (t.type === 'operator' && t.batchOnly !== undefined && !byCall.has(t.batchOnly)) byCall.set(t.batchOnly, t.name);
+    }
+    const calls = [...byCall].map(([call, name]) => `${call} ('${name}')`);
+    if (calls.length === 0) return;
+    const why =
+      mode === 'AUTOMATIC'
+        ? `'${CoreOptions.RUNTIME_MODE.key}' is AUTOMATIC and a source is unbounded (${unboundedSourceNames(this.transformations)})`
+        : `'${CoreOptions.RUNTIME_MODE.key}' is STREAMING`;
+    throw new SpindleError(
+      `${calls.join(', ')} ${calls.length === 1 ? 'needs' : 'need'} a bounded input in BATCH mode, but ${why}: ` +
+        `set '${CoreOptions.RUNTIME_MODE.key}' to BATCH (-D${CoreOptions.RUNTIME_MODE.key}=BATCH or env.setRuntimeMode('BATCH')) with bounded sources.`,
+      { code: 'INVALID_GRAPH', userFacing: true, recoverability: 'non-recoverable' },
+    );
   }
 
   private streamGraph(): StreamGraph {

@@ -49,6 +49,10 @@ export interface OperatorTransformation extends Common {
    * sink readies its output. Sources run it before sinks.
    */
   readonly prepare?: () => void | Promise<void>;
+  /** Operators that sort, hash or join in BATCH share the slot's managed memory by this weight. */
+  readonly managedMemoryWeight?: number;
+  /** Set on operations that need a bounded input (BATCH), to the API call's name for the error message. */
+  readonly batchOnly?: string;
 }
 
 export interface PartitionTransformation extends Common {

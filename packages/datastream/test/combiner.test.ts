@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { expect } from 'chai';
 import { Configuration, getLogger } from '@spindle/core';
 import { ManualScheduler } from '@spindle/core';
@@ -24,6 +25,8 @@ function context(out: unknown[]): OperatorContext {
     mailboxExecutor: { execute: (_description, action) => void action() },
     addAccumulator: () => undefined,
     signal: new AbortController().signal,
+    managedMemory: 0,
+    tmpDirs: [os.tmpdir()],
   };
 }
 

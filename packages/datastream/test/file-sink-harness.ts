@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Configuration, ManualScheduler, getLogger, type Cancellable } from '@spindle/core';
 import type { OperatorContext, ProcessingTimeService } from '@spindle/runtime';
 import type { FileSink, FileSinkOperator } from '../src/index.js';
@@ -95,6 +96,8 @@ export class SinkHarness {
       mailboxExecutor: { execute: (_description, action) => void action() },
       addAccumulator: () => undefined,
       signal: new AbortController().signal,
+      managedMemory: 0,
+      tmpDirs: [os.tmpdir()],
     };
   }
 

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Configuration, ManualScheduler, getLogger } from '@spindle/core';
 import {
   MailboxProcessingTimeService,
@@ -116,6 +117,8 @@ export class OperatorHarness {
       mailboxExecutor: { execute: (_description, action) => void action() },
       addAccumulator: () => undefined,
       signal: new AbortController().signal,
+      managedMemory: 32 * 1024 * 1024,
+      tmpDirs: [os.tmpdir()],
     };
   }
 }

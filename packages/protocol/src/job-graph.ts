@@ -34,6 +34,11 @@ export interface ChainedOperatorSpec {
    * dropped; watermarks go to side outputs as well.
    */
   sideOutputs?: Array<{ tag: string; chainedOutputs: string[]; networkOutputs: number[] }>;
+  /**
+   * Set on operators that sort, hash or join within managed memory (BATCH): the slot's managed
+   * memory is divided among the operators of its slot sharing group by these weights.
+   */
+  managedMemoryWeight?: number;
 }
 
 export interface JobEdgeSpec {

@@ -47,3 +47,4 @@ export * from './checkpoint/state-assignment.js';
 export * from './executiongraph/restart-strategies.js';
 export * from './metrics/index.js';
 export * from './logs/log-directory.js';
+export * from './sort/index.js';

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { expect } from 'chai';
 import { Configuration, ManualScheduler, getLogger } from '@spindle/core';
 import { Watermark, type WatermarkStatus } from '../src/network/stream-elements.js';
@@ -37,6 +38,8 @@ function context(output: Output, numberOfInputs: number): OperatorContext {
     mailboxExecutor: { execute: (_description, action) => void action() },
     addAccumulator: () => undefined,
     signal: new AbortController().signal,
+    managedMemory: 0,
+    tmpDirs: [os.tmpdir()],
   };
 }
 

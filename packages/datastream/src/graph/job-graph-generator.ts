@@ -137,6 +137,7 @@ function operatorSpec(
     networkOutputs: [],
   };
   if (n.uid !== undefined) spec.uid = n.uid;
+  if (mode === 'BATCH' && n.managedMemoryWeight !== undefined) spec.managedMemoryWeight = n.managedMemoryWeight;
   for (const e of n.outEdges) {
     const outputs = e.outputTag === undefined ? spec : sideOutputOf(spec, e.outputTag);
     if (isChainable(e)) {

@@ -28,6 +28,8 @@ export interface StreamNode {
   createOperator: () => StreamOperator | SourceOperator;
   bounded: boolean;
   serializer: SerializerSpec;
+  /** The operator's share of managed memory (BATCH), see OperatorTransformation. */
+  managedMemoryWeight?: number;
   /** Logical inputs of the operator (0 for a source, 2 for connected streams). */
   numberOfInputs: number;
   inEdges: StreamEdge[];
@@ -91,6 +93,7 @@ export class StreamGraph {
       numberOfInputs: t.inputs.length,
       inEdges: [],
       outEdges: [],
+      ...(t.managedMemoryWeight !== undefined ? { managedMemoryWeight: t.managedMemoryWeight } : {}),
     };
     this.byId.set(t.id, node);
     this.nodes.push(node);
@@ -116,6 +119,7 @@ export class StreamGraph {
       uid: undefined,
       chaining: 'ALWAYS',
       createOperator: t.combiner.createOperator,
+      managedMemoryWeight: undefined,
       numberOfInputs: 1,
       inEdges: [],
       outEdges: [],

@@ -2,16 +2,21 @@ import { SpindleError } from '@spindle/core';
 import { ValueStateDescriptor, type ValueState } from '@spindle/runtime/in-process';
 import type { FieldExpression, ReduceFunction } from '../functions/basic-functions.js';
 import { AbstractOperator } from './basic-operators.js';
+import { SpillingHashAggregation } from './batch/hash-aggregation.js';
+import { reportSpill } from './batch/spill-report.js';
+import { emitAll } from './batch/emit.js';
 
 /**
- * A rolling reduce per key, on the keyed state backend (a ValueState per key; the task makes the
- * record's key current before each record). STREAMING emits the updated value after every record;
- * BATCH emits only the final value of each key when the input ends.
+ * A rolling reduce per key. STREAMING keeps a ValueState per key on the keyed state backend (the
+ * task makes the record's key current before each record) and emits the updated value after
+ * every record. BATCH emits only the final value of each key when the input ends, aggregating in
+ * a hash table within the operator's managed memory that spills sorted runs when it outgrows it
+ * (SpillingHashAggregation), as Flink's BATCH execution sorts by key instead of keeping keyed state.
  */
 export class KeyedReduceOperator extends AbstractOperator {
   private readonly descriptor = new ValueStateDescriptor<unknown>('reduce-value');
   private state!: ValueState<unknown>;
-  private batch = false;
+  private batch: SpillingHashAggregation | undefined;
 
   /**
    * `accumulateInPlace`, when given, folds a record into an accumulator the operator owns; BATCH
@@ -26,7 +31,6 @@ export class KeyedReduceOperator extends AbstractOperator {
 
   override open(ctx: Parameters<AbstractOperator['open']>[0]): void {
     super.open(ctx);
-    this.batch = ctx.runtimeMode === 'BATCH';
     const backend = this.keyedStateBackend;
     if (backend === undefined) {
       throw new SpindleError(`${ctx.operatorName} is a keyed aggregation but its input is not keyed (use keyBy first)`, {
@@ -34,28 +38,40 @@ export class KeyedReduceOperator extends AbstractOperator {
         userFacing: true,
       });
     }
+    if (ctx.runtimeMode === 'BATCH') {
+      this.batch = new SpillingHashAggregation(this.reduce, this.accumulateInPlace, {
+        operatorName: ctx.operatorName,
+        memoryBudget: ctx.managedMemory,
+        tmpDirs: ctx.tmpDirs,
+      });
+      return;
+    }
     this.state = backend.getPartitionedState(this.descriptor);
   }
 
   processElement(record: unknown, _inputIndex: number, timestamp?: number): void {
-    const state = this.state;
-    const prev = state.value();
-    if (!this.batch) {
-      const next = prev === undefined ? record : this.reduce(prev, record);
-      state.update(next);
-      this.out.collect(next, timestamp);
+    if (this.batch) {
+      this.batch.add(this.keyedStateBackend!.getCurrentKey(), record);
       return;
     }
-    const inPlace = this.accumulateInPlace;
-    if (prev === undefined) state.update(inPlace ? inPlace.copy(record) : record);
-    else if (inPlace) inPlace.fold(prev, record);
-    else state.update(this.reduce(prev, record));
+    const state = this.state;
+    const prev = state.value();
+    const next = prev === undefined ? record : this.reduce(prev, record);
+    state.update(next);
+    this.out.collect(next, timestamp);
   }
 
   /** BATCH: the final value of every key. */
-  override finish(): void {
-    if (!this.batch) return;
-    this.keyedStateBackend!.applyToAllKeys(this.descriptor, (_key, state) => this.out.collect(state.value()));
+  override async finish(): Promise<void> {
+    const batch = this.batch;
+    if (!batch) return;
+    await emitAll(this.ctx, this.out, batch.results());
+    reportSpill(this.ctx, batch.spilled);
+  }
+
+  override close(): void | Promise<void> {
+    this.batch?.close();
+    return super.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { Configuration, randomHexId, type Scheduler } from '@spindle/core';
+import { Configuration, TaskManagerMemoryOptions, localManagedMemoryPerSlot, randomHexId, type Scheduler } from '@spindle/core';
 import type { JobArtifact, JobExecutionResultSpec, JobGraphSpec } from '@spindle/protocol';
 import { Dispatcher } from '../dispatcher/dispatcher.js';
 import { PartitionManager } from '../network/partition-manager.js';
@@ -72,11 +72,15 @@ export class MiniCluster {
   }
 
   private hostFactory(): SlotHostFactory {
+    const managed = localManagedMemoryPerSlot(
+      this.options.config.get(TaskManagerMemoryOptions.MANAGED_SIZE),
+      this.options.slotsPerTaskManager,
+    );
     if (this.options.slotMode === 'inline') {
-      return (_slotIndex, tdd) => new InlineSlotHost(this.inlinePartitions, (jobId) => this.programs.get(jobId), tdd.jobId);
+      return (_slotIndex, tdd) => new InlineSlotHost(this.inlinePartitions, (jobId) => this.programs.get(jobId), tdd.jobId, managed);
     }
     const config = this.options.config.toMap();
-    return (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, config, this.hub, tdd.artifact.args);
+    return (slotIndex, tdd) => new WorkerSlotHost(slotIndex, tdd.jobId, config, this.hub, tdd.artifact.args, undefined, managed);
   }
 
   /** Submits a job; in inline mode, `program` supplies its operators. */

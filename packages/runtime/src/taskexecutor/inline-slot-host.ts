@@ -1,6 +1,6 @@
 import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
 import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
-import { SpindleError } from '@spindle/core';
+import { SpindleError, localManagedMemoryPerSlot } from '@spindle/core';
 import type { PartitionManager } from '../network/partition-manager.js';
 import type { JobProgram } from '../program/program-context.js';
 import type { SlotHost, SlotMetrics } from './slot-host.js';
@@ -23,12 +23,15 @@ export class InlineSlotHost implements SlotHost {
     private readonly partitions: PartitionManager,
     programs: (jobId: string) => JobProgram | undefined,
     private readonly jobId?: string,
+    /** The slot's managed memory in bytes. */
+    managedMemory: number = localManagedMemoryPerSlot(0, 1),
   ) {
-    this.runner = new TaskRunner(partitions, async (tdd) => {
+    const load = async (tdd: TaskDeploymentDescriptor): Promise<JobProgram> => {
       const program = programs(tdd.jobId);
       if (!program) throw new SpindleError(`no program registered for job ${tdd.jobId}`, { code: 'NO_PROGRAM' });
       return program;
-    });
+    };
+    this.runner = new TaskRunner(partitions, load, managedMemory);
   }
 
   deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void, checkpoints: CheckpointResponder): void {

@@ -80,7 +80,7 @@ function graphMismatch(tdd: TaskDeploymentDescriptor, rebuilt: string[]): Spindl
   );
 }
 
-const runner = new TaskRunner(partitions, loadProgram);
+const runner = new TaskRunner(partitions, loadProgram, data.managedMemory);
 // This thread's heap, event-loop lag and collections, reported with the task metrics.
 const sampler = new RuntimeSampler();
 

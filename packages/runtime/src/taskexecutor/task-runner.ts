@@ -13,6 +13,8 @@ export class TaskRunner {
   constructor(
     private readonly partitions: PartitionManager,
     private readonly loadProgram: (tdd: TaskDeploymentDescriptor) => Promise<JobProgram>,
+    /** The slot's managed memory in bytes. */
+    private readonly managedMemory: number,
   ) {}
 
   deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void, checkpoints: CheckpointResponder): void {
@@ -74,6 +76,7 @@ export class TaskRunner {
       keySelector: (dataSetId) => program.keySelector(dataSetId),
       reportState: report,
       checkpointResponder,
+      managedMemory: this.managedMemory,
     });
     this.tasks.set(id, task);
     try {

@@ -35,4 +35,6 @@ export interface SlotWorkerData {
   slotIndex: number;
   jobId: string;
   config: Record<string, string>;
+  /** The slot's managed memory in bytes, shared by the memory-using operators of its tasks. */
+  managedMemory: number;
 }

@@ -1,5 +1,5 @@
 import { Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
-import { SpindleError, getLogger, serializeError } from '@spindle/core';
+import { SpindleError, getLogger, localManagedMemoryPerSlot, serializeError } from '@spindle/core';
 import type { CheckpointTriggerSpec, TaskDeploymentDescriptor, TaskExecutionState } from '@spindle/protocol';
 import type { CheckpointResponder } from '../tasks/subtask-checkpoint.js';
 import type { HubMember, ShuffleHub } from './shuffle-hub.js';
@@ -29,8 +29,10 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     argv: string[] = [],
     /** Heap limits of the worker thread (its share of the TaskManager's task heap); V8's defaults when absent. */
     private readonly resourceLimits?: ResourceLimits,
+    /** The slot's managed memory in bytes (its share of the TaskManager's). */
+    managedMemory: number = localManagedMemoryPerSlot(0, 1),
   ) {
-    const data: SlotWorkerData = { slotIndex, jobId, config };
+    const data: SlotWorkerData = { slotIndex, jobId, config, managedMemory };
     this.worker = new Worker(WORKER_URL, { workerData: data, argv, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.on('message', (m: FromSlotWorker) => this.onMessage(m));
     this.worker.on('error', (e: NodeJS.ErrnoException) => this.failAll(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? this.outOfMemory() : e));

@@ -55,6 +55,21 @@ export interface OperatorContext {
    * slot's worker thread after `task.cancellation.timeout`.
    */
   readonly signal: AbortSignal;
+  /**
+   * Bytes of managed memory this operator may hold (its share of the slot's), for sorting,
+   * hashing and joining in BATCH; 0 for operators that declared no managed memory use. An
+   * operator that needs more spills to `tmpDirs`.
+   */
+  readonly managedMemory: number;
+  /** Where the operator writes temporary (spill) files: `io.tmp.dirs`. */
+  readonly tmpDirs: readonly string[];
+  /**
+   * For operators that emit much at once (a sort's output at the end of input): undefined when
+   * the task's outputs have room now, else a promise that resolves once they have (or the task is
+   * cancelled). Awaiting it between batches of records keeps the output buffers bounded, as the
+   * task does between input records. Absent: the outputs always have room.
+   */
+  whenOutputAvailable?(): Promise<void> | undefined;
 }
 
 /**

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import {
   CheckpointingOptions,
   Configuration,
@@ -6,6 +7,8 @@ import {
   TaskManagerOptions,
   getLogger,
   keyGroupRangeFor,
+  localManagedMemoryPerSlot,
+  tmpDirectories,
   serializeError,
   serializerFor,
   systemScheduler,
@@ -14,6 +17,7 @@ import {
   type TypeSerializer,
 } from '@spindle/core';
 import type {
+  ChainedOperatorSpec,
   CheckpointTriggerSpec,
   ExecutionState,
   SerializerSpec,
@@ -57,6 +61,8 @@ export interface TaskEnvironment {
   readonly scheduler?: Scheduler;
   /** Where checkpoint acknowledgements go; tasks of jobs without checkpointing need none. */
   readonly checkpointResponder?: CheckpointResponder;
+  /** The slot's managed memory in bytes, divided among the memory-using operators of its slot sharing group. */
+  readonly managedMemory?: number;
 }
 
 function serializerOf(spec: SerializerSpec): TypeSerializer<unknown> {
@@ -480,7 +486,26 @@ export class StreamTask {
       mailboxExecutor: { execute: (description, action) => this.mailbox.put(description, () => this.attributed(i, action)) },
       addAccumulator: (name, value) => this.addAccumulator(name, value),
       signal: this.abort.signal,
+      managedMemory: this.managedMemoryOf(spec),
+      whenOutputAvailable: () => (this.outputsAvailable() ? undefined : this.waitForOutputs()),
+      tmpDirs: tmpDirectories(this.config.get(CoreOptions.TMP_DIRS), os.tmpdir()),
     };
+  }
+
+  /**
+   * The operator's share of the slot's managed memory (Flink's managed memory fractions): its
+   * weight over the weights of every operator of its slot sharing group, which may share the slot.
+   */
+  private managedMemoryOf(spec: ChainedOperatorSpec): number {
+    const weight = spec.managedMemoryWeight ?? 0;
+    if (weight <= 0) return 0;
+    const group = this.vertex.slotSharingGroup;
+    let total = 0;
+    for (const v of this.tdd.jobGraph.vertices) {
+      if (v.slotSharingGroup !== group) continue;
+      for (const op of v.operators) total += op.managedMemoryWeight ?? 0;
+    }
+    return Math.floor(((this.env.managedMemory ?? localManagedMemoryPerSlot(0, 1)) * weight) / total);
   }
 
   private addAccumulator(name: string, value: number | unknown[]): void {

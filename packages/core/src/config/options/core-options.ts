@@ -45,6 +45,11 @@ export const CoreOptions = {
     key: 'pipeline.name',
     description: 'Name of the job shown in the web UI and logs; defaults to the name of the job file.',
   }),
+  TMP_DIRS: stringOption({
+    key: 'io.tmp.dirs',
+    description:
+      "Directories for temporary files (spill files of sorts, joins and aggregations in BATCH), separated by ',' or ':'; used in turn. The system's temporary directory when not set.",
+  }),
   AUTO_WATERMARK_INTERVAL: durationOption({
     key: 'pipeline.auto-watermark-interval',
     default: 200,
@@ -52,3 +57,12 @@ export const CoreOptions = {
     description: 'Interval at which periodic watermark generators emit watermarks; 0 disables periodic watermarks.',
   }),
 } as const;
+
+/** The directories of `io.tmp.dirs` (separated by ',' or ':', as Flink accepts), or the system's temporary directory. */
+export function tmpDirectories(value: string | undefined, systemTmp: string): string[] {
+  const dirs = (value ?? '')
+    .split(/[,:]/)
+    .map((d) => d.trim())
+    .filter((d) => d !== '');
+  return dirs.length > 0 ? dirs : [systemTmp];
+}

@@ -69,3 +69,15 @@ export const TaskManagerMemoryOptions = {
     description: 'Most memory kept for the runtime outside the heaps.',
   }),
 } as const;
+
+/** Flink's managed memory of a local (mini-cluster) execution when taskmanager.memory.managed.size is not set. */
+export const LOCAL_MANAGED_MEMORY = 128 * MB;
+
+/**
+ * The managed memory of one slot of a TaskManager that runs inside the client or a test (a
+ * MiniCluster, which has no process size to derive from): `taskmanager.memory.managed.size`, or
+ * 128 MiB as Flink's local execution, divided equally among the slots.
+ */
+export function localManagedMemoryPerSlot(managedSize: number, slots: number): number {
+  return Math.floor((managedSize > 0 ? managedSize : LOCAL_MANAGED_MEMORY) / Math.max(1, slots));
+}

@@ -1,0 +1,199 @@
+import { SpindleError, encodeKey } from '@spindle/core';
+import type { ExternalSorter, OperatorContext } from '@spindle/runtime/in-process';
+import type { Collector } from '../../functions/basic-functions.js';
+import { AbstractOperator } from '../basic-operators.js';
+import { estimateSize } from './memory-estimate.js';
+import { groupingSorter, type Keyed } from './sorted-groups.js';
+import { addSpill, reportSpill } from './spill-report.js';
+import { emitAll } from './emit.js';
+
+/** Flink's JoinFunction; in outer joins the side without a match is `null`. */
+export type JoinFunction<IN1, IN2, OUT> = (first: IN1, second: IN2) => OUT;
+/** Flink's CoGroupFunction: the records of both inputs with one key (one side may be empty). */
+export type CoGroupFunction<IN1, IN2, OUT> = (first: Iterable<IN1>, second: Iterable<IN2>, out: Collector<OUT>) => void;
+
+export type JoinType = 'INNER' | 'LEFT_OUTER' | 'RIGHT_OUTER' | 'FULL_OUTER';
+
+/** How a join runs: 'hash' builds a table of one input (falling back to sort-merge when it outgrows memory). */
+export type JoinExecution = { kind: 'hash'; buildInput: 0 | 1 } | { kind: 'sort-merge' };
+
+export interface JoinSpec {
+  type: JoinType;
+  execution: JoinExecution;
+  keys: [(r: unknown) => unknown, (r: unknown) => unknown];
+  join?: JoinFunction<unknown, unknown, unknown>;
+  coGroup?: CoGroupFunction<unknown, unknown, unknown>;
+}
+
+const ENTRY_OVERHEAD = 64;
+
+interface BuildEntry {
+  records: unknown[];
+  matched: boolean;
+}
+
+/**
+ * Joins or co-groups two bounded inputs by key (BATCH only). Sort-merge: both inputs go into
+ * external sorters, which are merged by key at the end of input. Hash: the build input fills a
+ * table within half the managed memory and probe records are joined as they come once the build
+ * input ended (buffered in a sorter until then); a build input that outgrows its memory moves to a
+ * sorter and the join continues as sort-merge. Outer sides without a match are joined with null.
+ */
+export class JoinOperator extends AbstractOperator {
+  private table: Map<string, BuildEntry> | undefined = new Map();
+  private tableBytes = 0;
+  private buildEnded = false;
+  private readonly sorters: Array<ExternalSorter<string> | undefined> = [undefined, undefined];
+
+  constructor(private readonly spec: JoinSpec) {
+    super();
+  }
+
+  override open(ctx: OperatorContext): void {
+    super.open(ctx);
+    if (ctx.runtimeMode !== 'BATCH') {
+      throw new SpindleError(`${ctx.operatorName} runs only on bounded input in BATCH mode: set execution.runtime-mode to BATCH`, {
+        code: 'BATCH_ONLY',
+        userFacing: true,
+        recoverability: 'non-recoverable',
+      });
+    }
+    if (this.spec.execution.kind === 'sort-merge') this.table = undefined;
+  }
+
+  endInput(inputIndex: number): void {
+    if (this.spec.execution.kind === 'hash' && inputIndex === this.spec.execution.buildInput) this.buildEnded = true;
+  }
+
+  processElement(record: unknown, inputIndex: number): void {
+    const key = encodeKey(this.spec.keys[inputIndex]!(record), `key of input ${inputIndex + 1} of '${this.ctx.operatorName}'`);
+    const execution = this.spec.execution;
+    if (this.table === undefined || execution.kind !== 'hash') {
+      this.sorter(inputIndex).add([key, record]);
+    } else if (inputIndex === execution.buildInput) {
+      this.build(key, record);
+    } else if (this.buildEnded) {
+      for (const joined of this.probe(key, record)) this.out.collect(joined);
+    } else {
+      this.sorter(inputIndex).add([key, record]);
+    }
+  }
+
+  override async finish(): Promise<void> {
+    const execution = this.spec.execution;
+    const results = this.table !== undefined && execution.kind === 'hash' ? this.probeRest(execution.buildInput) : this.mergeSorted();
+    await emitAll(this.ctx, this.out, results);
+    this.table = undefined;
+    reportSpill(this.ctx, addSpill(this.sorter(0).spilled, this.sorter(1).spilled));
+  }
+
+  /** Hash join at the end: the probe records buffered before the build input ended, then the build side's unmatched records (outer). */
+  private *probeRest(buildInput: 0 | 1): Generator<unknown, void, undefined> {
+    for (const entry of this.sorter(1 - buildInput).sorted()) yield* this.probe((entry as Keyed)[0], (entry as Keyed)[1]);
+    if (!this.outer(buildInput)) return;
+    for (const e of this.table!.values()) if (!e.matched) for (const r of e.records) yield this.joinOne(buildInput, r);
+  }
+
+  override close(): void | Promise<void> {
+    this.table = undefined;
+    for (const s of this.sorters) s?.close();
+    return super.close();
+  }
+
+  private sorter(input: number): ExternalSorter<string> {
+    return (this.sorters[input] ??= groupingSorter(this.ctx, 0.5));
+  }
+
+  private outer(input: number): boolean {
+    const type = this.spec.type;
+    return type === 'FULL_OUTER' || (input === 0 ? type === 'LEFT_OUTER' : type === 'RIGHT_OUTER');
+  }
+
+  private build(key: string, record: unknown): void {
+    const table = this.table!;
+    const entry = table.get(key);
+    if (entry) entry.records.push(record);
+    else table.set(key, { records: [record], matched: false });
+    this.tableBytes += ENTRY_OVERHEAD + (entry ? 0 : 2 * key.length) + estimateSize(record);
+    if (this.tableBytes > this.ctx.managedMemory / 2) this.spillTable();
+  }
+
+  /** The build input does not fit: it moves to a sorter, and the join finishes as sort-merge. */
+  private spillTable(): void {
+    const execution = this.spec.execution as { buildInput: 0 | 1 };
+    const sorter = this.sorter(execution.buildInput);
+    for (const [key, entry] of this.table!) for (const r of entry.records) sorter.add([key, r]);
+    this.table = undefined;
+    this.tableBytes = 0;
+  }
+
+  /** The joins of a probe record with the build records of its key (or with null, outer). */
+  private *probe(key: string, record: unknown): Generator<unknown, void, undefined> {
+    const buildInput = (this.spec.execution as { buildInput: 0 | 1 }).buildInput;
+    const entry = this.table!.get(key);
+    const probeInput = 1 - buildInput;
+    if (entry === undefined) {
+      if (this.outer(probeInput)) yield this.joinOne(probeInput, record);
+      return;
+    }
+    entry.matched = true;
+    const join = this.spec.join!;
+    for (const built of entry.records) yield buildInput === 0 ? join(built, record) : join(record, built);
+  }
+
+  /** A record of `input` without a match (outer joins), joined with null. */
+  private joinOne(input: number, record: unknown): unknown {
+    return input === 0 ? this.spec.join!(record, null) : this.spec.join!(null, record);
+  }
+
+  /** Sort-merge join or coGroup of both sorted inputs, a key at a time. */
+  private *mergeSorted(): Generator<unknown, void, undefined> {
+    const a = new GroupCursor(this.sorter(0).sorted());
+    const b = new GroupCursor(this.sorter(1).sorted());
+    const collected: unknown[] = [];
+    const collector = { collect: (r: unknown) => void collected.push(r) };
+    const join = this.spec.join;
+    while (a.key !== undefined || b.key !== undefined) {
+      const c = a.key === undefined ? 1 : b.key === undefined ? -1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+      const first = c <= 0 ? a.takeGroup() : [];
+      if (this.spec.coGroup) {
+        this.spec.coGroup(first, c >= 0 ? b.takeGroup() : [], collector);
+        yield* collected;
+        collected.length = 0;
+      } else if (c < 0) {
+        if (this.outer(0)) for (const r of first) yield join!(r, null);
+      } else if (c > 0) {
+        for (const r of b.streamGroup()) if (this.outer(1)) yield join!(null, r);
+      } else {
+        for (const r of b.streamGroup()) for (const l of first) yield join!(l, r);
+      }
+    }
+  }
+}
+
+/** Reads `[key, record]` pairs sorted by key, a key's group at a time. */
+class GroupCursor {
+  private next: IteratorResult<unknown>;
+
+  constructor(private readonly sorted: Iterator<unknown>) {
+    this.next = sorted.next();
+  }
+
+  get key(): string | undefined {
+    return this.next.done ? undefined : (this.next.value as Keyed)[0];
+  }
+
+  takeGroup(): unknown[] {
+    return [...this.streamGroup()];
+  }
+
+  /** The records of the current key, read as they are consumed; consume them all. */
+  *streamGroup(): Generator<unknown, void, undefined> {
+    const key = this.key;
+    while (!this.next.done && (this.next.value as Keyed)[0] === key) {
+      const record = (this.next.value as Keyed)[1];
+      this.next = this.sorted.next();
+      yield record;
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import type { SpillFileHandle, SpillFileWriter, SpillFiles } from './spill-files.js';
+
+const LENGTH_BYTES = 4;
+
+/**
+ * Writes a sorted run: each record as a 4-byte little-endian length and its serialized bytes,
+ * through a write buffer of `bufferSize` bytes. A failed write closes the file and throws the
+ * spill error of `files` (ENOSPC names the directory); the caller removes the files.
+ */
+export class RunWriter {
+  private readonly handle: SpillFileHandle;
+  private readonly buf: Buffer;
+  private pos = 0;
+  bytesWritten = 0;
+
+  constructor(
+    readonly file: string,
+    private readonly files: SpillFiles,
+    writer: SpillFileWriter,
+    bufferSize: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(bufferSize);
+    try {
+      this.handle = writer.open(file);
+    } catch (e) {
+      throw files.writeFailure(file, e);
+    }
+  }
+
+  write(record: Uint8Array): void {
+    if (this.pos + LENGTH_BYTES + record.length > this.buf.length) this.flush();
+    if (LENGTH_BYTES + record.length > this.buf.length) {
+      const header = Buffer.allocUnsafe(LENGTH_BYTES);
+      header.writeUInt32LE(record.length, 0);
+      this.writeOut(header);
+      this.writeOut(record);
+      return;
+    }
+    this.buf.writeUInt32LE(record.length, this.pos);
+    this.buf.set(record, this.pos + LENGTH_BYTES);
+    this.pos += LENGTH_BYTES + record.length;
+  }
+
+  /** Writes what is buffered and closes the file. */
+  finish(): void {
+    this.flush();
+    try {
+      this.handle.close();
+    } catch (e) {
+      throw this.files.writeFailure(this.file, e);
+    }
+  }
+
+  /** Closes the file after a failure, ignoring further errors. */
+  abandon(): void {
+    try {
+      this.handle.close();
+    } catch {
+      // The write failure is what the task reports.
+    }
+  }
+
+  private flush(): void {
+    if (this.pos === 0) return;
+    this.writeOut(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
+  private writeOut(bytes: Uint8Array): void {
+    try {
+      this.handle.write(bytes);
+    } catch (e) {
+      this.abandon();
+      throw this.files.writeFailure(this.file, e);
+    }
+    this.bytesWritten += bytes.length;
+  }
+}
+
+/** Reads the records of a run in order; `next()` returns a view valid until the next call. */
+export class RunReader {
+  private readonly fd: number;
+  private buf: Buffer;
+  private pos = 0;
+  private end = 0;
+  private eof = false;
+  private closed = false;
+
+  constructor(
+    readonly file: string,
+    bufferSize: number,
+  ) {
+    this.fd = fs.openSync(file, 'r');
+    this.buf = Buffer.allocUnsafe(bufferSize);
+  }
+
+  next(): Buffer | undefined {
+    if (!this.ensure(LENGTH_BYTES)) return undefined;
+    const length = this.buf.readUInt32LE(this.pos);
+    if (!this.ensure(LENGTH_BYTES + length)) throw new Error(`truncated spill file ${this.file}`);
+    const start = this.pos + LENGTH_BYTES;
+    this.pos = start + length;
+    return this.buf.subarray(start, start + length);
+  }
+
+  /** Idempotent: a descriptor closed twice could close a file opened since under the same number. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
+  }
+
+  /** Makes `n` bytes available from `pos`; false at the end of the file. */
+  private ensure(n: number): boolean {
+    if (this.end - this.pos >= n) return true;
+    if (n > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(n);
+      this.buf.copy(bigger, 0, this.pos, this.end);
+      this.buf = bigger;
+    } else {
+      this.buf.copy(this.buf, 0, this.pos, this.end);
+    }
+    this.end -= this.pos;
+    this.pos = 0;
+    while (!this.eof && this.end < n) {
+      const read = fs.readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
+      if (read === 0) this.eof = true;
+      this.end += read;
+    }
+    return this.end >= n;
+  }
+}

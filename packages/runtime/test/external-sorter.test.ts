@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { SpindleError, encodeKey } from '@spindle/core';
+import { ExternalSorter, compareEncodedKeys, compareValues, localSpillFileWriter, type SpillFileWriter } from '../src/sort/index.js';
+
+type Rec = [number, string];
+
+/** A deterministic pseudo-random sequence (xorshift), so failures can be reproduced. */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+function records(n: number, seed: number): Rec[] {
+  const next = random(seed);
+  return Array.from({ length: n }, (_, i) => [Math.floor(next() * 1000), `v${i}-${'x'.repeat(Math.floor(next() * 40))}`]);
+}
+
+describe('ExternalSorter', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sorter-test-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function sorter(budget: number, writer?: SpillFileWriter, dirs = [dir]): ExternalSorter<number> {
+    return new ExternalSorter<number>({
+      operatorName: 'Sort',
+      memoryBudget: budget,
+      tmpDirs: dirs,
+      sortKey: (r) => (r as Rec)[0],
+      compare: compareValues,
+      ...(writer ? { writer } : {}),
+    });
+  }
+
+  it('sorts random records through many spilled runs as a stable Array.sort does, and removes its files', () => {
+    const input = records(20_000, 7);
+    const second = fs.mkdtempSync(path.join(os.tmpdir(), 'sorter-test-b-'));
+    try {
+      const s = sorter(8 * 1024, undefined, [dir, second]);
+      for (const r of input) s.add(r);
+      const out = [...s.sorted()];
+      expect(s.spilled.runs).to.be.greaterThan(MAX_FAN_IN_FOR_TEST);
+      expect(out).to.deep.equal(input.slice().sort((a, b) => a[0] - b[0]));
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+      expect(fs.readdirSync(second)).to.deep.equal([]);
+    } finally {
+      fs.rmSync(second, { recursive: true, force: true });
+    }
+  });
+
+  it('sorts in memory without spilling when the records fit the budget', () => {
+    const input = records(500, 3);
+    const s = sorter(8 * 1024 * 1024);
+    for (const r of input) s.add(r);
+    expect([...s.sorted()]).to.deep.equal(input.slice().sort((a, b) => a[0] - b[0]));
+    expect(s.spilled.runs).to.equal(0);
+  });
+
+  it('groups by encoded keys: equal keys of any type are adjacent', () => {
+    const keys = [[1, 'a'], 'x', 2, [1, 'a'], 'x', { b: 1, a: 2 }, 2, { a: 2, b: 1 }];
+    const s = new ExternalSorter<string>({
+      operatorName: 'Group',
+      memoryBudget: 100,
+      tmpDirs: [dir],
+      sortKey: (r) => encodeKey((r as { k: unknown }).k),
+      compare: compareEncodedKeys,
+    });
+    keys.forEach((k, i) => s.add({ k, i }));
+    const out = [...s.sorted()].map((r) => encodeKey((r as { k: unknown }).k));
+    const runs = out.filter((k, i) => i === 0 || out[i - 1] !== k);
+    expect(new Set(runs).size).to.equal(runs.length);
+    expect(s.spilled.runs).to.be.greaterThan(1);
+  });
+
+  it('removes its spill files when closed before the end (failure or cancellation)', () => {
+    const s = sorter(4 * 1024);
+    for (const r of records(5_000, 11)) s.add(r);
+    expect(fs.readdirSync(dir).length).to.be.greaterThan(1);
+    const it = s.sorted();
+    it.next();
+    s.close();
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('fails with an error naming the directory on a full disk, leaving no spill files', () => {
+    let written = 0;
+    const fullDisk: SpillFileWriter = {
+      open(file) {
+        const real = localSpillFileWriter.open(file);
+        return {
+          write(bytes) {
+            if (written + bytes.length > 200_000)
+              throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+            written += bytes.length;
+            real.write(bytes);
+          },
+          close: () => real.close(),
+        };
+      },
+    };
+    const s = sorter(32 * 1024, fullDisk);
+    let failure: unknown;
+    try {
+      for (const r of records(20_000, 5)) s.add(r);
+      for (const r of s.sorted()) expect(r).to.not.equal(undefined);
+    } catch (e) {
+      failure = e;
+    }
+    expect(failure).to.be.instanceOf(SpindleError);
+    expect((failure as SpindleError).code).to.equal('SPILL_DISK_FULL');
+    expect((failure as Error).message)
+      .to.contain(dir)
+      .and.contain('io.tmp.dirs');
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('orders sort fields naturally: numbers by value, strings by code units, null first', () => {
+    const values = [10, 9, 'b', 'a', null, 100, -1];
+    expect(values.slice().sort(compareValues)).to.deep.equal([null, -1, 9, 10, 100, 'a', 'b']);
+  });
+});
+
+/** More runs than one merge pass takes, so the test covers multi-pass merging. */
+const MAX_FAN_IN_FOR_TEST = 128;
