@@ -6,6 +6,7 @@ import { TestingClusterView } from '../src/testing/index.js';
 import { getJson, postJson, request } from './http-client.js';
 
 const UNKNOWN_JOB = '0123456789abcdef0123456789abcdef';
+const VERTEX = 'aa'.repeat(16);
 
 interface StatsBody {
   counts: object;
@@ -41,8 +42,18 @@ class SavepointClusterView extends TestingClusterView {
 }
 
 function sampleCheckpointing(): JobCheckpointing {
+  const subtask = (ack: number, size: number, sync: number, async: number, delay: number) => ({
+    ackTimestamp: ack,
+    endToEndDurationMs: ack - 1000,
+    stateSize: size,
+    syncDurationMs: sync,
+    asyncDurationMs: async,
+    alignmentDurationMs: 0,
+    startDelayMs: delay,
+    finished: false,
+  });
   const tasks = {
-    v1: {
+    [VERTEX]: {
       numSubtasks: 2,
       numAcknowledged: 2,
       latestAckTimestamp: 1150,
@@ -51,6 +62,7 @@ function sampleCheckpointing(): JobCheckpointing {
       maxSyncDurationMs: 1,
       maxAsyncDurationMs: 20,
       maxAlignmentDurationMs: 0,
+      subtasks: [subtask(1100, 100, 1, 10, 3), subtask(1150, 200, 0.4, 20, 5)],
     },
   };
   const completed = {
@@ -206,7 +218,7 @@ describe('checkpoint and savepoint endpoints', () => {
     });
     expect(config.externalization).to.deep.equal({ enabled: true, delete_on_cancellation: false });
     const details = (await getJson(port, `/jobs/${jobId}/checkpoints/details/7`)).json as { tasks: Record<string, object> };
-    expect(details.tasks.v1).to.include({
+    expect(details.tasks[VERTEX]).to.include({
       id: 7,
       num_subtasks: 2,
       num_acknowledged_subtasks: 2,
@@ -214,6 +226,44 @@ describe('checkpoint and savepoint endpoints', () => {
       end_to_end_duration: 150,
       latest_ack_timestamp: 1150,
     });
+    const perSubtask = (await getJson(port, `/jobs/${jobId}/checkpoints/details/7/subtasks/${VERTEX}`)).json as {
+      summary: Record<string, Record<string, unknown>>;
+      subtasks: object[];
+    };
+    expect(perSubtask).to.include({ id: 7, status: 'COMPLETED', state_size: 300, num_acknowledged_subtasks: 2 });
+    expect(perSubtask.summary.state_size).to.include({ min: 100, max: 200, avg: 150 });
+    expect(perSubtask.summary.start_delay).to.include({ min: 3, max: 5 });
+    expect(perSubtask.summary.checkpoint_duration!.async).to.include({ min: 10, max: 20 });
+    expect(perSubtask.subtasks).to.deep.equal([
+      {
+        index: 0,
+        status: 'completed',
+        ack_timestamp: 1100,
+        end_to_end_duration: 100,
+        state_size: 100,
+        checkpointed_size: 100,
+        checkpoint: { sync: 1, async: 10 },
+        alignment: { buffered: 0, processed: 0, persisted: 0, duration: 0 },
+        start_delay: 3,
+        unaligned_checkpoint: false,
+        aborted: false,
+      },
+      {
+        index: 1,
+        status: 'completed',
+        ack_timestamp: 1150,
+        end_to_end_duration: 150,
+        state_size: 200,
+        checkpointed_size: 200,
+        checkpoint: { sync: 0, async: 20 },
+        alignment: { buffered: 0, processed: 0, persisted: 0, duration: 0 },
+        start_delay: 5,
+        unaligned_checkpoint: false,
+        aborted: false,
+      },
+    ]);
+    expect((await getJson(port, `/jobs/${jobId}/checkpoints/details/7/subtasks/${'bb'.repeat(16)}`)).status).to.equal(404);
+    expect((await getJson(port, `/jobs/${jobId}/checkpoints/details/7/subtasks/v1`)).status).to.equal(400);
     expect((await getJson(port, `/jobs/${jobId}/checkpoints/details/99`)).status).to.equal(404);
     expect((await getJson(port, `/jobs/${jobId}/checkpoints/details/x7`)).status).to.equal(400);
     expect((await getJson(port, `/jobs/${UNKNOWN_JOB}/checkpoints`)).status).to.equal(404);

@@ -1,17 +1,8 @@
 // Cluster pages: overview, job lists, TaskManagers, the JobManager, and the log viewer.
 import { get, getText, metrics } from './api.js';
-import { bytes, count, duration, h, link, stateBadge, table, time } from './dom.js';
+import { bytes, card, count, duration, h, kv, link, stateBadge, table, time } from './dom.js';
 
 const TERMINAL = ['FINISHED', 'CANCELED', 'FAILED'];
-
-function card(label, value, testid) {
-  return h(
-    'div',
-    { class: 'card' },
-    h('div', { class: 'card-label' }, label),
-    h('div', { class: 'card-value', 'data-testid': testid }, value),
-  );
-}
 
 function taskCounts(tasks) {
   const shown = ['running', 'finished', 'canceled', 'failed', 'scheduled', 'deploying', 'initializing', 'canceling', 'created'];
@@ -119,18 +110,6 @@ export async function taskManagersPage() {
       {
         'data-testid': 'taskmanagers',
       },
-    ),
-  );
-}
-
-function kv(pairs, testid) {
-  return h(
-    'table',
-    { class: 'kv', 'data-testid': testid },
-    h(
-      'tbody',
-      {},
-      pairs.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))),
     ),
   );
 }

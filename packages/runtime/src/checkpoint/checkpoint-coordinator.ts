@@ -156,7 +156,9 @@ export class CheckpointCoordinator {
     this.pending.set(p.id, p);
     this.stats.reportPending(p.id, p.timestamp, subtasksPerVertex(executions), savepoint !== undefined);
     for (const [vertexId, subtasks] of p.subtasks)
-      for (const s of subtasks) if (s?.finished) this.stats.reportAcknowledged(p.id, vertexId, p.timestamp);
+      subtasks.forEach((s, index) => {
+        if (s?.finished) this.stats.reportAcknowledged(p.id, vertexId, index, p.timestamp);
+      });
     p.timeout = this.scheduler.schedule(
       () => this.abortIfPending(p.id, `Checkpoint expired before completing (after ${this.config.timeoutMs} ms).`),
       this.config.timeoutMs,
@@ -210,7 +212,7 @@ export class CheckpointCoordinator {
     if (p === undefined || e === undefined) return;
     p.notYetAcknowledged.delete(attemptId);
     p.stateSize += ack.stateSize;
-    this.stats.reportAcknowledged(p.id, e.vertex.id, this.scheduler.now(), ack);
+    this.stats.reportAcknowledged(p.id, e.vertex.id, e.subtaskIndex, this.scheduler.now(), ack);
     this.record(p, e, { finished: ack.finished, operators: ack.operators });
     if (p.notYetAcknowledged.size === 0) this.complete(p);
   }
@@ -228,7 +230,7 @@ export class CheckpointCoordinator {
   executionFinished(e: Execution): void {
     for (const p of [...this.pending.values()]) {
       if (!p.notYetAcknowledged.delete(e.attemptId)) continue;
-      this.stats.reportAcknowledged(p.id, e.vertex.id, this.scheduler.now());
+      this.stats.reportAcknowledged(p.id, e.vertex.id, e.subtaskIndex, this.scheduler.now());
       this.record(p, e, { finished: true, operators: {} });
       if (p.notYetAcknowledged.size === 0) this.complete(p);
     }
