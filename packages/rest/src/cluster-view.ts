@@ -114,6 +114,10 @@ export interface SubtaskInfo {
   host: string | null;
   /** Its last reported task metrics; absent before the first report. */
   metrics?: TaskIOMetrics;
+  /** Where its data plane listens (Flink's `endpoint`, host:port), or null before deployment. */
+  endpoint?: string | null;
+  /** The user accumulators it reported when it finished (numbers, lists); absent before. */
+  accumulators?: Record<string, unknown>;
 }
 
 export interface JobConfig {
