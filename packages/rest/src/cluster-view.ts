@@ -79,6 +79,8 @@ export interface ClusterView {
   environment(): Promise<EnvironmentInfo>;
   /** The JobManager's threads (main and workers) and where each is now. */
   threadDump(): Promise<ThreadInfo[]>;
+  /** A TaskManager's threads: its main thread and each slot's worker thread, with the tasks in it and where it is now. */
+  taskManagerThreadDump(taskManagerId: string): Promise<ThreadInfo[]>;
   /** Runs an uploaded program's main in plan mode, without submitting the job it builds. */
   planJar(jarId: string, request: JarRunRequest): Promise<JobPlan>;
   /**

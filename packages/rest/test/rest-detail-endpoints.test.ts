@@ -250,7 +250,7 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
       const dump = await ok('/jobmanager/thread-dump', 'thread-dump');
       const threads = dump.threadInfos as Array<{ threadName: string; stringifiedThreadInfo: string }>;
       expect(threads[0]!.threadName).to.equal('main');
-      expect(threads[0]!.stringifiedThreadInfo).to.match(/^"main" Id=0 RUNNABLE\n\tat /);
+      expect(threads[0]!.stringifiedThreadInfo).to.match(/^"main" Id=0 RUNNABLE\n\t- JobManager: .*\n\tat /);
     });
 
     it('GET /jobmanager/logs lists the log directory; /logs/:filename and /log serve a file as text', async () => {
@@ -317,6 +317,16 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
   });
 
   describe('TaskManagers', () => {
+    it("GET /taskmanagers/:taskmanagerid/thread-dump: Flink's ThreadDumpInfo; 404 for an unknown TaskManager, 400 for a malformed id", async () => {
+      const tm = cluster.taskManagerInfos[0]!;
+      const dump = await ok(`/taskmanagers/${encodeURIComponent(tm.id)}/thread-dump`, 'thread-dump');
+      expect((dump.threadInfos as Array<{ threadName: string }>)[0]!.threadName).to.equal('main');
+      const unknown = await getJson(port, '/taskmanagers/unknown-tm/thread-dump');
+      expect(unknown.status).to.equal(404);
+      expectFixture(unknown.json, 'error');
+      expect((await getJson(port, '/taskmanagers/a%2Fb/thread-dump')).status).to.equal(400);
+    });
+
     it('GET /taskmanagers/:taskmanagerid: details with allocated slots, memory and GC from its last status, and its Prometheus port', async () => {
       const tm = cluster.taskManagerInfos[0]!;
       tm.freeSlots = 1;

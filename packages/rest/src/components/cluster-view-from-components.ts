@@ -174,6 +174,12 @@ export class ClusterViewFromComponents implements ClusterView {
     return this.components.resourceManager.requestTaskManagerLogList(taskManagerId);
   }
 
+  async taskManagerThreadDump(taskManagerId: string): Promise<ThreadInfo[]> {
+    await this.taskManagerDetails(taskManagerId);
+    const threads = await this.components.resourceManager.requestTaskManagerThreadDump(taskManagerId);
+    return threads.map((t) => ({ name: t.name, stack: t.info }));
+  }
+
   async taskManagerLogFile(taskManagerId: string, name: string, offset: number, length: number): Promise<LogFileChunk> {
     await this.taskManagerDetails(taskManagerId);
     return this.components.resourceManager.requestTaskManagerLogFile(taskManagerId, name, offset, length);

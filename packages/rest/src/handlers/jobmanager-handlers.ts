@@ -1,4 +1,5 @@
 import type { Route } from '../server/router.js';
+import { threadDumpBody } from '../wire/cluster-wire.js';
 import { logFileResponse, mainLogName } from './log-response.js';
 import { metricsResponse } from './metrics-query.js';
 import { json, type HandlerContext } from './params.js';
@@ -31,8 +32,7 @@ export function jobManagerRoutes(ctx: HandlerContext): Route[] {
     {
       method: 'GET',
       path: '/jobmanager/thread-dump',
-      handler: async () =>
-        json(200, { threadInfos: (await cluster.threadDump()).map((t) => ({ threadName: t.name, stringifiedThreadInfo: t.stack })) }),
+      handler: async () => json(200, threadDumpBody(await cluster.threadDump())),
     },
   ];
 }
