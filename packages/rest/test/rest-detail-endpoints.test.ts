@@ -401,7 +401,7 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
       expect((await request(port, 'POST', '/jars/unknown.js/plan')).status).to.equal(400);
     });
 
-    it('web.submit.enable: false closes /jars (403) and /config says so; web.cancel.enable: false refuses cancellation', async () => {
+    it('web.submit.enable: false leaves /jars unrouted (404, as Flink) and /config says so; web.cancel.enable: false refuses cancellation', async () => {
       const closed = new RestServer(cluster, { bindAddress: '127.0.0.1', port: 0, webSubmit: false, webCancel: false });
       const closedPort = await closed.start();
       try {
@@ -415,8 +415,9 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
           ['DELETE', '/jars/x.js'],
         ] as const) {
           const res = await request(closedPort, method, p);
-          expect(res.status, `${method} ${p}`).to.equal(403);
+          expect(res.status, `${method} ${p}`).to.equal(404);
           expectFixture(res.json, 'error');
+          expect((res.json as { errors: string[] }).errors[0]).to.equal(`Not found: ${p}`);
         }
         const cancel = await request(closedPort, 'PATCH', `/jobs/${jobId}?mode=cancel`);
         expect(cancel.status).to.equal(403);
