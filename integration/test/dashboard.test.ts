@@ -322,6 +322,28 @@ describe('web dashboard in a browser', function () {
       );
       await until('a newer completed checkpoint on the page', async () => ((await completedCard()) > seen ? true : undefined), 15_000);
 
+      // A checkpoint on request (Flink's POST /jobs/:jobid/checkpoints) completes and is in the history.
+      const trigger = await fetch(`http://${cluster.rest}/jobs/${jobId}/checkpoints`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ checkpointType: 'FULL' }),
+      });
+      expect(trigger.status).to.equal(202);
+      const requestId = ((await trigger.json()) as { 'request-id': string })['request-id'];
+      const requested = await until(
+        'the requested checkpoint to complete',
+        async () => {
+          const op = await cluster.get<{ status: { id: string }; operation?: { checkpointId?: number } }>(
+            `/jobs/${jobId}/checkpoints/${requestId}`,
+          );
+          return op.status.id === 'COMPLETED' ? op.operation : undefined;
+        },
+        30_000,
+      );
+      expect(requested?.checkpointId, JSON.stringify(requested)).to.be.a('number');
+      const entry = (await stats()).history.find((c) => c.id === requested!.checkpointId);
+      expect(entry?.status).to.equal('COMPLETED');
+
       // Cancelled, the job's statistics stay: every figure is compared with REST's.
       const cancel = await fetch(`http://${cluster.rest}/jobs/${jobId}?mode=cancel`, { method: 'PATCH' });
       expect(cancel.status).to.equal(202);

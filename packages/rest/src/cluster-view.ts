@@ -91,6 +91,11 @@ export interface ClusterView {
    */
   triggerSavepoint?(jobId: string, request: SavepointRequest): Promise<string>;
   /**
+   * Takes a checkpoint of a running job now and resolves with its id once it completed (rejects
+   * when it could not be taken or failed). Optional: without it, checkpoint triggers answer 501.
+   */
+  triggerCheckpoint?(jobId: string): Promise<number>;
+  /**
    * The checkpoint statistics and settings of a job; undefined for a job that takes no
    * checkpoints (BATCH). Optional: without it, checkpoint statistics answer 404.
    */

@@ -35,6 +35,23 @@ class SavepointClusterView extends TestingClusterView {
     this.settle.shift()!.reject(error);
   }
 
+  readonly checkpointTriggers: string[] = [];
+  private settleCheckpoint: Array<{ resolve: (id: number) => void; reject: (e: Error) => void }> = [];
+
+  async triggerCheckpoint(jobId: string): Promise<number> {
+    await this.jobStatus(jobId);
+    this.checkpointTriggers.push(jobId);
+    return new Promise((resolve, reject) => this.settleCheckpoint.push({ resolve, reject }));
+  }
+
+  completeCheckpoint(id: number): void {
+    this.settleCheckpoint.shift()!.resolve(id);
+  }
+
+  failCheckpoint(error: Error): void {
+    this.settleCheckpoint.shift()!.reject(error);
+  }
+
   async checkpointing(jobId: string): Promise<JobCheckpointing | undefined> {
     await this.jobStatus(jobId);
     return this.stats;
@@ -188,6 +205,37 @@ describe('checkpoint and savepoint endpoints', () => {
     expect(bad.status).to.equal(400);
     expect(bad.json).to.have.property('errors').that.is.an('array');
     expect(cluster.requests).to.deep.equal([]);
+  });
+
+  it('takes a checkpoint on request: 202 with a request-id, IN_PROGRESS, then COMPLETED with its checkpointId or failureCause', async () => {
+    const r = await postJson(port, `/jobs/${jobId}/checkpoints`, { checkpointType: 'FULL' });
+    expect(r.status).to.equal(202);
+    const id = (r.json as { 'request-id': string })['request-id'];
+    const status = async (trigger: string) => (await getJson(port, `/jobs/${jobId}/checkpoints/${trigger}`)).json;
+    expect(await status(id)).to.deep.equal({ status: { id: 'IN_PROGRESS' } });
+    cluster.completeCheckpoint(12);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await status(id)).to.deep.equal({ status: { id: 'COMPLETED' }, operation: { checkpointId: 12 } });
+
+    const triggerId = 'cd'.repeat(16);
+    const again = [
+      await postJson(port, `/jobs/${jobId}/checkpoints`, { triggerId }),
+      await postJson(port, `/jobs/${jobId}/checkpoints`, { triggerId }),
+    ];
+    expect(again.map((a) => a.json)).to.deep.equal([{ 'request-id': triggerId }, { 'request-id': triggerId }]);
+    expect(cluster.checkpointTriggers.length).to.equal(2);
+    cluster.failCheckpoint(new SpindleError('Checkpoint expired before completing.', { code: 'CHECKPOINT_FAILED' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    const failed = (await status(triggerId)) as { operation: { failureCause: { 'stack-trace': string } } };
+    expect(failed.operation.failureCause['stack-trace']).to.include('Checkpoint expired before completing.');
+
+    expect((await postJson(port, `/jobs/${jobId}/checkpoints`, { checkpointType: 'SOMETIMES' })).status).to.equal(400);
+    expect((await postJson(port, `/jobs/${UNKNOWN_JOB}/checkpoints`, {})).status).to.equal(404);
+    expect((await getJson(port, `/jobs/${jobId}/checkpoints/${'0'.repeat(32)}`)).status).to.equal(404);
+    // A savepoint's trigger id is not a checkpoint's.
+    const savepoint = (await postJson(port, `/jobs/${jobId}/savepoints`, {})).json as { 'request-id': string };
+    expect((await getJson(port, `/jobs/${jobId}/checkpoints/${savepoint['request-id']}`)).status).to.equal(404);
+    expect(cluster.checkpointTriggers.length).to.equal(2);
   });
 
   it("serves checkpoint statistics, configuration and details with Flink's field names", async () => {

@@ -304,6 +304,11 @@ export class ClusterViewFromComponents implements ClusterView {
     return this.components.dispatcher.triggerSavepoint(jobId, targetDirectory, options);
   }
 
+  async triggerCheckpoint(jobId: string): Promise<number> {
+    this.job(jobId);
+    return this.components.dispatcher.triggerCheckpoint(jobId);
+  }
+
   async checkpointing(jobId: string): Promise<JobCheckpointing | undefined> {
     const job = this.job(jobId);
     if (job.checkpoints === undefined || job.checkpointConfig === undefined) return undefined;
