@@ -341,7 +341,7 @@ describe('web dashboard in a browser', function () {
         30_000,
       );
       expect(requested?.checkpointId, JSON.stringify(requested)).to.be.a('number');
-      const entry = (await stats()).history.find((c) => c.id === requested!.checkpointId);
+      const entry = (await stats()).history.find((c) => c.id === requested.checkpointId);
       expect(entry?.status).to.equal('COMPLETED');
 
       // Cancelled, the job's statistics stay: every figure is compared with REST's.
