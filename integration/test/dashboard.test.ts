@@ -224,6 +224,18 @@ describe('web dashboard in a browser', function () {
         .and.include(tm);
       await shot(page, `${name}-taskmanager-log`);
 
+      // Its thread dump: the slot worker thread that runs subtask 0 of the keyed vertex names it.
+      await open(page, base, `taskmanagers/${encodeURIComponent(tm)}`);
+      await page.getByText('Thread Dump').click();
+      const dump = page.getByTestId('thread-dump');
+      await dump.waitFor();
+      const slotThreads = await dump.locator('[data-thread^="Slot "] pre').allTextContents();
+      expect(
+        slotThreads.filter((t) => t.includes(`- task ${down.name} (1/${down.parallelism})#${vertex.subtasks[0]!.attempt} RUNNING`)),
+        slotThreads.join('\n'),
+      ).to.have.length(1);
+      await shot(page, `${name}-taskmanager-threads`);
+
       // Cancel the job from its page.
       await open(page, base, `jobs/${jobId}`);
       await page.getByTestId('cancel-job').click();

@@ -210,6 +210,8 @@ export async function taskManagerPage(_ctx, id) {
       'p',
       {},
       link(`taskmanagers/${encodeURIComponent(tm.id)}/log`, 'Log of this Task Manager'),
+      ' · ',
+      link(`taskmanagers/${encodeURIComponent(tm.id)}/thread-dump`, 'Thread Dump'),
       h('span', { class: 'muted' }, ' · the files of its log directory:'),
     ),
     logList(logs.logs, `taskmanagers/${encodeURIComponent(tm.id)}`, 'taskmanager-logs'),
@@ -248,7 +250,14 @@ export async function jobManagerPage() {
       { 'data-testid': 'jobmanager-config' },
     ),
     h('h2', {}, 'Logs'),
-    h('p', {}, link('jobmanager/log', 'Log of the Job Manager'), h('span', { class: 'muted' }, ' · the files of its log directory:')),
+    h(
+      'p',
+      {},
+      link('jobmanager/log', 'Log of the Job Manager'),
+      ' · ',
+      link('jobmanager/thread-dump', 'Thread Dump'),
+      h('span', { class: 'muted' }, ' · the files of its log directory:'),
+    ),
     logList(logs.logs, 'jobmanager', 'jobmanager-logs'),
   );
 }
@@ -281,5 +290,28 @@ export async function logPage(ctx, { taskManager, file }) {
       h('span', { class: 'muted' }, bytes(new Blob([text]).size)),
     ),
     h('pre', { class: 'log-text', 'data-testid': 'log-text' }, text),
+  );
+}
+
+/** The threads of the JobManager or of a TaskManager and where each is, loaded once, with a reload button. */
+export async function threadDumpPage(ctx, { taskManager }) {
+  const base = taskManager === undefined ? 'jobmanager' : `taskmanagers/${encodeURIComponent(taskManager)}`;
+  const dump = await get(`${base}/thread-dump`);
+  const back = taskManager === undefined ? link('jobmanager', '← Job Manager') : link(base, '← Task Manager');
+  return h(
+    'section',
+    { class: 'log', 'data-testid': 'thread-dump' },
+    h('p', {}, back),
+    h('h1', {}, 'Thread Dump of ', taskManager === undefined ? 'the Job Manager' : h('code', {}, taskManager)),
+    h(
+      'p',
+      {},
+      h('button', { type: 'button', onclick: () => ctx.refresh() }, 'Reload'),
+      ' ',
+      h('span', { class: 'muted' }, `${dump.threadInfos.length} threads`),
+    ),
+    dump.threadInfos.map((t) =>
+      h('div', { 'data-thread': t.threadName }, h('h3', {}, t.threadName), h('pre', { class: 'log-text' }, t.stringifiedThreadInfo)),
+    ),
   );
 }
