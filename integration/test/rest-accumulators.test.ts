@@ -1,10 +1,13 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { expect } from 'chai';
 import { Configuration, configureLogging, resetLogging } from '@spindle/core';
 import { ListAccumulator, RichMapFunction, StreamExecutionEnvironment, type OpenContext } from '@spindle/datastream';
 import { ClusterViewFromComponents, RestServer } from '@spindle/rest';
 import { fixtureProblems } from '@spindle/rest/testing';
-import { MiniCluster, type ExecuteRequest } from '@spindle/runtime';
+import { MiniCluster, writeMetadata, type ExecuteRequest } from '@spindle/runtime';
+import { removeDir, tempDir } from './cli-harness.js';
 
 const LAST = 1000;
 const PARALLELISM = 2;
@@ -39,17 +42,22 @@ function countingJob(): ExecuteRequest {
   return env.prepare('Accumulators');
 }
 
-async function get<T>(port: number, urlPath: string): Promise<{ status: number; json: T }> {
+async function call<T>(port: number, method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: T }> {
   return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: urlPath, agent: false }, (res) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path: urlPath, agent: false, headers: { 'Content-Type': 'application/json' } },
+      (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T }));
-      })
-      .on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }
+
+const get = <T>(port: number, urlPath: string) => call<T>(port, 'GET', urlPath);
 
 interface UserAccumulator {
   name: string;
@@ -65,7 +73,7 @@ const byName = (list: UserAccumulator[]) => Object.fromEntries(list.map((a) => [
  * counted: the figures computed here from the input, and each subtask's records as its task
  * metrics report them.
  */
-describe('REST vertex accumulators over a MiniCluster', function () {
+describe('REST over a MiniCluster: vertex accumulators, savepoint disposal', function () {
   this.timeout(60_000);
   let cluster: MiniCluster;
   let server: RestServer;
@@ -160,4 +168,48 @@ describe('REST vertex accumulators over a MiniCluster', function () {
     expect(unknown.json.errors).to.be.an('array');
     expect((await get(port, `/jobs/${jobId}/vertices/nothex/accumulators`)).status).to.equal(400);
   });
+
+  it('disposes of a savepoint (POST /savepoint-disposal, 200 with a request-id, polled until COMPLETED); a directory without _metadata stays', async () => {
+    const dir = tempDir('disposal');
+    try {
+      const savepoint = path.join(dir, 'savepoint-abcdef-0123456789ab');
+      fs.mkdirSync(savepoint);
+      fs.writeFileSync(path.join(savepoint, 'state-0'), 'state bytes');
+      await writeMetadata(savepoint, { jobId: 'ab'.repeat(16), checkpointId: 3, timestamp: Date.now(), savepoint: true, vertices: [] });
+      const other = path.join(dir, 'not-a-savepoint');
+      fs.mkdirSync(other);
+      fs.writeFileSync(path.join(other, 'precious'), 'keep me');
+
+      const poll = async (id: string) =>
+        until(async () => {
+          const r = await get<{ status: { id: string }; operation?: Record<string, unknown> }>(port, `/savepoint-disposal/${id}`);
+          expect(r.status).to.equal(200);
+          return r.json.status.id === 'COMPLETED' ? r.json.operation : undefined;
+        });
+      const ok = await call<{ 'request-id': string }>(port, 'POST', '/savepoint-disposal', { 'savepoint-path': savepoint });
+      expect(ok.status).to.equal(200);
+      expect(await poll(ok.json['request-id'])).to.deep.equal({});
+      expect(fs.existsSync(savepoint)).to.equal(false);
+
+      const refused = await call<{ 'request-id': string }>(port, 'POST', '/savepoint-disposal', { 'savepoint-path': other });
+      const failure = (await poll(refused.json['request-id'])) as { 'failure-cause': { 'stack-trace': string } };
+      expect(failure['failure-cause']['stack-trace']).to.include('_metadata does not exist');
+      expect(fs.readFileSync(path.join(other, 'precious'), 'utf8')).to.equal('keep me');
+
+      expect((await call(port, 'POST', '/savepoint-disposal', {})).status).to.equal(400);
+      expect((await get(port, `/savepoint-disposal/${'0'.repeat(32)}`)).status).to.equal(404);
+    } finally {
+      removeDir(dir);
+    }
+  });
 });
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -91,6 +91,12 @@ export interface ClusterView {
    */
   triggerSavepoint?(jobId: string, request: SavepointRequest): Promise<string>;
   /**
+   * Deletes the savepoint (or retained checkpoint) at `path`, its directory or its `_metadata`
+   * file; rejects, deleting nothing, when no readable `_metadata` is there. Optional: without it,
+   * disposal answers 501.
+   */
+  disposeSavepoint?(path: string): Promise<void>;
+  /**
    * Takes a checkpoint of a running job now and resolves with its id once it completed (rejects
    * when it could not be taken or failed). Optional: without it, checkpoint triggers answer 501.
    */

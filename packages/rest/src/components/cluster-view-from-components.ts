@@ -3,7 +3,9 @@ import { Configuration, getLogger } from '@spindle/core';
 import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
 import {
   LogDirectory,
+  discardCheckpoint,
   processMetricValues,
+  readMetadata,
   type ArchivedJob,
   type Dispatcher,
   type LogFileChunk,
@@ -302,6 +304,13 @@ export class ClusterViewFromComponents implements ClusterView {
     this.job(jobId);
     const { targetDirectory, ...options } = request;
     return this.components.dispatcher.triggerSavepoint(jobId, targetDirectory, options);
+  }
+
+  async disposeSavepoint(path: string): Promise<void> {
+    const dir = path.replace(/\/+$/, '').replace(/\/_metadata$/, '');
+    // Only a directory whose metadata reads as a completed checkpoint or savepoint is deleted.
+    await readMetadata(dir);
+    await discardCheckpoint(dir);
   }
 
   async triggerCheckpoint(jobId: string): Promise<number> {

@@ -20,11 +20,26 @@ interface AsyncOperation {
  * `GET /jobs/:jobid/savepoints/:triggerid` reports the operation until it completed with the
  * savepoint's location or its failure. `POST /jobs/:jobid/checkpoints` takes a checkpoint on
  * request (every type is a full snapshot in Spindle), reported by `GET /jobs/:jobid/checkpoints/:triggerid`
- * with its `checkpointId` or `failureCause`. A client's own `triggerId` makes a retried trigger
+ * with its `checkpointId` or `failureCause`. `POST /savepoint-disposal` deletes a savepoint (or a
+ * retained checkpoint), reported by `GET /savepoint-disposal/:triggerid`. A client's own `triggerId` makes a retried trigger
  * idempotent. Operations are kept for the life of the server.
  */
 export function savepointRoutes(ctx: HandlerContext): Route[] {
   const operations = new Map<string, AsyncOperation>();
+  const track = <T>(
+    key: string,
+    run: () => Promise<T>,
+    done: (value: T) => Record<string, unknown>,
+    failed: (error: unknown) => Record<string, unknown>,
+  ) => {
+    if (operations.has(key)) return;
+    const operation: AsyncOperation = { status: 'IN_PROGRESS' };
+    operations.set(key, operation);
+    run().then(
+      (value) => Object.assign(operation, { status: 'COMPLETED', result: done(value) }),
+      (error: unknown) => Object.assign(operation, { status: 'COMPLETED', result: failed(error) }),
+    );
+  };
   /** Starts `run` once per trigger id (a retry with the same id finds the first) and answers 202 with the id. */
   const startOperation = async <T>(
     kind: string,
@@ -37,15 +52,7 @@ export function savepointRoutes(ctx: HandlerContext): Route[] {
     const jobId = jobIdParam(request);
     await ctx.cluster.jobStatus(jobId);
     const id = triggerId ?? randomBytes(16).toString('hex');
-    const key = `${kind}/${jobId}/${id}`;
-    if (!operations.has(key)) {
-      const operation: AsyncOperation = { status: 'IN_PROGRESS' };
-      operations.set(key, operation);
-      run(jobId).then(
-        (value) => Object.assign(operation, { status: 'COMPLETED', result: done(value) }),
-        (error: unknown) => Object.assign(operation, { status: 'COMPLETED', result: failed(error) }),
-      );
-    }
+    track(`${kind}/${jobId}/${id}`, () => run(jobId), done, failed);
     return json(202, { 'request-id': id });
   };
   const start = (request: RestRequest, savepoint: SavepointRequest, triggerId: string | undefined) => {
@@ -109,6 +116,35 @@ export function savepointRoutes(ctx: HandlerContext): Route[] {
       },
     },
     { method: 'GET', path: '/jobs/:jobid/checkpoints/:triggerid', handler: report('checkpoint', 'checkpoint') },
+    {
+      method: 'POST',
+      path: '/savepoint-disposal',
+      handler: async (r) => {
+        const dispose = ctx.cluster.disposeSavepoint?.bind(ctx.cluster);
+        if (dispose === undefined) throw new RestError(501, 'This cluster does not dispose of savepoints.');
+        const path = stringField(parseBody(r), 'savepoint-path');
+        if (path === undefined || path === '') throw badRequest("Bad request: field 'savepoint-path' is missing: the savepoint's path.");
+        const id = randomBytes(16).toString('hex');
+        track(
+          `disposal/${id}`,
+          () => dispose(path),
+          () => ({}),
+          (error) => ({ 'failure-cause': failureCause(error) }),
+        );
+        return json(200, { 'request-id': id });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/savepoint-disposal/:triggerid',
+      handler: async (r) => {
+        const triggerId = hexIdParam(r, 'triggerid');
+        const operation = operations.get(`disposal/${triggerId}`);
+        if (operation === undefined) throw new RestError(404, `There is no savepoint disposal operation with triggerId=${triggerId}.`);
+        if (operation.status === 'IN_PROGRESS') return json(200, { status: { id: 'IN_PROGRESS' } });
+        return json(200, { status: { id: 'COMPLETED' }, operation: operation.result });
+      },
+    },
   ];
 }
 
