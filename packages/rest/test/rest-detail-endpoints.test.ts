@@ -271,6 +271,9 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
       const main = await request(port, 'GET', '/jobmanager/log');
       expect(main.text.length).to.equal(big.length);
       expect(main.text.endsWith('\nend\n')).to.equal(true);
+      // stdout goes into the same file (Flink's .out).
+      const stdout = await request(port, 'GET', '/jobmanager/stdout');
+      expect(stdout.text).to.equal(main.text);
     });
 
     it('serves no file outside the log directory: .., encoded %2e%2e and %2F, absolute paths, links, pid files', async () => {
@@ -371,10 +374,11 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
         'TaskManager started',
       );
       expect((await request(port, 'GET', `/taskmanagers/${encodeURIComponent(tm)}/log`)).text).to.include('TaskManager started');
+      expect((await request(port, 'GET', `/taskmanagers/${encodeURIComponent(tm)}/stdout`)).text).to.include('TaskManager started');
     });
 
     it('answers an unknown TaskManager with 404 and a malformed id with 400', async () => {
-      for (const p of ['', '/logs', '/metrics', '/log', '/logs/a.log']) {
+      for (const p of ['', '/logs', '/metrics', '/log', '/stdout', '/thread-dump', '/logs/a.log']) {
         const unknown = await getJson(port, `/taskmanagers/no-such-tm${p}`);
         expect(unknown.status, p).to.equal(404);
         expectFixture(unknown.json, 'error');

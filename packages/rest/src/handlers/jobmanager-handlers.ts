@@ -4,7 +4,7 @@ import { logFileResponse, mainLogName } from './log-response.js';
 import { metricsResponse } from './metrics-query.js';
 import { json, type HandlerContext } from './params.js';
 
-/** `/jobmanager/metrics`, `/logs`, `/logs/:filename`, `/log`, `/environment`, `/thread-dump`. */
+/** `/jobmanager/metrics`, `/logs`, `/logs/:filename`, `/log`, `/stdout`, `/environment`, `/thread-dump`. */
 export function jobManagerRoutes(ctx: HandlerContext): Route[] {
   const { cluster } = ctx;
   const logFile = (name: string) => logFileResponse((offset, length) => cluster.jobManagerLogFile(name, offset, length));
@@ -18,6 +18,8 @@ export function jobManagerRoutes(ctx: HandlerContext): Route[] {
     },
     { method: 'GET', path: '/jobmanager/logs/:filename', handler: (r) => logFile(r.params.filename ?? '') },
     { method: 'GET', path: '/jobmanager/log', handler: async () => logFile(mainLogName(await cluster.jobManagerLogs())) },
+    // The launcher sends the process's stdout and stderr into its log file: Flink's `.out` is that file.
+    { method: 'GET', path: '/jobmanager/stdout', handler: async () => logFile(mainLogName(await cluster.jobManagerLogs())) },
     {
       method: 'GET',
       path: '/jobmanager/environment',

@@ -4,7 +4,7 @@ import { logFileResponse, mainLogName } from './log-response.js';
 import { aggregatedResponse, listSelection, metricsResponse } from './metrics-query.js';
 import { json, taskManagerIdParam, type HandlerContext } from './params.js';
 
-/** `/taskmanagers/:taskmanagerid`, its `/logs`, `/logs/:filename`, `/log`, `/thread-dump`, `/metrics`, and `/taskmanagers/metrics`. */
+/** `/taskmanagers/:taskmanagerid`, its `/logs`, `/logs/:filename`, `/log`, `/stdout`, `/thread-dump`, `/metrics`, and `/taskmanagers/metrics`. */
 export function taskManagerRoutes(ctx: HandlerContext): Route[] {
   const { cluster } = ctx;
   const logFile = (tm: string, name: string) => logFileResponse((offset, length) => cluster.taskManagerLogFile(tm, name, offset, length));
@@ -30,6 +30,15 @@ export function taskManagerRoutes(ctx: HandlerContext): Route[] {
     {
       method: 'GET',
       path: '/taskmanagers/:taskmanagerid/log',
+      handler: async (r) => {
+        const tm = taskManagerIdParam(r);
+        return logFile(tm, mainLogName(await cluster.taskManagerLogs(tm)));
+      },
+    },
+    {
+      // The launcher sends the process's stdout and stderr into its log file: Flink's `.out` is that file.
+      method: 'GET',
+      path: '/taskmanagers/:taskmanagerid/stdout',
       handler: async (r) => {
         const tm = taskManagerIdParam(r);
         return logFile(tm, mainLogName(await cluster.taskManagerLogs(tm)));
