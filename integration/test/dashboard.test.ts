@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { ARTIFACTS, launchChromium, startPrefixProxy, type Browser, type PrefixProxy } from './browser-harness.js';
 import { describeRun, runCli } from './cli-harness.js';
 import { until } from './process-harness.js';
@@ -19,6 +19,31 @@ interface Vertex {
 interface JobDetails {
   state: string;
   vertices: Vertex[];
+}
+interface CheckpointTask {
+  num_acknowledged_subtasks: number;
+  checkpointed_size: number;
+  end_to_end_duration: number;
+}
+interface CheckpointEntry extends CheckpointTask {
+  id: number;
+  status: string;
+  trigger_timestamp: number;
+  external_path: string;
+}
+interface CheckpointStats {
+  counts: { total: number; in_progress: number; completed: number; failed: number; restored: number };
+  latest: { completed: CheckpointEntry | null };
+  history: CheckpointEntry[];
+  summary: Record<string, { min: number; max: number; avg: number }>;
+}
+interface CheckpointSubtask {
+  index: number;
+  status: string;
+  checkpointed_size: number;
+  end_to_end_duration: number;
+  checkpoint: { sync: number; async: number };
+  start_delay: number;
 }
 interface Overview {
   taskmanagers: number;
@@ -199,6 +224,18 @@ describe('web dashboard in a browser', function () {
         .and.include(tm);
       await shot(page, `${name}-taskmanager-log`);
 
+      // Its thread dump: the slot worker thread that runs subtask 0 of the keyed vertex names it.
+      await open(page, base, `taskmanagers/${encodeURIComponent(tm)}`);
+      await page.getByText('Thread Dump').click();
+      const dump = page.getByTestId('thread-dump');
+      await dump.waitFor();
+      const slotThreads = await dump.locator('[data-thread^="Slot "] pre').allTextContents();
+      expect(
+        slotThreads.filter((t) => t.includes(`- task ${down.name} (1/${down.parallelism})#${vertex.subtasks[0]!.attempt} RUNNING`)),
+        slotThreads.join('\n'),
+      ).to.have.length(1);
+      await shot(page, `${name}-taskmanager-threads`);
+
       // Cancel the job from its page.
       await open(page, base, `jobs/${jobId}`);
       await page.getByTestId('cancel-job').click();
@@ -249,6 +286,175 @@ describe('web dashboard in a browser', function () {
       await page.locator('[data-testid=job] h1 .badge', { hasText: 'FINISHED' }).waitFor();
       expect(await page.getByTestId('job').textContent()).to.include('Uploaded from the dashboard');
       await shot(page, 'prefix-submitted');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("shows a checkpointing job's checkpoints (counts, latest, history, summary, configuration, per vertex and per subtask) as REST reports them", async () => {
+    const args = [
+      'run',
+      '--no-typecheck',
+      '-m',
+      cluster.rest,
+      '-d',
+      '-p',
+      '2',
+      '-D',
+      'execution.checkpointing.interval=400 ms',
+      '-D',
+      `execution.checkpointing.dir=${path.join(cluster.dir, 'checkpoints')}`,
+      'integration/fixtures/webui-job.ts',
+      '--n',
+      '500',
+    ];
+    const r = await runCli(args, 90_000);
+    expect(r.code, describeRun(args, r)).to.equal(0);
+    const jobId = /JobID ([0-9a-f]{32})/.exec(r.stdout)![1]!;
+    const stats = () => cluster.get<CheckpointStats>(`/jobs/${jobId}/checkpoints`);
+    await until('two completed checkpoints', async () => ((await stats()).counts.completed >= 2 ? true : undefined), 60_000);
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const requests: string[] = [];
+    page.on('request', (q) => requests.push(q.url()));
+    try {
+      await open(page, proxy.url, `jobs/${jobId}/checkpoints`);
+      const completedCard = async () => Number(await page.getByTestId('checkpoints-completed').textContent());
+      // While the job runs, the tab refreshes: it shows what REST reports, then more.
+      let seen = 0;
+      await until(
+        'the completed count of REST on the page',
+        async () => {
+          const [shown, rest] = [await completedCard(), (await stats()).counts.completed];
+          seen = shown;
+          return shown === rest ? true : undefined;
+        },
+        15_000,
+      );
+      await until('a newer completed checkpoint on the page', async () => ((await completedCard()) > seen ? true : undefined), 15_000);
+
+      // A checkpoint on request (Flink's POST /jobs/:jobid/checkpoints) completes and is in the history.
+      const trigger = await fetch(`http://${cluster.rest}/jobs/${jobId}/checkpoints`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ checkpointType: 'FULL' }),
+      });
+      expect(trigger.status).to.equal(202);
+      const requestId = ((await trigger.json()) as { 'request-id': string })['request-id'];
+      const requested = await until(
+        'the requested checkpoint to complete',
+        async () => {
+          const op = await cluster.get<{ status: { id: string }; operation?: { checkpointId?: number } }>(
+            `/jobs/${jobId}/checkpoints/${requestId}`,
+          );
+          return op.status.id === 'COMPLETED' ? op.operation : undefined;
+        },
+        30_000,
+      );
+      expect(requested?.checkpointId, JSON.stringify(requested)).to.be.a('number');
+      const entry = (await stats()).history.find((c) => c.id === requested.checkpointId);
+      expect(entry?.status).to.equal('COMPLETED');
+
+      // Cancelled, the job's statistics stay: every figure is compared with REST's.
+      const cancel = await fetch(`http://${cluster.rest}/jobs/${jobId}?mode=cancel`, { method: 'PATCH' });
+      expect(cancel.status).to.equal(202);
+      await until(
+        'CANCELED',
+        async () => ((await cluster.get<{ status: string }>(`/jobs/${jobId}/status`)).status === 'CANCELED' ? true : undefined),
+        30_000,
+      );
+      const final = await stats();
+      expect(final.counts.completed).to.be.at.least(2);
+      const card = (id: string) => page.getByTestId(`checkpoints-${id}`).textContent();
+      await shows(
+        'the counts',
+        async () => [await card('total'), await card('in_progress'), await card('completed'), await card('failed'), await card('restored')],
+        [final.counts.total, final.counts.in_progress, final.counts.completed, final.counts.failed, final.counts.restored].map(String),
+      );
+      const value = (row: Locator, field: string) => row.locator(`[data-field=${field}]`).first().getAttribute('data-value');
+      const latest = final.latest.completed!;
+      const latestRow = page.getByTestId('latest-completed');
+      await shows(
+        'the latest completed checkpoint',
+        async () => [await latestRow.getAttribute('data-checkpoint-id'), await value(latestRow, 'checkpointed_size')],
+        [String(latest.id), String(latest.checkpointed_size)],
+      );
+      expect(await latestRow.textContent()).to.include(latest.external_path);
+      for (const c of final.history) {
+        const row = page.locator(`[data-testid=checkpoint-history] tr[data-checkpoint-id="${c.id}"]`);
+        expect(
+          [
+            await row.locator('[data-field=status]').textContent(),
+            await value(row, 'num_acknowledged_subtasks'),
+            await value(row, 'trigger_timestamp'),
+            await value(row, 'end_to_end_duration'),
+            await value(row, 'checkpointed_size'),
+          ],
+          `history entry ${c.id}`,
+        ).to.deep.equal([
+          c.status,
+          String(c.num_acknowledged_subtasks),
+          String(c.trigger_timestamp),
+          String(c.end_to_end_duration),
+          String(c.checkpointed_size),
+        ]);
+      }
+      const summaryRow = page.locator('[data-testid=checkpoint-summary] tr[data-field=checkpointed_size]');
+      const s = final.summary.checkpointed_size!;
+      expect([await value(summaryRow, 'min'), await value(summaryRow, 'max'), await value(summaryRow, 'avg')]).to.deep.equal(
+        [s.min, s.max, s.avg].map(String),
+      );
+      const config = page.getByTestId('checkpoint-config');
+      expect(await config.textContent())
+        .to.include('Exactly Once')
+        .and.include('400 ms');
+      await shot(page, 'checkpoints');
+
+      // One checkpoint: its vertices, then the subtasks of a source that holds state.
+      await latestRow.locator('a').click();
+      await page.locator(`[data-testid=checkpoint-details][data-checkpoint-id="${latest.id}"]`).waitFor();
+      const details = await cluster.get<{ tasks: Record<string, CheckpointTask> }>(`/jobs/${jobId}/checkpoints/details/${latest.id}`);
+      const job = await cluster.get<JobDetails>(`/jobs/${jobId}`);
+      for (const v of job.vertices) {
+        const t = details.tasks[v.id]!;
+        const row = page.locator(`[data-testid=checkpoint-vertices] tr[data-vertex-id="${v.id}"]`);
+        expect(
+          [await value(row, 'num_acknowledged_subtasks'), await value(row, 'checkpointed_size'), await value(row, 'end_to_end_duration')],
+          v.name,
+        ).to.deep.equal([t.num_acknowledged_subtasks, t.checkpointed_size, t.end_to_end_duration].map(String));
+      }
+      // The endless generator keeps its position as state (the sequence source has finished by now).
+      const source = job.vertices.find((v) => v.name.includes('Ticker'))!;
+      expect(details.tasks[source.id]!.checkpointed_size, JSON.stringify(details.tasks)).to.be.above(0);
+      await page.locator(`[data-testid=checkpoint-vertices] tr[data-vertex-id="${source.id}"] a`).click();
+      await page.locator(`[data-testid=checkpoint-subtasks][data-vertex-id="${source.id}"]`).waitFor();
+      const perSubtask = await cluster.get<{ subtasks: CheckpointSubtask[] }>(
+        `/jobs/${jobId}/checkpoints/details/${latest.id}/subtasks/${source.id}`,
+      );
+      expect(perSubtask.subtasks).to.have.length(2);
+      for (const st of perSubtask.subtasks) {
+        expect(st.status).to.equal('completed');
+        const row = page.locator(`[data-testid=checkpoint-subtasks] tr[data-subtask="${st.index}"]`);
+        expect(
+          [
+            await value(row, 'checkpointed_size'),
+            await value(row, 'end_to_end_duration'),
+            await value(row, 'sync'),
+            await value(row, 'async'),
+            await value(row, 'start_delay'),
+          ],
+          `subtask ${st.index}`,
+        ).to.deep.equal(
+          [st.checkpointed_size, st.end_to_end_duration, st.checkpoint.sync, st.checkpoint.async, st.start_delay].map(String),
+        );
+      }
+      await shot(page, 'checkpoint-details');
+      expect(errors, 'errors in the page').to.deep.equal([]);
+      expect(
+        requests.filter((u) => !u.startsWith(proxy.url)),
+        'requests outside the dashboard URL',
+      ).to.deep.equal([]);
     } finally {
       await page.close();
     }

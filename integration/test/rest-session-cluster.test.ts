@@ -180,6 +180,43 @@ describe('REST API of a session cluster: vertices, metrics, logs, TaskManagers, 
     }
   });
 
+  it("TaskManager thread dumps: the main thread and each slot's worker thread with the tasks running in it", async () => {
+    const subtasks: Array<{ tm: string; line: string }> = [];
+    for (const v of vertices) {
+      const details = await cluster.get<{
+        subtasks: Array<{ subtask: number; attempt: number; status: string; 'taskmanager-id': string }>;
+      }>(`/jobs/${jobId}/vertices/${v.id}`);
+      for (const s of details.subtasks.filter((x) => x.status === 'RUNNING'))
+        subtasks.push({ tm: s['taskmanager-id'], line: `- task ${v.name} (${s.subtask + 1}/${v.parallelism})#${s.attempt} RUNNING` });
+    }
+    expect(subtasks.length).to.be.at.least(4);
+    const tms = (await cluster.get<{ taskmanagers: Array<{ id: string }> }>('/taskmanagers')).taskmanagers;
+    let found = 0;
+    for (const { id } of tms) {
+      const dump = await ok<{ threadInfos: Array<{ threadName: string; stringifiedThreadInfo: string }> }>(
+        `/taskmanagers/${encodeURIComponent(id)}/thread-dump`,
+        'thread-dump',
+      );
+      const [main, ...workers] = dump.threadInfos;
+      expect(main!.threadName).to.equal('main');
+      expect(main!.stringifiedThreadInfo)
+        .to.match(/^"main" Id=0 RUNNABLE\n/)
+        .and.include(`TaskManager ${id}`);
+      const slots = workers.filter((w) => /^Slot \d+ worker$/.test(w.threadName));
+      for (const w of slots) expect(w.stringifiedThreadInfo).to.match(/^"Slot \d+ worker" Id=\d+ (RUNNABLE|WAITING)\n\t- slot \d+ of /);
+      // Every task running here is named in exactly one slot thread, and no other task is.
+      const own = subtasks.filter((s) => s.tm === id).map((s) => s.line);
+      found += own.length;
+      for (const line of own) expect(slots.filter((w) => w.stringifiedThreadInfo.includes(line)).length, `${id}: ${line}`).to.equal(1);
+      const listed = slots.flatMap((w) => w.stringifiedThreadInfo.split('\n').filter((l) => l.startsWith('\t- task ')));
+      expect(listed.map((l) => l.replace(/, job .*$/, '').trim())).to.have.members(own);
+    }
+    expect(found).to.equal(subtasks.length);
+    const unknown = await call('/taskmanagers/no-such-taskmanager/thread-dump');
+    expect(unknown.status).to.equal(404);
+    expect(fixtureProblems(JSON.parse(unknown.text), 'error')).to.deep.equal([]);
+  });
+
   it("TaskManager details, metrics and logs, and each TaskManager's Prometheus endpoint with the tasks' real counts", async () => {
     const tms = (await cluster.get<{ taskmanagers: Array<{ id: string }> }>('/taskmanagers')).taskmanagers;
     let downstreamIn = 0;

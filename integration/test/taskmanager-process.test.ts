@@ -35,7 +35,13 @@ describe('a TaskManager process sized by taskmanager.memory.process.size, bound 
     cluster = await startSessionCluster('tm-process', {
       taskManagers: 1,
       slotsPerTaskManager: 1,
-      dynamic: ['-Dtaskmanager.memory.process.size=512m', '-Dtaskmanager.bind-host=0.0.0.0', '-Dtaskmanager.host=127.0.0.1'],
+      dynamic: [
+        '-Dtaskmanager.memory.process.size=512m',
+        '-Dtaskmanager.bind-host=0.0.0.0',
+        '-Dtaskmanager.host=127.0.0.1',
+        // Flink's reporter list without 'prom': no Prometheus endpoint.
+        '-Dmetrics.reporters=none',
+      ],
     });
     tmLog = path.join(cluster.dir, 'log', 'spindle-taskmanager-0.log');
   });
@@ -68,6 +74,15 @@ describe('a TaskManager process sized by taskmanager.memory.process.size, bound 
     expect(await connects('127.0.0.2', port)).to.equal(true);
     const tms = await cluster.get<{ taskmanagers: Array<{ id: string }> }>('/taskmanagers');
     expect(tms.taskmanagers).to.have.length(1);
+  });
+
+  it("serves no Prometheus endpoint when metrics.reporters does not name 'prom'", async () => {
+    const [started] = logEntries(tmLog, 'TaskManager started');
+    expect(started!.prometheus).to.equal('none');
+    expect(logEntries(tmLog, 'Prometheus endpoint listening')).to.deep.equal([]);
+    const [tm] = (await cluster.get<{ taskmanagers: Array<{ id: string }> }>('/taskmanagers')).taskmanagers;
+    const details = await cluster.get<Record<string, unknown>>(`/taskmanagers/${encodeURIComponent(tm!.id)}`);
+    expect(details['spindle-prometheus-port']).to.equal(-1);
   });
 
   it('runs tasks in slot workers within their heap limit and without gRPC loaded', async () => {

@@ -3,6 +3,7 @@ import v8 from 'node:v8';
 import {
   DeploymentOptions,
   MetricsOptions,
+  prometheusReporterEnabled,
   TaskManagerOptions,
   configureLogging,
   getLogger,
@@ -98,10 +99,12 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
       filterLabelValueCharacters: config.get(MetricsOptions.PROMETHEUS_FILTER_LABEL_VALUES),
     },
   );
-  const metricsPort = await prometheus.start(addresses.bind, config.get(MetricsOptions.PROMETHEUS_PORT)).catch(async (e: unknown) => {
-    await closeServers();
-    throw e;
-  });
+  const metricsPort = prometheusReporterEnabled(config.get(MetricsOptions.REPORTERS))
+    ? await prometheus.start(addresses.bind, config.get(MetricsOptions.PROMETHEUS_PORT)).catch(async (e: unknown) => {
+        await closeServers();
+        throw e;
+      })
+    : undefined;
   const taskExecutor = new TaskExecutor(
     {
       resourceId,

@@ -27,6 +27,7 @@ export * from './sinks/file-sink/index.js';
 export * from './eventtime/watermark-strategy.js';
 export { TimestampsAndWatermarksOperator } from './operators/timestamps-and-watermarks-operator.js';
 export * from './functions/rich-functions.js';
+export { DoubleCounter, IntCounter, ListAccumulator, LongCounter, type Accumulator } from './functions/accumulators.js';
 export * from './functions/process-function.js';
 export * from './functions/checkpointed-function.js';
 export {

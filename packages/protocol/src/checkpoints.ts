@@ -49,6 +49,8 @@ export interface TaskCheckpointAck {
   syncDurationMs: number;
   asyncDurationMs: number;
   alignmentDurationMs: number;
+  /** From the checkpoint's trigger until the task's first barrier arrived (sources: the trigger). */
+  startDelayMs?: number;
 }
 
 /** One operator's state for a redeployed subtask. */

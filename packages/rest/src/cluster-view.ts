@@ -79,6 +79,8 @@ export interface ClusterView {
   environment(): Promise<EnvironmentInfo>;
   /** The JobManager's threads (main and workers) and where each is now. */
   threadDump(): Promise<ThreadInfo[]>;
+  /** A TaskManager's threads: its main thread and each slot's worker thread, with the tasks in it and where it is now. */
+  taskManagerThreadDump(taskManagerId: string): Promise<ThreadInfo[]>;
   /** Runs an uploaded program's main in plan mode, without submitting the job it builds. */
   planJar(jarId: string, request: JarRunRequest): Promise<JobPlan>;
   /**
@@ -88,6 +90,17 @@ export interface ClusterView {
    * `execution.checkpointing.savepoint-dir` is used. Optional: without it, savepoints answer 501.
    */
   triggerSavepoint?(jobId: string, request: SavepointRequest): Promise<string>;
+  /**
+   * Deletes the savepoint (or retained checkpoint) at `path`, its directory or its `_metadata`
+   * file; rejects, deleting nothing, when no readable `_metadata` is there. Optional: without it,
+   * disposal answers 501.
+   */
+  disposeSavepoint?(path: string): Promise<void>;
+  /**
+   * Takes a checkpoint of a running job now and resolves with its id once it completed (rejects
+   * when it could not be taken or failed). Optional: without it, checkpoint triggers answer 501.
+   */
+  triggerCheckpoint?(jobId: string): Promise<number>;
   /**
    * The checkpoint statistics and settings of a job; undefined for a job that takes no
    * checkpoints (BATCH). Optional: without it, checkpoint statistics answer 404.
@@ -114,6 +127,10 @@ export interface SubtaskInfo {
   host: string | null;
   /** Its last reported task metrics; absent before the first report. */
   metrics?: TaskIOMetrics;
+  /** Where its data plane listens (Flink's `endpoint`, host:port), or null before deployment. */
+  endpoint?: string | null;
+  /** The user accumulators it reported when it finished (numbers, lists); absent before. */
+  accumulators?: Record<string, unknown>;
 }
 
 export interface JobConfig {

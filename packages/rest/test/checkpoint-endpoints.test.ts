@@ -6,6 +6,7 @@ import { TestingClusterView } from '../src/testing/index.js';
 import { getJson, postJson, request } from './http-client.js';
 
 const UNKNOWN_JOB = '0123456789abcdef0123456789abcdef';
+const VERTEX = 'aa'.repeat(16);
 
 interface StatsBody {
   counts: object;
@@ -34,6 +35,23 @@ class SavepointClusterView extends TestingClusterView {
     this.settle.shift()!.reject(error);
   }
 
+  readonly checkpointTriggers: string[] = [];
+  private settleCheckpoint: Array<{ resolve: (id: number) => void; reject: (e: Error) => void }> = [];
+
+  async triggerCheckpoint(jobId: string): Promise<number> {
+    await this.jobStatus(jobId);
+    this.checkpointTriggers.push(jobId);
+    return new Promise((resolve, reject) => this.settleCheckpoint.push({ resolve, reject }));
+  }
+
+  completeCheckpoint(id: number): void {
+    this.settleCheckpoint.shift()!.resolve(id);
+  }
+
+  failCheckpoint(error: Error): void {
+    this.settleCheckpoint.shift()!.reject(error);
+  }
+
   async checkpointing(jobId: string): Promise<JobCheckpointing | undefined> {
     await this.jobStatus(jobId);
     return this.stats;
@@ -41,8 +59,18 @@ class SavepointClusterView extends TestingClusterView {
 }
 
 function sampleCheckpointing(): JobCheckpointing {
+  const subtask = (ack: number, size: number, sync: number, async: number, delay: number) => ({
+    ackTimestamp: ack,
+    endToEndDurationMs: ack - 1000,
+    stateSize: size,
+    syncDurationMs: sync,
+    asyncDurationMs: async,
+    alignmentDurationMs: 0,
+    startDelayMs: delay,
+    finished: false,
+  });
   const tasks = {
-    v1: {
+    [VERTEX]: {
       numSubtasks: 2,
       numAcknowledged: 2,
       latestAckTimestamp: 1150,
@@ -51,6 +79,7 @@ function sampleCheckpointing(): JobCheckpointing {
       maxSyncDurationMs: 1,
       maxAsyncDurationMs: 20,
       maxAlignmentDurationMs: 0,
+      subtasks: [subtask(1100, 100, 1, 10, 3), subtask(1150, 200, 0.4, 20, 5)],
     },
   };
   const completed = {
@@ -178,6 +207,37 @@ describe('checkpoint and savepoint endpoints', () => {
     expect(cluster.requests).to.deep.equal([]);
   });
 
+  it('takes a checkpoint on request: 202 with a request-id, IN_PROGRESS, then COMPLETED with its checkpointId or failureCause', async () => {
+    const r = await postJson(port, `/jobs/${jobId}/checkpoints`, { checkpointType: 'FULL' });
+    expect(r.status).to.equal(202);
+    const id = (r.json as { 'request-id': string })['request-id'];
+    const status = async (trigger: string) => (await getJson(port, `/jobs/${jobId}/checkpoints/${trigger}`)).json;
+    expect(await status(id)).to.deep.equal({ status: { id: 'IN_PROGRESS' } });
+    cluster.completeCheckpoint(12);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await status(id)).to.deep.equal({ status: { id: 'COMPLETED' }, operation: { checkpointId: 12 } });
+
+    const triggerId = 'cd'.repeat(16);
+    const again = [
+      await postJson(port, `/jobs/${jobId}/checkpoints`, { triggerId }),
+      await postJson(port, `/jobs/${jobId}/checkpoints`, { triggerId }),
+    ];
+    expect(again.map((a) => a.json)).to.deep.equal([{ 'request-id': triggerId }, { 'request-id': triggerId }]);
+    expect(cluster.checkpointTriggers.length).to.equal(2);
+    cluster.failCheckpoint(new SpindleError('Checkpoint expired before completing.', { code: 'CHECKPOINT_FAILED' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    const failed = (await status(triggerId)) as { operation: { failureCause: { 'stack-trace': string } } };
+    expect(failed.operation.failureCause['stack-trace']).to.include('Checkpoint expired before completing.');
+
+    expect((await postJson(port, `/jobs/${jobId}/checkpoints`, { checkpointType: 'SOMETIMES' })).status).to.equal(400);
+    expect((await postJson(port, `/jobs/${UNKNOWN_JOB}/checkpoints`, {})).status).to.equal(404);
+    expect((await getJson(port, `/jobs/${jobId}/checkpoints/${'0'.repeat(32)}`)).status).to.equal(404);
+    // A savepoint's trigger id is not a checkpoint's.
+    const savepoint = (await postJson(port, `/jobs/${jobId}/savepoints`, {})).json as { 'request-id': string };
+    expect((await getJson(port, `/jobs/${jobId}/checkpoints/${savepoint['request-id']}`)).status).to.equal(404);
+    expect(cluster.checkpointTriggers.length).to.equal(2);
+  });
+
   it("serves checkpoint statistics, configuration and details with Flink's field names", async () => {
     cluster.stats = sampleCheckpointing();
     const stats = (await getJson(port, `/jobs/${jobId}/checkpoints`)).json as StatsBody;
@@ -206,7 +266,7 @@ describe('checkpoint and savepoint endpoints', () => {
     });
     expect(config.externalization).to.deep.equal({ enabled: true, delete_on_cancellation: false });
     const details = (await getJson(port, `/jobs/${jobId}/checkpoints/details/7`)).json as { tasks: Record<string, object> };
-    expect(details.tasks.v1).to.include({
+    expect(details.tasks[VERTEX]).to.include({
       id: 7,
       num_subtasks: 2,
       num_acknowledged_subtasks: 2,
@@ -214,6 +274,44 @@ describe('checkpoint and savepoint endpoints', () => {
       end_to_end_duration: 150,
       latest_ack_timestamp: 1150,
     });
+    const perSubtask = (await getJson(port, `/jobs/${jobId}/checkpoints/details/7/subtasks/${VERTEX}`)).json as {
+      summary: Record<string, Record<string, unknown>>;
+      subtasks: object[];
+    };
+    expect(perSubtask).to.include({ id: 7, status: 'COMPLETED', state_size: 300, num_acknowledged_subtasks: 2 });
+    expect(perSubtask.summary.state_size).to.include({ min: 100, max: 200, avg: 150 });
+    expect(perSubtask.summary.start_delay).to.include({ min: 3, max: 5 });
+    expect(perSubtask.summary.checkpoint_duration!.async).to.include({ min: 10, max: 20 });
+    expect(perSubtask.subtasks).to.deep.equal([
+      {
+        index: 0,
+        status: 'completed',
+        ack_timestamp: 1100,
+        end_to_end_duration: 100,
+        state_size: 100,
+        checkpointed_size: 100,
+        checkpoint: { sync: 1, async: 10 },
+        alignment: { buffered: 0, processed: 0, persisted: 0, duration: 0 },
+        start_delay: 3,
+        unaligned_checkpoint: false,
+        aborted: false,
+      },
+      {
+        index: 1,
+        status: 'completed',
+        ack_timestamp: 1150,
+        end_to_end_duration: 150,
+        state_size: 200,
+        checkpointed_size: 200,
+        checkpoint: { sync: 0, async: 20 },
+        alignment: { buffered: 0, processed: 0, persisted: 0, duration: 0 },
+        start_delay: 5,
+        unaligned_checkpoint: false,
+        aborted: false,
+      },
+    ]);
+    expect((await getJson(port, `/jobs/${jobId}/checkpoints/details/7/subtasks/${'bb'.repeat(16)}`)).status).to.equal(404);
+    expect((await getJson(port, `/jobs/${jobId}/checkpoints/details/7/subtasks/v1`)).status).to.equal(400);
     expect((await getJson(port, `/jobs/${jobId}/checkpoints/details/99`)).status).to.equal(404);
     expect((await getJson(port, `/jobs/${jobId}/checkpoints/details/x7`)).status).to.equal(400);
     expect((await getJson(port, `/jobs/${UNKNOWN_JOB}/checkpoints`)).status).to.equal(404);

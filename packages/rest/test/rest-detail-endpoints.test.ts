@@ -250,7 +250,7 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
       const dump = await ok('/jobmanager/thread-dump', 'thread-dump');
       const threads = dump.threadInfos as Array<{ threadName: string; stringifiedThreadInfo: string }>;
       expect(threads[0]!.threadName).to.equal('main');
-      expect(threads[0]!.stringifiedThreadInfo).to.match(/^"main" Id=0 RUNNABLE\n\tat /);
+      expect(threads[0]!.stringifiedThreadInfo).to.match(/^"main" Id=0 RUNNABLE\n\t- JobManager: .*\n\tat /);
     });
 
     it('GET /jobmanager/logs lists the log directory; /logs/:filename and /log serve a file as text', async () => {
@@ -271,6 +271,9 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
       const main = await request(port, 'GET', '/jobmanager/log');
       expect(main.text.length).to.equal(big.length);
       expect(main.text.endsWith('\nend\n')).to.equal(true);
+      // stdout goes into the same file (Flink's .out).
+      const stdout = await request(port, 'GET', '/jobmanager/stdout');
+      expect(stdout.text).to.equal(main.text);
     });
 
     it('serves no file outside the log directory: .., encoded %2e%2e and %2F, absolute paths, links, pid files', async () => {
@@ -317,6 +320,16 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
   });
 
   describe('TaskManagers', () => {
+    it("GET /taskmanagers/:taskmanagerid/thread-dump: Flink's ThreadDumpInfo; 404 for an unknown TaskManager, 400 for a malformed id", async () => {
+      const tm = cluster.taskManagerInfos[0]!;
+      const dump = await ok(`/taskmanagers/${encodeURIComponent(tm.id)}/thread-dump`, 'thread-dump');
+      expect((dump.threadInfos as Array<{ threadName: string }>)[0]!.threadName).to.equal('main');
+      const unknown = await getJson(port, '/taskmanagers/unknown-tm/thread-dump');
+      expect(unknown.status).to.equal(404);
+      expectFixture(unknown.json, 'error');
+      expect((await getJson(port, '/taskmanagers/a%2Fb/thread-dump')).status).to.equal(400);
+    });
+
     it('GET /taskmanagers/:taskmanagerid: details with allocated slots, memory and GC from its last status, and its Prometheus port', async () => {
       const tm = cluster.taskManagerInfos[0]!;
       tm.freeSlots = 1;
@@ -361,10 +374,11 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
         'TaskManager started',
       );
       expect((await request(port, 'GET', `/taskmanagers/${encodeURIComponent(tm)}/log`)).text).to.include('TaskManager started');
+      expect((await request(port, 'GET', `/taskmanagers/${encodeURIComponent(tm)}/stdout`)).text).to.include('TaskManager started');
     });
 
     it('answers an unknown TaskManager with 404 and a malformed id with 400', async () => {
-      for (const p of ['', '/logs', '/metrics', '/log', '/logs/a.log']) {
+      for (const p of ['', '/logs', '/metrics', '/log', '/stdout', '/thread-dump', '/logs/a.log']) {
         const unknown = await getJson(port, `/taskmanagers/no-such-tm${p}`);
         expect(unknown.status, p).to.equal(404);
         expectFixture(unknown.json, 'error');
@@ -391,7 +405,7 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
       expect((await request(port, 'POST', '/jars/unknown.js/plan')).status).to.equal(400);
     });
 
-    it('web.submit.enable: false closes /jars (403) and /config says so; web.cancel.enable: false refuses cancellation', async () => {
+    it('web.submit.enable: false leaves /jars unrouted (404, as Flink) and /config says so; web.cancel.enable: false refuses cancellation', async () => {
       const closed = new RestServer(cluster, { bindAddress: '127.0.0.1', port: 0, webSubmit: false, webCancel: false });
       const closedPort = await closed.start();
       try {
@@ -405,8 +419,9 @@ describe('RestServer: vertices, metrics, logs, TaskManager details (Flink wire f
           ['DELETE', '/jars/x.js'],
         ] as const) {
           const res = await request(closedPort, method, p);
-          expect(res.status, `${method} ${p}`).to.equal(403);
+          expect(res.status, `${method} ${p}`).to.equal(404);
           expectFixture(res.json, 'error');
+          expect((res.json as { errors: string[] }).errors[0]).to.equal(`Not found: ${p}`);
         }
         const cancel = await request(closedPort, 'PATCH', `/jobs/${jobId}?mode=cancel`);
         expect(cancel.status).to.equal(403);

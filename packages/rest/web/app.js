@@ -2,7 +2,7 @@
 // `refresh-interval` (from /config) while the page is live and the tab visible.
 import { get } from './api.js';
 import { h, route } from './dom.js';
-import { jobManagerPage, jobsPage, logPage, overviewPage, taskManagerPage, taskManagersPage } from './pages-cluster.js';
+import { jobManagerPage, jobsPage, logPage, overviewPage, taskManagerPage, taskManagersPage, threadDumpPage } from './pages-cluster.js';
 import { jobPage } from './pages-job.js';
 import { submitPage } from './pages-submit.js';
 
@@ -20,12 +20,16 @@ function resolve(parts) {
         return { key: parts.join('/'), nav: 'taskmanagers', live: false, render: (c) => logPage(c, { taskManager: second, file: fourth }) };
       if (second && third === 'log')
         return { key: parts.join('/'), nav: 'taskmanagers', live: false, render: (c) => logPage(c, { taskManager: second }) };
+      if (second && third === 'thread-dump')
+        return { key: parts.join('/'), nav: 'taskmanagers', live: false, render: (c) => threadDumpPage(c, { taskManager: second }) };
       if (second) return { key: `tm/${second}`, nav: 'taskmanagers', render: (c) => taskManagerPage(c, second) };
       return { key: 'taskmanagers', nav: 'taskmanagers', render: taskManagersPage };
     case 'jobmanager':
       if (second === 'logs' && third)
         return { key: parts.join('/'), nav: 'jobmanager', live: false, render: (c) => logPage(c, { file: third }) };
       if (second === 'log') return { key: 'jobmanager/log', nav: 'jobmanager', live: false, render: (c) => logPage(c, {}) };
+      if (second === 'thread-dump')
+        return { key: 'jobmanager/thread-dump', nav: 'jobmanager', live: false, render: (c) => threadDumpPage(c, {}) };
       return { key: 'jobmanager', nav: 'jobmanager', render: jobManagerPage };
     case 'submit':
       return { key: 'submit', nav: 'submit', live: false, render: submitPage };

@@ -111,3 +111,26 @@ export function route() {
 export function link(hashPath, ...children) {
   return h('a', { href: `#/${hashPath}` }, ...children);
 }
+
+/** A labelled figure of an overview. */
+export function card(label, value, testid) {
+  return h(
+    'div',
+    { class: 'card' },
+    h('div', { class: 'card-label' }, label),
+    h('div', { class: 'card-value', 'data-testid': testid }, value),
+  );
+}
+
+/** A two-column table of labels and values. */
+export function kv(pairs, testid) {
+  return h(
+    'table',
+    { class: 'kv', 'data-testid': testid },
+    h(
+      'tbody',
+      {},
+      pairs.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))),
+    ),
+  );
+}

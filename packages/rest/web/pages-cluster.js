@@ -1,17 +1,8 @@
 // Cluster pages: overview, job lists, TaskManagers, the JobManager, and the log viewer.
 import { get, getText, metrics } from './api.js';
-import { bytes, count, duration, h, link, stateBadge, table, time } from './dom.js';
+import { bytes, card, count, duration, h, kv, link, stateBadge, table, time } from './dom.js';
 
 const TERMINAL = ['FINISHED', 'CANCELED', 'FAILED'];
-
-function card(label, value, testid) {
-  return h(
-    'div',
-    { class: 'card' },
-    h('div', { class: 'card-label' }, label),
-    h('div', { class: 'card-value', 'data-testid': testid }, value),
-  );
-}
 
 function taskCounts(tasks) {
   const shown = ['running', 'finished', 'canceled', 'failed', 'scheduled', 'deploying', 'initializing', 'canceling', 'created'];
@@ -123,18 +114,6 @@ export async function taskManagersPage() {
   );
 }
 
-function kv(pairs, testid) {
-  return h(
-    'table',
-    { class: 'kv', 'data-testid': testid },
-    h(
-      'tbody',
-      {},
-      pairs.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', {}, v))),
-    ),
-  );
-}
-
 function logList(logs, base, testid) {
   if (logs.length === 0) return h('p', { class: 'muted', 'data-testid': testid }, 'No log files.');
   const rows = logs.map((l) =>
@@ -231,6 +210,8 @@ export async function taskManagerPage(_ctx, id) {
       'p',
       {},
       link(`taskmanagers/${encodeURIComponent(tm.id)}/log`, 'Log of this Task Manager'),
+      ' · ',
+      link(`taskmanagers/${encodeURIComponent(tm.id)}/thread-dump`, 'Thread Dump'),
       h('span', { class: 'muted' }, ' · the files of its log directory:'),
     ),
     logList(logs.logs, `taskmanagers/${encodeURIComponent(tm.id)}`, 'taskmanager-logs'),
@@ -269,7 +250,14 @@ export async function jobManagerPage() {
       { 'data-testid': 'jobmanager-config' },
     ),
     h('h2', {}, 'Logs'),
-    h('p', {}, link('jobmanager/log', 'Log of the Job Manager'), h('span', { class: 'muted' }, ' · the files of its log directory:')),
+    h(
+      'p',
+      {},
+      link('jobmanager/log', 'Log of the Job Manager'),
+      ' · ',
+      link('jobmanager/thread-dump', 'Thread Dump'),
+      h('span', { class: 'muted' }, ' · the files of its log directory:'),
+    ),
     logList(logs.logs, 'jobmanager', 'jobmanager-logs'),
   );
 }
@@ -302,5 +290,28 @@ export async function logPage(ctx, { taskManager, file }) {
       h('span', { class: 'muted' }, bytes(new Blob([text]).size)),
     ),
     h('pre', { class: 'log-text', 'data-testid': 'log-text' }, text),
+  );
+}
+
+/** The threads of the JobManager or of a TaskManager and where each is, loaded once, with a reload button. */
+export async function threadDumpPage(ctx, { taskManager }) {
+  const base = taskManager === undefined ? 'jobmanager' : `taskmanagers/${encodeURIComponent(taskManager)}`;
+  const dump = await get(`${base}/thread-dump`);
+  const back = taskManager === undefined ? link('jobmanager', '← Job Manager') : link(base, '← Task Manager');
+  return h(
+    'section',
+    { class: 'log', 'data-testid': 'thread-dump' },
+    h('p', {}, back),
+    h('h1', {}, 'Thread Dump of ', taskManager === undefined ? 'the Job Manager' : h('code', {}, taskManager)),
+    h(
+      'p',
+      {},
+      h('button', { type: 'button', onclick: () => ctx.refresh() }, 'Reload'),
+      ' ',
+      h('span', { class: 'muted' }, `${dump.threadInfos.length} threads`),
+    ),
+    dump.threadInfos.map((t) =>
+      h('div', { 'data-thread': t.threadName }, h('h3', {}, t.threadName), h('pre', { class: 'log-text' }, t.stringifiedThreadInfo)),
+    ),
   );
 }

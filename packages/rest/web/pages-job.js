@@ -1,7 +1,8 @@
 // A job: its graph with live figures, its vertices' subtasks, its failures and configuration.
-// Tabs are a list, so more (checkpoints) are added by adding an entry.
+// Tabs are a list: a further tab is one more entry.
 import { get, patch } from './api.js';
 import { drawGraph } from './dag.js';
+import { checkpointsTab } from './pages-checkpoints.js';
 import { bytes, count, duration, h, link, percent, stateBadge, table, time, watermark } from './dom.js';
 
 const TERMINAL = ['FINISHED', 'CANCELED', 'FAILED', 'SUSPENDED'];
@@ -202,6 +203,7 @@ export const JOB_TABS = [
   { id: 'overview', title: 'Overview', render: overviewTab },
   { id: 'subtasks', title: 'Subtasks', render: subtasksTab },
   { id: 'exceptions', title: 'Exceptions', render: exceptionsTab },
+  { id: 'checkpoints', title: 'Checkpoints', render: checkpointsTab },
   { id: 'configuration', title: 'Configuration', render: configurationTab },
 ];
 

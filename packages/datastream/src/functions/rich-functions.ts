@@ -11,6 +11,7 @@ import type {
   ValueState,
   ValueStateDescriptor,
 } from '@spindle/runtime/in-process';
+import { isBuiltInAccumulator, type Accumulator, type DoubleCounter, type IntCounter, type LongCounter } from './accumulators.js';
 import type { Collector } from './basic-functions.js';
 
 /**
@@ -33,6 +34,13 @@ export interface RuntimeContext {
   getTaskName(): string;
   /** Aborted when the task is cancelled; long or asynchronous work should stop then. */
   readonly signal: AbortSignal;
+  /** Registers an accumulator under a name unique in this operator (a second one fails). */
+  addAccumulator<V, T>(name: string, accumulator: Accumulator<V, T>): void;
+  getAccumulator<V, T>(name: string): Accumulator<V, T> | undefined;
+  /** The counter `name`, created on first use (Flink's getIntCounter, ...). */
+  getIntCounter(name: string): IntCounter;
+  getLongCounter(name: string): LongCounter;
+  getDoubleCounter(name: string): DoubleCounter;
 }
 
 /** Handed to `open` (Flink's OpenContext); empty for now, as in Flink. */
@@ -108,6 +116,8 @@ export function functionInstance<F>(fn: F): F {
 
 function clonePlainData(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  // Each subtask counts on its own, as with Flink's serialized functions.
+  if (isBuiltInAccumulator(value)) return value.copy();
   const proto = Object.getPrototypeOf(value) as unknown;
   const plain = Array.isArray(value) || value instanceof Map || value instanceof Set || proto === Object.prototype || proto === null;
   if (!plain) return value;

@@ -11,6 +11,7 @@ import {
 } from '@spindle/runtime/in-process';
 import { isCheckpointListener, isCheckpointedFunction } from '../functions/checkpointed-function.js';
 import type { TimerService } from '../functions/process-function.js';
+import { AccumulatorRegistry, DoubleCounter, IntCounter, LongCounter, type Accumulator } from '../functions/accumulators.js';
 import { AbstractRichFunction, functionInstance, type RuntimeContext } from '../functions/rich-functions.js';
 
 /**
@@ -21,6 +22,7 @@ import { AbstractRichFunction, functionInstance, type RuntimeContext } from '../
  */
 export abstract class AbstractUdfStreamOperator<F> extends AbstractStreamOperator {
   private isRestored = false;
+  private accumulators: AccumulatorRegistry | undefined;
 
   protected readonly userFunction: F;
 
@@ -43,7 +45,8 @@ export abstract class AbstractUdfStreamOperator<F> extends AbstractStreamOperato
     super.open(ctx);
     const fn = this.userFunction;
     if (fn instanceof AbstractRichFunction) {
-      fn.setRuntimeContext(new StreamingRuntimeContext(ctx, this.keyedStateBackend));
+      this.accumulators = new AccumulatorRegistry(ctx.operatorName);
+      fn.setRuntimeContext(new StreamingRuntimeContext(ctx, this.keyedStateBackend, this.accumulators));
       fn.open({});
     }
   }
@@ -57,6 +60,8 @@ export abstract class AbstractUdfStreamOperator<F> extends AbstractStreamOperato
   override async close(): Promise<void> {
     try {
       if (this.userFunction instanceof AbstractRichFunction) await this.userFunction.close();
+      // After the user's close, which may still count; the task reports them when it finishes.
+      this.accumulators?.publish((name, value) => this.ctx.addAccumulator(name, value));
     } finally {
       await super.close();
     }
@@ -123,7 +128,28 @@ export class StreamingRuntimeContext implements RuntimeContext {
   constructor(
     private readonly ctx: OperatorContext,
     private readonly backend: HeapKeyedStateBackend | undefined,
+    private readonly accumulators: AccumulatorRegistry,
   ) {}
+
+  addAccumulator<V, T>(name: string, accumulator: Accumulator<V, T>): void {
+    this.accumulators.add(name, accumulator);
+  }
+
+  getAccumulator<V, T>(name: string): Accumulator<V, T> | undefined {
+    return this.accumulators.get(name);
+  }
+
+  getIntCounter(name: string): IntCounter {
+    return this.accumulators.getOrCreate(name, IntCounter);
+  }
+
+  getLongCounter(name: string): LongCounter {
+    return this.accumulators.getOrCreate(name, LongCounter);
+  }
+
+  getDoubleCounter(name: string): DoubleCounter {
+    return this.accumulators.getOrCreate(name, DoubleCounter);
+  }
 
   get signal(): AbortSignal {
     return this.ctx.signal;

@@ -3,7 +3,9 @@ import { Configuration, getLogger } from '@spindle/core';
 import { isGloballyTerminal, type JobStatus } from '@spindle/protocol';
 import {
   LogDirectory,
+  discardCheckpoint,
   processMetricValues,
+  readMetadata,
   type ArchivedJob,
   type Dispatcher,
   type LogFileChunk,
@@ -174,6 +176,12 @@ export class ClusterViewFromComponents implements ClusterView {
     return this.components.resourceManager.requestTaskManagerLogList(taskManagerId);
   }
 
+  async taskManagerThreadDump(taskManagerId: string): Promise<ThreadInfo[]> {
+    await this.taskManagerDetails(taskManagerId);
+    const threads = await this.components.resourceManager.requestTaskManagerThreadDump(taskManagerId);
+    return threads.map((t) => ({ name: t.name, stack: t.info }));
+  }
+
   async taskManagerLogFile(taskManagerId: string, name: string, offset: number, length: number): Promise<LogFileChunk> {
     await this.taskManagerDetails(taskManagerId);
     return this.components.resourceManager.requestTaskManagerLogFile(taskManagerId, name, offset, length);
@@ -296,6 +304,18 @@ export class ClusterViewFromComponents implements ClusterView {
     this.job(jobId);
     const { targetDirectory, ...options } = request;
     return this.components.dispatcher.triggerSavepoint(jobId, targetDirectory, options);
+  }
+
+  async disposeSavepoint(path: string): Promise<void> {
+    const dir = path.replace(/\/+$/, '').replace(/\/_metadata$/, '');
+    // Only a directory whose metadata reads as a completed checkpoint or savepoint is deleted.
+    await readMetadata(dir);
+    await discardCheckpoint(dir);
+  }
+
+  async triggerCheckpoint(jobId: string): Promise<number> {
+    this.job(jobId);
+    return this.components.dispatcher.triggerCheckpoint(jobId);
   }
 
   async checkpointing(jobId: string): Promise<JobCheckpointing | undefined> {

@@ -26,7 +26,9 @@ export function subtasks(job: ArchivedJob): SubtaskInfo[] {
     timestamps: { ...e.timestamps },
     taskManagerId: e.slot?.resourceId ?? null,
     host: e.slot ? hostOf(e.slot.dataAddress ?? e.slot.resourceId) : null,
+    endpoint: e.slot ? (e.slot.dataAddress ?? e.slot.resourceId) : null,
     ...(e.metrics ? { metrics: { ...e.metrics } } : {}),
+    ...(e.accumulators ? { accumulators: structuredClone(e.accumulators) } : {}),
   }));
 }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { processThreadDump } from '@spindle/runtime';
 import type { EnvironmentInfo, ThreadInfo } from '../cluster-view.js';
 
 /** The JobManager's runtime: Node and V8 versions, architecture, options, module directories. */
@@ -16,24 +17,13 @@ export function environment(): EnvironmentInfo {
   };
 }
 
-interface ReportThread {
-  header?: { threadId?: number };
-  javascriptStack?: { message?: string; stack?: string[] };
-}
-
-function threadInfo(name: string, report: ReportThread): ThreadInfo {
-  const frames = report.javascriptStack?.stack ?? [];
-  const id = report.header?.threadId ?? 0;
-  return { name, stack: [`"${name}" Id=${id} RUNNABLE`, ...frames.map((f) => `\t${f}`)].join('\n') + '\n' };
-}
-
 /**
- * Where each thread of this process is now, from Node's diagnostic report: the main thread
- * (which is answering this request) and every worker thread (plan runs, embedded slots), each
- * interrupted to record its JavaScript stack.
+ * Where each thread of this process is now (`processThreadDump`): the main thread, which is
+ * answering this request, and every worker thread (plan runs, embedded slots) with its
+ * JavaScript stack.
  */
 export function threadDump(): ThreadInfo[] {
-  const report = process.report.getReport() as unknown as ReportThread & { workers?: ReportThread[] };
-  const workers = report.workers ?? [];
-  return [threadInfo('main', report), ...workers.map((w) => threadInfo(`worker-${w.header?.threadId ?? '?'}`, w))];
+  return processThreadDump((id) =>
+    id === 0 ? { name: 'main', details: ['JobManager: REST, RPC, Dispatcher, ResourceManager, JobMasters'] } : undefined,
+  ).map((t) => ({ name: t.name, stack: t.info }));
 }

@@ -1,6 +1,6 @@
 import { isValidJarId } from '../jar-runner.js';
 import { MultipartError, multipartBoundary, parseMultipart, type MultipartPart } from '../server/multipart.js';
-import { RestError, badRequest } from '../server/rest-error.js';
+import { badRequest } from '../server/rest-error.js';
 import type { RestRequest, Route } from '../server/router.js';
 import { jarListBody } from '../wire/cluster-wire.js';
 import { planBody } from '../wire/job-wire.js';
@@ -12,19 +12,14 @@ export const ACCEPTED_EXTENSIONS = ['.js', '.mjs', '.zip', '.tgz', '.jar'];
 
 /**
  * `/jars/...`: upload, list, delete, run and plan uploaded programs. With `web.submit.enable:
- * false` every one of them answers 403 (Flink leaves them out of its router).
+ * false` none of them is served: as Flink, which registers its web submission handlers only
+ * when web submission is enabled, every `/jars` path then answers 404.
  */
 export function jarRoutes(ctx: HandlerContext): Route[] {
-  return jarRoutesUnguarded(ctx).map((route) => ({
-    ...route,
-    handler: (r) => {
-      if (!ctx.features.submit) throw new RestError(403, 'Submitting programs is disabled on this cluster (web.submit.enable: false).');
-      return route.handler(r);
-    },
-  }));
+  return ctx.features.submit ? jarRoutesWhenEnabled(ctx) : [];
 }
 
-function jarRoutesUnguarded(ctx: HandlerContext): Route[] {
+function jarRoutesWhenEnabled(ctx: HandlerContext): Route[] {
   const { cluster } = ctx;
   const plan = async (r: RestRequest) => json(200, { plan: planBody(await cluster.planJar(jarIdParam(r), parseJarRunRequest(r))) });
   return [

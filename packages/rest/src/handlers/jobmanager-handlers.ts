@@ -1,9 +1,10 @@
 import type { Route } from '../server/router.js';
+import { threadDumpBody } from '../wire/cluster-wire.js';
 import { logFileResponse, mainLogName } from './log-response.js';
 import { metricsResponse } from './metrics-query.js';
 import { json, type HandlerContext } from './params.js';
 
-/** `/jobmanager/metrics`, `/logs`, `/logs/:filename`, `/log`, `/environment`, `/thread-dump`. */
+/** `/jobmanager/metrics`, `/logs`, `/logs/:filename`, `/log`, `/stdout`, `/environment`, `/thread-dump`. */
 export function jobManagerRoutes(ctx: HandlerContext): Route[] {
   const { cluster } = ctx;
   const logFile = (name: string) => logFileResponse((offset, length) => cluster.jobManagerLogFile(name, offset, length));
@@ -17,6 +18,8 @@ export function jobManagerRoutes(ctx: HandlerContext): Route[] {
     },
     { method: 'GET', path: '/jobmanager/logs/:filename', handler: (r) => logFile(r.params.filename ?? '') },
     { method: 'GET', path: '/jobmanager/log', handler: async () => logFile(mainLogName(await cluster.jobManagerLogs())) },
+    // The launcher sends the process's stdout and stderr into its log file: Flink's `.out` is that file.
+    { method: 'GET', path: '/jobmanager/stdout', handler: async () => logFile(mainLogName(await cluster.jobManagerLogs())) },
     {
       method: 'GET',
       path: '/jobmanager/environment',
@@ -31,8 +34,7 @@ export function jobManagerRoutes(ctx: HandlerContext): Route[] {
     {
       method: 'GET',
       path: '/jobmanager/thread-dump',
-      handler: async () =>
-        json(200, { threadInfos: (await cluster.threadDump()).map((t) => ({ threadName: t.name, stringifiedThreadInfo: t.stack })) }),
+      handler: async () => json(200, threadDumpBody(await cluster.threadDump())),
     },
   ];
 }

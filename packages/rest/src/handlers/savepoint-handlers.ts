@@ -7,38 +7,73 @@ import { hexIdParam, json, jobIdParam, type HandlerContext } from './params.js';
 
 type Body = Record<string, unknown>;
 
-/** One savepoint operation, as `GET /jobs/:jobid/savepoints/:triggerid` reports it. */
-interface SavepointOperation {
+/** One savepoint or checkpoint operation, as `GET .../savepoints/:triggerid` or `.../checkpoints/:triggerid` reports it. */
+interface AsyncOperation {
   status: 'IN_PROGRESS' | 'COMPLETED';
-  location?: string;
-  failure?: unknown;
+  /** The completed operation's own fields (`location`, `checkpointId`), or its failure's. */
+  result?: Record<string, unknown>;
 }
 
 /**
  * Savepoints as Flink's REST API has them: `POST /jobs/:jobid/savepoints` (optionally cancelling
  * the job) and `POST /jobs/:jobid/stop` (stop-with-savepoint) answer 202 with a trigger id at once;
  * `GET /jobs/:jobid/savepoints/:triggerid` reports the operation until it completed with the
- * savepoint's location or its failure. A client's own `triggerId` makes a retried trigger
+ * savepoint's location or its failure. `POST /jobs/:jobid/checkpoints` takes a checkpoint on
+ * request (every type is a full snapshot in Spindle), reported by `GET /jobs/:jobid/checkpoints/:triggerid`
+ * with its `checkpointId` or `failureCause`. `POST /savepoint-disposal` deletes a savepoint (or a
+ * retained checkpoint), reported by `GET /savepoint-disposal/:triggerid`. A client's own `triggerId` makes a retried trigger
  * idempotent. Operations are kept for the life of the server.
  */
 export function savepointRoutes(ctx: HandlerContext): Route[] {
-  const operations = new Map<string, SavepointOperation>();
-  const start = async (request: RestRequest, savepoint: SavepointRequest, triggerId: string | undefined) => {
+  const operations = new Map<string, AsyncOperation>();
+  const track = <T>(
+    key: string,
+    run: () => Promise<T>,
+    done: (value: T) => Record<string, unknown>,
+    failed: (error: unknown) => Record<string, unknown>,
+  ) => {
+    if (operations.has(key)) return;
+    const operation: AsyncOperation = { status: 'IN_PROGRESS' };
+    operations.set(key, operation);
+    run().then(
+      (value) => Object.assign(operation, { status: 'COMPLETED', result: done(value) }),
+      (error: unknown) => Object.assign(operation, { status: 'COMPLETED', result: failed(error) }),
+    );
+  };
+  /** Starts `run` once per trigger id (a retry with the same id finds the first) and answers 202 with the id. */
+  const startOperation = async <T>(
+    kind: string,
+    request: RestRequest,
+    triggerId: string | undefined,
+    run: (jobId: string) => Promise<T>,
+    done: (value: T) => Record<string, unknown>,
+    failed: (error: unknown) => Record<string, unknown>,
+  ) => {
     const jobId = jobIdParam(request);
-    const trigger = ctx.cluster.triggerSavepoint?.bind(ctx.cluster);
-    if (trigger === undefined) throw new RestError(501, 'This cluster does not take savepoints.');
     await ctx.cluster.jobStatus(jobId);
     const id = triggerId ?? randomBytes(16).toString('hex');
-    const key = `${jobId}/${id}`;
-    if (!operations.has(key)) {
-      const operation: SavepointOperation = { status: 'IN_PROGRESS' };
-      operations.set(key, operation);
-      trigger(jobId, savepoint).then(
-        (location) => Object.assign(operation, { status: 'COMPLETED', location }),
-        (error: unknown) => Object.assign(operation, { status: 'COMPLETED', failure: failureCause(error) }),
-      );
-    }
+    track(`${kind}/${jobId}/${id}`, () => run(jobId), done, failed);
     return json(202, { 'request-id': id });
+  };
+  const start = (request: RestRequest, savepoint: SavepointRequest, triggerId: string | undefined) => {
+    const trigger = ctx.cluster.triggerSavepoint?.bind(ctx.cluster);
+    if (trigger === undefined) throw new RestError(501, 'This cluster does not take savepoints.');
+    return startOperation(
+      'savepoint',
+      request,
+      triggerId,
+      (jobId) => trigger(jobId, savepoint),
+      (location) => ({ location }),
+      (error) => ({ 'failure-cause': failureCause(error) }),
+    );
+  };
+  const report = (kind: string, what: string) => async (r: RestRequest) => {
+    const jobId = jobIdParam(r);
+    const triggerId = hexIdParam(r, 'triggerid');
+    const operation = operations.get(`${kind}/${jobId}/${triggerId}`);
+    if (operation === undefined) throw new RestError(404, `There is no ${what} operation with triggerId=${triggerId} for job ${jobId}.`);
+    if (operation.status === 'IN_PROGRESS') return json(200, { status: { id: 'IN_PROGRESS' } });
+    return json(200, { status: { id: 'COMPLETED' }, operation: operation.result });
   };
   return [
     {
@@ -59,18 +94,55 @@ export function savepointRoutes(ctx: HandlerContext): Route[] {
         return start(r, { ...(dir ? { targetDirectory: dir } : {}), stop: true, drain: booleanField(body, 'drain') }, triggerIdOf(body));
       },
     },
+    { method: 'GET', path: '/jobs/:jobid/savepoints/:triggerid', handler: report('savepoint', 'savepoint') },
+    {
+      method: 'POST',
+      path: '/jobs/:jobid/checkpoints',
+      handler: (r) => {
+        const trigger = ctx.cluster.triggerCheckpoint?.bind(ctx.cluster);
+        if (trigger === undefined) throw new RestError(501, 'This cluster does not take checkpoints on request.');
+        const body = parseBody(r);
+        const type = stringField(body, 'checkpointType');
+        if (type !== undefined && !['CONFIGURED', 'FULL', 'INCREMENTAL'].includes(type))
+          throw badRequest(`Bad request: checkpointType '${type}' is none of CONFIGURED, FULL, INCREMENTAL.`);
+        return startOperation(
+          'checkpoint',
+          r,
+          triggerIdOf(body),
+          (jobId) => trigger(jobId),
+          (checkpointId) => ({ checkpointId }),
+          (error) => ({ failureCause: failureCause(error) }),
+        );
+      },
+    },
+    { method: 'GET', path: '/jobs/:jobid/checkpoints/:triggerid', handler: report('checkpoint', 'checkpoint') },
+    {
+      method: 'POST',
+      path: '/savepoint-disposal',
+      handler: async (r) => {
+        const dispose = ctx.cluster.disposeSavepoint?.bind(ctx.cluster);
+        if (dispose === undefined) throw new RestError(501, 'This cluster does not dispose of savepoints.');
+        const path = stringField(parseBody(r), 'savepoint-path');
+        if (path === undefined || path === '') throw badRequest("Bad request: field 'savepoint-path' is missing: the savepoint's path.");
+        const id = randomBytes(16).toString('hex');
+        track(
+          `disposal/${id}`,
+          () => dispose(path),
+          () => ({}),
+          (error) => ({ 'failure-cause': failureCause(error) }),
+        );
+        return json(200, { 'request-id': id });
+      },
+    },
     {
       method: 'GET',
-      path: '/jobs/:jobid/savepoints/:triggerid',
+      path: '/savepoint-disposal/:triggerid',
       handler: async (r) => {
-        const jobId = jobIdParam(r);
         const triggerId = hexIdParam(r, 'triggerid');
-        const operation = operations.get(`${jobId}/${triggerId}`);
-        if (operation === undefined)
-          throw new RestError(404, `There is no savepoint operation with triggerId=${triggerId} for job ${jobId}.`);
+        const operation = operations.get(`disposal/${triggerId}`);
+        if (operation === undefined) throw new RestError(404, `There is no savepoint disposal operation with triggerId=${triggerId}.`);
         if (operation.status === 'IN_PROGRESS') return json(200, { status: { id: 'IN_PROGRESS' } });
-        const result = operation.location !== undefined ? { location: operation.location } : { 'failure-cause': operation.failure };
-        return json(200, { status: { id: 'COMPLETED' }, operation: result });
+        return json(200, { status: { id: 'COMPLETED' }, operation: operation.result });
       },
     },
   ];

@@ -1,10 +1,10 @@
 import type { Route } from '../server/router.js';
-import { taskManagerDetailsBody } from '../wire/cluster-wire.js';
+import { taskManagerDetailsBody, threadDumpBody } from '../wire/cluster-wire.js';
 import { logFileResponse, mainLogName } from './log-response.js';
 import { aggregatedResponse, listSelection, metricsResponse } from './metrics-query.js';
 import { json, taskManagerIdParam, type HandlerContext } from './params.js';
 
-/** `/taskmanagers/:taskmanagerid`, its `/logs`, `/logs/:filename`, `/log`, `/metrics`, and `/taskmanagers/metrics`. */
+/** `/taskmanagers/:taskmanagerid`, its `/logs`, `/logs/:filename`, `/log`, `/stdout`, `/thread-dump`, `/metrics`, and `/taskmanagers/metrics`. */
 export function taskManagerRoutes(ctx: HandlerContext): Route[] {
   const { cluster } = ctx;
   const logFile = (tm: string, name: string) => logFileResponse((offset, length) => cluster.taskManagerLogFile(tm, name, offset, length));
@@ -34,6 +34,20 @@ export function taskManagerRoutes(ctx: HandlerContext): Route[] {
         const tm = taskManagerIdParam(r);
         return logFile(tm, mainLogName(await cluster.taskManagerLogs(tm)));
       },
+    },
+    {
+      // The launcher sends the process's stdout and stderr into its log file: Flink's `.out` is that file.
+      method: 'GET',
+      path: '/taskmanagers/:taskmanagerid/stdout',
+      handler: async (r) => {
+        const tm = taskManagerIdParam(r);
+        return logFile(tm, mainLogName(await cluster.taskManagerLogs(tm)));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/taskmanagers/:taskmanagerid/thread-dump',
+      handler: async (r) => json(200, threadDumpBody(await cluster.taskManagerThreadDump(taskManagerIdParam(r)))),
     },
     {
       method: 'GET',

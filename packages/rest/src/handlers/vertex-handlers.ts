@@ -3,6 +3,7 @@ import type { JobVertexDetails, SubtaskInfo } from '../cluster-view.js';
 import { VertexNotFoundError } from '../errors.js';
 import { RestError } from '../server/rest-error.js';
 import type { RestRequest, Route } from '../server/router.js';
+import { subtasksAccumulatorsBody, vertexAccumulatorsBody } from '../wire/job-info-wire.js';
 import { backPressureBody, subtaskBody, subtaskTimesBody, vertexDetailsBody, vertexTaskManagersBody } from '../wire/vertex-wire.js';
 import { aggregatedResponse, metricsResponse, subtaskSelection } from './metrics-query.js';
 import { indexParam, json, jobIdParam, vertexIdParam, type HandlerContext } from './params.js';
@@ -79,5 +80,7 @@ export function vertexRoutes(ctx: HandlerContext): Route[] {
       ),
     ),
     get('/metrics', (v, r) => metricsResponse(vertexMetricValues(v.subtasks), r)),
+    get('/accumulators', (v) => vertexAccumulatorsBody(v.vertex.id, v.subtasks)),
+    get('/subtasks/accumulators', (v) => subtasksAccumulatorsBody(v.vertex.id, v.vertex.parallelism, v.subtasks)),
   ];
 }

@@ -258,6 +258,12 @@ export class TestingClusterView implements ClusterView {
     return listLogs(await this.taskManagerLogDirectory(taskManagerId));
   }
 
+  /** This process's threads, as a TaskManager that runs in it would show them. */
+  async taskManagerThreadDump(taskManagerId: string): Promise<ThreadInfo[]> {
+    await this.taskManagerDetails(taskManagerId);
+    return threadDump();
+  }
+
   async taskManagerLogFile(taskManagerId: string, name: string, offset: number, length: number): Promise<LogFileChunk> {
     return (await this.taskManagerLogDirectory(taskManagerId)).read(name, offset, length);
   }

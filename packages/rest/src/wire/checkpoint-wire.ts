@@ -53,6 +53,50 @@ function taskBody(id: string, e: Entry, t: Task) {
   };
 }
 
+type SubtaskStats = NonNullable<Task['subtasks'][number]>;
+
+/** One subtask's figures (Flink's SubtaskCheckpointStatistics: `completed`, or `pending_or_failed` before its ack). */
+function subtaskBody(index: number, s: SubtaskStats | null) {
+  if (s === null) return { index, status: 'pending_or_failed' };
+  return {
+    index,
+    status: 'completed',
+    ack_timestamp: s.ackTimestamp,
+    end_to_end_duration: s.endToEndDurationMs,
+    state_size: s.stateSize,
+    checkpointed_size: s.stateSize,
+    checkpoint: { sync: Math.round(s.syncDurationMs), async: Math.round(s.asyncDurationMs) },
+    alignment: { buffered: 0, processed: 0, persisted: 0, duration: Math.round(s.alignmentDurationMs) },
+    start_delay: s.startDelayMs,
+    unaligned_checkpoint: false,
+    aborted: false,
+  };
+}
+
+/**
+ * GET /jobs/:jobid/checkpoints/details/:checkpointid/subtasks/:vertexid (Flink's
+ * TaskCheckpointStatisticsWithSubtaskDetails): the vertex's figures, a summary over the subtasks
+ * that acknowledged, and each subtask.
+ */
+export function taskCheckpointDetailsBody(vertexId: string, e: Entry, t: Task) {
+  const acked = t.subtasks.filter((s): s is SubtaskStats => s !== null);
+  const over = (f: (s: SubtaskStats) => number) => summaryOf(acked.map((s) => Math.round(f(s))));
+  const { checkpoint_duration: _d, alignment_duration: _a, vertex_id: _v, ...task } = taskBody(vertexId, e, t);
+  const zero = summaryOf(acked.map(() => 0));
+  return {
+    ...task,
+    summary: {
+      checkpointed_size: over((s) => s.stateSize),
+      state_size: over((s) => s.stateSize),
+      end_to_end_duration: over((s) => s.endToEndDurationMs),
+      checkpoint_duration: { sync: over((s) => s.syncDurationMs), async: over((s) => s.asyncDurationMs) },
+      alignment: { buffered: zero, processed: zero, persisted: zero, duration: over((s) => s.alignmentDurationMs) },
+      start_delay: over((s) => s.startDelayMs),
+    },
+    subtasks: t.subtasks.map((s, i) => subtaskBody(i, s)),
+  };
+}
+
 /** One checkpoint of the history (Flink's CheckpointStatistics, by `className`). */
 export function checkpointBody(e: Entry, withTaskDetails = false) {
   const stateSize = e.stateSize ?? Object.values(e.tasks).reduce((a, t) => a + t.stateSize, 0);

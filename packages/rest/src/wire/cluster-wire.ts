@@ -1,6 +1,14 @@
 import { isGloballyTerminal, type JobStatus, type TaskManagerStatus } from '@spindle/protocol';
 import { mergeGarbageCollectors, processMetricValues } from '@spindle/runtime';
-import type { ClusterOverview, ConfigEntry, TaskManagerDetails, TaskManagerInfo, UploadedJar, VersionInfo } from '../cluster-view.js';
+import type {
+  ClusterOverview,
+  ConfigEntry,
+  TaskManagerDetails,
+  TaskManagerInfo,
+  ThreadInfo,
+  UploadedJar,
+  VersionInfo,
+} from '../cluster-view.js';
 
 export function overviewBody(o: ClusterOverview, version: VersionInfo): Record<string, unknown> {
   const count = (s: JobStatus) => o.jobsPerStatus[s] ?? 0;
@@ -161,4 +169,11 @@ const HIDDEN = '******';
 /** `/jobmanager/config`: entries with the values of secret-looking keys hidden, as Flink does. */
 export function configBody(entries: ConfigEntry[]): Array<{ key: string; value: string }> {
   return entries.map(({ key, value }) => ({ key, value: SENSITIVE.some((s) => key.toLowerCase().includes(s)) ? HIDDEN : value }));
+}
+
+/** Flink's ThreadDumpInfo: `/jobmanager/thread-dump` and `/taskmanagers/:taskmanagerid/thread-dump`. */
+export function threadDumpBody(threads: readonly ThreadInfo[]): {
+  threadInfos: Array<{ threadName: string; stringifiedThreadInfo: string }>;
+} {
+  return { threadInfos: threads.map((t) => ({ threadName: t.name, stringifiedThreadInfo: t.stack })) };
 }

@@ -1,4 +1,4 @@
-import type { JobConfig } from '../cluster-view.js';
+import type { JobConfig, SubtaskInfo } from '../cluster-view.js';
 import { base64Json } from './encoding.js';
 
 /** `/jobs/:jobid/config` as Flink's JobConfigInfo serializer writes it (`jid`, `name`, `execution-config`). */
@@ -41,5 +41,37 @@ export function jobAccumulatorsBody(accumulators: Record<string, unknown>, inclu
     'serialized-user-task-accumulators': includeSerialized
       ? Object.fromEntries(Object.entries(accumulators).map(([k, v]) => [k, base64Json(v)]))
       : {},
+  };
+}
+
+/** Accumulators of several subtasks merged as the job merges them: numbers summed, lists concatenated in subtask order. */
+function mergeSubtaskAccumulators(subtasks: readonly SubtaskInfo[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const s of subtasks) {
+    for (const [name, value] of Object.entries(s.accumulators ?? {})) {
+      const prev = merged[name];
+      if (Array.isArray(value)) merged[name] = Array.isArray(prev) ? prev.concat(value) : value.slice();
+      else if (typeof value === 'number') merged[name] = (typeof prev === 'number' ? prev : 0) + value;
+    }
+  }
+  return merged;
+}
+
+/** `/jobs/:jobid/vertices/:vertexid/accumulators`: Flink's JobVertexAccumulatorsInfo. */
+export function vertexAccumulatorsBody(vertexId: string, subtasks: readonly SubtaskInfo[]): Record<string, unknown> {
+  return { id: vertexId, 'user-accumulators': accumulatorEntries(mergeSubtaskAccumulators(subtasks)) };
+}
+
+/** `/jobs/:jobid/vertices/:vertexid/subtasks/accumulators`: Flink's SubtasksAllAccumulatorsInfo. */
+export function subtasksAccumulatorsBody(vertexId: string, parallelism: number, subtasks: readonly SubtaskInfo[]): Record<string, unknown> {
+  return {
+    id: vertexId,
+    parallelism,
+    subtasks: subtasks.map((s) => ({
+      subtask: s.subtaskIndex,
+      attempt: s.attemptNumber,
+      endpoint: s.endpoint ?? '(unassigned)',
+      'user-accumulators': accumulatorEntries(s.accumulators ?? {}),
+    })),
   };
 }

@@ -42,6 +42,8 @@ interface PendingCheckpoint {
   timeout?: Cancellable;
   /** Set for a savepoint: who waits for its completion. */
   savepoint?: SavepointWaiter;
+  /** Set for a checkpoint triggered on request: who waits for its completion. */
+  requested?: SavepointWaiter;
 }
 
 interface SavepointWaiter {
@@ -119,6 +121,26 @@ export class CheckpointCoordinator {
   }
 
   /**
+   * Triggers a checkpoint now, on request (Flink's `POST /jobs/:jobid/checkpoints`), besides the
+   * periodic ones; resolves with its id once it completed (it is then one of the retained
+   * checkpoints), rejects when it could not be triggered or failed.
+   */
+  triggerCheckpointOnRequest(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve: () => resolve(p!.id), reject };
+      const p = this.trigger('CHECKPOINT', undefined, undefined, undefined, waiter);
+      if (p === undefined)
+        reject(
+          new SpindleError('The checkpoint could not be triggered: not all tasks of the job are running.', {
+            code: 'CHECKPOINT_NOT_TRIGGERED',
+            recoverability: 'recoverable',
+            userFacing: true,
+          }),
+        );
+    });
+  }
+
+  /**
    * Triggers a savepoint into its own directory under `targetDir` (Flink's `savepoint-<jobid6>-<random>`);
    * resolves with that directory once its `_metadata` is written. With `drain`, sources first emit
    * the end of event time, so that every event-time timer fires before the snapshot. A savepoint
@@ -146,17 +168,26 @@ export class CheckpointCoordinator {
     this.nextId = Math.max(this.nextId, id + 1);
   }
 
-  private trigger(kind: CheckpointKind, location?: string, drain?: boolean, savepoint?: SavepointWaiter): PendingCheckpoint | undefined {
+  private trigger(
+    kind: CheckpointKind,
+    location?: string,
+    drain?: boolean,
+    savepoint?: SavepointWaiter,
+    requested?: SavepointWaiter,
+  ): PendingCheckpoint | undefined {
     const executions = this.ctx.executions();
     const notReady = executions.some((e) => e.state !== 'RUNNING' && e.state !== 'FINISHED');
     const anyFinished = executions.some((e) => e.state === 'FINISHED');
     if (this.shutDown || notReady || executions.every((e) => e.state === 'FINISHED')) return undefined;
     if (anyFinished && !this.config.afterTasksFinish) return undefined;
     const p = this.createPending(executions, location, savepoint);
+    if (requested) p.requested = requested;
     this.pending.set(p.id, p);
     this.stats.reportPending(p.id, p.timestamp, subtasksPerVertex(executions), savepoint !== undefined);
     for (const [vertexId, subtasks] of p.subtasks)
-      for (const s of subtasks) if (s?.finished) this.stats.reportAcknowledged(p.id, vertexId, p.timestamp);
+      subtasks.forEach((s, index) => {
+        if (s?.finished) this.stats.reportAcknowledged(p.id, vertexId, index, p.timestamp);
+      });
     p.timeout = this.scheduler.schedule(
       () => this.abortIfPending(p.id, `Checkpoint expired before completing (after ${this.config.timeoutMs} ms).`),
       this.config.timeoutMs,
@@ -210,7 +241,7 @@ export class CheckpointCoordinator {
     if (p === undefined || e === undefined) return;
     p.notYetAcknowledged.delete(attemptId);
     p.stateSize += ack.stateSize;
-    this.stats.reportAcknowledged(p.id, e.vertex.id, this.scheduler.now(), ack);
+    this.stats.reportAcknowledged(p.id, e.vertex.id, e.subtaskIndex, this.scheduler.now(), ack);
     this.record(p, e, { finished: ack.finished, operators: ack.operators });
     if (p.notYetAcknowledged.size === 0) this.complete(p);
   }
@@ -228,7 +259,7 @@ export class CheckpointCoordinator {
   executionFinished(e: Execution): void {
     for (const p of [...this.pending.values()]) {
       if (!p.notYetAcknowledged.delete(e.attemptId)) continue;
-      this.stats.reportAcknowledged(p.id, e.vertex.id, this.scheduler.now());
+      this.stats.reportAcknowledged(p.id, e.vertex.id, e.subtaskIndex, this.scheduler.now());
       this.record(p, e, { finished: true, operators: {} });
       if (p.notYetAcknowledged.size === 0) this.complete(p);
     }
@@ -269,6 +300,7 @@ export class CheckpointCoordinator {
     while (this.completed.length > this.config.numRetained) await this.discard(this.completed.shift()!.location);
     for (const e of p.tasks) this.ctx.confirmTask(e, p.id);
     p.savepoint?.resolve(p.location);
+    p.requested?.resolve(p.location);
     this.ended();
   }
 
@@ -303,6 +335,7 @@ export class CheckpointCoordinator {
     this.log.warn('checkpoint failed', { checkpointId: p.id, reason });
     this.stats.reportFailed(p.id, this.scheduler.now(), reason);
     p.savepoint?.reject(new SpindleError(reason, { code: 'SAVEPOINT_FAILED', recoverability: 'recoverable', userFacing: true }));
+    p.requested?.reject(new SpindleError(reason, { code: 'CHECKPOINT_FAILED', recoverability: 'recoverable', userFacing: true }));
     if (notify) for (const e of p.tasks) this.ctx.abortTask(e, p.id);
     void this.discard(p.location);
     this.ended();

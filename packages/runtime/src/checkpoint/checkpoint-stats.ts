@@ -11,6 +11,21 @@ export interface CompletedCheckpoint {
   completedAt: number;
 }
 
+/** What one subtask reported for one checkpoint (Flink's SubtaskStateStats). */
+export interface CheckpointSubtaskStats {
+  ackTimestamp: number;
+  /** From the trigger to its acknowledgement. */
+  endToEndDurationMs: number;
+  stateSize: number;
+  syncDurationMs: number;
+  asyncDurationMs: number;
+  alignmentDurationMs: number;
+  /** From the trigger until its first barrier arrived (sources: until the trigger arrived). */
+  startDelayMs: number;
+  /** The subtask had finished before the checkpoint: acknowledged without a snapshot. */
+  finished: boolean;
+}
+
 /** What the subtasks of one vertex reported for one checkpoint (Flink's TaskStateStats). */
 export interface CheckpointTaskStats {
   numSubtasks: number;
@@ -23,6 +38,8 @@ export interface CheckpointTaskStats {
   maxSyncDurationMs: number;
   maxAsyncDurationMs: number;
   maxAlignmentDurationMs: number;
+  /** By subtask index; null until that subtask acknowledged. */
+  subtasks: Array<CheckpointSubtaskStats | null>;
 }
 
 /** One entry of the recent history (Flink's `/jobs/:jobid/checkpoints` history). */
@@ -62,6 +79,8 @@ export interface AckStats {
   syncDurationMs: number;
   asyncDurationMs: number;
   alignmentDurationMs: number;
+  /** Absent from TaskManagers that do not measure it. */
+  startDelayMs?: number;
 }
 
 const HISTORY_SIZE = 10;
@@ -95,13 +114,14 @@ export class CheckpointStats {
         maxSyncDurationMs: 0,
         maxAsyncDurationMs: 0,
         maxAlignmentDurationMs: 0,
+        subtasks: Array.from({ length: n }, () => null),
       };
     }
     this.push({ id, isSavepoint, status: 'IN_PROGRESS', triggerTimestamp, numSubtasks, numAcknowledged: 0, latestAckTimestamp: -1, tasks });
   }
 
-  /** A subtask of `vertexId` acknowledged (or had finished: `ack` undefined) at `now`. */
-  reportAcknowledged(id: number, vertexId: string, now: number, ack?: AckStats): void {
+  /** Subtask `subtaskIndex` of `vertexId` acknowledged (or had finished: `ack` undefined) at `now`. */
+  reportAcknowledged(id: number, vertexId: string, subtaskIndex: number, now: number, ack?: AckStats): void {
     const entry = this.snapshotData.history.find((h) => h.id === id);
     const task = entry?.tasks[vertexId];
     if (entry === undefined || task === undefined) return;
@@ -109,7 +129,18 @@ export class CheckpointStats {
     entry.latestAckTimestamp = now;
     task.numAcknowledged++;
     task.latestAckTimestamp = now;
-    task.maxEndToEndDurationMs = Math.max(task.maxEndToEndDurationMs, now - entry.triggerTimestamp);
+    const endToEndDurationMs = now - entry.triggerTimestamp;
+    task.maxEndToEndDurationMs = Math.max(task.maxEndToEndDurationMs, endToEndDurationMs);
+    task.subtasks[subtaskIndex] = {
+      ackTimestamp: now,
+      endToEndDurationMs,
+      stateSize: ack?.stateSize ?? 0,
+      syncDurationMs: ack?.syncDurationMs ?? 0,
+      asyncDurationMs: ack?.asyncDurationMs ?? 0,
+      alignmentDurationMs: ack?.alignmentDurationMs ?? 0,
+      startDelayMs: ack?.startDelayMs ?? 0,
+      finished: ack === undefined,
+    };
     if (ack === undefined) return;
     task.stateSize += ack.stateSize;
     task.maxSyncDurationMs = Math.max(task.maxSyncDurationMs, ack.syncDurationMs);

@@ -89,6 +89,17 @@ export class Dispatcher implements DispatcherGateway {
     return this.job(jobId).triggerSavepoint(targetDirectory, options);
   }
 
+  /** Takes a checkpoint of a running job now (see JobMaster.triggerCheckpoint); resolves with its id. */
+  async triggerCheckpoint(jobId: string): Promise<number> {
+    const ended = this.finishedJob(jobId);
+    if (ended)
+      throw new SpindleError(`Job ${jobId} is not running (${ended.status}): no checkpoint can be taken.`, {
+        code: 'CHECKPOINT_NOT_TRIGGERED',
+        userFacing: true,
+      });
+    return this.job(jobId).triggerCheckpoint();
+  }
+
   async requestJobStatus(jobId: string): Promise<JobStatus> {
     return this.finishedJob(jobId)?.status ?? this.job(jobId).graph.status;
   }

@@ -14,6 +14,8 @@ export interface ArchivedExecution {
   timestamps: Partial<Record<ExecutionState, number>>;
   metrics?: TaskIOMetrics;
   slot?: SlotAssignment;
+  /** The user accumulators the attempt reported when it finished. */
+  accumulators?: Record<string, unknown>;
 }
 
 /** What a job that cannot deploy yet waits for: slots needed in all, still missing, and free in the cluster. */
@@ -75,6 +77,7 @@ export function archiveJob(
       timestamps: e.timestamps,
       ...(e.metrics ? { metrics: e.metrics } : {}),
       ...(e.slot ? { slot: e.slot } : {}),
+      ...(e.accumulators ? { accumulators: e.accumulators } : {}),
     })),
     exceptions: [...exceptions],
     accumulators: mergeAccumulators(graph.executions),

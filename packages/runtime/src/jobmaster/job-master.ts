@@ -181,6 +181,18 @@ export class JobMaster implements JobMasterGateway {
     return location;
   }
 
+  /** Takes a checkpoint now (besides the periodic ones) and resolves with its id once completed. */
+  async triggerCheckpoint(): Promise<number> {
+    const refuse = (message: string) =>
+      new SpindleError(message, { code: 'CHECKPOINT_NOT_TRIGGERED', recoverability: 'non-recoverable', userFacing: true });
+    if (this.checkpoints === undefined) throw refuse('Checkpoints are taken of STREAMING jobs only; this job runs in BATCH mode.');
+    if (this.graph.status !== 'RUNNING' || this.stopping)
+      throw refuse(`Job ${this.jobId} is not running (${this.graph.status}): no checkpoint can be taken.`);
+    const id = await this.checkpoints.triggerCheckpointOnRequest();
+    this.log.info('checkpoint completed on request', { checkpointId: id });
+    return id;
+  }
+
   private stopAfterSavepoint(): void {
     if (this.graph.status !== 'RUNNING') return;
     this.stopping = true;

@@ -13,6 +13,7 @@ import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import type { SlotReport, TaskManagerRegistration, TaskManagerStatus } from '@spindle/protocol';
 import type { LogFileChunk, ResourceManagerGateway, ResourceOverview, TaskExecutorGateway, TaskManagerLogs } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
+import type { ThreadDumpEntry } from '../metrics/thread-dump.js';
 import { SlotManager } from './slot-manager.js';
 import { ActiveResources } from './active-resources.js';
 import { workerResourceSpec, type ApplicationStatus, type ResourceDriver } from './resource-driver.js';
@@ -101,6 +102,10 @@ export class ResourceManager implements ResourceManagerGateway {
 
   async requestTaskManagerLogList(resourceId: string): Promise<TaskManagerLogs> {
     return this.gatewayOf(resourceId).requestLogList();
+  }
+
+  async requestTaskManagerThreadDump(resourceId: string): Promise<ThreadDumpEntry[]> {
+    return this.gatewayOf(resourceId).requestThreadDump();
   }
 
   async requestTaskManagerLogFile(resourceId: string, name: string, offset: number, length: number): Promise<LogFileChunk> {

@@ -15,6 +15,7 @@ import type {
   TaskManagerStatus,
 } from '@spindle/protocol';
 import type { LogFileInfo } from '../logs/log-directory.js';
+import type { ThreadDumpEntry } from '../metrics/thread-dump.js';
 
 /**
  * The gateways of the three roles. Every method is asynchronous and takes and returns plain
@@ -86,6 +87,8 @@ export interface TaskExecutorGateway {
   freeSlot(allocationId: string, cause: string): Promise<void>;
   /** The files of the TaskManager's log directory (`env.log.dir`). */
   requestLogList(): Promise<TaskManagerLogs>;
+  /** The TaskManager's threads: its main thread and each slot's worker thread, with the tasks in it and its stack. */
+  requestThreadDump(): Promise<ThreadDumpEntry[]>;
   /**
    * Up to `length` bytes of one of those files from `offset`: only regular files directly in the
    * log directory; anything else rejects with LOG_FILE_NOT_FOUND.

@@ -13,6 +13,8 @@ export interface SlotMetrics {
  * thread; `report` delivers the task's state changes in order.
  */
 export interface SlotHost {
+  /** Node's id of the worker thread the tasks run in; absent when they run on the calling thread. */
+  readonly threadId?: number;
   /** `checkpoints` receives the task's checkpoint acknowledgements and declines. */
   deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void, checkpoints: CheckpointResponder): void;
   cancel(executionAttemptId: string): void;

@@ -11,6 +11,8 @@ export interface DeployedTaskInfo {
   vertexId: string;
   taskName: string;
   subtaskIndex: number;
+  /** The vertex's parallelism. */
+  parallelism: number;
   attemptNumber: number;
   attemptId: string;
 }
@@ -39,6 +41,7 @@ export function deployedTaskInfo(tdd: TaskDeploymentDescriptor): DeployedTaskInf
     vertexId: tdd.vertexId,
     taskName: vertex?.name ?? tdd.vertexId,
     subtaskIndex: tdd.subtaskIndex,
+    parallelism: vertex?.parallelism ?? 1,
     attemptNumber: tdd.attemptNumber,
     attemptId: tdd.executionAttemptId,
   };

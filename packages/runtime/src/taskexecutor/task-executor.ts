@@ -3,6 +3,7 @@ import { ClusterOptions, Configuration, SpindleError, getLogger, serializeError,
 import {
   isTerminalExecutionState,
   type CheckpointTriggerSpec,
+  type ExecutionState,
   type SerializedFailure,
   type SlotReport,
   type TaskCheckpointAck,
@@ -13,7 +14,9 @@ import { HeartbeatSender } from '../heartbeat/heartbeat-monitor.js';
 import type { LogDirectory } from '../logs/log-directory.js';
 import type { JobMasterGateway, LogFileChunk, ResourceManagerGateway, TaskExecutorGateway, TaskManagerLogs } from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
+import type { ThreadDumpEntry } from '../metrics/thread-dump.js';
 import type { SlotHost, SlotHostFactory } from './slot-host.js';
+import { taskManagerThreadDump } from './task-executor-threads.js';
 import {
   TaskExecutorReports,
   deployedTaskInfo,
@@ -37,6 +40,8 @@ interface LiveTask {
   slot: Slot;
   jobId: string;
   info: DeployedTaskInfo;
+  /** Its latest state as reported by its host. */
+  state: ExecutionState;
   report: (state: TaskExecutionState) => void;
   cancellationTimeoutMs: number;
   cancelTimer?: NodeJS.Timeout;
@@ -211,6 +216,10 @@ export class TaskExecutor implements TaskExecutorGateway {
     return this.reports.logFile(name, offset, length);
   }
 
+  async requestThreadDump(): Promise<ThreadDumpEntry[]> {
+    return taskManagerThreadDump(this.options.resourceId, this.slots, [...this.tasks.values()]);
+  }
+
   private resourceManagerUnreachable(e: unknown): void {
     const unknown = e instanceof SpindleError && e.code === 'UNKNOWN_TASK_MANAGER';
     const since = this.scheduler.now() - (this.lastContact.get(this.options.resourceManagerAddress) ?? 0);
@@ -270,7 +279,7 @@ export class TaskExecutor implements TaskExecutorGateway {
       return;
     }
     const cancellationTimeoutMs = new Configuration(tdd.config).get(ClusterOptions.TASK_CANCELLATION_TIMEOUT);
-    const live: LiveTask = { slot, jobId: tdd.jobId, info: deployedTaskInfo(tdd), report: send, cancellationTimeoutMs };
+    const live: LiveTask = { slot, jobId: tdd.jobId, info: deployedTaskInfo(tdd), state: 'DEPLOYING', report: send, cancellationTimeoutMs };
     this.tasks.set(id, live);
     slot.host ??= this.hostFactory(slot.index, tdd);
     const checkpoints = {
@@ -284,6 +293,7 @@ export class TaskExecutor implements TaskExecutorGateway {
       (state: TaskExecutionState) => {
         // A task whose slot worker was terminated has been reported already; the host is gone.
         if (this.tasks.get(id) !== live) return;
+        live.state = state.state;
         if (isTerminalExecutionState(state.state)) this.forget(id);
         send(state);
       },

@@ -46,6 +46,10 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     });
   }
 
+  get threadId(): number {
+    return this.worker.threadId;
+  }
+
   deploy(tdd: TaskDeploymentDescriptor, report: (state: TaskExecutionState) => void, checkpoints: CheckpointResponder): void {
     this.reports.set(tdd.executionAttemptId, { tdd, report, checkpoints });
     this.post({ type: 'deploy', tdd });

@@ -82,6 +82,8 @@ export class SubtaskCheckpoint {
 
   async checkpointState(barrier: CheckpointBarrier, alignmentDurationMs: number): Promise<void> {
     const started = performance.now();
+    // As Flink measures it: the barrier carries the trigger's wall-clock time.
+    const startDelayMs = Math.max(0, Math.round(Date.now() - alignmentDurationMs - barrier.timestamp));
     const { operators, operatorIds } = this.owner;
     const context = { checkpointId: barrier.checkpointId, checkpointTimestamp: barrier.timestamp };
     const parts: Part[] = [];
@@ -100,14 +102,14 @@ export class SubtaskCheckpoint {
     const finished = this.operatorsFinished;
     if (finished) this.firstCheckpointAfterFinish ??= barrier.checkpointId;
     const syncDurationMs = performance.now() - started;
-    void this.persist(barrier, parts, { finished, syncDurationMs, alignmentDurationMs });
+    void this.persist(barrier, parts, { finished, syncDurationMs, alignmentDurationMs, startDelayMs });
   }
 
   /** The asynchronous part: writes the snapshot, then acknowledges (or declines). */
   private async persist(
     barrier: CheckpointBarrier,
     parts: Part[],
-    info: { finished: boolean; syncDurationMs: number; alignmentDurationMs: number },
+    info: { finished: boolean; syncDurationMs: number; alignmentDurationMs: number; startDelayMs: number },
   ): Promise<void> {
     const started = performance.now();
     const id = barrier.checkpointId;

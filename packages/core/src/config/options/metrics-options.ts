@@ -5,6 +5,11 @@ import { booleanOption, stringOption } from '../config-option.js';
  * (Flink's PrometheusReporter, `metrics.reporter.prom.*`).
  */
 export const MetricsOptions = {
+  REPORTERS: stringOption({
+    key: 'metrics.reporters',
+    description:
+      "Names of the reporters to start (Flink's option), comma-separated. Unset: Spindle's built-in Prometheus reporter 'prom' runs on every TaskManager. Set: it runs only when the list names 'prom' (e.g. 'none' turns the TaskManagers' endpoints off). The JobManager's /metrics on the REST port is always served.",
+  }),
   PROMETHEUS_PORT: stringOption({
     key: 'metrics.reporter.prom.port',
     default: '9249-9260',
@@ -22,3 +27,12 @@ export const MetricsOptions = {
     description: "Replace characters other than [a-zA-Z0-9:_] in label values by '_', as Flink's reporter does by default.",
   }),
 } as const;
+
+/** Whether the built-in Prometheus reporter (`prom`) runs: `metrics.reporters` unset, or naming it. */
+export function prometheusReporterEnabled(reporters: string | undefined): boolean {
+  if (reporters === undefined) return true;
+  return reporters
+    .split(',')
+    .map((r) => r.trim())
+    .includes('prom');
+}
