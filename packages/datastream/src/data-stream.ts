@@ -28,6 +28,13 @@ import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './
 import { prepareOutputDirectory } from './sinks/output-directory.js';
 import { WriteMode } from './sinks/write-mode.js';
 import type { Sink } from './sinks/sink.js';
+import { GlobalWindows, type WindowAssigner } from './windowing/assigners.js';
+import { CountEvictor } from './windowing/evictors.js';
+import { CountTrigger, PurgingTrigger } from './windowing/triggers.js';
+import { AllWindowedStream, WindowedStream } from './windowing/windowed-stream.js';
+import type { GlobalWindow, Window } from './windowing/windows.js';
+import { CoGroupedStreams, JoinedStreams } from './joins/window-join.js';
+import { IntervalJoin } from './joins/interval-join.js';
 import type { OperatorTransformation, Transformation } from './transformation.js';
 
 /** A stream of records of type T: each call adds an operator to the program's graph. */
@@ -118,6 +125,31 @@ export class DataStream<T> {
 
   forward(): DataStream<T> {
     return this.partitioned('forward');
+  }
+
+  /**
+   * Windows over the whole stream (Flink's windowAll): one subtask evaluates every window, so the
+   * window operator's parallelism is 1.
+   */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
+    return new AllWindowedStream<T, W>(this, assigner);
+  }
+
+  /** Windows of `size` elements of the whole stream, every `slide` elements when given (Flink's countWindowAll). */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    const windowed = this.windowAll(GlobalWindows.create<T>());
+    if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of<T>(size)));
+    return windowed.evictor(CountEvictor.of<T>(size)).trigger(CountTrigger.of<T>(slide));
+  }
+
+  /** Joins this stream with `other` over windows: `.where(key).equalTo(key).window(assigner).apply(fn)` (Flink's join). */
+  join<T2>(other: DataStream<T2>): JoinedStreams<T, T2> {
+    return new JoinedStreams<T, T2>(this, other);
+  }
+
+  /** Co-groups this stream with `other` over windows: `.where(key).equalTo(key).window(assigner).apply(fn)` (Flink's coGroup). */
+  coGroup<T2>(other: DataStream<T2>): CoGroupedStreams<T, T2> {
+    return new CoGroupedStreams<T, T2>(this, other);
   }
 
   global(): DataStream<T> {
@@ -358,6 +390,32 @@ export class KeyedStream<T, K> extends DataStream<T> {
   override connect<T2>(other: DataStream<T2> | BroadcastStream<T2>): ConnectedStreams<T, T2> | KeyedBroadcastConnectedStream<K, T, T2> {
     if (other instanceof BroadcastStream) return new KeyedBroadcastConnectedStream<K, T, T2>(this, other);
     return new ConnectedStreams<T, T2>(this, other);
+  }
+
+  /**
+   * Windows of each key (Flink's KeyedStream.window): `assigner` puts elements into windows, which
+   * `reduce`, `aggregate`, `process` or `apply` evaluate when their trigger fires.
+   */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this, assigner);
+  }
+
+  /**
+   * Windows of `size` elements per key (Flink's countWindow): tumbling, or with `slide` the last
+   * `size` elements every `slide` elements.
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    const windowed = this.window(GlobalWindows.create<T>());
+    if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of<T>(size)));
+    return windowed.evictor(CountEvictor.of<T>(size)).trigger(CountTrigger.of<T>(slide));
+  }
+
+  /**
+   * Joins each element with the elements of `other` with the same key within a time interval of
+   * it (Flink's intervalJoin): `.between(lower, upper).process(ProcessJoinFunction)`; event time only.
+   */
+  intervalJoin<T2>(other: KeyedStream<T2, K>): IntervalJoin<T, T2, K> {
+    return new IntervalJoin<T, T2, K>(this, other);
   }
 
   /** The key of a record, as this stream computes it. */

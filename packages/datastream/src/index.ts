@@ -36,3 +36,19 @@ export {
   type ReducingState,
   type AggregatingState,
 } from '@spindle/runtime/in-process';
+export * from './windowing/windows.js';
+export * from './windowing/assigners.js';
+export * from './windowing/triggers.js';
+export * from './windowing/evictors.js';
+export {
+  ProcessWindowFunction,
+  ProcessAllWindowFunction,
+  type ProcessWindowContext,
+  type KeyedStateStore,
+  type WindowFunction,
+  type AllWindowFunction,
+} from './windowing/window-functions.js';
+export { WindowedStream, AllWindowedStream } from './windowing/windowed-stream.js';
+export { WindowOperator, type WindowOperatorSpec } from './windowing/window-operator.js';
+export * from './joins/window-join.js';
+export * from './joins/interval-join.js';
