@@ -1,8 +1,10 @@
 import {
   ListStateDescriptor,
+  SimpleCounter,
   type HeapInternalTimerService,
   type HeapKeyedStateBackend,
   type InternalTimer,
+  type Counter,
   type ListState,
   type OperatorContext,
   type Triggerable,
@@ -51,7 +53,7 @@ export class WindowOperator extends AbstractUdfStreamOperator<unknown> implement
   private collector!: TimestampedCollector;
   private assignerContext!: WindowAssignerContext;
   private evictorContext!: EvictorContext;
-  private lateDropped = 0;
+  private lateDropped: Counter = new SimpleCounter();
 
   constructor(
     private readonly spec: WindowOperatorSpec,
@@ -64,13 +66,14 @@ export class WindowOperator extends AbstractUdfStreamOperator<unknown> implement
 
   /** Elements dropped as late (Flink's `numLateRecordsDropped` operator metric). */
   get numLateRecordsDropped(): number {
-    return this.lateDropped;
+    return this.lateDropped.getCount();
   }
 
   override open(ctx: OperatorContext): void {
     super.open(ctx);
     const backend = this.keyedStateBackend;
     if (backend === undefined) throw new Error(`${ctx.operatorName}: a window operator needs a keyed input`);
+    if (ctx.metricGroup) this.lateDropped = ctx.metricGroup.counter('numLateRecordsDropped');
     this.backend = backend;
     this.timers = this.getInternalTimerService('window-timers', this, WINDOW_NAMESPACES);
     this.contents = windowContentsState(backend, this.spec.contents, this.spec.evictor);
@@ -95,7 +98,7 @@ export class WindowOperator extends AbstractUdfStreamOperator<unknown> implement
     if (skipped && this.isElementLate(timestamp)) {
       const tag = this.spec.lateDataTag;
       if (tag !== undefined) this.ctx.sideOutputs?.get(tag)?.collect(value, timestamp);
-      else this.lateDropped++;
+      else this.lateDropped.inc();
     }
   }
 

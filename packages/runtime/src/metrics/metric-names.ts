@@ -26,6 +26,7 @@ export function taskMetricValues(m: TaskIOMetrics): MetricValues {
     accumulatedIdleTime: m.accumulatedIdleTimeMs,
     currentInputWatermark: m.currentInputWatermark,
     currentOutputWatermark: m.currentOutputWatermark,
+    ...m.operatorCounters,
   };
 }
 

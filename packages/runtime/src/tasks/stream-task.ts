@@ -32,6 +32,8 @@ import {
   isAvailabilityProvider,
   isSourceOperator,
   type KeyedStateInfo,
+  SimpleCounter,
+  type Counter,
   type OperatorContext,
   type Output,
   type SourceOperator,
@@ -79,6 +81,7 @@ export class StreamTask {
   private outputs: Output[] = [];
   private sideOutputs: ReadonlyMap<string, Output>[] = [];
   private readonly accumulators: Record<string, unknown> = {};
+  private readonly operatorCounters = new Map<string, Counter>();
   private readonly timers = new TaskTimers();
   /** Records and bytes in and out, for their per-second rates. */
   private readonly counterRates = new RateWindow([0, 0, 0, 0]);
@@ -263,6 +266,9 @@ export class StreamTask {
       currentOutputWatermark: watermarkToLongString(this.gauge.outputWatermark),
       ...this.timers.accumulatedTimes(),
       ...this.timers.timeRates(),
+      ...(this.operatorCounters.size > 0
+        ? { operatorCounters: Object.fromEntries([...this.operatorCounters].map(([name, c]) => [name, c.getCount()])) }
+        : {}),
     };
   }
 
@@ -478,8 +484,19 @@ export class StreamTask {
       numberOfInputs: i > 0 ? 1 : (this.input?.numberOfInputs ?? 0),
       processingTimeService: attributedTimeService(this.timeService, spec.name),
       addAccumulator: (name, value) => this.addAccumulator(name, value),
+      metricGroup: { counter: (name) => this.operatorCounter(`${spec.name}.${name}`) },
       signal: this.abort.signal,
     };
+  }
+
+  /** An operator's counter by its full name (operators of one name in a chain share it). */
+  private operatorCounter(fullName: string): Counter {
+    let counter = this.operatorCounters.get(fullName);
+    if (counter === undefined) {
+      counter = new SimpleCounter();
+      this.operatorCounters.set(fullName, counter);
+    }
+    return counter;
   }
 
   private addAccumulator(name: string, value: number | unknown[]): void {
