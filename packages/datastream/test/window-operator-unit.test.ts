@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { configureLogging, ManualScheduler } from '@spindle/core';
 import type { AbstractStreamOperator } from '@spindle/runtime';
 import {
+  ContinuousProcessingTimeTrigger,
   CountTrigger,
   EventTimeSessionWindows,
   OutputTag,
@@ -142,5 +143,27 @@ describe('window operator (harness)', () => {
     expect(h.values()).to.deep.equal(['a[1000,1100)=1+2#1']);
     scheduler.advance(100);
     expect(h.values()).to.deep.equal(['a[1000,1100)=1+2#1', 'a[1100,1200)=3#1']);
+  });
+
+  it('ContinuousProcessingTimeTrigger fires a processing-time window every interval until it ends', async () => {
+    const scheduler = new ManualScheduler(1000);
+    const op = operatorOf(
+      keyed()
+        .keyBy((e) => e.k)
+        .window(TumblingProcessingTimeWindows.of(1000))
+        .trigger(ContinuousProcessingTimeTrigger.of(300))
+        .process<string>(new Describe()),
+    );
+    const h = await OperatorHarness.open(op, { keySelector: byKey, scheduler });
+    h.element({ k: 'a', v: 1 });
+    scheduler.advance(300);
+    h.element({ k: 'a', v: 2 });
+    scheduler.advance(300);
+    expect(h.values()).to.deep.equal(['a[1000,2000)=1#1', 'a[1000,2000)=1+2#2']);
+    scheduler.advance(1000);
+    // The last firing at 1900, then the window is gone at its end (1999) with its trigger timer.
+    expect(h.values()).to.deep.equal(['a[1000,2000)=1#1', 'a[1000,2000)=1+2#2', 'a[1000,2000)=1+2#3']);
+    scheduler.advance(2000);
+    expect(h.values()).to.have.length(3);
   });
 });
