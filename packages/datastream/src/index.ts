@@ -36,9 +36,19 @@ export {
   type ReducingState,
   type AggregatingState,
 } from '@spindle/runtime/in-process';
-export * from './windowing/windows.js';
+export { Window, TimeWindow, GlobalWindow, type MergeCallback, type Duration } from './windowing/windows.js';
 export * from './windowing/assigners.js';
-export * from './windowing/triggers.js';
+export {
+  TriggerResult,
+  Trigger,
+  EventTimeTrigger,
+  ProcessingTimeTrigger,
+  CountTrigger,
+  PurgingTrigger,
+  type TriggerContext,
+  type OnMergeContext,
+} from './windowing/triggers.js';
+export { ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger } from './windowing/continuous-triggers.js';
 export * from './windowing/evictors.js';
 export {
   ProcessWindowFunction,

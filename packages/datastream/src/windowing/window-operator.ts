@@ -157,10 +157,6 @@ export class WindowOperator extends AbstractUdfStreamOperator<unknown> implement
     this.onTimer(timer, false);
   }
 
-  override close(): Promise<void> {
-    return super.close();
-  }
-
   private onTimer(timer: InternalTimer<unknown, Window>, eventTime: boolean): void {
     const window = timer.namespace;
     const set = this.mergingSets === undefined ? undefined : this.mergingWindowSet();
