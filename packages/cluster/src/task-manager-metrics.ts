@@ -1,4 +1,4 @@
-import { processMetricValues, taskMetricValues, type MetricGroup, type TaskExecutor } from '@spindle/runtime';
+import { operatorMetricGroups, processMetricValues, taskMetricValues, type MetricGroup, type TaskExecutor } from '@spindle/runtime';
 
 /**
  * A TaskManager's metric groups as Flink's reporters see them: the TaskManager's status
@@ -19,20 +19,19 @@ export async function taskManagerMetricGroups(taskExecutor: TaskExecutor, host: 
     },
   ];
   for (const t of tasks) {
-    groups.push({
-      scope: ['taskmanager', 'job', 'task'],
-      labels: {
-        ...tm,
-        job_id: t.jobId,
-        job_name: t.jobName,
-        task_id: t.vertexId,
-        task_name: t.taskName,
-        subtask_index: String(t.subtaskIndex),
-        task_attempt_num: String(t.attemptNumber),
-        task_attempt_id: t.attemptId,
-      },
-      values: taskMetricValues(t.metrics),
-    });
+    const labels = {
+      ...tm,
+      job_id: t.jobId,
+      job_name: t.jobName,
+      task_id: t.vertexId,
+      task_name: t.taskName,
+      subtask_index: String(t.subtaskIndex),
+      task_attempt_num: String(t.attemptNumber),
+      task_attempt_id: t.attemptId,
+    };
+    const scope = ['taskmanager', 'job', 'task'];
+    groups.push({ scope, labels, values: taskMetricValues(t.metrics, false) });
+    groups.push(...operatorMetricGroups(t.metrics, scope, labels));
   }
   return groups;
 }

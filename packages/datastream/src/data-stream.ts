@@ -30,6 +30,12 @@ import { CollectSinkOperator, PrintSinkOperator, TextFileSinkOperator } from './
 import { prepareOutputDirectory } from './sinks/output-directory.js';
 import { WriteMode } from './sinks/write-mode.js';
 import type { Sink } from './sinks/sink.js';
+import { GlobalWindows, type WindowAssigner } from './windowing/assigners.js';
+import { CountEvictor } from './windowing/evictors.js';
+import { CountTrigger, PurgingTrigger } from './windowing/triggers.js';
+import { AllWindowedStream, WindowedStream } from './windowing/windowed-stream.js';
+import type { GlobalWindow, Window } from './windowing/windows.js';
+import { IntervalJoin } from './joins/interval-join.js';
 import type { OperatorTransformation, Transformation } from './transformation.js';
 import { KeyedPartitionWindowedStream, PartitionWindowedStream } from './partition-windowed-stream.js';
 import { JoinedStreams, type JoinHint } from './joined-streams.js';
@@ -125,6 +131,21 @@ export class DataStream<T> {
     return this.partitioned('forward');
   }
 
+  /**
+   * Windows over the whole stream (Flink's windowAll): one subtask evaluates every window, so the
+   * window operator's parallelism is 1.
+   */
+  windowAll<W extends Window>(assigner: WindowAssigner<T, W>): AllWindowedStream<T, W> {
+    return new AllWindowedStream<T, W>(this, assigner);
+  }
+
+  /** Windows of `size` elements of the whole stream, every `slide` elements when given (Flink's countWindowAll). */
+  countWindowAll(size: number, slide?: number): AllWindowedStream<T, GlobalWindow> {
+    const windowed = this.windowAll(GlobalWindows.create<T>());
+    if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of<T>(size)));
+    return windowed.evictor(CountEvictor.of<T>(size)).trigger(CountTrigger.of<T>(slide));
+  }
+
   global(): DataStream<T> {
     return this.partitioned('global');
   }
@@ -177,9 +198,11 @@ export class DataStream<T> {
   }
 
   /**
-   * An inner join with `other` over the whole bounded input (BATCH only):
-   * `a.join(b).where(k1).equalTo(k2).window(EndOfStreamWindows.get()).apply((x, y) => ...)`.
-   * `hint` chooses the strategy (JoinHint; repartition hash by default).
+   * An inner join with `other` (Flink's join): over time windows,
+   * `a.join(b).where(k1).equalTo(k2).window(TumblingEventTimeWindows.of(ms)).apply((x, y) => ...)`
+   * (every pair with equal keys in the same window, when the window fires); or over the whole
+   * bounded input (BATCH only) with `window(EndOfStreamWindows.get())`, where `hint` chooses the
+   * strategy (JoinHint; repartition hash by default).
    */
   join<T2>(other: DataStream<T2>, hint?: JoinHint): JoinedStreams<T, T2> {
     return new JoinedStreams<T, T2>(this, other, 'INNER', hint);
@@ -201,8 +224,9 @@ export class DataStream<T> {
   }
 
   /**
-   * Groups both bounded streams by key and calls a CoGroupFunction once per key with the records
-   * of both (BATCH only): `a.coGroup(b).where(k1).equalTo(k2).window(EndOfStreamWindows.get()).apply(fn)`.
+   * Groups both streams by key and calls a CoGroupFunction with the records of both per key: per
+   * time window (`window(TumblingEventTimeWindows.of(ms))`, Flink's coGroup), or once per key over
+   * the whole bounded input (BATCH only, `window(EndOfStreamWindows.get())`).
    */
   coGroup<T2>(other: DataStream<T2>): JoinedStreams<T, T2, 'coGroup'> {
     return new JoinedStreams<T, T2, 'coGroup'>(this, other, 'COGROUP');
@@ -472,6 +496,32 @@ export class KeyedStream<T, K> extends DataStream<T> {
   override first(n: number): SingleOutputStreamOperator<T> {
     checkCount(n);
     return this.batchOperation<T>('First-N', 'first-n', `keyBy(...).first(${n})`, () => new FirstNOperator(n, true));
+  }
+
+  /**
+   * Windows of each key (Flink's KeyedStream.window): `assigner` puts elements into windows, which
+   * `reduce`, `aggregate`, `process` or `apply` evaluate when their trigger fires.
+   */
+  window<W extends Window>(assigner: WindowAssigner<T, W>): WindowedStream<T, K, W> {
+    return new WindowedStream<T, K, W>(this, assigner);
+  }
+
+  /**
+   * Windows of `size` elements per key (Flink's countWindow): tumbling, or with `slide` the last
+   * `size` elements every `slide` elements.
+   */
+  countWindow(size: number, slide?: number): WindowedStream<T, K, GlobalWindow> {
+    const windowed = this.window(GlobalWindows.create<T>());
+    if (slide === undefined) return windowed.trigger(PurgingTrigger.of(CountTrigger.of<T>(size)));
+    return windowed.evictor(CountEvictor.of<T>(size)).trigger(CountTrigger.of<T>(slide));
+  }
+
+  /**
+   * Joins each element with the elements of `other` with the same key within a time interval of
+   * it (Flink's intervalJoin): `.between(lower, upper).process(ProcessJoinFunction)`; event time only.
+   */
+  intervalJoin<T2>(other: KeyedStream<T2, K>): IntervalJoin<T, T2, K> {
+    return new IntervalJoin<T, T2, K>(this, other);
   }
 
   /** The key of a record, as this stream computes it. */

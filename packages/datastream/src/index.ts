@@ -52,3 +52,29 @@ export * as Nexmark from './nexmark/index.js';
 export { AsyncDataStream } from './async/async-data-stream.js';
 export * from './async/async-function.js';
 export type { AsyncOutputMode } from './async/async-wait-operator.js';
+export { Window, TimeWindow, GlobalWindow, type MergeCallback, type Duration } from './windowing/windows.js';
+export * from './windowing/assigners.js';
+export {
+  TriggerResult,
+  Trigger,
+  EventTimeTrigger,
+  ProcessingTimeTrigger,
+  CountTrigger,
+  PurgingTrigger,
+  type TriggerContext,
+  type OnMergeContext,
+} from './windowing/triggers.js';
+export { ContinuousEventTimeTrigger, ContinuousProcessingTimeTrigger } from './windowing/continuous-triggers.js';
+export * from './windowing/evictors.js';
+export {
+  ProcessWindowFunction,
+  ProcessAllWindowFunction,
+  type ProcessWindowContext,
+  type KeyedStateStore,
+  type WindowFunction,
+  type AllWindowFunction,
+} from './windowing/window-functions.js';
+export { WindowedStream, AllWindowedStream } from './windowing/windowed-stream.js';
+export { WindowOperator, type WindowOperatorSpec } from './windowing/window-operator.js';
+export * from './joins/window-join.js';
+export * from './joins/interval-join.js';

@@ -1,6 +1,9 @@
 import { SpindleError } from '@spindle/core';
 import type { DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import type { FieldExpression, KeySelector } from './functions/basic-functions.js';
+import { WindowJoinEqualTo, type WithWindow } from './joins/window-join.js';
+import { WindowAssigner } from './windowing/assigners.js';
+import type { Window } from './windowing/windows.js';
 import {
   JoinOperator,
   type CoGroupFunction,
@@ -31,8 +34,8 @@ export const JoinHint = {
 export type JoinHint = (typeof JoinHint)[keyof typeof JoinHint];
 
 /**
- * The window of a join or coGroup over the whole bounded input (Flink 2's EndOfStreamWindows):
- * the only window this API takes, as time windows of joins are not part of it.
+ * The window of a join or coGroup over the whole bounded input (Flink 2's EndOfStreamWindows),
+ * BATCH only; time windows take a window assigner instead.
  */
 export class EndOfStreamWindows {
   private static readonly instance = new EndOfStreamWindows();
@@ -61,9 +64,10 @@ const API: Record<JoinType | 'COGROUP', string> = {
 };
 
 /**
- * `first.join(second)` (and the outer joins, and coGroup) over two bounded streams, BATCH only:
- * `.where(key1).equalTo(key2).window(EndOfStreamWindows.get()).apply(fn)` as in Flink 2, or
- * `.where(key1).equalTo(key2).with(fn)` as in the DataSet API. Keys are equal by the key codec.
+ * `first.join(second)` (and the outer joins, and coGroup): over time windows,
+ * `.where(key1).equalTo(key2).window(assigner).apply(fn)` (inner join and coGroup); over the whole
+ * bounded input, BATCH only, `.window(EndOfStreamWindows.get()).apply(fn)` as in Flink 2, or
+ * `.with(fn)` as in the DataSet API. Keys are equal by the key codec.
  */
 /** The function a join takes (JoinFunction), or a coGroup (CoGroupFunction). */
 export type JoinFunctionOf<Kind extends 'join' | 'coGroup', T1, T2, R> = Kind extends 'coGroup'
@@ -107,14 +111,45 @@ export class JoinEqualTo<T1, T2, Kind extends 'join' | 'coGroup' = 'join'> {
     private readonly key2: Selector,
   ) {}
 
-  window(assigner: EndOfStreamWindows): { apply<R>(fn: JoinFunctionOf<Kind, T1, T2, R>): SingleOutputStreamOperator<R> } {
-    if (!(assigner instanceof EndOfStreamWindows)) {
-      throw new SpindleError(`${API[this.type]}(...).window() takes EndOfStreamWindows.get() (the whole bounded input) only`, {
-        code: 'INVALID_WINDOW',
+  /**
+   * The window: `EndOfStreamWindows.get()` for the whole bounded input (BATCH; every join type and
+   * hint), or a window assigner for time windows (inner join and coGroup; with `trigger`,
+   * `evictor` and `allowedLateness` before `apply`).
+   */
+  window(assigner: EndOfStreamWindows): { apply<R>(fn: JoinFunctionOf<Kind, T1, T2, R>): SingleOutputStreamOperator<R> };
+  window<W extends Window>(assigner: WindowAssigner<unknown, W>): WithWindow<T1, T2>;
+  window<W extends Window>(
+    assigner: EndOfStreamWindows | WindowAssigner<unknown, W>,
+  ): { apply<R>(fn: JoinFunctionOf<Kind, T1, T2, R>): SingleOutputStreamOperator<R> } | WithWindow<T1, T2> {
+    if (assigner instanceof EndOfStreamWindows) {
+      return { apply: <R>(fn: JoinFunctionOf<Kind, T1, T2, R>): SingleOutputStreamOperator<R> => this.with<R>(fn) };
+    }
+    if (!(assigner instanceof WindowAssigner)) {
+      throw new SpindleError(
+        `${API[this.type]}(...).window() takes a window assigner (e.g. TumblingEventTimeWindows.of(ms)) or EndOfStreamWindows.get() (the whole bounded input)`,
+        { code: 'INVALID_WINDOW', userFacing: true },
+      );
+    }
+    if (this.type !== 'INNER' && this.type !== 'COGROUP') {
+      throw new SpindleError(
+        `${API[this.type]} runs over the whole bounded input only: use window(EndOfStreamWindows.get()), or coGroup over time windows and emit the unmatched side yourself`,
+        { code: 'INVALID_WINDOW', userFacing: true },
+      );
+    }
+    if (this.hint !== JoinHint.OPTIMIZER_CHOOSES) {
+      throw new SpindleError(`join hints (${this.hint}) apply to joins over the whole bounded input (EndOfStreamWindows) only`, {
+        code: 'INVALID_JOIN_HINT',
         userFacing: true,
       });
     }
-    return { apply: (fn) => this.with(fn) };
+    const what = this.type === 'COGROUP' ? 'Window CoGroup' : 'Window Join';
+    return new WindowJoinEqualTo<T1, T2>(
+      this.first,
+      this.second,
+      this.key1 as (a: T1) => unknown,
+      this.key2 as (b: T2) => unknown,
+      what,
+    ).window(assigner);
   }
 
   /**

@@ -108,6 +108,11 @@ export interface TaskIOMetrics {
    */
   currentInputWatermark: string;
   currentOutputWatermark: string;
+  /**
+   * Counters of the task's operators (Flink's operator scope, e.g. a window operator's
+   * `numLateRecordsDropped`), by `<operator name>.<metric>`; absent when no operator has one.
+   */
+  operatorCounters?: Record<string, number>;
 }
 
 export interface TaskExecutionState {

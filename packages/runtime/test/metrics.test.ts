@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Configuration, ManualScheduler } from '@spindle/core';
 import type { TaskIOMetrics } from '@spindle/protocol';
-import { processMetricValues, taskMetricValues } from '../src/metrics/metric-names.js';
+import { operatorMetricGroups, processMetricValues, taskMetricValues } from '../src/metrics/metric-names.js';
 import { prometheusName, renderPrometheus } from '../src/metrics/prometheus.js';
 import { RateWindow } from '../src/metrics/rate-window.js';
 import { RuntimeSampler } from '../src/metrics/runtime-sampler.js';
@@ -78,6 +78,13 @@ describe('metrics at their source', () => {
       currentOutputWatermark: '17',
       accumulatedIdleTime: 1,
     });
+    const withOperators = { ...m, operatorCounters: { 'Late Windows.numLateRecordsDropped': 7 } };
+    expect(taskMetricValues(withOperators)).to.include({ 'Late Windows.numLateRecordsDropped': 7 });
+    expect(taskMetricValues(withOperators, false)).to.not.have.property('Late Windows.numLateRecordsDropped');
+    const groups = operatorMetricGroups(withOperators, ['taskmanager', 'job', 'task'], { subtask_index: '0' });
+    expect(renderPrometheus(groups)).to.include(
+      'spindle_taskmanager_job_task_operator_numLateRecordsDropped{subtask_index="0",operator_name="Late_Windows"} 7',
+    );
     const sampler = new RuntimeSampler();
     try {
       const status = sampler.process();

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, taskMetricValues, type MetricGroup } from '@spindle/runtime';
+import { PROMETHEUS_CONTENT_TYPE, operatorMetricGroups, renderPrometheus, taskMetricValues, type MetricGroup } from '@spindle/runtime';
 import type { ClusterView } from '../cluster-view.js';
 import type { Route } from '../server/router.js';
 import type { HandlerContext } from './params.js';
@@ -26,18 +26,17 @@ export async function jobManagerMetricGroups(cluster: ClusterView): Promise<Metr
     const names = new Map(details.vertices.map((v) => [v.id, v.name]));
     for (const s of subtasks) {
       if (!s.metrics) continue;
-      groups.push({
-        scope: ['jobmanager', 'job', 'task'],
-        labels: {
-          ...labels,
-          task_id: s.vertexId,
-          task_name: names.get(s.vertexId) ?? s.vertexId,
-          subtask_index: String(s.subtaskIndex),
-          task_attempt_num: String(s.attemptNumber),
-          tm_id: s.taskManagerId ?? '',
-        },
-        values: taskMetricValues(s.metrics),
-      });
+      const taskLabels = {
+        ...labels,
+        task_id: s.vertexId,
+        task_name: names.get(s.vertexId) ?? s.vertexId,
+        subtask_index: String(s.subtaskIndex),
+        task_attempt_num: String(s.attemptNumber),
+        tm_id: s.taskManagerId ?? '',
+      };
+      const scope = ['jobmanager', 'job', 'task'];
+      groups.push({ scope, labels: taskLabels, values: taskMetricValues(s.metrics, false) });
+      groups.push(...operatorMetricGroups(s.metrics, scope, taskLabels));
     }
   }
   return groups;

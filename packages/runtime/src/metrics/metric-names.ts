@@ -1,4 +1,5 @@
 import type { ProcessStatus, TaskIOMetrics, ThreadStatus } from '@spindle/protocol';
+import type { MetricGroup } from './prometheus.js';
 
 /**
  * Flink's metric names for what Spindle measures, in one place: the ids of the REST metric
@@ -7,8 +8,12 @@ import type { ProcessStatus, TaskIOMetrics, ThreadStatus } from '@spindle/protoc
  */
 export type MetricValues = Record<string, number | string>;
 
-/** A task's metrics (Flink's task scope: `numRecordsIn`, `busyTimeMsPerSecond`, ...). */
-export function taskMetricValues(m: TaskIOMetrics): MetricValues {
+/**
+ * A task's metrics (Flink's task scope: `numRecordsIn`, `busyTimeMsPerSecond`, ...), and unless
+ * `withOperators` is false its operators' counters as `<operator name>.<metric>`, as Flink lists
+ * operator metrics of a vertex in REST.
+ */
+export function taskMetricValues(m: TaskIOMetrics, withOperators = true): MetricValues {
   return {
     numRecordsIn: m.numRecordsIn,
     numRecordsOut: m.numRecordsOut,
@@ -26,7 +31,28 @@ export function taskMetricValues(m: TaskIOMetrics): MetricValues {
     accumulatedIdleTime: m.accumulatedIdleTimeMs,
     currentInputWatermark: m.currentInputWatermark,
     currentOutputWatermark: m.currentOutputWatermark,
+    ...(withOperators ? m.operatorCounters : {}),
   };
+}
+
+/**
+ * The task's operator counters as Prometheus groups of Flink's operator scope
+ * (`<scope>_operator_<metric>` with an `operator_name` label), under the task's `scope` and `labels`.
+ */
+export function operatorMetricGroups(m: TaskIOMetrics, scope: readonly string[], labels: Readonly<Record<string, string>>): MetricGroup[] {
+  const byOperator = new Map<string, MetricValues>();
+  for (const [fullName, value] of Object.entries(m.operatorCounters ?? {})) {
+    const dot = fullName.lastIndexOf('.');
+    const operator = fullName.slice(0, dot);
+    const values = byOperator.get(operator) ?? {};
+    values[fullName.slice(dot + 1)] = value;
+    byOperator.set(operator, values);
+  }
+  return [...byOperator].map(([operator, values]) => ({
+    scope: [...scope, 'operator'],
+    labels: { ...labels, operator_name: operator },
+    values,
+  }));
 }
 
 /**

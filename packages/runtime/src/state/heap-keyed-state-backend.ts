@@ -15,7 +15,18 @@ import { HeapAggregatingState, HeapReducingState, HeapValueState } from './heap-
 import { readKeyedSnapshot, writeKeyedSnapshot, type KeyGroupSection, type StateMetaInfo } from './keyed-snapshot-format.js';
 import { cellOpsFor, type CellOps } from './state-cells.js';
 import { invalidSnapshot, noKeyContext, stateError } from './state-errors.js';
-import { encodedKeyOfStorage, keyOfStorage, StateTable, storageKeyOf, storageKeyOfEncoded, type KeyContext } from './state-table.js';
+import {
+  encodedKeyOfStorage,
+  isNamespacedStorageKey,
+  keyOfStorage,
+  namespacedStorageKey,
+  splitNamespacedStorageKey,
+  StateTable,
+  storageKeyOf,
+  storageKeyOfEncoded,
+  type KeyContext,
+  type NamespaceSerializer,
+} from './state-table.js';
 import { KeyGroupedTimerQueue } from './timer-queue.js';
 import { TtlPolicy } from './ttl.js';
 
@@ -134,27 +145,33 @@ export class HeapKeyedStateBackend {
   /**
    * The state handle of a descriptor, created on first use (restored entries are read then). The
    * same name always gives the same handle; asking with another kind, TTL setting or serializer
-   * kind throws STATE_INCOMPATIBLE.
+   * kind throws STATE_INCOMPATIBLE. The handle is in the default namespace until its
+   * `setCurrentNamespace` (see InternalKvState) names another, which `namespaceSerializer`
+   * (core's key codec by default) encodes.
    */
-  getPartitionedState<S>(descriptor: StateDescriptor<S, unknown>): S {
+  getPartitionedState<S>(descriptor: StateDescriptor<S, unknown>, namespaceSerializer?: NamespaceSerializer<unknown>): S {
     const existing = this.states.get(descriptor.name);
     const meta = metaOf(descriptor);
+    let registered: RegisteredState;
     if (existing !== undefined) {
       checkCompatible(existing.meta, meta, 'registered before');
-      return existing.handle as S;
-    }
-    return this.register(descriptor, meta).handle as S;
+      registered = existing;
+    } else registered = this.register(descriptor, meta);
+    if (namespaceSerializer !== undefined) registered.handle.namespaceSerializer = namespaceSerializer;
+    return registered.handle as S;
   }
 
-  /** Keys that have a value in state `stateName` (none for a state not asked for yet), decoded. */
+  /** Keys that have a value in the default namespace of state `stateName` (none for a state not asked for yet), decoded. */
   *getKeys(stateName: string): IterableIterator<unknown> {
     const registered = this.states.get(stateName);
     if (registered === undefined) return;
-    for (const group of registered.table.groups) for (const storageKey of group.keys()) yield keyOfStorage(storageKey);
+    for (const group of registered.table.groups) {
+      for (const storageKey of group.keys()) if (!isNamespacedStorageKey(storageKey)) yield keyOfStorage(storageKey);
+    }
   }
 
   /**
-   * Calls `fn` for every key with a value in the descriptor's state, with that key current and its
+   * Calls `fn` for every key with a value in the descriptor's state (default namespace), with that key current and its
    * state handle (Flink's applyToAllKeys, used by broadcast processing). Keys are collected first,
    * so `fn` may clear or write state. The previous current key is restored afterwards.
    */
@@ -164,6 +181,7 @@ export class HeapKeyedStateBackend {
     const keys: CurrentKey[] = [];
     table.groups.forEach((group, i) => {
       for (const storageKey of group.keys()) {
+        if (isNamespacedStorageKey(storageKey)) continue;
         keys.push({ key: keyOfStorage(storageKey), encodedKey: encodedKeyOfStorage(storageKey), keyGroup: this.keyGroupRange.start + i });
       }
     });
@@ -184,11 +202,14 @@ export class HeapKeyedStateBackend {
     this.keySelectionListeners.push(listener);
   }
 
-  /** @internal The timer queue `name` of a timer service, created (or taken from a restore) on first use. */
-  timerQueue(name: string): KeyGroupedTimerQueue {
+  /**
+   * @internal The timer queue `name` of a timer service, created (or taken from a restore) on first
+   * use; restored namespaces are decoded with `decodeNamespace`.
+   */
+  timerQueue(name: string, decodeNamespace?: (encoded: string) => unknown): KeyGroupedTimerQueue {
     let queue = this.timerQueues.get(name);
     if (queue !== undefined) return queue;
-    queue = new KeyGroupedTimerQueue(this.keyGroupRange);
+    queue = new KeyGroupedTimerQueue(this.keyGroupRange, decodeNamespace);
     this.timerQueues.set(name, queue);
     const restored = this.takePending({ name, kind: 'timers', serializerKind: '', ttl: false });
     for (const s of restored) readSection(s.bytes, (input) => queue.readKeyGroup(s.keyGroup, input));
@@ -278,7 +299,11 @@ export class HeapKeyedStateBackend {
       readSection(s.bytes, (input) => {
         for (let n = input.readVarUint(), i = 0; i < n; i++) {
           const encodedKey = input.readString();
-          group.set(storageKeyOfEncoded(decodeKey(encodedKey), encodedKey), ops.read(input));
+          const namespaced = s.version >= 2 && input.readByte() === 1;
+          const storageKey = namespaced
+            ? namespacedStorageKey(encodedKey, input.readString())
+            : storageKeyOfEncoded(decodeKey(encodedKey), encodedKey);
+          group.set(storageKey, ops.read(input));
         }
       });
     }
@@ -304,7 +329,15 @@ export class HeapKeyedStateBackend {
       if (kept.length === 0) return false;
       out.writeVarUint(kept.length);
       for (const [key, cell] of kept) {
-        out.writeString(encodedKeyOfStorage(key));
+        if (isNamespacedStorageKey(key)) {
+          const [encodedKey, encodedNamespace] = splitNamespacedStorageKey(key);
+          out.writeString(encodedKey);
+          out.writeByte(1);
+          out.writeString(encodedNamespace);
+        } else {
+          out.writeString(encodedKeyOfStorage(key));
+          out.writeByte(0);
+        }
         s.ops.write(cell, out);
       }
       return true;

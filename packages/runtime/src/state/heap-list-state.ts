@@ -7,15 +7,15 @@ import type { TtlCell } from './ttl.js';
 export class HeapListState<T> extends HeapState implements ListState<T> {
   get(): T[] {
     const cells = this.cells();
-    const list = cells.get(this.ctx.key) as unknown[] | undefined;
+    const list = cells.get(this.key()) as unknown[] | undefined;
     if (list === undefined) return [];
     const ttl = this.ttl;
     if (ttl === undefined) return (list as T[]).slice();
     const now = ttl.now();
     const stored = list as TtlCell<T>[];
     const live = stored.filter((c) => !ttl.isExpired(c, now));
-    if (live.length === 0) cells.delete(this.ctx.key);
-    else if (live.length < stored.length) cells.set(this.ctx.key, live);
+    if (live.length === 0) cells.delete(this.key());
+    else if (live.length < stored.length) cells.set(this.key(), live);
     if (ttl.updateOnRead) for (const c of live) c.ts = now;
     return (ttl.returnExpired ? stored : live).map((c) => c.value);
   }
@@ -24,8 +24,8 @@ export class HeapListState<T> extends HeapState implements ListState<T> {
     this.check(value);
     const cells = this.cells();
     const element = this.ttl === undefined ? value : this.ttl.wrap(value);
-    const list = cells.get(this.ctx.key) as unknown[] | undefined;
-    if (list === undefined) cells.set(this.ctx.key, [element]);
+    const list = cells.get(this.key()) as unknown[] | undefined;
+    if (list === undefined) cells.set(this.key(), [element]);
     else list.push(element);
   }
 
@@ -33,16 +33,21 @@ export class HeapListState<T> extends HeapState implements ListState<T> {
     const elements = this.elements(values);
     if (elements.length === 0) return;
     const cells = this.cells();
-    const list = cells.get(this.ctx.key) as unknown[] | undefined;
-    if (list === undefined) cells.set(this.ctx.key, elements);
+    const list = cells.get(this.key()) as unknown[] | undefined;
+    if (list === undefined) cells.set(this.key(), elements);
     else for (const e of elements) list.push(e);
   }
 
   update(values: Iterable<T>): void {
     const elements = this.elements(values);
     const cells = this.cells();
-    if (elements.length === 0) cells.delete(this.ctx.key);
-    else cells.set(this.ctx.key, elements);
+    if (elements.length === 0) cells.delete(this.key());
+    else cells.set(this.key(), elements);
+  }
+
+  /** Lists concatenate (elements keep their TTL timestamps). */
+  protected override mergeCells(a: unknown, b: unknown): unknown {
+    return (a as unknown[]).concat(b as unknown[]);
   }
 
   private elements(values: Iterable<T>): unknown[] {

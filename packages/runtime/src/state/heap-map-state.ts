@@ -31,10 +31,10 @@ export class HeapMapState<UK, UV> extends HeapState implements MapState<UK, UV> 
 
   remove(key: UK): void {
     const cells = this.cells();
-    const map = cells.get(this.ctx.key) as UserKeyMap<unknown> | undefined;
+    const map = cells.get(this.key()) as UserKeyMap<unknown> | undefined;
     if (map === undefined) return;
     map.delete(key);
-    if (map.size === 0) cells.delete(this.ctx.key);
+    if (map.size === 0) cells.delete(this.key());
   }
 
   *entries(): IterableIterator<[UK, UV]> {
@@ -56,7 +56,7 @@ export class HeapMapState<UK, UV> extends HeapState implements MapState<UK, UV> 
   /** [value] when the key has an entry that may be seen (a box, since values may be undefined). */
   private read(key: UK): [UV] | undefined {
     const cells = this.cells();
-    const map = cells.get(this.ctx.key) as UserKeyMap<unknown> | undefined;
+    const map = cells.get(this.key()) as UserKeyMap<unknown> | undefined;
     if (map === undefined || !map.has(key)) return undefined;
     const ttl = this.ttl;
     if (ttl === undefined) return [map.get(key) as UV];
@@ -64,7 +64,7 @@ export class HeapMapState<UK, UV> extends HeapState implements MapState<UK, UV> 
     const now = ttl.now();
     if (ttl.isExpired(cell, now)) {
       map.delete(key);
-      if (map.size === 0) cells.delete(this.ctx.key);
+      if (map.size === 0) cells.delete(this.key());
       return ttl.returnExpired ? [cell.value] : undefined;
     }
     if (ttl.updateOnRead) cell.ts = now;
@@ -73,10 +73,10 @@ export class HeapMapState<UK, UV> extends HeapState implements MapState<UK, UV> 
 
   private target(): UserKeyMap<unknown> {
     const cells = this.cells();
-    let map = cells.get(this.ctx.key) as UserKeyMap<unknown> | undefined;
+    let map = cells.get(this.key()) as UserKeyMap<unknown> | undefined;
     if (map === undefined) {
       map = new UserKeyMap<unknown>(`map state '${this.name}'`);
-      cells.set(this.ctx.key, map);
+      cells.set(this.key(), map);
     }
     return map;
   }
@@ -84,7 +84,7 @@ export class HeapMapState<UK, UV> extends HeapState implements MapState<UK, UV> 
   /** The current key's entries, expired ones removed (and returned this once if visible). */
   private visibleEntries(): [UK, UV][] {
     const cells = this.cells();
-    const map = cells.get(this.ctx.key) as UserKeyMap<unknown> | undefined;
+    const map = cells.get(this.key()) as UserKeyMap<unknown> | undefined;
     if (map === undefined) return [];
     const ttl = this.ttl;
     if (ttl === undefined) return [...map.entries()] as [UK, UV][];
@@ -96,7 +96,7 @@ export class HeapMapState<UK, UV> extends HeapState implements MapState<UK, UV> 
       else if (ttl.updateOnRead) c.ts = now;
       if (!expired || ttl.returnExpired) out.push([k, c.value]);
     }
-    if (map.size === 0) cells.delete(this.ctx.key);
+    if (map.size === 0) cells.delete(this.key());
     return out;
   }
 }

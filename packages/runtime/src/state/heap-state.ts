@@ -1,11 +1,51 @@
 import { noKeyContext } from './state-errors.js';
-import type { KeyContext, StateTable } from './state-table.js';
+import {
+  encodedKeyOfStorage,
+  KEY_CODEC_NAMESPACES,
+  namespacedStorageKey,
+  type KeyContext,
+  type NamespaceSerializer,
+  type StateTable,
+} from './state-table.js';
 import type { State } from './state-types.js';
 import type { TtlCell, TtlPolicy } from './ttl.js';
 
-/** What every heap state shares: the table of cells, the key context and the TTL policy. */
-export abstract class HeapState implements State {
+/** No key: the namespaced storage key must be computed afresh. */
+const NONE = Symbol('none');
+
+/**
+ * What the window operator asks of a keyed state beyond the user's view (Flink's InternalKvState
+ * and InternalMergingState): the namespace the handle reads and writes, and merging namespaces.
+ */
+export interface InternalKvState<N = unknown> {
+  /** Scopes the handle to `namespace` of the current key; undefined is the default namespace. */
+  setCurrentNamespace(namespace: N | undefined): void;
+}
+
+/** List, reducing and aggregating states (Flink's InternalMergingState). */
+export interface InternalMergingState<N = unknown> extends InternalKvState<N> {
+  /**
+   * Folds the current key's values of the `sources` namespaces into `target`'s (list: appended,
+   * reducing: reduced, aggregating: the AggregateFunction's `merge`) and removes the sources' values.
+   * The handle's current namespace is left as it was.
+   */
+  mergeNamespaces(target: N, sources: readonly N[]): void;
+}
+
+/**
+ * What every heap state shares: the table of cells, the key context, the TTL policy and the
+ * handle's current namespace. In the default namespace (undefined) a cell is stored under the
+ * key's storage key, so plain keyed state costs one field check more than without namespaces;
+ * in another namespace it is stored under namespacedStorageKey (computed once per key change).
+ */
+export abstract class HeapState implements State, InternalKvState {
   protected readonly ttl: TtlPolicy | undefined;
+  /** The encoded current namespace; undefined for the default namespace. */
+  private namespace: string | undefined;
+  private namespacedFor: unknown = NONE;
+  private namespaced: unknown;
+  /** @internal Set by the backend when the state is asked for with a serializer. */
+  namespaceSerializer: NamespaceSerializer<unknown> = KEY_CODEC_NAMESPACES;
 
   constructor(
     readonly name: string,
@@ -13,6 +53,15 @@ export abstract class HeapState implements State {
     protected readonly ctx: KeyContext,
   ) {
     this.ttl = table.ttl;
+  }
+
+  setCurrentNamespace(namespace: unknown): void {
+    this.setEncodedNamespace(namespace === undefined ? undefined : this.namespaceSerializer.encode(namespace));
+  }
+
+  /** The storage key of the current key in the current namespace. */
+  protected key(): unknown {
+    return this.namespace === undefined ? this.ctx.key : this.namespacedKey();
   }
 
   /** The current key group's cells; runs incremental TTL cleanup as an access does in Flink. */
@@ -25,7 +74,36 @@ export abstract class HeapState implements State {
   }
 
   clear(): void {
-    this.cells().delete(this.ctx.key);
+    this.cells().delete(this.key());
+  }
+
+  /** Merging states: see InternalMergingState. */
+  mergeNamespaces(target: unknown, sources: readonly unknown[]): void {
+    const cells = this.cells();
+    const saved = this.namespace;
+    try {
+      let merged: unknown = undefined;
+      for (const source of sources) {
+        this.setCurrentNamespace(source);
+        const k = this.key();
+        const cell = cells.get(k);
+        if (cell === undefined) continue;
+        cells.delete(k);
+        merged = merged === undefined ? cell : this.mergeCells(merged, cell);
+      }
+      if (merged === undefined) return;
+      this.setCurrentNamespace(target);
+      const k = this.key();
+      const existing = cells.get(k);
+      cells.set(k, existing === undefined ? merged : this.mergeCells(existing, merged));
+    } finally {
+      this.setEncodedNamespace(saved);
+    }
+  }
+
+  /** Combines two stored cells of this state (merging states override it). */
+  protected mergeCells(_a: unknown, _b: unknown): unknown {
+    throw new TypeError(`state '${this.name}' cannot merge namespaces: only list, reducing and aggregating states can`);
   }
 
   /**
@@ -34,13 +112,14 @@ export abstract class HeapState implements State {
    * an expired value as absent and does not refresh the timestamp, since the write will.
    */
   protected readSingle(cells: Map<unknown, unknown>, forUpdate: boolean): unknown {
-    const cell = cells.get(this.ctx.key);
+    const key = this.key();
+    const cell = cells.get(key);
     const ttl = this.ttl;
     if (cell === undefined || ttl === undefined) return cell;
     const c = cell as TtlCell<unknown>;
     const now = ttl.now();
     if (ttl.isExpired(c, now)) {
-      cells.delete(this.ctx.key);
+      cells.delete(key);
       return ttl.returnExpired && !forUpdate ? c.value : undefined;
     }
     if (ttl.updateOnRead && !forUpdate) c.ts = now;
@@ -48,6 +127,27 @@ export abstract class HeapState implements State {
   }
 
   protected writeSingle(cells: Map<unknown, unknown>, value: unknown): void {
-    cells.set(this.ctx.key, this.ttl === undefined ? value : this.ttl.wrap(value));
+    cells.set(this.key(), this.ttl === undefined ? value : this.ttl.wrap(value));
+  }
+
+  /** Merges two single-value cells with `combine`, keeping the TTL wrapping. */
+  protected mergeSingle(a: unknown, b: unknown, combine: (x: unknown, y: unknown) => unknown): unknown {
+    const ttl = this.ttl;
+    if (ttl === undefined) return combine(a, b);
+    return ttl.wrap(combine((a as TtlCell<unknown>).value, (b as TtlCell<unknown>).value));
+  }
+
+  private setEncodedNamespace(encoded: string | undefined): void {
+    this.namespace = encoded;
+    this.namespacedFor = NONE;
+  }
+
+  private namespacedKey(): unknown {
+    const key = this.ctx.key;
+    if (key !== this.namespacedFor) {
+      this.namespaced = namespacedStorageKey(encodedKeyOfStorage(key), this.namespace!);
+      this.namespacedFor = key;
+    }
+    return this.namespaced;
   }
 }

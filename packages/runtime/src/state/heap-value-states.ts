@@ -14,14 +14,14 @@ export class HeapValueState<T> extends HeapState implements ValueState<T> {
   }
 
   value(): T | undefined {
-    const v = (this.ttl === undefined ? this.cells().get(this.ctx.key) : this.readSingle(this.cells(), false)) as T | undefined;
+    const v = (this.ttl === undefined ? this.cells().get(this.key()) : this.readSingle(this.cells(), false)) as T | undefined;
     return v === undefined ? this.defaultValue : v;
   }
 
   update(value: T | null | undefined): void {
     const cells = this.cells();
-    if (value === null || value === undefined) cells.delete(this.ctx.key);
-    else if (this.ttl === undefined) cells.set(this.ctx.key, value);
+    if (value === null || value === undefined) cells.delete(this.key());
+    else if (this.ttl === undefined) cells.set(this.key(), value);
     else this.writeSingle(cells, value);
   }
 }
@@ -44,11 +44,15 @@ export class HeapReducingState<T> extends HeapState implements ReducingState<T> 
   add(value: T): void {
     const cells = this.cells();
     if (value === null || value === undefined) {
-      cells.delete(this.ctx.key);
+      cells.delete(this.key());
       return;
     }
     const current = this.readSingle(cells, true) as T | undefined;
     this.writeSingle(cells, current === undefined ? value : this.reduce(current, value));
+  }
+
+  protected override mergeCells(a: unknown, b: unknown): unknown {
+    return this.mergeSingle(a, b, (x, y) => this.reduce(x as T, y as T));
   }
 }
 
@@ -71,10 +75,19 @@ export class HeapAggregatingState<IN, ACC, OUT> extends HeapState implements Agg
   add(value: IN): void {
     const cells = this.cells();
     if (value === null || value === undefined) {
-      cells.delete(this.ctx.key);
+      cells.delete(this.key());
       return;
     }
     const acc = (this.readSingle(cells, true) as ACC | undefined) ?? this.fn.createAccumulator();
     this.writeSingle(cells, this.fn.add(value, acc));
+  }
+
+  /** Accumulators are merged with the AggregateFunction's `merge`, which merging windows need. */
+  protected override mergeCells(a: unknown, b: unknown): unknown {
+    const fn = this.fn;
+    if (typeof fn.merge !== 'function') {
+      throw new TypeError(`aggregating state '${this.name}' cannot merge namespaces: its AggregateFunction has no merge(a, b)`);
+    }
+    return this.mergeSingle(a, b, (x, y) => fn.merge!(x as ACC, y as ACC));
   }
 }

@@ -9,3 +9,5 @@ export * from './internal-timer-service.js';
 export * from './processing-time-service.js';
 export { OperatorStateStore, type OperatorStateStoreOptions } from './operator-state-store.js';
 export { repartitionOperatorState, OPERATOR_SNAPSHOT_VERSION, type OperatorStateMode } from './operator-snapshot-format.js';
+export type { InternalKvState, InternalMergingState } from './heap-state.js';
+export { KEY_CODEC_NAMESPACES, type NamespaceSerializer } from './state-table.js';

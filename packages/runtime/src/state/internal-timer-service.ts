@@ -1,6 +1,7 @@
-import { encodeKey, type Cancellable } from '@spindle/core';
+import type { Cancellable } from '@spindle/core';
 import type { HeapKeyedStateBackend } from './heap-keyed-state-backend.js';
 import type { TimerScheduling } from './processing-time-service.js';
+import { KEY_CODEC_NAMESPACES, type NamespaceSerializer } from './state-table.js';
 import type { InternalTimer, KeyGroupedTimerQueue, TimerEntry } from './timer-queue.js';
 
 /** What fires timers: the operator (Flink's Triggerable). The timer's key is current during the call. */
@@ -46,9 +47,11 @@ export class HeapInternalTimerService<K = unknown, N = unknown> implements Inter
     private readonly backend: HeapKeyedStateBackend,
     private readonly processingTimeService: TimerScheduling,
     private readonly triggerable: Triggerable<K, N>,
+    private readonly namespaces: NamespaceSerializer<N> = KEY_CODEC_NAMESPACES as NamespaceSerializer<N>,
   ) {
-    this.eventTimers = backend.timerQueue(`${name}/event`);
-    this.processingTimers = backend.timerQueue(`${name}/processing`);
+    const decode = (encoded: string) => (encoded === 'u' ? undefined : namespaces.decode(encoded));
+    this.eventTimers = backend.timerQueue(`${name}/event`, decode);
+    this.processingTimers = backend.timerQueue(`${name}/processing`, decode);
     this.arm();
   }
 
@@ -143,12 +146,17 @@ export class HeapInternalTimerService<K = unknown, N = unknown> implements Inter
   private add(queue: KeyGroupedTimerQueue, timestamp: number, namespace: N | undefined, what: string): boolean {
     checkTimestamp(timestamp);
     const current = this.backend.currentKeyOrThrow(`${what} of timer service '${this.name}'`);
-    return queue.add(timestamp, current.key, current.encodedKey, current.keyGroup, namespace, encodeKey(namespace, 'timer namespace'));
+    return queue.add(timestamp, current.key, current.encodedKey, current.keyGroup, namespace, this.encodeNamespace(namespace));
   }
 
   private remove(queue: KeyGroupedTimerQueue, timestamp: number, namespace: N | undefined, what: string): void {
     const current = this.backend.currentKeyOrThrow(`${what} of timer service '${this.name}'`);
-    queue.remove(timestamp, current.encodedKey, current.keyGroup, encodeKey(namespace, 'timer namespace'));
+    queue.remove(timestamp, current.encodedKey, current.keyGroup, this.encodeNamespace(namespace));
+  }
+
+  /** Timers without a namespace keep the key codec's encoding of undefined whatever the serializer. */
+  private encodeNamespace(namespace: N | undefined): string {
+    return namespace === undefined ? 'u' : this.namespaces.encode(namespace);
   }
 }
 
@@ -169,11 +177,15 @@ export class InternalTimeServiceManager {
     private readonly processingTimeService: TimerScheduling,
   ) {}
 
-  getInternalTimerService<K, N>(name: string, triggerable: Triggerable<K, N>): HeapInternalTimerService<K, N> {
+  getInternalTimerService<K, N>(
+    name: string,
+    triggerable: Triggerable<K, N>,
+    namespaceSerializer?: NamespaceSerializer<N>,
+  ): HeapInternalTimerService<K, N> {
     const existing = this.services.get(name);
     if (existing !== undefined) return existing;
-    const service = new HeapInternalTimerService<K, N>(name, this.backend, this.processingTimeService, triggerable);
-    this.services.set(name, service);
+    const service = new HeapInternalTimerService<K, N>(name, this.backend, this.processingTimeService, triggerable, namespaceSerializer);
+    this.services.set(name, service as unknown as HeapInternalTimerService<never, never>);
     return service;
   }
 

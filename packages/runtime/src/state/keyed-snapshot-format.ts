@@ -3,12 +3,12 @@ import { STATE_KINDS, type StateKind } from './descriptors.js';
 import { invalidSnapshot } from './state-errors.js';
 
 /**
- * The binary format of a keyed state snapshot (one part per subtask), version 1. Numbers are
+ * The binary format of a keyed state snapshot (one part per subtask), version 2. Numbers are
  * core's DataOutputSerializer encodings (varuint = unsigned LEB128, strings = varuint length +
  * UTF-8, float64 little-endian):
  *
  * ```
- * byte     format version (1)
+ * byte     format version (2; version 1 is read too)
  * byte     0x4b ('K', keyed state)
  * varuint  maxParallelism, key group range start, range end (inclusive)
  * varuint  number of states, then per state:
@@ -20,12 +20,14 @@ import { invalidSnapshot } from './state-errors.js';
  * ```
  *
  * A section holds one state's entries in one key group: `varuint n`, then n × `string key (core's
- * key codec)` followed by the state's cell (see state-cells.ts), or for timers the timer queue's
+ * key codec), byte 1 and string namespace (the state's NamespaceSerializer) or byte 0 for the
+ * default namespace` (version 1: the key alone) followed by the state's cell (see state-cells.ts), or for timers the timer queue's
  * key-group encoding (see timer-queue.ts). Only key groups with entries are written. Since every
  * block stands alone, a backend of any key-group range takes its key groups out of any set of
  * parts; sections of states nobody has asked for yet stay bytes until then.
  */
-export const KEYED_SNAPSHOT_VERSION = 1;
+export const KEYED_SNAPSHOT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 const KEYED_MARKER = 0x4b;
 
 export type SnapshotStateKind = StateKind | 'timers';
@@ -42,6 +44,8 @@ export interface StateMetaInfo {
 export interface KeyGroupSection {
   keyGroup: number;
   bytes: Uint8Array;
+  /** The format version of the part it came from (entries have namespaces from version 2 on). */
+  version: number;
 }
 
 export interface KeyedSnapshotWriter {
@@ -116,8 +120,8 @@ export function readKeyedSnapshot(bytes: Uint8Array, wanted: KeyGroupRange): Par
 
 function parse(input: DataInputDeserializer, wanted: KeyGroupRange): ParsedKeyedSnapshot {
   const version = input.readByte();
-  if (version !== KEYED_SNAPSHOT_VERSION)
-    throw invalidSnapshot(`unsupported keyed state snapshot version ${version} (this build reads ${KEYED_SNAPSHOT_VERSION})`);
+  if (!READABLE_VERSIONS.includes(version))
+    throw invalidSnapshot(`unsupported keyed state snapshot version ${version} (this build reads ${READABLE_VERSIONS.join(' and ')})`);
   if (input.readByte() !== KEYED_MARKER) throw invalidSnapshot('not a keyed state snapshot');
   const maxParallelism = input.readVarUint();
   const range = { start: input.readVarUint(), end: input.readVarUint() };
@@ -128,7 +132,7 @@ function parse(input: DataInputDeserializer, wanted: KeyGroupRange): ParsedKeyed
   const sections: KeyGroupSection[][] = states.map(() => []);
   for (const [keyGroup, length] of index) {
     const end = input.position + length;
-    if (keyGroup >= wanted.start && keyGroup <= wanted.end) readBlock(input, keyGroup, sections);
+    if (keyGroup >= wanted.start && keyGroup <= wanted.end) readBlock(input, keyGroup, version, sections);
     else input.require(length);
     if (input.position !== end) throw invalidSnapshot(`key group ${keyGroup}: block length mismatch`);
   }
@@ -144,20 +148,21 @@ function readMeta(input: DataInputDeserializer): StateMetaInfo {
   return { name, kind, serializerKind: input.readString(), ttl: input.readByte() === 1 };
 }
 
-function readBlock(input: DataInputDeserializer, keyGroup: number, sections: KeyGroupSection[][]): void {
+function readBlock(input: DataInputDeserializer, keyGroup: number, version: number, sections: KeyGroupSection[][]): void {
   for (let n = input.readVarUint(), i = 0; i < n; i++) {
     const stateIndex = input.readVarUint();
     const length = input.readVarUint();
     const target = sections[stateIndex];
     if (target === undefined) throw invalidSnapshot(`key group ${keyGroup} refers to state #${stateIndex}, which is not declared`);
-    target.push({ keyGroup, bytes: new Uint8Array(input.readBytes(length)) });
+    target.push({ keyGroup, bytes: new Uint8Array(input.readBytes(length)), version });
   }
 }
 
 /** The key groups a snapshot part covers, read from its header only. */
 export function keyedSnapshotRange(bytes: Uint8Array): KeyGroupRange {
   const input = new DataInputDeserializer(bytes);
-  if (input.readByte() !== KEYED_SNAPSHOT_VERSION || input.readByte() !== KEYED_MARKER) throw invalidSnapshot('not a keyed state snapshot');
+  if (!READABLE_VERSIONS.includes(input.readByte()) || input.readByte() !== KEYED_MARKER)
+    throw invalidSnapshot('not a keyed state snapshot');
   input.readVarUint();
   return { start: input.readVarUint(), end: input.readVarUint() };
 }

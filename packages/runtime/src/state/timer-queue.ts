@@ -24,15 +24,18 @@ export interface TimerEntry extends InternalTimer {
  * group from id to timer for deduplication, deletion and per-key-group snapshots (Flink's
  * HeapPriorityQueueSet partitioned by key group).
  *
- * Snapshot encoding of one key group: `varuint n`, then n × `string key, string namespace (both in
- * the key codec), float64 timestamp`.
+ * Snapshot encoding of one key group: `varuint n`, then n × `string key (key codec), string
+ * namespace (the timer service's NamespaceSerializer), float64 timestamp`.
  */
 export class KeyGroupedTimerQueue {
   private readonly heap: TimerEntry[] = [];
   private readonly byGroup: Map<string, TimerEntry>[];
   private nextSeq = 0;
 
-  constructor(private readonly range: KeyGroupRange) {
+  constructor(
+    private readonly range: KeyGroupRange,
+    private readonly decodeNamespace: (encoded: string) => unknown = decodeKey,
+  ) {
     this.byGroup = Array.from({ length: range.end - range.start + 1 }, () => new Map<string, TimerEntry>());
   }
 
@@ -105,7 +108,7 @@ export class KeyGroupedTimerQueue {
       const encodedKey = input.readString();
       const encodedNamespace = input.readString();
       const timestamp = input.readFloat64();
-      this.add(timestamp, decodeKey(encodedKey), encodedKey, keyGroup, decodeKey(encodedNamespace), encodedNamespace);
+      this.add(timestamp, decodeKey(encodedKey), encodedKey, keyGroup, this.decodeNamespace(encodedNamespace), encodedNamespace);
     }
   }
 

@@ -2,6 +2,7 @@ import type { Watermark, WatermarkStatus } from '../network/stream-elements.js';
 import type { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
 import type { HeapInternalTimerService, Triggerable } from '../state/internal-timer-service.js';
 import type { OperatorStateStore } from '../state/operator-state-store.js';
+import type { NamespaceSerializer } from '../state/state-table.js';
 import type {
   OperatorContext,
   OperatorStateSnapshot,
@@ -59,9 +60,16 @@ export abstract class AbstractStreamOperator implements StreamOperator {
     return this.stateHandler.operatorStateStore;
   }
 
-  /** A timer service whose timers call `triggerable` with their key current; keyed operators only. */
-  protected getInternalTimerService<K, N>(name: string, triggerable: Triggerable<K, N>): HeapInternalTimerService<K, N> {
-    return this.stateHandler.getInternalTimerService(name, triggerable);
+  /**
+   * A timer service whose timers call `triggerable` with their key current; keyed operators only.
+   * Namespaces are written with `namespaceSerializer` (core's key codec by default).
+   */
+  protected getInternalTimerService<K, N>(
+    name: string,
+    triggerable: Triggerable<K, N>,
+    namespaceSerializer?: NamespaceSerializer<N>,
+  ): HeapInternalTimerService<K, N> {
+    return this.stateHandler.getInternalTimerService(name, triggerable, namespaceSerializer);
   }
 
   setKeyContextElement(value: unknown, inputIndex: number): void {

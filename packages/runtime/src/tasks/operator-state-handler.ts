@@ -2,6 +2,7 @@ import { SpindleError } from '@spindle/core';
 import { HeapKeyedStateBackend } from '../state/heap-keyed-state-backend.js';
 import { InternalTimeServiceManager, type HeapInternalTimerService, type Triggerable } from '../state/internal-timer-service.js';
 import { OperatorStateStore } from '../state/operator-state-store.js';
+import type { NamespaceSerializer } from '../state/state-table.js';
 import { Watermark } from '../network/stream-elements.js';
 import type { RuntimeMode } from '@spindle/protocol';
 import type { KeyedStateInfo, OperatorStateSnapshot, StateInitializationContext } from './operator.js';
@@ -54,7 +55,11 @@ export class OperatorStateHandler {
    * A timer service of this operator; timers need a keyed operator, as in Flink (the message is
    * Flink's, with the operator named).
    */
-  getInternalTimerService<K, N>(name: string, triggerable: Triggerable<K, N>): HeapInternalTimerService<K, N> {
+  getInternalTimerService<K, N>(
+    name: string,
+    triggerable: Triggerable<K, N>,
+    namespaceSerializer?: NamespaceSerializer<N>,
+  ): HeapInternalTimerService<K, N> {
     if (this.timeServiceManager === undefined) {
       throw new SpindleError(`${this.operatorName}: Setting timers is only supported on a keyed streams.`, {
         code: 'TIMERS_NOT_KEYED',
@@ -62,7 +67,7 @@ export class OperatorStateHandler {
         userFacing: true,
       });
     }
-    return this.timeServiceManager.getInternalTimerService(name, triggerable);
+    return this.timeServiceManager.getInternalTimerService(name, triggerable, namespaceSerializer);
   }
 
   /**

@@ -20,6 +20,30 @@ export interface MailboxExecutor {
   execute(description: string, action: () => void | Promise<void>): void;
 }
 
+/** A count an operator keeps (Flink's Counter), reported with the task's metrics. */
+export interface Counter {
+  inc(n?: number): void;
+  getCount(): number;
+}
+
+export class SimpleCounter implements Counter {
+  private count = 0;
+
+  inc(n = 1): void {
+    this.count += n;
+  }
+
+  getCount(): number {
+    return this.count;
+  }
+}
+
+/** The operator's metrics (Flink's OperatorMetricGroup): named `<operator name>.<name>` in REST and Prometheus. */
+export interface OperatorMetricGroup {
+  /** The counter `name` of this operator, created on first use (the same one on later calls). */
+  counter(name: string): Counter;
+}
+
 export interface OperatorContext {
   readonly operatorId: string;
   readonly operatorName: string;
@@ -47,6 +71,8 @@ export interface OperatorContext {
    * completes outside the task (a promise of an external call) gets back to the operator.
    */
   readonly mailboxExecutor: MailboxExecutor;
+  /** The operator's metrics; absent where operators run without a task (unit tests). */
+  readonly metricGroup?: OperatorMetricGroup;
   /** Adds to a named accumulator: numbers are summed, arrays concatenated (in subtask order). */
   addAccumulator(name: string, value: number | unknown[]): void;
   /**

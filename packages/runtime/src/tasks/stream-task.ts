@@ -36,6 +36,8 @@ import {
   isAvailabilityProvider,
   isSourceOperator,
   type KeyedStateInfo,
+  SimpleCounter,
+  type Counter,
   type OperatorContext,
   type Output,
   type SourceOperator,
@@ -85,6 +87,7 @@ export class StreamTask {
   private outputs: Output[] = [];
   private sideOutputs: ReadonlyMap<string, Output>[] = [];
   private readonly accumulators: Record<string, unknown> = {};
+  private readonly operatorCounters = new Map<string, Counter>();
   private readonly timers = new TaskTimers();
   /** Records and bytes in and out, for their per-second rates. */
   private readonly counterRates = new RateWindow([0, 0, 0, 0]);
@@ -269,6 +272,9 @@ export class StreamTask {
       currentOutputWatermark: watermarkToLongString(this.gauge.outputWatermark),
       ...this.timers.accumulatedTimes(),
       ...this.timers.timeRates(),
+      ...(this.operatorCounters.size > 0
+        ? { operatorCounters: Object.fromEntries([...this.operatorCounters].map(([name, c]) => [name, c.getCount()])) }
+        : {}),
     };
   }
 
@@ -485,6 +491,7 @@ export class StreamTask {
       processingTimeService: attributedTimeService(this.timeService, spec.name),
       mailboxExecutor: { execute: (description, action) => this.mailbox.put(description, () => this.attributed(i, action)) },
       addAccumulator: (name, value) => this.addAccumulator(name, value),
+      metricGroup: { counter: (name) => this.operatorCounter(`${spec.name}.${name}`) },
       signal: this.abort.signal,
       managedMemory: this.managedMemoryOf(spec),
       whenOutputAvailable: () => (this.outputsAvailable() ? undefined : this.waitForOutputs()),
@@ -506,6 +513,16 @@ export class StreamTask {
       for (const op of v.operators) total += op.managedMemoryWeight ?? 0;
     }
     return Math.floor(((this.env.managedMemory ?? localManagedMemoryPerSlot(0, 1)) * weight) / total);
+  }
+
+  /** An operator's counter by its full name (operators of one name in a chain share it). */
+  private operatorCounter(fullName: string): Counter {
+    let counter = this.operatorCounters.get(fullName);
+    if (counter === undefined) {
+      counter = new SimpleCounter();
+      this.operatorCounters.set(fullName, counter);
+    }
+    return counter;
   }
 
   private addAccumulator(name: string, value: number | unknown[]): void {
