@@ -11,6 +11,7 @@ import {
 } from '@spindle/core';
 import {
   BlobCache,
+  BlockingPartitionStore,
   GrpcBlobClient,
   GrpcRpcService,
   ShuffleClient,
@@ -18,6 +19,7 @@ import {
   ShuffleServer,
   TaskExecutor,
   WorkerSlotHost,
+  tmpDirs,
 } from '@spindle/runtime';
 import { checkAdvertised, jobManagerRpcTarget, resourceManagerAddress, taskManagerAddresses } from './addresses.js';
 import { linkEngineModules } from './engine-modules.js';
@@ -81,6 +83,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   const cache = new BlobCache(path.join(workDir.path, 'blobs'), (key, target) => blobClient.fetch(key, target), linkEngineModules);
   const dataAddress = `${addresses.advertised}:${dataPort}`;
   const shuffleHub = new ShuffleHub({
+    blockingStore: new BlockingPartitionStore(tmpDirs(config)),
     selfLocation: dataAddress,
     remote: (location, partitionId, subpartition, jobId) => {
       const i = location.lastIndexOf(':');
@@ -113,6 +116,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
         if (!tdd.artifact.blobKey) return tdd;
         return { ...tdd, artifact: { ...tdd.artifact, bundlePath: await cache.bundlePath(tdd.artifact.blobKey) } };
       },
+      releasePartitions: (_jobId, ids) => shuffleHub.releaseBlocking(ids),
       onJobReleased: (jobId, cause) =>
         shuffleHub.releaseJob(jobId, `the slots of job ${jobId} on the TaskManager at ${dataAddress} were freed (${cause})`),
       logs: processLogs(config),
@@ -136,6 +140,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
     memory,
     close: async () => {
       await taskExecutor.close();
+      shuffleHub.close();
       await Promise.all([closeServers(), prometheus.close()]);
     },
   };

@@ -52,6 +52,23 @@ export class SlotPool {
     return [...this.pending.keys()];
   }
 
+  /** Whether a slot for `key` is held or requested. */
+  hasOrAwaits(key: string): boolean {
+    return this.held.has(key) || [...this.pending.values()].includes(key);
+  }
+
+  /** Sharing keys of the slots held. */
+  heldKeys(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** Gives up the slot held for `key` (its tasks are done); returns it to be freed at its TaskExecutor. */
+  release(key: string): SlotAssignment | undefined {
+    const slot = this.held.get(key);
+    this.held.delete(key);
+    return slot;
+  }
+
   /** Forgets the slots held on the given TaskManagers (they are gone); returns their sharing keys. */
   releaseSlotsOf(resourceIds: ReadonlySet<string>): string[] {
     const keys: string[] = [];

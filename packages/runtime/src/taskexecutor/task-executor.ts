@@ -57,6 +57,8 @@ export interface TaskExecutorOptions {
    * this TaskManager, and whatever still waits for its partitions here can be released.
    */
   onJobReleased?: (jobId: string, cause: string) => void;
+  /** Deletes BLOCKING partitions of a job held by this TaskManager (see TaskExecutorGateway.releasePartitions). */
+  releasePartitions?: (jobId: string, partitionIds: string[]) => void;
   /** The TaskManager's log directory and own log file; none by default (an embedded cluster). */
   logs?: LogDirectory;
   /** Port of the TaskManager's Prometheus endpoint, announced at registration. */
@@ -367,6 +369,11 @@ export class TaskExecutor implements TaskExecutorGateway {
           : { jobId: other.jobId, executionAttemptId: id, state: 'FAILED', failure: serializeError(cause) },
       );
     }
+  }
+
+  async releasePartitions(jobId: string, partitionIds: string[]): Promise<void> {
+    this.log.debug('releasing blocking partitions', { jobId, partitions: partitionIds.length });
+    this.options.releasePartitions?.(jobId, partitionIds);
   }
 
   async freeSlot(allocationId: string, cause: string): Promise<void> {

@@ -30,7 +30,7 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     /** Heap limits of the worker thread (its share of the TaskManager's task heap); V8's defaults when absent. */
     private readonly resourceLimits?: ResourceLimits,
   ) {
-    const data: SlotWorkerData = { slotIndex, jobId, config };
+    const data: SlotWorkerData = { slotIndex, jobId, config, blockingDirectories: hub.blocking.directories };
     this.worker = new Worker(WORKER_URL, { workerData: data, argv, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.on('message', (m: FromSlotWorker) => this.onMessage(m));
     this.worker.on('error', (e: NodeJS.ErrnoException) => this.failAll(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? this.outOfMemory() : e));
@@ -130,6 +130,9 @@ export class WorkerSlotHost implements SlotHost, HubMember {
         break;
       case 'withdraw':
         this.hub.withdraw(this, m.partitionId);
+        break;
+      case 'announce-blocking':
+        this.hub.announceBlocking(m.partition);
         break;
       case 'request':
         this.hub.request(this, m.requestId, m.partitionId, m.subpartition, m.location);

@@ -51,4 +51,9 @@ export const CoreOptions = {
     min: 0,
     description: 'Interval at which periodic watermark generators emit watermarks; 0 disables periodic watermarks.',
   }),
+  TMP_DIRS: stringOption({
+    key: 'io.tmp.dirs',
+    description:
+      "Directories for temporary files of TaskManagers (blocking result partitions), separated by ',' or the path separator; the system's temporary directory when unset.",
+  }),
 } as const;
