@@ -117,6 +117,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
         return { ...tdd, artifact: { ...tdd.artifact, bundlePath: await cache.bundlePath(tdd.artifact.blobKey) } };
       },
       releasePartitions: (_jobId, ids) => shuffleHub.releaseBlocking(ids),
+      holdsPartitionsOf: (jobId) => shuffleHub.blocking.holdsJob(jobId),
       onJobReleased: (jobId, cause) =>
         shuffleHub.releaseJob(jobId, `the slots of job ${jobId} on the TaskManager at ${dataAddress} were freed (${cause})`),
       logs: processLogs(config),

@@ -39,6 +39,44 @@ export interface ExecutionRegion {
   readonly blockingProducers: readonly string[];
 }
 
+/**
+ * Merges regions that depend on each other through BLOCKING partitions (a vertex whose output
+ * goes both pipelined and blocking to the same consumer vertex), as Flink does: none of them
+ * could be scheduled first. Strongly connected components of the region dependency graph (Tarjan).
+ */
+function mergeCycles(groups: string[][], producersOf: (key: string) => string[]): string[][] {
+  const regionOf = new Map<string, number>();
+  groups.forEach((g, i) => g.forEach((k) => regionOf.set(k, i)));
+  const deps = groups.map((g, i) => [...new Set(g.flatMap((k) => producersOf(k).map((p) => regionOf.get(p)!)))].filter((d) => d !== i));
+  const index = new Array<number>(groups.length).fill(-1);
+  const low = new Array<number>(groups.length).fill(0);
+  const onStack = new Array<boolean>(groups.length).fill(false);
+  const stack: number[] = [];
+  const merged: string[][] = [];
+  let next = 0;
+  const visit = (v: number): void => {
+    index[v] = low[v] = next++;
+    stack.push(v);
+    onStack[v] = true;
+    for (const w of deps[v]!) {
+      if (index[w] === -1) {
+        visit(w);
+        low[v] = Math.min(low[v]!, low[w]!);
+      } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+    }
+    if (low[v] !== index[v]) return;
+    const component: string[] = [];
+    for (let w = -1; w !== v;) {
+      w = stack.pop()!;
+      onStack[w] = false;
+      component.push(...groups[w]!);
+    }
+    merged.push(component);
+  };
+  for (let v = 0; v < groups.length; v++) if (index[v] === -1) visit(v);
+  return merged;
+}
+
 /** One attempt to run one subtask. */
 export class Execution {
   readonly attemptId = randomHexId();
@@ -186,7 +224,7 @@ export class ExecutionGraph {
       const root = find(k);
       groups.set(root, [...(groups.get(root) ?? []), k]);
     }
-    this.regions = [...groups.values()].map((members, id) => {
+    this.regions = mergeCycles([...groups.values()], (k) => this.blockingProducerKeys(k)).map((members, id) => {
       const inside = new Set(members);
       const producers = new Set<string>();
       for (const k of members) for (const p of this.blockingProducerKeys(k)) if (!inside.has(p)) producers.add(p);

@@ -68,6 +68,7 @@ export class MiniCluster {
             this.inlinePartitions.releaseBlocking(ids);
             this.hub.releaseBlocking(ids);
           },
+          holdsPartitionsOf: (jobId) => this.inlinePartitions.holdsBlocking(jobId) || this.hub.blocking.holdsJob(jobId),
         },
         this.rpc,
         this.hostFactory(),

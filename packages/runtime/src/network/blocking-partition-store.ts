@@ -48,6 +48,12 @@ export class BlockingPartitionStore {
     return this.partitions.has(partitionId);
   }
 
+  /** Whether a partition of `jobId` is held here. */
+  holdsJob(jobId: string): boolean {
+    for (const m of this.partitions.values()) if (m.jobId === jobId) return true;
+    return false;
+  }
+
   /** Partition ids held here, for tests and checks that a released job left nothing. */
   ids(): string[] {
     return [...this.partitions.keys()];

@@ -52,6 +52,11 @@ export class InputChannel {
     return this.received.length > 0;
   }
 
+  /** The channel could not be connected: it fails as if its producer had sent `message`. */
+  failConnection(message: string): void {
+    this.onMessage({ t: 'f', message });
+  }
+
   /** The next buffer or event, or null for end-of-partition. */
   take(): ChannelData | undefined {
     return this.received.shift();

@@ -94,6 +94,11 @@ export class PartitionManager {
     this.store?.release(partitionIds);
   }
 
+  /** Whether this thread's store holds blocking partitions of `jobId`. */
+  holdsBlocking(jobId: string): boolean {
+    return this.store?.holdsJob(jobId) ?? false;
+  }
+
   /** The blocking partitions this thread's store holds. */
   blockingPartitions(): string[] {
     return this.store?.ids() ?? [];

@@ -325,14 +325,17 @@ export class StreamTask {
       this.gates.push(gate);
       spec.channels.forEach((ch, i) => {
         const channel = gate.channels[i]!;
-        connects.push(
-          this.env.partitions
-            .requestSubpartition(ch.partitionId, spec.consumedSubpartition, ch.producerLocation, {
-              jobId: this.tdd.jobId,
-              signal: this.abort.signal,
-            })
-            .then((link) => channel.connect(link)),
-        );
+        const connect = this.env.partitions
+          .requestSubpartition(ch.partitionId, spec.consumedSubpartition, ch.producerLocation, {
+            jobId: this.tdd.jobId,
+            signal: this.abort.signal,
+          })
+          .then((link) => channel.connect(link));
+        // A BLOCKING partition appears only once its producer finished, which may be after this task
+        // started to read its other inputs (producers in the same region): its channel connects
+        // when it can, and a failure to connect reaches the task as that channel's failure.
+        if (blocking) void connect.catch((e: unknown) => channel.failConnection((e as Error).message));
+        else connects.push(connect);
       });
     }
     await Promise.all(connects);
