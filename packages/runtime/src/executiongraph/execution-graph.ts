@@ -61,8 +61,8 @@ function mergeCycles(groups: string[][], producersOf: (key: string) => string[])
     for (const w of deps[v]!) {
       if (index[w] === -1) {
         visit(w);
-        low[v] = Math.min(low[v]!, low[w]!);
-      } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+        low[v] = Math.min(low[v], low[w]!);
+      } else if (onStack[w]) low[v] = Math.min(low[v], index[w]!);
     }
     if (low[v] !== index[v]) return;
     const component: string[] = [];
