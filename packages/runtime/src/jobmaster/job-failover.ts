@@ -197,6 +197,7 @@ export class JobFailover {
     if (plan === null || !this.batchRestarts.includes(r) || this.host.graph.status !== 'RUNNING') return;
     this.batchRestarts = this.batchRestarts.filter((x) => x !== r);
     this.numRestarts++;
+    this.host.log.info('regions redeployed', { tasks: r.keys.size, restarts: this.numRestarts });
     this.host.redeploy(this.host.graph.restartExecutions(r.keys), plan);
   }
 

@@ -248,6 +248,7 @@ export class JobMaster implements JobMasterGateway {
       for (const e of scheduled) this.deploy(e);
     }
     this.checkpoints?.startScheduler();
+    this.releaseIdleSlots();
   }
 
   private get waitsForSlots(): boolean {
@@ -336,10 +337,19 @@ export class JobMaster implements JobMasterGateway {
     this.releaseIdleSlots();
   }
 
-  /** Gives back the held slots that no scheduled or running task uses (lazy scheduling). */
+  /**
+   * Gives back the held slots that no scheduled or running task uses, and withdraws the requests
+   * for slots that no scheduled task waits for any more (their tasks were cancelled), so that an
+   * unused slot never blocks another region (lazy scheduling).
+   */
   private releaseIdleSlots(): void {
     if (!this.strategy.lazy || this.graph.status !== 'RUNNING') return;
     const inUse = new Set(this.graph.executions.filter((x) => x.state !== 'CREATED' && !x.isTerminal).map((x) => this.sharingKey(x)));
+    for (const [allocationId, key] of this.slotPool.pendingRequests()) {
+      if (inUse.has(key)) continue;
+      this.slotPool.dropPending(allocationId);
+      void this.resourceManager.cancelSlotRequest(allocationId).catch(() => undefined);
+    }
     for (const key of this.slotPool.heldKeys()) {
       if (inUse.has(key)) continue;
       const slot = this.slotPool.release(key)!;
@@ -609,7 +619,10 @@ export class JobMaster implements JobMasterGateway {
     if (status === 'RUNNING' && (this.stopping ? this.graph.allTerminal() : this.graph.allFinished())) this.graph.transitionTo('FINISHED');
     else if (status === 'FAILING' && this.graph.allTerminal()) this.graph.transitionTo('FAILED');
     else if (status === 'CANCELLING' && this.graph.allTerminal()) this.graph.transitionTo('CANCELED');
-    else return this.failover.onExecutionTerminal();
+    else {
+      this.failover.onExecutionTerminal();
+      return this.releaseIdleSlots();
+    }
     this.terminate();
   }
 

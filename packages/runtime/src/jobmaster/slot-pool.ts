@@ -57,6 +57,16 @@ export class SlotPool {
     return this.held.has(key) || [...this.pending.values()].includes(key);
   }
 
+  /** Pending requests: allocation id and sharing key. */
+  pendingRequests(): Array<[allocationId: string, key: string]> {
+    return [...this.pending];
+  }
+
+  /** Forgets a pending request (nobody needs its slot any more); an offer for it is then rejected. */
+  dropPending(allocationId: string): void {
+    this.pending.delete(allocationId);
+  }
+
   /** Sharing keys of the slots held. */
   heldKeys(): string[] {
     return [...this.held.keys()];
