@@ -53,7 +53,7 @@ export class PipelinedRegionSchedulingStrategy implements SchedulingStrategy {
     return this.ready();
   }
 
-  onExecutionFinished(): string[][] {
+  onExecutionFinished(_key: string): string[][] {
     return this.ready();
   }
 
