@@ -36,9 +36,13 @@ export class BlockingPartitionStore {
 
   constructor(baseDirs: string[]) {
     const name = `spindle-partitions-${randomHexId().slice(0, 12)}`;
+    // Created by the first partition written into them (blocking-result-partition.ts).
     this.directories = baseDirs.map((d) => path.join(d, name));
-    for (const d of this.directories) fs.mkdirSync(d, { recursive: true });
+    // A process that exits without closing its TaskExecutor (a local run interrupted) leaves no files either.
+    process.once('exit', this.onExit);
   }
+
+  private readonly onExit = (): void => this.close();
 
   add(meta: BlockingPartitionMeta): void {
     this.partitions.set(meta.partitionId, meta);
@@ -92,6 +96,7 @@ export class BlockingPartitionStore {
 
   /** Removes every partition and the directories. Idempotent. */
   close(): void {
+    process.off('exit', this.onExit);
     this.partitions.clear();
     for (const d of this.directories) {
       try {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { TypeSerializer } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
@@ -24,6 +25,7 @@ export class BlockingResultPartition extends ResultPartitionWriter {
     private readonly onComplete: (meta: BlockingPartitionMeta) => void,
   ) {
     super(spec, serializer, options);
+    fs.mkdirSync(directory, { recursive: true });
     const base = path.join(directory, spec.partitionId.replace(/[^A-Za-z0-9_.-]/g, '_'));
     this.file = new BlockingPartitionFileWriter(`${base}.data`, `${base}.index`, spec.numSubpartitions);
   }

@@ -68,17 +68,21 @@ export class ShuffleHub {
   private readonly owners = new Map<string, HubMember>();
   private readonly waiting = new Map<string, Waiter[]>();
   private readonly log = getLogger('shuffle-hub');
-  readonly blocking: BlockingPartitionStore;
+  private store: BlockingPartitionStore | undefined;
   /** The owner of every complete BLOCKING partition: the store, on this thread, for any slot's consumers. */
-  private readonly storeMember: HubMember;
+  private readonly storeMember: HubMember = {
+    serve: (partitionId, subpartition, port) => this.blocking.serve(partitionId, subpartition, new PortLink<ToConsumer, ToProducer>(port)),
+    connected: () => undefined,
+  };
 
   constructor(private readonly options: ShuffleHubOptions = {}) {
-    const store = options.blockingStore ?? new BlockingPartitionStore([os.tmpdir()]);
-    this.blocking = store;
-    this.storeMember = {
-      serve: (partitionId, subpartition, port) => store.serve(partitionId, subpartition, new PortLink<ToConsumer, ToProducer>(port)),
-      connected: () => undefined,
-    };
+    this.store = options.blockingStore;
+  }
+
+  /** The TaskExecutor's BLOCKING partitions (a store in the system's temporary directory unless one was given). */
+  get blocking(): BlockingPartitionStore {
+    this.store ??= new BlockingPartitionStore([os.tmpdir()]);
+    return this.store;
   }
 
   /**
@@ -99,7 +103,7 @@ export class ShuffleHub {
   /** Removes every BLOCKING partition and its directories (the TaskManager shuts down). */
   close(): void {
     for (const [id, owner] of [...this.owners]) if (owner === this.storeMember) this.owners.delete(id);
-    this.blocking.close();
+    this.store?.close();
   }
 
   announce(member: HubMember, partitionId: string): void {
