@@ -118,6 +118,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
       },
       releasePartitions: (_jobId, ids) => shuffleHub.releaseBlocking(ids),
       holdsPartitionsOf: (jobId) => shuffleHub.blocking.holdsJob(jobId),
+      releaseJobPartitions: (jobId) => shuffleHub.releaseBlockingJob(jobId),
       onJobReleased: (jobId, cause) =>
         shuffleHub.releaseJob(jobId, `the slots of job ${jobId} on the TaskManager at ${dataAddress} were freed (${cause})`),
       logs: processLogs(config),

@@ -16,14 +16,15 @@ import { readElement } from '../src/network/element-codec.js';
 import { InputGate } from '../src/network/input-gate.js';
 import { PartitionManager } from '../src/network/partition-manager.js';
 import { CheckpointBarrier } from '../src/network/stream-elements.js';
+import { ShuffleHub } from '../src/taskexecutor/shuffle-hub.js';
 
 const serializer = new GenericSerializer();
 const options = { segmentSize: 4096, buffersPerChannel: 2, floatingBuffers: 2 };
 
-function spec(numSubpartitions: number): ResultPartitionSpec {
+function spec(numSubpartitions: number, partitionId = 'ds#0#attempt'): ResultPartitionSpec {
   return {
     dataSetId: 'ds',
-    partitionId: 'ds#0#attempt',
+    partitionId,
     numSubpartitions,
     partitioner: 'hash',
     resultType: 'BLOCKING',
@@ -67,13 +68,26 @@ describe('blocking result partition files', () => {
   });
 
   /** Writes records i = 0..n-1 into subpartition i % 3, across many buffers; resolves with the complete partition. */
-  function writePartition(n: number): BlockingPartitionMeta {
+  function writePartition(n: number, partitionId?: string, jobId = 'job'): BlockingPartitionMeta {
     let complete: BlockingPartitionMeta | undefined;
-    const partition = new BlockingResultPartition(spec(3), serializer, options, 'job', store.directories[0]!, (m) => (complete = m));
+    const indexes = fs.existsSync(store.directories[0]!)
+      ? fs.readdirSync(store.directories[0]!).filter((f) => f.endsWith('.index')).length
+      : 0;
+    const partition = new BlockingResultPartition(
+      spec(3, partitionId),
+      serializer,
+      options,
+      jobId,
+      store.directories[0]!,
+      (m) => (complete = m),
+    );
     for (let i = 0; i < n; i++) partition.emit({ i, text: `record ${i}`.repeat(1 + (i % 5)) }, i % 3);
     partition.broadcastEvent(new CheckpointBarrier(1, 0, { type: 'CHECKPOINT', alignment: 'ALIGNED' }));
     expect(complete, 'complete before finish').to.equal(undefined);
-    expect(fs.existsSync(path.join(store.directories[0]!, 'ds_0_attempt.index')), 'no index before finish').to.equal(false);
+    expect(
+      fs.readdirSync(store.directories[0]!).filter((f) => f.endsWith('.index')),
+      'no index before finish',
+    ).to.have.length(indexes);
     partition.finish();
     return complete!;
   }
@@ -135,6 +149,19 @@ describe('blocking result partition files', () => {
     store.close();
     expect(fs.existsSync(other.dataPath)).to.equal(false);
     expect(fs.existsSync(store.directories[0]!)).to.equal(false);
+  });
+
+  it('releases every partition of one job (its JobMaster is lost) and keeps those of other jobs', () => {
+    const hub = new ShuffleHub({ blockingStore: store });
+    const mine = writePartition(50);
+    const other = writePartition(50, 'other-partition', 'other');
+    hub.announceBlocking(mine);
+    hub.announceBlocking(other);
+    expect(store.idsOf('job')).to.deep.equal([mine.partitionId]);
+    hub.releaseBlockingJob('job');
+    expect(store.ids()).to.deep.equal(['other-partition']);
+    expect(store.holdsJob('job')).to.equal(false);
+    expect(hub.size().partitions).to.equal(1);
   });
 
   it('deletes the files of a partition whose task failed before it was complete', () => {

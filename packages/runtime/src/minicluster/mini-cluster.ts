@@ -69,6 +69,10 @@ export class MiniCluster {
             this.hub.releaseBlocking(ids);
           },
           holdsPartitionsOf: (jobId) => this.inlinePartitions.holdsBlocking(jobId) || this.hub.blocking.holdsJob(jobId),
+          releaseJobPartitions: (jobId) => {
+            this.inlinePartitions.releaseBlockingJob(jobId);
+            this.hub.releaseBlockingJob(jobId);
+          },
         },
         this.rpc,
         this.hostFactory(),

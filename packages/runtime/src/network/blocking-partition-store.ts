@@ -90,8 +90,13 @@ export class BlockingPartitionStore {
     }
   }
 
+  /** Ids of the partitions of `jobId` held here. */
+  idsOf(jobId: string): string[] {
+    return [...this.partitions.values()].filter((m) => m.jobId === jobId).map((m) => m.partitionId);
+  }
+
   releaseJob(jobId: string): void {
-    this.release([...this.partitions.values()].filter((m) => m.jobId === jobId).map((m) => m.partitionId));
+    this.release(this.idsOf(jobId));
   }
 
   /** Removes every partition and the directories. Idempotent. */

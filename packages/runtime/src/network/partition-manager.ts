@@ -94,6 +94,11 @@ export class PartitionManager {
     this.store?.release(partitionIds);
   }
 
+  /** Deletes every blocking partition of `jobId` held by this thread's store. */
+  releaseBlockingJob(jobId: string): void {
+    this.store?.releaseJob(jobId);
+  }
+
   /** Whether this thread's store holds blocking partitions of `jobId`. */
   holdsBlocking(jobId: string): boolean {
     return this.store?.holdsJob(jobId) ?? false;

@@ -100,6 +100,11 @@ export class ShuffleHub {
     this.blocking.release(partitionIds);
   }
 
+  /** Deletes every BLOCKING partition of a job (its JobMaster is lost). */
+  releaseBlockingJob(jobId: string): void {
+    this.releaseBlocking(this.store?.idsOf(jobId) ?? []);
+  }
+
   /** Removes every BLOCKING partition and its directories (the TaskManager shuts down). */
   close(): void {
     for (const [id, owner] of [...this.owners]) if (owner === this.storeMember) this.owners.delete(id);

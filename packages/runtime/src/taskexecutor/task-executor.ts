@@ -59,6 +59,8 @@ export interface TaskExecutorOptions {
   onJobReleased?: (jobId: string, cause: string) => void;
   /** Deletes BLOCKING partitions of a job held by this TaskManager (see TaskExecutorGateway.releasePartitions). */
   releasePartitions?: (jobId: string, partitionIds: string[]) => void;
+  /** Deletes every BLOCKING partition of a job held here (its JobMaster is lost). */
+  releaseJobPartitions?: (jobId: string) => void;
   /** Whether this TaskManager holds BLOCKING partitions of a job: it keeps heartbeating to that job's JobMaster meanwhile. */
   holdsPartitionsOf?: (jobId: string) => boolean;
   /** The TaskManager's log directory and own log file; none by default (an embedded cluster). */
@@ -238,6 +240,12 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.log.warn('lost a JobMaster; freeing its slots', { jobMaster: address, since });
     this.lastContact.delete(address);
     for (const s of this.slots) if (s.jobMasterAddress === address && s.allocationId) void this.freeSlot(s.allocationId, 'JobMaster lost');
+    // Nobody will read or release the blocking partitions of its jobs any more (as Flink, on losing a JobMaster).
+    for (const [jobId, jobMaster] of [...this.jobMasterOf]) {
+      if (jobMaster !== address) continue;
+      this.jobMasterOf.delete(jobId);
+      this.options.releaseJobPartitions?.(jobId);
+    }
   }
 
   private async freeAllSlots(cause: string): Promise<void> {
