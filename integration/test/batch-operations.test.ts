@@ -167,7 +167,8 @@ describe('batch operations larger than managed memory (CLI, BATCH)', function ()
   });
 
   it('a spill directory that cannot be written fails the job, naming it (ENOSPC is simulated in the sorter unit tests)', async () => {
-    const bad = path.join(work, 'no-such-dir');
+    // A directory inside a regular file can never be created (missing directories are created, as in Flink).
+    const bad = path.join(inputs.orders, 'spill');
     const args = ['run', '--no-typecheck', '-Dexecution.runtime-mode=BATCH', '-Dtaskmanager.memory.managed.size=1mb'];
     args.push(`-Dio.tmp.dirs=${bad}`, JOB, '--orders', inputs.orders);
     args.push('--customers', inputs.customers, '--output', path.join(work, 'nodir'));

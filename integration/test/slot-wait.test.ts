@@ -6,6 +6,7 @@ import { until } from './process-harness.js';
 import { startSessionCluster, type SessionCluster } from './session-cluster.js';
 
 const KEYED = 'integration/fixtures/cluster-keyed.ts';
+const THREE_GROUPS = 'integration/fixtures/cluster-three-groups.ts';
 
 /** How many lines of `text` are exactly `line`. */
 function countLines(text: string, line: string): number {
@@ -110,16 +111,16 @@ describe('a job that needs more slots than a session cluster has (one TaskManage
     await until('the slots to be free again', async () => ((await freeSlots()) === 2 ? true : undefined), 30_000);
   });
 
-  it('a BATCH job waiting for slots is RUNNING with SCHEDULED tasks, the attached CLI says so once, and spindle cancel ends it', async () => {
+  it('a BATCH job whose region needs more slots than the cluster has is RUNNING with SCHEDULED tasks, the attached CLI says so once, and spindle cancel ends it', async () => {
     const args = [
       'run',
       '--no-typecheck',
       '-m',
       rest,
       '-p',
-      '3',
+      '1',
       '-Dexecution.runtime-mode=BATCH',
-      KEYED,
+      THREE_GROUPS,
       '--n',
       '10',
       '--output',
@@ -144,7 +145,7 @@ describe('a job that needs more slots than a session cluster has (one TaskManage
       }
       expect(await freeSlots()).to.equal(0);
       const listed = await runCli(['list', '-m', rest]);
-      expect(listed.stdout).to.match(new RegExp(`: ${jobId} : Keyed sums \\(RUNNING\\)`));
+      expect(listed.stdout).to.match(new RegExp(`: ${jobId} : Three groups \\(RUNNING\\)`));
 
       const cancel = await runCli(['cancel', '-m', rest, jobId]);
       expect(cancel.code, describeRun(['cancel'], cancel)).to.equal(0);

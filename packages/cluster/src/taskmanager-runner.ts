@@ -12,6 +12,7 @@ import {
 } from '@spindle/core';
 import {
   BlobCache,
+  BlockingPartitionStore,
   GrpcBlobClient,
   GrpcRpcService,
   ShuffleClient,
@@ -19,6 +20,7 @@ import {
   ShuffleServer,
   TaskExecutor,
   WorkerSlotHost,
+  tmpDirs,
 } from '@spindle/runtime';
 import { checkAdvertised, jobManagerRpcTarget, resourceManagerAddress, taskManagerAddresses } from './addresses.js';
 import { linkEngineModules } from './engine-modules.js';
@@ -82,6 +84,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
   const cache = new BlobCache(path.join(workDir.path, 'blobs'), (key, target) => blobClient.fetch(key, target), linkEngineModules);
   const dataAddress = `${addresses.advertised}:${dataPort}`;
   const shuffleHub = new ShuffleHub({
+    blockingStore: new BlockingPartitionStore(tmpDirs(config)),
     selfLocation: dataAddress,
     remote: (location, partitionId, subpartition, jobId) => {
       const i = location.lastIndexOf(':');
@@ -117,6 +120,9 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
         if (!tdd.artifact.blobKey) return tdd;
         return { ...tdd, artifact: { ...tdd.artifact, bundlePath: await cache.bundlePath(tdd.artifact.blobKey) } };
       },
+      releasePartitions: (_jobId, ids) => shuffleHub.releaseBlocking(ids),
+      holdsPartitionsOf: (jobId) => shuffleHub.blocking.holdsJob(jobId),
+      releaseJobPartitions: (jobId) => shuffleHub.releaseBlockingJob(jobId),
       onJobReleased: (jobId, cause) =>
         shuffleHub.releaseJob(jobId, `the slots of job ${jobId} on the TaskManager at ${dataAddress} were freed (${cause})`),
       logs: processLogs(config),
@@ -140,6 +146,7 @@ export async function startTaskManager(config: Configuration): Promise<TaskManag
     memory,
     close: async () => {
       await taskExecutor.close();
+      shuffleHub.close();
       await Promise.all([closeServers(), prometheus.close()]);
     },
   };

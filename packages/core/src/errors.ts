@@ -13,6 +13,8 @@ export interface SpindleErrorOptions {
   cause?: unknown;
   /** True when the user's input caused the error: CLIs print only the message, never a stack. */
   userFacing?: boolean;
+  /** With `partition-data-missing`: the result partition that could not be read (its producer must rerun). */
+  partitionId?: string;
 }
 
 /** Base class of every error Spindle raises on purpose; failover reads `recoverability`, never the message. */
@@ -20,6 +22,7 @@ export class SpindleError extends Error {
   readonly code: string;
   readonly recoverability: Recoverability;
   readonly userFacing: boolean;
+  readonly partitionId: string | undefined;
 
   constructor(message: string, opts: SpindleErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -27,6 +30,7 @@ export class SpindleError extends Error {
     this.code = opts.code ?? 'INTERNAL';
     this.recoverability = opts.recoverability ?? 'recoverable';
     this.userFacing = opts.userFacing ?? false;
+    this.partitionId = opts.partitionId;
   }
 }
 
@@ -69,6 +73,8 @@ export interface SerializedError {
   userFacing: boolean;
   stack?: string;
   cause?: SerializedError;
+  /** The result partition that could not be read, for `partition-data-missing`. */
+  partitionId?: string;
 }
 
 const MAX_CAUSE_DEPTH = 5;
@@ -96,6 +102,7 @@ function serializeErrorObject(e: Error): SerializedError {
     userFacing: e instanceof SpindleError ? e.userFacing : false,
   };
   if (typeof e.stack === 'string') out.stack = e.stack;
+  if (e instanceof SpindleError && e.partitionId !== undefined) out.partitionId = e.partitionId;
   return out;
 }
 
@@ -118,6 +125,7 @@ export function deserializeError(s: SerializedError): SpindleError {
     recoverability: s.recoverability,
     userFacing: s.userFacing,
     cause,
+    ...(s.partitionId !== undefined ? { partitionId: s.partitionId } : {}),
   });
   e.name = s.name;
   if (s.stack === undefined) delete e.stack;

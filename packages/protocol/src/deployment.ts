@@ -11,6 +11,8 @@ export interface SerializedFailure {
   userFacing: boolean;
   stack?: string;
   cause?: SerializedFailure;
+  /** The result partition that could not be read, for `partition-data-missing`. */
+  partitionId?: string;
 }
 
 /** One partition produced by one execution attempt: `<dataSetId>#<subtask>#<attemptId>`. */

@@ -21,6 +21,62 @@ export interface SlotAssignment {
   dataAddress?: string;
 }
 
+/** An execution vertex (one subtask of one job vertex), whatever its attempt: `<vertexId>#<subtask>`. */
+export function executionKey(vertexId: string, subtask: number): string {
+  return `${vertexId}#${subtask}`;
+}
+
+/**
+ * A pipelined region at subtask level (Flink's SchedulingPipelinedRegion): execution vertices
+ * joined by PIPELINED exchanges, which run and restart together. BLOCKING exchanges separate
+ * regions: a region reads those only once every producer subtask of them has finished.
+ */
+export interface ExecutionRegion {
+  readonly id: number;
+  /** Execution keys of the members. */
+  readonly members: readonly string[];
+  /** Execution keys of producers outside the region whose BLOCKING partitions the region reads. */
+  readonly blockingProducers: readonly string[];
+}
+
+/**
+ * Merges regions that depend on each other through BLOCKING partitions (a vertex whose output
+ * goes both pipelined and blocking to the same consumer vertex), as Flink does: none of them
+ * could be scheduled first. Strongly connected components of the region dependency graph (Tarjan).
+ */
+function mergeCycles(groups: string[][], producersOf: (key: string) => string[]): string[][] {
+  const regionOf = new Map<string, number>();
+  groups.forEach((g, i) => g.forEach((k) => regionOf.set(k, i)));
+  const deps = groups.map((g, i) => [...new Set(g.flatMap((k) => producersOf(k).map((p) => regionOf.get(p)!)))].filter((d) => d !== i));
+  const index = new Array<number>(groups.length).fill(-1);
+  const low = new Array<number>(groups.length).fill(0);
+  const onStack = new Array<boolean>(groups.length).fill(false);
+  const stack: number[] = [];
+  const merged: string[][] = [];
+  let next = 0;
+  const visit = (v: number): void => {
+    index[v] = low[v] = next++;
+    stack.push(v);
+    onStack[v] = true;
+    for (const w of deps[v]!) {
+      if (index[w] === -1) {
+        visit(w);
+        low[v] = Math.min(low[v], low[w]!);
+      } else if (onStack[w]) low[v] = Math.min(low[v], index[w]!);
+    }
+    if (low[v] !== index[v]) return;
+    const component: string[] = [];
+    for (let w = -1; w !== v;) {
+      w = stack.pop()!;
+      onStack[w] = false;
+      component.push(...groups[w]!);
+    }
+    merged.push(component);
+  };
+  for (let v = 0; v < groups.length; v++) if (index[v] === -1) visit(v);
+  return merged;
+}
+
 /** One attempt to run one subtask. */
 export class Execution {
   readonly attemptId = randomHexId();
@@ -35,6 +91,10 @@ export class Execution {
     readonly subtaskIndex: number,
     readonly attemptNumber: number,
   ) {}
+
+  get key(): string {
+    return executionKey(this.vertex.id, this.subtaskIndex);
+  }
 
   transitionTo(to: ExecutionState): boolean {
     if (this.state === to) return false;
@@ -105,6 +165,102 @@ export class ExecutionGraph {
       fresh.push(next);
     });
     return fresh;
+  }
+
+  /** The current attempt of an execution vertex. */
+  current(key: string): Execution {
+    const i = key.lastIndexOf('#');
+    return this.executionsOf(key.slice(0, i))[Number(key.slice(i + 1))]!;
+  }
+
+  /** Replaces the executions of the given execution vertices by new attempts, which start CREATED; returns the new ones. */
+  restartExecutions(keys: ReadonlySet<string>): Execution[] {
+    const fresh: Execution[] = [];
+    this.executions.forEach((e, i) => {
+      if (!keys.has(e.key)) return;
+      const next = new Execution(e.vertex, e.subtaskIndex, e.attemptNumber + 1);
+      this.executions[i] = next;
+      this.byAttempt.delete(e.attemptId);
+      this.byAttempt.set(next.attemptId, next);
+      this.byVertex.get(e.vertex.id)![e.subtaskIndex] = next;
+      fresh.push(next);
+    });
+    return fresh;
+  }
+
+  private regions: ExecutionRegion[] | undefined;
+  private regionByKey: Map<string, ExecutionRegion> | undefined;
+
+  /**
+   * The subtask-level pipelined regions: connected components of the execution vertices over
+   * PIPELINED exchanges (pointwise for forward, all-to-all otherwise). A job without BLOCKING
+   * exchanges whose vertices are connected is one region.
+   */
+  executionRegions(): readonly ExecutionRegion[] {
+    if (this.regions) return this.regions;
+    const parent = new Map<string, string>();
+    const find = (k: string): string => {
+      let root = k;
+      while (parent.get(root) !== root) root = parent.get(root)!;
+      parent.set(k, root);
+      return root;
+    };
+    const union = (a: string, b: string): void => void parent.set(find(a), find(b));
+    for (const v of this.jobGraph.vertices)
+      for (let i = 0; i < v.parallelism; i++) parent.set(executionKey(v.id, i), executionKey(v.id, i));
+    for (const v of this.jobGraph.vertices) {
+      for (const edge of v.inputs) {
+        if (edge.resultType === 'BLOCKING') continue;
+        for (let i = 0; i < v.parallelism; i++) {
+          if (edge.partitioner === 'forward') union(executionKey(v.id, i), executionKey(edge.sourceVertexId, i));
+          else
+            for (let j = 0; j < this.vertexOf(edge.sourceVertexId).parallelism; j++)
+              union(executionKey(v.id, i), executionKey(edge.sourceVertexId, j));
+        }
+      }
+    }
+    const groups = new Map<string, string[]>();
+    for (const k of parent.keys()) {
+      const root = find(k);
+      groups.set(root, [...(groups.get(root) ?? []), k]);
+    }
+    this.regions = mergeCycles([...groups.values()], (k) => this.blockingProducerKeys(k)).map((members, id) => {
+      const inside = new Set(members);
+      const producers = new Set<string>();
+      for (const k of members) for (const p of this.blockingProducerKeys(k)) if (!inside.has(p)) producers.add(p);
+      return { id, members, blockingProducers: [...producers] };
+    });
+    this.regionByKey = new Map(this.regions.flatMap((r) => r.members.map((k) => [k, r] as const)));
+    return this.regions;
+  }
+
+  regionOf(key: string): ExecutionRegion {
+    this.executionRegions();
+    return this.regionByKey!.get(key)!;
+  }
+
+  /** Execution keys of the producers whose BLOCKING partitions the execution vertex `key` reads. */
+  private blockingProducerKeys(key: string): string[] {
+    const e = this.current(key);
+    return e.vertex.inputs.flatMap((edge) => {
+      if (edge.resultType !== 'BLOCKING') return [];
+      if (edge.partitioner === 'forward') return [executionKey(edge.sourceVertexId, e.subtaskIndex)];
+      return Array.from({ length: this.vertexOf(edge.sourceVertexId).parallelism }, (_, j) => executionKey(edge.sourceVertexId, j));
+    });
+  }
+
+  /** Execution keys of the consumers of the partitions `e` produces on BLOCKING edges, with each partition's id. */
+  blockingConsumers(e: Execution): Array<{ partitionId: string; consumers: string[] }> {
+    return e.vertex.outputs
+      .filter((edge) => edge.resultType === 'BLOCKING')
+      .map((edge) => {
+        const target = this.vertexOf(edge.targetVertexId);
+        const consumers =
+          edge.partitioner === 'forward'
+            ? [executionKey(target.id, e.subtaskIndex)]
+            : Array.from({ length: target.parallelism }, (_, j) => executionKey(target.id, j));
+        return { partitionId: resultPartitionId(edge.dataSetId, e.subtaskIndex, e.attemptId), consumers };
+      });
   }
 
   /** The executions whose partitions `e` reads. */

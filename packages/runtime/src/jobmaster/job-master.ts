@@ -37,6 +37,8 @@ import type { RpcService } from '../rpc/rpc-service.js';
 import { mergeAccumulators } from './accumulators.js';
 import { archiveJob, type ArchivedJob, type SlotWait } from './archived-job.js';
 import { SlotPool } from './slot-pool.js';
+import { PartitionTracker } from './partition-tracker.js';
+import { schedulingStrategyFor, type SchedulingStrategy } from '../scheduler/scheduling-strategy.js';
 
 /** How long a job waits for its slots before it says so. */
 const SLOT_WAIT_NOTICE_MS = 300;
@@ -56,8 +58,12 @@ export interface ExceptionEntry {
 
 /**
  * Runs one job: expands the JobGraph into an ExecutionGraph, gets one slot per slot-sharing
- * key from the ResourceManager, deploys every task at once (streaming and, for now, batch), and
- * follows task states to the job's end. A failed task fails the job unless the restart strategy
+ * key from the ResourceManager, deploys the tasks as its scheduling strategy says, and follows
+ * task states to the job's end. STREAMING jobs deploy every task at once (eager); jobs with
+ * BLOCKING exchanges (BATCH) are scheduled lazily from the sources, pipelined region by region as
+ * their blocking inputs finish: a region gets its slots when it is scheduled and gives back the
+ * slots no other scheduled task shares when it finished, and the partition tracker releases the
+ * blocking partitions once their consumers finished. A failed task fails the job unless the restart strategy
  * allows a restart: then every task is cancelled and, after the strategy's delay, redeployed as a
  * new attempt from the latest completed checkpoint: all tasks (full), or with region failover only
  * the tasks of the failed task's pipelined region while the others run on. With checkpointing on, the
@@ -76,7 +82,10 @@ export class JobMaster implements JobMasterGateway {
   private slotTimer: NodeJS.Timeout | undefined;
   private slotWaitTimer: NodeJS.Timeout | undefined;
   private waiting: SlotWait | undefined;
-  private deployed = false;
+  /** Scheduled groups (regions, or the whole job) waiting for some of their slots. */
+  private pendingGroups: Execution[][] = [];
+  private readonly strategy: SchedulingStrategy;
+  private readonly partitions: PartitionTracker;
   private failure: SerializedFailure | undefined;
   private resultResolve!: (r: JobExecutionResultSpec) => void;
   readonly result: Promise<JobExecutionResultSpec>;
@@ -100,6 +109,13 @@ export class JobMaster implements JobMasterGateway {
     private readonly scheduler: Scheduler = systemScheduler,
   ) {
     this.graph = new ExecutionGraph(jobGraph);
+    this.strategy = schedulingStrategyFor(jobGraph, this.graph);
+    this.partitions = new PartitionTracker(this.graph, (address, ids) => {
+      void this.rpc
+        .connect<TaskExecutorGateway>(address)
+        .releasePartitions(this.jobId, ids)
+        .catch(() => undefined);
+    });
     this.log = getLogger('job-master').child({ jobId: jobGraph.jobId });
     for (const warning of config.deprecatedKeyWarnings()) this.log.warn(warning);
     const checkpointing = checkpointConfigFrom(config, jobGraph.runtimeMode);
@@ -203,18 +219,57 @@ export class JobMaster implements JobMasterGateway {
   }
 
   private schedule(): void {
-    const keys = new Set(this.graph.executions.map((e) => this.sharingKey(e)));
     this.graph.transitionTo('RUNNING');
-    for (const e of this.graph.executions) e.transitionTo('SCHEDULED');
-    for (const { allocationId } of this.slotPool.requestAll(keys)) this.requestSlot(allocationId);
+    for (const group of this.strategy.startScheduling()) this.scheduleGroup(group);
+    const needed = new Set(this.pendingGroups.flat().map((e) => this.sharingKey(e))).size;
     // Not unref'd: while a job waits for slots, these timers keep a client process alive.
-    if (this.jobGraph.runtimeMode !== 'BATCH') this.slotTimer = setTimeout(() => this.onSlotTimeout(keys.size), this.slotTimeoutMs());
-    this.slotWaitTimer = setTimeout(() => void this.noteSlotWait(keys.size), SLOT_WAIT_NOTICE_MS);
+    if (this.jobGraph.runtimeMode !== 'BATCH') this.slotTimer = setTimeout(() => this.onSlotTimeout(needed), this.slotTimeoutMs());
+    this.slotWaitTimer = setTimeout(() => void this.noteSlotWait(needed), SLOT_WAIT_NOTICE_MS);
+  }
+
+  /** Schedules a group of execution vertices: asks for the slots it lacks and deploys it once it has all. */
+  private scheduleGroup(keys: string[]): void {
+    const executions = keys.map((k) => this.graph.current(k));
+    for (const e of executions) e.transitionTo('SCHEDULED');
+    this.pendingGroups.push(executions);
+    this.requestMissingSlots();
+    this.deployReadyGroups();
+  }
+
+  private requestMissingSlots(): void {
+    const missing = new Set(this.pendingGroups.flat().map((e) => this.sharingKey(e)));
+    for (const key of [...missing]) if (this.slotPool.hasOrAwaits(key)) missing.delete(key);
+    for (const { allocationId } of this.slotPool.requestAll(missing)) this.requestSlot(allocationId);
+  }
+
+  /** Deploys every pending group whose slots are all held; groups whose tasks were cancelled meanwhile are dropped. */
+  private deployReadyGroups(): void {
+    if (this.graph.status !== 'RUNNING') return;
+    this.pendingGroups = this.pendingGroups.filter((g) => g.some((e) => e.state === 'SCHEDULED'));
+    const ready = this.pendingGroups.filter((g) => g.every((e) => this.slotPool.slotFor(this.sharingKey(e)) !== undefined));
+    if (ready.length === 0) return;
+    this.pendingGroups = this.pendingGroups.filter((g) => !ready.includes(g));
+    if (this.pendingGroups.length === 0) {
+      this.waiting = undefined;
+      clearTimeout(this.slotTimer);
+      clearTimeout(this.slotWaitTimer);
+    }
+    for (const group of ready) {
+      const scheduled = group.filter((e) => e.state === 'SCHEDULED');
+      for (const e of scheduled) e.slot = this.slotPool.slotFor(this.sharingKey(e));
+      for (const e of scheduled) this.deploy(e);
+    }
+    this.checkpoints?.startScheduler();
+    this.releaseIdleSlots();
+  }
+
+  private get waitsForSlots(): boolean {
+    return this.pendingGroups.length > 0;
   }
 
   /** What the job still waits for before it can deploy, once it has waited a moment; undefined otherwise. */
   slotWait(): SlotWait | undefined {
-    return this.deployed || this.graph.status !== 'RUNNING' ? undefined : this.waiting;
+    return !this.waitsForSlots || this.graph.status !== 'RUNNING' ? undefined : this.waiting;
   }
 
   private slotTimeoutMs(): number {
@@ -234,14 +289,14 @@ export class JobMaster implements JobMasterGateway {
   }
 
   private isWaitingFor(allocationId: string): boolean {
-    return !this.deployed && this.graph.status === 'RUNNING' && this.slotPool.pendingAllocations().includes(allocationId);
+    return this.graph.status === 'RUNNING' && this.slotPool.pendingAllocations().includes(allocationId);
   }
 
   private async noteSlotWait(needed: number): Promise<void> {
-    if (this.deployed || this.graph.status !== 'RUNNING' || this.slotPool.isComplete()) return;
+    if (!this.waitsForSlots || this.graph.status !== 'RUNNING' || this.slotPool.isComplete()) return;
     const overview = await this.resourceManager.requestResourceOverview().catch(() => undefined);
     const missing = this.slotPool.pendingAllocations().length;
-    if (missing === 0 || this.deployed) return;
+    if (missing === 0 || !this.waitsForSlots) return;
     const free = needed - missing + (overview?.numberFreeSlots ?? 0);
     this.waiting = { needed, missing, free };
     this.log.info('waiting for slots: the job needs more slots than the cluster has free', {
@@ -253,10 +308,10 @@ export class JobMaster implements JobMasterGateway {
   }
 
   async offerSlots(resourceId: string, taskExecutorAddress: string, offers: SlotOffer[]): Promise<SlotOffer[]> {
-    if (this.graph.status !== 'RUNNING' || this.deployed) return [];
+    if (this.graph.status !== 'RUNNING') return [];
     const accepted = this.slotPool.offer(resourceId, taskExecutorAddress, offers);
     if (accepted.length > 0 && !this.heartbeats.isMonitored(resourceId)) this.heartbeats.monitor(resourceId);
-    if (this.slotPool.isComplete()) queueMicrotask(() => this.deployAll());
+    if (accepted.length > 0) queueMicrotask(() => this.deployReadyGroups());
     return accepted;
   }
 
@@ -274,10 +329,47 @@ export class JobMaster implements JobMasterGateway {
     e.transitionTo(update.state);
     this.log.debug('task state', { task: this.taskName(e), state: update.state });
     if (update.state === 'FINISHED') this.checkpoints?.executionFinished(e);
+    if (update.state === 'FINISHED' && this.strategy.lazy) this.regionProgress(e);
     // A task that fails while a restart cancels it fails because of that restart.
     if (update.state === 'FAILED' && !this.stopping && !(wasCanceling && this.failover.isRestarting(e)))
       this.failover.onFailure(update.failure!, e);
     this.checkTermination();
+  }
+
+  /**
+   * Lazy scheduling: `e` finished, so its blocking partitions are tracked, regions whose inputs are
+   * now complete are scheduled (into slots still held where they can share them), and partitions
+   * and slots nobody needs any more are released.
+   */
+  private regionProgress(e: Execution): void {
+    this.partitions.producerFinished(e);
+    if (this.graph.status !== 'RUNNING') return;
+    for (const group of this.strategy.onExecutionFinished(e.key)) this.scheduleGroup(group);
+    this.partitions.releaseUnneeded();
+    this.releaseIdleSlots();
+  }
+
+  /**
+   * Gives back the held slots that no scheduled or running task uses, and withdraws the requests
+   * for slots that no scheduled task waits for any more (their tasks were cancelled), so that an
+   * unused slot never blocks another region (lazy scheduling).
+   */
+  private releaseIdleSlots(): void {
+    if (!this.strategy.lazy || this.graph.status !== 'RUNNING') return;
+    const inUse = new Set(this.graph.executions.filter((x) => x.state !== 'CREATED' && !x.isTerminal).map((x) => this.sharingKey(x)));
+    for (const [allocationId, key] of this.slotPool.pendingRequests()) {
+      if (inUse.has(key)) continue;
+      this.slotPool.dropPending(allocationId);
+      void this.resourceManager.cancelSlotRequest(allocationId).catch(() => undefined);
+    }
+    for (const key of this.slotPool.heldKeys()) {
+      if (inUse.has(key)) continue;
+      const slot = this.slotPool.release(key)!;
+      void this.rpc
+        .connect<TaskExecutorGateway>(slot.taskExecutorAddress)
+        .freeSlot(slot.allocationId, 'its tasks finished')
+        .catch(() => undefined);
+    }
   }
 
   async acknowledgeCheckpoint(_jobId: string, attemptId: string, checkpointId: number, ack: TaskCheckpointAck): Promise<void> {
@@ -304,6 +396,9 @@ export class JobMaster implements JobMasterGateway {
       code: 'TASK_MANAGER_LOST',
       recoverability: 'environment',
     });
+    // Its blocking partitions are gone with it, and its slots: pending regions ask for others.
+    this.partitions.taskManagerLost(resourceId);
+    if (this.strategy.lazy) this.slotPool.releaseSlotsOf(new Set([resourceId]));
     for (const e of this.graph.executions) {
       if (e.slot?.resourceId !== resourceId || e.isTerminal) continue;
       void this.updateTaskExecutionState({
@@ -312,6 +407,10 @@ export class JobMaster implements JobMasterGateway {
         state: 'FAILED',
         failure: serializeError(error),
       });
+    }
+    if (this.strategy.lazy && this.graph.status === 'RUNNING') {
+      this.failover.onPartitionsLost(serializeError(error));
+      this.requestMissingSlots();
     }
   }
 
@@ -351,7 +450,7 @@ export class JobMaster implements JobMasterGateway {
   }
 
   private onSlotTimeout(needed: number): void {
-    if (this.graph.status !== 'RUNNING' || this.deployed || this.slotPool.isComplete()) return;
+    if (this.graph.status !== 'RUNNING' || !this.waitsForSlots || this.slotPool.isComplete()) return;
     const missing = this.slotPool.pendingAllocations();
     const error = new SpindleError(
       `Could not acquire the minimum required resources: the job needs ${needed} slots and ${missing.length} ` +
@@ -364,20 +463,9 @@ export class JobMaster implements JobMasterGateway {
   }
 
   private failWaitingForSlots(error: SpindleError): void {
-    if (this.graph.status !== 'RUNNING' || this.deployed) return;
+    if (this.graph.status !== 'RUNNING' || !this.waitsForSlots) return;
     for (const a of this.slotPool.pendingAllocations()) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     this.failJob(serializeError(error), null);
-  }
-
-  private deployAll(): void {
-    if (this.graph.status !== 'RUNNING' || this.deployed) return;
-    this.deployed = true;
-    this.waiting = undefined;
-    clearTimeout(this.slotTimer);
-    clearTimeout(this.slotWaitTimer);
-    for (const e of this.graph.executions) e.slot = this.slotPool.slotFor(this.sharingKey(e));
-    for (const e of this.graph.executions) this.deploy(e);
-    this.checkpoints?.startScheduler();
   }
 
   private deploy(e: Execution): void {
@@ -453,12 +541,12 @@ export class JobMaster implements JobMasterGateway {
       redeployAll: (plan: RestorePlan) => this.redeployAll(plan),
       redeploy: (executions: Execution[], plan: RestorePlan) => {
         this.restorePlan = plan;
-        for (const e of executions) {
-          e.transitionTo('SCHEDULED');
-          e.slot = this.slotPool.slotFor(this.sharingKey(e));
-        }
-        for (const e of executions) this.deploy(e);
+        for (const group of this.strategy.restart(new Set(executions.map((e) => e.key)))) this.scheduleGroup(group);
+        this.partitions.releaseUnneeded();
+        this.releaseIdleSlots();
       },
+      lazy: this.strategy.lazy,
+      partitions: this.partitions,
     };
   }
 
@@ -471,12 +559,13 @@ export class JobMaster implements JobMasterGateway {
     this.graph.restartVertices();
     this.graph.transitionTo('CREATED');
     this.graph.transitionTo('RUNNING');
-    for (const e of this.graph.executions) e.transitionTo('SCHEDULED');
-    this.deployed = false;
+    this.pendingGroups = [];
     const lost = this.slotPool.releaseSlotsOf(this.lostTaskManagers);
     this.lostTaskManagers.clear();
-    for (const { allocationId } of this.slotPool.requestAll(lost)) this.requestSlot(allocationId);
-    if (this.slotPool.isComplete()) return this.deployAll();
+    for (const group of this.strategy.restart(new Set(this.graph.executions.map((e) => e.key)))) this.scheduleGroup(group);
+    this.partitions.releaseUnneeded();
+    this.releaseIdleSlots();
+    if (!this.waitsForSlots || this.strategy.lazy) return;
     clearTimeout(this.slotTimer);
     this.slotTimer = setTimeout(() => this.onSlotTimeout(lost.length), this.slotTimeoutMs());
   }
@@ -542,7 +631,10 @@ export class JobMaster implements JobMasterGateway {
     if (status === 'RUNNING' && (this.stopping ? this.graph.allTerminal() : this.graph.allFinished())) this.graph.transitionTo('FINISHED');
     else if (status === 'FAILING' && this.graph.allTerminal()) this.graph.transitionTo('FAILED');
     else if (status === 'CANCELLING' && this.graph.allTerminal()) this.graph.transitionTo('CANCELED');
-    else return this.failover.onExecutionTerminal();
+    else {
+      this.failover.onExecutionTerminal();
+      return this.releaseIdleSlots();
+    }
     this.terminate();
   }
 
@@ -553,6 +645,7 @@ export class JobMaster implements JobMasterGateway {
     const checkpoints = this.checkpoints;
     if (checkpoints) void checkpoints.shutdown(discardOnJobEnd(checkpoints.config.retention, this.graph.status));
     this.heartbeats.stop();
+    this.partitions.releaseAll();
     for (const a of this.slotPool.pendingAllocations()) void this.resourceManager.cancelSlotRequest(a).catch(() => undefined);
     for (const slot of this.slotPool.releaseAll()) {
       const te = this.rpc.connect<TaskExecutorGateway>(slot.taskExecutorAddress);

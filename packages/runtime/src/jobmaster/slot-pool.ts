@@ -52,6 +52,33 @@ export class SlotPool {
     return [...this.pending.keys()];
   }
 
+  /** Whether a slot for `key` is held or requested. */
+  hasOrAwaits(key: string): boolean {
+    return this.held.has(key) || [...this.pending.values()].includes(key);
+  }
+
+  /** Pending requests: allocation id and sharing key. */
+  pendingRequests(): Array<[allocationId: string, key: string]> {
+    return [...this.pending];
+  }
+
+  /** Forgets a pending request (nobody needs its slot any more); an offer for it is then rejected. */
+  dropPending(allocationId: string): void {
+    this.pending.delete(allocationId);
+  }
+
+  /** Sharing keys of the slots held. */
+  heldKeys(): string[] {
+    return [...this.held.keys()];
+  }
+
+  /** Gives up the slot held for `key` (its tasks are done); returns it to be freed at its TaskExecutor. */
+  release(key: string): SlotAssignment | undefined {
+    const slot = this.held.get(key);
+    this.held.delete(key);
+    return slot;
+  }
+
   /** Forgets the slots held on the given TaskManagers (they are gone); returns their sharing keys. */
   releaseSlotsOf(resourceIds: ReadonlySet<string>): string[] {
     const keys: string[] = [];

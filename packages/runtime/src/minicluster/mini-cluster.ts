@@ -1,6 +1,7 @@
 import { Configuration, TaskManagerMemoryOptions, localManagedMemoryPerSlot, randomHexId, type Scheduler } from '@spindle/core';
 import type { JobArtifact, JobExecutionResultSpec, JobGraphSpec } from '@spindle/protocol';
 import { Dispatcher } from '../dispatcher/dispatcher.js';
+import { BlockingPartitionStore, tmpDirs } from '../network/blocking-partition-store.js';
 import { PartitionManager } from '../network/partition-manager.js';
 import type { JobProgram } from '../program/program-context.js';
 import { ResourceManager } from '../resourcemanager/resource-manager.js';
@@ -34,11 +35,13 @@ export class MiniCluster {
   readonly dispatcher: Dispatcher;
   readonly taskExecutors: TaskExecutor[] = [];
   private readonly programs = new Map<string, JobProgram>();
-  private readonly inlinePartitions = new PartitionManager();
-  private readonly hub = new ShuffleHub();
+  private readonly inlinePartitions: PartitionManager;
+  private readonly hub: ShuffleHub;
   private closed = false;
 
   constructor(private readonly options: MiniClusterOptions) {
+    this.inlinePartitions = new PartitionManager(undefined, { store: new BlockingPartitionStore(tmpDirs(options.config)) });
+    this.hub = new ShuffleHub({ blockingStore: new BlockingPartitionStore(tmpDirs(options.config)) });
     this.resourceManager = new ResourceManager('resourcemanager', this.rpc, options.config);
     this.dispatcher = new Dispatcher(
       'dispatcher',
@@ -61,6 +64,15 @@ export class MiniCluster {
           numberOfSlots: this.options.slotsPerTaskManager,
           dataPort: -1,
           resourceManagerAddress: 'resourcemanager',
+          releasePartitions: (_jobId, ids) => {
+            this.inlinePartitions.releaseBlocking(ids);
+            this.hub.releaseBlocking(ids);
+          },
+          holdsPartitionsOf: (jobId) => this.inlinePartitions.holdsBlocking(jobId) || this.hub.blocking.holdsJob(jobId),
+          releaseJobPartitions: (jobId) => {
+            this.inlinePartitions.releaseBlockingJob(jobId);
+            this.hub.releaseBlockingJob(jobId);
+          },
         },
         this.rpc,
         this.hostFactory(),
@@ -101,10 +113,12 @@ export class MiniCluster {
   }
 
   /** Partitions registered and partition requests waiting, in this process's shuffle (tests check that ended jobs left none). */
+  /** Blocking partitions count until the JobMaster released them. */
   shuffleState(): { partitions: number; waiting: number } {
     const inline = this.inlinePartitions.size();
     const hub = this.hub.size();
-    return { partitions: inline.partitions + hub.partitions, waiting: inline.waiting + hub.waiting };
+    const partitions = inline.partitions + this.inlinePartitions.blockingPartitions().length + hub.partitions;
+    return { partitions, waiting: inline.waiting + hub.waiting };
   }
 
   async close(): Promise<void> {
@@ -112,6 +126,8 @@ export class MiniCluster {
     this.closed = true;
     this.dispatcher.close();
     await Promise.all(this.taskExecutors.map((te) => te.close()));
+    this.inlinePartitions.close();
+    this.hub.close();
     await this.resourceManager.close();
   }
 }

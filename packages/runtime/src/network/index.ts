@@ -7,3 +7,7 @@ export * from './result-partition.js';
 export * from './input-gate.js';
 export * from './partition-manager.js';
 export * from './tcp/index.js';
+export * from './result-partition-writer.js';
+export * from './blocking-partition-file.js';
+export * from './blocking-partition-store.js';
+export * from './blocking-result-partition.js';

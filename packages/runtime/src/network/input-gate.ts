@@ -9,7 +9,15 @@ import type { RuntimeEvent } from './stream-elements.js';
  */
 export type ChannelData = Uint8Array | RuntimeEvent | null;
 
-export class RemoteProducerError extends Error {}
+/** A channel delivered a failure in place of data; `partitionId` names the partition when its input is BLOCKING. */
+export class RemoteProducerError extends Error {
+  constructor(
+    message: string,
+    readonly partitionId?: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The receiving side of one subpartition. It announces its exclusive credits when connected, and
@@ -42,6 +50,11 @@ export class InputChannel {
 
   hasData(): boolean {
     return this.received.length > 0;
+  }
+
+  /** The channel could not be connected: it fails as if its producer had sent `message`. */
+  failConnection(message: string): void {
+    this.onMessage({ t: 'f', message });
   }
 
   /** The next buffer or event, or null for end-of-partition. */
@@ -117,6 +130,8 @@ export class InputGate {
     buffersPerChannel: number,
     floatingBuffers: number,
     private readonly onAvailable: () => void,
+    /** The partition of each channel when the input is BLOCKING: a failure to read one means its data is missing. */
+    private readonly blockingPartitions?: readonly string[],
   ) {
     this.floatingAvailable = floatingBuffers;
     this.channels = Array.from({ length: numChannels }, (_, i) => new InputChannel(i, this, buffersPerChannel));
@@ -140,7 +155,7 @@ export class InputGate {
     if (data === null) {
       channel.ended = true;
       this.endedChannels++;
-      if (channel.failure !== undefined) throw new RemoteProducerError(channel.failure);
+      if (channel.failure !== undefined) throw new RemoteProducerError(channel.failure, this.blockingPartitions?.[channel.index]);
     }
     return { channel, data: data ?? null };
   }

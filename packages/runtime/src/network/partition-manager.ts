@@ -1,4 +1,7 @@
+import os from 'node:os';
 import { SpindleError } from '@spindle/core';
+import type { BlockingPartitionMeta } from './blocking-partition-file.js';
+import { BlockingPartitionStore } from './blocking-partition-store.js';
 import { directLinkPair, type ConsumerLink, type ProducerLink } from './channel-link.js';
 import type { ResultPartition } from './result-partition.js';
 
@@ -9,6 +12,8 @@ import type { ResultPartition } from './result-partition.js';
 export interface PartitionRouter {
   announce(partitionId: string): void;
   withdraw(partitionId: string): void;
+  /** A BLOCKING partition is complete: from now on the TaskExecutor (its blocking partition store) owns and serves it. */
+  announceBlocking(meta: BlockingPartitionMeta): void;
   /** `location` is where the producer runs (its TaskManager's data address), when known. */
   request(partitionId: string, subpartition: number, location?: string, signal?: AbortSignal): Promise<ConsumerLink | 'local'>;
 }
@@ -20,9 +25,21 @@ export interface SubpartitionRequestOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Where the tasks of this thread put BLOCKING partitions: the directories they write into, and,
+ * when this thread is the TaskExecutor's own (no router), the store that keeps complete ones.
+ */
+export interface BlockingPartitionOptions {
+  directories?: string[];
+  store?: BlockingPartitionStore;
+}
+
+/** What a registered partition id stands for: a pipelined partition of this thread, or a complete blocking one in the store. */
+type Registered = ResultPartition | 'blocking';
+
 interface Waiter {
   jobId: string | undefined;
-  resolve: (p: ResultPartition) => void;
+  resolve: (p: Registered) => void;
   reject: (e: Error) => void;
 }
 
@@ -46,14 +63,72 @@ export class PartitionManager {
   private readonly jobOf = new Map<string, string>();
   private readonly waiting = new Map<string, Waiter[]>();
 
-  constructor(private readonly router?: PartitionRouter) {}
+  private store: BlockingPartitionStore | undefined;
+
+  constructor(
+    private readonly router?: PartitionRouter,
+    private readonly blocking: BlockingPartitionOptions = {},
+  ) {
+    this.store = blocking.store;
+  }
+
+  /**
+   * The directory a BLOCKING partition of producer subtask `subtask` is written into (spread over
+   * the `io.tmp.dirs` entries). A thread given none (tests that run tasks bare) gets a store of its
+   * own in the system's temporary directory.
+   */
+  blockingDirectory(subtask: number): string {
+    const dirs = this.blocking.directories ?? this.ownStore().directories;
+    return dirs[subtask % dirs.length]!;
+  }
+
+  /** A BLOCKING partition of a task here is complete: it is handed to the TaskExecutor's store. */
+  completeBlocking(meta: BlockingPartitionMeta): void {
+    if (this.router && !this.store) return this.router.announceBlocking(meta);
+    this.ownStore().add(meta);
+    this.resolveWaiters(meta.partitionId, 'blocking');
+  }
+
+  /** Deletes blocking partitions held by this thread's store (the JobMaster released them). */
+  releaseBlocking(partitionIds: Iterable<string>): void {
+    this.store?.release(partitionIds);
+  }
+
+  /** Deletes every blocking partition of `jobId` held by this thread's store. */
+  releaseBlockingJob(jobId: string): void {
+    this.store?.releaseJob(jobId);
+  }
+
+  /** Whether this thread's store holds blocking partitions of `jobId`. */
+  holdsBlocking(jobId: string): boolean {
+    return this.store?.holdsJob(jobId) ?? false;
+  }
+
+  /** The blocking partitions this thread's store holds. */
+  blockingPartitions(): string[] {
+    return this.store?.ids() ?? [];
+  }
+
+  /** Removes this thread's blocking partitions and their directories. */
+  close(): void {
+    this.store?.close();
+  }
+
+  private ownStore(): BlockingPartitionStore {
+    this.store ??= new BlockingPartitionStore([os.tmpdir()]);
+    return this.store;
+  }
+
+  private resolveWaiters(partitionId: string, registered: Registered): void {
+    const waiters = this.waiting.get(partitionId);
+    this.waiting.delete(partitionId);
+    for (const w of waiters ?? []) w.resolve(registered);
+  }
 
   register(partition: ResultPartition, jobId?: string): void {
     this.partitions.set(partition.id, partition);
     if (jobId !== undefined) this.jobOf.set(partition.id, jobId);
-    const waiters = this.waiting.get(partition.id);
-    this.waiting.delete(partition.id);
-    for (const w of waiters ?? []) w.resolve(partition);
+    this.resolveWaiters(partition.id, partition);
     this.router?.announce(partition.id);
   }
 
@@ -100,16 +175,18 @@ export class PartitionManager {
   ): Promise<ConsumerLink> {
     const here = this.partitions.get(partitionId);
     if (here) return this.connectLocal(here, subpartition);
+    if (this.store?.has(partitionId)) return this.connectLocal('blocking', subpartition, partitionId);
     if (this.router) {
       const answer = await this.router.request(partitionId, subpartition, location, options.signal);
       if (answer !== 'local') return answer;
     }
-    return this.connectLocal(await this.whenRegistered(partitionId, options), subpartition);
+    return this.connectLocal(await this.whenRegistered(partitionId, options), subpartition, partitionId);
   }
 
   /** Serves a subpartition of a partition of this thread over a link made elsewhere. */
   servePartition(partitionId: string, subpartition: number, link: ProducerLink): void {
-    const serve = (p: ResultPartition): void => {
+    const serve = (p: Registered): void => {
+      if (p === 'blocking') return this.store!.serve(partitionId, subpartition, link);
       const sp = p.subpartitions[subpartition];
       if (sp) sp.connect(link);
       else
@@ -120,15 +197,17 @@ export class PartitionManager {
     else void this.whenRegistered(partitionId).then(serve, (e: Error) => link.send({ t: 'f', message: e.message }));
   }
 
-  private connectLocal(partition: ResultPartition, subpartition: number): ConsumerLink {
+  private connectLocal(partition: Registered, subpartition: number, partitionId = ''): ConsumerLink {
     const pair = directLinkPair();
-    partition.subpartitions[subpartition]!.connect(pair.producer);
+    if (partition === 'blocking') this.store!.serve(partitionId, subpartition, pair.producer);
+    else partition.subpartitions[subpartition]!.connect(pair.producer);
     return pair.consumer;
   }
 
-  private whenRegistered(partitionId: string, { jobId, signal }: SubpartitionRequestOptions = {}): Promise<ResultPartition> {
+  private whenRegistered(partitionId: string, { jobId, signal }: SubpartitionRequestOptions = {}): Promise<Registered> {
     const here = this.partitions.get(partitionId);
     if (here) return Promise.resolve(here);
+    if (this.store?.has(partitionId)) return Promise.resolve('blocking');
     if (signal?.aborted) return Promise.reject(partitionWaitEnded(partitionId, 'the consumer was cancelled'));
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {

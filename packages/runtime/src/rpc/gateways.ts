@@ -100,6 +100,11 @@ export interface TaskExecutorGateway {
   confirmCheckpoint(executionAttemptId: string, checkpointId: number): Promise<void>;
   /** The checkpoint was aborted: the task stops aligning for it and its operators hear so. */
   abortCheckpoint(executionAttemptId: string, checkpointId: number): Promise<void>;
+  /**
+   * The JobMaster's partition tracker: these BLOCKING partitions of the job (held here since their
+   * producers finished) are no longer needed; their files are deleted. Unknown ids are ignored.
+   */
+  releasePartitions(jobId: string, partitionIds: string[]): Promise<void>;
 }
 
 export interface JobDetailsSummary {

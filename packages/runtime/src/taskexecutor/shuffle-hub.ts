@@ -1,5 +1,8 @@
+import os from 'node:os';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { getLogger } from '@spindle/core';
+import type { BlockingPartitionMeta } from '../network/blocking-partition-file.js';
+import { BlockingPartitionStore } from '../network/blocking-partition-store.js';
 import { partitionWaitEnded } from '../network/partition-manager.js';
 import {
   PortLink,
@@ -28,6 +31,8 @@ export interface ShuffleHubOptions {
    * answered with an error at once: its partition will never appear here.
    */
   jobActive?: (jobId: string) => boolean;
+  /** The TaskExecutor's BLOCKING partitions; one in the system's temporary directory when absent. */
+  blockingStore?: BlockingPartitionStore;
 }
 
 interface Waiter {
@@ -63,8 +68,48 @@ export class ShuffleHub {
   private readonly owners = new Map<string, HubMember>();
   private readonly waiting = new Map<string, Waiter[]>();
   private readonly log = getLogger('shuffle-hub');
+  private store: BlockingPartitionStore | undefined;
+  /** The owner of every complete BLOCKING partition: the store, on this thread, for any slot's consumers. */
+  private readonly storeMember: HubMember = {
+    serve: (partitionId, subpartition, port) => this.blocking.serve(partitionId, subpartition, new PortLink<ToConsumer, ToProducer>(port)),
+    connected: () => undefined,
+  };
 
-  constructor(private readonly options: ShuffleHubOptions = {}) {}
+  constructor(private readonly options: ShuffleHubOptions = {}) {
+    this.store = options.blockingStore;
+  }
+
+  /** The TaskExecutor's BLOCKING partitions (a store in the system's temporary directory unless one was given). */
+  get blocking(): BlockingPartitionStore {
+    this.store ??= new BlockingPartitionStore([os.tmpdir()]);
+    return this.store;
+  }
+
+  /**
+   * A slot's task completed a BLOCKING partition: the TaskExecutor owns it from now on, beyond the
+   * slot's life, until `releaseBlocking` (the JobMaster's partition tracker) or `close`.
+   */
+  announceBlocking(meta: BlockingPartitionMeta): void {
+    this.blocking.add(meta);
+    this.announce(this.storeMember, meta.partitionId);
+  }
+
+  /** Deletes BLOCKING partitions the JobMaster no longer needs. */
+  releaseBlocking(partitionIds: readonly string[]): void {
+    for (const id of partitionIds) if (this.owners.get(id) === this.storeMember) this.owners.delete(id);
+    this.blocking.release(partitionIds);
+  }
+
+  /** Deletes every BLOCKING partition of a job (its JobMaster is lost). */
+  releaseBlockingJob(jobId: string): void {
+    this.releaseBlocking(this.store?.idsOf(jobId) ?? []);
+  }
+
+  /** Removes every BLOCKING partition and its directories (the TaskManager shuts down). */
+  close(): void {
+    for (const [id, owner] of [...this.owners]) if (owner === this.storeMember) this.owners.delete(id);
+    this.store?.close();
+  }
 
   announce(member: HubMember, partitionId: string): void {
     this.owners.set(partitionId, member);

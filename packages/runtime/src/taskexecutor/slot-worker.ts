@@ -30,6 +30,7 @@ function post(message: FromSlotWorker): void {
 const router: PartitionRouter = {
   announce: (partitionId) => post({ type: 'announce', partitionId }),
   withdraw: (partitionId) => post({ type: 'withdraw', partitionId }),
+  announceBlocking: (partition) => post({ type: 'announce-blocking', partition }),
   request: (partitionId, subpartition, location, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) {
@@ -52,7 +53,7 @@ const router: PartitionRouter = {
     }),
 };
 
-const partitions = new PartitionManager(router);
+const partitions = new PartitionManager(router, { directories: data.blockingDirectories });
 let program: Promise<JobProgram> | undefined;
 
 function loadProgram(tdd: TaskDeploymentDescriptor): Promise<JobProgram> {

@@ -62,6 +62,12 @@ export interface TaskExecutorOptions {
    * this TaskManager, and whatever still waits for its partitions here can be released.
    */
   onJobReleased?: (jobId: string, cause: string) => void;
+  /** Deletes BLOCKING partitions of a job held by this TaskManager (see TaskExecutorGateway.releasePartitions). */
+  releasePartitions?: (jobId: string, partitionIds: string[]) => void;
+  /** Deletes every BLOCKING partition of a job held here (its JobMaster is lost). */
+  releaseJobPartitions?: (jobId: string) => void;
+  /** Whether this TaskManager holds BLOCKING partitions of a job: it keeps heartbeating to that job's JobMaster meanwhile. */
+  holdsPartitionsOf?: (jobId: string) => boolean;
   /** The TaskManager's log directory and own log file; none by default (an embedded cluster). */
   logs?: LogDirectory;
   /** Port of the TaskManager's Prometheus endpoint, announced at registration. */
@@ -87,6 +93,8 @@ export class TaskExecutor implements TaskExecutorGateway {
   /** Deployments still fetching their job bundle, and whether they were cancelled meanwhile. */
   private readonly deploying = new Map<string, { cancelled: boolean }>();
   private readonly reports: TaskExecutorReports;
+  /** The JobMaster of every job that had slots here, while the job has slots or partitions here. */
+  private readonly jobMasterOf = new Map<string, string>();
 
   constructor(
     private readonly options: TaskExecutorOptions,
@@ -180,6 +188,11 @@ export class TaskExecutor implements TaskExecutorGateway {
       );
     }
     const jobMasters = new Set(this.slots.map((s) => s.jobMasterAddress).filter((a): a is string => a !== undefined));
+    // A job whose regions finished here still needs this TaskManager while it holds their partitions.
+    for (const [jobId, address] of [...this.jobMasterOf]) {
+      if (this.hasJob(jobId) || this.options.holdsPartitionsOf?.(jobId)) jobMasters.add(address);
+      else this.jobMasterOf.delete(jobId);
+    }
     for (const address of jobMasters) {
       this.lastContact.set(address, this.lastContact.get(address) ?? this.scheduler.now());
       const metrics = Object.fromEntries(
@@ -236,6 +249,12 @@ export class TaskExecutor implements TaskExecutorGateway {
     this.log.warn('lost a JobMaster; freeing its slots', { jobMaster: address, since });
     this.lastContact.delete(address);
     for (const s of this.slots) if (s.jobMasterAddress === address && s.allocationId) void this.freeSlot(s.allocationId, 'JobMaster lost');
+    // Nobody will read or release the blocking partitions of its jobs any more (as Flink, on losing a JobMaster).
+    for (const [jobId, jobMaster] of [...this.jobMasterOf]) {
+      if (jobMaster !== address) continue;
+      this.jobMasterOf.delete(jobId);
+      this.options.releaseJobPartitions?.(jobId);
+    }
   }
 
   private async freeAllSlots(cause: string): Promise<void> {
@@ -249,6 +268,7 @@ export class TaskExecutor implements TaskExecutorGateway {
       throw new SpindleError(`slot ${slotIndex} of ${this.resourceId} is already allocated`, { code: 'SLOT_OCCUPIED' });
     }
     Object.assign(slot, { allocationId, jobId, jobMasterAddress });
+    this.jobMasterOf.set(jobId, jobMasterAddress);
     const jobMaster = this.rpc.connect<JobMasterGateway>(jobMasterAddress);
     const offer = { allocationId, slotIndex, ...(this.options.dataAddress ? { dataAddress: this.options.dataAddress } : {}) };
     // A JobMaster that ended meanwhile (cancelled while its slots were on their way) cannot take the slot.
@@ -377,6 +397,11 @@ export class TaskExecutor implements TaskExecutorGateway {
           : { jobId: other.jobId, executionAttemptId: id, state: 'FAILED', failure: serializeError(cause) },
       );
     }
+  }
+
+  async releasePartitions(jobId: string, partitionIds: string[]): Promise<void> {
+    this.log.debug('releasing blocking partitions', { jobId, partitions: partitionIds.length });
+    this.options.releasePartitions?.(jobId, partitionIds);
   }
 
   async freeSlot(allocationId: string, cause: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { BlockingPartitionMeta } from '../network/blocking-partition-file.js';
 import type {
   CheckpointTriggerSpec,
   SerializedFailure,
@@ -27,6 +28,8 @@ export type FromSlotWorker =
   | { type: 'metrics'; requestId: number; metrics: Record<string, TaskIOMetrics>; thread: ThreadStatus }
   | { type: 'announce'; partitionId: string }
   | { type: 'withdraw'; partitionId: string }
+  /** A BLOCKING partition is complete; the TaskExecutor takes it over (sent before the task reports FINISHED). */
+  | { type: 'announce-blocking'; partition: BlockingPartitionMeta }
   | { type: 'request'; requestId: number; partitionId: string; subpartition: number; location?: string }
   /** The consumer of a request still waiting was cancelled: forget the request. */
   | { type: 'abandon'; requestId: number };
@@ -37,4 +40,6 @@ export interface SlotWorkerData {
   config: Record<string, string>;
   /** The slot's managed memory in bytes, shared by the memory-using operators of its tasks. */
   managedMemory: number;
+  /** The TaskExecutor's directories for BLOCKING partitions. */
+  blockingDirectories: string[];
 }

@@ -32,7 +32,7 @@ export class WorkerSlotHost implements SlotHost, HubMember {
     /** The slot's managed memory in bytes (its share of the TaskManager's). */
     managedMemory: number = localManagedMemoryPerSlot(0, 1),
   ) {
-    const data: SlotWorkerData = { slotIndex, jobId, config, managedMemory };
+    const data: SlotWorkerData = { slotIndex, jobId, config, managedMemory, blockingDirectories: hub.blocking.directories };
     this.worker = new Worker(WORKER_URL, { workerData: data, argv, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.on('message', (m: FromSlotWorker) => this.onMessage(m));
     this.worker.on('error', (e: NodeJS.ErrnoException) => this.failAll(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? this.outOfMemory() : e));
@@ -136,6 +136,9 @@ export class WorkerSlotHost implements SlotHost, HubMember {
         break;
       case 'withdraw':
         this.hub.withdraw(this, m.partitionId);
+        break;
+      case 'announce-blocking':
+        this.hub.announceBlocking(m.partition);
         break;
       case 'request':
         this.hub.request(this, m.requestId, m.partitionId, m.subpartition, m.location);

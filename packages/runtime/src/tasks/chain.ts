@@ -20,6 +20,14 @@ export function attributeFailure(error: unknown, operatorName: string): Operator
 
 /** Turns a failure of the chain into the error the job reports: operator and subtask named. */
 export function taskFailure(error: unknown, headName: string, subtask: string): SpindleError {
+  if (error instanceof RemoteProducerError && error.partitionId !== undefined) {
+    // A BLOCKING input's producer finished long ago: failing to read its partition means the data is gone.
+    return new SpindleError(`input of ${headName} (${subtask}) cannot read blocking partition ${error.partitionId}: ${error.message}`, {
+      code: 'PARTITION_NOT_FOUND',
+      recoverability: 'partition-data-missing',
+      partitionId: error.partitionId,
+    });
+  }
   if (error instanceof RemoteProducerError) {
     return new SpindleError(`input of ${headName} (${subtask}) failed because an upstream task failed: ${error.message}`, {
       code: 'UPSTREAM_FAILED',

@@ -1,6 +1,6 @@
 import { assignToKeyGroup, computeOperatorIndexForKeyGroup } from '@spindle/core';
 import type { PartitionerKind } from '@spindle/protocol';
-import type { ResultPartition } from '../network/result-partition.js';
+import type { ResultPartitionWriter as ResultPartition } from '../network/result-partition-writer.js';
 import type { Watermark, WatermarkStatus } from '../network/stream-elements.js';
 import type { Output } from './operator.js';
 
@@ -15,7 +15,7 @@ export function recordWriterOutput(
   partitioner: PartitionerKind,
   opts: { subtaskIndex: number; maxParallelism: number; keySelector?: KeySelector; keyedOperatorName?: string },
 ): Output {
-  const n = partition.subpartitions.length;
+  const n = partition.numSubpartitions;
   switch (partitioner) {
     case 'forward':
     case 'global':

@@ -27,7 +27,9 @@ import type {
 } from '@spindle/protocol';
 import { InputGate } from '../network/input-gate.js';
 import type { PartitionManager } from '../network/partition-manager.js';
+import { BlockingResultPartition } from '../network/blocking-result-partition.js';
 import { ResultPartition } from '../network/result-partition.js';
+import type { ResultPartitionWriter } from '../network/result-partition-writer.js';
 import { CheckpointBarrier, Watermark, watermarkToLongString } from '../network/stream-elements.js';
 import type { JobProgram } from '../program/program-context.js';
 import { attributeFailure, taskFailure, wireChain, type OutputWatermarkGauge } from './chain.js';
@@ -81,7 +83,7 @@ function serializerOf(spec: SerializerSpec): TypeSerializer<unknown> {
 export class StreamTask {
   private readonly config: Configuration;
   private readonly log: Logger;
-  private readonly partitions: ResultPartition[] = [];
+  private readonly partitions: ResultPartitionWriter[] = [];
   private readonly gates: InputGate[] = [];
   private operators: StreamOperator[] = [];
   private outputs: Output[] = [];
@@ -227,7 +229,7 @@ export class StreamTask {
     if (state !== 'FINISHED') {
       for (const p of this.partitions) {
         p.release();
-        this.env.partitions.unregister(p.id);
+        if (p instanceof ResultPartition) this.env.partitions.unregister(p.id);
       }
     }
     const result: TaskExecutionState = {
@@ -284,10 +286,20 @@ export class StreamTask {
       buffersPerChannel: this.config.get(TaskManagerOptions.BUFFERS_PER_CHANNEL),
       floatingBuffers: this.config.get(TaskManagerOptions.FLOATING_BUFFERS_PER_GATE),
     };
+    const partitions = this.env.partitions;
+    // The partition's type decides the writer: BLOCKING ones go to files that the TaskExecutor serves once complete.
     for (const spec of this.tdd.producedPartitions) {
-      const partition = new ResultPartition(spec, serializerOf(spec.serializer), options);
+      const serializer = serializerOf(spec.serializer);
+      if (spec.resultType === 'BLOCKING') {
+        const dir = partitions.blockingDirectory(this.tdd.subtaskIndex);
+        this.partitions.push(
+          new BlockingResultPartition(spec, serializer, options, this.tdd.jobId, dir, (meta) => partitions.completeBlocking(meta)),
+        );
+        continue;
+      }
+      const partition = new ResultPartition(spec, serializer, options);
       this.partitions.push(partition);
-      this.env.partitions.register(partition, this.tdd.jobId);
+      partitions.register(partition, this.tdd.jobId);
     }
   }
 
@@ -300,6 +312,10 @@ export class StreamTask {
         keyedOperatorName: this.consumerOf(p.spec.dataSetId).operators[0]?.name,
       }),
     );
+  }
+
+  private isBlockingInput(dataSetId: string): boolean {
+    return this.vertex.inputs.some((edge) => edge.dataSetId === dataSetId && edge.resultType === 'BLOCKING');
   }
 
   private consumerMaxParallelism(dataSetId: string): number {
@@ -316,18 +332,22 @@ export class StreamTask {
     const floating = this.config.get(TaskManagerOptions.FLOATING_BUFFERS_PER_GATE);
     const connects: Array<Promise<void>> = [];
     for (const spec of this.tdd.inputGates) {
-      const gate = new InputGate(spec.inputIndex, spec.channels.length, perChannel, floating, () => this.wakeInput?.());
+      const blocking = this.isBlockingInput(spec.dataSetId) ? spec.channels.map((c) => c.partitionId) : undefined;
+      const gate = new InputGate(spec.inputIndex, spec.channels.length, perChannel, floating, () => this.wakeInput?.(), blocking);
       this.gates.push(gate);
       spec.channels.forEach((ch, i) => {
         const channel = gate.channels[i]!;
-        connects.push(
-          this.env.partitions
-            .requestSubpartition(ch.partitionId, spec.consumedSubpartition, ch.producerLocation, {
-              jobId: this.tdd.jobId,
-              signal: this.abort.signal,
-            })
-            .then((link) => channel.connect(link)),
-        );
+        const connect = this.env.partitions
+          .requestSubpartition(ch.partitionId, spec.consumedSubpartition, ch.producerLocation, {
+            jobId: this.tdd.jobId,
+            signal: this.abort.signal,
+          })
+          .then((link) => channel.connect(link));
+        // A BLOCKING partition appears only once its producer finished, which may be after this task
+        // started to read its other inputs (producers in the same region): its channel connects
+        // when it can, and a failure to connect reaches the task as that channel's failure.
+        if (blocking) void connect.catch((e: unknown) => channel.failConnection((e as Error).message));
+        else connects.push(connect);
       });
     }
     await Promise.all(connects);

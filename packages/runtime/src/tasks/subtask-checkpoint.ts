@@ -7,7 +7,7 @@ import type {
   TaskRestoreSpec,
 } from '@spindle/protocol';
 import { readStateHandle, writeFileBytes } from '../checkpoint/checkpoint-storage.js';
-import type { ResultPartition } from '../network/result-partition.js';
+import type { ResultPartitionWriter } from '../network/result-partition-writer.js';
 import { keyedSnapshotRange } from '../state/keyed-snapshot-format.js';
 import type { CheckpointBarrier } from '../network/stream-elements.js';
 import type { OperatorStateSnapshot, StateInitializationContext, StreamOperator } from './operator.js';
@@ -40,7 +40,7 @@ export interface CheckpointResponder {
 export interface SubtaskCheckpointOwner {
   readonly operators: readonly StreamOperator[];
   readonly operatorIds: readonly string[];
-  readonly partitions: readonly ResultPartition[];
+  readonly partitions: readonly ResultPartitionWriter[];
   /** The task's state file name in a checkpoint's directory. */
   readonly stateFileName: string;
   readonly responder: CheckpointResponder;

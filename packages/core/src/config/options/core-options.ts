@@ -48,7 +48,7 @@ export const CoreOptions = {
   TMP_DIRS: stringOption({
     key: 'io.tmp.dirs',
     description:
-      "Directories for temporary files (spill files of sorts, joins and aggregations in BATCH), separated by ',' or ':'; used in turn. The system's temporary directory when not set.",
+      "Directories for temporary files of TaskManagers (BATCH blocking result partitions, spill files of sorts, joins and aggregations), separated by ',' or ':'; used in turn. The system's temporary directory when not set.",
   }),
   AUTO_WATERMARK_INTERVAL: durationOption({
     key: 'pipeline.auto-watermark-interval',

@@ -1,4 +1,4 @@
-import { intOption, memoryOption, stringOption } from '../config-option.js';
+import { enumOption, intOption, memoryOption, stringOption } from '../config-option.js';
 
 /** TaskManager slots and network memory (Flink's TaskManagerOptions and NettyShuffleEnvironmentOptions). */
 export const TaskManagerOptions = {
@@ -40,5 +40,16 @@ export const TaskManagerOptions = {
   BIND_HOST: stringOption({
     key: 'taskmanager.bind-host',
     description: "Address the TaskManager's RPC and data servers bind to (0.0.0.0 for every interface); defaults to taskmanager.host.",
+  }),
+} as const;
+
+/** Where BLOCKING result partitions of batch jobs are written. */
+export const ShuffleOptions = {
+  BLOCKING_STORAGE: enumOption({
+    key: 'shuffle.blocking.storage',
+    values: ['local'] as const,
+    default: 'local',
+    description:
+      "Storage of BLOCKING result partitions (batch exchanges): 'local' writes them to files under the TaskManager's io.tmp.dirs, served by that TaskManager until the job releases them.",
   }),
 } as const;
