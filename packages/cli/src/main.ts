@@ -20,7 +20,15 @@ import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.j
 import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
 import { VERSION } from './version.js';
 import { startCluster, stopCluster } from './cluster-commands.js';
-import { YARN_SESSION_FLAGS, attachSession, startYarnSession, yarnSessionRestAddress } from './yarn-commands.js';
+import {
+  YARN_SESSION_FLAGS,
+  attachSession,
+  attachedOf,
+  runYarnApplication,
+  runYarnPerJob,
+  startYarnSession,
+  yarnSessionRestAddress,
+} from './yarn-commands.js';
 import { appMasterProperties, runYarnAppMaster } from './yarn-appmaster.js';
 
 interface JobOptions {
@@ -32,6 +40,7 @@ interface JobOptions {
   detached?: boolean;
   fromSavepoint?: string;
   allowNonRestoredState?: boolean;
+  wait?: boolean;
 }
 
 const stdio: Console = {
@@ -51,7 +60,10 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .argument('[args...]', 'arguments passed to the job')
     .option('-p, --parallelism <n>', 'default parallelism of the job (parallelism.default)')
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .option('-t, --target <target>', 'where to run: local (an embedded cluster), remote (a session cluster, see -m) or yarn-session')
+    .option(
+      '-t, --target <target>',
+      'where to run: local (an embedded cluster), remote (a session cluster, see -m), yarn-session, yarn-application or yarn-per-job (deprecated)',
+    )
     .option('-m, --jobmanager <host:port>', "REST address of a session cluster's JobManager (implies -t remote)")
     .option('-d, --detached', 'return once the job is submitted (remote only)')
     .option('--no-typecheck', 'skip type-checking a TypeScript job')
@@ -63,15 +75,25 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .allowExcessArguments(true);
 }
 
-/** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
-function loadConfig(options: Pick<JobOptions, 'D' | 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState'>): Configuration {
-  const flags = [
+/** The flags of a job command that stand for configuration keys. */
+function configFlags(options: Pick<JobOptions, 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState'>) {
+  return [
     ...(options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }]),
     ...(options.fromSavepoint === undefined
       ? []
       : [{ key: CheckpointingOptions.STATE_RECOVERY_PATH.key, value: options.fromSavepoint, flag: '-s' }]),
     ...(options.allowNonRestoredState ? [{ key: CheckpointingOptions.IGNORE_UNCLAIMED_STATE.key, value: 'true', flag: '-n' }] : []),
   ];
+}
+
+/** The settings a cluster deployed for the job gets in its staged configuration: the -D options and the flags above. */
+function stagedProperties(options: JobOptions): string[] {
+  return [...options.D, ...configFlags(options).map((f) => `${f.key}=${f.value}`)];
+}
+
+/** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
+function loadConfig(options: Pick<JobOptions, 'D' | 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState'>): Configuration {
+  const flags = configFlags(options);
   const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamicProperties: options.D, flags });
   for (const w of loaded.warnings) {
     stdio.err(`Warning: ${w}`);
@@ -91,12 +113,15 @@ function configFor(options: Pick<JobOptions, 'D' | 'parallelism'>, embeddedClust
   return config;
 }
 
-/** 'local' (embedded cluster), 'remote' (session cluster over REST) or 'yarn-session' (a session on YARN). */
-function targetOf(options: JobOptions): 'local' | 'remote' | 'yarn-session' {
-  const target = options.target ?? (options.jobmanager ? 'remote' : 'local');
-  if (target === 'local' || target === 'remote' || target === 'yarn-session') return target;
+const TARGETS = ['local', 'remote', 'yarn-session', 'yarn-application', 'yarn-per-job'] as const;
+type Target = (typeof TARGETS)[number];
+
+/** Where a job runs: -t, else remote with -m, else local (execution.target). */
+function targetOf(options: JobOptions, config: Configuration): Target {
+  const target = options.target ?? (options.jobmanager ? 'remote' : config.get(CoreOptions.EXECUTION_TARGET));
+  if ((TARGETS as readonly string[]).includes(target)) return target as Target;
   throw new SpindleError(
-    `Unknown or unsupported target '${target}': use -t local (an embedded cluster), -t remote / -m host:port (a session cluster) or -t yarn-session (a session on YARN).`,
+    `Unknown or unsupported target '${target}': use -t local (an embedded cluster), -t remote / -m host:port (a session cluster), -t yarn-session (a session on YARN), -t yarn-application (the job's own cluster on YARN) or -t yarn-per-job (deprecated).`,
     { code: 'BAD_ARGUMENTS', userFacing: true },
   );
 }
@@ -118,7 +143,8 @@ function jobArguments(rawArgs: string[], options: JobOptions, command: Command):
 async function runAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
   const args = jobArguments(rawArgs, options, command);
   const config = configFor(options, true);
-  const target = targetOf(options);
+  const target = targetOf(options, config);
+  if (target === 'yarn-application' || target === 'yarn-per-job') return runOnYarn(target, file, args, options, config);
   if (options.detached && target === 'local') {
     throw new SpindleError('-d/--detached needs a session cluster (-m host:port or -t remote)', {
       code: 'BAD_ARGUMENTS',
@@ -138,6 +164,44 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions, c
   } finally {
     job.dispose();
   }
+}
+
+/** A job on a cluster of its own on YARN: application mode (detached unless asked to wait), or per-job (attached unless -d). */
+async function runOnYarn(
+  target: 'yarn-application' | 'yarn-per-job',
+  file: string,
+  args: string[],
+  options: JobOptions,
+  config: Configuration,
+): Promise<void> {
+  const job = await compile(file, options);
+  try {
+    if (target === 'yarn-application') {
+      const attached = options.wait === true || attachedOf(config, false);
+      await runYarnApplication(config, job, args, stagedProperties(options), attached && options.detached !== true, stdio);
+    } else {
+      const attached = options.detached !== true && attachedOf(config, true);
+      await runYarnPerJob(config, job, args, stagedProperties(options), attached, stdio);
+    }
+  } finally {
+    job.dispose();
+  }
+}
+
+async function runApplicationAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
+  const args = jobArguments(rawArgs, options, command);
+  const config = configFor(options, true);
+  const target = options.target ?? 'yarn-application';
+  if (target !== 'yarn-application') {
+    throw new SpindleError(
+      `run-application deploys on YARN only: use -t yarn-application (not '${target}'), or 'spindle run' for other targets.`,
+      {
+        code: 'BAD_ARGUMENTS',
+        userFacing: true,
+      },
+    );
+  }
+  return runOnYarn('yarn-application', file, args, options, config);
 }
 
 async function infoAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
@@ -264,6 +328,12 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   jobCommand(program, 'run', 'run a job (on the embedded mini cluster by default)').action(runAction);
+  jobCommand(program, 'run-application', 'run a job in a cluster of its own on YARN; its main runs in the AppMaster (-t yarn-application)')
+    .option('--wait', 'follow the application to its end; exit 0 only if the job FINISHED (execution.attached=true)')
+    .action(runApplicationAction);
+  program.commands
+    .find((c) => c.name() === 'run')!
+    .option('--wait', 'with -t yarn-application: follow the application to its end (execution.attached=true)');
   jobCommand(program, 'info', "print the job's execution plan as JSON").action(infoAction);
   clusterCommands(program);
   yarnCommands(program);

@@ -16,6 +16,7 @@ import {
   type ApplicationStaging,
   type LocalResource,
   type ApplicationSubmission,
+  type ShippedFile,
   type RmApplications,
 } from '../src/index.js';
 
@@ -60,9 +61,23 @@ class FakeStaging implements ApplicationStaging {
     this.staged.set(dir, properties);
     return { url: `${dir}/spindle-conf.yaml`, type: 'FILE', visibility: 'APPLICATION', size: 42, timestamp: 1700000000000 };
   }
+  async stageFile(dir: string, file: ShippedFile): Promise<LocalResource> {
+    return {
+      url: `${dir}/${path.basename(file.localFile)}`,
+      type: file.type,
+      visibility: 'APPLICATION',
+      size: 7,
+      timestamp: 1700000000001,
+    };
+  }
   async remove(dir: string) {
     this.removed.push(dir);
     this.staged.delete(dir);
+  }
+  /** Staging directories left by applications of earlier runs. */
+  leftovers: string[] = [];
+  async applications() {
+    return this.leftovers;
   }
 }
 
@@ -81,11 +96,9 @@ describe('YarnClusterDescriptor', () => {
   it('submits the AM with quoted -D options, the queue path, tags and attempts, and returns the REST address', async () => {
     const rm = new FakeRm();
     const staging = new FakeStaging();
-    const session = await new YarnClusterDescriptor(
-      config('yarn.tags=a, b', 'jobmanager.memory.process.size=768m'),
-      rm,
-      staging,
-    ).deploySession(launch);
+    const session = await new YarnClusterDescriptor(config('yarn.tags=a, b', 'jobmanager.memory.process.size=768m'), rm, staging).deploy(
+      launch,
+    );
     expect(session).to.deep.equal({
       applicationId: 'application_1_0001',
       restUrl: 'http://nm-host:41000',
@@ -118,7 +131,7 @@ describe('YarnClusterDescriptor', () => {
     const rm = new FakeRm();
     const staging = new FakeStaging();
     const err = await new YarnClusterDescriptor(config('taskmanager.memory.process.size=5g'), rm, staging)
-      .deploySession(launch)
+      .deploy(launch)
       .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(YarnError);
     expect((err as YarnError).code).to.equal('YARN_RESOURCE_TOO_LARGE');
@@ -131,7 +144,7 @@ describe('YarnClusterDescriptor', () => {
     const rm = new FakeRm();
     const staging = new FakeStaging();
     staging.fail = new YarnError('YARN_STAGING', 'Cannot stage the application: permission denied', { userFacing: true });
-    const err = await new YarnClusterDescriptor(config(), rm, staging).deploySession(launch).catch((e: unknown) => e);
+    const err = await new YarnClusterDescriptor(config(), rm, staging).deploy(launch).catch((e: unknown) => e);
     expect((err as YarnError).code).to.equal('YARN_STAGING');
     expect(rm.submitted).to.deep.equal([]);
     expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
@@ -141,7 +154,7 @@ describe('YarnClusterDescriptor', () => {
     const rm = new FakeRm();
     rm.report = { state: 'FAILED', diagnostics: 'AM exited with 1' };
     const staging = new FakeStaging();
-    const err = await new YarnClusterDescriptor(config(), rm, staging).deploySession(launch).catch((e: unknown) => e);
+    const err = await new YarnClusterDescriptor(config(), rm, staging).deploy(launch).catch((e: unknown) => e);
     expect((err as Error).message).to.match(/ended FAILED during deployment: AM exited with 1/);
     expect(rm.killed).to.deep.equal(['application_1_0001']);
     expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
