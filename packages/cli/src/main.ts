@@ -15,6 +15,7 @@ import { CLI_BIN, defaultConfDir } from './engine-paths.js';
 import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-compiler.js';
 import { runOnMiniCluster, type Console } from './local-runner.js';
 import { runOnCluster } from './remote-runner.js';
+import type { RestClient } from './rest-client.js';
 import { cancelJob, listJobs, restClientFor, stopJob, triggerSavepoint } from './job-commands.js';
 import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.js';
 import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
@@ -27,7 +28,7 @@ import {
   runYarnApplication,
   runYarnPerJob,
   startYarnSession,
-  yarnSessionRestAddress,
+  yarnRestAddress,
 } from './yarn-commands.js';
 import { appMasterProperties, runYarnAppMaster } from './yarn-appmaster.js';
 
@@ -155,7 +156,7 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions, c
     target === 'remote'
       ? restClientFor(config, options.jobmanager)
       : target === 'yarn-session'
-        ? restClientFor(config, await yarnSessionRestAddress(config))
+        ? restClientFor(config, await yarnRestAddress(config))
         : undefined;
   const job = await compile(file, options);
   try {
@@ -214,6 +215,40 @@ async function infoAction(file: string, rawArgs: string[], options: JobOptions, 
   } finally {
     job.dispose();
   }
+}
+
+interface ClusterOptions {
+  jobmanager?: string;
+  target?: string;
+  D: string[];
+}
+
+/**
+ * The REST client of the cluster a job command (list, cancel, savepoint, stop) talks to: -m, or
+ * with -t yarn-session / yarn-application the JobManager of `yarn.application.id` (a session
+ * also from the properties file), else `rest.address`.
+ */
+async function clusterClient(options: ClusterOptions): Promise<RestClient> {
+  const config = configFor(options);
+  const target = options.target ?? 'remote';
+  if (target === 'yarn-session' || target === 'yarn-application') return restClientFor(config, await yarnRestAddress(config, target));
+  if (target !== 'remote') {
+    throw new SpindleError(
+      `Unknown target '${target}' for this command: use -m host:port (or -t remote), -t yarn-session or -t yarn-application.`,
+      {
+        code: 'BAD_ARGUMENTS',
+        userFacing: true,
+      },
+    );
+  }
+  return restClientFor(config, options.jobmanager);
+}
+
+function targetOption(): Option {
+  return new Option(
+    '-t, --target <target>',
+    'the cluster: remote (see -m), yarn-session or yarn-application (with -Dyarn.application.id=...)',
+  );
 }
 
 function clusterCommands(program: Command): void {
@@ -344,28 +379,29 @@ function buildProgram(): Command {
     .option('-s, --scheduled', 'show only scheduled jobs')
     .option('-a, --all', 'show all jobs, terminated ones too')
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .addOption(targetOption())
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((options: { running?: boolean; scheduled?: boolean; all?: boolean; jobmanager?: string; D: string[] }) =>
-      listJobs(restClientFor(configFor(options), options.jobmanager), options, stdio),
+    .action(async (options: { running?: boolean; scheduled?: boolean; all?: boolean } & ClusterOptions) =>
+      listJobs(await clusterClient(options), options, stdio),
     );
   program
     .command('cancel')
     .description('cancel a job')
     .argument('<jobId>', 'the job id (32 hexadecimal characters)')
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .addOption(targetOption())
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((jobId: string, options: { jobmanager?: string; D: string[] }) =>
-      cancelJob(restClientFor(configFor(options), options.jobmanager), jobId, stdio),
-    );
+    .action(async (jobId: string, options: ClusterOptions) => cancelJob(await clusterClient(options), jobId, stdio));
   program
     .command('savepoint')
     .description('trigger a savepoint of a running job')
     .argument('<jobId>', 'the job id (32 hexadecimal characters)')
     .argument('[targetDirectory]', 'where the savepoint goes (default execution.checkpointing.savepoint-dir)')
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .addOption(targetOption())
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((jobId: string, dir: string | undefined, options: { jobmanager?: string; D: string[] }) =>
-      triggerSavepoint(restClientFor(configFor(options), options.jobmanager), jobId, dir, stdio),
+    .action(async (jobId: string, dir: string | undefined, options: ClusterOptions) =>
+      triggerSavepoint(await clusterClient(options), jobId, dir, stdio),
     );
   program
     .command('stop')
@@ -374,9 +410,10 @@ function buildProgram(): Command {
     .option('-p, --savepointPath <dir>', 'where the savepoint goes (default execution.checkpointing.savepoint-dir)')
     .option('-d, --drain', 'emit MAX_WATERMARK before the savepoint, firing every event-time timer (for a permanent stop)')
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .addOption(targetOption())
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((jobId: string, options: { savepointPath?: string; drain?: boolean; jobmanager?: string; D: string[] }) =>
-      stopJob(restClientFor(configFor(options), options.jobmanager), jobId, options, stdio),
+    .action(async (jobId: string, options: { savepointPath?: string; drain?: boolean } & ClusterOptions) =>
+      stopJob(await clusterClient(options), jobId, options, stdio),
     );
   program.addOption(logLevelOption());
   program.option('-v, --verbose', 'show the log on the terminal too (`-v` alone prints the version)');

@@ -104,14 +104,23 @@ async function stopSession(
   }
 }
 
-/** The REST address of the session `run -t yarn-session` submits to: `yarn.application.id`, else the properties file. */
-export async function yarnSessionRestAddress(config: Configuration): Promise<string> {
-  const applicationId = config.get(YarnOptions.APPLICATION_ID) ?? readYarnPropertiesApplicationId(config);
+/**
+ * The REST address of the JobManager of a YARN application, found through the RM's application
+ * report (the AppMaster registers its host and REST port): `yarn.application.id`, else, for
+ * yarn-session, the application of the properties file.
+ */
+export async function yarnRestAddress(
+  config: Configuration,
+  target: 'yarn-session' | 'yarn-application' = 'yarn-session',
+): Promise<string> {
+  const fromFile = target === 'yarn-session' ? readYarnPropertiesApplicationId(config) : undefined;
+  const applicationId = config.get(YarnOptions.APPLICATION_ID) ?? fromFile;
   if (applicationId === undefined) {
-    throw new SpindleError(
-      `No YARN session to submit to: start one with 'spindle yarn-session -d', or name it with -D${YarnOptions.APPLICATION_ID.key}=<applicationId>.`,
-      { code: 'BAD_ARGUMENTS', userFacing: true },
-    );
+    const start = target === 'yarn-session' ? "start one with 'spindle yarn-session -d', or " : '';
+    throw new SpindleError(`No YARN application to talk to: ${start}name it with -D${YarnOptions.APPLICATION_ID.key}=<applicationId>.`, {
+      code: 'BAD_ARGUMENTS',
+      userFacing: true,
+    });
   }
   const session = await descriptorFor(config).session(applicationId);
   return session.restUrl;
