@@ -20,6 +20,7 @@ import { cancelJob, listJobs, restClientFor, stopJob, triggerSavepoint } from '.
 import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.js';
 import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
 import { VERSION } from './version.js';
+import { CapturedOutput } from './capture-output.js';
 import { startCluster, stopCluster } from './cluster-commands.js';
 import {
   YARN_SESSION_FLAGS,
@@ -70,6 +71,10 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .option('--no-typecheck', 'skip type-checking a TypeScript job')
     .option('-s, --fromSavepoint <path>', 'start from this savepoint (execution.state-recovery.path)')
     .option('-n, --allowNonRestoredState', 'skip savepoint state that belongs to no operator of the job')
+    .option(
+      '--capture-output',
+      "for Oozie's <capture-output/>: stdout is only a properties document (jobId=..., applicationId=...), every other line goes to stderr",
+    )
     .addOption(logLevelOption())
     .option('-v, --verbose', 'show the log on the terminal too')
     .passThroughOptions()
@@ -430,13 +435,19 @@ function buildProgram(): Command {
 /** The CLI: returns the process exit code (0 only when every job FINISHED). */
 export async function main(argv: string[]): Promise<number> {
   process.setSourceMapsEnabled(true);
+  const captured = new CapturedOutput();
   const program = buildProgram();
+  program.hook('preAction', (_program, action) => {
+    if (action.opts<{ captureOutput?: boolean }>().captureOutput === true) captured.start();
+  });
   try {
     // `-v` on its own is Flink's version flag; before a subcommand it asks for the log on the terminal.
     await program.parseAsync(argv.length === 1 && argv[0] === '-v' ? ['--version'] : withYarnSessionFlags(argv), { from: 'user' });
     return 0;
   } catch (e) {
     return reportError(e);
+  } finally {
+    await captured.finish();
   }
 }
 

@@ -28,3 +28,4 @@ export * from './session/properties-file.js';
 export { shellQuote } from './session/shell-quote.js';
 export * from './session/staging.js';
 export * from './session/engine-archive.js';
+export * from './session/oozie.js';

@@ -4,6 +4,7 @@ import type { RmRestClient } from '../rm-rest-client.js';
 import type { ApplicationReport } from '../rm-rest-types.js';
 import { YarnOptions } from '../yarn-options.js';
 import { shellQuote } from './shell-quote.js';
+import { oozieChildTags } from './oozie.js';
 import { hadoopUser } from '@spindle/hdfs';
 import type { LocalResource } from '../protocols/container-management-client.js';
 import {
@@ -286,12 +287,14 @@ export function parseEnvJson<T>(raw: string | undefined, fallback: T): T {
   return JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as T;
 }
 
-function tagsOf(config: Configuration): string[] {
-  return config
+/** `yarn.tags`, and under Oozie the action's child-job tags. */
+export function tagsOf(config: Configuration, env: NodeJS.ProcessEnv = process.env): string[] {
+  const tags = config
     .get(YarnOptions.TAGS)
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t !== '');
+  return [...new Set([...tags, ...oozieChildTags(env)])];
 }
 
 function mb(bytes: number): number {
