@@ -43,6 +43,7 @@ interface JobOptions {
   fromSavepoint?: string;
   allowNonRestoredState?: boolean;
   wait?: boolean;
+  shutdownOnAttachedExit?: boolean;
 }
 
 const stdio: Console = {
@@ -72,6 +73,10 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .option('-s, --fromSavepoint <path>', 'start from this savepoint (execution.state-recovery.path)')
     .option('-n, --allowNonRestoredState', 'skip savepoint state that belongs to no operator of the job')
     .option(
+      '--sae, --shutdownOnAttachedExit',
+      'attached: cancel the job when this client is terminated (SIGTERM/SIGINT) or stops its heartbeats (execution.shutdown-on-attached-exit); also -sae',
+    )
+    .option(
       '--capture-output',
       "for Oozie's <capture-output/>: stdout is only a properties document (jobId=..., applicationId=...), every other line goes to stderr",
     )
@@ -82,8 +87,9 @@ function jobCommand(program: Command, name: string, description: string): Comman
 }
 
 /** The flags of a job command that stand for configuration keys. */
-function configFlags(options: Pick<JobOptions, 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState'>) {
+function configFlags(options: Pick<JobOptions, 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState' | 'shutdownOnAttachedExit'>) {
   return [
+    ...(options.shutdownOnAttachedExit ? [{ key: CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT.key, value: 'true', flag: '-sae' }] : []),
     ...(options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }]),
     ...(options.fromSavepoint === undefined
       ? []
@@ -98,7 +104,9 @@ function stagedProperties(options: JobOptions): string[] {
 }
 
 /** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
-function loadConfig(options: Pick<JobOptions, 'D' | 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState'>): Configuration {
+function loadConfig(
+  options: Pick<JobOptions, 'D' | 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState' | 'shutdownOnAttachedExit'>,
+): Configuration {
   const flags = configFlags(options);
   const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamicProperties: options.D, flags });
   for (const w of loaded.warnings) {
@@ -306,6 +314,11 @@ interface YarnSessionOptions {
 const YARN_SESSION_SHORT_FLAGS = new Set(['-id', '-jm', '-tm', '-nm', '-qu']);
 
 function withYarnSessionFlags(argv: string[]): string[] {
+  if (argv[0] === 'run' || argv[0] === 'run-application') {
+    // Flink's -sae, before the job file (what follows it belongs to the job).
+    const job = argv.findIndex((a, i) => i > 0 && !a.startsWith('-') && /\.(m|c)?(t|j)sx?$/.test(a));
+    return argv.map((a, i) => (a === '-sae' && (job < 0 || i < job) ? '--sae' : a));
+  }
   if (argv[0] !== 'yarn-session') return argv;
   return argv.map((a, i) => (i > 0 && YARN_SESSION_SHORT_FLAGS.has(a) ? `-${a}` : a));
 }

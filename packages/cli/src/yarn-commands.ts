@@ -16,6 +16,7 @@ import { RestClient } from './rest-client.js';
 import type { CompiledJob } from './job-compiler.js';
 import { runOnCluster } from './remote-runner.js';
 import { appMasterLaunch } from './yarn-launch.js';
+import { onTermination } from './termination.js';
 
 /** The flags of `yarn-session` that stand for configuration keys (Flink's yarn-session.sh flags). */
 export const YARN_SESSION_FLAGS = [
@@ -159,7 +160,7 @@ export async function runYarnApplication(
     console.out(`$ spindle list -t yarn-application -Dyarn.application.id=${session.applicationId}`);
     return;
   }
-  await followApplication(descriptor, session.applicationId, console);
+  await followApplication(descriptor, session.applicationId, console, config.get(CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT));
 }
 
 /**
@@ -188,12 +189,29 @@ export async function runYarnPerJob(
     await new RmRestClient({ url: yarnAddresses().webappUrl }).killApplication(session.applicationId).catch(() => undefined);
     throw e;
   }
-  if (attached) await followApplication(descriptor, session.applicationId, console);
+  if (attached) await followApplication(descriptor, session.applicationId, console, config.get(CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT));
 }
 
-/** Waits until the application ends; a final status other than SUCCEEDED is an error carrying YARN's diagnostics. */
-async function followApplication(descriptor: YarnClusterDescriptor, applicationId: string, console: Console): Promise<void> {
-  const report = await descriptor.waitUntilEnded(applicationId, Number.POSITIVE_INFINITY);
+/**
+ * Waits until the application ends; a final status other than SUCCEEDED is an error carrying
+ * YARN's diagnostics. With `shutdownOnExit` (-sae), SIGTERM/SIGINT kill the application (its one
+ * job with it) before the client exits (143/130).
+ */
+async function followApplication(
+  descriptor: YarnClusterDescriptor,
+  applicationId: string,
+  console: Console,
+  shutdownOnExit: boolean,
+): Promise<void> {
+  const undo = shutdownOnExit
+    ? onTermination(async (signal) => {
+        console.err(`The client received ${signal}: killing the application ${applicationId} (execution.shutdown-on-attached-exit).`);
+        await new RmRestClient({ url: yarnAddresses().webappUrl })
+          .killApplication(applicationId)
+          .catch((e: unknown) => console.err(`Could not kill ${applicationId}: ${String(e)}`));
+      })
+    : () => undefined;
+  const report = await descriptor.waitUntilEnded(applicationId, Number.POSITIVE_INFINITY).finally(undo);
   console.out(`Application ${applicationId} ${report.state} with final status ${report.finalStatus}.`);
   if (report.finalStatus === 'SUCCEEDED') return;
   throw new SpindleError(
