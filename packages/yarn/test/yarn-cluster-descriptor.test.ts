@@ -17,6 +17,7 @@ import {
   type LocalResource,
   type ApplicationSubmission,
   type ShippedFile,
+  parseEnvJson,
   type RmApplications,
 } from '../src/index.js';
 
@@ -159,6 +160,39 @@ describe('YarnClusterDescriptor', () => {
     expect(rm.killed).to.deep.equal(['application_1_0001']);
     expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
     expect(staging.staged.size).to.equal(0);
+  });
+
+  it('ships files to the AppMaster and, when marked, to TaskManagers; sweeps staging directories of ended applications first', async () => {
+    const rm = new FakeRm();
+    const ended = new Map([
+      ['application_1_0000', 'KILLED'],
+      ['application_0_0007', 'RUNNING'],
+    ]);
+    const application = rm.application.bind(rm);
+    rm.application = async (id: string) =>
+      ended.has(id) ? ({ id, state: ended.get(id), applicationTags: [] } as unknown as ApplicationReport) : application(id);
+    const staging = new FakeStaging();
+    staging.leftovers = [...ended.keys()];
+    const ship: ShippedFile[] = [
+      { name: 'spindle-engine', localFile: '/cache/spindle-engine-abc.tar.gz', type: 'ARCHIVE', taskManagers: true },
+      { name: 'job.mjs', localFile: '/tmp/x/job.mjs', type: 'FILE', taskManagers: false },
+    ];
+    await new YarnClusterDescriptor(config(), rm, staging).deploy({
+      ...launch,
+      ship,
+      environment: { SPINDLE_YARN_CLUSTER_MODE: 'application' },
+    });
+    expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0000']);
+    const am = rm.submitted[0]!.amContainer;
+    const resources = am.localResources ?? {};
+    const environment = am.environment ?? {};
+    const dir = 'hdfs://nn:8020/user/me/.spindle/application_1_0001';
+    expect(Object.keys(resources).sort()).to.deep.equal(['job.mjs', 'spindle-conf.yaml', 'spindle-engine']);
+    expect(resources['spindle-engine']).to.deep.include({ resource: `${dir}/spindle-engine-abc.tar.gz`, type: 'ARCHIVE' });
+    expect(environment['SPINDLE_YARN_CLUSTER_MODE']).to.equal('application');
+    const forTaskManagers = parseEnvJson<Record<string, LocalResource>>(environment['SPINDLE_YARN_TM_RESOURCES'], {});
+    expect(Object.keys(forTaskManagers).sort()).to.deep.equal(['spindle-conf.yaml', 'spindle-engine']);
+    expect(environment['SPINDLE_YARN_TM_RESOURCES']).to.match(/^[A-Za-z0-9+/=]+$/);
   });
 
   it('writes the staged configuration as YAML that the configuration loader reads back', () => {
