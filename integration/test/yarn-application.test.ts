@@ -212,6 +212,23 @@ describe('YARN application and per-job modes on a real Hadoop', function () {
     expectCleanFailure(['list', '-t', 'yarn-application'], missing, '-Dyarn.application.id=<applicationId>');
   });
 
+  let killedApp: string | undefined;
+
+  it('an application killed through YARN leaves no staging directory once the next deployment ran', async () => {
+    const args = ['run-application', '--no-typecheck', `-Dyarn.tags=${tag}`, path.join(JOBS, 'slow-generator-job.ts')];
+    const r = await runCli(args, 240_000, env);
+    expect(r.code, describeRun(args, r)).to.equal(0);
+    killedApp = appIdOf(args, r);
+    expect((await hdfs.status(stagingDir(killedApp)))?.isDirectory).to.equal(true);
+    await rm.killApplication(killedApp);
+    let state = (await report(killedApp)).state;
+    for (const end = Date.now() + 60_000; state !== 'KILLED' && Date.now() < end; state = (await report(killedApp)).state) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(state).to.equal('KILLED');
+    // Removed by the AppMaster's SIGTERM hook, or else by the sweep of the next deployment (the per-job test).
+  });
+
   it('run -t yarn-per-job: warns that it is deprecated, runs the job in a cluster of its own, torn down after', async () => {
     const output = `${hdfsDir}/per-job-out`;
     const args = ['run', '-t', 'yarn-per-job', '--no-typecheck', '-Dexecution.runtime-mode=BATCH', `-Dyarn.tags=${tag}`];
@@ -226,5 +243,6 @@ describe('YARN application and per-job modes on a real Hadoop', function () {
     expectFinalCounts(expected, await hdfsCounts(output), 'BATCH');
     expect(await hdfs.status(stagingDir(appId))).to.equal(undefined);
     await expectEngineFromArchive(appId, 2);
+    if (killedApp !== undefined) expect(await hdfs.status(stagingDir(killedApp)), `staging of the killed ${killedApp}`).to.equal(undefined);
   });
 });

@@ -23,8 +23,8 @@ import {
 import { APPMASTER_ENV } from './yarn-launch.js';
 
 /**
- * The `-D` options the AppMaster adds to the user's: the JobManager binds every interface and
- * advertises its NodeManager's host, and its REST port is fixed before start, because the
+ * The `-D` options the AppMaster adds to the user's: the JobManager binds every interface,
+ * advertises its NodeManager's host and takes a free RPC port, and its REST port is fixed before start, because the
  * ResourceManager is told the REST address (port and tracking URL) when the driver registers,
  * which happens before the REST server is up.
  */
@@ -36,6 +36,8 @@ export async function appMasterProperties(): Promise<string[]> {
   const restPort = await freePort();
   return [
     `jobmanager.rpc.address=${host}`,
+    // Any free port (Flink's yarn.application-master.port: 0): several AppMasters may share a NodeManager.
+    'jobmanager.rpc.port=0',
     'jobmanager.bind-host=0.0.0.0',
     `rest.address=${host}`,
     'rest.bind-address=0.0.0.0',
