@@ -91,14 +91,14 @@ describe('YARN application and per-job modes on a real Hadoop', function () {
   }
 
   /** The engine ran from the staged archive in each container: launcher relative to the container's directory, never this checkout. */
-  async function expectEngineFromArchive(appId: string, containers: number): Promise<void> {
+  async function expectEngineFromArchive(appId: string, containers: number, node = 'node'): Promise<void> {
     const scripts = launchScripts(appId);
     expect(scripts.length, `launch scripts of ${appId}`).to.be.at.least(containers);
     for (const script of scripts) {
       const exec = script.split('\n').find((l) => l.startsWith('exec /bin/bash -c'));
-      expect(exec, script).to.match(
-        /^exec \/bin\/bash -c "node spindle-engine\/node_modules\/@spindle\/cli\/bin\/spindle\.js (yarn-appmaster|taskmanager) /,
-      );
+      expect(exec, script).to.be.a('string');
+      expect(exec!.startsWith(`exec /bin/bash -c "${node} spindle-engine/node_modules/@spindle/cli/bin/spindle.js `), exec).to.equal(true);
+      expect(exec).to.match(/spindle\.js (yarn-appmaster|taskmanager) /);
       expect(exec).to.not.include(path.join(REPO_ROOT, 'packages'));
       expect(script).to.match(/ln -sf -- "[^"]*filecache\/\d+\/spindle-engine-[0-9a-f]+\.tar\.gz" "spindle-engine"/);
     }
@@ -158,11 +158,12 @@ describe('YARN application and per-job modes on a real Hadoop', function () {
     await expectEngineFromArchive(appId, 2);
   });
 
-  it('exits 1 for a failing job, with the application FAILED and the cause in its diagnostics', async () => {
+  it('exits 1 for a failing job, with the application FAILED and the cause in its diagnostics (Node.js shipped)', async () => {
     const args = [
       'run-application',
       '--no-typecheck',
       '-Dexecution.attached=true',
+      '-Dyarn.ship-node=true',
       `-Dyarn.tags=${tag}`,
       path.join(JOBS, 'failing-job.ts'),
     ];
@@ -173,6 +174,10 @@ describe('YARN application and per-job modes on a real Hadoop', function () {
     expect(app.finalStatus).to.equal('FAILED');
     expect(app.diagnostics).to.include('bad record 2');
     expect(await hdfs.status(stagingDir(appId))).to.equal(undefined);
+    // The AppMaster and the TaskManager ran the client's Node.js, shipped as an archive.
+    await expectEngineFromArchive(appId, 2, 'spindle-node/bin/node');
+    for (const script of launchScripts(appId))
+      expect(script).to.match(/filecache\/\d+\/spindle-node-v[\d.]+-linux-\w+\.tar\.gz" "spindle-node"/);
   });
 
   it('runs detached, then list and cancel find it through -t yarn-application -Dyarn.application.id', async () => {
