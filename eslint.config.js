@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     // cli-syntax-error.ts is deliberately not valid TypeScript (the CLI's syntax error test).
-    ignores: ['**/dist/**', '**/node_modules/**', 'log/**', 'bench-data/**', 'integration/fixtures/cli-syntax-error.ts'],
+    ignores: ['**/dist/**', '**/node_modules/**', 'log/**', '.spindle/**', 'bench-data/**', 'integration/fixtures/cli-syntax-error.ts'],
   },
   js.configs.recommended,
   {

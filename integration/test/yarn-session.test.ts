@@ -9,8 +9,9 @@
  * The session's configuration is staged in HDFS (`/user/<user>/.spindle/<appId>/spindle-conf.yaml`,
  * directory 700) and localized by the NodeManager; the staging directory is gone after stop. The
  * WordCount reads and writes `hdfs:///` paths, written and read back through the FileSystem port.
- * The engine itself still runs from this checkout (the NodeManager runs on this machine). A
- * staging directory the user may not create is a clear error and leaves nothing behind.
+ * The engine runs from the archive staged beside the configuration (yarn-application.test.ts checks
+ * the containers' launch commands). A staging directory the user may not create is a clear error
+ * and leaves nothing behind.
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
+import type * as Esbuild from 'esbuild';
 import type ts from 'typescript';
 import { SpindleError } from '@spindle/core';
 import { engineNodeModules, linkEngineModules } from '@spindle/cluster';
@@ -84,6 +84,8 @@ export async function bundleJob(jobFile: string): Promise<CompiledJob> {
   const dir = temp.path;
   const bundlePath = path.join(dir, 'job.mjs');
   const dispose = temp.dispose;
+  // Loaded on use: the engine shipped to YARN containers runs without the bundler.
+  const esbuild = await import('esbuild');
   try {
     linkEngineModules(dir);
     await esbuild.build({
@@ -103,7 +105,7 @@ export async function bundleJob(jobFile: string): Promise<CompiledJob> {
   } catch (e) {
     dispose();
     await esbuild.stop();
-    const errors = (e as { errors?: esbuild.Message[] }).errors;
+    const errors = (e as { errors?: Esbuild.Message[] }).errors;
     if (!errors) throw e;
     const lines = errors.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1} - ${m.text}` : m.text));
     throw userError(`The job cannot be bundled:\n  ${lines.join('\n  ')}`, 'JOB_COMPILE');

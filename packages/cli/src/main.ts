@@ -15,12 +15,22 @@ import { CLI_BIN, defaultConfDir } from './engine-paths.js';
 import { bundleJob, resolveJobFile, typeCheck, type CompiledJob } from './job-compiler.js';
 import { runOnMiniCluster, type Console } from './local-runner.js';
 import { runOnCluster } from './remote-runner.js';
+import type { RestClient } from './rest-client.js';
 import { cancelJob, listJobs, restClientFor, stopJob, triggerSavepoint } from './job-commands.js';
 import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.js';
 import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
 import { VERSION } from './version.js';
+import { CapturedOutput } from './capture-output.js';
 import { startCluster, stopCluster } from './cluster-commands.js';
-import { YARN_SESSION_FLAGS, attachSession, startYarnSession, yarnSessionRestAddress } from './yarn-commands.js';
+import {
+  YARN_SESSION_FLAGS,
+  attachSession,
+  attachedOf,
+  runYarnApplication,
+  runYarnPerJob,
+  startYarnSession,
+  yarnRestAddress,
+} from './yarn-commands.js';
 import { appMasterProperties, runYarnAppMaster } from './yarn-appmaster.js';
 
 interface JobOptions {
@@ -32,6 +42,8 @@ interface JobOptions {
   detached?: boolean;
   fromSavepoint?: string;
   allowNonRestoredState?: boolean;
+  wait?: boolean;
+  shutdownOnAttachedExit?: boolean;
 }
 
 const stdio: Console = {
@@ -51,27 +63,51 @@ function jobCommand(program: Command, name: string, description: string): Comman
     .argument('[args...]', 'arguments passed to the job')
     .option('-p, --parallelism <n>', 'default parallelism of the job (parallelism.default)')
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .option('-t, --target <target>', 'where to run: local (an embedded cluster), remote (a session cluster, see -m) or yarn-session')
+    .option(
+      '-t, --target <target>',
+      'where to run: local (an embedded cluster), remote (a session cluster, see -m), yarn-session, yarn-application or yarn-per-job (deprecated)',
+    )
     .option('-m, --jobmanager <host:port>', "REST address of a session cluster's JobManager (implies -t remote)")
     .option('-d, --detached', 'return once the job is submitted (remote only)')
     .option('--no-typecheck', 'skip type-checking a TypeScript job')
     .option('-s, --fromSavepoint <path>', 'start from this savepoint (execution.state-recovery.path)')
     .option('-n, --allowNonRestoredState', 'skip savepoint state that belongs to no operator of the job')
+    .option(
+      '--sae, --shutdownOnAttachedExit',
+      'attached: cancel the job when this client is terminated (SIGTERM/SIGINT) or stops its heartbeats (execution.shutdown-on-attached-exit); also -sae',
+    )
+    .option(
+      '--capture-output',
+      "for Oozie's <capture-output/>: stdout is only a properties document (jobId=..., applicationId=...), every other line goes to stderr",
+    )
     .addOption(logLevelOption())
     .option('-v, --verbose', 'show the log on the terminal too')
     .passThroughOptions()
     .allowExcessArguments(true);
 }
 
-/** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
-function loadConfig(options: Pick<JobOptions, 'D' | 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState'>): Configuration {
-  const flags = [
+/** The flags of a job command that stand for configuration keys. */
+function configFlags(options: Pick<JobOptions, 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState' | 'shutdownOnAttachedExit'>) {
+  return [
+    ...(options.shutdownOnAttachedExit ? [{ key: CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT.key, value: 'true', flag: '-sae' }] : []),
     ...(options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }]),
     ...(options.fromSavepoint === undefined
       ? []
       : [{ key: CheckpointingOptions.STATE_RECOVERY_PATH.key, value: options.fromSavepoint, flag: '-s' }]),
     ...(options.allowNonRestoredState ? [{ key: CheckpointingOptions.IGNORE_UNCLAIMED_STATE.key, value: 'true', flag: '-n' }] : []),
   ];
+}
+
+/** The settings a cluster deployed for the job gets in its staged configuration: the -D options and the flags above. */
+function stagedProperties(options: JobOptions): string[] {
+  return [...options.D, ...configFlags(options).map((f) => `${f.key}=${f.value}`)];
+}
+
+/** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
+function loadConfig(
+  options: Pick<JobOptions, 'D' | 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState' | 'shutdownOnAttachedExit'>,
+): Configuration {
+  const flags = configFlags(options);
   const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamicProperties: options.D, flags });
   for (const w of loaded.warnings) {
     stdio.err(`Warning: ${w}`);
@@ -91,12 +127,15 @@ function configFor(options: Pick<JobOptions, 'D' | 'parallelism'>, embeddedClust
   return config;
 }
 
-/** 'local' (embedded cluster), 'remote' (session cluster over REST) or 'yarn-session' (a session on YARN). */
-function targetOf(options: JobOptions): 'local' | 'remote' | 'yarn-session' {
-  const target = options.target ?? (options.jobmanager ? 'remote' : 'local');
-  if (target === 'local' || target === 'remote' || target === 'yarn-session') return target;
+const TARGETS = ['local', 'remote', 'yarn-session', 'yarn-application', 'yarn-per-job'] as const;
+type Target = (typeof TARGETS)[number];
+
+/** Where a job runs: -t, else remote with -m, else local (execution.target). */
+function targetOf(options: JobOptions, config: Configuration): Target {
+  const target = options.target ?? (options.jobmanager ? 'remote' : config.get(CoreOptions.EXECUTION_TARGET));
+  if ((TARGETS as readonly string[]).includes(target)) return target as Target;
   throw new SpindleError(
-    `Unknown or unsupported target '${target}': use -t local (an embedded cluster), -t remote / -m host:port (a session cluster) or -t yarn-session (a session on YARN).`,
+    `Unknown or unsupported target '${target}': use -t local (an embedded cluster), -t remote / -m host:port (a session cluster), -t yarn-session (a session on YARN), -t yarn-application (the job's own cluster on YARN) or -t yarn-per-job (deprecated).`,
     { code: 'BAD_ARGUMENTS', userFacing: true },
   );
 }
@@ -118,7 +157,8 @@ function jobArguments(rawArgs: string[], options: JobOptions, command: Command):
 async function runAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
   const args = jobArguments(rawArgs, options, command);
   const config = configFor(options, true);
-  const target = targetOf(options);
+  const target = targetOf(options, config);
+  if (target === 'yarn-application' || target === 'yarn-per-job') return runOnYarn(target, file, args, options, config);
   if (options.detached && target === 'local') {
     throw new SpindleError('-d/--detached needs a session cluster (-m host:port or -t remote)', {
       code: 'BAD_ARGUMENTS',
@@ -129,7 +169,7 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions, c
     target === 'remote'
       ? restClientFor(config, options.jobmanager)
       : target === 'yarn-session'
-        ? restClientFor(config, await yarnSessionRestAddress(config))
+        ? restClientFor(config, await yarnRestAddress(config))
         : undefined;
   const job = await compile(file, options);
   try {
@@ -138,6 +178,44 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions, c
   } finally {
     job.dispose();
   }
+}
+
+/** A job on a cluster of its own on YARN: application mode (detached unless asked to wait), or per-job (attached unless -d). */
+async function runOnYarn(
+  target: 'yarn-application' | 'yarn-per-job',
+  file: string,
+  args: string[],
+  options: JobOptions,
+  config: Configuration,
+): Promise<void> {
+  const job = await compile(file, options);
+  try {
+    if (target === 'yarn-application') {
+      const attached = options.wait === true || attachedOf(config, false);
+      await runYarnApplication(config, job, args, stagedProperties(options), attached && options.detached !== true, stdio);
+    } else {
+      const attached = options.detached !== true && attachedOf(config, true);
+      await runYarnPerJob(config, job, args, stagedProperties(options), attached, stdio);
+    }
+  } finally {
+    job.dispose();
+  }
+}
+
+async function runApplicationAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
+  const args = jobArguments(rawArgs, options, command);
+  const config = configFor(options, true);
+  const target = options.target ?? 'yarn-application';
+  if (target !== 'yarn-application') {
+    throw new SpindleError(
+      `run-application deploys on YARN only: use -t yarn-application (not '${target}'), or 'spindle run' for other targets.`,
+      {
+        code: 'BAD_ARGUMENTS',
+        userFacing: true,
+      },
+    );
+  }
+  return runOnYarn('yarn-application', file, args, options, config);
 }
 
 async function infoAction(file: string, rawArgs: string[], options: JobOptions, command: Command): Promise<void> {
@@ -150,6 +228,40 @@ async function infoAction(file: string, rawArgs: string[], options: JobOptions, 
   } finally {
     job.dispose();
   }
+}
+
+interface ClusterOptions {
+  jobmanager?: string;
+  target?: string;
+  D: string[];
+}
+
+/**
+ * The REST client of the cluster a job command (list, cancel, savepoint, stop) talks to: -m, or
+ * with -t yarn-session / yarn-application the JobManager of `yarn.application.id` (a session
+ * also from the properties file), else `rest.address`.
+ */
+async function clusterClient(options: ClusterOptions): Promise<RestClient> {
+  const config = configFor(options);
+  const target = options.target ?? 'remote';
+  if (target === 'yarn-session' || target === 'yarn-application') return restClientFor(config, await yarnRestAddress(config, target));
+  if (target !== 'remote') {
+    throw new SpindleError(
+      `Unknown target '${target}' for this command: use -m host:port (or -t remote), -t yarn-session or -t yarn-application.`,
+      {
+        code: 'BAD_ARGUMENTS',
+        userFacing: true,
+      },
+    );
+  }
+  return restClientFor(config, options.jobmanager);
+}
+
+function targetOption(): Option {
+  return new Option(
+    '-t, --target <target>',
+    'the cluster: remote (see -m), yarn-session or yarn-application (with -Dyarn.application.id=...)',
+  );
 }
 
 function clusterCommands(program: Command): void {
@@ -202,6 +314,11 @@ interface YarnSessionOptions {
 const YARN_SESSION_SHORT_FLAGS = new Set(['-id', '-jm', '-tm', '-nm', '-qu']);
 
 function withYarnSessionFlags(argv: string[]): string[] {
+  if (argv[0] === 'run' || argv[0] === 'run-application') {
+    // Flink's -sae, before the job file (what follows it belongs to the job).
+    const job = argv.findIndex((a, i) => i > 0 && !a.startsWith('-') && /\.(m|c)?(t|j)sx?$/.test(a));
+    return argv.map((a, i) => (a === '-sae' && (job < 0 || i < job) ? '--sae' : a));
+  }
   if (argv[0] !== 'yarn-session') return argv;
   return argv.map((a, i) => (i > 0 && YARN_SESSION_SHORT_FLAGS.has(a) ? `-${a}` : a));
 }
@@ -264,6 +381,12 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) });
   jobCommand(program, 'run', 'run a job (on the embedded mini cluster by default)').action(runAction);
+  jobCommand(program, 'run-application', 'run a job in a cluster of its own on YARN; its main runs in the AppMaster (-t yarn-application)')
+    .option('--wait', 'follow the application to its end; exit 0 only if the job FINISHED (execution.attached=true)')
+    .action(runApplicationAction);
+  program.commands
+    .find((c) => c.name() === 'run')!
+    .option('--wait', 'with -t yarn-application: follow the application to its end (execution.attached=true)');
   jobCommand(program, 'info', "print the job's execution plan as JSON").action(infoAction);
   clusterCommands(program);
   yarnCommands(program);
@@ -274,28 +397,29 @@ function buildProgram(): Command {
     .option('-s, --scheduled', 'show only scheduled jobs')
     .option('-a, --all', 'show all jobs, terminated ones too')
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .addOption(targetOption())
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((options: { running?: boolean; scheduled?: boolean; all?: boolean; jobmanager?: string; D: string[] }) =>
-      listJobs(restClientFor(configFor(options), options.jobmanager), options, stdio),
+    .action(async (options: { running?: boolean; scheduled?: boolean; all?: boolean } & ClusterOptions) =>
+      listJobs(await clusterClient(options), options, stdio),
     );
   program
     .command('cancel')
     .description('cancel a job')
     .argument('<jobId>', 'the job id (32 hexadecimal characters)')
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .addOption(targetOption())
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((jobId: string, options: { jobmanager?: string; D: string[] }) =>
-      cancelJob(restClientFor(configFor(options), options.jobmanager), jobId, stdio),
-    );
+    .action(async (jobId: string, options: ClusterOptions) => cancelJob(await clusterClient(options), jobId, stdio));
   program
     .command('savepoint')
     .description('trigger a savepoint of a running job')
     .argument('<jobId>', 'the job id (32 hexadecimal characters)')
     .argument('[targetDirectory]', 'where the savepoint goes (default execution.checkpointing.savepoint-dir)')
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .addOption(targetOption())
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((jobId: string, dir: string | undefined, options: { jobmanager?: string; D: string[] }) =>
-      triggerSavepoint(restClientFor(configFor(options), options.jobmanager), jobId, dir, stdio),
+    .action(async (jobId: string, dir: string | undefined, options: ClusterOptions) =>
+      triggerSavepoint(await clusterClient(options), jobId, dir, stdio),
     );
   program
     .command('stop')
@@ -304,9 +428,10 @@ function buildProgram(): Command {
     .option('-p, --savepointPath <dir>', 'where the savepoint goes (default execution.checkpointing.savepoint-dir)')
     .option('-d, --drain', 'emit MAX_WATERMARK before the savepoint, firing every event-time timer (for a permanent stop)')
     .option('-m, --jobmanager <host:port>', "REST address of the cluster's JobManager")
+    .addOption(targetOption())
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((jobId: string, options: { savepointPath?: string; drain?: boolean; jobmanager?: string; D: string[] }) =>
-      stopJob(restClientFor(configFor(options), options.jobmanager), jobId, options, stdio),
+    .action(async (jobId: string, options: { savepointPath?: string; drain?: boolean } & ClusterOptions) =>
+      stopJob(await clusterClient(options), jobId, options, stdio),
     );
   program.addOption(logLevelOption());
   program.option('-v, --verbose', 'show the log on the terminal too (`-v` alone prints the version)');
@@ -323,13 +448,19 @@ function buildProgram(): Command {
 /** The CLI: returns the process exit code (0 only when every job FINISHED). */
 export async function main(argv: string[]): Promise<number> {
   process.setSourceMapsEnabled(true);
+  const captured = new CapturedOutput();
   const program = buildProgram();
+  program.hook('preAction', (_program, action) => {
+    if (action.opts<{ captureOutput?: boolean }>().captureOutput === true) captured.start();
+  });
   try {
     // `-v` on its own is Flink's version flag; before a subcommand it asks for the log on the terminal.
     await program.parseAsync(argv.length === 1 && argv[0] === '-v' ? ['--version'] : withYarnSessionFlags(argv), { from: 'user' });
     return 0;
   } catch (e) {
     return reportError(e);
+  } finally {
+    await captured.finish();
   }
 }
 

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
-import type { Configuration } from '@spindle/core';
+import { CoreOptions, type Configuration } from '@spindle/core';
 import type { SerializedFailure } from '@spindle/protocol';
 import { jobFailure } from './job-failure.js';
 import type { ExecuteRequest, JobExecutionResult } from '@spindle/runtime';
 import type { CompiledJob } from './job-compiler.js';
 import { printAccumulators, runSubmitting, type Console } from './local-runner.js';
+import { onTermination } from './termination.js';
 import { multipart, type RestClient } from './rest-client.js';
 
 interface ExecutionResultBody {
@@ -36,7 +37,44 @@ export function runOnCluster(
   detached: boolean,
 ): Promise<void> {
   const bundle = fs.readFileSync(job.bundlePath);
-  return runSubmitting(job, args, config, (request) => submit(request, bundle, args, console, client, detached, job.sourcePath));
+  const guard = !detached && config.get(CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT) ? clientGuard(config) : undefined;
+  return runSubmitting(job, args, config, (request) => submit(request, bundle, args, console, client, detached, job.sourcePath, guard));
+}
+
+/** `execution.shutdown-on-attached-exit`: the client's heartbeat settings, which also travel in the job's configuration. */
+interface ClientGuard {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+function clientGuard(config: Configuration): ClientGuard {
+  return { intervalMs: config.get(CoreOptions.CLIENT_HEARTBEAT_INTERVAL), timeoutMs: config.get(CoreOptions.CLIENT_HEARTBEAT_TIMEOUT) };
+}
+
+/**
+ * While an attached client waits for its job: heartbeats to the JobManager every interval (a
+ * client that dies outright stops them, and the JobManager cancels the job after the timeout),
+ * and SIGTERM/SIGINT cancel the job before the client exits (143/130). Returns the undo.
+ */
+export function guardAttachedJob(client: RestClient, jobId: string, guard: ClientGuard, console: Console): () => void {
+  const beat = () =>
+    client
+      .request('PATCH', `/jobs/${jobId}/clientHeartbeat`, {
+        body: JSON.stringify({ expiredTimestamp: Date.now() + guard.timeoutMs }),
+        contentType: 'application/json',
+      })
+      .catch(() => undefined);
+  const timer = setInterval(() => void beat(), guard.intervalMs);
+  const undoHook = onTermination(async (signal) => {
+    console.err(`The client received ${signal}: cancelling job ${jobId} (execution.shutdown-on-attached-exit).`);
+    await client
+      .request('PATCH', `/jobs/${jobId}?mode=cancel`)
+      .catch((e: unknown) => console.err(`Could not cancel job ${jobId}: ${String(e)}`));
+  });
+  return () => {
+    clearInterval(timer);
+    undoHook();
+  };
 }
 
 async function submit(
@@ -47,8 +85,20 @@ async function submit(
   client: RestClient,
   detached: boolean,
   sourcePath: string,
+  guard: ClientGuard | undefined,
 ): Promise<JobExecutionResult> {
-  const { jobGraph } = request;
+  const jobGraph =
+    guard === undefined
+      ? request.jobGraph
+      : {
+          ...request.jobGraph,
+          // The JobManager cancels the job when this client's heartbeats stop for the timeout.
+          config: {
+            ...request.jobGraph.config,
+            [CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT.key]: 'true',
+            [CoreOptions.CLIENT_HEARTBEAT_TIMEOUT.key]: `${guard.timeoutMs}ms`,
+          },
+        };
   const form = multipart([
     {
       name: 'request',
@@ -66,7 +116,8 @@ async function submit(
   await client.request('POST', '/jobs', form);
   console.out(`Job has been submitted with JobID ${jobGraph.jobId}`);
   if (detached) return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: 0, accumulators: {} };
-  const result = await waitForResult(client, jobGraph.jobId, sourcePath, console);
+  const unguard = guard === undefined ? () => undefined : guardAttachedJob(client, jobGraph.jobId, guard, console);
+  const result = await waitForResult(client, jobGraph.jobId, sourcePath, console).finally(unguard);
   console.out('Program execution finished');
   console.out(`Job with JobID ${jobGraph.jobId} has finished.`);
   console.out(`Job Runtime: ${result['net-runtime']} ms`);

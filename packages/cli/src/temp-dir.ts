@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+import { exitOnSignals } from './termination.js';
 
 export interface TempDir {
   path: string;
@@ -18,16 +17,13 @@ export interface TempDir {
 export function processTempDir(prefix: string): TempDir {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const remove = () => fs.rmSync(dir, { recursive: true, force: true });
-  const onSignal = (signal: keyof typeof EXIT_CODES) => process.exit(EXIT_CODES[signal]);
   process.on('exit', remove);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const undoSignals = exitOnSignals();
   return {
     path: dir,
     dispose: () => {
       process.off('exit', remove);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      undoSignals();
       remove();
     },
   };

@@ -1,29 +1,30 @@
 import net from 'node:net';
 import path from 'node:path';
 import { ClusterOptions, SpindleError, type Configuration } from '@spindle/core';
-import { ClusterEntrypoint, runClusterEntrypoint } from '@spindle/cluster';
+import { ClusterEntrypoint, runClusterEntrypoint, type ClusterMode } from '@spindle/cluster';
 import {
   ApplicationMasterClient,
   ContainerManagerClient,
+  ENGINE_LAUNCHER,
   HadoopRpcConnectionPool,
-  STAGED_CONF_FILE,
   STAGING_DIR_ENV,
+  TASK_MANAGER_RESOURCES_ENV,
   TOKEN_KIND,
   YarnOptions,
   YarnResourceDriver,
   findToken,
+  parseEnvJson,
   readTokenFile,
   removeStagingDirectory,
   shellQuote,
-  stagedConfigurationResource,
   yarnAddresses,
   type LocalResource,
 } from '@spindle/yarn';
-import { CLI_BIN } from './engine-paths.js';
+import { APPMASTER_ENV } from './yarn-launch.js';
 
 /**
- * The `-D` options the AppMaster adds to the user's: the JobManager binds every interface and
- * advertises its NodeManager's host, and its REST port is fixed before start, because the
+ * The `-D` options the AppMaster adds to the user's: the JobManager binds every interface,
+ * advertises its NodeManager's host and takes a free RPC port, and its REST port is fixed before start, because the
  * ResourceManager is told the REST address (port and tracking URL) when the driver registers,
  * which happens before the REST server is up.
  */
@@ -35,6 +36,8 @@ export async function appMasterProperties(): Promise<string[]> {
   const restPort = await freePort();
   return [
     `jobmanager.rpc.address=${host}`,
+    // Any free port (Flink's yarn.application-master.port: 0): several AppMasters may share a NodeManager.
+    'jobmanager.rpc.port=0',
     'jobmanager.bind-host=0.0.0.0',
     `rest.address=${host}`,
     'rest.bind-address=0.0.0.0',
@@ -46,8 +49,10 @@ export async function appMasterProperties(): Promise<string[]> {
  * `spindle yarn-appmaster` (hidden), the AppMaster's process: a ClusterEntrypoint whose
  * ResourceManager gets TaskManagers as YARN containers. The AMRM token comes from the container's
  * token file, the scheduler address from the HADOOP_CONF_DIR the NodeManager exports. Each
- * TaskManager runs this installation's launcher with the AppMaster's own `-D` options, through
- * `yarn.node.command` on the PATH the AppMaster was given.
+ * TaskManager container localizes what the client staged for it (the engine archive, the
+ * configuration, Node.js when shipped) and runs the unpacked engine's launcher with the
+ * AppMaster's own `-D` options. In application mode the program's main runs here once the
+ * JobManager is up; in a job cluster the first job's end ends the application.
  */
 export async function runYarnAppMaster(config: Configuration, userProperties: readonly string[]): Promise<never> {
   const host = process.env['NM_HOST']!;
@@ -59,11 +64,11 @@ export async function runYarnAppMaster(config: Configuration, userProperties: re
   const pool = new HadoopRpcConnectionPool({ connectTimeoutMs: 20_000, callTimeoutMs: 60_000 });
   const am = new ApplicationMasterClient(yarnAddresses().scheduler, amrm, pool);
   const nm = new ContainerManagerClient(pool);
-  const node = config.get(YarnOptions.NODE_COMMAND);
-  // The configuration the client staged; TaskManagers get the same file, localized the same way.
+  const node = process.env[APPMASTER_ENV.nodeCommand] || 'node';
+  const mode = (process.env[APPMASTER_ENV.mode] || 'session') as ClusterMode;
+  // What the client staged for TaskManagers (engine, configuration, Node.js), localized the same way.
   const stagingDir = process.env[STAGING_DIR_ENV];
-  const localResources: Record<string, LocalResource> =
-    stagingDir === undefined || stagingDir === '' ? {} : { [STAGED_CONF_FILE]: await stagedConfigurationResource(stagingDir) };
+  const localResources = parseEnvJson<Record<string, LocalResource>>(process.env[TASK_MANAGER_RESOURCES_ENV], {});
   const entrypoint: ClusterEntrypoint = new ClusterEntrypoint(
     config,
     (c) =>
@@ -80,7 +85,7 @@ export async function runYarnAppMaster(config: Configuration, userProperties: re
             ...(process.env['HADOOP_USER_NAME'] === undefined ? {} : { HADOOP_USER_NAME: process.env['HADOOP_USER_NAME'] }),
           },
           commands: [
-            ...[node, CLI_BIN, 'taskmanager', ...userProperties.map((d) => `-D${d}`)].map(shellQuote),
+            ...[node, ENGINE_LAUNCHER, 'taskmanager', ...userProperties.map((d) => `-D${d}`)].map(shellQuote),
             `-Djobmanager.rpc.address=${host}`,
             `-Djobmanager.rpc.port=${entrypoint.components.rpc.port}`,
             '-Dtaskmanager.host=$NM_HOST',
@@ -93,9 +98,26 @@ export async function runYarnAppMaster(config: Configuration, userProperties: re
           ],
         }),
       }),
+    mode,
   );
   process.once('exit', () => pool.close());
-  return runClusterEntrypoint(entrypoint);
+  if (stagingDir !== undefined && stagingDir !== '' && isLastAttempt(config)) {
+    // Killed through YARN (SIGTERM, then SIGKILL after a short delay): no attempt follows, so the
+    // staging directory goes now, as far as time allows; the next deployment sweeps what is left.
+    process.once('SIGTERM', () => void removeStagingDirectory(stagingDir).catch(() => undefined));
+  }
+  const bundle = process.env[APPMASTER_ENV.bundle];
+  if (mode !== 'application' || bundle === undefined) return runClusterEntrypoint(entrypoint);
+  const args = parseEnvJson<string[]>(process.env[APPMASTER_ENV.args], []);
+  const jobId = process.env[APPMASTER_ENV.jobId] || undefined;
+  return runClusterEntrypoint(entrypoint, () => entrypoint.runApplication(path.resolve(bundle), args, jobId));
+}
+
+/** Whether this AppMaster is the application's last attempt (`CONTAINER_ID` names the attempt). */
+function isLastAttempt(config: Configuration): boolean {
+  const parts = (process.env['CONTAINER_ID'] ?? '').split('_');
+  const attempt = Number(parts[parts.length - 2]);
+  return Number.isInteger(attempt) && attempt >= config.get(YarnOptions.APPLICATION_ATTEMPTS);
 }
 
 function freePort(): Promise<number> {
@@ -107,15 +129,4 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/**
- * The launcher the client submits: this installation's CLI, by absolute path (the engine is not
- * staged yet; its configuration is).
- */
-export function appMasterCommand(): { command: string[]; path: string } {
-  return {
-    command: [process.execPath, CLI_BIN, 'yarn-appmaster'],
-    path: `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
-  };
 }

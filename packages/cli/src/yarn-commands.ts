@@ -1,5 +1,6 @@
 import readline from 'node:readline';
-import { SpindleError, type Configuration } from '@spindle/core';
+import path from 'node:path';
+import { CoreOptions, JobId, SpindleError, type Configuration } from '@spindle/core';
 import {
   RmRestClient,
   YarnClusterDescriptor,
@@ -12,7 +13,10 @@ import {
 } from '@spindle/yarn';
 import type { Console } from './local-runner.js';
 import { RestClient } from './rest-client.js';
-import { appMasterCommand } from './yarn-appmaster.js';
+import type { CompiledJob } from './job-compiler.js';
+import { runOnCluster } from './remote-runner.js';
+import { appMasterLaunch } from './yarn-launch.js';
+import { onTermination } from './termination.js';
 
 /** The flags of `yarn-session` that stand for configuration keys (Flink's yarn-session.sh flags). */
 export const YARN_SESSION_FLAGS = [
@@ -39,9 +43,8 @@ export async function startYarnSession(
   console: Console,
 ): Promise<void> {
   const descriptor = descriptorFor(config);
-  const launch = appMasterCommand();
   // The -D settings travel as the staged spindle-conf.yaml, which every container reads.
-  const session = await descriptor.deploySession({ ...launch, dynamicProperties: [], stagedProperties: dynamicProperties });
+  const session = await descriptor.deploy(await appMasterLaunch(config, 'session', dynamicProperties));
   printSession(session, console);
   const file = writeYarnProperties(config, session.applicationId);
   console.err(`Wrote the YARN properties file ${file}`);
@@ -102,15 +105,122 @@ async function stopSession(
   }
 }
 
-/** The REST address of the session `run -t yarn-session` submits to: `yarn.application.id`, else the properties file. */
-export async function yarnSessionRestAddress(config: Configuration): Promise<string> {
-  const applicationId = config.get(YarnOptions.APPLICATION_ID) ?? readYarnPropertiesApplicationId(config);
+/**
+ * The REST address of the JobManager of a YARN application, found through the RM's application
+ * report (the AppMaster registers its host and REST port): `yarn.application.id`, else, for
+ * yarn-session, the application of the properties file.
+ */
+export async function yarnRestAddress(
+  config: Configuration,
+  target: 'yarn-session' | 'yarn-application' = 'yarn-session',
+): Promise<string> {
+  const fromFile = target === 'yarn-session' ? readYarnPropertiesApplicationId(config) : undefined;
+  const applicationId = config.get(YarnOptions.APPLICATION_ID) ?? fromFile;
   if (applicationId === undefined) {
-    throw new SpindleError(
-      `No YARN session to submit to: start one with 'spindle yarn-session -d', or name it with -D${YarnOptions.APPLICATION_ID.key}=<applicationId>.`,
-      { code: 'BAD_ARGUMENTS', userFacing: true },
-    );
+    const start = target === 'yarn-session' ? "start one with 'spindle yarn-session -d', or " : '';
+    throw new SpindleError(`No YARN application to talk to: ${start}name it with -D${YarnOptions.APPLICATION_ID.key}=<applicationId>.`, {
+      code: 'BAD_ARGUMENTS',
+      userFacing: true,
+    });
   }
   const session = await descriptorFor(config).session(applicationId);
   return session.restUrl;
+}
+
+/** A YARN application named after its job file unless `yarn.application.name` is set. */
+function namedConfig(config: Configuration, what: string, job: CompiledJob): Configuration {
+  if (config.has(YarnOptions.APPLICATION_NAME)) return config;
+  return config.clone().setString(YarnOptions.APPLICATION_NAME.key, `Spindle ${what}: ${path.basename(job.sourcePath)}`);
+}
+
+/**
+ * `run-application -t yarn-application` (and `run -t yarn-application`): the bundle is staged
+ * with the engine, the program's main runs in the AppMaster under a job id chosen here, and the
+ * application lives as long as its job. Returns once deployed unless attached (`--wait`,
+ * `-Dexecution.attached=true`), when it follows the application to its end: only a job that
+ * FINISHED (final status SUCCEEDED) returns normally.
+ */
+export async function runYarnApplication(
+  config: Configuration,
+  job: CompiledJob,
+  args: readonly string[],
+  stagedProperties: readonly string[],
+  attached: boolean,
+  console: Console,
+): Promise<void> {
+  const named = namedConfig(config, 'application', job);
+  const descriptor = descriptorFor(named);
+  const jobId = JobId.generate();
+  const launch = await appMasterLaunch(named, 'application', stagedProperties, { bundlePath: job.bundlePath, args, jobId });
+  const session = await descriptor.deploy(launch);
+  printSession(session, console);
+  console.out(`Job has been submitted with JobID ${jobId}`);
+  if (!attached) {
+    console.out(`The application ${session.applicationId} runs detached; follow it with:`);
+    console.out(`$ spindle list -t yarn-application -Dyarn.application.id=${session.applicationId}`);
+    return;
+  }
+  await followApplication(descriptor, session.applicationId, console, config.get(CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT));
+}
+
+/**
+ * `run -t yarn-per-job` (deprecated, removed in Flink 2): a job cluster deployed for this job,
+ * the JobGraph built here and submitted to it; the cluster ends the application when the job
+ * ends. Attached, the client follows the application to its end.
+ */
+export async function runYarnPerJob(
+  config: Configuration,
+  job: CompiledJob,
+  args: string[],
+  stagedProperties: readonly string[],
+  attached: boolean,
+  console: Console,
+): Promise<void> {
+  console.err(
+    "Warning: the deployment target yarn-per-job is deprecated (Apache Flink 2 removed it); use 'spindle run-application -t yarn-application' instead.",
+  );
+  const descriptor = descriptorFor(namedConfig(config, 'per-job cluster', job));
+  const session = await descriptor.deploy(await appMasterLaunch(config, 'job', stagedProperties));
+  printSession(session, console);
+  try {
+    await runOnCluster(job, args, config, console, new RestClient(session.restUrl), true);
+  } catch (e) {
+    // No job reached the cluster: nothing would end it.
+    await new RmRestClient({ url: yarnAddresses().webappUrl }).killApplication(session.applicationId).catch(() => undefined);
+    throw e;
+  }
+  if (attached) await followApplication(descriptor, session.applicationId, console, config.get(CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT));
+}
+
+/**
+ * Waits until the application ends; a final status other than SUCCEEDED is an error carrying
+ * YARN's diagnostics. With `shutdownOnExit` (-sae), SIGTERM/SIGINT kill the application (its one
+ * job with it) before the client exits (143/130).
+ */
+async function followApplication(
+  descriptor: YarnClusterDescriptor,
+  applicationId: string,
+  console: Console,
+  shutdownOnExit: boolean,
+): Promise<void> {
+  const undo = shutdownOnExit
+    ? onTermination(async (signal) => {
+        console.err(`The client received ${signal}: killing the application ${applicationId} (execution.shutdown-on-attached-exit).`);
+        await new RmRestClient({ url: yarnAddresses().webappUrl })
+          .killApplication(applicationId)
+          .catch((e: unknown) => console.err(`Could not kill ${applicationId}: ${String(e)}`));
+      })
+    : () => undefined;
+  const report = await descriptor.waitUntilEnded(applicationId, Number.POSITIVE_INFINITY).finally(undo);
+  console.out(`Application ${applicationId} ${report.state} with final status ${report.finalStatus}.`);
+  if (report.finalStatus === 'SUCCEEDED') return;
+  throw new SpindleError(
+    `The YARN application ${applicationId} ended ${report.state} with final status ${report.finalStatus}: ${report.diagnostics ?? 'no diagnostics'}`,
+    { code: 'JOB_NOT_FINISHED', userFacing: true },
+  );
+}
+
+/** Whether a YARN application deployment waits for its end: `execution.attached` when set, else `defaultAttached`. */
+export function attachedOf(config: Configuration, defaultAttached: boolean): boolean {
+  return config.has(CoreOptions.EXECUTION_ATTACHED) ? config.get(CoreOptions.EXECUTION_ATTACHED) : defaultAttached;
 }

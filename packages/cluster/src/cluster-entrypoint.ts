@@ -5,6 +5,7 @@ import {
   MetricsOptions,
   WebOptions,
   configureLogging,
+  errorMessage,
   getLogger,
   systemScheduler,
   type Configuration,
@@ -31,6 +32,13 @@ import { shownConfiguration } from './process-identity.js';
  * local processes when `resourcemanager.driver: local-process`.
  */
 export type ResourceDriverFactory = (config: Configuration) => ResourceDriver | undefined;
+
+/**
+ * What the cluster is for (Flink's deployment modes): a session serves any number of jobs and
+ * lives until it is stopped; a job cluster (per-job) ends the application when the first job
+ * submitted to it ends; an application cluster runs its program's main itself (`runApplication`).
+ */
+export type ClusterMode = 'session' | 'job' | 'application';
 
 /** The parts of a running JobManager, for tests and for the entry points that embed one. */
 export interface ClusterComponents {
@@ -66,6 +74,7 @@ export class ClusterEntrypoint {
   constructor(
     private readonly config: Configuration,
     private readonly driverFactory: ResourceDriverFactory,
+    private readonly mode: ClusterMode = 'session',
   ) {}
 
   get components(): ClusterComponents {
@@ -157,6 +166,42 @@ export class ClusterEntrypoint {
     return this.closing;
   }
 
+  /**
+   * Application mode: runs the program's main here in plan mode (as a jar run through REST
+   * does), submits the job it builds under `jobId`, and ends the application with the job's
+   * outcome. A main that fails ends the application FAILED with its error.
+   */
+  async runApplication(bundlePath: string, args: readonly string[], jobId?: string): Promise<void> {
+    const jar = { id: 'application', name: path.basename(bundlePath), path: bundlePath, uploaded: Date.now(), entries: [] };
+    let submitted: string;
+    try {
+      submitted = await this.submission!.runJar(jar, {
+        programArgs: [...args],
+        flinkConfiguration: {},
+        ...(jobId === undefined ? {} : { jobId }),
+      });
+    } catch (e) {
+      this.log.error("the application's main failed", { error: e });
+      await this.closeAsync('FAILED', `The application's main failed: ${errorMessage(e)}`);
+      return;
+    }
+    this.log.info('application job submitted', { jobId: submitted });
+    await this.endWithJob(submitted);
+  }
+
+  /**
+   * Ends the application when the job ends: FINISHED → SUCCEEDED, CANCELED → KILLED, FAILED →
+   * FAILED with the failure's message (YARN's diagnostics). A SUSPENDED job (leadership lost)
+   * only stops this process.
+   */
+  private async endWithJob(jobId: string): Promise<void> {
+    const result = await this.components.dispatcher.requestJobResult(jobId);
+    if (result.status === 'SUSPENDED') return this.closeAsync();
+    const status = result.status === 'FINISHED' ? 'SUCCEEDED' : result.status === 'CANCELED' ? 'KILLED' : 'FAILED';
+    const cause = result.failure === undefined ? '' : `: ${result.failure.name}: ${result.failure.message}`;
+    return this.closeAsync(status, `Job ${jobId} (${result.jobName}) ${result.status}${cause}`);
+  }
+
   private clusterView(
     dispatcher: Dispatcher,
     resourceManager: ResourceManager,
@@ -168,7 +213,11 @@ export class ClusterEntrypoint {
       dispatcher,
       resourceManager,
       configuration: shownConfiguration(this.config),
-      submitJob: (s) => submission.submitJobGraph(s),
+      submitJob: async (s) => {
+        const jobId = await submission.submitJobGraph(s);
+        if (this.mode === 'job') void this.endWithJob(jobId);
+        return jobId;
+      },
       jarRunner: new DirectoryJarRunner(
         path.join(workDir.path, 'jars'),
         (jar, request) => submission.runJar(jar, request),
@@ -197,13 +246,14 @@ export class ClusterEntrypoint {
 
 /**
  * `spindle jobmanager` (and a YARN AppMaster): runs the entrypoint in the foreground with JSON
- * logs; SIGTERM/SIGINT stop this process without ending the application; the process exits
+ * logs (then `afterStart`, e.g. an application's main); SIGTERM/SIGINT stop this process without ending the application; the process exits
  * once the entrypoint terminated (0, or 1 when the application FAILED).
  */
-export async function runClusterEntrypoint(entrypoint: ClusterEntrypoint): Promise<never> {
+export async function runClusterEntrypoint(entrypoint: ClusterEntrypoint, afterStart?: () => Promise<void>): Promise<never> {
   configureLogging({ format: 'json' });
   await entrypoint.start();
   setUpProcess('jobmanager', () => entrypoint.closeAsync());
+  if (afterStart !== undefined) void afterStart();
   const status = await entrypoint.terminated;
   process.exit(status === 'FAILED' ? 1 : 0);
 }

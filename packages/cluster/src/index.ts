@@ -1,4 +1,10 @@
-export { ClusterEntrypoint, runClusterEntrypoint, type ClusterComponents, type ResourceDriverFactory } from './cluster-entrypoint.js';
+export {
+  ClusterEntrypoint,
+  runClusterEntrypoint,
+  type ClusterComponents,
+  type ClusterMode,
+  type ResourceDriverFactory,
+} from './cluster-entrypoint.js';
 export { startTaskManager, runTaskManager, type TaskManagerProcess } from './taskmanager-runner.js';
 export { LocalProcessDriver, standaloneDriverFactory } from './local-process-driver.js';
 export { JobSubmission } from './job-submission.js';

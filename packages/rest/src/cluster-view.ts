@@ -32,6 +32,11 @@ export interface ClusterView {
    * ended otherwise (FINISHED, FAILED).
    */
   cancelJob(jobId: string): Promise<void>;
+  /**
+   * A heartbeat of a job's attached client (`execution.shutdown-on-attached-exit`): the job is
+   * not cancelled for want of heartbeats before `expiredTimestamp` (ms). Rejects for unknown jobs.
+   */
+  reportClientHeartbeat(jobId: string, expiredTimestamp: number): Promise<void>;
   taskManagers(): Promise<TaskManagerInfo[]>;
   /**
    * Submits a job built by a client (Flink's `POST /jobs`): the JobGraph's JSON and the program

@@ -12,7 +12,8 @@ export type YarnErrorCode =
   | 'HADOOP_RPC_REMOTE'
   | 'HADOOP_SASL'
   | 'HADOOP_TOKEN_FILE'
-  | 'YARN_STAGING';
+  | 'YARN_STAGING'
+  | 'YARN_OOZIE_CONF';
 
 export class YarnError extends SpindleError {
   override readonly code: YarnErrorCode;

@@ -27,3 +27,5 @@ export * from './session/yarn-cluster-descriptor.js';
 export * from './session/properties-file.js';
 export { shellQuote } from './session/shell-quote.js';
 export * from './session/staging.js';
+export * from './session/engine-archive.js';
+export * from './session/oozie.js';

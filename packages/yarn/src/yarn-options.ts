@@ -1,4 +1,4 @@
-import { durationOption, intOption, memoryOption, stringOption } from '@spindle/core';
+import { booleanOption, durationOption, intOption, memoryOption, stringOption } from '@spindle/core';
 
 /** Deployment on YARN, with Flink's keys (YarnConfigOptions) where Flink has the concept. */
 export const YarnOptions = {
@@ -43,6 +43,17 @@ export const YarnOptions = {
     key: 'yarn.node.command',
     default: 'node',
     description: 'The Node.js command on the NodeManagers, found through the PATH the containers are given.',
+  }),
+  SHIP_NODE: booleanOption({
+    key: 'yarn.ship-node',
+    default: false,
+    description:
+      "Ship the client's Node.js binary with the application (an archive every container unpacks) instead of running `yarn.node.command` of the NodeManagers.",
+  }),
+  PROVIDED_LIB_DIRS: stringOption({
+    key: 'yarn.provided.lib.dirs',
+    description:
+      "A directory (e.g. hdfs:///spindle/engines) where the engine archive is kept for every application to reuse: uploaded there once per engine build, then localized from there. Unset: uploaded into each application's staging directory.",
   }),
   HEARTBEAT_INTERVAL: durationOption({
     key: 'yarn.heartbeat.interval',

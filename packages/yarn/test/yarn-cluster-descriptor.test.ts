@@ -16,6 +16,8 @@ import {
   type ApplicationStaging,
   type LocalResource,
   type ApplicationSubmission,
+  type ShippedFile,
+  parseEnvJson,
   type RmApplications,
 } from '../src/index.js';
 
@@ -60,9 +62,23 @@ class FakeStaging implements ApplicationStaging {
     this.staged.set(dir, properties);
     return { url: `${dir}/spindle-conf.yaml`, type: 'FILE', visibility: 'APPLICATION', size: 42, timestamp: 1700000000000 };
   }
+  async stageFile(dir: string, file: ShippedFile): Promise<LocalResource> {
+    return {
+      url: `${dir}/${path.basename(file.localFile)}`,
+      type: file.type,
+      visibility: 'APPLICATION',
+      size: 7,
+      timestamp: 1700000000001,
+    };
+  }
   async remove(dir: string) {
     this.removed.push(dir);
     this.staged.delete(dir);
+  }
+  /** Staging directories left by applications of earlier runs. */
+  leftovers: string[] = [];
+  async applications() {
+    return this.leftovers;
   }
 }
 
@@ -81,11 +97,9 @@ describe('YarnClusterDescriptor', () => {
   it('submits the AM with quoted -D options, the queue path, tags and attempts, and returns the REST address', async () => {
     const rm = new FakeRm();
     const staging = new FakeStaging();
-    const session = await new YarnClusterDescriptor(
-      config('yarn.tags=a, b', 'jobmanager.memory.process.size=768m'),
-      rm,
-      staging,
-    ).deploySession(launch);
+    const session = await new YarnClusterDescriptor(config('yarn.tags=a, b', 'jobmanager.memory.process.size=768m'), rm, staging).deploy(
+      launch,
+    );
     expect(session).to.deep.equal({
       applicationId: 'application_1_0001',
       restUrl: 'http://nm-host:41000',
@@ -118,7 +132,7 @@ describe('YarnClusterDescriptor', () => {
     const rm = new FakeRm();
     const staging = new FakeStaging();
     const err = await new YarnClusterDescriptor(config('taskmanager.memory.process.size=5g'), rm, staging)
-      .deploySession(launch)
+      .deploy(launch)
       .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(YarnError);
     expect((err as YarnError).code).to.equal('YARN_RESOURCE_TOO_LARGE');
@@ -131,7 +145,7 @@ describe('YarnClusterDescriptor', () => {
     const rm = new FakeRm();
     const staging = new FakeStaging();
     staging.fail = new YarnError('YARN_STAGING', 'Cannot stage the application: permission denied', { userFacing: true });
-    const err = await new YarnClusterDescriptor(config(), rm, staging).deploySession(launch).catch((e: unknown) => e);
+    const err = await new YarnClusterDescriptor(config(), rm, staging).deploy(launch).catch((e: unknown) => e);
     expect((err as YarnError).code).to.equal('YARN_STAGING');
     expect(rm.submitted).to.deep.equal([]);
     expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
@@ -141,11 +155,44 @@ describe('YarnClusterDescriptor', () => {
     const rm = new FakeRm();
     rm.report = { state: 'FAILED', diagnostics: 'AM exited with 1' };
     const staging = new FakeStaging();
-    const err = await new YarnClusterDescriptor(config(), rm, staging).deploySession(launch).catch((e: unknown) => e);
+    const err = await new YarnClusterDescriptor(config(), rm, staging).deploy(launch).catch((e: unknown) => e);
     expect((err as Error).message).to.match(/ended FAILED during deployment: AM exited with 1/);
     expect(rm.killed).to.deep.equal(['application_1_0001']);
     expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
     expect(staging.staged.size).to.equal(0);
+  });
+
+  it('ships files to the AppMaster and, when marked, to TaskManagers; sweeps staging directories of ended applications first', async () => {
+    const rm = new FakeRm();
+    const ended = new Map([
+      ['application_1_0000', 'KILLED'],
+      ['application_0_0007', 'RUNNING'],
+    ]);
+    const application = rm.application.bind(rm);
+    rm.application = async (id: string) =>
+      ended.has(id) ? ({ id, state: ended.get(id), applicationTags: [] } as unknown as ApplicationReport) : application(id);
+    const staging = new FakeStaging();
+    staging.leftovers = [...ended.keys()];
+    const ship: ShippedFile[] = [
+      { name: 'spindle-engine', localFile: '/cache/spindle-engine-abc.tar.gz', type: 'ARCHIVE', taskManagers: true },
+      { name: 'job.mjs', localFile: '/tmp/x/job.mjs', type: 'FILE', taskManagers: false },
+    ];
+    await new YarnClusterDescriptor(config(), rm, staging).deploy({
+      ...launch,
+      ship,
+      environment: { SPINDLE_YARN_CLUSTER_MODE: 'application' },
+    });
+    expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0000']);
+    const am = rm.submitted[0]!.amContainer;
+    const resources = am.localResources ?? {};
+    const environment = am.environment ?? {};
+    const dir = 'hdfs://nn:8020/user/me/.spindle/application_1_0001';
+    expect(Object.keys(resources).sort()).to.deep.equal(['job.mjs', 'spindle-conf.yaml', 'spindle-engine']);
+    expect(resources['spindle-engine']).to.deep.include({ resource: `${dir}/spindle-engine-abc.tar.gz`, type: 'ARCHIVE' });
+    expect(environment['SPINDLE_YARN_CLUSTER_MODE']).to.equal('application');
+    const forTaskManagers = parseEnvJson<Record<string, LocalResource>>(environment['SPINDLE_YARN_TM_RESOURCES'], {});
+    expect(Object.keys(forTaskManagers).sort()).to.deep.equal(['spindle-conf.yaml', 'spindle-engine']);
+    expect(environment['SPINDLE_YARN_TM_RESOURCES']).to.match(/^[A-Za-z0-9+/=]+$/);
   });
 
   it('writes the staged configuration as YAML that the configuration loader reads back', () => {

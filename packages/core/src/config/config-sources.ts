@@ -112,6 +112,14 @@ const OTHER_VARIABLES = new Set([
   'SPINDLE_LOG_FORMAT',
   'SPINDLE_LOG_FILE',
   'SPINDLE_LOG_CONSOLE',
+  // Set by the YARN client for the AppMaster's container.
+  'SPINDLE_YARN_STAGING_DIR',
+  'SPINDLE_YARN_TM_RESOURCES',
+  'SPINDLE_YARN_NODE_COMMAND',
+  'SPINDLE_YARN_CLUSTER_MODE',
+  'SPINDLE_YARN_APPLICATION_BUNDLE',
+  'SPINDLE_YARN_APPLICATION_ARGS',
+  'SPINDLE_YARN_APPLICATION_JOB_ID',
 ]);
 
 /** A `SPINDLE_` variable that names no option but nearly does is most likely a typo: say so. */

@@ -144,6 +144,11 @@ export class ClusterViewFromComponents implements ClusterView {
     await this.components.dispatcher.cancelJob(jobId);
   }
 
+  async reportClientHeartbeat(jobId: string, expiredTimestamp: number): Promise<void> {
+    this.job(jobId);
+    await this.components.dispatcher.reportClientHeartbeat(jobId, expiredTimestamp).catch(() => undefined);
+  }
+
   async taskManagers(): Promise<TaskManagerInfo[]> {
     const overview = await this.components.resourceManager.requestResourceOverview();
     const now = Date.now();

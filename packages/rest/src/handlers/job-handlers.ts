@@ -38,6 +38,7 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
       handler: async (r) => json(200, jobDetailsBody(await cluster.jobDetails(jobIdParam(r)), ctx.now())),
     },
     { method: 'PATCH', path: '/jobs/:jobid', handler: (r) => cancel(ctx, r) },
+    { method: 'PATCH', path: '/jobs/:jobid/clientHeartbeat', handler: (r) => clientHeartbeat(ctx, r) },
     { method: 'GET', path: '/jobs/:jobid/status', handler: async (r) => json(200, { status: await cluster.jobStatus(jobIdParam(r)) }) },
     {
       method: 'GET',
@@ -51,6 +52,22 @@ export function jobRoutes(ctx: HandlerContext): Route[] {
       handler: async (r) => json(200, { plan: planBody((await cluster.jobDetails(jobIdParam(r))).plan) }),
     },
   ];
+}
+
+/** PATCH /jobs/:jobid/clientHeartbeat `{"expiredTimestamp": <ms>}` (Flink's JobClientHeartbeatHandler): 202. */
+async function clientHeartbeat(ctx: HandlerContext, request: RestRequest) {
+  const jobId = jobIdParam(request);
+  let expired: unknown;
+  try {
+    expired = (JSON.parse(request.body.toString('utf8')) as { expiredTimestamp?: unknown }).expiredTimestamp;
+  } catch {
+    expired = undefined;
+  }
+  if (typeof expired !== 'number' || !Number.isFinite(expired)) {
+    throw badRequest('Bad request, could not parse the request body: expected {"expiredTimestamp": <milliseconds since the epoch>}.');
+  }
+  await ctx.cluster.reportClientHeartbeat(jobId, expired);
+  return json(202, {});
 }
 
 /**

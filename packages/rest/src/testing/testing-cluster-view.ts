@@ -135,6 +135,14 @@ export class TestingClusterView implements ClusterView {
     }
   }
 
+  /** The client heartbeats received: job id → the latest expiredTimestamp. */
+  readonly clientHeartbeats = new Map<string, number>();
+
+  async reportClientHeartbeat(jobId: string, expiredTimestamp: number): Promise<void> {
+    this.check(this.job(jobId));
+    this.clientHeartbeats.set(jobId, expiredTimestamp);
+  }
+
   async taskManagers(): Promise<TaskManagerInfo[]> {
     return this.check(this.taskManagerInfos.map((tm) => ({ ...tm })));
   }

@@ -1,4 +1,14 @@
-import { Configuration, JobStoreOptions, SpindleError, getLogger, systemScheduler, type Clock } from '@spindle/core';
+import {
+  Configuration,
+  CoreOptions,
+  JobStoreOptions,
+  SpindleError,
+  getLogger,
+  systemScheduler,
+  type Cancellable,
+  type Clock,
+  type Scheduler,
+} from '@spindle/core';
 import { isGloballyTerminal, type JobArtifact, type JobExecutionResultSpec, type JobGraphSpec, type JobStatus } from '@spindle/protocol';
 import { JobMaster } from '../jobmaster/job-master.js';
 import type { ArchivedJob } from '../jobmaster/archived-job.js';
@@ -12,6 +22,14 @@ export interface DispatcherOptions {
   blobStore?: BlobStore;
   /** The clock by which finished jobs expire (`jobstore.expiration-time`). */
   clock?: Clock;
+  /** The timers of client heartbeat timeouts (`client.heartbeat.timeout`); the system's by default. */
+  scheduler?: Scheduler;
+}
+
+/** A job whose attached client must keep sending heartbeats (`execution.shutdown-on-attached-exit`). */
+interface ClientWatch {
+  expiresAt: number;
+  timer: Cancellable;
 }
 
 interface FinishedJob {
@@ -31,6 +49,7 @@ export class Dispatcher implements DispatcherGateway {
   private readonly finished = new Map<string, FinishedJob>();
   private readonly log = getLogger('dispatcher');
   private readonly clock: Clock;
+  private readonly clientWatches = new Map<string, ClientWatch>();
 
   constructor(
     readonly address: string,
@@ -47,6 +66,8 @@ export class Dispatcher implements DispatcherGateway {
   }
 
   close(): void {
+    for (const watch of this.clientWatches.values()) watch.timer.cancel();
+    this.clientWatches.clear();
     for (const jm of this.jobs.values()) jm.cancel();
     this.rpc.unregister(this.address);
   }
@@ -64,6 +85,36 @@ export class Dispatcher implements DispatcherGateway {
     this.log.info('job submitted', { jobId: jobGraph.jobId, name: jobGraph.name });
     void jm.result.then((result) => this.archive(jm, result));
     jm.start();
+    if (config.get(CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT))
+      this.watchClient(jobGraph.jobId, config.get(CoreOptions.CLIENT_HEARTBEAT_TIMEOUT));
+  }
+
+  /**
+   * A heartbeat of the job's attached client (`POST /jobs/:jobid/clientHeartbeat`): the job lives
+   * on until `expiredTimestamp` (ms since the epoch) at least. Ignored for jobs no client watches.
+   */
+  async reportClientHeartbeat(jobId: string, expiredTimestamp: number): Promise<void> {
+    this.job(jobId);
+    const watch = this.clientWatches.get(jobId);
+    if (watch !== undefined) watch.expiresAt = Math.max(watch.expiresAt, expiredTimestamp);
+  }
+
+  /** Cancels the job once its client's heartbeats stop for `timeoutMs` (Flink's client heartbeat check). */
+  private watchClient(jobId: string, timeoutMs: number): void {
+    const scheduler = this.options.scheduler ?? systemScheduler;
+    const check = (): void => {
+      const watch = this.clientWatches.get(jobId);
+      if (watch === undefined) return;
+      const left = watch.expiresAt - scheduler.now();
+      if (left > 0) {
+        watch.timer = scheduler.schedule(check, left);
+        return;
+      }
+      this.clientWatches.delete(jobId);
+      this.log.warn('the attached client sent no heartbeat in time; cancelling its job', { jobId, timeoutMs });
+      this.jobs.get(jobId)?.cancel();
+    };
+    this.clientWatches.set(jobId, { expiresAt: scheduler.now() + timeoutMs, timer: scheduler.schedule(check, timeoutMs) });
   }
 
   async cancelJob(jobId: string): Promise<void> {
@@ -142,6 +193,8 @@ export class Dispatcher implements DispatcherGateway {
 
   /** Keeps the archive of an ended job and drops its JobMaster. */
   private archive(jm: JobMaster, result: JobExecutionResultSpec): void {
+    this.clientWatches.get(jm.jobId)?.timer.cancel();
+    this.clientWatches.delete(jm.jobId);
     this.finished.set(jm.jobId, { archive: { ...jm.archive(), result: structuredClone(result) }, archivedAt: this.clock.now() });
     this.jobs.delete(jm.jobId);
     const capacity = this.config.get(JobStoreOptions.MAX_CAPACITY);

@@ -1,4 +1,6 @@
-import { finished } from 'node:stream/promises';
+import fs from 'node:fs';
+import path from 'node:path';
+import { finished, pipeline } from 'node:stream/promises';
 import { CONF_FILE_NAME, FileSystemError, fileSystemFor, getLogger, type FileSystem } from '@spindle/core';
 import { HadoopConfiguration, HdfsFileSystem, hadoopUser } from '@spindle/hdfs';
 import { YarnError } from '../errors.js';
@@ -70,11 +72,66 @@ export async function localResourceOf(fs: FileSystem, file: string): Promise<Loc
   return { url: file, type: 'FILE', visibility: 'APPLICATION', size: status.length, timestamp: status.modificationTime };
 }
 
-/** The staged configuration file as a LocalResource (the AppMaster passes it on to TaskManagers). */
-export async function stagedConfigurationResource(stagingDir: string): Promise<LocalResource> {
-  const file = `${stagingDir}/${STAGED_CONF_FILE}`;
-  const { fs } = await fileSystemFor(file);
-  return localResourceOf(fs, file);
+/** A local file to ship with the application: the engine archive, the Node.js archive, the job bundle. */
+export interface ShippedFile {
+  /** Link name in the containers' working directories (an ARCHIVE is unpacked into a directory of that name). */
+  name: string;
+  /** The file on this machine; its base name is kept in HDFS (YARN unpacks archives by their extension). */
+  localFile: string;
+  type: 'ARCHIVE' | 'FILE';
+  /** Whether TaskManager containers get it too (the job bundle is for the AppMaster only). */
+  taskManagers: boolean;
+  /**
+   * A directory (URL) shared by applications where the file is kept for reuse (`yarn.provided.lib.dirs`):
+   * uploaded there once when absent, used as it is when a file of that name and size is there.
+   * Without it the file is uploaded into the application's staging directory.
+   */
+  sharedDir?: string;
+}
+
+/**
+ * Uploads a shipped file into the staging directory (which `stageConfiguration` created), or
+ * reuses the copy in its shared directory, and returns it as a LocalResource.
+ */
+export async function stageFile(stagingDir: string, file: ShippedFile): Promise<LocalResource> {
+  const base = path.basename(file.localFile);
+  const dir = file.sharedDir?.replace(/\/+$/, '') ?? stagingDir;
+  const target = `${dir}/${base}`;
+  const log = getLogger('yarn-staging');
+  try {
+    const { fs: remote } = await fileSystemFor(target);
+    const size = fs.statSync(file.localFile).size;
+    const existing = file.sharedDir === undefined ? undefined : await remote.status(target);
+    if (existing !== undefined && !existing.isDirectory && existing.length === size) {
+      log.info('reusing a shipped file', { target });
+    } else {
+      const partial = `${target}.${process.pid}.part`;
+      await pipeline(fs.createReadStream(file.localFile), await remote.create(partial, { overwrite: true }));
+      await remote.rename(partial, target).catch(async (e: unknown) => {
+        // Another client may have put the same file into the shared directory meanwhile.
+        await remote.delete(partial).catch(() => undefined);
+        if ((await remote.status(target))?.length !== size) throw e;
+      });
+      log.info('shipped a file', { target, size });
+    }
+    return { ...(await localResourceOf(remote, target)), type: file.type };
+  } catch (e) {
+    throw stagingError(e, dir);
+  }
+}
+
+/**
+ * The environment variable that carries, from the client to the AppMaster, the LocalResources
+ * of every TaskManager container (JSON, link name → resource).
+ */
+export const TASK_MANAGER_RESOURCES_ENV = 'SPINDLE_YARN_TM_RESOURCES';
+
+/** The application ids with a staging directory under `/user/<user>/.spindle/` on fs.defaultFS. */
+export async function stagedApplications(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const parent = stagingDirectory('', env).replace(/\/+$/, '');
+  const { fs: remote } = await fileSystemFor(parent);
+  if ((await remote.status(parent)) === undefined) return [];
+  return (await remote.list(parent)).filter((s) => s.isDirectory && /^application_\d+_\d+$/.test(s.name)).map((s) => s.name);
 }
 
 /** Removes the staging directory; true when there was one. */

@@ -4,9 +4,20 @@ import type { RmRestClient } from '../rm-rest-client.js';
 import type { ApplicationReport } from '../rm-rest-types.js';
 import { YarnOptions } from '../yarn-options.js';
 import { shellQuote } from './shell-quote.js';
+import { oozieChildTags } from './oozie.js';
 import { hadoopUser } from '@spindle/hdfs';
 import type { LocalResource } from '../protocols/container-management-client.js';
-import { STAGED_CONF_FILE, STAGING_DIR_ENV, removeStagingDirectory, stageConfiguration, stagingDirectory } from './staging.js';
+import {
+  STAGED_CONF_FILE,
+  STAGING_DIR_ENV,
+  TASK_MANAGER_RESOURCES_ENV,
+  removeStagingDirectory,
+  stageConfiguration,
+  stageFile,
+  stagedApplications,
+  stagingDirectory,
+  type ShippedFile,
+} from './staging.js';
 
 /** How the AppMaster is started: the engine's launcher on the NodeManager, and its environment. */
 export interface AppMasterLaunch {
@@ -21,6 +32,10 @@ export interface AppMasterLaunch {
    * NodeManager localizes into the AppMaster's working directory (key=value).
    */
   stagedProperties?: readonly string[];
+  /** Files shipped with the application (the engine archive, the job bundle), staged beside the configuration. */
+  ship?: readonly ShippedFile[];
+  /** More environment of the AppMaster (what it is to run: a session, an application's bundle). */
+  environment?: Readonly<Record<string, string>>;
 }
 
 /** Where an application's files go, and how they get there (HDFS in production, a fake in tests). */
@@ -29,14 +44,20 @@ export interface ApplicationStaging {
   directory(applicationId: string): string;
   /** Creates the directory (700) and uploads the configuration file; returns it as a local resource. */
   stageConfiguration(directory: string, properties: readonly string[]): Promise<LocalResource>;
+  /** Uploads (or reuses) a shipped file; after `stageConfiguration`. */
+  stageFile(directory: string, file: ShippedFile): Promise<LocalResource>;
   remove(directory: string): Promise<unknown>;
+  /** The application ids that have a staging directory of this user. */
+  applications(): Promise<string[]>;
 }
 
 /** The staging in the cluster's default file system (`fs.defaultFS`). */
 export const HDFS_STAGING: ApplicationStaging = {
   directory: (applicationId) => stagingDirectory(applicationId),
   stageConfiguration,
+  stageFile,
   remove: removeStagingDirectory,
+  applications: () => stagedApplications(),
 };
 
 /** A running session cluster: its application and the JobManager's REST address. */
@@ -50,6 +71,11 @@ export interface YarnSession {
 
 /** The part of the RM REST client the descriptor uses (a fake in tests). */
 export type RmApplications = Pick<RmRestClient, 'queue' | 'newApplication' | 'submitApplication' | 'application' | 'killApplication'>;
+
+interface StagedResources {
+  appMaster: Record<string, LocalResource>;
+  taskManagers: Record<string, LocalResource>;
+}
 
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'KILLED']);
 
@@ -68,7 +94,12 @@ export class YarnClusterDescriptor {
     private readonly staging: ApplicationStaging = HDFS_STAGING,
   ) {}
 
-  async deploySession(launch: AppMasterLaunch, timeoutMs = 120_000): Promise<YarnSession> {
+  /**
+   * Deploys an AppMaster (a session, an application or a job cluster, as `launch` says) and
+   * returns once its JobManager serves REST.
+   */
+  async deploy(launch: AppMasterLaunch, timeoutMs = 120_000): Promise<YarnSession> {
+    await this.removeStaleStaging();
     const queue = await this.rm.queue(this.config.get(YarnOptions.APPLICATION_QUEUE));
     const app = await this.rm.newApplication();
     const jmMb = mb(this.config.get(YarnOptions.JOB_MANAGER_MEMORY));
@@ -89,15 +120,15 @@ export class YarnClusterDescriptor {
     const applicationId = app.applicationId;
     const dynamic = [...launch.dynamicProperties, `high-availability.cluster-id=${applicationId}`];
     const stagingDir = this.staging.directory(applicationId);
-    let conf: LocalResource;
+    let resources: StagedResources;
     try {
-      conf = await this.staging.stageConfiguration(stagingDir, launch.stagedProperties ?? []);
+      resources = await this.stage(stagingDir, launch);
     } catch (e) {
       await this.staging.remove(stagingDir).catch(() => undefined);
       throw e;
     }
     try {
-      await this.submit(launch, applicationId, queue, jmMb, dynamic, stagingDir, conf);
+      await this.submit(launch, applicationId, queue, jmMb, dynamic, stagingDir, resources);
     } catch (e) {
       // The application was never accepted (or refused at once): nothing else will remove the directory.
       await this.rm.killApplication(applicationId).catch(() => undefined);
@@ -122,7 +153,7 @@ export class YarnClusterDescriptor {
     jmMb: number,
     dynamic: readonly string[],
     stagingDir: string,
-    conf: LocalResource,
+    resources: StagedResources,
   ): Promise<void> {
     await this.rm.submitApplication({
       applicationId,
@@ -133,17 +164,16 @@ export class YarnClusterDescriptor {
       maxAppAttempts: this.config.get(YarnOptions.APPLICATION_ATTEMPTS),
       resource: { memoryMb: jmMb, vcores: 1 },
       amContainer: {
-        localResources: {
-          [STAGED_CONF_FILE]: {
-            resource: conf.url,
-            type: conf.type,
-            visibility: conf.visibility,
-            size: conf.size,
-            timestamp: conf.timestamp,
-          },
-        },
+        localResources: Object.fromEntries(
+          Object.entries(resources.appMaster).map(([name, r]) => [
+            name,
+            { resource: r.url, type: r.type, visibility: r.visibility, size: r.size, timestamp: r.timestamp },
+          ]),
+        ),
         environment: {
+          ...launch.environment,
           PATH: launch.path,
+          [TASK_MANAGER_RESOURCES_ENV]: envJson(resources.taskManagers),
           // The configuration is the localized spindle-conf.yaml in the container's working directory.
           SPINDLE_CONF_DIR: '.',
           [STAGING_DIR_ENV]: stagingDir,
@@ -157,6 +187,33 @@ export class YarnClusterDescriptor {
         ],
       },
     });
+  }
+
+  /** Stages the configuration and the shipped files: what the AppMaster and what each TaskManager localizes. */
+  private async stage(stagingDir: string, launch: AppMasterLaunch): Promise<StagedResources> {
+    const conf = await this.staging.stageConfiguration(stagingDir, launch.stagedProperties ?? []);
+    const appMaster: Record<string, LocalResource> = { [STAGED_CONF_FILE]: conf };
+    const taskManagers: Record<string, LocalResource> = { [STAGED_CONF_FILE]: conf };
+    for (const file of launch.ship ?? []) {
+      const resource = await this.staging.stageFile(stagingDir, file);
+      appMaster[file.name] = resource;
+      if (file.taskManagers) taskManagers[file.name] = resource;
+    }
+    return { appMaster, taskManagers };
+  }
+
+  /**
+   * Removes the staging directories of this user's applications that ended without removing
+   * theirs (killed through YARN, an AppMaster lost): every deployment sweeps them first.
+   */
+  async removeStaleStaging(): Promise<void> {
+    const ids = await this.staging.applications().catch(() => [] as string[]);
+    for (const id of ids) {
+      const report = await this.rm.application(id).catch(() => undefined);
+      if (report === undefined || !TERMINAL.has(report.state)) continue;
+      await this.staging.remove(this.staging.directory(id)).catch(() => undefined);
+      this.log.info('removed the staging directory of an ended application', { applicationId: id, state: report.state });
+    }
   }
 
   /** The session of a running application: REST address from the AppMaster's registration (host and REST port). */
@@ -216,12 +273,28 @@ function sessionOf(report: ApplicationReport): YarnSession | undefined {
   return { applicationId: report.id, restUrl: `http://${rpc}`, trackingUrl: report.trackingUrl ?? '' };
 }
 
-function tagsOf(config: Configuration): string[] {
-  return config
+/**
+ * A JSON value for a container's environment, base64-encoded: the NodeManager writes values into
+ * `export NAME="value"` lines of its launch script without escaping quotes.
+ */
+export function envJson(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
+}
+
+/** The value of `envJson`, or `fallback` when the variable is unset. */
+export function parseEnvJson<T>(raw: string | undefined, fallback: T): T {
+  if (raw === undefined || raw === '') return fallback;
+  return JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as T;
+}
+
+/** `yarn.tags`, and under Oozie the action's child-job tags. */
+export function tagsOf(config: Configuration, env: NodeJS.ProcessEnv = process.env): string[] {
+  const tags = config
     .get(YarnOptions.TAGS)
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t !== '');
+  return [...new Set([...tags, ...oozieChildTags(env)])];
 }
 
 function mb(bytes: number): number {

@@ -41,6 +41,25 @@ export const CoreOptions = {
     default: true,
     description: 'Whether the client waits for the job to finish (attached) or returns after submission (detached).',
   }),
+  SHUTDOWN_ON_ATTACHED_EXIT: booleanOption({
+    key: 'execution.shutdown-on-attached-exit',
+    default: false,
+    description:
+      'An attached client that is terminated (SIGTERM, SIGINT) cancels its job; one that dies outright is noticed by the missing client heartbeats (client.heartbeat.timeout), and the job is cancelled too (`-sae`).',
+  }),
+  CLIENT_HEARTBEAT_INTERVAL: durationOption({
+    key: 'client.heartbeat.interval',
+    default: 30_000,
+    min: 1,
+    description: 'How often an attached client with execution.shutdown-on-attached-exit tells the JobManager it is alive.',
+  }),
+  CLIENT_HEARTBEAT_TIMEOUT: durationOption({
+    key: 'client.heartbeat.timeout',
+    default: 180_000,
+    min: 1,
+    description:
+      'How long the JobManager waits for a heartbeat of such a client before it cancels the job, counted from the submission and from each heartbeat.',
+  }),
   PIPELINE_NAME: stringOption({
     key: 'pipeline.name',
     description: 'Name of the job shown in the web UI and logs; defaults to the name of the job file.',
