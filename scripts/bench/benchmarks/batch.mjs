@@ -264,10 +264,17 @@ function tableRow(part, outcome, outcomes, mb) {
     'MB/s wall': good ? (mb / outcome.wall.median).toFixed(1) : null,
     'MB/s job': good && outcome.job ? (mb / outcome.job.median).toFixed(1) : null,
     'max RSS MB': good && outcome.rss ? outcome.rss.median.toFixed(0) : null,
+    'spilled MB': good && outcome.label === SPINDLE ? spilledMb(outcome.run.stdoutTail) : null,
     'spindle x wall': versus ? ratio(versus, outcome, 'wall') : null,
     'spindle x job': versus ? ratio(versus, outcome, 'job') : null,
     check: outcome.check,
   };
+}
+
+/** What Spindle's operators spilled, from the `<operator>.spilledBytes` accumulators `spindle run` prints last. */
+function spilledMb(stdoutTail) {
+  const bytes = [...(stdoutTail ?? '').matchAll(/^- .+\.spilledBytes: (\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+  return (bytes / 1e6).toFixed(1);
 }
 
 function summary(sorts, revenues) {
