@@ -65,8 +65,7 @@ export class CsvFileSource<T> extends TextFileSource {
 
   protected override emitLine(line: string, index: number): void {
     if (line === '') return;
-    const chunk = this.currentChunk();
-    if (this.options.ignoreFirstLine && chunk.start === 0 && index === 0) return;
+    if (this.options.ignoreFirstLine && index === 0 && this.currentChunk().start === 0) return;
     const fields = line.split(this.delimiter);
     let reason: string | undefined;
     let record: unknown = fields;
@@ -81,7 +80,10 @@ export class CsvFileSource<T> extends TextFileSource {
     }
     if (reason === undefined) this.out.collect(record);
     else if (this.options.skipMalformedLines) this.ctx.addAccumulator(this.accumulator, 1);
-    else throw new MalformedLine(chunk.file, chunk.start, index, reason);
+    else {
+      const chunk = this.currentChunk();
+      throw new MalformedLine(chunk.file, chunk.start, index, reason);
+    }
   }
 
   private async fail(m: MalformedLine): Promise<never> {
