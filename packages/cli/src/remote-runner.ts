@@ -14,7 +14,8 @@ interface ExecutionResultBody {
     id: string;
     'application-status': 'SUCCEEDED' | 'FAILED' | 'CANCELED' | 'UNKNOWN';
     'net-runtime': number;
-    'accumulator-results': Record<string, unknown>;
+    /** Each value base64 of its JSON form, as Flink serializes accumulator values. */
+    'accumulator-results': Record<string, string>;
     'failure-cause'?: { class: string; 'stack-trace': string; 'serialized-throwable'?: string };
   };
 }
@@ -121,13 +122,22 @@ async function submit(
   console.out('Program execution finished');
   console.out(`Job with JobID ${jobGraph.jobId} has finished.`);
   console.out(`Job Runtime: ${result['net-runtime']} ms`);
-  printAccumulators(result['accumulator-results'], console);
-  return {
-    jobId: jobGraph.jobId,
-    jobName: jobGraph.name,
-    netRuntimeMs: result['net-runtime'],
-    accumulators: result['accumulator-results'],
-  };
+  const accumulators = decodeAccumulators(result['accumulator-results']);
+  printAccumulators(accumulators, console);
+  return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: result['net-runtime'], accumulators };
+}
+
+/** Accumulator values from their serialized form; one that does not decode is left out. */
+function decodeAccumulators(serialized: Record<string, string>): Record<string, unknown> {
+  const decoded: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(serialized)) {
+    try {
+      decoded[name] = JSON.parse(Buffer.from(value, 'base64').toString('utf8')) as unknown;
+    } catch {
+      // Not JSON (a value the JobManager could not serialize): nothing to show.
+    }
+  }
+  return decoded;
 }
 
 /** The failure as the JobManager serialized it (base64 of its JSON form). */

@@ -19,6 +19,7 @@ export { JobExecutionResult } from './local-execution.js';
 export { ParameterTool } from './parameter-tool.js';
 export type * from './functions/basic-functions.js';
 export type { DataGeneratorOptions } from './sources/source-operators.js';
+export type { CsvOptions } from './sources/csv-file-source.js';
 export { formatRecord } from './sinks/format.js';
 export * as FileSystem from './sinks/write-mode.js';
 export type { WriteMode } from './sinks/write-mode.js';

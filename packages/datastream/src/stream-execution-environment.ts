@@ -9,6 +9,7 @@ import { JobExecutionResult, executeLocally } from './local-execution.js';
 import { StreamGraphProgram } from './program.js';
 import { CollectionSource, DataGeneratorSource, SequenceSource, type DataGeneratorOptions } from './sources/source-operators.js';
 import { TextFileSource, listInputFiles } from './sources/text-file-source.js';
+import { CsvFileSource, type CsvOptions } from './sources/csv-file-source.js';
 import type {
   OperatorTransformation,
   PartitionTransformation,
@@ -144,6 +145,22 @@ export class StreamExecutionEnvironment {
       name: `Text File: ${path}`,
       kind: 'source:text-file',
       createOperator: () => new TextFileSource(path),
+      bounded: true,
+      prepare: async () => void (await listInputFiles(path, this.config)),
+    });
+  }
+
+  /**
+   * Lines of delimited text files (a file or the visible files of a directory, local or
+   * `hdfs://`) as records: each line's fields, or what `options.parse` makes of them. A
+   * malformed line (a wrong number of fields, or `parse` throws) fails the job with the file,
+   * line number and reason, or is skipped and counted with `skipMalformedLines`.
+   */
+  readCsvFile<T = string[]>(path: string, options: CsvOptions<T> = {}): SingleOutputStreamOperator<T> {
+    return this.source({
+      name: `CSV File: ${path}`,
+      kind: 'source:csv-file',
+      createOperator: () => new CsvFileSource<T>(path, options),
       bounded: true,
       prepare: async () => void (await listInputFiles(path, this.config)),
     });

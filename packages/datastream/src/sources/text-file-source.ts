@@ -87,6 +87,40 @@ export class TextFileSource extends AbstractSource<FileSplit> {
     super();
   }
 
+  /**
+   * Emits one line; `index` is its place among the lines of the current chunk, which starts at
+   * byte `currentChunk().start` of `currentChunk().file` (see `lineNumber`). Subclasses that
+   * parse lines override it.
+   */
+  protected emitLine(line: string, _index: number): void {
+    this.out.collect(line);
+  }
+
+  private readonly collectLine = (line: string, index: number): void => this.emitLine(line, index);
+
+  /** The file and the byte offset of the chunk whose lines are being emitted. */
+  protected currentChunk(): { file: string; start: number } {
+    return { file: this.current?.file ?? '', start: this.current?.chunkStart ?? 0 };
+  }
+
+  /** The 1-based line number of the `index`-th line of the chunk starting at byte `start` of `file`: newlines before it, counted. */
+  protected async lineNumber(file: string, start: number, index: number): Promise<number> {
+    const stream = await this.fs!.open(file, { offset: 0 });
+    let newlines = 0;
+    let read = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const part = chunk.subarray(0, Math.max(0, start - read));
+        for (let i = part.indexOf(10); i >= 0; i = part.indexOf(10, i + 1)) newlines++;
+        read += chunk.length;
+        if (read >= start) break;
+      }
+    } finally {
+      stream.destroy();
+    }
+    return newlines + index + 1;
+  }
+
   // The task awaits open (StreamOperator.open may return a promise); the base class's open is synchronous.
   // eslint-disable-next-line @typescript-eslint/no-misused-promises
   override async open(ctx: OperatorContext): Promise<void> {
@@ -116,7 +150,7 @@ export class TextFileSource extends AbstractSource<FileSplit> {
         return 'more';
       });
     }
-    const emitted = this.current.emit((line) => this.out.collect(line));
+    const emitted = this.current.emit(this.collectLine);
     if (emitted === true) return 'more';
     if (emitted === false) return this.nextSplit();
     return emitted.then((more) => (more ? 'more' : this.nextSplit()));
@@ -144,6 +178,8 @@ function stripCr(line: string): string {
  * holds the unread bytes; `bufStart` is the file offset of `buf[0]`.
  */
 class SplitReader {
+  /** File offset of the first line the last `emit` passed on. */
+  chunkStart = 0;
   private buf: Buffer = Buffer.alloc(0);
   private bufStart: number;
   private pos = 0;
@@ -172,7 +208,7 @@ class SplitReader {
    * Emits about EMIT_BYTES of whole lines, decoded as one string and split: true when more may
    * follow, false when the split is exhausted, a promise when bytes must arrive first.
    */
-  emit(collect: (line: string) => void): boolean | Promise<boolean> {
+  emit(collect: (line: string, index: number) => void): boolean | Promise<boolean> {
     for (;;) {
       if (this.done) return false;
       if (this.skipping && !this.skipPartialLine()) {
@@ -186,12 +222,19 @@ class SplitReader {
           if (!this.pull()) return this.whenReadable();
           continue;
         }
-        if (this.pos < this.buf.length) collect(stripCr(this.buf.toString('utf8', this.pos)));
+        if (this.pos < this.buf.length) {
+          this.chunkStart = this.bufStart + this.pos;
+          collect(stripCr(this.buf.toString('utf8', this.pos)), 0);
+        }
         return this.finish();
       }
       this.emitLines(first, collect);
       return true;
     }
+  }
+
+  get file(): string {
+    return this.split.file;
   }
 
   close(): void {
@@ -206,7 +249,7 @@ class SplitReader {
   }
 
   /** Lines from `pos` up to about EMIT_BYTES, none starting at or after the split's end. */
-  private emitLines(first: number, collect: (line: string) => void): void {
+  private emitLines(first: number, collect: (line: string, index: number) => void): void {
     let last = Math.max(first, this.buf.lastIndexOf(10, Math.min(this.buf.length, this.pos + EMIT_BYTES) - 1));
     const endInBuf = this.split.end - this.bufStart;
     if (last >= endInBuf) {
@@ -214,7 +257,8 @@ class SplitReader {
       last = Math.max(first, cut);
     }
     const lines = this.buf.toString('utf8', this.pos, last).split('\n');
-    for (const line of lines) collect(stripCr(line));
+    this.chunkStart = this.bufStart + this.pos;
+    for (let i = 0; i < lines.length; i++) collect(stripCr(lines[i]!), i);
     this.pos = last + 1;
   }
 
