@@ -81,6 +81,8 @@ export class JobMaster implements JobMasterGateway {
   private readonly log: Logger;
   private slotTimer: NodeJS.Timeout | undefined;
   private slotWaitTimer: NodeJS.Timeout | undefined;
+  /** Timers that give back slots unused for `slot.idle.timeout`, by allocation id. */
+  private readonly idleSlotTimers = new Map<string, NodeJS.Timeout>();
   private waiting: SlotWait | undefined;
   /** Scheduled groups (regions, or the whole job) waiting for some of their slots. */
   private pendingGroups: Execution[][] = [];
@@ -239,7 +241,20 @@ export class JobMaster implements JobMasterGateway {
   private requestMissingSlots(): void {
     const missing = new Set(this.pendingGroups.flat().map((e) => this.sharingKey(e)));
     for (const key of [...missing]) if (this.slotPool.hasOrAwaits(key)) missing.delete(key);
+    // Lazy scheduling: slots the job holds and no task uses serve first (see releaseIdleSlots).
+    const idle = this.strategy.lazy ? this.idleHeldKeys() : [];
+    for (const key of [...missing]) {
+      if (idle.length === 0) break;
+      this.slotPool.reassign(idle.shift()!, key);
+      missing.delete(key);
+    }
     for (const { allocationId } of this.slotPool.requestAll(missing)) this.requestSlot(allocationId);
+  }
+
+  /** Sharing keys of held slots in which no scheduled or running task is. */
+  private idleHeldKeys(): string[] {
+    const inUse = new Set(this.graph.executions.filter((x) => x.state !== 'CREATED' && !x.isTerminal).map((x) => this.sharingKey(x)));
+    return this.slotPool.heldKeys().filter((key) => !inUse.has(key));
   }
 
   /** Deploys every pending group whose slots are all held; groups whose tasks were cancelled meanwhile are dropped. */
@@ -350,26 +365,48 @@ export class JobMaster implements JobMasterGateway {
   }
 
   /**
-   * Gives back the held slots that no scheduled or running task uses, and withdraws the requests
-   * for slots that no scheduled task waits for any more (their tasks were cancelled), so that an
-   * unused slot never blocks another region (lazy scheduling).
+   * Lazy scheduling: a held slot that no scheduled or running task uses goes to scheduled tasks
+   * that wait for a slot (their request to the ResourceManager is withdrawn), as Flink's slot pool
+   * matches free slots to any requirement: no round trip, and the slot keeps the job's code
+   * loaded. A slot nobody waits for stays in the pool for `slot.idle.timeout`, for the regions
+   * scheduled next, and is then given back. Requests for slots that no scheduled task waits for
+   * any more (their tasks were cancelled) are withdrawn, so that they never hold a slot another
+   * region needs.
    */
   private releaseIdleSlots(): void {
     if (!this.strategy.lazy || this.graph.status !== 'RUNNING') return;
+    const idle = this.idleHeldKeys();
     const inUse = new Set(this.graph.executions.filter((x) => x.state !== 'CREATED' && !x.isTerminal).map((x) => this.sharingKey(x)));
+    let reassigned = false;
     for (const [allocationId, key] of this.slotPool.pendingRequests()) {
-      if (inUse.has(key)) continue;
+      if (inUse.has(key) && idle.length === 0) continue;
       this.slotPool.dropPending(allocationId);
       void this.resourceManager.cancelSlotRequest(allocationId).catch(() => undefined);
+      if (!inUse.has(key)) continue;
+      this.slotPool.reassign(idle.shift()!, key);
+      reassigned = true;
     }
-    for (const key of this.slotPool.heldKeys()) {
-      if (inUse.has(key)) continue;
-      const slot = this.slotPool.release(key)!;
+    for (const key of idle) this.freeWhenIdle(key);
+    if (reassigned) queueMicrotask(() => this.deployReadyGroups());
+  }
+
+  /** Gives back the slot held for `key` once it has stayed unused for `slot.idle.timeout` (under whatever key it then has). */
+  private freeWhenIdle(key: string): void {
+    const slot = this.slotPool.slotFor(key);
+    if (slot === undefined || this.idleSlotTimers.has(slot.allocationId)) return;
+    const timer = setTimeout(() => {
+      this.idleSlotTimers.delete(slot.allocationId);
+      if (this.graph.status !== 'RUNNING') return;
+      const current = this.slotPool.heldKeys().find((k) => this.slotPool.slotFor(k)?.allocationId === slot.allocationId);
+      if (current === undefined || !this.idleHeldKeys().includes(current)) return;
+      this.slotPool.release(current);
       void this.rpc
         .connect<TaskExecutorGateway>(slot.taskExecutorAddress)
-        .freeSlot(slot.allocationId, 'its tasks finished')
+        .freeSlot(slot.allocationId, 'it stayed unused for slot.idle.timeout')
         .catch(() => undefined);
-    }
+    }, this.config.get(ClusterOptions.SLOT_IDLE_TIMEOUT));
+    timer.unref?.();
+    this.idleSlotTimers.set(slot.allocationId, timer);
   }
 
   async acknowledgeCheckpoint(_jobId: string, attemptId: string, checkpointId: number, ack: TaskCheckpointAck): Promise<void> {

@@ -72,6 +72,14 @@ export class SlotPool {
     return [...this.held.keys()];
   }
 
+  /** Moves the slot held for `from` (whose tasks are done) to `to`, whose tasks then run in it. */
+  reassign(from: string, to: string): void {
+    const slot = this.held.get(from);
+    if (slot === undefined || this.held.has(to)) return;
+    this.held.delete(from);
+    this.held.set(to, slot);
+  }
+
   /** Gives up the slot held for `key` (its tasks are done); returns it to be freed at its TaskExecutor. */
   release(key: string): SlotAssignment | undefined {
     const slot = this.held.get(key);
