@@ -16,6 +16,8 @@ import {
 
 const EVENTS = 60_000;
 const SEED = 42;
+/** Events per second of event time: 60 000 events span 30 s, so the window queries see several windows. */
+const RATE = 2000;
 
 /** What each query example writes, as SQL over the events file (DuckDB), one output line per row. */
 const QUERIES: Record<string, string> = {
@@ -25,7 +27,20 @@ const QUERIES: Record<string, string> = {
   q3: `SELECT concat_ws(',', P.name, P.city, P.state, A.id)
        FROM auction A JOIN person P ON A.seller = P.id
        WHERE A.category = 10 AND P.state IN ('OR', 'ID', 'CA')`,
+  // Windows of 10 s sliding by 2 s: a bid at t is in the five windows ending at t - t % 2000 + 2000k, k = 1..5.
+  q5: `WITH w AS (SELECT auction, dateTime - dateTime % 2000 + 2000 * k AS windowEnd FROM bid CROSS JOIN range(1, 6) t(k)),
+       c AS (SELECT auction, windowEnd, count(*) AS num FROM w GROUP BY auction, windowEnd),
+       m AS (SELECT windowEnd, max(num) AS maxn FROM c GROUP BY windowEnd)
+       SELECT concat_ws(',', c.auction, c.num, c.windowEnd) FROM c JOIN m ON c.windowEnd = m.windowEnd WHERE c.num = m.maxn`,
+  q7: `WITH w AS (SELECT *, dateTime - dateTime % 10000 + 10000 AS windowEnd FROM bid),
+       m AS (SELECT windowEnd, max(price) AS maxp FROM w GROUP BY windowEnd)
+       SELECT concat_ws(',', auction, bidder, price, dateTime, extra, w.windowEnd) FROM w JOIN m ON w.windowEnd = m.windowEnd AND w.price = m.maxp`,
+  q8: `SELECT DISTINCT concat_ws(',', P.id, P.name, P.dateTime - P.dateTime % 10000)
+       FROM person P JOIN auction A ON P.id = A.seller AND P.dateTime - P.dateTime % 10000 = A.dateTime - A.dateTime % 10000`,
 };
+
+/** Fewer lines than this would make the comparison weak; the window queries give a few lines per window. */
+const MIN_LINES: Record<string, number> = { q3: 20, q5: 15, q7: 2, q8: 100 };
 
 describe('Nexmark', function () {
   this.timeout(180_000);
@@ -37,7 +52,7 @@ describe('Nexmark', function () {
   before(async () => {
     work = tempDir('nexmark');
     eventsFile = path.join(work, 'events.csv');
-    const generator = new Nexmark.NexmarkGenerator({ seed: SEED });
+    const generator = new Nexmark.NexmarkGenerator({ seed: SEED, rate: RATE });
     const lines: string[] = [];
     for (let id = 0; id < EVENTS; id++) lines.push(Nexmark.formatEvent(generator.event(id)));
     fs.writeFileSync(eventsFile, lines.join('\n') + '\n');
@@ -150,10 +165,10 @@ describe('Nexmark', function () {
   for (const query of Object.keys(QUERIES)) {
     it(`${query} gives what SQL in DuckDB gives over the same events, from the file and from the generator`, async () => {
       const expected = (await expectedLines(query)).sort();
-      expect(expected.length, 'the query selects something from these events').to.be.greaterThan(query === 'q3' ? 20 : 100);
+      expect(expected.length, 'the query selects something from these events').to.be.greaterThan(MIN_LINES[query] ?? 100);
       const fromFile = await runQuery(query, ['--events-file', eventsFile], 2);
       expect(fromFile.sort()).to.deep.equal(expected);
-      const generated = await runQuery(query, ['--events', String(EVENTS), '--seed', String(SEED)], 3);
+      const generated = await runQuery(query, ['--events', String(EVENTS), '--seed', String(SEED), '--rate', String(RATE)], 3);
       expect(generated.sort()).to.deep.equal(expected);
     });
   }
