@@ -37,10 +37,15 @@ const QUERIES: Record<string, string> = {
        SELECT concat_ws(',', auction, bidder, price, dateTime, extra, w.windowEnd) FROM w JOIN m ON w.windowEnd = m.windowEnd AND w.price = m.maxp`,
   q8: `SELECT DISTINCT concat_ws(',', P.id, P.name, P.dateTime - P.dateTime % 10000)
        FROM person P JOIN auction A ON P.id = A.seller AND P.dateTime - P.dateTime % 10000 = A.dateTime - A.dateTime % 10000`,
+  // Sessions: a bid less than 10 s after the bidder's previous one continues its session.
+  q11: `WITH o AS (SELECT bidder, dateTime,
+         CASE WHEN dateTime - lag(dateTime) OVER (PARTITION BY bidder ORDER BY dateTime) < 10000 THEN 0 ELSE 1 END AS starts FROM bid),
+       s AS (SELECT bidder, dateTime, sum(starts) OVER (PARTITION BY bidder ORDER BY dateTime ROWS UNBOUNDED PRECEDING) AS session FROM o)
+       SELECT concat_ws(',', bidder, count(*), min(dateTime), max(dateTime) + 10000) FROM s GROUP BY bidder, session`,
 };
 
 /** Fewer lines than this would make the comparison weak; the window queries give a few lines per window. */
-const MIN_LINES: Record<string, number> = { q3: 20, q5: 15, q7: 2, q8: 100 };
+const MIN_LINES: Record<string, number> = { q3: 20, q5: 15, q7: 2, q8: 100, q11: 100 };
 
 describe('Nexmark', function () {
   this.timeout(180_000);
@@ -85,13 +90,14 @@ describe('Nexmark', function () {
     return reader.getRows().map((row) => String(row[0]));
   }
 
-  async function runQuery(query: string, input: string[], parallelism: number): Promise<string[]> {
+  async function runQuery(query: string, input: string[], parallelism: number, options: string[] = []): Promise<string[]> {
     const output = path.join(work, `${query}-p${parallelism}-${input[0]!.slice(2)}`);
     const args = [
       'run',
       '--no-typecheck',
       '-p',
       String(parallelism),
+      ...options,
       path.join(REPO_ROOT, 'examples', 'nexmark', `${query}.ts`),
       ...input,
       '--output',
@@ -172,6 +178,22 @@ describe('Nexmark', function () {
       expect(generated.sort()).to.deep.equal(expected);
     });
   }
+
+  it('q12 (processing-time windows) counts every bid of each bidder once, over its windows (BATCH fires the last ones)', async () => {
+    const reader = await sql.runAndReadAll(`SELECT concat_ws(',', bidder, count(*)) FROM bid GROUP BY bidder`);
+    const expected = reader
+      .getRows()
+      .map((row) => String(row[0]))
+      .sort();
+    const lines = await runQuery('q12', ['--events-file', eventsFile], 2, ['-Dexecution.runtime-mode=BATCH']);
+    const perBidder = new Map<string, number>();
+    for (const line of lines) {
+      const [bidder, count, start, end] = line.split(',');
+      expect(Number(end) - Number(start), line).to.equal(10_000);
+      perBidder.set(bidder!, (perBidder.get(bidder!) ?? 0) + Number(count));
+    }
+    expect([...perBidder].map(([b, n]) => `${b},${n}`).sort()).to.deep.equal(expected);
+  });
 
   it('fails with the file, the line and the reason when an events file holds a malformed line', async () => {
     const bad = path.join(work, 'bad-events.csv');
