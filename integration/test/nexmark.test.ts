@@ -179,6 +179,28 @@ describe('Nexmark', function () {
     });
   }
 
+  it('q4 (average winning price per category) ends with the averages SQL in DuckDB gives over the same events', async () => {
+    const reader = await sql.runAndReadAll(
+      `WITH w AS (SELECT A.id, A.category, max(B.price) AS final FROM auction A JOIN bid B
+         ON A.id = B.auction AND B.dateTime BETWEEN A.dateTime AND A.expires GROUP BY A.id, A.category)
+       SELECT concat_ws(',', category, CAST(floor(avg(final)) AS BIGINT)) FROM w GROUP BY category`,
+    );
+    const expected = reader
+      .getRows()
+      .map((row) => String(row[0]))
+      .sort();
+    expect(expected.length).to.equal(5);
+    for (const input of [
+      ['--events-file', eventsFile],
+      ['--events', String(EVENTS), '--seed', String(SEED), '--rate', String(RATE)],
+    ]) {
+      // Updates of one category come from one subtask, in order: its last line is the final average.
+      const last = new Map<string, string>();
+      for (const line of await runQuery('q4', input, 2)) last.set(line.split(',')[0]!, line);
+      expect([...last.values()].sort()).to.deep.equal(expected);
+    }
+  });
+
   it('q12 (processing-time windows) counts every bid of each bidder once, over its windows (BATCH fires the last ones)', async () => {
     const reader = await sql.runAndReadAll(`SELECT concat_ws(',', bidder, count(*)) FROM bid GROUP BY bidder`);
     const expected = reader
