@@ -16,6 +16,8 @@ import {
 
 const EVENTS = 60_000;
 const SEED = 42;
+/** Events per second of event time: 60 000 events span 30 s, so the window queries see several windows. */
+const RATE = 2000;
 
 /** What each query example writes, as SQL over the events file (DuckDB), one output line per row. */
 const QUERIES: Record<string, string> = {
@@ -25,7 +27,30 @@ const QUERIES: Record<string, string> = {
   q3: `SELECT concat_ws(',', P.name, P.city, P.state, A.id)
        FROM auction A JOIN person P ON A.seller = P.id
        WHERE A.category = 10 AND P.state IN ('OR', 'ID', 'CA')`,
+  // Windows of 10 s sliding by 2 s: a bid at t is in the five windows ending at t - t % 2000 + 2000k, k = 1..5.
+  q5: `WITH w AS (SELECT auction, dateTime - dateTime % 2000 + 2000 * k AS windowEnd FROM bid CROSS JOIN range(1, 6) t(k)),
+       c AS (SELECT auction, windowEnd, count(*) AS num FROM w GROUP BY auction, windowEnd),
+       m AS (SELECT windowEnd, max(num) AS maxn FROM c GROUP BY windowEnd)
+       SELECT concat_ws(',', c.auction, c.num, c.windowEnd) FROM c JOIN m ON c.windowEnd = m.windowEnd WHERE c.num = m.maxn`,
+  q7: `WITH w AS (SELECT *, dateTime - dateTime % 10000 + 10000 AS windowEnd FROM bid),
+       m AS (SELECT windowEnd, max(price) AS maxp FROM w GROUP BY windowEnd)
+       SELECT concat_ws(',', auction, bidder, price, dateTime, extra, w.windowEnd) FROM w JOIN m ON w.windowEnd = m.windowEnd AND w.price = m.maxp`,
+  q8: `SELECT DISTINCT concat_ws(',', P.id, P.name, P.dateTime - P.dateTime % 10000)
+       FROM person P JOIN auction A ON P.id = A.seller AND P.dateTime - P.dateTime % 10000 = A.dateTime - A.dateTime % 10000`,
+  // Sessions: a bid less than 10 s after the bidder's previous one continues its session.
+  q11: `WITH o AS (SELECT bidder, dateTime,
+         CASE WHEN dateTime - lag(dateTime) OVER (PARTITION BY bidder ORDER BY dateTime) < 10000 THEN 0 ELSE 1 END AS starts FROM bid),
+       s AS (SELECT bidder, dateTime, sum(starts) OVER (PARTITION BY bidder ORDER BY dateTime ROWS UNBOUNDED PRECEDING) AS session FROM o)
+       SELECT concat_ws(',', bidder, count(*), min(dateTime), max(dateTime) + 10000) FROM s GROUP BY bidder, session`,
+  // Winning bids of closed auctions; per seller, the average of the last 10, in closing order.
+  q6: `WITH w AS (SELECT A.id, A.seller, A.expires, max(B.price) AS price FROM auction A JOIN bid B
+         ON A.id = B.auction AND B.dateTime BETWEEN A.dateTime AND A.expires GROUP BY A.id, A.seller, A.expires)
+       SELECT concat_ws(',', seller,
+         CAST(floor(avg(price) OVER (PARTITION BY seller ORDER BY expires, id ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)) AS BIGINT)) FROM w`,
 };
+
+/** Fewer lines than this would make the comparison weak; the window queries give a few lines per window. */
+const MIN_LINES: Record<string, number> = { q3: 20, q5: 15, q6: 100, q7: 2, q8: 100, q11: 100 };
 
 describe('Nexmark', function () {
   this.timeout(180_000);
@@ -37,7 +62,7 @@ describe('Nexmark', function () {
   before(async () => {
     work = tempDir('nexmark');
     eventsFile = path.join(work, 'events.csv');
-    const generator = new Nexmark.NexmarkGenerator({ seed: SEED });
+    const generator = new Nexmark.NexmarkGenerator({ seed: SEED, rate: RATE });
     const lines: string[] = [];
     for (let id = 0; id < EVENTS; id++) lines.push(Nexmark.formatEvent(generator.event(id)));
     fs.writeFileSync(eventsFile, lines.join('\n') + '\n');
@@ -70,13 +95,14 @@ describe('Nexmark', function () {
     return reader.getRows().map((row) => String(row[0]));
   }
 
-  async function runQuery(query: string, input: string[], parallelism: number): Promise<string[]> {
+  async function runQuery(query: string, input: string[], parallelism: number, options: string[] = []): Promise<string[]> {
     const output = path.join(work, `${query}-p${parallelism}-${input[0]!.slice(2)}`);
     const args = [
       'run',
       '--no-typecheck',
       '-p',
       String(parallelism),
+      ...options,
       path.join(REPO_ROOT, 'examples', 'nexmark', `${query}.ts`),
       ...input,
       '--output',
@@ -150,13 +176,51 @@ describe('Nexmark', function () {
   for (const query of Object.keys(QUERIES)) {
     it(`${query} gives what SQL in DuckDB gives over the same events, from the file and from the generator`, async () => {
       const expected = (await expectedLines(query)).sort();
-      expect(expected.length, 'the query selects something from these events').to.be.greaterThan(query === 'q3' ? 20 : 100);
+      expect(expected.length, 'the query selects something from these events').to.be.greaterThan(MIN_LINES[query] ?? 100);
       const fromFile = await runQuery(query, ['--events-file', eventsFile], 2);
       expect(fromFile.sort()).to.deep.equal(expected);
-      const generated = await runQuery(query, ['--events', String(EVENTS), '--seed', String(SEED)], 3);
+      const generated = await runQuery(query, ['--events', String(EVENTS), '--seed', String(SEED), '--rate', String(RATE)], 3);
       expect(generated.sort()).to.deep.equal(expected);
     });
   }
+
+  it('q4 (average winning price per category) ends with the averages SQL in DuckDB gives over the same events', async () => {
+    const reader = await sql.runAndReadAll(
+      `WITH w AS (SELECT A.id, A.category, max(B.price) AS final FROM auction A JOIN bid B
+         ON A.id = B.auction AND B.dateTime BETWEEN A.dateTime AND A.expires GROUP BY A.id, A.category)
+       SELECT concat_ws(',', category, CAST(floor(avg(final)) AS BIGINT)) FROM w GROUP BY category`,
+    );
+    const expected = reader
+      .getRows()
+      .map((row) => String(row[0]))
+      .sort();
+    expect(expected.length).to.equal(5);
+    for (const input of [
+      ['--events-file', eventsFile],
+      ['--events', String(EVENTS), '--seed', String(SEED), '--rate', String(RATE)],
+    ]) {
+      // Updates of one category come from one subtask, in order: its last line is the final average.
+      const last = new Map<string, string>();
+      for (const line of await runQuery('q4', input, 2)) last.set(line.split(',')[0]!, line);
+      expect([...last.values()].sort()).to.deep.equal(expected);
+    }
+  });
+
+  it('q12 (processing-time windows) counts every bid of each bidder once, over its windows (BATCH fires the last ones)', async () => {
+    const reader = await sql.runAndReadAll(`SELECT concat_ws(',', bidder, count(*)) FROM bid GROUP BY bidder`);
+    const expected = reader
+      .getRows()
+      .map((row) => String(row[0]))
+      .sort();
+    const lines = await runQuery('q12', ['--events-file', eventsFile], 2, ['-Dexecution.runtime-mode=BATCH']);
+    const perBidder = new Map<string, number>();
+    for (const line of lines) {
+      const [bidder, count, start, end] = line.split(',');
+      expect(Number(end) - Number(start), line).to.equal(10_000);
+      perBidder.set(bidder!, (perBidder.get(bidder!) ?? 0) + Number(count));
+    }
+    expect([...perBidder].map(([b, n]) => `${b},${n}`).sort()).to.deep.equal(expected);
+  });
 
   it('fails with the file, the line and the reason when an events file holds a malformed line', async () => {
     const bad = path.join(work, 'bad-events.csv');
