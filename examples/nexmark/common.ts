@@ -8,7 +8,17 @@
  *   --output DIR       write results there (--overwrite replaces earlier ones); otherwise they are
  *                      printed, or dropped with --discard (for measuring)
  */
-import { FileSystem, Nexmark, ParameterTool, type DataStream, type StreamExecutionEnvironment } from '@spindle/datastream';
+import {
+  FileSystem,
+  Nexmark,
+  ParameterTool,
+  ProcessWindowFunction,
+  type Collector,
+  type DataStream,
+  type ProcessWindowContext,
+  type StreamExecutionEnvironment,
+  type TimeWindow,
+} from '@spindle/datastream';
 
 export function nexmarkEvents(env: StreamExecutionEnvironment, params: ParameterTool): DataStream<Nexmark.NexmarkEvent> {
   const file = params.get('events-file');
@@ -36,5 +46,29 @@ export function emit<T>(results: DataStream<T>, params: ParameterTool, format: (
     lines.addSink(() => undefined, 'Discard');
   } else {
     lines.print();
+  }
+}
+
+/** Counts the elements of a window, incrementally (an AggregateFunction). */
+export const countElements = {
+  createAccumulator: (): number => 0,
+  add: (_element: unknown, n: number): number => n + 1,
+  getResult: (n: number): number => n,
+  merge: (a: number, b: number): number => a + b,
+};
+
+/** A key's count in one window, with the window's bounds. */
+export interface WindowCount {
+  key: number;
+  count: number;
+  start: number;
+  end: number;
+}
+
+/** Emits the count of each window (from countElements) with its key and bounds. */
+export class WithWindowBounds extends ProcessWindowFunction<number, WindowCount, number, TimeWindow> {
+  process(key: number, ctx: ProcessWindowContext<TimeWindow>, counts: Iterable<number>, out: Collector<WindowCount>): void {
+    const w = ctx.window();
+    for (const count of counts) out.collect({ key, count, start: w.getStart(), end: w.getEnd() });
   }
 }

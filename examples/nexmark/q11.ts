@@ -6,37 +6,8 @@
  *
  * Output lines: `bidder,bidCount,sessionStart,sessionEnd` (the end is the last bid + 10 s).
  */
-import {
-  EventTimeSessionWindows,
-  ParameterTool,
-  ProcessWindowFunction,
-  StreamExecutionEnvironment,
-  type Collector,
-  type ProcessWindowContext,
-  type TimeWindow,
-} from '@spindle/datastream';
-import { bids, emit, nexmarkEvents } from './common.js';
-
-interface Session {
-  bidder: number;
-  count: number;
-  start: number;
-  end: number;
-}
-
-const count = {
-  createAccumulator: (): number => 0,
-  add: (_bid: unknown, n: number): number => n + 1,
-  getResult: (n: number): number => n,
-  merge: (a: number, b: number): number => a + b,
-};
-
-class WithSession extends ProcessWindowFunction<number, Session, number, TimeWindow> {
-  process(bidder: number, ctx: ProcessWindowContext<TimeWindow>, counts: Iterable<number>, out: Collector<Session>): void {
-    const w = ctx.window();
-    for (const n of counts) out.collect({ bidder, count: n, start: w.getStart(), end: w.getEnd() });
-  }
-}
+import { EventTimeSessionWindows, ParameterTool, StreamExecutionEnvironment } from '@spindle/datastream';
+import { bids, countElements, emit, nexmarkEvents, WithWindowBounds } from './common.js';
 
 export async function main(args: string[]): Promise<void> {
   const params = ParameterTool.fromArgs(args);
@@ -44,8 +15,8 @@ export async function main(args: string[]): Promise<void> {
   const sessions = bids(nexmarkEvents(env, params))
     .keyBy((b) => b.bidder)
     .window(EventTimeSessionWindows.withGap(10_000))
-    .aggregate(count, new WithSession())
+    .aggregate(countElements, new WithWindowBounds())
     .name('Bid Sessions');
-  emit(sessions, params, (s) => `${s.bidder},${s.count},${s.start},${s.end}`);
+  emit(sessions, params, (c) => `${c.key},${c.count},${c.start},${c.end}`);
   await env.execute('Nexmark Q11');
 }

@@ -9,37 +9,8 @@
  * bounded input's last windows fire when the input ends in BATCH; in STREAMING, windows still
  * open when the input ends are not fired, as in Flink.
  */
-import {
-  ParameterTool,
-  ProcessWindowFunction,
-  StreamExecutionEnvironment,
-  TumblingProcessingTimeWindows,
-  type Collector,
-  type ProcessWindowContext,
-  type TimeWindow,
-} from '@spindle/datastream';
-import { bids, emit, nexmarkEvents } from './common.js';
-
-interface Counted {
-  bidder: number;
-  count: number;
-  start: number;
-  end: number;
-}
-
-const count = {
-  createAccumulator: (): number => 0,
-  add: (_bid: unknown, n: number): number => n + 1,
-  getResult: (n: number): number => n,
-  merge: (a: number, b: number): number => a + b,
-};
-
-class WithWindow extends ProcessWindowFunction<number, Counted, number, TimeWindow> {
-  process(bidder: number, ctx: ProcessWindowContext<TimeWindow>, counts: Iterable<number>, out: Collector<Counted>): void {
-    const w = ctx.window();
-    for (const n of counts) out.collect({ bidder, count: n, start: w.getStart(), end: w.getEnd() });
-  }
-}
+import { TumblingProcessingTimeWindows, ParameterTool, StreamExecutionEnvironment } from '@spindle/datastream';
+import { bids, countElements, emit, nexmarkEvents, WithWindowBounds } from './common.js';
 
 export async function main(args: string[]): Promise<void> {
   const params = ParameterTool.fromArgs(args);
@@ -47,8 +18,8 @@ export async function main(args: string[]): Promise<void> {
   const counted = bids(nexmarkEvents(env, params))
     .keyBy((b) => b.bidder)
     .window(TumblingProcessingTimeWindows.of(10_000))
-    .aggregate(count, new WithWindow())
+    .aggregate(countElements, new WithWindowBounds())
     .name('Bids per Bidder');
-  emit(counted, params, (c) => `${c.bidder},${c.count},${c.start},${c.end}`);
+  emit(counted, params, (c) => `${c.key},${c.count},${c.start},${c.end}`);
   await env.execute('Nexmark Q12');
 }

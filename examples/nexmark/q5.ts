@@ -17,20 +17,13 @@ import {
   type ProcessWindowContext,
   type TimeWindow,
 } from '@spindle/datastream';
-import { bids, emit, nexmarkEvents } from './common.js';
+import { bids, countElements, emit, nexmarkEvents } from './common.js';
 
 interface AuctionCount {
   auction: number;
   num: number;
   windowEnd: number;
 }
-
-const count = {
-  createAccumulator: (): number => 0,
-  add: (_bid: unknown, n: number): number => n + 1,
-  getResult: (n: number): number => n,
-  merge: (a: number, b: number): number => a + b,
-};
 
 class WithWindowEnd extends ProcessWindowFunction<number, AuctionCount, number, TimeWindow> {
   process(auction: number, ctx: ProcessWindowContext<TimeWindow>, counts: Iterable<number>, out: Collector<AuctionCount>): void {
@@ -53,7 +46,7 @@ export async function main(args: string[]): Promise<void> {
   const hottest = bids(nexmarkEvents(env, params))
     .keyBy((b) => b.auction)
     .window(SlidingEventTimeWindows.of(10_000, 2_000))
-    .aggregate(count, new WithWindowEnd())
+    .aggregate(countElements, new WithWindowEnd())
     .name('Bids per Auction')
     // Each window's counts carry the window's last instant as timestamp: a 2 s tumbling window
     // holds exactly the counts of one sliding window.
