@@ -71,7 +71,6 @@ export {
   ProcessWindowFunction,
   ProcessAllWindowFunction,
   type ProcessWindowContext,
-  type KeyedStateStore,
   type WindowFunction,
   type AllWindowFunction,
 } from './windowing/window-functions.js';

@@ -14,18 +14,22 @@ import type {
 import { isBuiltInAccumulator, type Accumulator, type DoubleCounter, type IntCounter, type LongCounter } from './accumulators.js';
 import type { Collector } from './basic-functions.js';
 
+/** Keyed state scoped to the current key (and, for a window's `windowState()`, the window): Flink's KeyedStateStore. */
+export interface KeyedStateStore {
+  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
+  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;
+  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+}
+
 /**
  * What a rich function knows about where it runs, and its keyed state (Flink's RuntimeContext).
  * The state getters need a keyed stream (a function applied after `keyBy`); their handles read and
  * write the value of the key being processed, so use them in `processElement`/`onTimer` (or
  * map/flatMap/filter), not in `open` or `close`.
  */
-export interface RuntimeContext {
-  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
-  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
-  getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;
-  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
-  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+export interface RuntimeContext extends KeyedStateStore {
   getIndexOfThisSubtask(): number;
   getNumberOfParallelSubtasks(): number;
   getMaxNumberOfParallelSubtasks(): number;

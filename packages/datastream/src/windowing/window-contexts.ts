@@ -7,7 +7,8 @@ import type {
 } from '@spindle/runtime/in-process';
 import type { OutputTag } from '../functions/process-function.js';
 import type { OnMergeContext, Trigger, TriggerResult } from './triggers.js';
-import type { KeyedStateStore, ProcessWindowContext } from './window-functions.js';
+import type { KeyedStateStore } from '../functions/rich-functions.js';
+import type { ProcessWindowContext } from './window-functions.js';
 import { WINDOW_NAMESPACES, type Window } from './windows.js';
 
 /** A keyed state of the backend scoped to a window namespace (undefined: the key's default namespace). */

@@ -1,29 +1,8 @@
-import type {
-  AggregateFunction,
-  AggregatingState,
-  AggregatingStateDescriptor,
-  ListState,
-  ListStateDescriptor,
-  MapState,
-  MapStateDescriptor,
-  ReducingState,
-  ReducingStateDescriptor,
-  ValueState,
-  ValueStateDescriptor,
-} from '@spindle/runtime/in-process';
+import type { AggregateFunction } from '@spindle/runtime/in-process';
 import type { Collector } from '../functions/basic-functions.js';
 import type { OutputTag } from '../functions/process-function.js';
-import { AbstractRichFunction } from '../functions/rich-functions.js';
+import { AbstractRichFunction, type KeyedStateStore } from '../functions/rich-functions.js';
 import type { Window } from './windows.js';
-
-/** Keyed state scoped to the current key and, for `windowState()`, the window (Flink's KeyedStateStore). */
-export interface KeyedStateStore {
-  getState<T>(descriptor: ValueStateDescriptor<T>): ValueState<T>;
-  getListState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
-  getMapState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;
-  getReducingState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
-  getAggregatingState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
-}
 
 /** What a ProcessWindowFunction gets besides the elements (Flink's ProcessWindowFunction.Context). */
 export interface ProcessWindowContext<W extends Window> {

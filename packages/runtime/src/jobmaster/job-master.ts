@@ -251,9 +251,13 @@ export class JobMaster implements JobMasterGateway {
     for (const { allocationId } of this.slotPool.requestAll(missing)) this.requestSlot(allocationId);
   }
 
+  /** Sharing keys of the scheduled and running tasks. */
+  private keysInUse(): Set<string> {
+    return new Set(this.graph.executions.filter((x) => x.state !== 'CREATED' && !x.isTerminal).map((x) => this.sharingKey(x)));
+  }
+
   /** Sharing keys of held slots in which no scheduled or running task is. */
-  private idleHeldKeys(): string[] {
-    const inUse = new Set(this.graph.executions.filter((x) => x.state !== 'CREATED' && !x.isTerminal).map((x) => this.sharingKey(x)));
+  private idleHeldKeys(inUse = this.keysInUse()): string[] {
     return this.slotPool.heldKeys().filter((key) => !inUse.has(key));
   }
 
@@ -375,8 +379,8 @@ export class JobMaster implements JobMasterGateway {
    */
   private releaseIdleSlots(): void {
     if (!this.strategy.lazy || this.graph.status !== 'RUNNING') return;
-    const idle = this.idleHeldKeys();
-    const inUse = new Set(this.graph.executions.filter((x) => x.state !== 'CREATED' && !x.isTerminal).map((x) => this.sharingKey(x)));
+    const inUse = this.keysInUse();
+    const idle = this.idleHeldKeys(inUse);
     let reassigned = false;
     for (const [allocationId, key] of this.slotPool.pendingRequests()) {
       if (inUse.has(key) && idle.length === 0) continue;
