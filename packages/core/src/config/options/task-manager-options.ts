@@ -52,7 +52,7 @@ function checkBlockingStorage(value: string): string {
   const m = /^hdfs:\/\/([^/]*)(\/.*)$/i.exec(value);
   if (m !== null && !/[\s?#]/.test(value)) return `hdfs://${m[1]}${m[2]}`;
   throw new Error(
-    `expected 'local' or an hdfs:// directory URI such as hdfs://namenode:8020/spindle/shuffle (or hdfs:///spindle/shuffle on the default file system), got '${value}'`,
+    `expected 'local' or an hdfs:// directory URI such as hdfs://namenode:8020/spindle/shuffle (or hdfs:///spindle/shuffle on the default file system)`,
   );
 }
 
