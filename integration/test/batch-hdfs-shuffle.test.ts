@@ -2,12 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { configureLogging } from '@spindle/core';
+import { StreamExecutionEnvironment } from '@spindle/datastream';
+import { hadoopEnv } from '../hadoop/harness.js';
 import type { HadoopCluster } from '../hadoop/harness.js';
-import { describeRun, readPartFiles, runCli } from './cli-harness.js';
+import { describeRun, readPartFiles, removeDir, runCli, tempDir } from './cli-harness.js';
 import { clusterFileSystem, hadoopEnvironment, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
-import { expectedWordCounts } from './jobs/gated-word-count-job.js';
+import { buildGatedWordCount, expectedWordCounts } from './jobs/gated-word-count-job.js';
 import { processesWith, until } from './process-harness.js';
 import { startSessionCluster, type SessionCluster } from './session-cluster.js';
+
+configureLogging({ level: 'error' });
 
 const JOB = path.join(path.dirname(fileURLToPath(import.meta.url)), 'jobs', 'gated-word-count-job.js');
 const N = 60_000;
@@ -158,5 +163,72 @@ describe('BATCH: blocking partitions on HDFS survive the loss of their TaskManag
       ['FINISHED', 1],
       ['FINISHED', 1],
     ]);
+  });
+
+  describe('in a local run (embedded mini cluster)', () => {
+    const saved: Record<string, string | undefined> = {};
+    let dir: string;
+
+    before(() => {
+      // hdfs:/// resolves through fs.defaultFS of HADOOP_CONF_DIR, in this process and its slot workers.
+      for (const [k, v] of Object.entries(hadoopEnv(hadoop))) {
+        saved[k] = process.env[k];
+        process.env[k] = v;
+      }
+      dir = tempDir('hdfs-shuffle-local');
+      fs.writeFileSync(path.join(dir, 'gate'), '');
+    });
+
+    after(() => {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      removeDir(dir);
+    });
+
+    function environment(storage: string): StreamExecutionEnvironment {
+      const env = StreamExecutionEnvironment.getExecutionEnvironment({
+        'shuffle.blocking.storage': storage,
+        'restart-strategy.type': 'none',
+      });
+      return env.setParallelism(2).setRuntimeMode('BATCH');
+    }
+
+    /** What is left under `storage` once the job's directory is gone; the storage directory exists only if partitions were published. */
+    async function leftUnder(storage: string): Promise<string[]> {
+      const hdfs = clusterFileSystem(hadoop);
+      expect(await hdfs.status(storage), `${storage} (created by publishing partitions)`).to.not.equal(undefined);
+      let left: string[] = [];
+      await until(
+        `${storage} to be empty`,
+        async () => {
+          left = (await hdfs.status(storage)) === undefined ? [] : (await hdfs.list(storage)).map((s) => s.name);
+          return left.length === 0 ? true : undefined;
+        },
+        20_000,
+      ).catch(() => undefined);
+      return left;
+    }
+
+    it('a finished job: the exact word counts, and no partition left on HDFS', async () => {
+      const storage = uniqueHdfsDir('blocking-local-run');
+      const output = path.join(dir, 'finished');
+      const env = environment(storage);
+      buildGatedWordCount(env, { n: N, words: WORDS, gate: path.join(dir, 'gate'), output });
+      await env.execute('gated word count, local run');
+      expect(readPartFiles(output).lines.sort()).to.deep.equal(expectedWordCounts(N, WORDS));
+      expect(await leftUnder(storage)).to.deep.equal([]);
+    });
+
+    it('a job that fails after its producer stage published: no partition left on HDFS', async () => {
+      const storage = uniqueHdfsDir('blocking-local-fail');
+      const env = environment(storage);
+      buildGatedWordCount(env, { n: N, words: WORDS, gate: path.join(dir, 'gate'), output: path.join(dir, 'failed'), fail: true });
+      let error: Error | undefined;
+      await env.execute('failing gated word count').catch((e: Error) => (error = e));
+      expect(String(error)).to.contain('the count fails on purpose');
+      expect(await leftUnder(storage)).to.deep.equal([]);
+    });
   });
 });

@@ -23,29 +23,47 @@ function waitForFile(file: string): void {
   }
 }
 
-export async function main(args: string[]): Promise<void> {
-  const params = ParameterTool.fromArgs(args);
-  const words = params.getInt('words', 97);
-  const gate = params.getRequired('gate');
-  const env = StreamExecutionEnvironment.getExecutionEnvironment();
-  env.setParallelism(params.getInt('parallelism', 2));
-  env.setRuntimeMode('BATCH');
+export interface GatedWordCountOptions {
+  n: number;
+  words: number;
+  gate: string;
+  output: string;
+  /** The count throws on its first call (after the gate): the job fails after its producer stage finished. */
+  fail?: boolean;
+}
+
+/** The job's pipeline on `env` (parallelism and runtime mode as `env` has them). */
+export function buildGatedWordCount(env: StreamExecutionEnvironment, o: GatedWordCountOptions): void {
   let opened = false;
   env
-    .fromSequence(1, params.getInt('n', 100_000))
-    .map((x): [string, number] => [`w${x % words}`, 1])
+    .fromSequence(1, o.n)
+    .map((x): [string, number] => [`w${x % o.words}`, 1])
     .name('Words')
     .keyBy((p) => p[0])
     .reduce((a, b): [string, number] => {
       if (!opened) {
-        waitForFile(gate);
+        waitForFile(o.gate);
         opened = true;
+        if (o.fail === true) throw new Error('the count fails on purpose');
       }
       return [a[0], a[1] + b[1]];
     })
     .name('Count')
     .map((p) => `${p[0]} ${p[1]}`)
-    .writeAsText(params.getRequired('output'))
+    .writeAsText(o.output)
     .name('Counts');
+}
+
+export async function main(args: string[]): Promise<void> {
+  const params = ParameterTool.fromArgs(args);
+  const env = StreamExecutionEnvironment.getExecutionEnvironment();
+  env.setParallelism(params.getInt('parallelism', 2));
+  env.setRuntimeMode('BATCH');
+  buildGatedWordCount(env, {
+    n: params.getInt('n', 100_000),
+    words: params.getInt('words', 97),
+    gate: params.getRequired('gate'),
+    output: params.getRequired('output'),
+  });
   await env.execute(params.get('name', 'Gated word count'));
 }

@@ -2,7 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { DataInputDeserializer, GenericSerializer, ShuffleOptions } from '@spindle/core';
+import { Readable } from 'node:stream';
+import {
+  DataInputDeserializer,
+  GenericSerializer,
+  LocalFileSystem,
+  ShuffleOptions,
+  parseFsUri,
+  registerFileSystem,
+  type FileSystem,
+} from '@spindle/core';
 import type { JobGraphSpec, ResultPartitionSpec } from '@spindle/protocol';
 import { readSubpartitionIndex } from '../src/network/blocking-partition-file.js';
 import { BlockingResultPartition } from '../src/network/blocking-result-partition.js';
@@ -117,6 +126,44 @@ describe('blocking partitions on a distributed file system (shuffle.blocking.sto
       expect(failure).to.equal(undefined);
       expect(records, `subpartition ${sp}`).to.deep.equal(Array.from({ length: 1000 }, (_, k) => record(k * 3 + sp)));
     }
+  });
+
+  it('goes on from where a broken-off read stopped (a DataNode dropping the connection)', async () => {
+    const target = await publish(3000, 'ds#3#a1');
+    // `flaky:///path` is the local file `path`, except that the first read of a data file breaks off after 10 000 bytes.
+    const broken = new Set<string>();
+    const local = LocalFileSystem.INSTANCE;
+    const flaky = new Proxy(local, {
+      get(t, prop) {
+        if (prop === 'scheme') return 'flaky';
+        if (typeof prop !== 'string' || !(prop in t)) return undefined;
+        if (prop !== 'open')
+          return (...args: string[]) =>
+            (t as unknown as Record<string, (...a: string[]) => unknown>)[prop]!(...args.map((a) => parseFsUri(a).path));
+        return async (p: string, o?: { offset?: number; length?: number }) => {
+          const file = parseFsUri(p).path;
+          const stream = await local.open(file, o);
+          if (!file.endsWith('/data') || broken.has(file)) return stream;
+          broken.add(file);
+          return Readable.from(
+            (async function* () {
+              let sent = 0;
+              for await (const chunk of stream as AsyncIterable<Buffer>) {
+                const part = chunk.subarray(0, Math.max(0, 10_000 - sent));
+                sent += part.length;
+                if (part.length > 0) yield part;
+                if (sent >= 10_000) throw new Error('connection reset by DataNode');
+              }
+            })(),
+          );
+        };
+      },
+    }) as FileSystem;
+    registerFileSystem('flaky', () => flaky);
+    const { records, failure } = await consume(`flaky://${target}`, 'ds#3#a1', 1);
+    expect(failure, failure).to.equal(undefined);
+    expect(broken.size, 'reads broke off').to.be.greaterThan(0);
+    expect(records).to.deep.equal(Array.from({ length: 1000 }, (_, k) => record(k * 3 + 1)));
   });
 
   it('fails the channel, naming the partition, when the partition is not on the file system', async () => {

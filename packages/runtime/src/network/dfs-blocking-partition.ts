@@ -130,6 +130,9 @@ function ranges(regions: number[]): number[] {
   return out;
 }
 
+/** How often a broken-off read of one byte range goes on from where it stopped. */
+const REREADS = 3;
+
 /** Frames read ahead of the sender, in bytes, before the read pauses. */
 const READ_AHEAD = 1 << 20;
 
@@ -214,8 +217,14 @@ export class DfsSubpartitionReader implements FrameSource {
       this.ended = true;
       return this.notify();
     }
-    const offset = this.byteRanges[this.range]!;
-    const length = this.byteRanges[this.range + 1]!;
+    await this.readBytes(this.byteRanges[this.range]!, this.byteRanges[this.range + 1]!, REREADS);
+  }
+
+  /**
+   * Streams `length` bytes from `offset`. A read that breaks off (a DataNode that drops a
+   * connection idle behind a slow consumer) goes on from where it stopped, `rereads` more times.
+   */
+  private async readBytes(offset: number, length: number, rereads: number): Promise<void> {
     let stream: Readable;
     try {
       stream = await this.dfs.open(this.dataPath, { offset, length });
@@ -232,7 +241,10 @@ export class DfsSubpartitionReader implements FrameSource {
       if (this.queued >= READ_AHEAD) stream.pause();
       this.notify();
     });
-    stream.on('error', (e: Error) => this.fail(e));
+    stream.on('error', (e: Error) => {
+      if (rereads > 0 && !this.closed) void this.readBytes(offset + got, length - got, rereads - 1);
+      else this.fail(e);
+    });
     stream.on('end', () => {
       if (got !== length) return this.fail(corrupt(this.dataPath, `read ${got} of ${length} bytes at offset ${offset}`));
       this.range += 2;
