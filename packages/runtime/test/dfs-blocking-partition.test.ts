@@ -43,8 +43,10 @@ async function consume(directory: string, partitionId: string, subpartition: num
   gate.channels[0]!.connect(await manager.requestSubpartition(partitionId, subpartition, undefined, { dfsDirectory: directory }));
   const records: unknown[] = [];
   const input = new DataInputDeserializer();
-  for (let round = 0; round < 2000 && !gate.isFinished(); round++) {
+  // Reads go to the file system: poll with a deadline rather than a number of rounds.
+  for (const deadline = Date.now() + 30_000; !gate.isFinished() && Date.now() < deadline;) {
     await settle();
+    await new Promise((r) => setTimeout(r, 1));
     try {
       for (let next = gate.poll(); next; next = gate.poll()) {
         if (!(next.data instanceof Uint8Array)) continue;
