@@ -149,7 +149,9 @@ export class StreamTask {
       await this.waitForFinalCheckpoint();
       if (this.cancelled) return this.finishWith('CANCELED');
       for (const p of this.partitions) p.finish();
+      // Publishing a partition to a distributed file system takes a while: a cancel may arrive meanwhile.
       await Promise.all(this.partitions.map((p) => p.whenStored()));
+      if (this.cancelled) return await this.finishCancelled();
       await this.closeOperators();
       return this.finishWith('FINISHED');
     } catch (e) {
