@@ -54,9 +54,14 @@ describe('BATCH: blocking partitions on HDFS survive the loss of their TaskManag
     hadoop = await sharedHadoop();
   });
 
+  let tmp: string | undefined;
+
   afterEach(async () => {
     await cluster?.stop();
     cluster = undefined;
+    // The killed TaskManager could not remove its partition directory under io.tmp.dirs.
+    removeDir(tmp);
+    tmp = undefined;
   });
 
   /** Runs the scenario; answers the subtasks as they ended, and the TaskManager each had run on before the kill. */
@@ -64,10 +69,11 @@ describe('BATCH: blocking partitions on HDFS survive the loss of their TaskManag
     storage: string,
     beforeKill: (jobId: string) => Promise<void> = async () => undefined,
   ): Promise<{ jobId: string; producers: Ran[]; consumers: Ran[] }> {
+    tmp = tempDir('hdfs-shuffle-tmp');
     cluster = await startSessionCluster('hdfs-shuffle', {
       taskManagers: 2,
       slotsPerTaskManager: 1,
-      dynamic: ['-Dheartbeat.interval=500 ms', '-Dheartbeat.timeout=3 s'],
+      dynamic: ['-Dheartbeat.interval=500 ms', '-Dheartbeat.timeout=3 s', `-Dio.tmp.dirs=${tmp}`],
       env: hadoopEnvironment(hadoop),
     });
     const c = cluster;
