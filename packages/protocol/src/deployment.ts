@@ -25,6 +25,11 @@ export interface InputChannelSpec {
   producerSubtask: number;
   /** ResourceID of the TaskManager that hosts the producer. */
   producerLocation: string;
+  /**
+   * The directory of a BLOCKING partition published to a distributed file system
+   * (`shuffle.blocking.storage`): the consumer reads it from there, not from the producer's TaskManager.
+   */
+  dfsDirectory?: string;
 }
 
 export interface InputGateSpec {

@@ -100,6 +100,11 @@ export function stringOption(spec: OptionSpec & { default?: string }): ConfigOpt
   );
 }
 
+/** A string that `check` accepts: it returns the canonical value, or throws an Error saying what is accepted. */
+export function checkedStringOption(spec: OptionSpec & { default: string; check: (value: string) => string }): ConfigOption<string> {
+  return define(spec, 'string', spec.default, (raw) => spec.check(String(raw).trim()), String);
+}
+
 /** Values are milliseconds; `min`/`max` are milliseconds too and may be negative (-1 as a sentinel). */
 export function durationOption(spec: BoundedSpec): ConfigOption<number> {
   const parse = (raw: RawValue) => checkBounds(parseDuration(raw), spec, formatDuration);

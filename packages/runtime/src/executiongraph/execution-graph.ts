@@ -1,4 +1,5 @@
 import { randomHexId } from '@spindle/core';
+import { dfsPartitionDirectory, isDfsStorage } from '../network/dfs-blocking-partition.js';
 import {
   isTerminalExecutionState,
   resultPartitionId,
@@ -120,7 +121,11 @@ export class ExecutionGraph {
   private readonly byAttempt = new Map<string, Execution>();
   private readonly byVertex = new Map<string, Execution[]>();
 
-  constructor(readonly jobGraph: JobGraphSpec) {
+  constructor(
+    readonly jobGraph: JobGraphSpec,
+    /** `shuffle.blocking.storage`: `local`, or the distributed file system directory of BLOCKING partitions. */
+    readonly blockingStorage = 'local',
+  ) {
     this.timestamps.INITIALIZING = Date.now();
     this.timestamps.CREATED = Date.now();
     for (const v of jobGraph.vertices) {
@@ -324,11 +329,16 @@ export class ExecutionGraph {
         inputIndex: edge.inputIndex,
         consumedSubpartition: pointwise ? 0 : e.subtaskIndex,
         serializer: edge.serializer,
-        channels: read.map((p) => ({
-          partitionId: resultPartitionId(edge.dataSetId, p.subtaskIndex, p.attemptId),
-          producerSubtask: p.subtaskIndex,
-          producerLocation: p.slot?.dataAddress ?? p.slot?.resourceId ?? '',
-        })),
+        channels: read.map((p) => {
+          const partitionId = resultPartitionId(edge.dataSetId, p.subtaskIndex, p.attemptId);
+          const onDfs = edge.resultType === 'BLOCKING' && isDfsStorage(this.blockingStorage);
+          return {
+            partitionId,
+            producerSubtask: p.subtaskIndex,
+            producerLocation: p.slot?.dataAddress ?? p.slot?.resourceId ?? '',
+            ...(onDfs ? { dfsDirectory: dfsPartitionDirectory(this.blockingStorage, this.jobGraph.jobId, partitionId) } : {}),
+          };
+        }),
       };
     });
   }

@@ -3,7 +3,9 @@ import {
   ClusterOptions,
   Configuration,
   RestartStrategyOptions,
+  ShuffleOptions,
   SpindleError,
+  fileSystemFor,
   getLogger,
   renderFailure,
   serializeError,
@@ -110,15 +112,19 @@ export class JobMaster implements JobMasterGateway {
     private readonly resourceManager: ResourceManagerGateway,
     private readonly scheduler: Scheduler = systemScheduler,
   ) {
-    this.graph = new ExecutionGraph(jobGraph);
+    this.graph = new ExecutionGraph(jobGraph, config.get(ShuffleOptions.BLOCKING_STORAGE));
     this.strategy = schedulingStrategyFor(jobGraph, this.graph);
-    this.partitions = new PartitionTracker(this.graph, (address, ids) => {
-      void this.rpc
-        .connect<TaskExecutorGateway>(address)
-        .releasePartitions(this.jobId, ids)
-        .catch(() => undefined);
-    });
     this.log = getLogger('job-master').child({ jobId: jobGraph.jobId });
+    this.partitions = new PartitionTracker(
+      this.graph,
+      (address, ids) => {
+        void this.rpc
+          .connect<TaskExecutorGateway>(address)
+          .releasePartitions(this.jobId, ids)
+          .catch(() => undefined);
+      },
+      (dirs) => void this.deleteDfsPartitions(dirs),
+    );
     for (const warning of config.deprecatedKeyWarnings()) this.log.warn(warning);
     const checkpointing = checkpointConfigFrom(config, jobGraph.runtimeMode);
     if (checkpointing?.defaultDir)
@@ -426,6 +432,18 @@ export class JobMaster implements JobMasterGateway {
     for (const [attemptId, metrics] of Object.entries(payload?.metrics ?? {})) {
       const e = this.graph.execution(attemptId);
       if (e && !e.isTerminal) e.metrics = metrics;
+    }
+  }
+
+  /** Deletes released blocking partitions (or the job's whole directory) on the distributed file system. */
+  private async deleteDfsPartitions(directories: string[]): Promise<void> {
+    for (const dir of directories) {
+      try {
+        const { fs } = await fileSystemFor(dir, this.config);
+        await fs.delete(dir, { recursive: true });
+      } catch (error) {
+        this.log.warn('could not delete blocking partitions on the distributed file system', { dir, error });
+      }
     }
   }
 

@@ -23,11 +23,11 @@ export interface BlockingPartitionMeta {
 
 export const FRAME_BUFFER = 0;
 export const FRAME_EVENT = 1;
-const FRAME_HEADER = 5;
+export const FRAME_HEADER = 5;
 const MAGIC = 0x53504249; // 'SPBI'
 const VERSION = 1;
 
-interface SubpartitionIndex {
+export interface SubpartitionIndex {
   buffers: number;
   /** offset, length pairs. */
   regions: number[];
@@ -70,22 +70,8 @@ export class BlockingPartitionFileWriter {
   finish(): void {
     fs.closeSync(this.openFd());
     this.fd = undefined;
-    let size = 12;
-    for (const e of this.index) size += 8 + (e.regions.length / 2) * 12;
-    const out = Buffer.alloc(size);
-    let p = out.writeUInt32BE(MAGIC, 0);
-    p = out.writeUInt32BE(VERSION, p);
-    p = out.writeUInt32BE(this.index.length, p);
-    for (const e of this.index) {
-      p = out.writeUInt32BE(e.buffers, p);
-      p = out.writeUInt32BE(e.regions.length / 2, p);
-      for (let i = 0; i < e.regions.length; i += 2) {
-        p = out.writeBigUInt64BE(BigInt(e.regions[i]!), p);
-        p = out.writeUInt32BE(e.regions[i + 1]!, p);
-      }
-    }
     const tmp = `${this.indexPath}.tmp`;
-    fs.writeFileSync(tmp, out);
+    fs.writeFileSync(tmp, encodeIndex(this.index));
     fs.renameSync(tmp, this.indexPath);
   }
 
@@ -106,32 +92,65 @@ export function removeBlockingPartitionFiles(files: { dataPath: string; indexPat
   for (const f of [files.dataPath, files.indexPath, `${files.indexPath}.tmp`]) fs.rmSync(f, { force: true });
 }
 
-function corrupt(path: string, why: string): SpindleError {
+export function corrupt(path: string, why: string): SpindleError {
   return new SpindleError(`blocking partition index ${path} is corrupt: ${why}`, {
     code: 'PARTITION_CORRUPT',
     recoverability: 'partition-data-missing',
   });
 }
 
+/** The index file's bytes for these subpartition entries. */
+export function encodeIndex(index: readonly SubpartitionIndex[]): Buffer {
+  let size = 12;
+  for (const e of index) size += 8 + (e.regions.length / 2) * 12;
+  const out = Buffer.alloc(size);
+  let p = out.writeUInt32BE(MAGIC, 0);
+  p = out.writeUInt32BE(VERSION, p);
+  p = out.writeUInt32BE(index.length, p);
+  for (const e of index) {
+    p = out.writeUInt32BE(e.buffers, p);
+    p = out.writeUInt32BE(e.regions.length / 2, p);
+    for (let i = 0; i < e.regions.length; i += 2) {
+      p = out.writeBigUInt64BE(BigInt(e.regions[i]!), p);
+      p = out.writeUInt32BE(e.regions[i + 1]!, p);
+    }
+  }
+  return out;
+}
+
 /** Reads the index entry of one subpartition. */
 export function readSubpartitionIndex(indexPath: string, subpartition: number): SubpartitionIndex {
-  const buf = fs.readFileSync(indexPath);
-  if (buf.length < 12 || buf.readUInt32BE(0) !== MAGIC) throw corrupt(indexPath, 'bad header');
-  if (buf.readUInt32BE(4) !== VERSION) throw corrupt(indexPath, `unknown version ${buf.readUInt32BE(4)}`);
-  const n = buf.readUInt32BE(8);
+  return decodeSubpartitionIndex(fs.readFileSync(indexPath), indexPath, subpartition);
+}
+
+/** Every subpartition's entry of an index file's bytes (`path` names the file in errors). */
+export function decodeIndex(buf: Buffer, path: string): SubpartitionIndex[] {
+  const n = indexHeader(buf, path);
+  return Array.from({ length: n }, (_, i) => decodeSubpartitionIndex(buf, path, i));
+}
+
+function indexHeader(buf: Buffer, path: string): number {
+  if (buf.length < 12 || buf.readUInt32BE(0) !== MAGIC) throw corrupt(path, 'bad header');
+  if (buf.readUInt32BE(4) !== VERSION) throw corrupt(path, `unknown version ${buf.readUInt32BE(4)}`);
+  return buf.readUInt32BE(8);
+}
+
+/** The entry of one subpartition in an index file's bytes (`path` names the file in errors). */
+export function decodeSubpartitionIndex(buf: Buffer, path: string, subpartition: number): SubpartitionIndex {
+  const n = indexHeader(buf, path);
   if (subpartition < 0 || subpartition >= n)
-    throw new SpindleError(`blocking partition ${indexPath} has no subpartition ${subpartition} (it has ${n})`, {
+    throw new SpindleError(`blocking partition ${path} has no subpartition ${subpartition} (it has ${n})`, {
       code: 'NO_SUCH_SUBPARTITION',
       recoverability: 'non-recoverable',
     });
   let p = 12;
   for (let i = 0; ; i++) {
-    if (p + 8 > buf.length) throw corrupt(indexPath, 'truncated');
+    if (p + 8 > buf.length) throw corrupt(path, 'truncated');
     const buffers = buf.readUInt32BE(p);
     const count = buf.readUInt32BE(p + 4);
     p += 8;
     if (i === subpartition) {
-      if (p + count * 12 > buf.length) throw corrupt(indexPath, 'truncated');
+      if (p + count * 12 > buf.length) throw corrupt(path, 'truncated');
       const regions: number[] = [];
       for (let r = 0; r < count; r++, p += 12) regions.push(Number(buf.readBigUInt64BE(p)), buf.readUInt32BE(p + 8));
       return { buffers, regions };
@@ -146,8 +165,23 @@ export interface Frame {
   data: ArrayBuffer;
 }
 
+/**
+ * What the sender of one subpartition reads frames from, in order. `peekKind` answers the kind of
+ * the next frame, undefined at the end, or 'pending' while the next frame is still being read
+ * (then `whenReadable` calls back once, when it is there or reading failed). Errors of reading
+ * are thrown by `peekKind` and `next`.
+ */
+export interface FrameSource {
+  /** Buffers (not events) not read yet: the backlog announced to the consumer. */
+  readonly remainingBuffers: number;
+  peekKind(): Frame['kind'] | undefined | 'pending';
+  next(): Frame | undefined;
+  whenReadable?(callback: () => void): void;
+  close(): void;
+}
+
 /** Reads the frames of one subpartition in order, region by region; nothing of other subpartitions is read. */
-export class SubpartitionFileReader {
+export class SubpartitionFileReader implements FrameSource {
   private fd: number | undefined;
   private region = 0;
   private offsetInRegion = 0;

@@ -8,6 +8,7 @@ import {
   SubpartitionFileReader,
   removeBlockingPartitionFiles,
   type BlockingPartitionMeta,
+  type FrameSource,
 } from './blocking-partition-file.js';
 
 /** The directories of `io.tmp.dirs`; the system's temporary directory when unset. */
@@ -109,16 +110,17 @@ export class BlockingPartitionStore {
 }
 
 /**
- * The sending side of one subpartition read from its file: a buffer leaves only against credit
- * and carries the backlog of buffers still unread; events need no credit; end-of-partition
- * follows the last frame. Segments the consumer hands back are dropped (each read allocates).
+ * The sending side of one subpartition read from its file (local, or on a distributed file
+ * system): a buffer leaves only against credit and carries the backlog of buffers still unread;
+ * events need no credit; end-of-partition follows the last frame. Segments the consumer hands
+ * back are dropped (each read allocates).
  */
-class FileSubpartitionSender {
+export class FileSubpartitionSender {
   private credit = 0;
   private done = false;
 
   constructor(
-    private readonly reader: SubpartitionFileReader,
+    private readonly reader: FrameSource,
     private readonly link: ProducerLink,
     private readonly partitionId: string,
   ) {}
@@ -135,6 +137,7 @@ class FileSubpartitionSender {
     try {
       while (!this.done) {
         const kind = this.reader.peekKind();
+        if (kind === 'pending') return this.reader.whenReadable?.(() => this.trySend());
         if (kind === undefined) {
           this.link.send({ t: 'e' });
           return this.close();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SpindleError, type TypeSerializer } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
 import { BlockingPartitionFileWriter, FRAME_BUFFER, FRAME_EVENT, type BlockingPartitionMeta } from './blocking-partition-file.js';
+import { publishToDfs } from './dfs-blocking-partition.js';
 import { ResultPartitionWriter, type ResultPartitionOptions } from './result-partition-writer.js';
 
 /**
@@ -11,10 +12,15 @@ import { ResultPartitionWriter, type ResultPartitionOptions } from './result-par
  * never waits for consumers, so it is never backpressured. On `finish` the complete partition is
  * handed to `onComplete` (its TaskExecutor's store, which serves and later releases it); an
  * unfinished one is deleted on `release`.
+ *
+ * With a `dfsTarget` (`shuffle.blocking.storage` on a distributed file system), the local files
+ * are a staging copy: `finish` publishes the partition to `dfsTarget` (dfs-blocking-partition.ts)
+ * and deletes them; consumers read it from there and no TaskExecutor holds it.
  */
 export class BlockingResultPartition extends ResultPartitionWriter {
   private readonly file: BlockingPartitionFileWriter;
   private completed = false;
+  private publishing: Promise<void> | undefined;
 
   constructor(
     spec: ResultPartitionSpec,
@@ -23,6 +29,7 @@ export class BlockingResultPartition extends ResultPartitionWriter {
     private readonly jobId: string,
     directory: string,
     private readonly onComplete: (meta: BlockingPartitionMeta) => void,
+    private readonly dfsTarget?: string,
   ) {
     super(spec, serializer, options);
     this.directory = directory;
@@ -62,6 +69,12 @@ export class BlockingResultPartition extends ResultPartitionWriter {
 
   protected finishSubpartitions(): void {
     this.writing(() => this.file.finish());
+    if (this.dfsTarget !== undefined) {
+      this.publishing = this.publish(this.dfsTarget);
+      // Its failure reaches the task through whenStored().
+      this.publishing.catch(() => undefined);
+      return;
+    }
     this.completed = true;
     this.onComplete({
       partitionId: this.id,
@@ -70,6 +83,25 @@ export class BlockingResultPartition extends ResultPartitionWriter {
       indexPath: this.file.indexPath,
       numSubpartitions: this.numSubpartitions,
     });
+  }
+
+  override whenStored(): Promise<void> {
+    return this.publishing ?? Promise.resolve();
+  }
+
+  private async publish(target: string): Promise<void> {
+    try {
+      await publishToDfs(this.file, target);
+    } catch (e) {
+      this.file.discard();
+      throw new SpindleError(
+        `cannot write the blocking partition ${this.id} to ${target} (shuffle.blocking.storage): ${(e as Error).message}`,
+        { code: 'PARTITION_WRITE', recoverability: 'environment', userFacing: true, cause: e },
+      );
+    }
+    // Published: the local staging copy is no longer needed.
+    this.completed = true;
+    this.file.discard();
   }
 
   /** Nobody reads a blocking partition before it is complete: a failed task just leaves none. */

@@ -1,7 +1,8 @@
 import os from 'node:os';
 import { SpindleError } from '@spindle/core';
 import type { BlockingPartitionMeta } from './blocking-partition-file.js';
-import { BlockingPartitionStore } from './blocking-partition-store.js';
+import { BlockingPartitionStore, FileSubpartitionSender } from './blocking-partition-store.js';
+import { DfsSubpartitionReader } from './dfs-blocking-partition.js';
 import { directLinkPair, type ConsumerLink, type ProducerLink } from './channel-link.js';
 import type { ResultPartition } from './result-partition.js';
 
@@ -23,6 +24,11 @@ export interface SubpartitionRequestOptions {
   jobId?: string;
   /** Aborted when the consumer is cancelled: a request still waiting is dropped and rejected. */
   signal?: AbortSignal;
+  /**
+   * Where a complete BLOCKING partition lives on a distributed file system: the consumer reads
+   * it from there itself, whether or not its producer's TaskManager is still alive.
+   */
+  dfsDirectory?: string;
 }
 
 /**
@@ -41,6 +47,16 @@ interface Waiter {
   jobId: string | undefined;
   resolve: (p: Registered) => void;
   reject: (e: Error) => void;
+}
+
+/** A link that delivers subpartition `subpartition` of the DFS partition in `directory`, read on this thread. */
+function connectDfs(partitionId: string, directory: string, subpartition: number): ConsumerLink {
+  const pair = directLinkPair();
+  DfsSubpartitionReader.open(directory, subpartition).then(
+    (reader) => new FileSubpartitionSender(reader, pair.producer, partitionId).start(),
+    (e: Error) => pair.producer.send({ t: 'f', message: `cannot read blocking partition ${partitionId} in ${directory}: ${e.message}` }),
+  );
+  return pair.consumer;
 }
 
 /** Why a consumer stopped waiting for a partition. */
@@ -173,6 +189,7 @@ export class PartitionManager {
     location?: string,
     options: SubpartitionRequestOptions = {},
   ): Promise<ConsumerLink> {
+    if (options.dfsDirectory !== undefined) return connectDfs(partitionId, options.dfsDirectory, subpartition);
     const here = this.partitions.get(partitionId);
     if (here) return this.connectLocal(here, subpartition);
     if (this.store?.has(partitionId)) return this.connectLocal('blocking', subpartition, partitionId);

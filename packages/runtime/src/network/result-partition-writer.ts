@@ -122,6 +122,15 @@ export abstract class ResultPartitionWriter {
     this.finishSubpartitions();
   }
 
+  /**
+   * Settles once the finished partition is stored for good: at once, except for a partition
+   * published elsewhere after `finish` (a BLOCKING one on a distributed file system), which
+   * consumers can read only then; rejects when publishing failed.
+   */
+  whenStored(): Promise<void> {
+    return Promise.resolve();
+  }
+
   private spill(index: number, recordStart: number): void {
     const out = this.builders[index]!;
     const end = out.position;

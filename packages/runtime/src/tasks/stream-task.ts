@@ -3,6 +3,7 @@ import {
   CheckpointingOptions,
   Configuration,
   CoreOptions,
+  ShuffleOptions,
   SpindleError,
   TaskManagerOptions,
   getLogger,
@@ -27,7 +28,9 @@ import type {
 } from '@spindle/protocol';
 import { InputGate } from '../network/input-gate.js';
 import type { PartitionManager } from '../network/partition-manager.js';
+import type { BlockingPartitionMeta } from '../network/blocking-partition-file.js';
 import { BlockingResultPartition } from '../network/blocking-result-partition.js';
+import { dfsPartitionDirectory, isDfsStorage } from '../network/dfs-blocking-partition.js';
 import { ResultPartition } from '../network/result-partition.js';
 import type { ResultPartitionWriter } from '../network/result-partition-writer.js';
 import { CheckpointBarrier, Watermark, watermarkToLongString } from '../network/stream-elements.js';
@@ -146,6 +149,9 @@ export class StreamTask {
       await this.waitForFinalCheckpoint();
       if (this.cancelled) return this.finishWith('CANCELED');
       for (const p of this.partitions) p.finish();
+      // Publishing a partition to a distributed file system takes a while: a cancel may arrive meanwhile.
+      await Promise.all(this.partitions.map((p) => p.whenStored()));
+      if (this.cancelled) return await this.finishCancelled();
       await this.closeOperators();
       return this.finishWith('FINISHED');
     } catch (e) {
@@ -287,14 +293,16 @@ export class StreamTask {
       floatingBuffers: this.config.get(TaskManagerOptions.FLOATING_BUFFERS_PER_GATE),
     };
     const partitions = this.env.partitions;
-    // The partition's type decides the writer: BLOCKING ones go to files that the TaskExecutor serves once complete.
+    const storage = this.config.get(ShuffleOptions.BLOCKING_STORAGE);
+    // The partition's type decides the writer: BLOCKING ones go to files that the TaskExecutor serves
+    // once complete, or that are published to the distributed file system of shuffle.blocking.storage.
     for (const spec of this.tdd.producedPartitions) {
       const serializer = serializerOf(spec.serializer);
       if (spec.resultType === 'BLOCKING') {
         const dir = partitions.blockingDirectory(this.tdd.subtaskIndex);
-        this.partitions.push(
-          new BlockingResultPartition(spec, serializer, options, this.tdd.jobId, dir, (meta) => partitions.completeBlocking(meta)),
-        );
+        const dfs = isDfsStorage(storage) ? dfsPartitionDirectory(storage, this.tdd.jobId, spec.partitionId) : undefined;
+        const complete = (meta: BlockingPartitionMeta): void => partitions.completeBlocking(meta);
+        this.partitions.push(new BlockingResultPartition(spec, serializer, options, this.tdd.jobId, dir, complete, dfs));
         continue;
       }
       const partition = new ResultPartition(spec, serializer, options);
@@ -341,6 +349,7 @@ export class StreamTask {
           .requestSubpartition(ch.partitionId, spec.consumedSubpartition, ch.producerLocation, {
             jobId: this.tdd.jobId,
             signal: this.abort.signal,
+            ...(ch.dfsDirectory === undefined ? {} : { dfsDirectory: ch.dfsDirectory }),
           })
           .then((link) => channel.connect(link));
         // A BLOCKING partition appears only once its producer finished, which may be after this task
@@ -431,6 +440,7 @@ export class StreamTask {
       await this.closeOperators();
     }
     for (const p of this.partitions) p.finish();
+    await Promise.all(this.partitions.map((p) => p.whenStored()));
     return this.finishWith('FINISHED');
   }
 

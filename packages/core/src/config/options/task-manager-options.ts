@@ -1,4 +1,4 @@
-import { enumOption, intOption, memoryOption, stringOption } from '../config-option.js';
+import { checkedStringOption, intOption, memoryOption, stringOption } from '../config-option.js';
 
 /** TaskManager slots and network memory (Flink's TaskManagerOptions and NettyShuffleEnvironmentOptions). */
 export const TaskManagerOptions = {
@@ -43,13 +43,26 @@ export const TaskManagerOptions = {
   }),
 } as const;
 
+/**
+ * `local`, or an `hdfs://` directory URI (`hdfs://namenode:8020/path`, or `hdfs:///path` on the
+ * default file system); `local` in any case is accepted and returned as `local`.
+ */
+function checkBlockingStorage(value: string): string {
+  if (value.toLowerCase() === 'local') return 'local';
+  const m = /^hdfs:\/\/([^/]*)(\/.*)$/i.exec(value);
+  if (m !== null && !/[\s?#]/.test(value)) return `hdfs://${m[1]}${m[2]}`;
+  throw new Error(
+    `expected 'local' or an hdfs:// directory URI such as hdfs://namenode:8020/spindle/shuffle (or hdfs:///spindle/shuffle on the default file system)`,
+  );
+}
+
 /** Where BLOCKING result partitions of batch jobs are written. */
 export const ShuffleOptions = {
-  BLOCKING_STORAGE: enumOption({
+  BLOCKING_STORAGE: checkedStringOption({
     key: 'shuffle.blocking.storage',
-    values: ['local'] as const,
     default: 'local',
+    check: checkBlockingStorage,
     description:
-      "Storage of BLOCKING result partitions (batch exchanges): 'local' writes them to files under the TaskManager's io.tmp.dirs, served by that TaskManager until the job releases them.",
+      "Storage of BLOCKING result partitions (batch exchanges): 'local' writes them to files under the TaskManager's io.tmp.dirs, served by that TaskManager until the job releases them; an hdfs:// directory URI publishes each finished partition to <dir>/<jobId>/, where consumers read it directly, so it survives the loss of the TaskManager that wrote it and its producer is not rerun.",
   }),
 } as const;
