@@ -124,7 +124,7 @@ export class SortPartitionOperator extends SortingOperator {
   protected createSorter(ctx: OperatorContext): ExternalSorter<unknown> {
     const sign = this.order === Order.DESCENDING ? -1 : 1;
     const select = this.selector;
-    if (!this.keyed) return sorterFor(ctx, select, (a, b) => sign * compareValues(a, b));
+    if (!this.keyed) return sorterFor(ctx, select, (a, b) => sign * compareValues(a, b), 1, this.order);
     return sorterFor<[string, unknown]>(
       ctx,
       (entry) => [(entry as Keyed)[0], select((entry as Keyed)[1])],
