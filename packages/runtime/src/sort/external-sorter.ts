@@ -85,6 +85,8 @@ export class ExternalSorter<K> {
   /** The keys without a binary form, by record (undefined for the others). */
   private keys: (K | undefined)[] = [];
   private opaqueKeyBytes = 0;
+  /** Records in memory whose key has no binary form. */
+  private opaqueCount = 0;
   private runs: string[] = [];
   private readonly stats: SpillStatistics = { runs: 0, bytes: 0 };
 
@@ -138,6 +140,7 @@ export class ExternalSorter<K> {
       this.keys.push(undefined);
     } else {
       this.flags[i] = OPAQUE_KEY;
+      this.opaqueCount++;
       this.keys.push(key);
       this.opaqueKeyBytes += heapBytes;
     }
@@ -281,7 +284,21 @@ export class ExternalSorter<K> {
       while (a < mid && b < to) order[out++] = less(order[b]!, scratch[a]!) ? order[b++]! : scratch[a++]!;
       while (a < mid) order[out++] = scratch[a++]!;
     };
-    sort(0, n);
+    if (this.sign === 0 || this.opaqueCount > 0) {
+      sort(0, n);
+      return order;
+    }
+    // Every key is binary: a radix sort on the first 4 bytes (stable), then the comparator
+    // within each run of equal prefixes.
+    const high = this.prefixHigh;
+    radixSort(order, scratch, high, this.sign < 0);
+    for (let from = 0; from < n;) {
+      const p = high[order[from]!];
+      let to = from + 1;
+      while (to < n && high[order[to]!] === p) to++;
+      if (to - from > 1) sort(from, to);
+      from = to;
+    }
     return order;
   }
 
@@ -313,6 +330,7 @@ export class ExternalSorter<K> {
     this.arenaUsed = 0;
     this.count = 0;
     this.opaqueKeyBytes = 0;
+    this.opaqueCount = 0;
     this.keys = [];
   }
 
@@ -346,6 +364,46 @@ export class ExternalSorter<K> {
       decode: (buf, start, end) => this.decode(buf, start, end),
     });
   }
+}
+
+/**
+ * Sorts the record numbers in `order` by `keys[record]` (unsigned; reversed when `descending`),
+ * keeping their order among equal keys: an LSD radix sort of 8-bit digits, skipping digits that
+ * all records share. `scratch` is as long as `order`.
+ */
+function radixSort(order: Int32Array, scratch: Int32Array, keys: Uint32Array, descending: boolean): void {
+  const n = order.length;
+  const flip = descending ? 0xffffffff : 0;
+  const counts = new Int32Array(4 * 256);
+  for (let k = 0; k < n; k++) {
+    const v = (keys[order[k]!]! ^ flip) >>> 0;
+    counts[v & 0xff]!++;
+    counts[256 + ((v >>> 8) & 0xff)]!++;
+    counts[512 + ((v >>> 16) & 0xff)]!++;
+    counts[768 + (v >>> 24)]!++;
+  }
+  let from = order;
+  let to = scratch;
+  for (let pass = 0; pass < 4; pass++) {
+    const base = pass * 256;
+    const shift = pass * 8;
+    let skip = false;
+    let sum = 0;
+    for (let d = 0; d < 256; d++) {
+      const c = counts[base + d]!;
+      if (c === n) skip = true;
+      counts[base + d] = sum;
+      sum += c;
+    }
+    if (skip) continue;
+    for (let k = 0; k < n; k++) {
+      const r = from[k]!;
+      const d = (((keys[r]! ^ flip) >>> shift) & 0xff) + base;
+      to[counts[d]!++] = r;
+    }
+    [from, to] = [to, from];
+  }
+  if (from !== order) order.set(from);
 }
 
 /** The string or number whose binary key is in the entry at `start` of `buf`. */

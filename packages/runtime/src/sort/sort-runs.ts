@@ -39,9 +39,11 @@ export class RunWriter {
       this.writeOut(bytes.subarray(start, end));
       return;
     }
-    this.buf.writeUInt32LE(length, this.pos);
-    bytes.copy(this.buf, this.pos + LENGTH_BYTES, start, end);
-    this.pos += LENGTH_BYTES + length;
+    const buf = this.buf;
+    buf.writeUInt32LE(length, this.pos);
+    const at = this.pos + LENGTH_BYTES;
+    bytes.copy(buf, at, start, end);
+    this.pos = at + length;
   }
 
   /** Writes what is buffered and closes the file. */
