@@ -20,6 +20,8 @@ const OPAQUE_KEY = 1;
 const RECORD_IS_KEY = 2;
 /** The binary key is a string with surrogates, each code unit encoded apart (see normalized-keys.ts). */
 const SURROGATES = 4;
+/** Bytes of a key held in the index as two 32-bit integers. */
+const PREFIX_BYTES = 8;
 /** Below this many records, a range is sorted by insertion. */
 const INSERTION_SORT = 12;
 
@@ -247,6 +249,10 @@ export class ExternalSorter<K> {
       b = this.prefixLow[j]!;
       if (a !== b) return a < b ? -this.sign : this.sign;
       const { arena, offsets, keyEnds } = this;
+      const lengthI = keyEnds[i]! - offsets[i]! - HEADER;
+      const lengthJ = keyEnds[j]! - offsets[j]! - HEADER;
+      // Keys of at most 8 bytes are their prefixes (zero-padded): the shorter one comes first.
+      if (lengthI <= PREFIX_BYTES && lengthJ <= PREFIX_BYTES) return this.sign * (lengthI - lengthJ);
       return this.sign * arena.compare(arena, offsets[j]! + HEADER, keyEnds[j], offsets[i]! + HEADER, keyEnds[i]);
     }
     return this.options.compare(this.keyInMemory(i), this.keyInMemory(j));
@@ -288,14 +294,16 @@ export class ExternalSorter<K> {
       sort(0, n);
       return order;
     }
-    // Every key is binary: a radix sort on the first 4 bytes (stable), then the comparator
+    // Every key is binary: a radix sort on the first 8 bytes (stable), then the comparator
     // within each run of equal prefixes.
-    const high = this.prefixHigh;
+    const { prefixHigh: high, prefixLow: low } = this;
+    radixSort(order, scratch, low, this.sign < 0);
     radixSort(order, scratch, high, this.sign < 0);
-    for (let from = 0; from < n;) {
-      const p = high[order[from]!];
+    for (let from = 0; from < n; ) {
+      const h = high[order[from]!];
+      const l = low[order[from]!];
       let to = from + 1;
-      while (to < n && high[order[to]!] === p) to++;
+      while (to < n && high[order[to]!] === h && low[order[to]!] === l) to++;
       if (to - from > 1) sort(from, to);
       from = to;
     }
@@ -543,6 +551,9 @@ class RunMerger<K> {
       x = this.low[a]!;
       y = this.low[b]!;
       if (x !== y) return x < y ? -this.sign : this.sign;
+      const lengthA = this.keyEnds[a]! - this.starts[a]! - HEADER;
+      const lengthB = this.keyEnds[b]! - this.starts[b]! - HEADER;
+      if (lengthA <= PREFIX_BYTES && lengthB <= PREFIX_BYTES) return this.sign * (lengthA - lengthB);
       return (
         this.sign *
         this.buffers[a]!.compare(this.buffers[b]!, this.starts[b]! + HEADER, this.keyEnds[b], this.starts[a]! + HEADER, this.keyEnds[a])
