@@ -180,6 +180,23 @@ describe('ExternalSorter', () => {
     expect([...s.sorted()]).to.deep.equal(input.slice().sort());
   });
 
+  it('groups [key, record] pairs by their string key, stored once, and hands them out whole', () => {
+    const next = random(5);
+    const keys = ['n1;', 'n2;', 's3:\ud83d\ude00', 's1:\ud83d', 'a-long-encoded-key-beyond-the-prefix'];
+    const input = Array.from({ length: 4000 }, (_, i) => [keys[Math.floor(next() * keys.length)]!, { i, v: [i, 'x'] }] as const);
+    const s = new ExternalSorter<string>({
+      operatorName: 'Group',
+      memoryBudget: 16 * 1024,
+      tmpDirs: [dir],
+      sortKey: (r) => (r as [string, unknown])[0],
+      compare: compareEncodedKeys,
+      naturalOrder: 'ASCENDING',
+    });
+    for (const r of input) s.add(r);
+    expect([...s.sorted()]).to.deep.equal(input.slice().sort((a, b) => compareEncodedKeys(a[0], b[0])));
+    expect(s.spilled.runs).to.be.greaterThan(1);
+  });
+
   it('orders sort fields naturally: numbers by value, strings by code units, null first', () => {
     const values = [10, 9, 'b', 'a', null, 100, -1];
     expect(values.slice().sort(compareValues)).to.deep.equal([null, -1, 9, 10, 100, 'a', 'b']);

@@ -18,6 +18,8 @@ const HEADER = 5;
 const OPAQUE_KEY = 1;
 /** The record is its own key, a string: the entry holds no serialized record. */
 const RECORD_IS_KEY = 2;
+/** The record is a pair `[key, value]` of its string key and a value: the entry holds only the value serialized. */
+const KEYED_PAIR = 8;
 /** The binary key is a string with surrogates, each code unit encoded apart (see normalized-keys.ts). */
 const SURROGATES = 4;
 /** Bytes of a key held in the index as two 32-bit integers. */
@@ -74,6 +76,8 @@ export class ExternalSorter<K> {
   private readonly input = new DataInputDeserializer();
   /** 1, or -1 when the natural order is descending; 0 without a natural order (every key opaque). */
   private readonly sign: number;
+  /** Whether `[key, value]` pairs are stored as their value (the generic encoding serializes any value). */
+  private readonly pairs: boolean;
   private arena: Buffer = Buffer.alloc(0);
   private arenaUsed = 0;
   private count = 0;
@@ -96,6 +100,7 @@ export class ExternalSorter<K> {
     this.serializer = options.serializer ?? new GenericSerializer();
     this.files = new SpillFiles(options.tmpDirs, options.operatorName);
     this.writer = options.writer ?? localSpillFileWriter;
+    this.pairs = options.serializer === undefined;
     this.sign = options.naturalOrder === undefined ? 0 : options.naturalOrder === 'DESCENDING' ? -1 : 1;
   }
 
@@ -116,10 +121,12 @@ export class ExternalSorter<K> {
     const key = this.options.sortKey(record);
     const binary = this.sign !== 0 ? maxKeyBytes(key) : -1;
     const isKey = binary >= 0 && record === key && typeof key === 'string';
+    // The records of grouping sorters: `[encoded key, record]`.
+    const pair = this.pairs && binary >= 0 && typeof key === 'string' && Array.isArray(record) && record.length === 2 && record[0] === key;
     let length = 0;
     if (!isKey) {
       this.scratch.clear();
-      this.serializer.serialize(record, this.scratch);
+      this.serializer.serialize(pair ? (record as unknown[])[1] : record, this.scratch);
       length = this.scratch.position;
     }
     // A key without a binary form (a string one: an encoded grouping key) lives on the heap.
@@ -138,7 +145,7 @@ export class ExternalSorter<K> {
     if (binary >= 0) {
       keyLength = writeKey(key as string | number, arena, start + HEADER);
       const units = typeof key === 'string' && keyLength !== 1 + key.length && hasSurrogate(key);
-      this.flags[i] = (isKey ? RECORD_IS_KEY : 0) | (units ? SURROGATES : 0);
+      this.flags[i] = (isKey ? RECORD_IS_KEY : pair ? KEYED_PAIR : 0) | (units ? SURROGATES : 0);
       this.keys.push(undefined);
     } else {
       this.flags[i] = OPAQUE_KEY;
@@ -230,7 +237,8 @@ export class ExternalSorter<K> {
     const flags = buf[start]!;
     if ((flags & RECORD_IS_KEY) !== 0) return readStringKey(buf, keyStart, keyEnd, (flags & SURROGATES) !== 0);
     this.input.setBuffer(buf, keyEnd, end);
-    return this.serializer.deserialize(this.input);
+    const value = this.serializer.deserialize(this.input);
+    return (flags & KEYED_PAIR) !== 0 ? [readStringKey(buf, keyStart, keyEnd, (flags & SURROGATES) !== 0), value] : value;
   }
 
   /** The key of record i in memory, as the comparator takes it. */
@@ -299,7 +307,7 @@ export class ExternalSorter<K> {
     const { prefixHigh: high, prefixLow: low } = this;
     radixSort(order, scratch, low, this.sign < 0);
     radixSort(order, scratch, high, this.sign < 0);
-    for (let from = 0; from < n; ) {
+    for (let from = 0; from < n;) {
       const h = high[order[from]!];
       const l = low[order[from]!];
       let to = from + 1;
