@@ -205,6 +205,8 @@ export class ExternalSorter<K> {
         return;
       }
       this.spill();
+      // The merge's read buffers take the budget now.
+      this.freeMemory();
       while (this.runs.length > MAX_FAN_IN) this.mergePass();
       const inputs = this.runs.splice(0);
       const merger = this.merger(inputs);
@@ -220,14 +222,19 @@ export class ExternalSorter<K> {
 
   /** Removes every spill file and frees the memory; idempotent. */
   close(): void {
+    this.freeMemory();
+    this.runs = [];
+    this.files.removeAll();
+  }
+
+  /** Drops the records in memory, the arena and the index. */
+  private freeMemory(): void {
     this.clearMemory();
     this.arena = Buffer.alloc(0);
     this.capacity = 0;
     this.offsets = new Uint32Array(1);
     this.keyEnds = this.prefixHigh = this.prefixLow = new Uint32Array(0);
     this.flags = new Uint8Array(0);
-    this.runs = [];
-    this.files.removeAll();
   }
 
   /** The record of the entry at [start, end) of `buf`. */

@@ -132,8 +132,11 @@ export class SortPartitionOperator extends SortingOperator {
     ) as ExternalSorter<unknown>;
   }
 
-  protected *outputs(sorted: Iterator<unknown>): Iterable<unknown> {
-    for (let n = sorted.next(); !n.done; n = sorted.next()) yield this.keyed ? (n.value as Keyed)[1] : n.value;
+  protected outputs(sorted: Iterator<unknown>): Iterable<unknown> {
+    if (!this.keyed) return { [Symbol.iterator]: () => sorted };
+    return (function* () {
+      for (let n = sorted.next(); !n.done; n = sorted.next()) yield (n.value as Keyed)[1];
+    })();
   }
 }
 
