@@ -123,6 +123,80 @@ describe('ExternalSorter', () => {
     expect(fs.readdirSync(dir)).to.deep.equal([]);
   });
 
+  for (const order of ['ASCENDING', 'DESCENDING'] as const) {
+    for (const [budget, others] of [
+      [16 * 1024 * 1024, true],
+      [6 * 1024, true],
+      [16 * 1024 * 1024, false],
+      [6 * 1024, false],
+    ] as const) {
+      const what = `${order}, ${budget > 1e6 ? 'in memory' : 'spilled'}, ${others ? 'with' : 'without'} keys of other types`;
+      it(`sorts natural keys as binary keys exactly as compareValues does (${what})`, () => {
+        const next = random(budget + order.length);
+        const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)]!;
+        // Strings sharing long prefixes, code units on both sides of the surrogates (where UTF-8
+        // order differs from UTF-16 order), lone surrogates, U+0000, short keys and numbers of
+        // every sign, with keys that have no binary form among them.
+        const units = ['a', 'b', '\u0000', '\u00e9', '\u0800', '\ud7ff', '\ud83d\ude00', '\ud83d', '\ude00', '\ue000', '\uffff', 'z'];
+        const key = (): unknown => {
+          const r = next();
+          if (r < 0.45) return 'common-prefix-' + Array.from({ length: Math.floor(next() * 4) }, () => pick(units)).join('');
+          if (r < 0.6) return Array.from({ length: Math.floor(next() * 3) }, () => pick(units)).join('');
+          if (r < 0.85 || !others) return pick([0, -0, 1, -1, 0.5, -2.5, 1e300, -1e300, Infinity, -Infinity, 2 ** 53, 42]);
+          return pick([null, undefined, 7n, -3n, true, [1, 'a'], new Date(5)]);
+        };
+        const input = Array.from({ length: 3000 }, (_, i) => ({ k: key(), i }));
+        const sign = order === 'DESCENDING' ? -1 : 1;
+        const compare = (a: unknown, b: unknown): number => sign * compareValues(a, b);
+        const s = new ExternalSorter<unknown>({
+          operatorName: 'Sort',
+          memoryBudget: budget,
+          tmpDirs: [dir],
+          sortKey: (r) => (r as { k: unknown }).k,
+          compare,
+          naturalOrder: order,
+        });
+        for (const r of input) s.add(r);
+        const out = [...s.sorted()] as { k: unknown; i: number }[];
+        const expected = input.slice().sort((a, b) => compare(a.k, b.k) || a.i - b.i);
+        expect(out.map((r) => r.i)).to.deep.equal(expected.map((r) => r.i));
+        expect(s.spilled.runs > 0).to.equal(budget < 1e6);
+        expect(fs.readdirSync(dir)).to.deep.equal([]);
+      });
+    }
+  }
+
+  it('hands out string records that are their own key as the same strings, surrogates included', () => {
+    const input = ['b\ud83d', 'a', '\ud83d\ude00x', 'caf\u00e9', '', 'a'.repeat(5000), '\ude00', 'a\u0000'];
+    const s = new ExternalSorter<string>({
+      operatorName: 'Sort',
+      memoryBudget: 1024,
+      tmpDirs: [dir],
+      sortKey: (r) => r as string,
+      compare: compareValues,
+      naturalOrder: 'ASCENDING',
+    });
+    for (const r of input) s.add(r);
+    expect([...s.sorted()]).to.deep.equal(input.slice().sort());
+  });
+
+  it('groups [key, record] pairs by their string key, stored once, and hands them out whole', () => {
+    const next = random(5);
+    const keys = ['n1;', 'n2;', 's3:\ud83d\ude00', 's1:\ud83d', 'a-long-encoded-key-beyond-the-prefix'];
+    const input = Array.from({ length: 4000 }, (_, i) => [keys[Math.floor(next() * keys.length)]!, { i, v: [i, 'x'] }] as const);
+    const s = new ExternalSorter<string>({
+      operatorName: 'Group',
+      memoryBudget: 16 * 1024,
+      tmpDirs: [dir],
+      sortKey: (r) => (r as [string, unknown])[0],
+      compare: compareEncodedKeys,
+      naturalOrder: 'ASCENDING',
+    });
+    for (const r of input) s.add(r);
+    expect([...s.sorted()]).to.deep.equal(input.slice().sort((a, b) => compareEncodedKeys(a[0], b[0])));
+    expect(s.spilled.runs).to.be.greaterThan(1);
+  });
+
   it('orders sort fields naturally: numbers by value, strings by code units, null first', () => {
     const values = [10, 9, 'b', 'a', null, 100, -1];
     expect(values.slice().sort(compareValues)).to.deep.equal([null, -1, 9, 10, 100, 'a', 'b']);

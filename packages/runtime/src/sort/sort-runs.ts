@@ -28,18 +28,22 @@ export class RunWriter {
     }
   }
 
-  write(record: Uint8Array): void {
-    if (this.pos + LENGTH_BYTES + record.length > this.buf.length) this.flush();
-    if (LENGTH_BYTES + record.length > this.buf.length) {
+  /** Writes the record at [start, end) of `bytes`. */
+  write(bytes: Buffer, start: number, end: number): void {
+    const length = end - start;
+    if (this.pos + LENGTH_BYTES + length > this.buf.length) this.flush();
+    if (LENGTH_BYTES + length > this.buf.length) {
       const header = Buffer.allocUnsafe(LENGTH_BYTES);
-      header.writeUInt32LE(record.length, 0);
+      header.writeUInt32LE(length, 0);
       this.writeOut(header);
-      this.writeOut(record);
+      this.writeOut(bytes.subarray(start, end));
       return;
     }
-    this.buf.writeUInt32LE(record.length, this.pos);
-    this.buf.set(record, this.pos + LENGTH_BYTES);
-    this.pos += LENGTH_BYTES + record.length;
+    const buf = this.buf;
+    buf.writeUInt32LE(length, this.pos);
+    const at = this.pos + LENGTH_BYTES;
+    bytes.copy(buf, at, start, end);
+    this.pos = at + length;
   }
 
   /** Writes what is buffered and closes the file. */
@@ -78,10 +82,14 @@ export class RunWriter {
   }
 }
 
-/** Reads the records of a run in order; `next()` returns a view valid until the next call. */
+/**
+ * Reads the records of a run in order: `next()` returns the length of the next record, which is at
+ * `start` of `buffer` until the next call (-1 at the end of the run).
+ */
 export class RunReader {
   private readonly fd: number;
   private buf: Buffer;
+  start = 0;
   private pos = 0;
   private end = 0;
   private eof = false;
@@ -95,13 +103,18 @@ export class RunReader {
     this.buf = Buffer.allocUnsafe(bufferSize);
   }
 
-  next(): Buffer | undefined {
-    if (!this.ensure(LENGTH_BYTES)) return undefined;
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  next(): number {
+    if (this.end - this.pos < LENGTH_BYTES && !this.ensure(LENGTH_BYTES)) return -1;
     const length = this.buf.readUInt32LE(this.pos);
-    if (!this.ensure(LENGTH_BYTES + length)) throw new Error(`truncated spill file ${this.file}`);
-    const start = this.pos + LENGTH_BYTES;
-    this.pos = start + length;
-    return this.buf.subarray(start, start + length);
+    if (this.end - this.pos < LENGTH_BYTES + length && !this.ensure(LENGTH_BYTES + length))
+      throw new Error(`truncated spill file ${this.file}`);
+    this.start = this.pos + LENGTH_BYTES;
+    this.pos = this.start + length;
+    return length;
   }
 
   /** Idempotent: a descriptor closed twice could close a file opened since under the same number. */

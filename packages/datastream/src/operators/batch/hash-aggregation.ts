@@ -87,6 +87,7 @@ export class SpillingHashAggregation {
       tmpDirs: this.options.tmpDirs,
       sortKey: (entry) => (entry as [string, unknown])[0],
       compare: compareEncodedKeys,
+      naturalOrder: 'ASCENDING',
     });
     for (const [key, acc] of this.table.entries()) this.sorter.add([encodeKey(key), acc]);
     this.sorter.spill();

@@ -124,7 +124,7 @@ export class SortPartitionOperator extends SortingOperator {
   protected createSorter(ctx: OperatorContext): ExternalSorter<unknown> {
     const sign = this.order === Order.DESCENDING ? -1 : 1;
     const select = this.selector;
-    if (!this.keyed) return sorterFor(ctx, select, (a, b) => sign * compareValues(a, b));
+    if (!this.keyed) return sorterFor(ctx, select, (a, b) => sign * compareValues(a, b), 1, this.order);
     return sorterFor<[string, unknown]>(
       ctx,
       (entry) => [(entry as Keyed)[0], select((entry as Keyed)[1])],
@@ -132,8 +132,11 @@ export class SortPartitionOperator extends SortingOperator {
     ) as ExternalSorter<unknown>;
   }
 
-  protected *outputs(sorted: Iterator<unknown>): Iterable<unknown> {
-    for (let n = sorted.next(); !n.done; n = sorted.next()) yield this.keyed ? (n.value as Keyed)[1] : n.value;
+  protected outputs(sorted: Iterator<unknown>): Iterable<unknown> {
+    if (!this.keyed) return { [Symbol.iterator]: () => sorted };
+    return (function* () {
+      for (let n = sorted.next(); !n.done; n = sorted.next()) yield (n.value as Keyed)[1];
+    })();
   }
 }
 

@@ -1,14 +1,18 @@
-import { ExternalSorter, compareEncodedKeys, type OperatorContext } from '@spindle/runtime/in-process';
+import { ExternalSorter, compareEncodedKeys, compareValues, type OperatorContext } from '@spindle/runtime/in-process';
 
 /** A record with the encoding of its key (the key codec's), as grouped operators sort it. */
 export type Keyed = [key: string, record: unknown];
 
-/** A sorter of the operator's managed memory and spill directories, by `sortKey` and `compare`. */
+/**
+ * A sorter of the operator's managed memory and spill directories, by `sortKey` and `compare`;
+ * `naturalOrder` declares that `compare` is `compareValues`' order (so keys compare as bytes).
+ */
 export function sorterFor<K>(
   ctx: OperatorContext,
   sortKey: (record: unknown) => K,
   compare: (a: K, b: K) => number,
   share = 1,
+  naturalOrder?: 'ASCENDING' | 'DESCENDING',
 ): ExternalSorter<K> {
   return new ExternalSorter<K>({
     operatorName: ctx.operatorName,
@@ -16,22 +20,18 @@ export function sorterFor<K>(
     tmpDirs: ctx.tmpDirs,
     sortKey,
     compare,
+    ...(naturalOrder ? { naturalOrder } : {}),
   });
 }
 
 /** A sorter that groups `[key, record]` pairs by key, keeping arrival order within a key. */
 export function groupingSorter(ctx: OperatorContext, share = 1): ExternalSorter<string> {
-  return sorterFor(ctx, (entry) => (entry as Keyed)[0], compareEncodedKeys, share);
+  return sorterFor(ctx, (entry) => (entry as Keyed)[0], compareEncodedKeys, share, 'ASCENDING');
 }
 
 /** A sorter that keeps arrival order: a buffer of records that spills when memory is short. */
 export function bufferSorter(ctx: OperatorContext, share = 1): ExternalSorter<number> {
-  return sorterFor(
-    ctx,
-    () => 0,
-    () => 0,
-    share,
-  );
+  return sorterFor(ctx, () => 0, compareValues, share, 'ASCENDING');
 }
 
 /**
