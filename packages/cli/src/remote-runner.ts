@@ -7,6 +7,7 @@ import type { CompiledJob } from './job-compiler.js';
 import { printAccumulators, runSubmitting, type Console } from './local-runner.js';
 import { onTermination } from './termination.js';
 import { multipart, type RestClient } from './rest-client.js';
+import { NO_PROGRESS, restDetailsSource, type FollowJob } from './job-progress.js';
 
 interface ExecutionResultBody {
   status: { id: 'IN_PROGRESS' | 'COMPLETED' };
@@ -36,10 +37,13 @@ export function runOnCluster(
   console: Console,
   client: RestClient,
   detached: boolean,
+  follow: FollowJob = NO_PROGRESS,
 ): Promise<void> {
   const bundle = fs.readFileSync(job.bundlePath);
   const guard = !detached && config.get(CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT) ? clientGuard(config) : undefined;
-  return runSubmitting(job, args, config, (request) => submit(request, bundle, args, console, client, detached, job.sourcePath, guard));
+  return runSubmitting(job, args, config, (request) =>
+    submit(request, bundle, args, console, client, detached ? undefined : follow, job.sourcePath, guard),
+  );
 }
 
 /** `execution.shutdown-on-attached-exit`: the client's heartbeat settings, which also travel in the job's configuration. */
@@ -84,7 +88,8 @@ async function submit(
   args: string[],
   console: Console,
   client: RestClient,
-  detached: boolean,
+  /** How to follow the job; undefined for a detached run. */
+  follow: FollowJob | undefined,
   sourcePath: string,
   guard: ClientGuard | undefined,
 ): Promise<JobExecutionResult> {
@@ -116,9 +121,12 @@ async function submit(
   ]);
   await client.request('POST', '/jobs', form);
   console.out(`Job has been submitted with JobID ${jobGraph.jobId}`);
-  if (detached) return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: 0, accumulators: {} };
+  if (follow === undefined) return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: 0, accumulators: {} };
   const unguard = guard === undefined ? () => undefined : guardAttachedJob(client, jobGraph.jobId, guard, console);
-  const result = await waitForResult(client, jobGraph.jobId, sourcePath, console).finally(unguard);
+  const progress = follow(restDetailsSource(client, jobGraph.jobId));
+  const result = await waitForResult(client, jobGraph.jobId, sourcePath, console)
+    .finally(() => progress.finish())
+    .finally(unguard);
   console.out('Program execution finished');
   console.out(`Job with JobID ${jobGraph.jobId} has finished.`);
   console.out(`Job Runtime: ${result['net-runtime']} ms`);
