@@ -19,10 +19,42 @@ export interface JobProgress {
   finish(): Promise<void>;
 }
 
-/** Starts following a submitted job; what an attached run calls after the JobID line. */
-export type FollowJob = (source: JobDetailsSource) => JobProgress;
+/** How an attached run shows its job's progress: a renderer for each job, or none. */
+export type ProgressDisplay = () => ProgressRenderer | undefined;
 
-export const NO_PROGRESS: FollowJob = () => ({ finish: () => Promise.resolve() });
+export const NO_PROGRESS: ProgressDisplay = () => undefined;
+
+/**
+ * Follows a submitted job for an attached run, from after its JobID line until the client stops
+ * waiting: shows its progress as `display` asks, and says once on stderr (`err`) when the job
+ * waits for slots the cluster does not have (`spindle-slot-wait`, with progress on or off).
+ */
+export function followJob(source: JobDetailsSource, display: ProgressDisplay, err: (line: string) => void): JobProgress {
+  return new ProgressFollower(source, new SlotWaitNotice(err, display())).start();
+}
+
+/** Says once that the job waits for slots, and hands every snapshot on. */
+class SlotWaitNotice implements ProgressRenderer {
+  private noted = false;
+
+  constructor(
+    private readonly err: (line: string) => void,
+    private readonly inner: ProgressRenderer | undefined,
+  ) {}
+
+  update(snapshot: JobProgressSnapshot): void {
+    const wait = snapshot['spindle-slot-wait'];
+    if (wait !== undefined && !this.noted) {
+      this.noted = true;
+      this.err(`waiting for ${wait.needed} slots; the cluster has ${wait.free} free`);
+    }
+    this.inner?.update(snapshot);
+  }
+
+  finish(snapshot: JobProgressSnapshot | undefined): void {
+    this.inner?.finish(snapshot);
+  }
+}
 
 export function restDetailsSource(client: RestClient, jobId: string): JobDetailsSource {
   return () => client.get<JobProgressSnapshot>(`/jobs/${jobId}`);
@@ -83,19 +115,24 @@ export class ProgressFollower implements JobProgress {
  * The progress display `client.progress.mode` asks for: `auto` redraws a table when stdout is a
  * terminal and prints plain lines otherwise; with `--capture-output` stdout is the properties
  * document, so `auto` prints plain lines, which then go to stderr with the CLI's other lines.
+ * The table guards `shared` too (stderr, when it is the same terminal).
  */
 export function progressDisplay(
   config: Configuration,
   out: (line: string) => void,
   terminal: TtyStream & { isTTY?: boolean },
+  shared: ReadonlyArray<TtyStream & { isTTY?: boolean }>,
   captureOutput: boolean,
-): FollowJob {
+): ProgressDisplay {
   const mode = config.get(ProgressOptions.MODE);
   if (mode === 'off') return NO_PROGRESS;
   const tty = mode === 'tty' || (mode === 'auto' && terminal.isTTY === true && !captureOutput);
   const intervalMs = config.get(ProgressOptions.INTERVAL);
-  return (source) => {
-    const renderer = tty ? new TtyProgress(terminal) : new PlainProgress(out, intervalMs);
-    return new ProgressFollower(source, renderer).start();
-  };
+  return () =>
+    tty
+      ? new TtyProgress(
+          terminal,
+          shared.filter((s) => s.isTTY === true),
+        )
+      : new PlainProgress(out, intervalMs);
 }

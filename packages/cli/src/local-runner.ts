@@ -11,7 +11,7 @@ import {
 import { ClusterViewFromComponents, jobDetailsBody } from '@spindle/rest';
 import type { CompiledJob } from './job-compiler.js';
 import { jobFailure } from './job-failure.js';
-import { NO_PROGRESS, type FollowJob, type JobDetailsSource } from './job-progress.js';
+import { NO_PROGRESS, followJob, type JobDetailsSource, type ProgressDisplay } from './job-progress.js';
 import type { JobProgressSnapshot } from './progress-format.js';
 
 /** Where the CLI prints; functions that may be passed on by themselves (`print: console.out`). */
@@ -29,9 +29,9 @@ export function runOnMiniCluster(
   args: string[],
   config: Configuration,
   console: Console,
-  follow: FollowJob = NO_PROGRESS,
+  display: ProgressDisplay = NO_PROGRESS,
 ): Promise<void> {
-  return runSubmitting(job, args, config, (request) => executeJob(request, job, args, config, console, follow));
+  return runSubmitting(job, args, config, (request) => executeJob(request, job, args, config, console, display));
 }
 
 /**
@@ -61,7 +61,7 @@ async function executeJob(
   args: string[],
   config: Configuration,
   console: Console,
-  follow: FollowJob,
+  display: ProgressDisplay,
 ): Promise<JobExecutionResult> {
   const numTaskManagers = config.get(MiniClusterOptions.NUM_TASK_MANAGERS);
   const slots = config.has(TaskManagerOptions.NUM_TASK_SLOTS)
@@ -79,11 +79,8 @@ async function executeJob(
       parallelism: Math.max(...request.jobGraph.vertices.map((v) => v.parallelism)),
       slots: requiredSlots(request.jobGraph),
     });
-    const progress = follow(embeddedDetails(cluster, config, jobId));
-    const resultPromise = cluster.requestJobResult(jobId);
-    const result = await noteSlotWait(cluster, jobId, resultPromise, console)
-      .then(() => resultPromise)
-      .finally(() => progress.finish());
+    const progress = followJob(embeddedDetails(cluster, config, jobId), display, console.err);
+    const result = await cluster.requestJobResult(jobId).finally(() => progress.finish());
     if (result.status !== 'FINISHED') throw jobFailure(result.jobId, result.status, result.failure, job.sourcePath);
     console.out('Program execution finished');
     console.out(`Job with JobID ${jobId} has finished.`);
@@ -126,18 +123,4 @@ export function printAccumulators(accumulators: Record<string, unknown>, console
   if (numeric.length === 0) return;
   console.out('Accumulator Results:');
   for (const [name, value] of numeric.sort(([a], [b]) => (a < b ? -1 : 1))) console.out(`- ${name}: ${String(value)}`);
-}
-
-/** Says once, on stderr, that the job waits for slots the cluster does not have (as long as the job runs). */
-async function noteSlotWait(cluster: MiniCluster, jobId: string, ended: Promise<unknown>, console: Console): Promise<void> {
-  let done = false;
-  void ended.finally(() => (done = true)).catch(() => undefined);
-  while (!done) {
-    const wait = cluster.dispatcher.jobMaster(jobId)?.slotWait();
-    if (wait) {
-      console.err(`waiting for ${wait.needed} slots; the cluster has ${wait.free} free`);
-      return;
-    }
-    await Promise.race([ended.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 100))]);
-  }
 }

@@ -20,7 +20,7 @@ import { cancelJob, listJobs, restClientFor, stopJob, triggerSavepoint } from '.
 import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.js';
 import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
 import { VERSION } from './version.js';
-import { progressDisplay, type FollowJob } from './job-progress.js';
+import { progressDisplay, type ProgressDisplay } from './job-progress.js';
 import { ProgressOptions } from './progress-options.js';
 import { CapturedOutput } from './capture-output.js';
 import { startCluster, stopCluster } from './cluster-commands.js';
@@ -199,8 +199,8 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions, c
 }
 
 /** The attached run's progress display (`client.progress.*`), on stdout like the CLI's other lines. */
-function progressOf(config: Configuration, options: JobOptions): FollowJob {
-  return progressDisplay(config, stdio.out, process.stdout, options.captureOutput === true);
+function progressOf(config: Configuration, options: JobOptions): ProgressDisplay {
+  return progressDisplay(config, stdio.out, process.stdout, [process.stderr], options.captureOutput === true);
 }
 
 /** A job on a cluster of its own on YARN: application mode (detached unless asked to wait), or per-job (attached unless -d). */

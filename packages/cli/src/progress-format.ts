@@ -7,6 +7,8 @@ export interface JobProgressSnapshot {
   /** Milliseconds since the job started (to its end once it ended). */
   duration: number;
   vertices: VertexProgress[];
+  /** Spindle's own field, present while the job waits for slots the cluster does not have. */
+  'spindle-slot-wait'?: { needed: number; missing: number; free: number };
 }
 
 export interface VertexProgress {

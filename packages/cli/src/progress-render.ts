@@ -90,35 +90,46 @@ const DEFAULT_COLUMNS = 120;
 
 /**
  * A table redrawn in place on a terminal: a header with the job's state, stages finished and
- * elapsed time, then a row per stage. Whatever else is written to the stream meanwhile (the
- * job's own output, the CLI's lines) first erases the table, which the next update draws again
- * below it, so that no line is overwritten.
+ * elapsed time, then a row per stage. Whatever else is written meanwhile, to the stream or to
+ * `shared` (stderr on the same terminal: warnings, the CLI's notes), first erases the table,
+ * which the next update draws again below it, so that no line is overwritten.
  */
 export class TtyProgress implements ProgressRenderer {
   private drawn = 0;
   private atLineStart = true;
   private readonly write: TtyStream['write'];
+  private readonly restores: Array<() => void> = [];
 
-  constructor(private readonly stream: TtyStream) {
+  constructor(
+    private readonly stream: TtyStream,
+    shared: readonly TtyStream[] = [],
+  ) {
     this.write = stream.write;
-    const original = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    stream.write = (chunk: unknown, ...rest: unknown[]) => {
-      this.erase();
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-      if (text.length > 0) this.atLineStart = text.endsWith('\n');
-      return original(chunk, ...rest);
-    };
+    for (const s of [stream, ...shared]) this.guard(s);
   }
 
   update(snapshot: JobProgressSnapshot): void {
     this.draw(snapshot);
   }
 
-  /** Leaves the last table on the screen and gives the stream back. */
+  /** Leaves the last table on the screen and gives the streams back. */
   finish(snapshot: JobProgressSnapshot | undefined): void {
     if (snapshot !== undefined) this.draw(snapshot);
-    this.stream.write = this.write;
+    for (const restore of this.restores.splice(0)) restore();
     this.drawn = 0;
+  }
+
+  /** Makes every write to `s` erase the table first. */
+  private guard(s: TtyStream): void {
+    const saved = s.write;
+    const original = saved.bind(s) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    s.write = (chunk: unknown, ...rest: unknown[]) => {
+      this.erase();
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
+      if (text.length > 0) this.atLineStart = text.endsWith('\n');
+      return original(chunk, ...rest);
+    };
+    this.restores.push(() => (s.write = saved));
   }
 
   private raw(text: string): void {

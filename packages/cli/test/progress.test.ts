@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Configuration } from '@spindle/core';
-import { NO_PROGRESS, ProgressFollower, progressDisplay, type JobDetailsSource } from '../src/job-progress.js';
+import { NO_PROGRESS, ProgressFollower, followJob, progressDisplay, type JobDetailsSource } from '../src/job-progress.js';
 import { formatBytes, formatCount, formatElapsed, type JobProgressSnapshot, type VertexProgress } from '../src/progress-format.js';
 import { PlainProgress, TtyProgress, table, type ProgressRenderer } from '../src/progress-render.js';
 
@@ -195,18 +195,38 @@ describe('ProgressFollower', () => {
     expect(reads, 'finish is idempotent').to.equal(polled);
   });
 
-  it('client.progress.mode off follows nothing; auto draws a table only on a terminal without --capture-output', () => {
+  it('says once on stderr that the job waits for slots, with progress off too', async () => {
+    const lines: string[] = [];
+    let reads = 0;
+    const source: JobDetailsSource = () => {
+      reads++;
+      const s = snapshot('RUNNING', vertex('Map', 'CREATED'));
+      return Promise.resolve(reads < 5 ? { ...s, 'spindle-slot-wait': { needed: 4, missing: 2, free: 2 } } : s);
+    };
+    const progress = followJob(source, NO_PROGRESS, (l) => lines.push(l));
+    const deadline = Date.now() + 10_000;
+    while (reads < 6 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await progress.finish();
+    expect(lines).to.deep.equal(['waiting for 4 slots; the cluster has 2 free']);
+  });
+
+  it('client.progress.mode off shows nothing; auto draws a table only on a terminal without --capture-output', () => {
     const off = new Configuration({ 'client.progress.mode': 'off' });
-    expect(progressDisplay(off, () => undefined, fakeTerminal(), false)).to.equal(NO_PROGRESS);
+    expect(progressDisplay(off, () => undefined, fakeTerminal(), [], false)).to.equal(NO_PROGRESS);
     const auto = new Configuration();
     const terminal = Object.assign(fakeTerminal(), { isTTY: true });
-    const original = terminal.write;
-    const progress = progressDisplay(auto, () => undefined, terminal, false)(() => Promise.reject(new Error('none')));
-    expect(terminal.write, 'the table renderer holds the terminal').to.not.equal(original);
-    void progress.finish();
-    const captured = Object.assign(fakeTerminal(), { isTTY: true });
-    const originalCaptured = captured.write;
-    void progressDisplay(auto, () => undefined, captured, true)(() => Promise.reject(new Error('none'))).finish();
-    expect(captured.write, 'plain lines with --capture-output').to.equal(originalCaptured);
+    const stderr = Object.assign(fakeTerminal(), { isTTY: true });
+    const [original, originalErr] = [terminal.write, stderr.write];
+    const table = progressDisplay(auto, () => undefined, terminal, [stderr], false)();
+    expect(table).to.be.instanceOf(TtyProgress);
+    expect(terminal.write, 'the table guards the terminal').to.not.equal(original);
+    expect(stderr.write, 'and stderr on the same terminal').to.not.equal(originalErr);
+    table!.finish(undefined);
+    expect([terminal.write, stderr.write]).to.deep.equal([original, originalErr]);
+    expect(progressDisplay(auto, () => undefined, terminal, [stderr], true)()).to.be.instanceOf(PlainProgress);
+    expect(progressDisplay(auto, () => undefined, fakeTerminal(), [], false)()).to.be.instanceOf(PlainProgress);
+    expect(
+      progressDisplay(new Configuration({ 'client.progress.mode': 'tty' }), () => undefined, fakeTerminal(), [], false)(),
+    ).to.be.instanceOf(TtyProgress);
   });
 });
