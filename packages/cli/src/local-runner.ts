@@ -1,4 +1,4 @@
-import { Configuration, MiniClusterOptions, TaskManagerOptions, getLogger } from '@spindle/core';
+import { ClusterOptions, Configuration, MiniClusterOptions, TaskManagerOptions, getLogger } from '@spindle/core';
 import { requiredSlots } from '@spindle/protocol';
 import {
   MiniCluster,
@@ -8,8 +8,11 @@ import {
   type JobExecutionResult,
   type ProgramContext,
 } from '@spindle/runtime';
+import { ClusterViewFromComponents, jobDetailsBody } from '@spindle/rest';
 import type { CompiledJob } from './job-compiler.js';
 import { jobFailure } from './job-failure.js';
+import { NO_PROGRESS, followJob, type JobDetailsSource, type ProgressDisplay } from './job-progress.js';
+import type { JobProgressSnapshot } from './progress-format.js';
 
 /** Where the CLI prints; functions that may be passed on by themselves (`print: console.out`). */
 export interface Console {
@@ -21,8 +24,14 @@ export interface Console {
  * Runs the program's main in this process; each `execute()` submits its JobGraph to a new
  * embedded mini cluster whose slots are worker threads that load the same bundle.
  */
-export function runOnMiniCluster(job: CompiledJob, args: string[], config: Configuration, console: Console): Promise<void> {
-  return runSubmitting(job, args, config, (request) => executeJob(request, job, args, config, console));
+export function runOnMiniCluster(
+  job: CompiledJob,
+  args: string[],
+  config: Configuration,
+  console: Console,
+  display: ProgressDisplay = NO_PROGRESS,
+): Promise<void> {
+  return runSubmitting(job, args, config, (request) => executeJob(request, job, args, config, console, display));
 }
 
 /**
@@ -52,12 +61,13 @@ async function executeJob(
   args: string[],
   config: Configuration,
   console: Console,
+  display: ProgressDisplay,
 ): Promise<JobExecutionResult> {
   const numTaskManagers = config.get(MiniClusterOptions.NUM_TASK_MANAGERS);
   const slots = config.has(TaskManagerOptions.NUM_TASK_SLOTS)
     ? config.get(TaskManagerOptions.NUM_TASK_SLOTS)
     : Math.ceil(requiredSlots(request.jobGraph) / numTaskManagers);
-  const cluster = new MiniCluster({ config, numTaskManagers, slotsPerTaskManager: slots, slotMode: 'worker' });
+  const cluster = new MiniCluster({ config: withLiveMetrics(config), numTaskManagers, slotsPerTaskManager: slots, slotMode: 'worker' });
   const log = getLogger('cli');
   await cluster.start();
   try {
@@ -69,9 +79,8 @@ async function executeJob(
       parallelism: Math.max(...request.jobGraph.vertices.map((v) => v.parallelism)),
       slots: requiredSlots(request.jobGraph),
     });
-    const resultPromise = cluster.requestJobResult(jobId);
-    await noteSlotWait(cluster, jobId, resultPromise, console);
-    const result = await resultPromise;
+    const progress = followJob(embeddedDetails(cluster, config, jobId), display, console.err);
+    const result = await cluster.requestJobResult(jobId).finally(() => progress.finish());
     if (result.status !== 'FINISHED') throw jobFailure(result.jobId, result.status, result.failure, job.sourcePath);
     console.out('Program execution finished');
     console.out(`Job with JobID ${jobId} has finished.`);
@@ -83,6 +92,28 @@ async function executeJob(
   }
 }
 
+/** How often the embedded cluster's TaskManagers report their tasks' metrics unless `heartbeat.interval` is set. */
+const EMBEDDED_HEARTBEAT_INTERVAL = '1 s';
+
+/**
+ * Task metrics reach the JobManager with the TaskManagers' heartbeats; in-process heartbeats are
+ * cheap, so the embedded cluster sends them often enough for the progress display to move.
+ */
+function withLiveMetrics(config: Configuration): Configuration {
+  if (config.has(ClusterOptions.HEARTBEAT_INTERVAL)) return config;
+  return config.clone().setString(ClusterOptions.HEARTBEAT_INTERVAL.key, EMBEDDED_HEARTBEAT_INTERVAL);
+}
+
+/** The job's details from the embedded JobManager, as the REST handler of `GET /jobs/:jobid` renders them. */
+function embeddedDetails(cluster: MiniCluster, config: Configuration, jobId: string): JobDetailsSource {
+  const view = new ClusterViewFromComponents({
+    dispatcher: cluster.dispatcher,
+    resourceManager: cluster.resourceManager,
+    configuration: config,
+  });
+  return async () => jobDetailsBody(await view.jobDetails(jobId), Date.now()) as unknown as JobProgressSnapshot;
+}
+
 /**
  * Lists the job's numeric accumulators after its runtime, as Flink's client lists accumulator
  * results (e.g. what batch operators spilled); lists of collected records are left out.
@@ -92,18 +123,4 @@ export function printAccumulators(accumulators: Record<string, unknown>, console
   if (numeric.length === 0) return;
   console.out('Accumulator Results:');
   for (const [name, value] of numeric.sort(([a], [b]) => (a < b ? -1 : 1))) console.out(`- ${name}: ${String(value)}`);
-}
-
-/** Says once, on stderr, that the job waits for slots the cluster does not have (as long as the job runs). */
-async function noteSlotWait(cluster: MiniCluster, jobId: string, ended: Promise<unknown>, console: Console): Promise<void> {
-  let done = false;
-  void ended.finally(() => (done = true)).catch(() => undefined);
-  while (!done) {
-    const wait = cluster.dispatcher.jobMaster(jobId)?.slotWait();
-    if (wait) {
-      console.err(`waiting for ${wait.needed} slots; the cluster has ${wait.free} free`);
-      return;
-    }
-    await Promise.race([ended.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 100))]);
-  }
 }

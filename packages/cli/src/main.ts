@@ -20,6 +20,8 @@ import { cancelJob, listJobs, restClientFor, stopJob, triggerSavepoint } from '.
 import { engineLookalikeWarnings, splitTrailingOptions } from './job-arguments.js';
 import { openClientLog, startClientLogging, type LogRequest } from './client-logging.js';
 import { VERSION } from './version.js';
+import { progressDisplay, type ProgressDisplay } from './job-progress.js';
+import { ProgressOptions } from './progress-options.js';
 import { CapturedOutput } from './capture-output.js';
 import { startCluster, stopCluster } from './cluster-commands.js';
 import {
@@ -44,6 +46,9 @@ interface JobOptions {
   allowNonRestoredState?: boolean;
   wait?: boolean;
   shutdownOnAttachedExit?: boolean;
+  progress?: string;
+  quiet?: boolean;
+  captureOutput?: boolean;
 }
 
 const stdio: Console = {
@@ -80,15 +85,29 @@ function jobCommand(program: Command, name: string, description: string): Comman
       '--capture-output',
       "for Oozie's <capture-output/>: stdout is only a properties document (jobId=..., applicationId=...), every other line goes to stderr",
     )
+    .option(
+      '--progress <mode>',
+      'progress of an attached run: auto (a table redrawn on a terminal, plain lines otherwise), tty, plain or off (client.progress.mode)',
+    )
+    .option('-q, --quiet', 'no progress display (the same as --progress off)')
     .addOption(logLevelOption())
     .option('-v, --verbose', 'show the log on the terminal too')
     .passThroughOptions()
     .allowExcessArguments(true);
 }
 
+type FlagOptions = Pick<
+  JobOptions,
+  'parallelism' | 'fromSavepoint' | 'allowNonRestoredState' | 'shutdownOnAttachedExit' | 'progress' | 'quiet'
+>;
+
 /** The flags of a job command that stand for configuration keys. */
-function configFlags(options: Pick<JobOptions, 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState' | 'shutdownOnAttachedExit'>) {
+function configFlags(options: FlagOptions) {
   return [
+    ...(options.quiet ? [{ key: ProgressOptions.MODE.key, value: 'off', flag: '-q' }] : []),
+    ...(options.progress === undefined || options.quiet
+      ? []
+      : [{ key: ProgressOptions.MODE.key, value: options.progress, flag: '--progress' }]),
     ...(options.shutdownOnAttachedExit ? [{ key: CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT.key, value: 'true', flag: '-sae' }] : []),
     ...(options.parallelism === undefined ? [] : [{ key: CoreOptions.DEFAULT_PARALLELISM.key, value: options.parallelism, flag: '-p' }]),
     ...(options.fromSavepoint === undefined
@@ -104,9 +123,7 @@ function stagedProperties(options: JobOptions): string[] {
 }
 
 /** The configuration of a command: every problem of every source (-D, -p, environment, conf file) at once. */
-function loadConfig(
-  options: Pick<JobOptions, 'D' | 'parallelism' | 'fromSavepoint' | 'allowNonRestoredState' | 'shutdownOnAttachedExit'>,
-): Configuration {
+function loadConfig(options: FlagOptions & Pick<JobOptions, 'D'>): Configuration {
   const flags = configFlags(options);
   const loaded = loadConfiguration({ confDir: process.env.SPINDLE_CONF_DIR ?? defaultConfDir(), dynamicProperties: options.D, flags });
   for (const w of loaded.warnings) {
@@ -173,11 +190,17 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions, c
         : undefined;
   const job = await compile(file, options);
   try {
-    if (client) await runOnCluster(job, args, config, stdio, client, options.detached === true);
-    else await runOnMiniCluster(job, args, config, stdio);
+    const follow = progressOf(config, options);
+    if (client) await runOnCluster(job, args, config, stdio, client, options.detached === true, follow);
+    else await runOnMiniCluster(job, args, config, stdio, follow);
   } finally {
     job.dispose();
   }
+}
+
+/** The attached run's progress display (`client.progress.*`), on stdout like the CLI's other lines. */
+function progressOf(config: Configuration, options: JobOptions): ProgressDisplay {
+  return progressDisplay(config, stdio.out, process.stdout, [process.stderr], options.captureOutput === true);
 }
 
 /** A job on a cluster of its own on YARN: application mode (detached unless asked to wait), or per-job (attached unless -d). */

@@ -7,6 +7,7 @@ import type { CompiledJob } from './job-compiler.js';
 import { printAccumulators, runSubmitting, type Console } from './local-runner.js';
 import { onTermination } from './termination.js';
 import { multipart, type RestClient } from './rest-client.js';
+import { NO_PROGRESS, followJob, restDetailsSource, type ProgressDisplay } from './job-progress.js';
 
 interface ExecutionResultBody {
   status: { id: 'IN_PROGRESS' | 'COMPLETED' };
@@ -18,10 +19,6 @@ interface ExecutionResultBody {
     'accumulator-results': Record<string, string>;
     'failure-cause'?: { class: string; 'stack-trace': string; 'serialized-throwable'?: string };
   };
-}
-
-interface JobDetailsBody {
-  'spindle-slot-wait'?: { needed: number; missing: number; free: number };
 }
 
 /**
@@ -36,10 +33,13 @@ export function runOnCluster(
   console: Console,
   client: RestClient,
   detached: boolean,
+  display: ProgressDisplay = NO_PROGRESS,
 ): Promise<void> {
   const bundle = fs.readFileSync(job.bundlePath);
   const guard = !detached && config.get(CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT) ? clientGuard(config) : undefined;
-  return runSubmitting(job, args, config, (request) => submit(request, bundle, args, console, client, detached, job.sourcePath, guard));
+  return runSubmitting(job, args, config, (request) =>
+    submit(request, bundle, args, console, client, detached ? undefined : display, job.sourcePath, guard),
+  );
 }
 
 /** `execution.shutdown-on-attached-exit`: the client's heartbeat settings, which also travel in the job's configuration. */
@@ -84,7 +84,8 @@ async function submit(
   args: string[],
   console: Console,
   client: RestClient,
-  detached: boolean,
+  /** How to show the job's progress; undefined for a detached run, which does not wait. */
+  display: ProgressDisplay | undefined,
   sourcePath: string,
   guard: ClientGuard | undefined,
 ): Promise<JobExecutionResult> {
@@ -116,9 +117,12 @@ async function submit(
   ]);
   await client.request('POST', '/jobs', form);
   console.out(`Job has been submitted with JobID ${jobGraph.jobId}`);
-  if (detached) return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: 0, accumulators: {} };
+  if (display === undefined) return { jobId: jobGraph.jobId, jobName: jobGraph.name, netRuntimeMs: 0, accumulators: {} };
   const unguard = guard === undefined ? () => undefined : guardAttachedJob(client, jobGraph.jobId, guard, console);
-  const result = await waitForResult(client, jobGraph.jobId, sourcePath, console).finally(unguard);
+  const progress = followJob(restDetailsSource(client, jobGraph.jobId), display, console.err);
+  const result = await waitForResult(client, jobGraph.jobId, sourcePath)
+    .finally(() => progress.finish())
+    .finally(unguard);
   console.out('Program execution finished');
   console.out(`Job with JobID ${jobGraph.jobId} has finished.`);
   console.out(`Job Runtime: ${result['net-runtime']} ms`);
@@ -154,9 +158,7 @@ async function waitForResult(
   client: RestClient,
   jobId: string,
   sourcePath: string,
-  console: Console,
 ): Promise<NonNullable<ExecutionResultBody['job-execution-result']>> {
-  let slotWaitNoted = false;
   for (let delay = 50; ; delay = Math.min(1000, delay * 2)) {
     const body = await client.get<ExecutionResultBody>(`/jobs/${jobId}/execution-result`);
     const result = body['job-execution-result'];
@@ -164,19 +166,6 @@ async function waitForResult(
       if (result['application-status'] === 'SUCCEEDED') return result;
       throw jobFailure(jobId, result['application-status'], decodeFailure(result['failure-cause']?.['serialized-throwable']), sourcePath);
     }
-    slotWaitNoted ||= await noteSlotWait(client, jobId, console);
     await new Promise((r) => setTimeout(r, delay));
   }
-}
-
-/**
- * Says on stderr that the job waits for slots the cluster does not have, as the JobManager
- * reports it (`spindle-slot-wait` of `/jobs/:id`, present only while the job waits); true once said.
- */
-async function noteSlotWait(client: RestClient, jobId: string, console: Console): Promise<boolean> {
-  const details = await client.get<JobDetailsBody>(`/jobs/${jobId}`);
-  const wait = details['spindle-slot-wait'];
-  if (!wait) return false;
-  console.err(`waiting for ${wait.needed} slots; the cluster has ${wait.free} free`);
-  return true;
 }

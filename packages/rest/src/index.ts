@@ -7,3 +7,4 @@ export { RestError } from './server/rest-error.js';
 export { MultipartError, multipartBoundary, parseMultipart, type MultipartPart } from './server/multipart.js';
 export { decodeBase64Json } from './wire/encoding.js';
 export { tokenize as tokenizeProgramArgs } from './handlers/jar-run-request.js';
+export { jobDetailsBody } from './wire/job-wire.js';
