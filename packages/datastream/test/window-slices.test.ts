@@ -160,6 +160,7 @@ const CASES: Case[] = [
   { size: 100, slide: 100, offset: 0, lateness: 50, contents: 'reduce' },
   { size: 100, slide: 20, offset: 0, lateness: 0, contents: 'aggregate' },
   { size: 100, slide: 20, offset: 5, lateness: 60, contents: 'aggregate' },
+  { size: 100, slide: 30, offset: 0, lateness: 45, contents: 'aggregate' },
   { size: 100, slide: 30, offset: 0, lateness: 45, contents: 'reduce' },
   { size: 40, slide: 70, offset: 10, lateness: 30, contents: 'aggregate' },
 ];

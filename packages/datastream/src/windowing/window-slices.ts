@@ -47,8 +47,8 @@ function gcd(a: number, b: number): number {
 /**
  * The geometry when a window operator can keep slices instead of windows: event-time tumbling or
  * sliding windows (exactly those assigners) with the default EventTimeTrigger, no evictor, and
- * contents folded as they come (reduce; aggregate, with `merge` when windows overlap) or, for
- * tumbling windows, a list. Undefined otherwise.
+ * contents folded as they come (tumbling: reduce, aggregate or a list; sliding: aggregate with
+ * `merge`). Undefined otherwise.
  */
 export function sliceGeometry(
   assigner: WindowAssigner<unknown, Window>,
@@ -66,9 +66,10 @@ export function sliceGeometry(
     g = { size: a.size, slide: a.slide, offset: a.offset, pane: gcd(a.size, a.slide) };
   } else return undefined;
   if (!Number.isSafeInteger(g.size) || !Number.isSafeInteger(g.slide) || !Number.isSafeInteger(g.offset)) return undefined;
-  const oneSlicePerWindow = g.pane === g.size;
-  if (contents.kind === 'list' && !oneSlicePerWindow) return undefined;
-  if (contents.kind === 'aggregate' && !oneSlicePerWindow && typeof contents.aggregate.merge !== 'function') return undefined;
+  // Windows of several slices fold slice by slice, not in arrival order: only an AggregateFunction
+  // whose merge declares its accumulators combinable may be folded so (a ReduceFunction, e.g.
+  // minBy/maxBy keeping the first of equals, and lists keep arrival order on a window per namespace).
+  if (g.pane !== g.size && (contents.kind !== 'aggregate' || typeof contents.aggregate.merge !== 'function')) return undefined;
   return g;
 }
 
@@ -80,7 +81,7 @@ function startOf(time: number, offset: number, length: number): number {
  * The window operator's path for event-time tumbling and sliding windows with the default
  * trigger (as Flink's slicing window operator): each element of a key goes into one slice (a pane
  * of gcd(size, slide) milliseconds), and a window's contents are its slices' merged when it fires
- * (ReduceFunction over the slices' values, AggregateFunction.merge over their accumulators). A key
+ * (AggregateFunction.merge over the slices' accumulators; a tumbling window is one slice). A key
  * has one event-time timer per window end it has contents for, registered by the slice that first
  * brings contents to the window, so windows of the same end fire in the order of their first
  * element, as with a window per namespace. Slices go when the last window containing them is
