@@ -98,6 +98,8 @@ export class SlicedWindows {
   private readonly slide: number;
   private readonly offset: number;
   private readonly pane: number;
+  /** The window last handed to the window function: keys firing the same window share it. */
+  private window: TimeWindow | undefined;
 
   constructor(
     backend: HeapKeyedStateBackend,
@@ -199,7 +201,8 @@ export class SlicedWindows {
     if (to === from) return false;
     const c = this.contents;
     let input: unknown[];
-    if (c.kind === 'list') input = values[from] as unknown[];
+    // A list kept for late firings is handed out as a copy, as list state gives it.
+    if (c.kind === 'list') input = this.lateness > 0 ? (values[from] as unknown[]).slice() : (values[from] as unknown[]);
     else if (c.kind === 'reduce') {
       let v = values[from];
       for (let i = from + 1; i < to; i++) v = c.reduce(v, values[i]);
@@ -213,15 +216,21 @@ export class SlicedWindows {
       }
       input = [fn.getResult(acc)];
     }
-    this.host.emit(new TimeWindow(start, end), input);
+    this.host.emit(this.windowOf(start, end), input);
     return true;
+  }
+
+  private windowOf(start: number, end: number): TimeWindow {
+    const w = this.window;
+    if (w !== undefined && w.end === end && w.start === start) return w;
+    return (this.window = new TimeWindow(start, end));
   }
 
   /** Purges the window ending at `end` for good: the window function's clear, then the slices no later window contains. */
   private cleanUp(slices: KeySlices, end: number): void {
     const { ends, values } = slices;
     const start = end - this.size;
-    if (ends.some((e) => e > start && e <= end)) this.host.clear(new TimeWindow(start, end));
+    if (ends.some((e) => e > start && e <= end)) this.host.clear(this.windowOf(start, end));
     let keep = 0;
     while (keep < ends.length && startOf(ends[keep]! - this.pane, this.offset, this.slide) + this.size <= end) keep++;
     if (keep === ends.length) this.state.clear();
