@@ -381,7 +381,15 @@ function withSettings<Base extends Class<{ readonly transformation: Transformati
           userFacing: true,
         });
       }
-      this.transformation.parallelism = parallelism;
+      const t = this.transformation;
+      if (parallelism !== 1 && t.type === 'operator' && t.nonParallel !== undefined) {
+        throw new SpindleError(
+          `The parallelism of non parallel operator must be 1. '${t.name}' comes from ${t.nonParallel}, which runs in one subtask; ` +
+            `remove setParallelism(${parallelism}), or key the stream (keyBy(...).window(...)) to window it in parallel`,
+          { code: 'INVALID_PARALLELISM', userFacing: true },
+        );
+      }
+      t.parallelism = parallelism;
       return this;
     }
 

@@ -53,6 +53,8 @@ export interface OperatorTransformation extends Common {
   readonly managedMemoryWeight?: number;
   /** Set on operations that need a bounded input (BATCH), to the API call's name for the error message. */
   readonly batchOnly?: string;
+  /** Set on operators that run in one subtask only (windowAll), to the API call's name: setParallelism above 1 throws. */
+  nonParallel?: string;
 }
 
 export interface PartitionTransformation extends Common {

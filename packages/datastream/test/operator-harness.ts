@@ -12,7 +12,8 @@ import {
   type StreamOperator,
 } from '@spindle/runtime';
 
-const MAX_P = 128;
+/** The maximum parallelism (number of key groups) of harnessed keyed operators. */
+export const MAX_P = 128;
 
 /**
  * Drives one operator outside a task (Flink's KeyedOneInputStreamOperatorTestHarness): state
@@ -41,6 +42,10 @@ export class OperatorHarness {
       /** 2 for a two-input operator (its watermark is then the minimum of both inputs'). */
       numberOfInputs?: number;
       restored?: OperatorStateSnapshot;
+      /** Snapshots of several subtasks to restore from (rescaling): their keyed parts are all offered. */
+      restoredParts?: OperatorStateSnapshot[];
+      /** The subtask's key groups (all of them by default). */
+      keyGroupRange?: { start: number; end: number };
       scheduler?: ManualScheduler;
       sideTags?: string[];
       runtimeMode?: 'STREAMING' | 'BATCH';
@@ -48,8 +53,9 @@ export class OperatorHarness {
   ): Promise<OperatorHarness> {
     const scheduler = opts.scheduler ?? new ManualScheduler(1000);
     const h = new OperatorHarness(operator, scheduler);
+    const restored = opts.restoredParts ?? (opts.restored ? [opts.restored] : undefined);
     await operator.initializeState({
-      isRestored: opts.restored !== undefined,
+      isRestored: restored !== undefined,
       operatorName: 'Op',
       processingTimeService: new SchedulerProcessingTimeService(scheduler),
       clock: scheduler,
@@ -58,12 +64,12 @@ export class OperatorHarness {
             keyed: {
               keySelectors: opts.keySelectors ?? [opts.keySelector],
               maxParallelism: MAX_P,
-              keyGroupRange: { start: 0, end: MAX_P - 1 },
+              keyGroupRange: opts.keyGroupRange ?? { start: 0, end: MAX_P - 1 },
             },
           }
         : {}),
-      ...(opts.restored
-        ? { restoredState: { keyed: opts.restored.keyed ? [opts.restored.keyed] : [], operator: opts.restored.operator } }
+      ...(restored
+        ? { restoredState: { keyed: restored.flatMap((r) => (r.keyed ? [r.keyed] : [])), operator: restored[0]?.operator } }
         : {}),
     });
     const sideOutputs = new Map<string, Output>();

@@ -279,4 +279,17 @@ describe('windows and joins defined with bad arguments', () => {
       expect((error as SpindleError).message).to.include(message);
     });
   }
+
+  it('rejects setParallelism above 1 on a windowAll operator when the job is built', () => {
+    const all = stream.windowAll(TumblingEventTimeWindows.of<Ev>(10)).reduce((a) => a);
+    expect(() => all.setParallelism(2)).to.throw(SpindleError, /^The parallelism of non parallel operator must be 1\..*windowAll/);
+    expect(all.setParallelism(1).transformation.parallelism).to.equal(1);
+    expect(
+      stream
+        .keyBy((e) => e.k)
+        .window(TumblingEventTimeWindows.of<Ev>(10))
+        .reduce((a) => a)
+        .setParallelism(2).transformation.parallelism,
+    ).to.equal(2);
+  });
 });

@@ -57,6 +57,8 @@ export class IntervalJoin<L, R, K> {
 export class IntervalJoined<L, R, K> {
   private lowerInclusive = true;
   private upperInclusive = true;
+  private leftLateTag: string | undefined;
+  private rightLateTag: string | undefined;
 
   constructor(
     private readonly left: KeyedStream<L, K>,
@@ -75,6 +77,18 @@ export class IntervalJoined<L, R, K> {
     return this;
   }
 
+  /** Sends left elements that come behind the watermark to the side output `tag` instead of dropping them. */
+  sideOutputLeftLateData(tag: OutputTag<L>): this {
+    this.leftLateTag = lateTagId(tag, 'sideOutputLeftLateData');
+    return this;
+  }
+
+  /** Sends right elements that come behind the watermark to the side output `tag` instead of dropping them. */
+  sideOutputRightLateData(tag: OutputTag<R>): this {
+    this.rightLateTag = lateTagId(tag, 'sideOutputRightLateData');
+    return this;
+  }
+
   process<OUT>(fn: ProcessJoinFunction<L, R, OUT>): SingleOutputStreamOperator<OUT> {
     if (!(fn instanceof ProcessJoinFunction))
       throw invalidWindow('intervalJoin(...).process needs a ProcessJoinFunction (a class extending it)');
@@ -86,16 +100,28 @@ export class IntervalJoined<L, R, K> {
       );
     }
     const env = this.left.env;
+    const lateTags: LateTags = { left: this.leftLateTag, right: this.rightLateTag };
     const t = env.addOperator({
       name: 'IntervalJoin',
       kind: 'interval-join',
       role: 'operator',
       inputs: [this.left.transformation, this.right.transformation],
-      createOperator: () => new IntervalJoinOperator(lower, upper, fn),
+      createOperator: () => new IntervalJoinOperator(lower, upper, fn, lateTags),
       bounded: true,
     });
     return new SingleOutputStreamOperator<OUT>(env, t);
   }
+}
+
+function lateTagId(tag: OutputTag<unknown>, what: string): string {
+  if (typeof tag?.id !== 'string') throw invalidWindow(`intervalJoin(...).${what} needs an OutputTag, e.g. new OutputTag<T>('late-left')`);
+  return tag.id;
+}
+
+/** The side outputs of each input's late elements (none: late elements are dropped). */
+export interface LateTags {
+  left: string | undefined;
+  right: string | undefined;
 }
 
 /** Buffered elements of one side at one timestamp: [value, joined at least once]. */
@@ -108,7 +134,8 @@ const RIGHT = 'right';
  * The interval join (Flink's IntervalJoinOperator): each side buffers its elements per timestamp
  * in map state; an element joins the other side's buffered elements in its interval, and is
  * removed by an event-time timer once the watermark guarantees no later partner can come.
- * Elements behind the watermark are dropped as late.
+ * Elements behind the watermark are late: sent to their input's late-data side output when one
+ * is given (sideOutputLeftLateData / sideOutputRightLateData), dropped otherwise.
  */
 export class IntervalJoinOperator
   extends AbstractUdfStreamOperator<ProcessJoinFunction<unknown, unknown, unknown>>
@@ -123,6 +150,7 @@ export class IntervalJoinOperator
     private readonly lower: number,
     private readonly upper: number,
     fn: ProcessJoinFunction<unknown, unknown, unknown>,
+    private readonly lateTags: LateTags = { left: undefined, right: undefined },
   ) {
     super(fn);
   }
@@ -145,7 +173,11 @@ export class IntervalJoinOperator
     }
     const isLeft = inputIndex === 0;
     const watermark = this.timers.currentWatermark();
-    if (timestamp < watermark) return;
+    if (timestamp < watermark) {
+      const tag = isLeft ? this.lateTags.left : this.lateTags.right;
+      if (tag !== undefined) this.ctx.sideOutputs?.get(tag)?.collect(value, timestamp);
+      return;
+    }
     const [own, other] = isLeft ? [this.leftBuffer, this.rightBuffer] : [this.rightBuffer, this.leftBuffer];
     const bucket = own.get(timestamp) ?? [];
     bucket.push([value, false]);

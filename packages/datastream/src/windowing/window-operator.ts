@@ -17,6 +17,7 @@ import { MergingWindowSet } from './merging-window-set.js';
 import { isFire, isPurge, type Trigger, type TriggerResult } from './triggers.js';
 import { WindowProcessContext, WindowTriggerContext } from './window-contexts.js';
 import { windowContentsState, type WindowContentsState } from './window-contents.js';
+import { SlicedWindows, sliceGeometry } from './window-slices.js';
 import type { InternalWindowFunction, WindowContents } from './window-functions.js';
 import { GlobalWindow, WINDOW_NAMESPACES, type Window } from './windows.js';
 
@@ -54,6 +55,8 @@ export class WindowOperator extends AbstractUdfStreamOperator<unknown> implement
   private assignerContext!: WindowAssignerContext;
   private evictorContext!: EvictorContext;
   private lateDropped: Counter = new SimpleCounter();
+  /** Event-time tumbling and sliding windows with the default trigger: kept as slices (see SlicedWindows). */
+  private sliced: SlicedWindows | undefined;
 
   constructor(
     private readonly spec: WindowOperatorSpec,
@@ -76,15 +79,28 @@ export class WindowOperator extends AbstractUdfStreamOperator<unknown> implement
     if (ctx.metricGroup) this.lateDropped = ctx.metricGroup.counter('numLateRecordsDropped');
     this.backend = backend;
     this.timers = this.getInternalTimerService('window-timers', this, WINDOW_NAMESPACES);
-    this.contents = windowContentsState(backend, this.spec.contents, this.spec.evictor);
-    if (isMergingAssigner(this.spec.assigner)) {
-      this.mergingSets = backend.getPartitionedState(new ListStateDescriptor<[string, string]>('merging-window-set'));
-    }
     this.triggerContext = new WindowTriggerContext(backend, this.timers, this.spec.trigger);
     this.processContext = new WindowProcessContext(backend, this.timers, (tag, v, ts) => this.ctx.sideOutputs?.get(tag)?.collect(v, ts));
     this.collector = new TimestampedCollector(this.out);
     const time = ctx.processingTimeService;
     this.assignerContext = { getCurrentProcessingTime: () => time.currentProcessingTime() };
+    const { assigner, trigger, evictor, contents } = this.spec;
+    const geometry = sliceGeometry(assigner, trigger, evictor, contents);
+    if (geometry !== undefined) {
+      this.sliced = new SlicedWindows(backend, this.timers, geometry, contents, this.spec.allowedLateness, {
+        emit: (window, input) => this.emitWindowContents(window, input),
+        clear: (window) => {
+          this.processContext.current = window;
+          this.internal.clear(window, this.processContext);
+        },
+        late: (value, timestamp) => this.lateElement(value, timestamp),
+      });
+      return;
+    }
+    this.contents = windowContentsState(backend, this.spec.contents, this.spec.evictor);
+    if (isMergingAssigner(this.spec.assigner)) {
+      this.mergingSets = backend.getPartitionedState(new ListStateDescriptor<[string, string]>('merging-window-set'));
+    }
     this.evictorContext = {
       getCurrentProcessingTime: () => time.currentProcessingTime(),
       getCurrentWatermark: () => this.timers.currentWatermark(),
@@ -92,14 +108,23 @@ export class WindowOperator extends AbstractUdfStreamOperator<unknown> implement
   }
 
   processElement(value: unknown, _inputIndex: number, timestamp?: number): void {
+    const sliced = this.sliced;
+    if (sliced !== undefined) {
+      // Event-time assigners raise their error for an element without a timestamp.
+      if (timestamp === undefined) this.spec.assigner.assignWindows(value, timestamp, this.assignerContext);
+      else sliced.processElement(value, timestamp);
+      return;
+    }
     const windows = this.spec.assigner.assignWindows(value, timestamp, this.assignerContext);
     const skipped =
       this.mergingSets === undefined ? this.addToWindows(windows, value, timestamp) : this.addToMergingWindows(windows, value, timestamp);
-    if (skipped && this.isElementLate(timestamp)) {
-      const tag = this.spec.lateDataTag;
-      if (tag !== undefined) this.ctx.sideOutputs?.get(tag)?.collect(value, timestamp);
-      else this.lateDropped.inc();
-    }
+    if (skipped && this.isElementLate(timestamp)) this.lateElement(value, timestamp);
+  }
+
+  private lateElement(value: unknown, timestamp: number | undefined): void {
+    const tag = this.spec.lateDataTag;
+    if (tag !== undefined) this.ctx.sideOutputs?.get(tag)?.collect(value, timestamp);
+    else this.lateDropped.inc();
   }
 
   /** True when every window was late. */
@@ -150,7 +175,8 @@ export class WindowOperator extends AbstractUdfStreamOperator<unknown> implement
   }
 
   onEventTime(timer: InternalTimer<unknown, Window>): void {
-    this.onTimer(timer, true);
+    if (this.sliced !== undefined) this.sliced.onEventTime(timer.timestamp);
+    else this.onTimer(timer, true);
   }
 
   onProcessingTime(timer: InternalTimer<unknown, Window>): void {

@@ -326,5 +326,6 @@ export class AllWindowedStream<T, W extends Window> extends WindowedStreamBase<T
 
   protected configure(result: SingleOutputStreamOperator<unknown>): void {
     result.setParallelism(1);
+    result.transformation.nonParallel = 'windowAll(...)';
   }
 }
