@@ -302,6 +302,9 @@ describe('YARN resilience on a real Hadoop: lost TaskManager container, AMRM tok
     );
     expect(proxied).to.have.property('flink-version');
     expect(second.trackingUrl).to.include(`/proxy/${appId}/`);
+    // Containers are not kept across attempts: YARN stopped every process of the first attempt's.
+    const firstAttempt = new RegExp(`^container_(e\\d+_)?${appId!.slice('application_'.length)}_01_\\d+$`);
+    await waitFor('no process of the first attempt left', async () => (await containerProcesses(firstAttempt)).length === 0, 60_000);
 
     const app = await waitFor(
       'the application to end',
@@ -344,14 +347,15 @@ function asArray<T>(v: unknown): T[] {
   return (Array.isArray(v) ? v : [v]) as T[];
 }
 
-/** The Node.js processes running in a container: their working directory is the container's. */
-async function containerProcesses(containerId: string): Promise<number[]> {
+/** The Node.js processes running in a container (or in the containers whose ids match): their working directory is the container's. */
+async function containerProcesses(containerId: string | RegExp): Promise<number[]> {
+  const matches = (dir: string): boolean => (typeof containerId === 'string' ? dir === containerId : containerId.test(dir));
   const pids: number[] = [];
   for (const p of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const cwd = fs.readlinkSync(`/proc/${p}/cwd`);
       const args = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8');
-      if (path.basename(cwd) === containerId && args.includes('spindle.js')) pids.push(Number(p));
+      if (matches(path.basename(cwd)) && args.includes('spindle.js')) pids.push(Number(p));
     } catch {
       // gone, or not ours
     }
