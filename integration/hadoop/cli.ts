@@ -26,6 +26,7 @@ commands:
   start      start Hadoop (YARN and HDFS on 127.0.0.1) and print its addresses
              [--ha] two NameNodes in nameservice ns1   [--port-base N] fixed ports from N
              [--nm-memory-mb N] [--nm-vcores N] the NodeManager's size (default 8192 MB, 8 vcores)
+             [--yarn-site KEY=VALUE]... a YARN server property (repeatable), also in yarn-site.xml
   stop       stop it and check that no process and no port is left
   status     each server's state; exit code 1 unless every one is up
   failover   (with --ha) make the standby NameNode active and the active one standby
@@ -47,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
       'port-base': { type: 'string' },
       'nm-memory-mb': { type: 'string' },
       'nm-vcores': { type: 'string' },
+      'yarn-site': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values['port-base'] !== undefined && { portBase: positiveInteger('--port-base', values['port-base']) }),
     ...(values['nm-memory-mb'] !== undefined && { nmMemoryMb: positiveInteger('--nm-memory-mb', values['nm-memory-mb']) }),
     ...(values['nm-vcores'] !== undefined && { nmVcores: positiveInteger('--nm-vcores', values['nm-vcores']) }),
+    ...(values['yarn-site'] !== undefined && { yarnSite: yarnSiteProperties(values['yarn-site']) }),
     log: (line) => console.log(line),
   };
   switch (positionals[0]) {
@@ -86,6 +89,17 @@ function positiveInteger(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} needs a positive integer, not ${value}`);
   return n;
+}
+
+/** `--yarn-site KEY=VALUE` flags as properties. */
+function yarnSiteProperties(flags: string[]): Record<string, string> {
+  const properties: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--yarn-site needs KEY=VALUE (e.g. yarn.am.liveness-monitor.expiry-interval-ms=20000), not ${flag}`);
+    properties[flag.slice(0, eq).trim()] = flag.slice(eq + 1).trim();
+  }
+  return properties;
 }
 
 async function start(options: HadoopOptions): Promise<number> {

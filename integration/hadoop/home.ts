@@ -19,6 +19,11 @@ export interface HadoopOptions {
   /** The NodeManager's memory for containers (default 8192 MB) and vcores (default 8). */
   nmMemoryMb?: number;
   nmVcores?: number;
+  /**
+   * YARN server properties set over the harness's own (e.g. a short AMRM master-key rolling
+   * interval); written to the client's yarn-site.xml as well.
+   */
+  yarnSite?: Readonly<Record<string, string>>;
   /** Progress lines (the Maven build of the launcher). */
   log?: (line: string) => void;
 }

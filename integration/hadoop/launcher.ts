@@ -131,6 +131,7 @@ export interface LaunchOptions {
   portBase?: number | undefined;
   nmMemoryMb?: number | undefined;
   nmVcores?: number | undefined;
+  yarnSite?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -154,6 +155,7 @@ export function spawnLauncher(options: LaunchOptions): number {
     ...(options.portBase ? ['--port-base', String(options.portBase)] : []),
     ...(options.nmMemoryMb ? ['--nm-memory-mb', String(options.nmMemoryMb)] : []),
     ...(options.nmVcores ? ['--nm-vcores', String(options.nmVcores)] : []),
+    ...Object.entries(options.yarnSite ?? {}).flatMap(([key, value]) => ['--yarn-site', `${key}=${value}`]),
   ];
   const log = fs.openSync(options.logFile, 'w');
   try {

@@ -90,6 +90,7 @@ function launch(p: Paths, java: string, build: LauncherBuild, options: HadoopOpt
       portBase: options.portBase,
       nmMemoryMb: options.nmMemoryMb,
       nmVcores: options.nmVcores,
+      yarnSite: options.yarnSite,
     });
     fs.writeFileSync(p.stateFile, JSON.stringify({ owner: process.pid, pid, ha: options.ha ?? false } satisfies StateFile));
     return pid;

@@ -3,6 +3,9 @@
  * .spindle/hadoop-test, started by the first suite that asks for it and stopped after the last
  * test (a root-level `after`, registered when this module is first imported). Suites skip, saying
  * why, only when Java 17 or Maven is missing; with both present they always run.
+ *
+ * Its ResourceManager rolls the AMRM master key every minute instead of every day, so every YARN
+ * suite runs across key rolls (yarn-resilience.test.ts checks that a session outlives them).
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -11,6 +14,16 @@ import { REPO_ROOT } from './cli-harness.js';
 
 export const SHARED_HADOOP_HOME = path.join(REPO_ROOT, '.spindle', 'hadoop-test');
 const HADOOP_CLI = path.join(REPO_ROOT, 'integration', 'dist', 'hadoop', 'cli.js');
+
+/**
+ * The shared cluster's YARN settings. The RM refuses a rolling interval of 3 times the AM expiry
+ * interval or less (the next key is activated 1.5 expiry intervals after a roll); 20 s of expiry
+ * still leaves a loaded machine time to start an AppMaster before it must register.
+ */
+export const SHARED_YARN_SITE = {
+  'yarn.am.liveness-monitor.expiry-interval-ms': '20000',
+  'yarn.resourcemanager.am-rm-tokens.master-key-rolling-interval-secs': '61',
+} as const;
 
 let shared: Promise<HadoopCluster> | undefined;
 
@@ -35,7 +48,7 @@ export function skipWithoutHadoop(context: Mocha.Context): void {
 
 /** The shared cluster, started on first use. */
 export function sharedHadoop(): Promise<HadoopCluster> {
-  shared ??= startHadoop({ home: SHARED_HADOOP_HOME });
+  shared ??= startHadoop({ home: SHARED_HADOOP_HOME, yarnSite: SHARED_YARN_SITE });
   return shared;
 }
 

@@ -3,11 +3,14 @@
  * harness, through the CLI: `run-application --wait` of a WordCount on hdfs:// (output checked
  * against coreutils) with yarn.tags, Oozie's child tags and --capture-output; a failing job's exit
  * code and final status; a detached application listed and cancelled with
- * `-t yarn-application -Dyarn.application.id=...`; `run -t yarn-per-job` with its warning. Every
+ * `-t yarn-application -Dyarn.application.id=...`; `-sae` with `--wait` (the client's heartbeats reach
+ * the AppMaster's JobManager; a client killed outright gets its job cancelled after the heartbeat
+ * timeout); `run -t yarn-per-job` with its warning. Every
  * container runs the engine from the archive staged in HDFS, unpacked in its own working directory
  * (the NodeManager's launch script of each container says so), and the staging directory is gone
  * once the application ended. Every application carries this suite's tag; `after` kills any left.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -16,7 +19,7 @@ import { readText, writeText } from '@spindle/core/testing';
 import type { HdfsFileSystem } from '@spindle/hdfs';
 import { RmRestClient, type ApplicationReport } from '@spindle/yarn';
 import type { HadoopCluster } from '../hadoop/harness.js';
-import { REPO_ROOT, describeRun, expectCleanFailure, removeDir, runCli, tempDir, type CliResult } from './cli-harness.js';
+import { CLI, REPO_ROOT, describeRun, expectCleanFailure, removeDir, runCli, tempDir, type CliResult } from './cli-harness.js';
 import { clusterFileSystem, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
 import { countsByWord, expectFinalCounts, shellCounts } from './word-count-check.js';
 
@@ -215,6 +218,52 @@ describe('YARN application and per-job modes on a real Hadoop', function () {
     expect(app.diagnostics).to.include(`Job ${jobId} (Slow generator) CANCELED`);
     const missing = await runCli(['list', '-t', 'yarn-application'], 60_000, env);
     expectCleanFailure(['list', '-t', 'yarn-application'], missing, '-Dyarn.application.id=<applicationId>');
+  });
+
+  it('-sae with --wait: the client heartbeats reach the AppMaster; a client killed outright gets its job cancelled after the timeout', async () => {
+    const args = ['run-application', '-t', 'yarn-application', '--wait', '-sae', '--no-typecheck', `-Dyarn.tags=${tag}`];
+    args.push('-Dclient.heartbeat.interval=1 s', '-Dclient.heartbeat.timeout=10 s', path.join(JOBS, 'slow-generator-job.ts'));
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    let ended = false;
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve())).then(() => (ended = true));
+    try {
+      let appId: string | undefined;
+      let jobId: string | undefined;
+      for (const end = Date.now() + 180_000; (appId === undefined || jobId === undefined) && !ended && Date.now() < end;) {
+        await new Promise((r) => setTimeout(r, 500));
+        appId = /^Submitted application (application_\d+_\d+)$/m.exec(out)?.[1];
+        jobId = /JobID ([0-9a-f]{32})/.exec(out)?.[1];
+      }
+      expect(appId, out).to.be.a('string');
+      const status = async (): Promise<string | undefined> => {
+        const r = await fetch(`${cluster.rmUrl}/proxy/${appId}/jobs/${jobId}/status`).catch(() => undefined);
+        return r?.ok === true ? ((await r.json()) as { status: string }).status : undefined;
+      };
+      for (const end = Date.now() + 120_000; (await status()) !== 'RUNNING' && Date.now() < end;)
+        await new Promise((r) => setTimeout(r, 500));
+      expect(await status(), out).to.equal('RUNNING');
+      // Longer than the heartbeat timeout since the submission: only the client's heartbeats keep it running.
+      await new Promise((r) => setTimeout(r, 12_000));
+      expect(await status(), 'the job while its client heartbeats').to.equal('RUNNING');
+      child.kill('SIGKILL');
+      await exited;
+      let app = await report(appId!);
+      for (const end = Date.now() + 90_000; !TERMINAL.has(app.state) && Date.now() < end; app = await report(appId!)) {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect([app.state, app.finalStatus]).to.deep.equal(['FINISHED', 'KILLED']);
+      expect(app.diagnostics).to.include(`Job ${jobId} (Slow generator) CANCELED`);
+      expect(await hdfs.status(stagingDir(appId!))).to.equal(undefined);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   let killedApp: string | undefined;

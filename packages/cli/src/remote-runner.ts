@@ -58,13 +58,7 @@ function clientGuard(config: Configuration): ClientGuard {
  * and SIGTERM/SIGINT cancel the job before the client exits (143/130). Returns the undo.
  */
 export function guardAttachedJob(client: RestClient, jobId: string, guard: ClientGuard, console: Console): () => void {
-  const beat = () =>
-    client
-      .request('PATCH', `/jobs/${jobId}/clientHeartbeat`, {
-        body: JSON.stringify({ expiredTimestamp: Date.now() + guard.timeoutMs }),
-        contentType: 'application/json',
-      })
-      .catch(() => undefined);
+  const beat = () => sendClientHeartbeat(client, jobId, guard.timeoutMs).catch(() => undefined);
   const timer = setInterval(() => void beat(), guard.intervalMs);
   const undoHook = onTermination(async (signal) => {
     console.err(`The client received ${signal}: cancelling job ${jobId} (execution.shutdown-on-attached-exit).`);
@@ -76,6 +70,14 @@ export function guardAttachedJob(client: RestClient, jobId: string, guard: Clien
     clearInterval(timer);
     undoHook();
   };
+}
+
+/** One client heartbeat (`PATCH /jobs/:jobid/clientHeartbeat`): the job lives on for `timeoutMs` at least. */
+export async function sendClientHeartbeat(client: RestClient, jobId: string, timeoutMs: number): Promise<void> {
+  await client.request('PATCH', `/jobs/${jobId}/clientHeartbeat`, {
+    body: JSON.stringify({ expiredTimestamp: Date.now() + timeoutMs }),
+    contentType: 'application/json',
+  });
 }
 
 async function submit(

@@ -77,6 +77,8 @@ export async function runYarnAppMaster(config: Configuration, userProperties: re
         nm,
         registration: { host, rpcPort: restPort, trackingUrl },
         ...(stagingDir === undefined || stagingDir === '' ? {} : { onDeregister: () => removeStagingDirectory(stagingDir) }),
+        // The RM no longer runs this attempt: stop this process without unregistering.
+        onShutdownRequest: () => void entrypoint.closeAsync(),
         launch: ({ containerId, memoryMb, vcores }) => ({
           localResources,
           environment: {

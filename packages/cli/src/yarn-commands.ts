@@ -14,7 +14,7 @@ import {
 import type { Console } from './local-runner.js';
 import { RestClient } from './rest-client.js';
 import type { CompiledJob } from './job-compiler.js';
-import { runOnCluster } from './remote-runner.js';
+import { runOnCluster, sendClientHeartbeat } from './remote-runner.js';
 import { appMasterLaunch } from './yarn-launch.js';
 import { onTermination } from './termination.js';
 
@@ -151,7 +151,12 @@ export async function runYarnApplication(
   const named = namedConfig(config, 'application', job);
   const descriptor = descriptorFor(named);
   const jobId = JobId.generate();
-  const launch = await appMasterLaunch(named, 'application', stagedProperties, { bundlePath: job.bundlePath, args, jobId });
+  // -sae counts only for a client that follows the application (Flink ignores it when detached):
+  // then the AppMaster's Dispatcher expects this client's heartbeats, otherwise it expects none.
+  const sae = attached && config.get(CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT);
+  let staged = setStaged(stagedProperties, CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT.key, String(sae));
+  if (sae) staged = setStaged(staged, CoreOptions.CLIENT_HEARTBEAT_TIMEOUT.key, `${config.get(CoreOptions.CLIENT_HEARTBEAT_TIMEOUT)}ms`);
+  const launch = await appMasterLaunch(named, 'application', staged, { bundlePath: job.bundlePath, args, jobId });
   const session = await descriptor.deploy(launch);
   printSession(session, console);
   console.out(`Job has been submitted with JobID ${jobId}`);
@@ -160,7 +165,16 @@ export async function runYarnApplication(
     console.out(`$ spindle list -t yarn-application -Dyarn.application.id=${session.applicationId}`);
     return;
   }
-  await followApplication(descriptor, session.applicationId, console, config.get(CoreOptions.SHUTDOWN_ON_ATTACHED_EXIT));
+  const heartbeats = sae
+    ? { jobId, intervalMs: config.get(CoreOptions.CLIENT_HEARTBEAT_INTERVAL), timeoutMs: config.get(CoreOptions.CLIENT_HEARTBEAT_TIMEOUT) }
+    : undefined;
+  await followApplication(descriptor, session.applicationId, console, sae, heartbeats);
+}
+
+/** The staged `key=value` properties with `key` set to `value` (any earlier setting of it removed). */
+function setStaged(staged: readonly string[], key: string, value: string): string[] {
+  const isKey = (p: string): boolean => p.slice(0, Math.max(0, p.indexOf('='))).trim() === key;
+  return [...staged.filter((p) => !isKey(p)), `${key}=${value}`];
 }
 
 /**
@@ -195,14 +209,22 @@ export async function runYarnPerJob(
 /**
  * Waits until the application ends; a final status other than SUCCEEDED is an error carrying
  * YARN's diagnostics. With `shutdownOnExit` (-sae), SIGTERM/SIGINT kill the application (its one
- * job with it) before the client exits (143/130).
+ * job with it) before the client exits (143/130); with `heartbeats` (application mode), the client
+ * also sends the job's client heartbeats to the AppMaster's JobManager, at the REST address of
+ * its current attempt, so a client killed outright gets the job cancelled after the timeout.
  */
 async function followApplication(
   descriptor: YarnClusterDescriptor,
   applicationId: string,
   console: Console,
   shutdownOnExit: boolean,
+  heartbeats?: { jobId: string; intervalMs: number; timeoutMs: number },
 ): Promise<void> {
+  const beat = async (): Promise<void> => {
+    const { restUrl } = await descriptor.session(applicationId);
+    await sendClientHeartbeat(new RestClient(restUrl), heartbeats!.jobId, heartbeats!.timeoutMs);
+  };
+  const timer = heartbeats === undefined ? undefined : setInterval(() => void beat().catch(() => undefined), heartbeats.intervalMs);
   const undo = shutdownOnExit
     ? onTermination(async (signal) => {
         console.err(`The client received ${signal}: killing the application ${applicationId} (execution.shutdown-on-attached-exit).`);
@@ -211,7 +233,10 @@ async function followApplication(
           .catch((e: unknown) => console.err(`Could not kill ${applicationId}: ${String(e)}`));
       })
     : () => undefined;
-  const report = await descriptor.waitUntilEnded(applicationId, Number.POSITIVE_INFINITY).finally(undo);
+  const report = await descriptor.waitUntilEnded(applicationId, Number.POSITIVE_INFINITY).finally(() => {
+    clearInterval(timer);
+    undo();
+  });
   console.out(`Application ${applicationId} ${report.state} with final status ${report.finalStatus}.`);
   if (report.finalStatus === 'SUCCEEDED') return;
   throw new SpindleError(

@@ -94,6 +94,7 @@ describe('ApplicationMasterClient', () => {
     expect(r1.nmTokens[0]!.nodeId).to.deep.equal({ host: 'h', port: 1 });
     expect(r1.nmTokens[0]!.token.kind).to.equal('NMToken');
     expect(r1.numClusterNodes).to.equal(1);
+    server.token = newToken; // r1 carried a new AMRM token: the next call authenticates with it
     await am.allocate();
     expect(await am.finish({ finalStatus: 'SUCCEEDED', diagnostics: 'ok' })).to.equal(true);
 
@@ -113,18 +114,21 @@ describe('ApplicationMasterClient', () => {
     expect(fin!.body).to.deep.equal({ final_application_status: 'APP_SUCCEEDED', diagnostics: 'ok', tracking_url: '' });
   });
 
-  it('adopts a new AMRM token from allocate for new connections while the open one keeps working', async () => {
+  it('adopts a new AMRM token from allocate and makes its next call over a new connection authenticated with it', async () => {
     const am = new ApplicationMasterClient({ host: '127.0.0.1', port: server.port }, oldToken, pool);
     await am.register({ host: 'me', rpcPort: -1 });
     const r1 = await am.allocate();
     expect(r1.amRmToken?.identifier.equals(newToken.identifier)).to.equal(true);
     expect(am.amRmToken.password.equals(newToken.password)).to.equal(true);
-    // The RM activates the new key: only the new token opens connections from now on.
+    expect(server.contexts).to.have.length(1);
+    // From here the server takes only the new token: the next call must not reuse the old connection.
     server.token = newToken;
-    await am.allocate(); // still on the connection opened with the old token
-    for (const s of server.sockets) s.destroy();
-    await waitFor(() => server.sockets.size === 0);
-    await am.allocate(); // a new connection, authenticated with the new token
+    const r2 = await am.allocate();
+    expect(r2.amRmToken).to.equal(undefined);
+    expect(requests.map((r) => r.method)).to.deep.equal(['registerApplicationMaster', 'allocate', 'allocate']);
+    expect(server.contexts).to.have.length(2);
+    await waitFor(() => server.sockets.size === 1); // the old connection was closed
+    await am.allocate(); // the new connection is kept
     expect(server.contexts).to.have.length(2);
     am.close();
   });

@@ -34,6 +34,7 @@ class FakeAm implements AmProtocol {
   finishCalls = 0;
   registrations = 0;
   failNextAllocate: Error | undefined;
+  nextCommand: AllocateResponse['amCommand'];
   async register() {
     this.registrations++;
     return { containersFromPreviousAttempts: [container(1, 1)], nmTokensFromPreviousAttempts: [] };
@@ -43,6 +44,10 @@ class FakeAm implements AmProtocol {
     const failure = this.failNextAllocate;
     this.failNextAllocate = undefined;
     if (failure !== undefined) throw failure;
+    const amCommand = this.nextCommand;
+    this.nextCommand = undefined;
+    // A resync or shutdown answer carries nothing else: the RM did not process the request.
+    if (amCommand !== undefined) return { responseId: 0, amCommand, allocatedContainers: [], completedContainers: [], nmTokens: [] };
     return {
       responseId: this.requests.length,
       allocatedContainers: this.toAllocate.splice(0),
@@ -146,6 +151,46 @@ describe('YarnResourceDriver', () => {
     await until(() => am.requests.length >= 2 && am.requests.at(-1)!.asks?.[0]?.numContainers === 1, 'the ask sent again');
     am.toAllocate.push(container(2, 1));
     expect(await worker).to.equal('container_1700000000000_0007_01_000002');
+  });
+
+  it('on AM_RESYNC registers again and sends every outstanding ask and release again, at once', async () => {
+    await driver.start({ onWorkerTerminated: () => undefined });
+    const first = driver.requestWorker({ memoryMb: 1024, vcores: 1 });
+    await until(() => am.requests.some((r) => r.asks?.[0]?.numContainers === 1), 'the first ask');
+    am.toAllocate.push(container(2, 1));
+    expect(await first).to.equal('container_1700000000000_0007_01_000002');
+    const second = driver.requestWorker({ memoryMb: 1024, vcores: 1 });
+    const third = driver.requestWorker({ memoryMb: 1024, vcores: 1 });
+    await driver.releaseWorker('container_1700000000000_0007_01_000002');
+    am.nextCommand = 'AM_RESYNC';
+    await until(() => am.registrations === 2, 'a second registration');
+    const resent = am.requests.length;
+    await until(() => am.requests.length > resent, 'the allocate after the resync');
+    const after = am.requests[resent]!;
+    expect(after.asks?.[0]?.numContainers).to.equal(2);
+    expect((after.releases ?? []).map((c) => c.id)).to.deep.equal([2]);
+    am.toAllocate.push(container(3, 1), container(4, 1));
+    expect([await second, await third]).to.deep.equal(['container_1700000000000_0007_01_000003', 'container_1700000000000_0007_01_000004']);
+  });
+
+  it('on AM_SHUTDOWN stops the heartbeats and asks the AppMaster to stop, without unregistering', async () => {
+    const reasons: string[] = [];
+    const stopping = new YarnResourceDriver(config, {
+      am,
+      nm,
+      registration: { host: 'localhost', rpcPort: 8081 },
+      launch: () => ({ commands: ['tm'] }),
+      onShutdownRequest: (reason) => reasons.push(reason),
+    });
+    await stopping.start({ onWorkerTerminated: () => undefined });
+    am.nextCommand = 'AM_SHUTDOWN';
+    await until(() => reasons.length === 1, 'the shutdown request');
+    expect(reasons[0]).to.include('AM_SHUTDOWN');
+    const beats = am.requests.length;
+    await new Promise((r) => setTimeout(r, 100)); // five idle intervals
+    expect(am.requests.length).to.equal(beats);
+    await stopping.close();
+    expect(am.finishCalls).to.equal(0);
   });
 
   it('unregisters with the final status, repeating until the RM confirms', async () => {

@@ -5,6 +5,7 @@ import { containerIdString, type ContainerIdProto, type NodeIdProto } from '../r
 import type { ApplicationMasterClient, ContainerAsk, RegisterRequest } from '../protocols/application-master-client.js';
 import type { ContainerLaunchContext, ContainerManagerClient } from '../protocols/container-management-client.js';
 import type { ContainerProto, ContainerStatusProto } from '../protocols/yarn-records.js';
+import { decodeAmRmTokenIdentifier } from '../tokens/identifiers.js';
 import { YarnOptions } from '../yarn-options.js';
 
 /** The parts of the two protocol clients the driver uses (fakes in tests). */
@@ -26,6 +27,12 @@ export interface YarnResourceDriverOptions {
    * Its failure is logged, not thrown.
    */
   onDeregister?: () => Promise<unknown>;
+  /**
+   * The RM answered an allocate with AM_SHUTDOWN: it no longer runs this attempt (the application
+   * was killed, or a newer attempt replaced this one). Heartbeats have stopped; the AppMaster
+   * process is expected to stop without unregistering (Flink: a fatal error of the ResourceManager).
+   */
+  onShutdownRequest?: (reason: string) => void;
 }
 
 interface PendingRequest {
@@ -50,7 +57,12 @@ interface Worker {
  * its size (its priority); one that serves none is released in the next allocate, sent at once.
  * The resource id of a worker is its container id. Completed containers are reported with YARN's
  * exit status and diagnostics. A new AMRM token in an allocate response is adopted by the
- * protocol client for new connections; NM tokens are cached per node.
+ * protocol client, whose next call authenticates with it; NM tokens are cached per node.
+ *
+ * The RM's commands, as Hadoop's AMRMClient handles them: AM_RESYNC (the RM restarted or failed
+ * over and lost this attempt's registration; newer RMs throw ApplicationMasterNotRegisteredException
+ * instead) registers again and sends every outstanding ask and release in the next allocate, at
+ * once; AM_SHUTDOWN stops the heartbeats and hands over to `onShutdownRequest`.
  */
 export class YarnResourceDriver implements ResourceDriver {
   private handler: ResourceEventHandler = { onWorkerTerminated: () => undefined };
@@ -62,6 +74,8 @@ export class YarnResourceDriver implements ResourceDriver {
   private beating: Promise<void> | undefined;
   private closed = false;
   private beatsStopped = false;
+  /** After a registration made anew: the next allocate goes out without waiting for the interval. */
+  private resendNow = false;
   private readonly log = getLogger('yarn-resource-driver');
   private readonly idleIntervalMs: number;
   private readonly requestIntervalMs: number;
@@ -176,7 +190,9 @@ export class YarnResourceDriver implements ResourceDriver {
     this.timer = setTimeout(() => {
       this.beating = this.heartbeat().finally(() => {
         this.beating = undefined;
-        this.schedule(this.pendingCount() > 0 || this.releases.length > 0 ? this.requestIntervalMs : this.idleIntervalMs);
+        const now = this.resendNow;
+        this.resendNow = false;
+        this.schedule(now ? 0 : this.pendingCount() > 0 || this.releases.length > 0 ? this.requestIntervalMs : this.idleIntervalMs);
       });
     }, delayMs);
   }
@@ -187,23 +203,44 @@ export class YarnResourceDriver implements ResourceDriver {
     try {
       const response = await this.options.am.allocate({ asks: this.asks(), releases, progress: 0 });
       this.options.nm.addNmTokens(response.nmTokens);
-      if (response.amRmToken !== undefined) this.log.info('adopted a new AMRM token');
-      if (response.amCommand !== undefined) this.log.error('the ResourceManager sent an AM command', { command: response.amCommand });
+      if (response.amRmToken !== undefined) {
+        this.log.info('adopted a new AMRM token', { keyId: decodeAmRmTokenIdentifier(response.amRmToken).keyId });
+      }
       for (const status of response.completedContainers) this.onCompleted(status);
       await Promise.all(response.allocatedContainers.map((c) => this.onAllocated(c)));
+      if (response.amCommand === 'AM_SHUTDOWN') return this.shutdownRequested();
+      if (response.amCommand === 'AM_RESYNC') {
+        this.releases.push(...releases); // the RM may have dropped them with the registration
+        return await this.resync('the ResourceManager asked this AppMaster to resync (AM_RESYNC)');
+      }
     } catch (e) {
       this.releases.push(...releases);
       if (e instanceof HadoopRemoteError && e.simpleClassName === 'ApplicationMasterNotRegisteredException') {
-        // The RM lost the registration (a restart or failover): register again, as Hadoop's
-        // AMRMClient does; the next allocate sends every outstanding ask anew.
-        this.log.warn('the ResourceManager does not know this AppMaster; registering again');
-        await this.options.am
-          .register(this.options.registration)
-          .catch((r: unknown) => this.log.error('registering again failed', { error: r }));
-        return;
+        return this.resync('the ResourceManager does not know this AppMaster');
       }
       this.log.warn('allocate failed; retrying with the next heartbeat', { error: e });
     }
+  }
+
+  /**
+   * Registers again (the RM lost the registration in a restart or failover), as Hadoop's
+   * AMRMClient does; the next allocate, sent at once, carries every outstanding ask and release.
+   */
+  private async resync(reason: string): Promise<void> {
+    this.log.warn(`${reason}; registering again`, { pending: this.pendingCount(), releases: this.releases.length });
+    try {
+      await this.options.am.register(this.options.registration);
+      this.resendNow = true;
+    } catch (e) {
+      this.log.error('registering again failed; retrying with the next heartbeat', { error: e });
+    }
+  }
+
+  private shutdownRequested(): void {
+    const reason = 'the ResourceManager asked this AppMaster to shut down (AM_SHUTDOWN)';
+    this.log.error(reason);
+    this.stopHeartbeats();
+    this.options.onShutdownRequest?.(reason);
   }
 
   /** Every size still wanted, as a total; sizes no longer wanted as 0 so YARN drops their asks. */

@@ -1,8 +1,12 @@
 /**
  * ApplicationMasterProtocol (the RM's scheduler address, port 8030 by default), typed: register,
- * allocate, finish. Authenticates with the attempt's AMRM token; `allocate` answers may carry a new
- * AMRM token (the RM rolls its key), which replaces the old one for every later connection while
- * the current connection keeps working. Tracks the allocate response id as Hadoop's client does.
+ * allocate, finish. Authenticates with the attempt's AMRM token. An `allocate` answer may carry a
+ * new AMRM token: the RM rolled its master key and sends the token of the next key with every
+ * allocate made over a connection authenticated with an older key, until it activates the next
+ * key and stops accepting the old one for new connections. The client adopts the token and makes
+ * its next call over a new connection authenticated with it (the RM accepts the next key at once),
+ * so the switch happens while both keys are valid and one token is sent per roll. Tracks the
+ * allocate response id as Hadoop's client does.
  *
  * Contract: one caller at a time (the driver's heartbeat loop); calls are not queued or retried.
  */
@@ -57,7 +61,7 @@ export interface AllocateResponse {
   limit?: ResourceProto;
   numClusterNodes?: number;
   nmTokens: NmToken[];
-  /** A replacement AMRM token, already adopted by this client for new connections. */
+  /** A replacement AMRM token, already adopted by this client: its next call authenticates with it. */
   amRmToken?: HadoopToken;
 }
 
@@ -79,6 +83,8 @@ const SVC = 'hadoop.yarn.';
 export class ApplicationMasterClient {
   private token: HadoopToken;
   private connection: HadoopRpcConnection | undefined;
+  /** The token `connection` authenticated with. */
+  private connectionToken: HadoopToken | undefined;
   private lastResponseId = 0;
 
   constructor(
@@ -94,7 +100,7 @@ export class ApplicationMasterClient {
     return this.token;
   }
 
-  /** Adopts a new AMRM token for the next connections; the open one stays as it is. */
+  /** Adopts a new AMRM token: the next call closes the open connection and opens one with it. */
   replaceAmRmToken(token: HadoopToken): void {
     this.token = token;
   }
@@ -150,11 +156,15 @@ export class ApplicationMasterClient {
   close(): void {
     this.connection?.close();
     this.connection = undefined;
+    this.connectionToken = undefined;
   }
 
   private async call<T>(method: string, request: string, body: object): Promise<T> {
+    if (this.connection !== undefined && this.connectionToken !== this.token) this.close(); // a new AMRM token
     if (this.connection === undefined || this.connection.isClosed) {
-      this.connection = await this.pool.get(this.scheduler.host, this.scheduler.port, APPLICATION_MASTER_PROTOCOL, this.token);
+      const token = this.token;
+      this.connection = await this.pool.get(this.scheduler.host, this.scheduler.port, APPLICATION_MASTER_PROTOCOL, token);
+      this.connectionToken = token;
     }
     return this.connection.call<T>(method, SVC + request, body, SVC + method.replace(/^./, (c) => c.toUpperCase()) + 'ResponseProto');
   }

@@ -43,6 +43,7 @@ final class YarnHarness {
   private MiniYARNCluster cluster;
   private Ports ports;
   private int nmMemoryMb;
+  private Map<String, String> yarnSite = Map.of();
 
   static List<String> portNames() {
     return List.of(
@@ -78,6 +79,9 @@ final class YarnHarness {
     conf.setInt(YarnConfiguration.RM_AM_EXPIRY_INTERVAL_MS, 30_000);
     // Keep finished containers' directories (launch scripts, logs) for ten minutes to debug.
     conf.setInt(YarnConfiguration.DEBUG_NM_DELETE_DELAY_SEC, 600);
+    // What the caller asked for (--yarn-site) over the settings above.
+    yarnSite = options.yarnSite();
+    yarnSite.forEach(conf::set);
     cluster = new MiniYARNCluster("spindle", 1, 1, 1);
     cluster.init(conf);
     cluster.start();
@@ -108,6 +112,7 @@ final class YarnHarness {
    * the running configuration says {@code localhost} instead, since each RPC server writes back
    * its bound address under the name that 127.0.0.1 resolves to. The NodeManager's memory is the
    * minicluster key's value, which only the NodeManager's own copy of the configuration holds.
+   * The properties given with --yarn-site are written too, so clients can see how the servers run.
    */
   Configuration clientConf() {
     Configuration site = new Configuration(false);
@@ -115,6 +120,7 @@ final class YarnHarness {
     ADDRESS_KEYS.forEach((key, port) -> site.set(key, ports.address(port)));
     for (String key : SCHEDULER_KEYS) site.set(key, cluster.getConfig().get(key));
     site.setInt(YarnConfiguration.NM_PMEM_MB, nmMemoryMb);
+    yarnSite.forEach(site::set);
     return site;
   }
 
