@@ -169,6 +169,15 @@ describe('Nexmark', function () {
       for (let id = 0; id < 100; id++) expect(Nexmark.parseEvent(Nexmark.formatEvent(g.event(id)))).to.deep.equal(g.event(id));
       expect(() => Nexmark.parseEvent('B,1,2,x,4,extra')).to.throw(/malformed Nexmark event line "B,1,2,x,4,extra": "x" is not an integer/);
       expect(() => Nexmark.parseEvent('Z,1')).to.throw(/P with 9, A with 11 or B with 6 comma-separated fields/);
+      // Integers as Number() reads them, whether or not they are plain digits.
+      expect(Nexmark.parseEvent('B,-7,+5,1e3,0x10,')).to.deep.equal({
+        type: 'bid',
+        bid: { auction: -7, bidder: 5, price: 1000, dateTime: 16, extra: '' },
+      });
+      expect(() => Nexmark.parseEvent('B,1,2,3,4,e,f')).to.throw(/B with 6 comma-separated fields; this one has 7 starting with "B"/);
+      expect(() => Nexmark.parseEvent('A,1,2')).to.throw(/this one has 3 starting with "A"/);
+      expect(() => Nexmark.parseEvent('B,1,,3,4,e')).to.throw(/"" is not an integer/);
+      expect(() => Nexmark.parseEvent('B,9007199254740993,2,3,4,e')).to.throw(/"9007199254740993" is not an integer/);
       expect(() => new Nexmark.NexmarkGenerator({ rate: 0 })).to.throw(/rate must be a positive number/);
     });
   });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { errorMessage } from '../errors.js';
 import { allOptions } from './config-option.js';
 import { closestMatch } from './edit-distance.js';
@@ -45,8 +46,19 @@ function isDirectory(path: string): boolean {
   }
 }
 
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The YAML parser, loaded on first use: most processes (a slot's worker thread, a job without a
+ * configuration file) never parse YAML and do not pay for loading it.
+ */
+function yaml(): typeof Yaml {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+}
+
 /** Parses YAML text; every scalar stays a string (the failsafe schema), typing is left to the options. */
 export function parseConfYaml(text: string, label: string): SourceResult {
+  const { LineCounter, isMap, isScalar, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { schema: 'failsafe', prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {

@@ -1,8 +1,16 @@
-import avro from 'avsc';
+import { createRequire } from 'node:module';
+import type avro from 'avsc';
 import { SpindleError, errorMessage } from '../errors.js';
 import type { DataInputDeserializer } from './data-input.js';
 import type { DataOutputSerializer } from './data-output.js';
 import type { TypeSerializer } from './type-serializer.js';
+
+let avscModule: typeof avro | undefined;
+
+/** avsc, loaded on first use: only jobs with an Avro schema (or Avro records as keys) need it. */
+function avsc(): typeof avro {
+  return (avscModule ??= createRequire(import.meta.url)('avsc') as typeof avro);
+}
 
 /**
  * Avro binary encoding of values matching a schema, via avsc. The Avro binary form is
@@ -68,7 +76,7 @@ export class AvroSerializer<T> implements TypeSerializer<T> {
 
 function compileSchema(schema: object | string): avro.Type {
   try {
-    return avro.Type.forSchema(parseSchemaText(schema) as avro.Schema);
+    return avsc().Type.forSchema(parseSchemaText(schema) as avro.Schema);
   } catch (e) {
     throw new SpindleError(`invalid Avro schema: ${errorMessage(e)}`, {
       code: 'SCHEMA_INVALID',
@@ -110,5 +118,5 @@ function describeType(type: avro.Type): string {
 /** A record as avsc decodes it: an instance of the class avsc generates for the record type. */
 export function isAvroRecord(v: object): boolean {
   const getType = (v.constructor as { getType?: unknown } | undefined)?.getType;
-  return typeof getType === 'function' && avro.Type.isType(getType.call(v.constructor), 'record');
+  return typeof getType === 'function' && avsc().Type.isType(getType.call(v.constructor), 'record');
 }

@@ -95,7 +95,9 @@ export class HeapKeyedStateBackend {
 
   /** Makes `key` the current key; throws KEY_GROUP_OUT_OF_RANGE for a key of another subtask. */
   setCurrentKey(key: unknown): void {
-    this.select(key, assignToKeyGroup(key, this.maxParallelism), storageKeyOf(key), undefined);
+    // A string that does not start with U+0000 or U+0001 is its own storage key (see storageKeyOf).
+    const storageKey = typeof key === 'string' && key.charCodeAt(0) > 1 ? key : storageKeyOf(key);
+    this.select(key, assignToKeyGroup(key, this.maxParallelism), storageKey, undefined);
   }
 
   /** @internal Sets a key whose encoding and key group are known (timers, key iteration). */

@@ -42,6 +42,11 @@ export abstract class HeapState implements State, InternalKvState {
   protected readonly ttl: TtlPolicy | undefined;
   /** The encoded current namespace; undefined for the default namespace. */
   private namespace: string | undefined;
+  /**
+   * No TTL and the default namespace: a cell is the stored value itself, kept under the current
+   * key's storage key in the current key group's map (the per-record fast path of value states).
+   */
+  protected plain: boolean;
   private namespacedFor: unknown = NONE;
   private namespaced: unknown;
   /** @internal Set by the backend when the state is asked for with a serializer. */
@@ -53,6 +58,7 @@ export abstract class HeapState implements State, InternalKvState {
     protected readonly ctx: KeyContext,
   ) {
     this.ttl = table.ttl;
+    this.plain = this.ttl === undefined;
   }
 
   setCurrentNamespace(namespace: unknown): void {
@@ -139,6 +145,7 @@ export abstract class HeapState implements State, InternalKvState {
 
   private setEncodedNamespace(encoded: string | undefined): void {
     this.namespace = encoded;
+    this.plain = this.ttl === undefined && encoded === undefined;
     this.namespacedFor = NONE;
   }
 

@@ -1,5 +1,6 @@
 import type { AggregateFunction, ReduceFunction } from './descriptors.js';
 import { HeapState } from './heap-state.js';
+import { noKeyContext } from './state-errors.js';
 import type { KeyContext, StateTable } from './state-table.js';
 import type { AggregatingState, ReducingState, ValueState } from './state-types.js';
 
@@ -14,11 +15,22 @@ export class HeapValueState<T> extends HeapState implements ValueState<T> {
   }
 
   value(): T | undefined {
-    const v = (this.ttl === undefined ? this.cells().get(this.key()) : this.readSingle(this.cells(), false)) as T | undefined;
+    let v: T | undefined;
+    if (this.plain) {
+      const group = this.table.groups[this.ctx.groupIndex];
+      if (group === undefined) throw noKeyContext(this.name);
+      v = group.get(this.ctx.key) as T | undefined;
+    } else v = (this.ttl === undefined ? this.cells().get(this.key()) : this.readSingle(this.cells(), false)) as T | undefined;
     return v === undefined ? this.defaultValue : v;
   }
 
   update(value: T | null | undefined): void {
+    if (this.plain && value !== null && value !== undefined) {
+      const group = this.table.groups[this.ctx.groupIndex];
+      if (group === undefined) throw noKeyContext(this.name);
+      group.set(this.ctx.key, value);
+      return;
+    }
     const cells = this.cells();
     if (value === null || value === undefined) cells.delete(this.key());
     else if (this.ttl === undefined) cells.set(this.key(), value);

@@ -77,17 +77,14 @@ class BroadcastOutput extends PartitionOutput {
   }
 }
 
-const STRING_CACHE_SIZE = 8192;
-
 /**
- * keyBy: key → key group (core's key codec) → the consumer subtask that owns the group. The
- * channels of recent string keys are remembered: a Map lookup uses the engine's own (cached)
- * string hash, which is cheaper than computing the stable key hash again for every record. An
- * invalid key fails the record with a message naming keyBy's operator (`context`).
+ * keyBy: key → key group (core's key codec) → the consumer subtask that owns the group. The key
+ * group is computed for every record: the stable key hash of a string key costs less than a
+ * lookup in a Map of recent keys would (which hashes the string too, and then probes the table).
+ * An invalid key fails the record with a message naming keyBy's operator (`context`).
  */
 class KeyGroupOutput extends PartitionOutput {
   private readonly channelOfGroup: Int32Array;
-  private stringChannels = new Map<string, number>();
 
   constructor(
     partition: ResultPartition,
@@ -104,16 +101,6 @@ class KeyGroupOutput extends PartitionOutput {
 
   collect(record: unknown, timestamp?: number): void {
     const key = this.keySelector(record);
-    if (typeof key !== 'string') {
-      this.partition.emit(record, this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism, this.context)]!, timestamp);
-      return;
-    }
-    let channel = this.stringChannels.get(key);
-    if (channel === undefined) {
-      channel = this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism)]!;
-      if (this.stringChannels.size >= STRING_CACHE_SIZE) this.stringChannels = new Map();
-      this.stringChannels.set(key, channel);
-    }
-    this.partition.emit(record, channel, timestamp);
+    this.partition.emit(record, this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism, this.context)]!, timestamp);
   }
 }
