@@ -176,15 +176,23 @@ describe('YARN resilience on a real Hadoop: lost TaskManager container, AMRM tok
       60_000,
     );
     expect(completed['exitCode'], JSON.stringify(completed)).to.equal(137);
-    // A new container: allocated by the RM (its REST API lists it for the attempt) and running the TaskManager.
-    const replacement = await waitFor(
-      'a new TaskManager container in the RM',
-      async () => (await rmContainers(appId, attemptId)).find((c) => !before.includes(c)),
+    // A new container: allocated by the RM (its REST API lists it for the attempt) and running the
+    // TaskManager. The RM may also hand out a container the driver no longer needs, which it
+    // releases at once: the replacement is the new one the AppMaster started.
+    await waitFor(
+      'a new TaskManager container, listed by the RM and started by the AppMaster',
+      async () => {
+        const started = new Set(
+          (await jobManagerLog(amContainer)).filter((e) => e.msg === 'started a TaskManager container').map((e) => e['containerId']),
+        );
+        return (await rmContainers(appId, attemptId)).find((c) => !before.includes(c) && started.has(c));
+      },
       60_000,
     );
-    await waitFor('the job to finish', async () => (await status()) === 'FINISHED', 180_000);
-    const log = await jobManagerLog(amContainer);
-    expect(log.some((e) => e.msg === 'started a TaskManager container' && e['containerId'] === replacement)).to.equal(true);
+    await waitFor('the job to finish', async () => (await status()) === 'FINISHED', 180_000).catch(async (e: unknown) => {
+      const tail = (await jobManagerLog(amContainer).catch(() => [])).slice(-40).map((l) => JSON.stringify(l));
+      throw new Error(`${String(e)}\nthe JobManager's last log entries:\n${tail.join('\n')}`);
+    });
     // Recovered from a checkpoint: every index committed exactly once.
     const got = committedLines(output);
     const counts = new Map<string, number>();
