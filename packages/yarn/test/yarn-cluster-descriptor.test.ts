@@ -47,6 +47,11 @@ class FakeRm implements RmApplications {
     this.killed.push(id);
     return 'KILLED' as const;
   }
+  /** The AppMaster's log files, as its NodeManager serves them. */
+  readonly amLogs = new Map<string, string>();
+  async amContainerLogTail(_report: ApplicationReport, file: string, bytes = 4096) {
+    return this.amLogs.get(file)?.slice(-bytes);
+  }
 }
 
 /** Staging in memory: records what was staged and removed; `fail` makes staging throw. */
@@ -160,6 +165,20 @@ describe('YarnClusterDescriptor', () => {
     expect(rm.killed).to.deep.equal(['application_1_0001']);
     expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
     expect(staging.staged.size).to.equal(0);
+  });
+
+  it("shows the end of the AppMaster's jobmanager.err when the application fails during deployment", async () => {
+    const rm = new FakeRm();
+    rm.report = { state: 'FAILED', diagnostics: 'Exception from container-launch. Exit code: 1' };
+    rm.amLogs.set('jobmanager.err', `${'x'.repeat(5000)}\nSpindle needs Node.js >= 20.6, but /opt/node18/bin/node is v18.20.4.\n`);
+    const staging = new FakeStaging();
+    const err = await new YarnClusterDescriptor(config(), rm, staging).deploy(launch).catch((e: unknown) => e);
+    const message = (err as Error).message;
+    expect(message).to.match(/ended FAILED during deployment: Exception from container-launch\. Exit code: 1/);
+    expect(message).to.include("\nThe end of the AppMaster's jobmanager.err:\n");
+    expect(message).to.match(/\nSpindle needs Node\.js >= 20\.6, but \/opt\/node18\/bin\/node is v18\.20\.4\.$/);
+    expect(message.length, 'only the tail of a long log').to.be.below(2500);
+    expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
   });
 
   it('ships files to the AppMaster and, when marked, to TaskManagers; sweeps staging directories of ended applications first', async () => {
