@@ -89,6 +89,7 @@ describe('YARN deployment with a Node.js older than 20.6 on the NodeManager', fu
     const r = await runCli(args, 180_000, env);
     const stderr = expectCleanFailure(args, r, /ended FAILED during deployment/, VERSION_TEXT, 'yarn.node.command', 'yarn.ship-node: true');
     expect(stderr).to.include(`${OLD_NODE} is v18.20.4 on the NodeManager `);
+    expect(stderr, "the NodeManager's framing of the log stripped").to.not.match(/LogContents:|End of LogType:/);
     await expectNothingLeft(sessionTag, stderr);
   });
 

@@ -123,8 +123,7 @@ export class RmRestClient {
     if (this.user !== undefined) url.searchParams.set('user.name', this.user);
     try {
       const res = await fetch(url, { headers: { Accept: 'text/plain' }, signal: AbortSignal.timeout(this.timeoutMs) });
-      const text = await res.text();
-      return res.ok ? text : undefined;
+      return res.ok ? logContents(await res.text()) : undefined;
     } catch {
       return undefined;
     }
@@ -166,6 +165,18 @@ export class RmRestClient {
     if (!res.ok) throw httpError(method, url, res.status, text);
     return (text === '' ? {} : JSON.parse(text)) as T;
   }
+}
+
+/**
+ * The file's text from a NodeManager's log answer: Hadoop 3 wraps it in `Container: ...`,
+ * `LogType:`, `LogContents:` lines before and `End of LogType:<file>.` and a rule after.
+ */
+export function logContents(answer: string): string {
+  const start = answer.indexOf('LogContents:\n');
+  if (start < 0) return answer;
+  const body = answer.slice(start + 'LogContents:\n'.length);
+  const end = body.lastIndexOf('\nEnd of LogType:');
+  return end < 0 ? body : body.slice(0, end);
 }
 
 function describeFetchError(e: unknown): string {

@@ -19,6 +19,7 @@ import {
   type ShippedFile,
   parseEnvJson,
   type RmApplications,
+  logContents,
 } from '../src/index.js';
 
 /** An RM whose queue 'default' grants at most 4096 MB and whose application comes up RUNNING. */
@@ -179,6 +180,17 @@ describe('YarnClusterDescriptor', () => {
     expect(message).to.match(/\nSpindle needs Node\.js >= 20\.6, but \/opt\/node18\/bin\/node is v18\.20\.4\.$/);
     expect(message.length, 'only the tail of a long log').to.be.below(2500);
     expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
+  });
+
+  it("takes a log file's text out of the NodeManager's framing", () => {
+    const answer =
+      'Container: container_1_0001_01_000001 on nm:40285\nLogAggregationType: LOCAL\n' +
+      '====================================================================\nLogType:jobmanager.err\n' +
+      'LogLastModifiedTime:Mon Nov 30 18:26:26 +0000 2026\nLogLength:12\nLogContents:\nline 1\nline 2\n' +
+      'End of LogType:jobmanager.err.\n' +
+      '*******************************************************************************\n\n';
+    expect(logContents(answer)).to.equal('line 1\nline 2');
+    expect(logContents('plain text\n')).to.equal('plain text\n');
   });
 
   it('ships files to the AppMaster and, when marked, to TaskManagers; sweeps staging directories of ended applications first', async () => {
