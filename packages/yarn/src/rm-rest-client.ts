@@ -108,6 +108,27 @@ export class RmRestClient {
     return r.state;
   }
 
+  /**
+   * The last `bytes` of a file in the log directory of the application's AppMaster container, read
+   * from its NodeManager (`/ws/v1/node/containerlogs/<container>/<file>?size=-<bytes>`); undefined
+   * when the report names no AppMaster container or the NodeManager does not serve the file (it
+   * serves an ended container's logs until it removes them, unless log aggregation took them).
+   */
+  async amContainerLogTail(report: ApplicationReport, file: string, bytes = 4096): Promise<string | undefined> {
+    const container = /\/(container_[\w]+)(?:\/|$)/.exec(report.amContainerLogs ?? '')?.[1];
+    const node = report.amHostHttpAddress;
+    if (container === undefined || node === undefined || node === '') return undefined;
+    const url = new URL(`http://${node}/ws/v1/node/containerlogs/${container}/${encodeURIComponent(file)}`);
+    url.searchParams.set('size', String(-bytes));
+    if (this.user !== undefined) url.searchParams.set('user.name', this.user);
+    try {
+      const res = await fetch(url, { headers: { Accept: 'text/plain' }, signal: AbortSignal.timeout(this.timeoutMs) });
+      return res.ok ? logContents(await res.text()) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Applications with ANY of the tags (the RM's rule) and in one of the states. */
   async findApplications(q: FindApplicationsQuery = {}): Promise<ApplicationReport[]> {
     const params = new URLSearchParams();
@@ -144,6 +165,18 @@ export class RmRestClient {
     if (!res.ok) throw httpError(method, url, res.status, text);
     return (text === '' ? {} : JSON.parse(text)) as T;
   }
+}
+
+/**
+ * The file's text from a NodeManager's log answer: Hadoop 3 wraps it in `Container: ...`,
+ * `LogType:`, `LogContents:` lines before and `End of LogType:<file>.` and a rule after.
+ */
+export function logContents(answer: string): string {
+  const start = answer.indexOf('LogContents:\n');
+  if (start < 0) return answer;
+  const body = answer.slice(start + 'LogContents:\n'.length);
+  const end = body.lastIndexOf('\nEnd of LogType:');
+  return end < 0 ? body : body.slice(0, end);
 }
 
 function describeFetchError(e: unknown): string {

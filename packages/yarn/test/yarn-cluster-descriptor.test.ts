@@ -19,6 +19,7 @@ import {
   type ShippedFile,
   parseEnvJson,
   type RmApplications,
+  logContents,
 } from '../src/index.js';
 
 /** An RM whose queue 'default' grants at most 4096 MB and whose application comes up RUNNING. */
@@ -46,6 +47,11 @@ class FakeRm implements RmApplications {
   async killApplication(id: string) {
     this.killed.push(id);
     return 'KILLED' as const;
+  }
+  /** The AppMaster's log files, as its NodeManager serves them. */
+  readonly amLogs = new Map<string, string>();
+  async amContainerLogTail(_report: ApplicationReport, file: string, bytes = 4096) {
+    return this.amLogs.get(file)?.slice(-bytes);
   }
 }
 
@@ -160,6 +166,31 @@ describe('YarnClusterDescriptor', () => {
     expect(rm.killed).to.deep.equal(['application_1_0001']);
     expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
     expect(staging.staged.size).to.equal(0);
+  });
+
+  it("shows the end of the AppMaster's jobmanager.err when the application fails during deployment", async () => {
+    const rm = new FakeRm();
+    rm.report = { state: 'FAILED', diagnostics: 'Exception from container-launch. Exit code: 1' };
+    rm.amLogs.set('jobmanager.err', `${'x'.repeat(5000)}\nSpindle needs Node.js >= 20.6, but /opt/node18/bin/node is v18.20.4.\n`);
+    const staging = new FakeStaging();
+    const err = await new YarnClusterDescriptor(config(), rm, staging).deploy(launch).catch((e: unknown) => e);
+    const message = (err as Error).message;
+    expect(message).to.match(/ended FAILED during deployment: Exception from container-launch\. Exit code: 1/);
+    expect(message).to.include("\nThe end of the AppMaster's jobmanager.err:\n");
+    expect(message).to.match(/\nSpindle needs Node\.js >= 20\.6, but \/opt\/node18\/bin\/node is v18\.20\.4\.$/);
+    expect(message.length, 'only the tail of a long log').to.be.below(2500);
+    expect(staging.removed).to.deep.equal(['hdfs://nn:8020/user/me/.spindle/application_1_0001']);
+  });
+
+  it("takes a log file's text out of the NodeManager's framing", () => {
+    const answer =
+      'Container: container_1_0001_01_000001 on nm:40285\nLogAggregationType: LOCAL\n' +
+      '====================================================================\nLogType:jobmanager.err\n' +
+      'LogLastModifiedTime:Mon Nov 30 18:26:26 +0000 2026\nLogLength:12\nLogContents:\nline 1\nline 2\n' +
+      'End of LogType:jobmanager.err.\n' +
+      '*******************************************************************************\n\n';
+    expect(logContents(answer)).to.equal('line 1\nline 2');
+    expect(logContents('plain text\n')).to.equal('plain text\n');
   });
 
   it('ships files to the AppMaster and, when marked, to TaskManagers; sweeps staging directories of ended applications first', async () => {

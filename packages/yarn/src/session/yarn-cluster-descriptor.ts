@@ -70,7 +70,10 @@ export interface YarnSession {
 }
 
 /** The part of the RM REST client the descriptor uses (a fake in tests). */
-export type RmApplications = Pick<RmRestClient, 'queue' | 'newApplication' | 'submitApplication' | 'application' | 'killApplication'>;
+export type RmApplications = Pick<
+  RmRestClient,
+  'queue' | 'newApplication' | 'submitApplication' | 'application' | 'killApplication' | 'amContainerLogTail'
+>;
 
 interface StagedResources {
   appMaster: Record<string, LocalResource>;
@@ -78,6 +81,9 @@ interface StagedResources {
 }
 
 const TERMINAL = new Set(['FINISHED', 'FAILED', 'KILLED']);
+
+/** How much of the AppMaster's jobmanager.err a failed deployment shows. */
+const AM_LOG_TAIL_BYTES = 2048;
 
 /**
  * Deploys and finds Spindle session clusters on YARN through the RM REST API (Flink's
@@ -247,9 +253,13 @@ export class YarnClusterDescriptor {
     for (;;) {
       const report = await this.rm.application(applicationId);
       if (TERMINAL.has(report.state)) {
+        // YARN's diagnostics hold only the tail of the container's *stderr* files, and the
+        // AppMaster writes jobmanager.err: its end names the cause (an old Node.js, a bad option).
+        const err = (await this.rm.amContainerLogTail(report, 'jobmanager.err', AM_LOG_TAIL_BYTES).catch(() => undefined))?.trim();
         throw new YarnError(
           'YARN_RM_HTTP',
-          `The YARN application ${applicationId} ended ${report.state} during deployment: ${report.diagnostics ?? ''} (AppMaster logs: ${report.amContainerLogs ?? 'unknown'})`,
+          `The YARN application ${applicationId} ended ${report.state} during deployment: ${report.diagnostics ?? ''} (AppMaster logs: ${report.amContainerLogs ?? 'unknown'})` +
+            (err === undefined || err === '' ? '' : `\nThe end of the AppMaster's jobmanager.err:\n${err}`),
           { userFacing: true },
         );
       }
