@@ -113,6 +113,21 @@ describe('running jobs in this thread', () => {
     }
   });
 
+  it('writes text lines as UTF-8 bytes across buffer boundaries, lines longer than the buffer and non-ASCII text included', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spindle-sink-'));
+    try {
+      const lines = Array.from({ length: 20000 }, (_, i) => `${i} ${'é€😀'.repeat(i % 7)} ${'x'.repeat(i % 50)}`);
+      lines.splice(777, 0, 'ü'.repeat(200000), '');
+      const e = env(1);
+      e.fromCollection(lines).writeAsText(dir);
+      await e.execute();
+      const expected = Buffer.from(lines.map((l) => l + '\n').join(''), 'utf8');
+      expect(fs.readFileSync(path.join(dir, 'part-0-0')).equals(expected)).to.equal(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('limits the data generator to its rate and count', async () => {
     const started = Date.now();
     const out = await env(2)

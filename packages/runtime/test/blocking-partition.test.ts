@@ -136,6 +136,46 @@ describe('blocking result partition files', () => {
     expect(records.map((r) => (r as { i: number }).i)).to.deep.equal(Array.from({ length: 300 }, (_, k) => k * 3 + 2));
   });
 
+  it('returns the credit of consumed buffers in batches, and never leaves its sender without credit while read one buffer at a time', async () => {
+    const manager = new PartitionManager(undefined, { store });
+    const meta = writePartition(6000);
+    manager.completeBlocking(meta);
+    const buffers = readSubpartitionIndex(meta.indexPath, 1).buffers;
+    expect(buffers).to.be.greaterThan(20);
+    const gate = new InputGate(0, 1, 2, 8, () => undefined, [meta.partitionId]);
+    const link = await manager.requestSubpartition(meta.partitionId, 1);
+    let creditMessages = 0;
+    const send = link.send.bind(link);
+    link.send = (m, transfer) => {
+      if (m.t === 'c') creditMessages++;
+      send(m, transfer);
+    };
+    gate.channels[0]!.connect(link);
+    const records: unknown[] = [];
+    const input = new DataInputDeserializer();
+    let consumed = 0;
+    // One buffer per round: the channel usually holds more, so credit is held back until a batch is complete.
+    for (let round = 0; round < 20 * buffers && !gate.isFinished(); round++) {
+      await settle();
+      const next = gate.poll();
+      if (next?.data instanceof Uint8Array) {
+        input.setBuffer(next.data, 0, next.data.byteLength);
+        while (input.available() > 0) {
+          const e = readElement(input, serializer);
+          if (e.kind === 'record') records.push(e.value);
+        }
+        next.channel.recycle(next.data);
+        consumed++;
+      }
+    }
+    expect(gate.isFinished()).to.equal(true);
+    expect(consumed).to.equal(buffers);
+    expect(records.map((r) => (r as { i: number }).i)).to.deep.equal(Array.from({ length: 2000 }, (_, k) => k * 3 + 1));
+    // Every consumed buffer's credit went back, in fewer messages than buffers.
+    expect(creditMessages).to.be.greaterThan(1);
+    expect(creditMessages).to.be.lessThan(buffers / 2);
+  });
+
   it('removes the files on release, and the directory when the store closes', () => {
     const meta = writePartition(100);
     store.add(meta);

@@ -124,13 +124,15 @@ describe('ExternalSorter', () => {
   });
 
   for (const order of ['ASCENDING', 'DESCENDING'] as const) {
-    for (const [budget, others] of [
-      [16 * 1024 * 1024, true],
-      [6 * 1024, true],
-      [16 * 1024 * 1024, false],
-      [6 * 1024, false],
+    // 80,000 records in memory take the radix sort's 16-bit digits.
+    for (const [budget, others, count] of [
+      [16 * 1024 * 1024, true, 3000],
+      [6 * 1024, true, 3000],
+      [16 * 1024 * 1024, false, 3000],
+      [6 * 1024, false, 3000],
+      [64 * 1024 * 1024, false, 80_000],
     ] as const) {
-      const what = `${order}, ${budget > 1e6 ? 'in memory' : 'spilled'}, ${others ? 'with' : 'without'} keys of other types`;
+      const what = `${order}, ${count} records ${budget > 1e6 ? 'in memory' : 'spilled'}, ${others ? 'with' : 'without'} keys of other types`;
       it(`sorts natural keys as binary keys exactly as compareValues does (${what})`, () => {
         const next = random(budget + order.length);
         const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)]!;
@@ -145,7 +147,7 @@ describe('ExternalSorter', () => {
           if (r < 0.85 || !others) return pick([0, -0, 1, -1, 0.5, -2.5, 1e300, -1e300, Infinity, -Infinity, 2 ** 53, 42]);
           return pick([null, undefined, 7n, -3n, true, [1, 'a'], new Date(5)]);
         };
-        const input = Array.from({ length: 3000 }, (_, i) => ({ k: key(), i }));
+        const input = Array.from({ length: count }, (_, i) => ({ k: key(), i }));
         const sign = order === 'DESCENDING' ? -1 : 1;
         const compare = (a: unknown, b: unknown): number => sign * compareValues(a, b);
         const s = new ExternalSorter<unknown>({

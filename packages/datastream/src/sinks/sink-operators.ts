@@ -8,6 +8,8 @@ import { sinkError } from './output-directory.js';
 import { commitPart, partFileNames } from './part-files.js';
 
 const FLUSH_BYTES = 1 << 18;
+/** The text sink's line buffer: FLUSH_BYTES and room for a line of up to 64 KiB bytes beyond. */
+const TEXT_BUFFER_BYTES = FLUSH_BYTES + (1 << 16);
 
 /** Prints records to stdout (stderr for printToErr), prefixed `<subtask>> ` when parallel. */
 export class PrintSinkOperator extends AbstractOperator {
@@ -67,8 +69,9 @@ export class TextFileSinkOperator extends AbstractOperator implements Availabili
   private fs: FileSystem | undefined;
   private writer: Writable | undefined;
   private failure: Error | undefined;
-  private chunks: string[] = [];
-  private size = 0;
+  /** The lines not written yet, UTF-8 encoded; a new buffer after each write (the stream keeps the old one). */
+  private buf = Buffer.allocUnsafe(TEXT_BUFFER_BYTES);
+  private pos = 0;
   private inProgress = '';
 
   constructor(private readonly directory: string) {
@@ -91,10 +94,18 @@ export class TextFileSinkOperator extends AbstractOperator implements Availabili
   }
 
   processElement(record: unknown): void {
-    const line = formatRecord(record) + '\n';
-    this.chunks.push(line);
-    this.size += line.length;
-    if (this.size >= FLUSH_BYTES) this.flush();
+    const line = formatRecord(record);
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (this.pos + 3 * line.length + 1 > this.buf.length) {
+      this.flush();
+      if (3 * line.length + 1 > this.buf.length) {
+        this.write(Buffer.from(line + '\n'));
+        return;
+      }
+    }
+    this.pos += this.buf.write(line, this.pos);
+    this.buf[this.pos++] = 0x0a;
+    if (this.pos >= FLUSH_BYTES) this.flush();
   }
 
   isAvailable(): boolean {
@@ -136,10 +147,15 @@ export class TextFileSinkOperator extends AbstractOperator implements Availabili
 
   private flush(): void {
     if (this.failure !== undefined) throw sinkError(this.directory, this.failure);
-    if (this.chunks.length === 0) return;
-    this.writer!.write(this.chunks.join(''));
-    this.chunks = [];
-    this.size = 0;
+    if (this.pos === 0) return;
+    this.write(this.buf.subarray(0, this.pos));
+    this.buf = Buffer.allocUnsafe(TEXT_BUFFER_BYTES);
+    this.pos = 0;
+  }
+
+  private write(bytes: Buffer): void {
+    if (this.failure !== undefined) throw sinkError(this.directory, this.failure);
+    this.writer!.write(bytes);
   }
 }
 

@@ -22,6 +22,12 @@ export class RemoteProducerError extends Error {
 /**
  * The receiving side of one subpartition. It announces its exclusive credits when connected, and
  * asks the gate for floating credits when the sender reports a backlog it cannot cover.
+ *
+ * A channel of a BLOCKING partition returns the credit of consumed buffers in batches: one credit
+ * message once half of the credits it holds are consumed, or as soon as it has nothing left to
+ * deliver, so that its sender is never left without credit while the task waits for this channel.
+ * Its buffers are not handed back (the file sender reads each buffer anew). A pipelined channel
+ * returns each buffer with its credit at once, to its sender's pool.
  */
 export class InputChannel {
   private readonly received: ChannelData[] = [];
@@ -29,6 +35,8 @@ export class InputChannel {
   private unusedCredit = 0;
   private floatingHeld = 0;
   private backlog = 0;
+  /** Credits of consumed buffers not announced yet (BLOCKING channels only). */
+  private pendingCredit = 0;
   ended = false;
   inQueue = false;
   /** Held back while a checkpoint aligns: its data waits until every channel delivered the barrier. */
@@ -40,6 +48,8 @@ export class InputChannel {
     readonly index: number,
     private readonly gate: InputGate,
     private readonly exclusiveCredits: number,
+    /** Whether the channel reads a BLOCKING partition, whose sender keeps no buffer pool. */
+    private readonly batchCredits = false,
   ) {}
 
   connect(link: ConsumerLink): void {
@@ -63,6 +73,7 @@ export class InputChannel {
   }
 
   recycle(data: Uint8Array): void {
+    if (this.batchCredits) return this.recycleBatched();
     const ab = data.buffer as ArrayBuffer;
     if (this.floatingHeld > 0 && this.backlog <= this.unusedCredit) {
       this.floatingHeld--;
@@ -78,8 +89,21 @@ export class InputChannel {
     this.announce(n, []);
   }
 
+  /** Frees a consumed buffer's credit, announcing the credits freed so far when a batch is complete. */
+  private recycleBatched(): void {
+    if (this.floatingHeld > 0 && this.backlog <= this.unusedCredit + this.pendingCredit) {
+      // The backlog is covered without this floating buffer: it goes back to the gate.
+      this.floatingHeld--;
+      this.gate.returnFloating(1);
+    } else {
+      this.pendingCredit++;
+    }
+    const held = this.exclusiveCredits + this.floatingHeld;
+    if (this.pendingCredit > 0 && (this.received.length === 0 || 2 * this.pendingCredit >= held)) this.announce(0, []);
+  }
+
   wantsFloating(): number {
-    return Math.max(0, this.backlog - this.unusedCredit);
+    return Math.max(0, this.backlog - this.unusedCredit - this.pendingCredit);
   }
 
   close(): void {
@@ -87,9 +111,12 @@ export class InputChannel {
     this.link?.close();
   }
 
-  private announce(credit: number, recycled: ArrayBuffer[]): void {
+  /** Announces `credit` new credits (with any pending ones) and hands `recycled` back to the sender. */
+  private announce(newCredit: number, recycled: ArrayBuffer[]): void {
     const link = this.link;
     if (!link) return;
+    const credit = newCredit + this.pendingCredit;
+    this.pendingCredit = 0;
     this.unusedCredit += credit;
     if (link.sameThread) link.send({ t: 'c', credit, recycled });
     else link.send({ t: 'c', credit, recycled }, recycled);
@@ -134,7 +161,8 @@ export class InputGate {
     private readonly blockingPartitions?: readonly string[],
   ) {
     this.floatingAvailable = floatingBuffers;
-    this.channels = Array.from({ length: numChannels }, (_, i) => new InputChannel(i, this, buffersPerChannel));
+    const batchCredits = blockingPartitions !== undefined;
+    this.channels = Array.from({ length: numChannels }, (_, i) => new InputChannel(i, this, buffersPerChannel, batchCredits));
   }
 
   isFinished(): boolean {

@@ -24,6 +24,8 @@ const KEYED_PAIR = 8;
 const SURROGATES = 4;
 /** Bytes of a key held in the index as two 32-bit integers. */
 const PREFIX_BYTES = 8;
+/** From this many records in memory, the radix sort takes 16-bit digits instead of 8-bit ones. */
+const WIDE_RADIX_RECORDS = 1 << 16;
 /** Below this many records, a range is sorted by insertion. */
 const INSERTION_SORT = 12;
 
@@ -391,28 +393,30 @@ export class ExternalSorter<K> {
 
 /**
  * Sorts the record numbers in `order` by `keys[record]` (unsigned; reversed when `descending`),
- * keeping their order among equal keys: an LSD radix sort of 8-bit digits, skipping digits that
- * all records share. `scratch` is as long as `order`.
+ * keeping their order among equal keys: an LSD radix sort of 8-bit digits, or of 16-bit digits
+ * (half the passes) when there are records enough to fill their counts, skipping digits that all
+ * records share. `scratch` is as long as `order`.
  */
 function radixSort(order: Int32Array, scratch: Int32Array, keys: Uint32Array, descending: boolean): void {
   const n = order.length;
   const flip = descending ? 0xffffffff : 0;
-  const counts = new Int32Array(4 * 256);
+  const bits = n >= WIDE_RADIX_RECORDS ? 16 : 8;
+  const passes = 32 / bits;
+  const radix = 1 << bits;
+  const mask = radix - 1;
+  const counts = new Int32Array(passes * radix);
   for (let k = 0; k < n; k++) {
     const v = (keys[order[k]!]! ^ flip) >>> 0;
-    counts[v & 0xff]!++;
-    counts[256 + ((v >>> 8) & 0xff)]!++;
-    counts[512 + ((v >>> 16) & 0xff)]!++;
-    counts[768 + (v >>> 24)]!++;
+    for (let pass = 0; pass < passes; pass++) counts[pass * radix + ((v >>> (pass * bits)) & mask)]!++;
   }
   let from = order;
   let to = scratch;
-  for (let pass = 0; pass < 4; pass++) {
-    const base = pass * 256;
-    const shift = pass * 8;
+  for (let pass = 0; pass < passes; pass++) {
+    const base = pass * radix;
+    const shift = pass * bits;
     let skip = false;
     let sum = 0;
-    for (let d = 0; d < 256; d++) {
+    for (let d = 0; d < radix; d++) {
       const c = counts[base + d]!;
       if (c === n) skip = true;
       counts[base + d] = sum;
@@ -421,7 +425,7 @@ function radixSort(order: Int32Array, scratch: Int32Array, keys: Uint32Array, de
     if (skip) continue;
     for (let k = 0; k < n; k++) {
       const r = from[k]!;
-      const d = (((keys[r]! ^ flip) >>> shift) & 0xff) + base;
+      const d = (((keys[r]! ^ flip) >>> shift) & mask) + base;
       to[counts[d]!++] = r;
     }
     [from, to] = [to, from];
