@@ -138,3 +138,24 @@ export function readPartFiles(dir: string): { files: string[]; lines: string[] }
   }
   return { files, lines };
 }
+
+/** `echo stop | spindle yarn-session -id <appId>`: stdin piped, as users (and Flink's docs) do it. */
+export function pipeStop(appId: string, props: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'yarn-session', '-id', appId, ...props], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => chunks.push(b));
+    child.stderr.on('data', (b: Buffer) => chunks.push(b));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: Buffer.concat(chunks).toString('utf8') });
+    });
+    child.stdin.end('stop\n');
+  });
+}

@@ -15,7 +15,7 @@
  *   address, runs the job again, and the application ends FINISHED/SUCCEEDED with correct output.
  * Nothing is left: applications finished, staging directories gone, no container process.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,7 +25,7 @@ import { readText } from '@spindle/core/testing';
 import { HadoopConfiguration, type HdfsFileSystem } from '@spindle/hdfs';
 import { RmRestClient, type ApplicationReport } from '@spindle/yarn';
 import type { HadoopCluster } from '../hadoop/harness.js';
-import { CLI, REPO_ROOT, describeRun, removeDir, runCli, tempDir } from './cli-harness.js';
+import { REPO_ROOT, describeRun, pipeStop, removeDir, runCli, tempDir } from './cli-harness.js';
 import { clusterFileSystem, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
 import { committedLines, expectedLines } from './jobs/checkpoint-verification-job.js';
 import { expectedCounts } from './jobs/slow-count-job.js';
@@ -386,25 +386,4 @@ async function hdfsLines(hdfs: HdfsFileSystem, dir: string): Promise<string[]> {
     lines = lines.concat((await readText(hdfs, f)).split('\n').filter((l) => l !== ''));
   }
   return lines.sort();
-}
-
-/** `echo stop | spindle yarn-session -id <appId>`. */
-function pipeStop(appId: string, props: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'yarn-session', '-id', appId, ...props], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
-    child.stderr.on('data', (b: Buffer) => chunks.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output: Buffer.concat(chunks).toString('utf8') });
-    });
-    child.stdin.end('stop\n');
-  });
 }

@@ -13,7 +13,7 @@
  * the containers' launch commands). A staging directory the user may not create is a clear error
  * and leaves nothing behind.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -23,7 +23,7 @@ import { readText, writeText } from '@spindle/core/testing';
 import type { HdfsFileSystem } from '@spindle/hdfs';
 import { RmRestClient } from '@spindle/yarn';
 import type { HadoopCluster } from '../hadoop/harness.js';
-import { CLI, REPO_ROOT, describeRun, expectCleanFailure, expectJobsFinished, removeDir, runCli, tempDir } from './cli-harness.js';
+import { REPO_ROOT, describeRun, expectCleanFailure, expectJobsFinished, pipeStop, removeDir, runCli, tempDir } from './cli-harness.js';
 import { clusterFileSystem, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
 
 const WORD_COUNT = path.join(REPO_ROOT, 'examples', 'word-count.ts');
@@ -230,27 +230,6 @@ async function hdfsPartLines(hdfs: HdfsFileSystem, dir: string): Promise<string[
   let lines: string[] = [];
   for (const f of files) lines = lines.concat((await readText(hdfs, childPath(dir, f))).split('\n').filter((l) => l !== ''));
   return lines;
-}
-
-/** `echo stop | spindle yarn-session -id <appId>`: stdin piped, as users (and Flink's docs) do it. */
-function pipeStop(appId: string, props: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'yarn-session', '-id', appId, ...props], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
-    child.stderr.on('data', (b: Buffer) => chunks.push(b));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output: Buffer.concat(chunks).toString('utf8') });
-    });
-    child.stdin.end('stop\n');
-  });
 }
 
 /** Command lines of live processes that belong to the application (AppMaster and TaskManagers name it). */
