@@ -10,7 +10,7 @@ import { describeRun, readPartFiles, removeDir, runCli, tempDir } from './cli-ha
 import { clusterFileSystem, hadoopEnvironment, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
 import { buildGatedWordCount, expectedWordCounts } from './jobs/gated-word-count-job.js';
 import { processesWith, until } from './process-harness.js';
-import { startSessionCluster, type SessionCluster } from './session-cluster.js';
+import { startSessionCluster, taskManagerPid, type SessionCluster } from './session-cluster.js';
 
 configureLogging({ level: 'error' });
 
@@ -27,16 +27,6 @@ interface Subtask {
 
 /** A subtask as it ended, and whether its first attempt ran on the TaskManager that was killed. */
 type Ran = Subtask & { onVictim: boolean };
-
-/** The pid of the TaskManager process (of `spindle cluster start`) whose log names resource id `id`. */
-function taskManagerPid(clusterDir: string, id: string): number {
-  const logDir = path.join(clusterDir, 'log');
-  for (let i = 0; fs.existsSync(path.join(logDir, `spindle-taskmanager-${i}.pid`)); i++) {
-    if (fs.readFileSync(path.join(logDir, `spindle-taskmanager-${i}.log`), 'utf8').includes(id))
-      return Number(fs.readFileSync(path.join(logDir, `spindle-taskmanager-${i}.pid`), 'utf8').trim());
-  }
-  throw new Error(`no TaskManager log of ${clusterDir} names ${id}`);
-}
 
 /**
  * A BATCH word count (stage "Words" → keyBy → stage "Count", parallelism 2) on a session cluster

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { describeRun, readPartFiles, removeDir, runCli, tempDir } from './cli-harness.js';
 import { expectedStageLines } from './jobs/batch-stages-job.js';
 import { processesWith, until } from './process-harness.js';
-import { startSessionCluster, type SessionCluster } from './session-cluster.js';
+import { startSessionCluster, taskManagerPid, type SessionCluster } from './session-cluster.js';
 
 const JOB = path.join(path.dirname(fileURLToPath(import.meta.url)), 'jobs', 'batch-stages-job.js');
 
@@ -21,16 +21,6 @@ interface Vertex {
   id: string;
   name: string;
   subtasks: Subtask[];
-}
-
-/** The pid of the TaskManager process (of `spindle cluster start`) whose log names resource id `id`. */
-function taskManagerPid(clusterDir: string, id: string): number {
-  const logDir = path.join(clusterDir, 'log');
-  for (let i = 0; fs.existsSync(path.join(logDir, `spindle-taskmanager-${i}.pid`)); i++) {
-    if (fs.readFileSync(path.join(logDir, `spindle-taskmanager-${i}.log`), 'utf8').includes(id))
-      return Number(fs.readFileSync(path.join(logDir, `spindle-taskmanager-${i}.pid`), 'utf8').trim());
-  }
-  throw new Error(`no TaskManager log of ${clusterDir} names ${id}`);
 }
 
 /** The blocking partition files left under the TaskManagers' io.tmp.dirs. */

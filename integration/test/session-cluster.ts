@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { describeRun, removeDir, runCli, tempDir } from './cli-harness.js';
@@ -61,4 +62,14 @@ export async function startSessionCluster(name: string, options: SessionClusterO
       removeDir(dir);
     },
   };
+}
+
+/** The pid of the TaskManager process (of `spindle cluster start`) whose log names resource id `id`. */
+export function taskManagerPid(clusterDir: string, id: string): number {
+  const logDir = path.join(clusterDir, 'log');
+  for (let i = 0; fs.existsSync(path.join(logDir, `spindle-taskmanager-${i}.pid`)); i++) {
+    if (fs.readFileSync(path.join(logDir, `spindle-taskmanager-${i}.log`), 'utf8').includes(id))
+      return Number(fs.readFileSync(path.join(logDir, `spindle-taskmanager-${i}.pid`), 'utf8').trim());
+  }
+  throw new Error(`no TaskManager log of ${clusterDir} names ${id}`);
 }
