@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { describeRun, removeDir, runCli, tempDir } from './cli-harness.js';
+import { describeRun, removeDir, runCli, tempDir, type CliResult } from './cli-harness.js';
 import { expectNoProcessesOf, freePort, killProcessesOf, restGet, until } from './process-harness.js';
 
 export interface SessionClusterOptions {
@@ -28,22 +28,31 @@ export interface SessionCluster {
 
 /** Starts a session cluster with `spindle cluster start` and waits until its TaskManagers registered. */
 export async function startSessionCluster(name: string, options: SessionClusterOptions): Promise<SessionCluster> {
-  const dir = tempDir(name);
-  const restPort = await freePort();
-  const rest = `127.0.0.1:${restPort}`;
-  const dynamic = [
-    `-Drest.port=${restPort}`,
-    '-Drest.address=127.0.0.1',
-    `-Djobmanager.rpc.port=${await freePort()}`,
-    `-Dstandalone.number-of-taskmanagers=${options.taskManagers}`,
-    `-Dtaskmanager.numberOfTaskSlots=${options.slotsPerTaskManager}`,
-    `-Denv.log.dir=${path.join(dir, 'log')}`,
-    `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
-    ...(options.dynamic ?? []),
-  ];
+  let dir = '';
+  let rest = '';
+  let dynamic: string[] = [];
+  let start: CliResult | undefined;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    dir = tempDir(name);
+    const restPort = await freePort();
+    rest = `127.0.0.1:${restPort}`;
+    dynamic = [
+      `-Drest.port=${restPort}`,
+      '-Drest.address=127.0.0.1',
+      `-Djobmanager.rpc.port=${await freePort()}`,
+      `-Dstandalone.number-of-taskmanagers=${options.taskManagers}`,
+      `-Dtaskmanager.numberOfTaskSlots=${options.slotsPerTaskManager}`,
+      `-Denv.log.dir=${path.join(dir, 'log')}`,
+      `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
+      ...(options.dynamic ?? []),
+    ];
+    start = await runCli(['cluster', 'start', ...dynamic], 60_000, options.env);
+    // A port found free can be taken by another process before the JobManager binds it: pick again.
+    if (start.code === 0 || !/EADDRINUSE/.test(start.stdout + start.stderr)) break;
+    removeDir(dir);
+  }
   const get = <T>(p: string): Promise<T> => restGet<T>(rest, p);
-  const start = await runCli(['cluster', 'start', ...dynamic], 60_000, options.env);
-  expect(start.code, describeRun(['cluster', 'start'], start)).to.equal(0);
+  expect(start!.code, describeRun(['cluster', 'start'], start!)).to.equal(0);
   await until(
     `${options.taskManagers} registered TaskManagers`,
     async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === options.taskManagers ? true : undefined),
