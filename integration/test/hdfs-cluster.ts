@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { HadoopConfiguration, hdfsFileSystem, type HdfsFileSystem } from '@spindle/hdfs';
+import type { RmRestClient } from '@spindle/yarn';
 import { hadoopEnv, startHadoop, stopHadoop, type HadoopCluster } from '../hadoop/harness.js';
 import { REPO_ROOT } from './cli-harness.js';
 
@@ -37,4 +38,11 @@ export function clusterFileSystem(cluster: HadoopCluster, authority = '', user =
 /** A fresh directory name under /spindle-test on HDFS. */
 export function uniqueHdfsDir(prefix: string): string {
   return `hdfs:///spindle-test/${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Kills the applications tagged `tag` that have not ended (a test's leftovers, whatever it failed on). */
+export async function killTaggedApplications(rm: RmRestClient | undefined, tag: string): Promise<void> {
+  for (const app of (await rm?.findApplications({ tags: [tag] }).catch(() => [])) ?? []) {
+    if (!['FINISHED', 'FAILED', 'KILLED'].includes(app.state)) await rm!.killApplication(app.id).catch(() => undefined);
+  }
 }

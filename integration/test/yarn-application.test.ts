@@ -20,7 +20,7 @@ import type { HdfsFileSystem } from '@spindle/hdfs';
 import { RmRestClient, type ApplicationReport } from '@spindle/yarn';
 import type { HadoopCluster } from '../hadoop/harness.js';
 import { CLI, REPO_ROOT, describeRun, expectCleanFailure, removeDir, runCli, tempDir, type CliResult } from './cli-harness.js';
-import { clusterFileSystem, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
+import { clusterFileSystem, killTaggedApplications, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
 import { countsByWord, expectFinalCounts, shellCounts } from './word-count-check.js';
 
 const WORD_COUNT = path.join(REPO_ROOT, 'examples', 'word-count.ts');
@@ -65,11 +65,7 @@ describe('YARN application and per-job modes on a real Hadoop', function () {
   });
 
   after(async function () {
-    if (rm !== undefined) {
-      for (const app of await rm.findApplications({ tags: [tag] }).catch(() => [] as ApplicationReport[])) {
-        if (!TERMINAL.has(app.state)) await rm.killApplication(app.id).catch(() => undefined);
-      }
-    }
+    await killTaggedApplications(rm, tag);
     removeDir(work);
     if (hdfs !== undefined) await hdfs.delete(hdfsDir, { recursive: true }).catch(() => undefined);
   });

@@ -13,7 +13,7 @@ import type { HdfsFileSystem } from '@spindle/hdfs';
 import { RmRestClient } from '@spindle/yarn';
 import type { HadoopCluster } from '../hadoop/harness.js';
 import { CLI, OLD_NODE, REPO_ROOT, expectCleanFailure, removeDir, runCli, skipWithoutOldNode, tempDir } from './cli-harness.js';
-import { clusterFileSystem, sharedHadoop, skipWithoutHadoop } from './hdfs-cluster.js';
+import { clusterFileSystem, killTaggedApplications, sharedHadoop, skipWithoutHadoop } from './hdfs-cluster.js';
 
 const VERSION_TEXT = /Spindle needs Node\.js >= 20\.6, but \S+ is v18\.\d+\.\d+/;
 
@@ -63,9 +63,7 @@ describe('YARN deployment with a Node.js older than 20.6 on the NodeManager', fu
   });
 
   after(async function () {
-    for (const app of (await rm?.findApplications({ tags: [tag] }).catch(() => [])) ?? []) {
-      if (!['FINISHED', 'FAILED', 'KILLED'].includes(app.state)) await rm.killApplication(app.id).catch(() => undefined);
-    }
+    await killTaggedApplications(rm, tag);
     removeDir(work);
   });
 

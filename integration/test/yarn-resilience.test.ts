@@ -23,10 +23,10 @@ import { expect } from 'chai';
 import { childPath } from '@spindle/core';
 import { readText } from '@spindle/core/testing';
 import { HadoopConfiguration, type HdfsFileSystem } from '@spindle/hdfs';
-import { RmRestClient, type ApplicationReport } from '@spindle/yarn';
+import { RmRestClient } from '@spindle/yarn';
 import type { HadoopCluster } from '../hadoop/harness.js';
 import { REPO_ROOT, describeRun, pipeStop, removeDir, runCli, tempDir } from './cli-harness.js';
-import { clusterFileSystem, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
+import { clusterFileSystem, killTaggedApplications, sharedHadoop, skipWithoutHadoop, uniqueHdfsDir } from './hdfs-cluster.js';
 import { committedLines, expectedLines } from './jobs/checkpoint-verification-job.js';
 import { expectedCounts } from './jobs/slow-count-job.js';
 
@@ -82,11 +82,7 @@ describe('YARN resilience on a real Hadoop: lost TaskManager container, AMRM tok
   });
 
   after(async function () {
-    if (rm !== undefined) {
-      for (const app of await rm.findApplications({ tags: [tag] }).catch(() => [] as ApplicationReport[])) {
-        if (!TERMINAL.has(app.state)) await rm.killApplication(app.id).catch(() => undefined);
-      }
-    }
+    await killTaggedApplications(rm, tag);
     removeDir(work);
     if (hdfs !== undefined) await hdfs.delete(hdfsDir, { recursive: true }).catch(() => undefined);
   });
