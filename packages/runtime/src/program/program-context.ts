@@ -53,3 +53,13 @@ export function runWithProgramContext<T>(context: ProgramContext, fn: () => T): 
 export function getProgramContext(): ProgramContext | undefined {
   return contexts.getStore();
 }
+
+/**
+ * Ends context tracking in this thread: getProgramContext() gives undefined until the next run. For
+ * a thread whose only run is over for its purposes (a slot's worker once its program's job graph is
+ * captured): while contexts can be looked up, Node.js tracks every promise and callback of the
+ * thread (async hooks), which the task loop would pay for on every buffer.
+ */
+export function releaseProgramContexts(): void {
+  contexts.disable();
+}

@@ -4,7 +4,7 @@ import type { TaskDeploymentDescriptor } from '@spindle/protocol';
 import { PortLink, type ConsumerLink, type ToConsumer, type ToProducer } from '../network/channel-link.js';
 import { PartitionManager, partitionWaitEnded, type PartitionRouter } from '../network/partition-manager.js';
 import { captureProgramJob } from '../program/program-loader.js';
-import type { JobProgram } from '../program/program-context.js';
+import { releaseProgramContexts, type JobProgram } from '../program/program-context.js';
 import { RuntimeSampler } from '../metrics/runtime-sampler.js';
 import { TaskRunner } from './task-runner.js';
 import type { FromSlotWorker, SlotWorkerData, ToSlotWorker } from './worker-protocol.js';
@@ -60,6 +60,8 @@ function loadProgram(tdd: TaskDeploymentDescriptor): Promise<JobProgram> {
   const { bundlePath, args, entryPoint } = tdd.artifact;
   const options = { args, config: tdd.jobGraph.config, jobIndex: tdd.jobGraph.programJobIndex, mode: 'task' as const };
   program ??= captureProgramJob(bundlePath, entryPoint === undefined ? options : { ...options, entryPoint }).then((request) => {
+    // The program's main waits in execute() for good: this thread runs no other program.
+    releaseProgramContexts();
     if (request.jobGraph.graphHash !== tdd.jobGraph.graphHash)
       throw graphMismatch(
         tdd,
