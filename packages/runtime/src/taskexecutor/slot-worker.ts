@@ -4,7 +4,7 @@ import type { TaskDeploymentDescriptor } from '@spindle/protocol';
 import { PortLink, type ConsumerLink, type ToConsumer, type ToProducer } from '../network/channel-link.js';
 import { PartitionManager, partitionWaitEnded, type PartitionRouter } from '../network/partition-manager.js';
 import { captureProgramJob } from '../program/program-loader.js';
-import { releaseProgramContexts, type JobProgram } from '../program/program-context.js';
+import type { JobProgram } from '../program/program-context.js';
 import { RuntimeSampler } from '../metrics/runtime-sampler.js';
 import { TaskRunner } from './task-runner.js';
 import type { FromSlotWorker, SlotWorkerData, ToSlotWorker } from './worker-protocol.js';
@@ -58,10 +58,9 @@ let program: Promise<JobProgram> | undefined;
 
 function loadProgram(tdd: TaskDeploymentDescriptor): Promise<JobProgram> {
   const { bundlePath, args, entryPoint } = tdd.artifact;
-  const options = { args, config: tdd.jobGraph.config, jobIndex: tdd.jobGraph.programJobIndex, mode: 'task' as const };
+  // The thread runs this one program: its context needs no per-run tracking (exclusive).
+  const options = { args, config: tdd.jobGraph.config, jobIndex: tdd.jobGraph.programJobIndex, mode: 'task' as const, exclusive: true };
   program ??= captureProgramJob(bundlePath, entryPoint === undefined ? options : { ...options, entryPoint }).then((request) => {
-    // The program's main waits in execute() for good: this thread runs no other program.
-    releaseProgramContexts();
     if (request.jobGraph.graphHash !== tdd.jobGraph.graphHash)
       throw graphMismatch(
         tdd,
