@@ -51,7 +51,8 @@ export async function runSubmitting(
     config: config.toMap(),
     execute: (request) => submit({ ...request, jobGraph: { ...request.jobGraph, programJobIndex: jobs++ } }),
   };
-  await runProgram(job.bundlePath, context, () => jobs > 0);
+  // The CLI's process runs this one program.
+  await runProgram(job.bundlePath, context, () => jobs > 0, { exclusive: true });
   if (jobs === 0) throw noExecuteError();
 }
 

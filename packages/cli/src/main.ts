@@ -6,6 +6,7 @@ import {
   SpindleError,
   errorMessage,
   getLogger,
+  installSourceMappedStacks,
   loadConfiguration,
   type Configuration,
 } from '@spindle/core';
@@ -470,7 +471,7 @@ function buildProgram(): Command {
 
 /** The CLI: returns the process exit code (0 only when every job FINISHED). */
 export async function main(argv: string[]): Promise<number> {
-  process.setSourceMapsEnabled(true);
+  installSourceMappedStacks();
   const captured = new CapturedOutput();
   const program = buildProgram();
   program.hook('preAction', (_program, action) => {

@@ -42,3 +42,4 @@ export {
   type FsUri,
 } from './fs/file-systems.js';
 export * from './config/options/checkpointing-options.js';
+export { installSourceMappedStacks } from './source-mapped-stacks.js';

@@ -1,4 +1,4 @@
-import type { MapStateDescriptor } from '@spindle/runtime/in-process';
+import type { MapStateDescriptor } from '@spindle/runtime/task';
 import type { BroadcastProcessFunctionLike, KeyedBroadcastProcessFunctionLike } from './co-functions.js';
 import { SingleOutputStreamOperator, type DataStream, type KeyedStream } from './data-stream.js';
 import { BroadcastProcessOperator, KeyedBroadcastProcessOperator } from './operators/broadcast-operators.js';

@@ -1,4 +1,4 @@
-import type { BroadcastState, MapStateDescriptor, ReadOnlyBroadcastState, StateDescriptor } from '@spindle/runtime/in-process';
+import type { BroadcastState, MapStateDescriptor, ReadOnlyBroadcastState, StateDescriptor } from '@spindle/runtime/task';
 import type { Collector, FunctionContext } from './functions/basic-functions.js';
 import type { OutputTag, TimeDomain, TimerService } from './functions/process-function.js';
 import { AbstractRichFunction } from './functions/rich-functions.js';

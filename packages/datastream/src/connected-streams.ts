@@ -1,4 +1,4 @@
-import type { StreamOperator } from '@spindle/runtime/in-process';
+import type { StreamOperator } from '@spindle/runtime/task';
 import type { CoFlatMapFunction, CoMapFunction, CoProcessFunctionLike, KeyedCoProcessFunctionLike } from './co-functions.js';
 import { SingleOutputStreamOperator, type DataStream, type KeyedStream } from './data-stream.js';
 import type { FieldExpression, KeySelector } from './functions/basic-functions.js';

@@ -1,6 +1,6 @@
 import { SpindleError } from '@spindle/core';
 import type { PartitionerKind } from '@spindle/protocol';
-import type { MapStateDescriptor, StreamOperator } from '@spindle/runtime/in-process';
+import type { MapStateDescriptor, StreamOperator } from '@spindle/runtime/task';
 import { BroadcastConnectedStream, BroadcastStream, KeyedBroadcastConnectedStream } from './broadcast.js';
 import { ConnectedStreams } from './connected-streams.js';
 import type { StreamExecutionEnvironment } from './stream-execution-environment.js';

@@ -14,7 +14,7 @@ export {
 } from './joined-streams.js';
 export { BroadcastStream, BroadcastConnectedStream, KeyedBroadcastConnectedStream } from './broadcast.js';
 export * from './co-functions.js';
-export type { BroadcastState, ReadOnlyBroadcastState } from '@spindle/runtime/in-process';
+export type { BroadcastState, ReadOnlyBroadcastState } from '@spindle/runtime/task';
 export { JobExecutionResult } from './local-execution.js';
 export { ParameterTool } from './parameter-tool.js';
 export type * from './functions/basic-functions.js';
@@ -48,7 +48,7 @@ export {
   type MapState,
   type ReducingState,
   type AggregatingState,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 export * as Nexmark from './nexmark/index.js';
 export { AsyncDataStream } from './async/async-data-stream.js';
 export * from './async/async-function.js';

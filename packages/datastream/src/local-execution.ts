@@ -1,6 +1,6 @@
 import { Configuration, MiniClusterOptions, TaskManagerOptions, deserializeError } from '@spindle/core';
 import { requiredSlots } from '@spindle/protocol';
-import { MiniCluster, type ExecuteRequest, type JobExecutionResult as ResultSpec } from '@spindle/runtime/in-process';
+import type { ExecuteRequest, JobExecutionResult as ResultSpec } from '@spindle/runtime/task';
 
 /** What `execute()` returns: the job's id, runtime and accumulators. */
 export class JobExecutionResult {
@@ -31,9 +31,11 @@ export class JobExecutionResult {
 /**
  * Runs a job on a mini cluster whose slots run in this thread: for programs started directly
  * (tests, `node job.js`), whose functions are already loaded here. The cluster gets as many
- * slots as the job needs unless the configuration says otherwise.
+ * slots as the job needs unless the configuration says otherwise. The MiniCluster is imported
+ * here, when a program runs itself, so that job bundles loaded by a task's thread do not load it.
  */
 export async function executeLocally(request: ExecuteRequest, config: Configuration): Promise<ResultSpec> {
+  const { MiniCluster } = await import('@spindle/runtime/in-process');
   const numTaskManagers = config.get(MiniClusterOptions.NUM_TASK_MANAGERS);
   const slots = config.has(TaskManagerOptions.NUM_TASK_SLOTS)
     ? config.get(TaskManagerOptions.NUM_TASK_SLOTS)

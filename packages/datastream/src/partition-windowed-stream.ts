@@ -1,4 +1,4 @@
-import type { AggregateFunction, StreamOperator } from '@spindle/runtime/in-process';
+import type { AggregateFunction, StreamOperator } from '@spindle/runtime/task';
 import type { DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import type { FieldExpression, KeySelector, ReduceFunction } from './functions/basic-functions.js';
 import {

@@ -1,5 +1,5 @@
 import type { JobVertexSpec } from '@spindle/protocol';
-import type { JobProgram, StreamOperator } from '@spindle/runtime/in-process';
+import type { JobProgram, StreamOperator } from '@spindle/runtime/task';
 import { SpindleError } from '@spindle/core';
 import { operatorIds } from './graph/job-graph-generator.js';
 import type { StreamGraph, StreamNode } from './graph/stream-graph.js';

@@ -1,6 +1,6 @@
 import { CheckpointingOptions, Configuration, CoreOptions, SpindleError, randomHexId, type CheckpointingMode } from '@spindle/core';
 import type { PartitionerKind, RuntimeMode } from '@spindle/protocol';
-import { getProgramContext, type ExecuteRequest, type StreamOperator } from '@spindle/runtime/in-process';
+import { getProgramContext, type ExecuteRequest, type StreamOperator } from '@spindle/runtime/task';
 import { DataStream, SingleOutputStreamOperator } from './data-stream.js';
 import { generateJobGraph } from './graph/job-graph-generator.js';
 import { executionPlan } from './graph/plan.js';

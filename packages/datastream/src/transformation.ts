@@ -1,5 +1,5 @@
 import type { PartitionerKind } from '@spindle/protocol';
-import type { SourceOperator, StreamOperator } from '@spindle/runtime/in-process';
+import type { SourceOperator, StreamOperator } from '@spindle/runtime/task';
 
 export type ChainingStrategy = 'ALWAYS' | 'HEAD' | 'NEVER';
 

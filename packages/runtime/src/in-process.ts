@@ -1,20 +1,18 @@
 /**
  * The runtime without its network RPC transport (gRPC): what runs inside one process — operators,
  * tasks, the task loop and shuffle, state, programs, the in-process RPC service and the
- * MiniCluster. The user API (@spindle/datastream) and therefore every job bundle import this
- * entry, so a slot's worker thread never loads @grpc/grpc-js. The package's main entry adds the
- * gRPC transport and blob service that cluster processes use.
+ * MiniCluster. It extends the `task` entry (what operators and job bundles need) with the cluster
+ * components; the package's main entry adds the gRPC transport and blob service that cluster
+ * processes use.
  */
+export * from './task.js';
 export * from './network/index.js';
-export * from './tasks/operator.js';
-export * from './tasks/abstract-stream-operator.js';
 export * from './tasks/mailbox-processor.js';
 export * from './tasks/processing-time-service.js';
 export * from './tasks/status-watermark-valve.js';
 export * from './tasks/chain.js';
 export * from './tasks/stream-task.js';
 export * from './tasks/record-writer-output.js';
-export * from './program/program-context.js';
 export * from './program/program-loader.js';
 export * from './rpc/gateways.js';
 export * from './rpc/rpc-service.js';
@@ -35,7 +33,6 @@ export * from './resourcemanager/resource-driver.js';
 export * from './resourcemanager/active-resources.js';
 export * from './program/plan-runner.js';
 export * from './jobmaster/archived-job.js';
-export * from './state/index.js';
 export * from './tasks/operator-state-handler.js';
 export * from './tasks/checkpoint-barrier-handler.js';
 export * from './tasks/subtask-checkpoint.js';
@@ -47,4 +44,3 @@ export * from './checkpoint/state-assignment.js';
 export * from './executiongraph/restart-strategies.js';
 export * from './metrics/index.js';
 export * from './logs/log-directory.js';
-export * from './sort/index.js';

@@ -254,12 +254,26 @@ describe('heap keyed state backend', () => {
     expect(codeOf(() => backend.getPartitionedState(plain))).to.equal('UNKNOWN_STATE_DESCRIPTOR');
   });
 
-  it('rejects keys of key groups outside its range', () => {
+  it('rejects keys of key groups outside its range when their state is used', () => {
     const range = keyGroupRangeFor(MAX_P, 2, 0);
     const backend = new HeapKeyedStateBackend({ maxParallelism: MAX_P, keyGroupRange: range });
+    const value = backend.getPartitionedState(new ValueStateDescriptor<number>('v'));
+    const list = backend.getPartitionedState(new ListStateDescriptor<number>('l'));
     let foreign = 0;
     while (assignToKeyGroup(foreign, MAX_P) <= range.end) foreign++;
-    expect(codeOf(() => backend.setCurrentKey(foreign))).to.equal('KEY_GROUP_OUT_OF_RANGE');
+    let own = 0;
+    while (assignToKeyGroup(own, MAX_P) > range.end) own++;
+    backend.setCurrentKey(own);
+    value.update(1);
+    backend.setCurrentKey(foreign);
+    expect(codeOf(() => value.value())).to.equal('KEY_GROUP_OUT_OF_RANGE');
+    expect(codeOf(() => value.update(2))).to.equal('KEY_GROUP_OUT_OF_RANGE');
+    expect(codeOf(() => list.add(2))).to.equal('KEY_GROUP_OUT_OF_RANGE');
+    expect(codeOf(() => backend.getCurrentKeyGroupIndex())).to.equal('KEY_GROUP_OUT_OF_RANGE');
+    expect([...backend.getKeys('v')]).to.deep.equal([own]);
+    expect([...backend.getKeys('l')]).to.deep.equal([]);
+    backend.setCurrentKey(own);
+    expect(value.value()).to.equal(1);
     expect(codeOf(() => backend.setCurrentKey(() => 1))).to.equal('INVALID_KEY');
   });
 

@@ -8,7 +8,7 @@ import {
   type StateInitializationContext,
   type StateSnapshotContext,
   type Watermark,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import { formatRecord } from '../sinks/format.js';
 import { AbstractUdfStreamOperator } from '../operators/udf-operator.js';
 import { AsyncTimeoutError, type AsyncFunction, type AsyncRetryStrategy, type ResultFuture } from './async-function.js';

@@ -1,5 +1,5 @@
 import { SpindleError } from '@spindle/core';
-import { Watermark } from '@spindle/runtime/in-process';
+import { Watermark } from '@spindle/runtime/task';
 
 /** Where a WatermarkGenerator sends watermarks and idleness (Flink's WatermarkOutput). */
 export interface WatermarkOutput {

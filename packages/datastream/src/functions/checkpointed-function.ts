@@ -1,4 +1,4 @@
-import type { OperatorStateStore } from '@spindle/runtime/in-process';
+import type { OperatorStateStore } from '@spindle/runtime/task';
 
 /** Handed to `CheckpointedFunction.initializeState` (Flink's FunctionInitializationContext). */
 export interface FunctionInitializationContext {

@@ -10,7 +10,7 @@ import type {
   ReducingStateDescriptor,
   ValueState,
   ValueStateDescriptor,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import { isBuiltInAccumulator, type Accumulator, type DoubleCounter, type IntCounter, type LongCounter } from './accumulators.js';
 import type { Collector } from './basic-functions.js';
 

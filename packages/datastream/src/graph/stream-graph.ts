@@ -1,6 +1,6 @@
 import { SpindleError, computeDefaultMaxParallelism } from '@spindle/core';
 import type { PartitionerKind, SerializerSpec } from '@spindle/protocol';
-import type { SourceOperator, StreamOperator } from '@spindle/runtime/in-process';
+import type { SourceOperator, StreamOperator } from '@spindle/runtime/task';
 import type { RuntimeMode } from '@spindle/protocol';
 import type { ChainingStrategy, OperatorTransformation, Transformation } from '../transformation.js';
 

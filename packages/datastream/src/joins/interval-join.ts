@@ -5,7 +5,7 @@ import {
   type MapState,
   type OperatorContext,
   type Triggerable,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import { SingleOutputStreamOperator, type KeyedStream } from '../data-stream.js';
 import type { Collector } from '../functions/basic-functions.js';
 import type { OutputTag } from '../functions/process-function.js';

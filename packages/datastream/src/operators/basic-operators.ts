@@ -1,4 +1,4 @@
-import { AbstractStreamOperator, type OperatorContext, type Output } from '@spindle/runtime/in-process';
+import { AbstractStreamOperator, type OperatorContext, type Output } from '@spindle/runtime/task';
 import type { Collector, FilterFunction, FlatMapFunction, MapFunction, SinkFunction } from '../functions/basic-functions.js';
 import { RichFilterFunction, RichFlatMapFunction, RichMapFunction, RichSinkFunction } from '../functions/rich-functions.js';
 import { AbstractUdfStreamOperator } from './udf-operator.js';

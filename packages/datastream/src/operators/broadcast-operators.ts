@@ -9,7 +9,7 @@ import type {
   ReadOnlyBroadcastState,
   StateDescriptor,
   Triggerable,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import type {
   BroadcastContext,
   BroadcastProcessFunctionLike,

@@ -1,4 +1,4 @@
-import type { InternalTimer, OperatorContext, Triggerable } from '@spindle/runtime/in-process';
+import type { InternalTimer, OperatorContext, Triggerable } from '@spindle/runtime/task';
 import type {
   CoFlatMapFunction,
   CoMapFunction,

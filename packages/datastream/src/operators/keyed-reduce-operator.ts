@@ -1,5 +1,5 @@
 import { SpindleError } from '@spindle/core';
-import { ValueStateDescriptor, type ValueState } from '@spindle/runtime/in-process';
+import { ValueStateDescriptor, type ValueState } from '@spindle/runtime/task';
 import type { FieldExpression, ReduceFunction } from '../functions/basic-functions.js';
 import { AbstractOperator } from './basic-operators.js';
 import { SpillingHashAggregation } from './batch/hash-aggregation.js';

@@ -6,7 +6,7 @@ import {
   isValidTimestamp,
   type OperatorContext,
   type WatermarkStatus,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import type { TimestampAssigner, WatermarkGenerator, WatermarkOutput, WatermarkStrategy } from '../eventtime/watermark-strategy.js';
 import { AbstractOperator } from './basic-operators.js';
 

@@ -8,7 +8,7 @@ import {
   type StateDescriptor,
   type StateInitializationContext,
   type StateSnapshotContext,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import { isCheckpointListener, isCheckpointedFunction } from '../functions/checkpointed-function.js';
 import type { TimerService } from '../functions/process-function.js';
 import { AccumulatorRegistry, DoubleCounter, IntCounter, LongCounter, type Accumulator } from '../functions/accumulators.js';

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { childPath, fileSystemFor, type Cancellable, type FileSystem } from '@spindle/core';
-import type { AvailabilityProvider, OperatorContext } from '@spindle/runtime/in-process';
+import type { AvailabilityProvider, OperatorContext } from '@spindle/runtime/task';
 import { AbstractOperator } from '../operators/basic-operators.js';
 import { formatRecord } from './format.js';
 import { sinkError } from './output-directory.js';

@@ -1,4 +1,4 @@
-import type { StreamOperator } from '@spindle/runtime/in-process';
+import type { StreamOperator } from '@spindle/runtime/task';
 
 /**
  * What `DataStream.sinkTo` takes (Flink's Sink): a sink that makes the operator of each of its

@@ -1,5 +1,5 @@
 import { SpindleError, errorMessage } from '@spindle/core';
-import type { OperatorContext, SourceStatus } from '@spindle/runtime/in-process';
+import type { OperatorContext, SourceStatus } from '@spindle/runtime/task';
 import { TextFileSource } from './text-file-source.js';
 
 /** How `readCsvFile` splits and checks lines; see the README. */

@@ -7,7 +7,7 @@ import {
   type SourceStatus,
   type StateInitializationContext,
   type StateSnapshotContext,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import { AbstractOperator } from '../operators/basic-operators.js';
 
 const BATCH = 1024;

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { FileSystemError, SpindleError, errorMessage, fileSystemFor, type Configuration, type FileSystem } from '@spindle/core';
-import type { OperatorContext, SourceStatus } from '@spindle/runtime/in-process';
+import type { OperatorContext, SourceStatus } from '@spindle/runtime/task';
 import { AbstractSource } from './source-operators.js';
 
 const EMIT_BYTES = 1 << 16;

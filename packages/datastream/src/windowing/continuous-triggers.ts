@@ -1,4 +1,4 @@
-import { ReducingStateDescriptor } from '@spindle/runtime/in-process';
+import { ReducingStateDescriptor } from '@spindle/runtime/task';
 import { Trigger, TriggerResult, type OnMergeContext, type TriggerContext } from './triggers.js';
 import { invalidWindow, millisOf, type Duration, type TimeWindow } from './windows.js';
 

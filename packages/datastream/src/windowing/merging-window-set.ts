@@ -1,4 +1,4 @@
-import type { ListState } from '@spindle/runtime/in-process';
+import type { ListState } from '@spindle/runtime/task';
 import type { MergingWindowAssigner } from './assigners.js';
 import { WINDOW_NAMESPACES, type Window } from './windows.js';
 

@@ -1,4 +1,4 @@
-import { ReducingStateDescriptor, type StateDescriptor } from '@spindle/runtime/in-process';
+import { ReducingStateDescriptor, type StateDescriptor } from '@spindle/runtime/task';
 import { invalidWindow, type TimeWindow, type Window } from './windows.js';
 
 /** What a trigger decides (Flink's TriggerResult): fire the window function, purge the window's contents, both or neither. */

@@ -7,7 +7,7 @@ import {
   type HeapKeyedStateBackend,
   type InternalMergingState,
   type ListState,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import type { Evictor, EvictorContext } from './evictors.js';
 import { TimestampedValue } from './evictors.js';
 import type { WindowContents } from './window-functions.js';

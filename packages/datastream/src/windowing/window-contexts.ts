@@ -4,7 +4,7 @@ import type {
   InternalKvState,
   InternalMergingState,
   StateDescriptor,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import type { OutputTag } from '../functions/process-function.js';
 import type { OnMergeContext, Trigger, TriggerResult } from './triggers.js';
 import type { KeyedStateStore } from '../functions/rich-functions.js';

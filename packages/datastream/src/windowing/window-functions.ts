@@ -1,4 +1,4 @@
-import type { AggregateFunction } from '@spindle/runtime/in-process';
+import type { AggregateFunction } from '@spindle/runtime/task';
 import type { Collector } from '../functions/basic-functions.js';
 import type { OutputTag } from '../functions/process-function.js';
 import { AbstractRichFunction, type KeyedStateStore } from '../functions/rich-functions.js';

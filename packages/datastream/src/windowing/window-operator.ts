@@ -8,7 +8,7 @@ import {
   type ListState,
   type OperatorContext,
   type Triggerable,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import { TimestampedCollector } from '../operators/basic-operators.js';
 import { AbstractUdfStreamOperator } from '../operators/udf-operator.js';
 import { isMergingAssigner, type WindowAssigner, type WindowAssignerContext } from './assigners.js';

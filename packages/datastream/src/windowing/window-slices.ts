@@ -1,9 +1,4 @@
-import {
-  ValueStateDescriptor,
-  type HeapInternalTimerService,
-  type HeapKeyedStateBackend,
-  type ValueState,
-} from '@spindle/runtime/in-process';
+import { ValueStateDescriptor, type HeapInternalTimerService, type HeapKeyedStateBackend, type ValueState } from '@spindle/runtime/task';
 import { SlidingEventTimeWindows, TumblingEventTimeWindows, type WindowAssigner } from './assigners.js';
 import type { Evictor } from './evictors.js';
 import { EventTimeTrigger, type Trigger } from './triggers.js';

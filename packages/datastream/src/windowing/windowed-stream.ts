@@ -1,5 +1,5 @@
 import { getLogger } from '@spindle/core';
-import type { AggregateFunction, StreamOperator } from '@spindle/runtime/in-process';
+import type { AggregateFunction, StreamOperator } from '@spindle/runtime/task';
 import { SingleOutputStreamOperator, type DataStream } from '../data-stream.js';
 import type { FieldExpression, ReduceFunction } from '../functions/basic-functions.js';
 import type { OutputTag } from '../functions/process-function.js';

@@ -1,5 +1,5 @@
 import { SpindleError } from '@spindle/core';
-import type { NamespaceSerializer, Time } from '@spindle/runtime/in-process';
+import type { NamespaceSerializer, Time } from '@spindle/runtime/task';
 
 /** A group of elements a window function sees at once (Flink's Window). */
 export abstract class Window {

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { configureLogging, serializeError } from '@spindle/core';
+import { configureLogging, installSourceMappedStacks, serializeError } from '@spindle/core';
 import { captureProgramJob } from './program-loader.js';
 import type { PlanWorkerMessage, PlanWorkerRequest } from './plan-runner.js';
 
@@ -10,7 +10,7 @@ import type { PlanWorkerMessage, PlanWorkerRequest } from './plan-runner.js';
  * holds) after a few runs, and terminates it when a run does not answer in time.
  */
 const port = parentPort!;
-process.setSourceMapsEnabled(true);
+installSourceMappedStacks();
 configureLogging({ format: process.env.SPINDLE_LOG_FORMAT === 'json' ? 'json' : 'human' });
 
 const post = (message: PlanWorkerMessage): void => port.postMessage(message);

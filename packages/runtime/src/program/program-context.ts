@@ -43,13 +43,28 @@ export interface ProgramContext {
 // Per run, not per module: concurrent runs in one thread each see their own context, through
 // the program's top-level code, its main and every await in them.
 const contexts = new AsyncLocalStorage<ProgramContext>();
+/** The context of an exclusive run (see runWithProgramContext) while it lasts. */
+let threadContext: ProgramContext | undefined;
 
-/** Runs `fn` (and everything it starts) under `context`. */
-export function runWithProgramContext<T>(context: ProgramContext, fn: () => T): T {
-  return contexts.run(context, fn);
+/**
+ * Runs `fn` (and everything it starts) under `context`. An `exclusive` run is the only program
+ * run of its thread while it lasts (the CLI's process, a slot's worker thread): the context is
+ * then the thread's, without AsyncLocalStorage, which would make Node.js track every promise and
+ * callback of the thread (async hooks) for as long as the run lasts: the whole job in the CLI's
+ * process, for good in a slot's worker, whose program waits in execute() forever.
+ */
+export async function runWithProgramContext<T>(context: ProgramContext, fn: () => Promise<T>, exclusive = false): Promise<T> {
+  if (!exclusive) return contexts.run(context, fn);
+  const previous = threadContext;
+  threadContext = context;
+  try {
+    return await fn();
+  } finally {
+    threadContext = previous;
+  }
 }
 
 /** The context of the program run this call belongs to, if any. */
 export function getProgramContext(): ProgramContext | undefined {
-  return contexts.getStore();
+  return contexts.getStore() ?? threadContext;
 }

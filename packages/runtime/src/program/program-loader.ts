@@ -35,26 +35,31 @@ function badEntryPoint(entryPoint: string, mod: Record<string, unknown>): Spindl
  *
  * A module's top-level code runs once per thread (modules are cached), and top-level programs read
  * `process.argv`, which this sets: the calling thread must be the program's own, as the CLI's
- * process, a slot's worker thread or a plan worker thread are. The context is per call.
+ * process, a slot's worker thread or a plan worker thread are. The context is per call; `exclusive`
+ * when no other program runs in the thread meanwhile (see runWithProgramContext).
  */
 export async function runProgram(
   bundlePath: string,
   context: ProgramContext,
   wasExecuted: () => boolean,
-  entryPoint?: string,
-  instance?: number,
+  options: { entryPoint?: string; instance?: number; exclusive?: boolean } = {},
 ): Promise<void> {
+  const { entryPoint, instance } = options;
   const previousArgv = process.argv;
   // As for `node job.js args`: top-level programs read their arguments from process.argv.
   process.argv = [process.execPath, bundlePath, ...context.args];
   try {
-    await runWithProgramContext(context, async () => {
-      // A new instance re-runs the top-level code of a bundle this thread imported before.
-      const url = pathToFileURL(bundlePath).href + (instance === undefined ? '' : `?run=${instance}`);
-      const mod = (await import(url)) as Record<string, unknown>;
-      const main = mainOf(mod, entryPoint);
-      if (main && !wasExecuted()) await main([...context.args]);
-    });
+    await runWithProgramContext(
+      context,
+      async () => {
+        // A new instance re-runs the top-level code of a bundle this thread imported before.
+        const url = pathToFileURL(bundlePath).href + (instance === undefined ? '' : `?run=${instance}`);
+        const mod = (await import(url)) as Record<string, unknown>;
+        const main = mainOf(mod, entryPoint);
+        if (main && !wasExecuted()) await main([...context.args]);
+      },
+      options.exclusive,
+    );
   } finally {
     process.argv = previousArgv;
   }
@@ -80,6 +85,8 @@ export interface CaptureOptions {
   entryPoint?: string;
   /** Import a new instance of the bundle, numbered so, when this thread may have run it before. */
   instance?: number;
+  /** No other program runs in this thread meanwhile (a slot's worker thread); see runWithProgramContext. */
+  exclusive?: boolean;
 }
 
 /**
@@ -106,7 +113,7 @@ export async function captureProgramJob(bundlePath: string, options: CaptureOpti
       return new Promise(() => undefined);
     },
   };
-  const finished = runProgram(bundlePath, context, () => captured, options.entryPoint, options.instance).then(() => {
+  const finished = runProgram(bundlePath, context, () => captured, options).then(() => {
     if (!captured) throw noExecuteError();
     return new Promise<never>(() => undefined);
   });

@@ -1,5 +1,4 @@
 import {
-  assignToKeyGroup,
   decodeKey,
   DataInputDeserializer,
   systemScheduler,
@@ -18,13 +17,14 @@ import { invalidSnapshot, noKeyContext, stateError } from './state-errors.js';
 import {
   encodedKeyOfStorage,
   isNamespacedStorageKey,
+  KeyContext,
+  keyGroupOfStorage,
   keyOfStorage,
   namespacedStorageKey,
   splitNamespacedStorageKey,
   StateTable,
   storageKeyOf,
   storageKeyOfEncoded,
-  type KeyContext,
   type NamespaceSerializer,
 } from './state-table.js';
 import { KeyGroupedTimerQueue } from './timer-queue.js';
@@ -64,18 +64,19 @@ interface PendingState {
  * it is used by the task's thread alone.
  *
  * The operator sets the current key (`setCurrentKey`) before it calls user code for an element or
- * a timer; every state handle then reads and writes that key's value. The key group is computed
- * with core's assignToKeyGroup; cells are stored under the key itself for primitive keys and under
- * core's key codec otherwise (storageKeyOf), and keys are encoded for snapshots.
+ * a timer; every state handle then reads and writes that key's value. Each state keeps one map for
+ * all keys of the backend's key groups; cells are stored under the key itself for primitive keys
+ * and under core's key codec otherwise (storageKeyOf), and keys are encoded for snapshots. The key
+ * group (core's assignToKeyGroup) is computed when it is needed (KeyContext.resolveKeyGroup): a
+ * state access outside the value-state fast path, a key's first value, timers, and snapshots,
+ * which group each state's entries by key group. A key of another subtask's key groups fails
+ * there with KEY_GROUP_OUT_OF_RANGE, as Flink's state tables fail on access.
  */
 export class HeapKeyedStateBackend {
   readonly maxParallelism: number;
   readonly keyGroupRange: KeyGroupRange;
   private readonly clock: Clock;
-  private readonly ctx: KeyContext = { groupIndex: -1, key: undefined };
-  /** The current key as the user gave it; meaningful only while ctx.groupIndex >= 0. */
-  private currentKey: unknown = undefined;
-  private currentKeyGroup = -1;
+  private readonly ctx: KeyContext;
   /** The current key with its encoding, made when timers ask for it. */
   private current: CurrentKey | undefined;
   private readonly states = new Map<string, RegisteredState>();
@@ -91,13 +92,17 @@ export class HeapKeyedStateBackend {
     this.maxParallelism = maxParallelism;
     this.keyGroupRange = { start: range.start, end: range.end };
     this.clock = options.clock ?? systemScheduler;
+    this.ctx = new KeyContext(maxParallelism, this.keyGroupRange);
   }
 
-  /** Makes `key` the current key; throws KEY_GROUP_OUT_OF_RANGE for a key of another subtask. */
+  /**
+   * Makes `key` the current key (INVALID_KEY for a value that cannot be a key). A key of another
+   * subtask's key groups fails with KEY_GROUP_OUT_OF_RANGE when its state or a timer is used.
+   */
   setCurrentKey(key: unknown): void {
     // A string that does not start with U+0000 or U+0001 is its own storage key (see storageKeyOf).
     const storageKey = typeof key === 'string' && key.charCodeAt(0) > 1 ? key : storageKeyOf(key);
-    this.select(key, assignToKeyGroup(key, this.maxParallelism), storageKey, undefined);
+    this.select(key, -1, storageKey, undefined);
   }
 
   /** @internal Sets a key whose encoding and key group are known (timers, key iteration). */
@@ -105,43 +110,41 @@ export class HeapKeyedStateBackend {
     this.select(current.key, current.keyGroup, storageKeyOfEncoded(current.key, current.encodedKey), current);
   }
 
-  /** Allocates nothing for a key of this subtask: the per-record path. */
+  /** Allocates nothing: the per-record path. `keyGroup` is -1 when not known yet. */
   private select(key: unknown, keyGroup: number, storageKey: unknown, current: CurrentKey | undefined): void {
-    const index = keyGroup - this.keyGroupRange.start;
-    if (index < 0 || keyGroup > this.keyGroupRange.end) {
-      throw stateError(
-        'KEY_GROUP_OUT_OF_RANGE',
-        `key ${encodedKeyOfStorage(storageKey)} belongs to key group ${keyGroup}, outside this subtask's key groups [${this.keyGroupRange.start}, ${this.keyGroupRange.end}]`,
-        false,
-      );
-    }
-    this.currentKey = key;
-    this.currentKeyGroup = keyGroup;
+    const ctx = this.ctx;
+    ctx.active = true;
+    ctx.key = storageKey;
+    ctx.userKey = key;
+    ctx.keyGroup = keyGroup;
     this.current = current;
-    this.ctx.groupIndex = index;
-    this.ctx.key = storageKey;
     const listeners = this.keySelectionListeners;
     for (let i = 0; i < listeners.length; i++) listeners[i]!();
   }
 
   getCurrentKey(): unknown {
-    return this.ctx.groupIndex < 0 ? undefined : this.currentKey;
+    return this.ctx.active ? this.ctx.userKey : undefined;
   }
 
+  /** The current key's key group (-1 without a current key); KEY_GROUP_OUT_OF_RANGE for a key of another subtask. */
   getCurrentKeyGroupIndex(): number {
-    return this.ctx.groupIndex < 0 ? -1 : this.currentKeyGroup;
+    return this.ctx.active ? this.ctx.resolveKeyGroup() : -1;
   }
 
-  /** @internal The current key for timers; throws NO_KEY_CONTEXT naming `what` without one. */
+  /**
+   * @internal The current key for timers; throws NO_KEY_CONTEXT naming `what` without one and
+   * KEY_GROUP_OUT_OF_RANGE for a key of another subtask.
+   */
   currentKeyOrThrow(what: string): CurrentKey {
-    if (this.ctx.groupIndex < 0) throw noKeyContext(what);
-    this.current ??= { key: this.currentKey, encodedKey: encodedKeyOfStorage(this.ctx.key), keyGroup: this.currentKeyGroup };
+    const ctx = this.ctx;
+    if (!ctx.active) throw noKeyContext(what);
+    this.current ??= { key: ctx.userKey, encodedKey: encodedKeyOfStorage(ctx.key), keyGroup: ctx.resolveKeyGroup() };
     return this.current;
   }
 
   /** @internal The current key's state, as a snapshot restores or iterates it. */
   private resolvedCurrent(): CurrentKey | undefined {
-    return this.ctx.groupIndex < 0 ? undefined : this.currentKeyOrThrow('');
+    return this.ctx.active ? this.currentKeyOrThrow('') : undefined;
   }
 
   /**
@@ -167,9 +170,7 @@ export class HeapKeyedStateBackend {
   *getKeys(stateName: string): IterableIterator<unknown> {
     const registered = this.states.get(stateName);
     if (registered === undefined) return;
-    for (const group of registered.table.groups) {
-      for (const storageKey of group.keys()) if (!isNamespacedStorageKey(storageKey)) yield keyOfStorage(storageKey);
-    }
+    for (const storageKey of registered.table.cells.keys()) if (!isNamespacedStorageKey(storageKey)) yield keyOfStorage(storageKey);
   }
 
   /**
@@ -181,12 +182,14 @@ export class HeapKeyedStateBackend {
     const state = this.getPartitionedState(descriptor);
     const table = this.states.get(descriptor.name)!.table;
     const keys: CurrentKey[] = [];
-    table.groups.forEach((group, i) => {
-      for (const storageKey of group.keys()) {
-        if (isNamespacedStorageKey(storageKey)) continue;
-        keys.push({ key: keyOfStorage(storageKey), encodedKey: encodedKeyOfStorage(storageKey), keyGroup: this.keyGroupRange.start + i });
-      }
-    });
+    for (const storageKey of table.cells.keys()) {
+      if (isNamespacedStorageKey(storageKey)) continue;
+      keys.push({
+        key: keyOfStorage(storageKey),
+        encodedKey: encodedKeyOfStorage(storageKey),
+        keyGroup: keyGroupOfStorage(storageKey, this.maxParallelism),
+      });
+    }
     const previous = this.resolvedCurrent();
     try {
       for (const k of keys) {
@@ -283,21 +286,22 @@ export class HeapKeyedStateBackend {
 
   /** Forgets the current key, so state access fails until the next setCurrentKey. */
   clearCurrentKey(): void {
+    const ctx = this.ctx;
     this.current = undefined;
-    this.currentKey = undefined;
-    this.currentKeyGroup = -1;
-    this.ctx.groupIndex = -1;
-    this.ctx.key = undefined;
+    ctx.active = false;
+    ctx.key = undefined;
+    ctx.userKey = undefined;
+    ctx.keyGroup = -1;
   }
 
   private register(descriptor: StateDescriptor<unknown, unknown>, meta: StateMetaInfo): RegisteredState {
     const ttlConfig = descriptor.getTtlConfig();
     const ttl = ttlConfig === undefined ? undefined : new TtlPolicy(ttlConfig, this.clock);
     const ops = cellOpsFor(descriptor.kind, descriptor.serializer, ttl, meta.name);
-    const table = new StateTable<unknown>(this.keyGroupRange, ttl, ops.purge);
+    const table = new StateTable<unknown>(ttl, ops.purge);
     const registered: RegisteredState = { meta, table, ops, handle: createHandle(descriptor, table, this.ctx) };
+    const cells = table.cells;
     for (const s of this.takePending(meta)) {
-      const group = table.group(s.keyGroup);
       readSection(s.bytes, (input) => {
         for (let n = input.readVarUint(), i = 0; i < n; i++) {
           const encodedKey = input.readString();
@@ -305,7 +309,7 @@ export class HeapKeyedStateBackend {
           const storageKey = namespaced
             ? namespacedStorageKey(encodedKey, input.readString())
             : storageKeyOfEncoded(decodeKey(encodedKey), encodedKey);
-          group.set(storageKey, ops.read(input));
+          cells.set(storageKey, ops.read(input));
         }
       });
     }
@@ -320,9 +324,10 @@ export class HeapKeyedStateBackend {
   private stateWriter(s: RegisteredState): (kg: number, out: DataOutputSerializer) => boolean {
     const dropExpired = s.table.ttl?.cleanupFullSnapshot === true;
     const now = this.clock.now();
+    const byKeyGroup = s.table.byKeyGroup(this.maxParallelism);
     return (kg, out) => {
-      const group = s.table.group(kg);
-      if (group.size === 0) return false;
+      const group = byKeyGroup.get(kg);
+      if (group === undefined) return false;
       const kept: [unknown, unknown][] = [];
       for (const [key, cell] of group) {
         const k = dropExpired ? s.ops.purge(cell, now) : cell;

@@ -44,7 +44,7 @@ export abstract class HeapState implements State, InternalKvState {
   private namespace: string | undefined;
   /**
    * No TTL and the default namespace: a cell is the stored value itself, kept under the current
-   * key's storage key in the current key group's map (the per-record fast path of value states).
+   * key's storage key (the per-record fast path of value states).
    */
   protected plain: boolean;
   private namespacedFor: unknown = NONE;
@@ -70,13 +70,17 @@ export abstract class HeapState implements State, InternalKvState {
     return this.namespace === undefined ? this.ctx.key : this.namespacedKey();
   }
 
-  /** The current key group's cells; runs incremental TTL cleanup as an access does in Flink. */
+  /**
+   * The state's cells, after checking that the current key belongs to this subtask; runs
+   * incremental TTL cleanup as an access does in Flink.
+   */
   protected cells(): Map<unknown, unknown> {
-    const group = this.table.groups[this.ctx.groupIndex];
-    if (group === undefined) throw noKeyContext(this.name);
+    const ctx = this.ctx;
+    if (!ctx.active) throw noKeyContext(this.name);
+    if (ctx.keyGroup < 0) ctx.resolveKeyGroup();
     const incremental = this.ttl?.incremental;
     if (incremental !== undefined) this.table.cleanupStep(incremental.cleanupSize);
-    return group;
+    return this.table.cells;
   }
 
   clear(): void {

@@ -14,21 +14,36 @@ export class HeapValueState<T> extends HeapState implements ValueState<T> {
     super(name, table, ctx);
   }
 
+  /**
+   * The fast path (plain) checks the key's key group only when the key has no value: a key of
+   * another subtask can never have one, since update checks it before storing its first value.
+   */
   value(): T | undefined {
     let v: T | undefined;
     if (this.plain) {
-      const group = this.table.groups[this.ctx.groupIndex];
-      if (group === undefined) throw noKeyContext(this.name);
-      v = group.get(this.ctx.key) as T | undefined;
+      const ctx = this.ctx;
+      if (!ctx.active) throw noKeyContext(this.name);
+      v = this.table.cells.get(ctx.key) as T | undefined;
+      if (v === undefined && ctx.keyGroup < 0) ctx.resolveKeyGroup();
     } else v = (this.ttl === undefined ? this.cells().get(this.key()) : this.readSingle(this.cells(), false)) as T | undefined;
     return v === undefined ? this.defaultValue : v;
   }
 
   update(value: T | null | undefined): void {
     if (this.plain && value !== null && value !== undefined) {
-      const group = this.table.groups[this.ctx.groupIndex];
-      if (group === undefined) throw noKeyContext(this.name);
-      group.set(this.ctx.key, value);
+      const ctx = this.ctx;
+      if (!ctx.active) throw noKeyContext(this.name);
+      const cells = this.table.cells;
+      const size = cells.size;
+      cells.set(ctx.key, value);
+      if (cells.size !== size && ctx.keyGroup < 0) {
+        try {
+          ctx.resolveKeyGroup();
+        } catch (e) {
+          cells.delete(ctx.key);
+          throw e;
+        }
+      }
       return;
     }
     const cells = this.cells();

@@ -1,12 +1,45 @@
-import { decodeKey, encodeKey, type KeyGroupRange } from '@spindle/core';
+import { assignToKeyGroup, decodeKey, encodeKey, type KeyGroupRange } from '@spindle/core';
+import { stateError } from './state-errors.js';
 import type { TtlPolicy } from './ttl.js';
 
-/** What the backend's current key is, as the states read it (one object shared by all states). */
-export interface KeyContext {
-  /** Index of the current key group within the backend's range; -1 when no key is set. */
-  groupIndex: number;
+/**
+ * What the backend's current key is, as the states read it (one object shared by all states). The
+ * key group is computed when something needs it (resolveKeyGroup): state access outside the value
+ * fast path, a new key in a value state, timers and snapshots, so a record whose key already has
+ * a value costs no key hash here (the partitioner upstream hashed it to route it).
+ */
+export class KeyContext {
+  /** Whether a key is current. */
+  active = false;
   /** The current key's storage key (see storageKeyOf). */
-  key: unknown;
+  key: unknown = undefined;
+  /** The current key as the user gave it. */
+  userKey: unknown = undefined;
+  /** The current key's key group; -1 until resolveKeyGroup computes it. */
+  keyGroup = -1;
+
+  constructor(
+    readonly maxParallelism: number,
+    readonly range: KeyGroupRange,
+  ) {}
+
+  /**
+   * The current key's key group, computed once per key; throws KEY_GROUP_OUT_OF_RANGE for a key
+   * of a key group this subtask does not own (as Flink's state tables do on access).
+   */
+  resolveKeyGroup(): number {
+    if (this.keyGroup >= 0) return this.keyGroup;
+    const keyGroup = assignToKeyGroup(this.userKey, this.maxParallelism);
+    if (keyGroup < this.range.start || keyGroup > this.range.end) {
+      throw stateError(
+        'KEY_GROUP_OUT_OF_RANGE',
+        `key ${encodedKeyOfStorage(this.key)} belongs to key group ${keyGroup}, outside this subtask's key groups [${this.range.start}, ${this.range.end}]`,
+        false,
+      );
+    }
+    this.keyGroup = keyGroup;
+    return keyGroup;
+  }
 }
 
 /**
@@ -87,28 +120,36 @@ export const KEY_CODEC_NAMESPACES: NamespaceSerializer<unknown> = {
 /** Removes what has expired from a stored cell: the cell to keep (maybe a new one) or undefined. */
 export type PurgeExpired<C> = (cell: C, now: number) => C | undefined;
 
+/** The key group of the key a cell is stored under (plain or namespaced storage key). */
+export function keyGroupOfStorage(storageKey: unknown, maxParallelism: number): number {
+  const key = isNamespacedStorageKey(storageKey) ? decodeKey(splitNamespacedStorageKey(storageKey)[0]) : keyOfStorage(storageKey);
+  return assignToKeyGroup(key, maxParallelism);
+}
+
 /**
- * The cells of one state: one map per key group of the backend's range, from storage key (see
- * storageKeyOf) to the stored cell, so snapshots are written per key group and a record of a
- * string or number key costs one Map lookup with no encoding.
+ * The cells of one state: one map for all keys of the backend's key groups, from storage key (see
+ * storageKeyOf) to the stored cell, so a record of a string or number key costs one Map lookup
+ * with no encoding or hashing of its own. Snapshots group the entries by key group (byKeyGroup).
  */
 export class StateTable<C> {
-  readonly groups: Map<unknown, C>[];
-  private cursorGroup = 0;
+  readonly cells = new Map<unknown, C>();
   private cursor: MapIterator<[unknown, C]> | undefined;
 
   constructor(
-    readonly range: KeyGroupRange,
     readonly ttl: TtlPolicy | undefined,
     private readonly purge: PurgeExpired<C>,
-  ) {
-    this.groups = Array.from({ length: range.end - range.start + 1 }, () => new Map<unknown, C>());
-  }
+  ) {}
 
-  group(keyGroup: number): Map<unknown, C> {
-    const g = this.groups[keyGroup - this.range.start];
-    if (g === undefined) throw new RangeError(`key group ${keyGroup} is outside [${this.range.start}, ${this.range.end}]`);
-    return g;
+  /** The entries per key group, for a snapshot. */
+  byKeyGroup(maxParallelism: number): Map<number, [unknown, C][]> {
+    const groups = new Map<number, [unknown, C][]>();
+    for (const entry of this.cells) {
+      const keyGroup = keyGroupOfStorage(entry[0], maxParallelism);
+      const group = groups.get(keyGroup);
+      if (group === undefined) groups.set(keyGroup, [entry]);
+      else group.push(entry);
+    }
+    return groups;
   }
 
   /** Checks up to `n` entries for expiry, resuming where the previous call stopped (Flink's incremental cleanup). */
@@ -116,19 +157,13 @@ export class StateTable<C> {
     const ttl = this.ttl;
     if (ttl === undefined) return;
     const now = ttl.now();
-    for (let checked = 0; checked < n;) {
-      const map = this.groups[this.cursorGroup];
-      if (map === undefined) {
-        this.cursorGroup = 0;
-        this.cursor = undefined;
-        return;
-      }
+    const map = this.cells;
+    for (let checked = 0; checked < n && map.size > 0;) {
       this.cursor ??= map.entries();
       const next = this.cursor.next();
       if (next.done === true) {
-        this.cursorGroup++;
         this.cursor = undefined;
-        continue;
+        return;
       }
       checked++;
       const [key, cell] = next.value;

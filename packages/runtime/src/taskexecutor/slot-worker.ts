@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SpindleError, configureLogging, getLogger } from '@spindle/core';
+import { SpindleError, configureLogging, getLogger, installSourceMappedStacks } from '@spindle/core';
 import type { TaskDeploymentDescriptor } from '@spindle/protocol';
 import { PortLink, type ConsumerLink, type ToConsumer, type ToProducer } from '../network/channel-link.js';
 import { PartitionManager, partitionWaitEnded, type PartitionRouter } from '../network/partition-manager.js';
@@ -16,7 +16,7 @@ import type { FromSlotWorker, SlotWorkerData, ToSlotWorker } from './worker-prot
  */
 const port = parentPort!;
 const data = workerData as SlotWorkerData;
-process.setSourceMapsEnabled(true);
+installSourceMappedStacks();
 configureLogging({ format: process.env.SPINDLE_LOG_FORMAT === 'json' ? 'json' : 'human' });
 const log = getLogger('slot-worker').child({ slot: data.slotIndex, jobId: data.jobId });
 
@@ -58,7 +58,8 @@ let program: Promise<JobProgram> | undefined;
 
 function loadProgram(tdd: TaskDeploymentDescriptor): Promise<JobProgram> {
   const { bundlePath, args, entryPoint } = tdd.artifact;
-  const options = { args, config: tdd.jobGraph.config, jobIndex: tdd.jobGraph.programJobIndex, mode: 'task' as const };
+  // The thread runs this one program: its context needs no per-run tracking (exclusive).
+  const options = { args, config: tdd.jobGraph.config, jobIndex: tdd.jobGraph.programJobIndex, mode: 'task' as const, exclusive: true };
   program ??= captureProgramJob(bundlePath, entryPoint === undefined ? options : { ...options, entryPoint }).then((request) => {
     if (request.jobGraph.graphHash !== tdd.jobGraph.graphHash)
       throw graphMismatch(

@@ -1,4 +1,4 @@
-import type { OperatorContext, Output } from '@spindle/runtime/in-process';
+import type { OperatorContext, Output } from '@spindle/runtime/task';
 
 /** Records emitted between two looks at the outputs' room. */
 const BATCH = 256;

@@ -1,5 +1,5 @@
 import { KeyMap, encodeKey } from '@spindle/core';
-import { ExternalSorter, compareEncodedKeys, type SpillStatistics } from '@spindle/runtime/in-process';
+import { ExternalSorter, compareEncodedKeys, type SpillStatistics } from '@spindle/runtime/task';
 import type { ReduceFunction } from '../../functions/basic-functions.js';
 import type { InPlaceAggregation } from '../keyed-reduce-operator.js';
 import { estimateSize } from './memory-estimate.js';

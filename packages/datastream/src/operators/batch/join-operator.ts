@@ -1,5 +1,5 @@
 import { SpindleError, encodeKey } from '@spindle/core';
-import type { ExternalSorter, OperatorContext } from '@spindle/runtime/in-process';
+import type { ExternalSorter, OperatorContext } from '@spindle/runtime/task';
 import type { Collector } from '../../functions/basic-functions.js';
 import { AbstractOperator } from '../basic-operators.js';
 import { estimateSize } from './memory-estimate.js';

@@ -5,7 +5,7 @@ import {
   type AggregateFunction,
   type ExternalSorter,
   type OperatorContext,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import type { Collector, ReduceFunction } from '../../functions/basic-functions.js';
 import { AbstractOperator } from '../basic-operators.js';
 import { SpillingHashAggregation } from './hash-aggregation.js';

@@ -1,4 +1,4 @@
-import { ExternalSorter, compareEncodedKeys, compareValues, type OperatorContext } from '@spindle/runtime/in-process';
+import { ExternalSorter, compareEncodedKeys, compareValues, type OperatorContext } from '@spindle/runtime/task';
 
 /** A record with the encoding of its key (the key codec's), as grouped operators sort it. */
 export type Keyed = [key: string, record: unknown];

@@ -1,4 +1,4 @@
-import type { OperatorContext, SpillStatistics } from '@spindle/runtime/in-process';
+import type { OperatorContext, SpillStatistics } from '@spindle/runtime/task';
 
 /**
  * Adds what an operator spilled to the job's accumulators `<operator>.spilledRuns` and

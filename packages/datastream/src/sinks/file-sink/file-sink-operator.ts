@@ -10,7 +10,7 @@ import {
   type StreamOperator,
   type Watermark,
   type WatermarkStatus,
-} from '@spindle/runtime/in-process';
+} from '@spindle/runtime/task';
 import { AssignerContext } from './assigner-context.js';
 import type { BucketAssigner } from './bucket-assigners.js';
 import { commitPendingFile, recoverInProgressFile } from './committer.js';

@@ -1,4 +1,4 @@
-import { ListStateDescriptor } from '@spindle/runtime/in-process';
+import { ListStateDescriptor } from '@spindle/runtime/task';
 import type { InProgressFileState, PendingFile } from './part-file.js';
 
 /**

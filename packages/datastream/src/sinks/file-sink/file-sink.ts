@@ -1,5 +1,5 @@
 import { SpindleError, parseDuration } from '@spindle/core';
-import type { StreamOperator } from '@spindle/runtime/in-process';
+import type { StreamOperator } from '@spindle/runtime/task';
 import type { Sink } from '../sink.js';
 import { DateTimeBucketAssigner, type BucketAssigner } from './bucket-assigners.js';
 import type { Encoder } from './encoder.js';
