@@ -221,10 +221,10 @@ export class ExternalSorter<K> {
       bufferSize: this.ioBufferSize(1),
       arena: arena.buffer as ArrayBuffer,
       arenaUsed: this.arenaUsed,
-      offsets: offsets.buffer as ArrayBuffer,
-      keyEnds: keyEnds.buffer as ArrayBuffer,
-      prefixHigh: prefixHigh.buffer as ArrayBuffer,
-      prefixLow: prefixLow.buffer as ArrayBuffer,
+      offsets: offsets.buffer,
+      keyEnds: keyEnds.buffer,
+      prefixHigh: prefixHigh.buffer,
+      prefixLow: prefixLow.buffer,
     });
     this.spillingFile = file;
     this.runs.push(file);
