@@ -1,7 +1,8 @@
 import { DataInputDeserializer, DataOutputSerializer, GenericSerializer, type TypeSerializer } from '@spindle/core';
-import { hasSurrogate, maxKeyBytes, readNumberKey, readStringKey, writeKey, STRING_TAG } from './normalized-keys.js';
-import { HEADER, PREFIX_BYTES, compareBinary, mergeSort, sortBinaryIndex, type BinaryIndex } from './sort-index.js';
-import { RunReader, RunWriter } from './sort-runs.js';
+import { hasSurrogate, maxKeyBytes, readStringKey, writeKey } from './normalized-keys.js';
+import { HEADER, OPAQUE_KEY, SURROGATES, compareBinary, mergeSort, sortBinaryIndex, type BinaryIndex } from './sort-index.js';
+import { RunMerger, binaryKey, prefix } from './run-merger.js';
+import { RunWriter } from './sort-runs.js';
 import { SpillFiles, localSpillFileWriter, type SpillFileWriter } from './spill-files.js';
 import { SpillThread, type SpillReply } from './spill-thread.js';
 
@@ -14,14 +15,10 @@ export const MAX_FAN_IN = 128;
 const INDEX_BYTES = 37;
 const MIN_IO_BUFFER = 16 * 1024;
 const MAX_IO_BUFFER = 1024 * 1024;
-/** The key has no binary form: it is computed from the record and compared with the comparator. */
-const OPAQUE_KEY = 1;
 /** The record is its own key, a string: the entry holds no serialized record. */
 const RECORD_IS_KEY = 2;
 /** The record is a pair `[key, value]` of its string key and a value: the entry holds only the value serialized. */
 const KEYED_PAIR = 8;
-/** The binary key is a string with surrogates, each code unit encoded apart (see normalized-keys.ts). */
-const SURROGATES = 4;
 
 export interface ExternalSorterOptions<K> {
   /** Names the operator in errors (a full spill disk). */
@@ -95,6 +92,8 @@ export class ExternalSorter<K> {
   private thread: SpillThread | undefined;
   /** The run the spill thread is writing. */
   private spillingFile: string | undefined;
+  /** Whether a run holds keys without a binary form (then this thread merges, with the comparator). */
+  private opaqueRuns = false;
   /** The buffers the spill thread handed back, for the next fill. */
   private spare: SpillReply | undefined;
   private readonly stats: SpillStatistics = { runs: 0, bytes: 0 };
@@ -115,6 +114,11 @@ export class ExternalSorter<K> {
   /** Bytes held in memory now, as counted against the budget: the arena's records, the index and the keys kept on the heap. */
   get memoryUsed(): number {
     return this.arenaUsed + this.capacity * INDEX_BYTES + this.opaqueKeyBytes;
+  }
+
+  /** Whether runs are written on the spill thread now (from the second run on, once the thread has started). */
+  get spillsInBackground(): boolean {
+    return this.thread?.ready === true;
   }
 
   get size(): number {
@@ -183,6 +187,7 @@ export class ExternalSorter<K> {
       return;
     }
     this.finishSpill();
+    if (this.sign === 0 || this.opaqueCount > 0) this.opaqueRuns = true;
     const file = this.files.create();
     const run = new RunWriter(file, this.files, this.writer, this.ioBufferSize(1));
     try {
@@ -215,6 +220,7 @@ export class ExternalSorter<K> {
     const file = this.files.create();
     const { arena, offsets, keyEnds, prefixHigh, prefixLow } = this;
     this.thread!.start({
+      t: 'spill',
       file,
       count: this.count,
       sign: this.sign,
@@ -229,7 +235,7 @@ export class ExternalSorter<K> {
     this.spillingFile = file;
     this.runs.push(file);
     this.clearMemory();
-    const spare = this.spare;
+    const spare = this.spare?.buffers;
     this.spare = undefined;
     if (spare === undefined) {
       this.arena = Buffer.alloc(0);
@@ -290,6 +296,16 @@ export class ExternalSorter<K> {
       this.freeMemory();
       while (this.runs.length > MAX_FAN_IN) this.mergePass();
       const inputs = this.runs.splice(0);
+      if (this.thread?.free === true && !this.opaqueRuns) {
+        // The spill thread merges; this thread decodes and hands out the records meanwhile.
+        const merge = this.thread.merge(inputs, this.sign, this.ioBufferSize(inputs.length));
+        try {
+          while (merge.next()) yield this.decode(merge.buffer, merge.start, merge.end);
+        } finally {
+          merge.close();
+        }
+        return;
+      }
       const merger = this.merger(inputs);
       try {
         for (let r = merger.next(); r >= 0; r = merger.next()) yield merger.record(r);
@@ -310,6 +326,7 @@ export class ExternalSorter<K> {
       thread?.close();
     } finally {
       this.limit = this.options.memoryBudget;
+      this.opaqueRuns = false;
       this.freeMemory();
       this.runs = [];
       this.files.removeAll();
@@ -425,193 +442,5 @@ export class ExternalSorter<K> {
       sortKey: this.options.sortKey,
       decode: (buf, start, end) => this.decode(buf, start, end),
     });
-  }
-}
-
-/** The string or number whose binary key is in the entry at `start` of `buf`. */
-function binaryKey<K>(buf: Buffer, start: number): K {
-  const keyStart = start + HEADER;
-  const keyEnd = keyStart + buf.readUInt32LE(start + 1);
-  if (buf[keyStart] !== STRING_TAG) return readNumberKey(buf, keyStart) as K;
-  return readStringKey(buf, keyStart, keyEnd, (buf[start]! & SURROGATES) !== 0) as K;
-}
-
-/** The first 4 bytes from `from` (before `end`) as a big-endian integer, zero-padded. */
-function prefix(buf: Buffer, from: number, end: number): number {
-  if (end - from >= 4) return buf.readUInt32BE(from);
-  let v = 0;
-  for (let k = 0; k < 4; k++) v = (v << 8) | (from + k < end ? buf[from + k]! : 0);
-  return v >>> 0;
-}
-
-interface EntryCodec<K> {
-  compare: (a: K, b: K) => number;
-  sortKey: (record: unknown) => K;
-  decode: (buf: Buffer, start: number, end: number) => unknown;
-}
-
-/**
- * A k-way merge of sorted runs: a binary min-heap of run numbers ordered by each run's current
- * entry, read in place from the run's buffer (its key prefix, then its key bytes); ties go to the
- * earlier run, so that the merge is stable. `next()` returns the run whose entry comes next (-1 at
- * the end), valid until the following call; each run file is removed once read.
- */
-class RunMerger<K> {
-  readonly buffers: Buffer[] = [];
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-  private readonly readers: RunReader[];
-  private readonly high: Uint32Array;
-  private readonly low: Uint32Array;
-  private readonly keyEnds: Int32Array;
-  private readonly opaque: Uint8Array;
-  private readonly keys: (K | undefined)[];
-  /** 1 when run r's current record is decoded (its key had no binary form) and held in records[r]. */
-  private readonly decoded: Uint8Array;
-  private readonly records: unknown[];
-  private readonly heap: Int32Array;
-  private size = 0;
-  private last = -1;
-
-  constructor(
-    private readonly inputs: string[],
-    bufferSize: number,
-    private readonly files: SpillFiles,
-    private readonly sign: number,
-    private readonly codec: EntryCodec<K>,
-  ) {
-    const k = inputs.length;
-    this.starts = new Int32Array(k);
-    this.ends = new Int32Array(k);
-    this.high = new Uint32Array(k);
-    this.low = new Uint32Array(k);
-    this.keyEnds = new Int32Array(k);
-    this.opaque = new Uint8Array(k);
-    this.keys = new Array<K | undefined>(k);
-    this.decoded = new Uint8Array(k);
-    this.records = new Array<unknown>(k);
-    this.heap = new Int32Array(k);
-    this.readers = [];
-    try {
-      for (const f of inputs) this.readers.push(new RunReader(f, bufferSize));
-      for (let r = 0; r < k; r++) if (this.read(r)) this.up(this.size++, r);
-    } catch (e) {
-      this.close();
-      throw e;
-    }
-  }
-
-  next(): number {
-    if (this.last >= 0) {
-      if (this.read(this.last)) this.down(0);
-      else if (--this.size > 0) {
-        this.heap[0] = this.heap[this.size]!;
-        this.down(0);
-      }
-    }
-    this.last = this.size > 0 ? this.heap[0]! : -1;
-    return this.last;
-  }
-
-  /** The record of run r's current entry. */
-  record(r: number): unknown {
-    if (this.decoded[r] === 1) return this.records[r];
-    return this.codec.decode(this.buffers[r]!, this.starts[r]!, this.ends[r]!);
-  }
-
-  close(): void {
-    for (const [i, r] of this.readers.entries()) {
-      r.close();
-      this.files.remove(this.inputs[i]!);
-    }
-  }
-
-  /** Reads run r's next entry; false (and its file gone) at its end. */
-  private read(r: number): boolean {
-    const reader = this.readers[r]!;
-    const length = reader.next();
-    if (length < 0) {
-      reader.close();
-      this.files.remove(this.inputs[r]!);
-      return false;
-    }
-    const buf = reader.buffer;
-    const start = reader.start;
-    const keyStart = start + HEADER;
-    const keyEnd = keyStart + buf.readUInt32LE(start + 1);
-    this.buffers[r] = buf;
-    this.starts[r] = start;
-    this.ends[r] = start + length;
-    this.keyEnds[r] = keyEnd;
-    this.opaque[r] = buf[start]! & OPAQUE_KEY;
-    this.keys[r] = undefined;
-    this.records[r] = undefined;
-    this.decoded[r] = 0;
-    this.high[r] = prefix(buf, keyStart, keyEnd);
-    this.low[r] = prefix(buf, keyStart + 4, keyEnd);
-    return true;
-  }
-
-  private less(a: number, b: number): boolean {
-    const c = this.compare(a, b);
-    return c < 0 || (c === 0 && a < b);
-  }
-
-  private compare(a: number, b: number): number {
-    if ((this.opaque[a]! | this.opaque[b]!) === 0) {
-      let x = this.high[a]!;
-      let y = this.high[b]!;
-      if (x !== y) return x < y ? -this.sign : this.sign;
-      x = this.low[a]!;
-      y = this.low[b]!;
-      if (x !== y) return x < y ? -this.sign : this.sign;
-      const lengthA = this.keyEnds[a]! - this.starts[a]! - HEADER;
-      const lengthB = this.keyEnds[b]! - this.starts[b]! - HEADER;
-      if (lengthA <= PREFIX_BYTES && lengthB <= PREFIX_BYTES) return this.sign * (lengthA - lengthB);
-      return (
-        this.sign *
-        this.buffers[a]!.compare(this.buffers[b]!, this.starts[b]! + HEADER, this.keyEnds[b], this.starts[a]! + HEADER, this.keyEnds[a])
-      );
-    }
-    return this.codec.compare(this.key(a), this.key(b));
-  }
-
-  /** The key of run r's current entry: decoded from its binary form, or computed from the record (kept for `record`). */
-  private key(r: number): K {
-    if (this.decoded[r] === 1) return this.keys[r] as K;
-    const buf = this.buffers[r]!;
-    const start = this.starts[r]!;
-    if (this.opaque[r] === 0) return binaryKey<K>(buf, start);
-    const record = this.codec.decode(buf, start, this.ends[r]!);
-    this.records[r] = record;
-    this.decoded[r] = 1;
-    return (this.keys[r] = this.codec.sortKey(record));
-  }
-
-  private up(i: number, r: number): void {
-    const heap = this.heap;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(r, heap[parent]!)) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = r;
-  }
-
-  private down(i: number): void {
-    const heap = this.heap;
-    const size = this.size;
-    const r = heap[i]!;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= size) break;
-      let m = l;
-      if (l + 1 < size && this.less(heap[l + 1]!, heap[l]!)) m = l + 1;
-      if (!this.less(heap[m]!, r)) break;
-      heap[i] = heap[m]!;
-      i = m;
-    }
-    heap[i] = r;
   }
 }

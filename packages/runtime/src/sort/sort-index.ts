@@ -8,6 +8,10 @@
 
 /** Bytes before an entry's key: its flags and the key's length. */
 export const HEADER = 5;
+/** Entry flag: the key has no binary form; it is computed from the record and compared with the comparator. */
+export const OPAQUE_KEY = 1;
+/** Entry flag: the binary key is a string with surrogates, each code unit encoded apart (see normalized-keys.ts). */
+export const SURROGATES = 4;
 /** Bytes of a key held in the index as two 32-bit integers. */
 export const PREFIX_BYTES = 8;
 /** From this many records in memory, the radix sort takes 16-bit digits instead of 8-bit ones. */
