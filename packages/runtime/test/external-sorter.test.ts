@@ -167,16 +167,19 @@ describe('ExternalSorter', () => {
     expect(fs.readdirSync(dir)).to.deep.equal([]);
   });
 
-  it('removes its spill files when the merge on its spill thread is stopped early', async () => {
-    const s = lineSorter(64 * 1024);
-    const it = lines(30_000, 4)[Symbol.iterator]();
-    await untilSpillThread(s, it);
-    for (let n = it.next(); !n.done; n = it.next()) s.add(n.value);
-    const sorted = s.sorted();
-    for (let k = 0; k < 100; k++) expect(sorted.next().done).to.equal(false);
-    sorted.return();
-    expect(fs.readdirSync(dir)).to.deep.equal([]);
-  });
+  for (const stop of ['return', 'close'] as const) {
+    it(`removes its spill files when the merge on its spill thread is stopped early (${stop === 'return' ? 'the reader stops' : 'the sorter is closed'})`, async () => {
+      const s = lineSorter(64 * 1024);
+      const it = lines(30_000, 4)[Symbol.iterator]();
+      await untilSpillThread(s, it);
+      for (let n = it.next(); !n.done; n = it.next()) s.add(n.value);
+      const sorted = s.sorted();
+      for (let k = 0; k < 100; k++) expect(sorted.next().done).to.equal(false);
+      if (stop === 'return') sorted.return();
+      else s.close();
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+    });
+  }
 
   it('fails with the spill error when its spill thread cannot write a run, leaving no spill files', async () => {
     const second = fs.mkdtempSync(path.join(os.tmpdir(), 'sorter-test-b-'));

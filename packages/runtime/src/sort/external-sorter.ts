@@ -4,7 +4,7 @@ import { HEADER, OPAQUE_KEY, SURROGATES, compareBinary, mergeSort, sortBinaryInd
 import { RunMerger, binaryKey, prefix } from './run-merger.js';
 import { RunWriter } from './sort-runs.js';
 import { SpillFiles, localSpillFileWriter, type SpillFileWriter } from './spill-files.js';
-import { SpillThread, type SpillReply } from './spill-thread.js';
+import { SpillThread, type SpillReply, type ThreadMerge } from './spill-thread.js';
 
 /** Most runs merged at once (Flink's `taskmanager.runtime.max-fan`); more runs are merged in passes. */
 export const MAX_FAN_IN = 128;
@@ -90,6 +90,8 @@ export class ExternalSorter<K> {
   /** Bytes the records in memory may take with their index: the budget, or half of it once the spill thread takes runs. */
   private limit: number;
   private thread: SpillThread | undefined;
+  /** The merge on the spill thread that `sorted()` reads. */
+  private merging: ThreadMerge | undefined;
   /** The run the spill thread is writing. */
   private spillingFile: string | undefined;
   /** Whether a run holds keys without a binary form (then this thread merges, with the comparator). */
@@ -298,10 +300,11 @@ export class ExternalSorter<K> {
       const inputs = this.runs.splice(0);
       if (this.thread?.free === true && !this.opaqueRuns) {
         // The spill thread merges; this thread decodes and hands out the records meanwhile.
-        const merge = this.thread.merge(inputs, this.sign, this.ioBufferSize(inputs.length));
+        const merge = (this.merging = this.thread.merge(inputs, this.sign, this.ioBufferSize(inputs.length)));
         try {
           while (merge.next()) yield this.decode(merge.buffer, merge.start, merge.end);
         } finally {
+          this.merging = undefined;
           merge.close();
         }
         return;
@@ -320,9 +323,13 @@ export class ExternalSorter<K> {
   /** Removes every spill file and frees the memory, once the spill thread has finished its run and ended; idempotent. */
   close(): void {
     const thread = this.thread;
+    const merging = this.merging;
     this.thread = undefined;
+    this.merging = undefined;
     this.spillingFile = undefined;
     try {
+      // A merge the task stopped reading waits for chunks: it is stopped first.
+      merging?.close();
       thread?.close();
     } finally {
       this.limit = this.options.memoryBudget;
