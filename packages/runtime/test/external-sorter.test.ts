@@ -123,6 +123,86 @@ describe('ExternalSorter', () => {
     expect(fs.readdirSync(dir)).to.deep.equal([]);
   });
 
+  /** A sorter of string lines in their natural order, as `sortPartition((line) => line)` makes. */
+  function lineSorter(budget: number, dirs = [dir]): ExternalSorter<string> {
+    return new ExternalSorter<string>({
+      operatorName: 'Sort',
+      memoryBudget: budget,
+      tmpDirs: dirs,
+      sortKey: (r) => r as string,
+      compare: compareValues,
+      naturalOrder: 'ASCENDING',
+    });
+  }
+
+  function lines(n: number, seed: number): string[] {
+    const next = random(seed);
+    return Array.from({ length: n }, (_, i) => `${Math.floor(next() * 1e6).toString(36)}-${i % 7}-${'é'.repeat(Math.floor(next() * 30))}`);
+  }
+
+  /** Adds lines until the sorter writes its runs on its spill thread (it starts at the first spill). */
+  async function untilSpillThread(s: ExternalSorter<string>, input: Iterator<string>): Promise<void> {
+    for (let attempt = 0; attempt < 200 && !s.spillsInBackground; attempt++) {
+      for (let k = 0; k < 500; k++) {
+        const n = input.next();
+        if (n.done) throw new Error('the input ended before the spill thread started');
+        s.add(n.value);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(s.spillsInBackground).to.equal(true);
+  }
+
+  it('spills and merges string lines on its spill thread: the same order as Array.sort, lines larger than a merge chunk included, and removes its files', async () => {
+    const input = lines(60_000, 3);
+    // Lines larger than a merge chunk (256 KiB) reach the task apart.
+    input.splice(20_000, 0, 'm'.repeat(300_000), 'a'.repeat(400_000) + 'z');
+    const s = lineSorter(256 * 1024);
+    const it = input[Symbol.iterator]();
+    await untilSpillThread(s, it);
+    for (let n = it.next(); !n.done; n = it.next()) s.add(n.value);
+    const out = [...s.sorted()];
+    expect(s.spilled.runs).to.be.greaterThan(4).and.lessThan(MAX_FAN_IN_FOR_TEST);
+    expect(out).to.deep.equal(input.slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  for (const stop of ['return', 'close'] as const) {
+    it(`removes its spill files when the merge on its spill thread is stopped early (${stop === 'return' ? 'the reader stops' : 'the sorter is closed'})`, async () => {
+      const s = lineSorter(64 * 1024);
+      const it = lines(30_000, 4)[Symbol.iterator]();
+      await untilSpillThread(s, it);
+      for (let n = it.next(); !n.done; n = it.next()) s.add(n.value);
+      const sorted = s.sorted();
+      for (let k = 0; k < 100; k++) expect(sorted.next().done).to.equal(false);
+      if (stop === 'return') sorted.return();
+      else s.close();
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+    });
+  }
+
+  it('fails with the spill error when its spill thread cannot write a run, leaving no spill files', async () => {
+    const second = fs.mkdtempSync(path.join(os.tmpdir(), 'sorter-test-b-'));
+    const s = lineSorter(64 * 1024, [dir, second]);
+    const it = lines(30_000, 5)[Symbol.iterator]();
+    await untilSpillThread(s, it);
+    // The next runs go to both directories in turn: the thread's open fails in the missing one.
+    fs.rmSync(second, { recursive: true, force: true });
+    let failure: unknown;
+    try {
+      for (let n = it.next(); !n.done; n = it.next()) s.add(n.value);
+      for (const r of s.sorted()) expect(r).to.not.equal(undefined);
+    } catch (e) {
+      failure = e;
+    }
+    expect(failure).to.be.instanceOf(SpindleError);
+    expect((failure as SpindleError).code).to.equal('SPILL_WRITE');
+    expect((failure as Error).message)
+      .to.contain(second)
+      .and.contain('io.tmp.dirs');
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
   for (const order of ['ASCENDING', 'DESCENDING'] as const) {
     // 80,000 records in memory take the radix sort's 16-bit digits.
     for (const [budget, others, count] of [

@@ -7,6 +7,9 @@ import { formatRecord } from './format.js';
 import { sinkError } from './output-directory.js';
 import { commitPart, partFileNames } from './part-files.js';
 
+/** Buffer's native UTF-8 encoder, without the argument checks of `write` (the room is checked before). */
+const { utf8Write } = Buffer.prototype as unknown as { utf8Write: (this: Buffer, s: string, offset: number) => number };
+
 const FLUSH_BYTES = 1 << 18;
 /** The text sink's line buffer: FLUSH_BYTES and room for a line of up to 64 KiB bytes beyond. */
 const TEXT_BUFFER_BYTES = FLUSH_BYTES + (1 << 16);
@@ -103,7 +106,7 @@ export class TextFileSinkOperator extends AbstractOperator implements Availabili
         return;
       }
     }
-    this.pos += this.buf.write(line, this.pos);
+    this.pos += utf8Write.call(this.buf, line, this.pos);
     this.buf[this.pos++] = 0x0a;
     if (this.pos >= FLUSH_BYTES) this.flush();
   }

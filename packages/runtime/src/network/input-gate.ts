@@ -25,7 +25,8 @@ export class RemoteProducerError extends Error {
  *
  * A channel of a BLOCKING partition returns the credit of consumed buffers in batches: one credit
  * message once half of the credits it holds are consumed, or as soon as it has nothing left to
- * deliver, so that its sender is never left without credit while the task waits for this channel.
+ * deliver while its sender has no credit left, so that the sender is never left without credit
+ * while the task waits for this channel (a sender with credit left sends more, and the check repeats).
  * Its buffers are not handed back (the file sender reads each buffer anew). A pipelined channel
  * returns each buffer with its credit at once, to its sender's pool.
  */
@@ -99,7 +100,8 @@ export class InputChannel {
       this.pendingCredit++;
     }
     const held = this.exclusiveCredits + this.floatingHeld;
-    if (this.pendingCredit > 0 && (this.received.length === 0 || 2 * this.pendingCredit >= held)) this.announce(0, []);
+    const starved = this.received.length === 0 && this.unusedCredit === 0;
+    if (this.pendingCredit > 0 && (starved || 2 * this.pendingCredit >= held)) this.announce(0, []);
   }
 
   wantsFloating(): number {

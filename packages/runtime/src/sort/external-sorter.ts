@@ -1,7 +1,10 @@
 import { DataInputDeserializer, DataOutputSerializer, GenericSerializer, type TypeSerializer } from '@spindle/core';
-import { hasSurrogate, maxKeyBytes, readNumberKey, readStringKey, writeKey, STRING_TAG } from './normalized-keys.js';
-import { RunReader, RunWriter } from './sort-runs.js';
+import { hasSurrogate, maxKeyBytes, readStringKey, writeKey } from './normalized-keys.js';
+import { HEADER, OPAQUE_KEY, SURROGATES, compareBinary, mergeSort, sortBinaryIndex, type BinaryIndex } from './sort-index.js';
+import { RunMerger, binaryKey, prefix } from './run-merger.js';
+import { RunWriter } from './sort-runs.js';
 import { SpillFiles, localSpillFileWriter, type SpillFileWriter } from './spill-files.js';
+import { SpillThread, type SpillReply, type ThreadMerge } from './spill-thread.js';
 
 /** Most runs merged at once (Flink's `taskmanager.runtime.max-fan`); more runs are merged in passes. */
 export const MAX_FAN_IN = 128;
@@ -12,22 +15,10 @@ export const MAX_FAN_IN = 128;
 const INDEX_BYTES = 37;
 const MIN_IO_BUFFER = 16 * 1024;
 const MAX_IO_BUFFER = 1024 * 1024;
-/** An entry: flags (1 byte), the key's length (4 bytes, little-endian), the binary key, the serialized record. */
-const HEADER = 5;
-/** The key has no binary form: it is computed from the record and compared with the comparator. */
-const OPAQUE_KEY = 1;
 /** The record is its own key, a string: the entry holds no serialized record. */
 const RECORD_IS_KEY = 2;
 /** The record is a pair `[key, value]` of its string key and a value: the entry holds only the value serialized. */
 const KEYED_PAIR = 8;
-/** The binary key is a string with surrogates, each code unit encoded apart (see normalized-keys.ts). */
-const SURROGATES = 4;
-/** Bytes of a key held in the index as two 32-bit integers. */
-const PREFIX_BYTES = 8;
-/** From this many records in memory, the radix sort takes 16-bit digits instead of 8-bit ones. */
-const WIDE_RADIX_RECORDS = 1 << 16;
-/** Below this many records, a range is sorted by insertion. */
-const INSERTION_SORT = 12;
 
 export interface ExternalSorterOptions<K> {
   /** Names the operator in errors (a full spill disk). */
@@ -96,6 +87,17 @@ export class ExternalSorter<K> {
   /** Records in memory whose key has no binary form. */
   private opaqueCount = 0;
   private runs: string[] = [];
+  /** Bytes the records in memory may take with their index: the budget, or half of it once the spill thread takes runs. */
+  private limit: number;
+  private thread: SpillThread | undefined;
+  /** The merge on the spill thread that `sorted()` reads. */
+  private merging: ThreadMerge | undefined;
+  /** The run the spill thread is writing. */
+  private spillingFile: string | undefined;
+  /** Whether a run holds keys without a binary form (then this thread merges, with the comparator). */
+  private opaqueRuns = false;
+  /** The buffers the spill thread handed back, for the next fill. */
+  private spare: SpillReply | undefined;
   private readonly stats: SpillStatistics = { runs: 0, bytes: 0 };
 
   constructor(private readonly options: ExternalSorterOptions<K>) {
@@ -104,6 +106,7 @@ export class ExternalSorter<K> {
     this.writer = options.writer ?? localSpillFileWriter;
     this.pairs = options.serializer === undefined;
     this.sign = options.naturalOrder === undefined ? 0 : options.naturalOrder === 'DESCENDING' ? -1 : 1;
+    this.limit = options.memoryBudget;
   }
 
   get spilled(): SpillStatistics {
@@ -113,6 +116,11 @@ export class ExternalSorter<K> {
   /** Bytes held in memory now, as counted against the budget: the arena's records, the index and the keys kept on the heap. */
   get memoryUsed(): number {
     return this.arenaUsed + this.capacity * INDEX_BYTES + this.opaqueKeyBytes;
+  }
+
+  /** Whether runs are written on the spill thread now (from the second run on, once the thread has started). */
+  get spillsInBackground(): boolean {
+    return this.thread?.ready === true;
   }
 
   get size(): number {
@@ -136,7 +144,7 @@ export class ExternalSorter<K> {
     const needed = HEADER + Math.max(binary, 0) + length;
     if (this.count > 0) {
       const capacity = this.count === this.capacity ? 2 * this.capacity : this.capacity;
-      if (this.arenaUsed + needed + capacity * INDEX_BYTES + this.opaqueKeyBytes + heapBytes > this.options.memoryBudget) this.spill();
+      if (this.arenaUsed + needed + capacity * INDEX_BYTES + this.opaqueKeyBytes + heapBytes > this.limit) this.spill();
     }
     if (this.count === this.capacity) this.growIndex();
     this.reserve(needed);
@@ -167,9 +175,21 @@ export class ExternalSorter<K> {
     this.offsets[i + 1] = this.arenaUsed;
   }
 
-  /** Writes what is in memory as a sorted run (also used by hash aggregation when its table is full). */
+  /**
+   * Writes what is in memory as a sorted run (also used by hash aggregation when its table is
+   * full). Runs of binary keys go to the spill thread from the second one on, while the records
+   * that follow fill a second buffer: from then on each buffer takes half of the budget.
+   */
   spill(): void {
     if (this.count === 0) return;
+    const background = this.sign !== 0 && this.opaqueCount === 0 && this.options.writer === undefined;
+    if (background && this.thread?.ready === true) {
+      this.finishSpill();
+      this.spillInBackground();
+      return;
+    }
+    this.finishSpill();
+    if (this.sign === 0 || this.opaqueCount > 0) this.opaqueRuns = true;
     const file = this.files.create();
     const run = new RunWriter(file, this.files, this.writer, this.ioBufferSize(1));
     try {
@@ -187,7 +207,73 @@ export class ExternalSorter<K> {
     this.runs.push(file);
     this.stats.runs++;
     this.stats.bytes += run.bytesWritten;
+    if (background && this.thread === undefined) {
+      // The thread starts while the next buffer fills; two buffers now share the budget.
+      this.thread = new SpillThread();
+      this.limit = Math.max(1, Math.floor(this.options.memoryBudget / 2));
+      this.freeMemory();
+    } else {
+      this.clearMemory();
+    }
+  }
+
+  /** Hands the buffer in memory to the spill thread and takes the one it returned last (or a new one). */
+  private spillInBackground(): void {
+    const file = this.files.create();
+    const { arena, offsets, keyEnds, prefixHigh, prefixLow } = this;
+    this.thread!.start({
+      t: 'spill',
+      file,
+      count: this.count,
+      sign: this.sign,
+      bufferSize: this.ioBufferSize(1),
+      arena: arena.buffer as ArrayBuffer,
+      arenaUsed: this.arenaUsed,
+      offsets: offsets.buffer,
+      keyEnds: keyEnds.buffer,
+      prefixHigh: prefixHigh.buffer,
+      prefixLow: prefixLow.buffer,
+    });
+    this.spillingFile = file;
+    this.runs.push(file);
     this.clearMemory();
+    const spare = this.spare?.buffers;
+    this.spare = undefined;
+    if (spare === undefined) {
+      this.arena = Buffer.alloc(0);
+      this.capacity = 0;
+      this.offsets = new Uint32Array(1);
+      this.keyEnds = this.prefixHigh = this.prefixLow = new Uint32Array(0);
+      return;
+    }
+    this.arena = Buffer.from(spare.arena);
+    this.offsets = new Uint32Array(spare.offsets);
+    this.keyEnds = new Uint32Array(spare.keyEnds);
+    this.prefixHigh = new Uint32Array(spare.prefixHigh);
+    this.prefixLow = new Uint32Array(spare.prefixLow);
+    this.capacity = this.keyEnds.length;
+    if (this.flags.length < this.capacity) this.flags = new Uint8Array(this.capacity);
+  }
+
+  /** Waits for the run the spill thread is writing; keeps its buffers for the next fill. */
+  private finishSpill(): void {
+    const file = this.spillingFile;
+    if (file === undefined) return;
+    this.spillingFile = undefined;
+    let reply: SpillReply;
+    try {
+      reply = this.thread!.wait()!;
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+    if (reply.error !== undefined) {
+      this.close();
+      throw this.files.writeFailure(file, Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+    }
+    this.stats.runs++;
+    this.stats.bytes += reply.bytes;
+    this.spare = reply;
   }
 
   /**
@@ -207,10 +293,22 @@ export class ExternalSorter<K> {
         return;
       }
       this.spill();
+      this.finishSpill();
       // The merge's read buffers take the budget now.
       this.freeMemory();
       while (this.runs.length > MAX_FAN_IN) this.mergePass();
       const inputs = this.runs.splice(0);
+      if (this.thread?.free === true && !this.opaqueRuns) {
+        // The spill thread merges; this thread decodes and hands out the records meanwhile.
+        const merge = (this.merging = this.thread.merge(inputs, this.sign, this.ioBufferSize(inputs.length)));
+        try {
+          while (merge.next()) yield this.decode(merge.buffer, merge.start, merge.end);
+        } finally {
+          this.merging = undefined;
+          merge.close();
+        }
+        return;
+      }
       const merger = this.merger(inputs);
       try {
         for (let r = merger.next(); r >= 0; r = merger.next()) yield merger.record(r);
@@ -222,16 +320,30 @@ export class ExternalSorter<K> {
     }
   }
 
-  /** Removes every spill file and frees the memory; idempotent. */
+  /** Removes every spill file and frees the memory, once the spill thread has finished its run and ended; idempotent. */
   close(): void {
-    this.freeMemory();
-    this.runs = [];
-    this.files.removeAll();
+    const thread = this.thread;
+    const merging = this.merging;
+    this.thread = undefined;
+    this.merging = undefined;
+    this.spillingFile = undefined;
+    try {
+      // A merge the task stopped reading waits for chunks: it is stopped first.
+      merging?.close();
+      thread?.close();
+    } finally {
+      this.limit = this.options.memoryBudget;
+      this.opaqueRuns = false;
+      this.freeMemory();
+      this.runs = [];
+      this.files.removeAll();
+    }
   }
 
   /** Drops the records in memory, the arena and the index. */
   private freeMemory(): void {
     this.clearMemory();
+    this.spare = undefined;
     this.arena = Buffer.alloc(0);
     this.capacity = 0;
     this.offsets = new Uint32Array(1);
@@ -257,81 +369,30 @@ export class ExternalSorter<K> {
 
   /** Compares records i and j in memory (not their order of arrival). */
   private compareEntries(i: number, j: number): number {
-    const flags = this.flags;
-    if (((flags[i]! | flags[j]!) & OPAQUE_KEY) === 0) {
-      let a = this.prefixHigh[i]!;
-      let b = this.prefixHigh[j]!;
-      if (a !== b) return a < b ? -this.sign : this.sign;
-      a = this.prefixLow[i]!;
-      b = this.prefixLow[j]!;
-      if (a !== b) return a < b ? -this.sign : this.sign;
-      const { arena, offsets, keyEnds } = this;
-      const lengthI = keyEnds[i]! - offsets[i]! - HEADER;
-      const lengthJ = keyEnds[j]! - offsets[j]! - HEADER;
-      // Keys of at most 8 bytes are their prefixes (zero-padded): the shorter one comes first.
-      if (lengthI <= PREFIX_BYTES && lengthJ <= PREFIX_BYTES) return this.sign * (lengthI - lengthJ);
-      return this.sign * arena.compare(arena, offsets[j]! + HEADER, keyEnds[j], offsets[i]! + HEADER, keyEnds[i]);
-    }
+    if (((this.flags[i]! | this.flags[j]!) & OPAQUE_KEY) === 0) return compareBinary(this.binaryIndex(), this.sign, i, j);
     return this.options.compare(this.keyInMemory(i), this.keyInMemory(j));
   }
 
-  /** The records in memory in key order, arrival order among equal keys: a merge sort of their numbers. */
+  /** The records in memory in key order, arrival order among equal keys. */
   private order(): Int32Array {
     const n = this.count;
+    if (this.sign !== 0 && this.opaqueCount === 0) return sortBinaryIndex(this.binaryIndex(), n, this.sign);
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    if (n < 2) return order;
-    const scratch = new Int32Array(n);
-    const less = (a: number, b: number): boolean => this.compareEntries(a, b) < 0;
-    const sort = (from: number, to: number): void => {
-      if (to - from <= INSERTION_SORT) {
-        for (let k = from + 1; k < to; k++) {
-          const v = order[k]!;
-          let m = k - 1;
-          while (m >= from && less(v, order[m]!)) {
-            order[m + 1] = order[m]!;
-            m--;
-          }
-          order[m + 1] = v;
-        }
-        return;
-      }
-      const mid = (from + to) >>> 1;
-      sort(from, mid);
-      sort(mid, to);
-      if (!less(order[mid]!, order[mid - 1]!)) return;
-      scratch.set(order.subarray(from, mid), from);
-      let a = from;
-      let b = mid;
-      let out = from;
-      while (a < mid && b < to) order[out++] = less(order[b]!, scratch[a]!) ? order[b++]! : scratch[a++]!;
-      while (a < mid) order[out++] = scratch[a++]!;
-    };
-    if (this.sign === 0 || this.opaqueCount > 0) {
-      sort(0, n);
-      return order;
-    }
-    // Every key is binary: a radix sort on the first 8 bytes (stable), then the comparator
-    // within each run of equal prefixes.
-    const { prefixHigh: high, prefixLow: low } = this;
-    radixSort(order, scratch, low, this.sign < 0);
-    radixSort(order, scratch, high, this.sign < 0);
-    for (let from = 0; from < n;) {
-      const h = high[order[from]!];
-      const l = low[order[from]!];
-      let to = from + 1;
-      while (to < n && high[order[to]!] === h && low[order[to]!] === l) to++;
-      if (to - from > 1) sort(from, to);
-      from = to;
-    }
+    if (n > 1) mergeSort(order, new Int32Array(n), 0, n, (a, b) => this.compareEntries(a, b) < 0);
     return order;
+  }
+
+  private binaryIndex(): BinaryIndex {
+    const { arena, offsets, keyEnds, prefixHigh, prefixLow } = this;
+    return { arena, offsets, keyEnds, prefixHigh, prefixLow };
   }
 
   private growIndex(): void {
     const capacity = Math.max(16, 2 * this.capacity);
     const grow = <T extends Uint32Array | Uint8Array>(old: T, size: number, make: (n: number) => T): T => {
       const next = make(size);
-      next.set(old);
+      next.set(old.length <= size ? old : old.subarray(0, size));
       return next;
     };
     this.offsets = grow(this.offsets, capacity + 1, (n) => new Uint32Array(n));
@@ -345,7 +406,7 @@ export class ExternalSorter<K> {
   private reserve(length: number): void {
     const needed = this.arenaUsed + length;
     if (needed <= this.arena.length) return;
-    const cap = Math.max(needed, this.options.memoryBudget - this.capacity * INDEX_BYTES);
+    const cap = Math.max(needed, this.limit - this.capacity * INDEX_BYTES);
     const next = Buffer.allocUnsafe(Math.min(cap, Math.max(needed, this.arena.length * 2, 64 * 1024)));
     this.arena.copy(next, 0, 0, this.arenaUsed);
     this.arena = next;
@@ -388,235 +449,5 @@ export class ExternalSorter<K> {
       sortKey: this.options.sortKey,
       decode: (buf, start, end) => this.decode(buf, start, end),
     });
-  }
-}
-
-/**
- * Sorts the record numbers in `order` by `keys[record]` (unsigned; reversed when `descending`),
- * keeping their order among equal keys: an LSD radix sort of 8-bit digits, or of 16-bit digits
- * (half the passes) when there are records enough to fill their counts, skipping digits that all
- * records share. `scratch` is as long as `order`.
- */
-function radixSort(order: Int32Array, scratch: Int32Array, keys: Uint32Array, descending: boolean): void {
-  const n = order.length;
-  const flip = descending ? 0xffffffff : 0;
-  const bits = n >= WIDE_RADIX_RECORDS ? 16 : 8;
-  const passes = 32 / bits;
-  const radix = 1 << bits;
-  const mask = radix - 1;
-  const counts = new Int32Array(passes * radix);
-  for (let k = 0; k < n; k++) {
-    const v = (keys[order[k]!]! ^ flip) >>> 0;
-    for (let pass = 0; pass < passes; pass++) counts[pass * radix + ((v >>> (pass * bits)) & mask)]!++;
-  }
-  let from = order;
-  let to = scratch;
-  for (let pass = 0; pass < passes; pass++) {
-    const base = pass * radix;
-    const shift = pass * bits;
-    let skip = false;
-    let sum = 0;
-    for (let d = 0; d < radix; d++) {
-      const c = counts[base + d]!;
-      if (c === n) skip = true;
-      counts[base + d] = sum;
-      sum += c;
-    }
-    if (skip) continue;
-    for (let k = 0; k < n; k++) {
-      const r = from[k]!;
-      const d = (((keys[r]! ^ flip) >>> shift) & mask) + base;
-      to[counts[d]!++] = r;
-    }
-    [from, to] = [to, from];
-  }
-  if (from !== order) order.set(from);
-}
-
-/** The string or number whose binary key is in the entry at `start` of `buf`. */
-function binaryKey<K>(buf: Buffer, start: number): K {
-  const keyStart = start + HEADER;
-  const keyEnd = keyStart + buf.readUInt32LE(start + 1);
-  if (buf[keyStart] !== STRING_TAG) return readNumberKey(buf, keyStart) as K;
-  return readStringKey(buf, keyStart, keyEnd, (buf[start]! & SURROGATES) !== 0) as K;
-}
-
-/** The first 4 bytes from `from` (before `end`) as a big-endian integer, zero-padded. */
-function prefix(buf: Buffer, from: number, end: number): number {
-  if (end - from >= 4) return buf.readUInt32BE(from);
-  let v = 0;
-  for (let k = 0; k < 4; k++) v = (v << 8) | (from + k < end ? buf[from + k]! : 0);
-  return v >>> 0;
-}
-
-interface EntryCodec<K> {
-  compare: (a: K, b: K) => number;
-  sortKey: (record: unknown) => K;
-  decode: (buf: Buffer, start: number, end: number) => unknown;
-}
-
-/**
- * A k-way merge of sorted runs: a binary min-heap of run numbers ordered by each run's current
- * entry, read in place from the run's buffer (its key prefix, then its key bytes); ties go to the
- * earlier run, so that the merge is stable. `next()` returns the run whose entry comes next (-1 at
- * the end), valid until the following call; each run file is removed once read.
- */
-class RunMerger<K> {
-  readonly buffers: Buffer[] = [];
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-  private readonly readers: RunReader[];
-  private readonly high: Uint32Array;
-  private readonly low: Uint32Array;
-  private readonly keyEnds: Int32Array;
-  private readonly opaque: Uint8Array;
-  private readonly keys: (K | undefined)[];
-  /** 1 when run r's current record is decoded (its key had no binary form) and held in records[r]. */
-  private readonly decoded: Uint8Array;
-  private readonly records: unknown[];
-  private readonly heap: Int32Array;
-  private size = 0;
-  private last = -1;
-
-  constructor(
-    private readonly inputs: string[],
-    bufferSize: number,
-    private readonly files: SpillFiles,
-    private readonly sign: number,
-    private readonly codec: EntryCodec<K>,
-  ) {
-    const k = inputs.length;
-    this.starts = new Int32Array(k);
-    this.ends = new Int32Array(k);
-    this.high = new Uint32Array(k);
-    this.low = new Uint32Array(k);
-    this.keyEnds = new Int32Array(k);
-    this.opaque = new Uint8Array(k);
-    this.keys = new Array<K | undefined>(k);
-    this.decoded = new Uint8Array(k);
-    this.records = new Array<unknown>(k);
-    this.heap = new Int32Array(k);
-    this.readers = [];
-    try {
-      for (const f of inputs) this.readers.push(new RunReader(f, bufferSize));
-      for (let r = 0; r < k; r++) if (this.read(r)) this.up(this.size++, r);
-    } catch (e) {
-      this.close();
-      throw e;
-    }
-  }
-
-  next(): number {
-    if (this.last >= 0) {
-      if (this.read(this.last)) this.down(0);
-      else if (--this.size > 0) {
-        this.heap[0] = this.heap[this.size]!;
-        this.down(0);
-      }
-    }
-    this.last = this.size > 0 ? this.heap[0]! : -1;
-    return this.last;
-  }
-
-  /** The record of run r's current entry. */
-  record(r: number): unknown {
-    if (this.decoded[r] === 1) return this.records[r];
-    return this.codec.decode(this.buffers[r]!, this.starts[r]!, this.ends[r]!);
-  }
-
-  close(): void {
-    for (const [i, r] of this.readers.entries()) {
-      r.close();
-      this.files.remove(this.inputs[i]!);
-    }
-  }
-
-  /** Reads run r's next entry; false (and its file gone) at its end. */
-  private read(r: number): boolean {
-    const reader = this.readers[r]!;
-    const length = reader.next();
-    if (length < 0) {
-      reader.close();
-      this.files.remove(this.inputs[r]!);
-      return false;
-    }
-    const buf = reader.buffer;
-    const start = reader.start;
-    const keyStart = start + HEADER;
-    const keyEnd = keyStart + buf.readUInt32LE(start + 1);
-    this.buffers[r] = buf;
-    this.starts[r] = start;
-    this.ends[r] = start + length;
-    this.keyEnds[r] = keyEnd;
-    this.opaque[r] = buf[start]! & OPAQUE_KEY;
-    this.keys[r] = undefined;
-    this.records[r] = undefined;
-    this.decoded[r] = 0;
-    this.high[r] = prefix(buf, keyStart, keyEnd);
-    this.low[r] = prefix(buf, keyStart + 4, keyEnd);
-    return true;
-  }
-
-  private less(a: number, b: number): boolean {
-    const c = this.compare(a, b);
-    return c < 0 || (c === 0 && a < b);
-  }
-
-  private compare(a: number, b: number): number {
-    if ((this.opaque[a]! | this.opaque[b]!) === 0) {
-      let x = this.high[a]!;
-      let y = this.high[b]!;
-      if (x !== y) return x < y ? -this.sign : this.sign;
-      x = this.low[a]!;
-      y = this.low[b]!;
-      if (x !== y) return x < y ? -this.sign : this.sign;
-      const lengthA = this.keyEnds[a]! - this.starts[a]! - HEADER;
-      const lengthB = this.keyEnds[b]! - this.starts[b]! - HEADER;
-      if (lengthA <= PREFIX_BYTES && lengthB <= PREFIX_BYTES) return this.sign * (lengthA - lengthB);
-      return (
-        this.sign *
-        this.buffers[a]!.compare(this.buffers[b]!, this.starts[b]! + HEADER, this.keyEnds[b], this.starts[a]! + HEADER, this.keyEnds[a])
-      );
-    }
-    return this.codec.compare(this.key(a), this.key(b));
-  }
-
-  /** The key of run r's current entry: decoded from its binary form, or computed from the record (kept for `record`). */
-  private key(r: number): K {
-    if (this.decoded[r] === 1) return this.keys[r] as K;
-    const buf = this.buffers[r]!;
-    const start = this.starts[r]!;
-    if (this.opaque[r] === 0) return binaryKey<K>(buf, start);
-    const record = this.codec.decode(buf, start, this.ends[r]!);
-    this.records[r] = record;
-    this.decoded[r] = 1;
-    return (this.keys[r] = this.codec.sortKey(record));
-  }
-
-  private up(i: number, r: number): void {
-    const heap = this.heap;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(r, heap[parent]!)) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = r;
-  }
-
-  private down(i: number): void {
-    const heap = this.heap;
-    const size = this.size;
-    const r = heap[i]!;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= size) break;
-      let m = l;
-      if (l + 1 < size && this.less(heap[l + 1]!, heap[l]!)) m = l + 1;
-      if (!this.less(heap[m]!, r)) break;
-      heap[i] = heap[m]!;
-      i = m;
-    }
-    heap[i] = r;
   }
 }

@@ -1,7 +1,23 @@
 import fs from 'node:fs';
-import type { SpillFileHandle, SpillFileWriter, SpillFiles } from './spill-files.js';
+import type { SpillFileHandle, SpillFileWriter } from './spill-files.js';
 
 const LENGTH_BYTES = 4;
+
+/** Spill files on the local disk. */
+export const localSpillFileWriter: SpillFileWriter = {
+  open(file) {
+    const fd = fs.openSync(file, 'wx', 0o600);
+    return {
+      write(bytes) {
+        let done = 0;
+        while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+      },
+      close() {
+        fs.closeSync(fd);
+      },
+    };
+  },
+};
 
 /**
  * Writes a sorted run: each record as a 4-byte little-endian length and its serialized bytes,
@@ -16,7 +32,7 @@ export class RunWriter {
 
   constructor(
     readonly file: string,
-    private readonly files: SpillFiles,
+    private readonly files: { writeFailure(file: string, e: unknown): Error },
     writer: SpillFileWriter,
     bufferSize: number,
   ) {

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { SpindleError, randomHexId } from '@spindle/core';
 
 /**
- * Writes one spill file. `write` is synchronous: spilling happens on the task's thread, between
- * records, and the operator holds no more input until its run is on disk. Errors are thrown as
+ * Writes one spill file. `write` is synchronous: a run is written on the task's thread, between
+ * records, or on the sorter's spill thread while the task fills its other buffer. Errors are thrown as
  * Node's are (with `code`, e.g. ENOSPC).
  */
 export interface SpillFileHandle {
@@ -20,21 +20,7 @@ export interface SpillFileWriter {
   open(file: string): SpillFileHandle;
 }
 
-/** Spill files on the local disk. */
-export const localSpillFileWriter: SpillFileWriter = {
-  open(file) {
-    const fd = fs.openSync(file, 'wx', 0o600);
-    return {
-      write(bytes) {
-        let done = 0;
-        while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
-      },
-      close() {
-        fs.closeSync(fd);
-      },
-    };
-  },
-};
+export { localSpillFileWriter } from './sort-runs.js';
 
 /** Names the spill files of one sorter, round-robin over `io.tmp.dirs`, and removes them. */
 export class SpillFiles {
