@@ -116,6 +116,23 @@ describe('GenericSerializer', () => {
     expect(({} as Record<string, unknown>)['polluted']).to.equal(undefined);
   });
 
+  it('reads keys that look alike, in objects of alternating shapes', () => {
+    const keys = ['abc', 'axc', 'ayc', 'abd', 'bbc', 'a\u00e9c', 'aéc', 'é', '', 'k'.repeat(24), 'k'.repeat(25), '0', '10', '__proto__x'];
+    const records = Array.from({ length: 300 }, (_, i) => {
+      const o: Record<string, unknown> = {};
+      for (let k = 0; k < keys.length; k++) if ((i + k) % 3 !== 0) o[keys[k]!] = i * 100 + k;
+      return o;
+    });
+    const out = new DataOutputSerializer();
+    for (const r of records) serializer.serialize(r, out);
+    const input = new DataInputDeserializer(out.buffer(), 0, out.position);
+    for (const r of records) {
+      const back = serializer.deserialize(input) as Record<string, unknown>;
+      expect(back).to.deep.equal(r);
+      expect(Object.keys(back)).to.deep.equal(Object.keys(r));
+    }
+  });
+
   it('writes records back to back in one buffer', () => {
     const out = new DataOutputSerializer();
     const records = Array.from({ length: 1000 }, (_, i) => ['word' + (i % 50), i]);

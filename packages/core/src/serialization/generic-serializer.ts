@@ -267,7 +267,7 @@ function readLongArray(input: DataInputDeserializer, len: number): unknown[] {
 function readObject(input: DataInputDeserializer, count: number): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
-    const key = input.readString();
+    const key = readKey(input);
     const value = readNested(input);
     if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
     else o[key] = value;
@@ -288,4 +288,38 @@ function readSet(input: DataInputDeserializer, size: number): Set<unknown> {
   const s = new Set<unknown>();
   for (let i = 0; i < size; i++) s.add(readNested(input));
   return s;
+}
+
+/** Keys of at most this many bytes are looked up in KEY_CACHE. */
+const MAX_CACHED_KEY = 24;
+/** Recently read object keys by a hash of their bytes: a pure memo, whatever it holds gives the same strings. */
+const KEY_CACHE: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
+
+/**
+ * An object key. Records of one stream repeat the same few keys, so a short key is taken from a
+ * small cache when its bytes match a string read before: no new string per key, and one that
+ * V8 already knows as a property name.
+ */
+function readKey(input: DataInputDeserializer): string {
+  const n = input.readVarUint();
+  if (n === 0 || n > MAX_CACHED_KEY) return input.readUtf8(n);
+  const pos = input.require(n);
+  const buf = input.rawBuffer();
+  const slot = (n * 31 + buf[pos]! * 7 + buf[pos + n - 1]!) & 255;
+  const cached = KEY_CACHE[slot];
+  if (cached !== undefined && cached.length === n && sameAscii(cached, buf, pos)) return cached;
+  input.position = pos;
+  const key = input.readUtf8(n);
+  if (key.length === n) KEY_CACHE[slot] = internalized(key);
+  return key;
+}
+
+function sameAscii(s: string, buf: Uint8Array, pos: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[pos + i]) return false;
+  return true;
+}
+
+/** The property-name form of `key`, which V8 compares by identity. */
+function internalized(key: string): string {
+  return Object.keys({ [key]: 0 })[0] ?? key;
 }
