@@ -1,8 +1,6 @@
 import { SpindleError } from '../errors.js';
 import { decodeAscii, isAscii } from './ascii.js';
 
-const scratch = new Float64Array(1);
-const scratchBytes = new Uint8Array(scratch.buffer);
 const EMPTY = Buffer.alloc(0);
 /** Buffer's native UTF-8 decoder without the argument handling of `Buffer.toString`. */
 const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: (this: Buffer, start: number, end: number) => string }).utf8Slice;
@@ -16,6 +14,8 @@ export class DataInputDeserializer {
   position = 0;
   private buf: Buffer = EMPTY;
   private end = 0;
+  /** A DataView of `buf`, made when first needed (V8 compiles its accessors to plain loads). */
+  private view: DataView | undefined;
 
   constructor(buf?: Uint8Array, offset?: number, end?: number) {
     if (buf !== undefined) this.setBuffer(buf, offset, end);
@@ -26,6 +26,7 @@ export class DataInputDeserializer {
       throw new RangeError(`invalid range [${offset}, ${end}) of a buffer of ${buf.length} bytes`);
     }
     this.buf = asBuffer(buf);
+    this.view = undefined;
     this.position = offset;
     this.end = end;
   }
@@ -69,9 +70,7 @@ export class DataInputDeserializer {
 
   readFloat64(): number {
     const pos = this.require(8);
-    const b = this.buf;
-    for (let i = 0; i < 8; i++) scratchBytes[i] = b[pos + i]!;
-    return scratch[0]!;
+    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length)).getFloat64(pos, true);
   }
 
   /** Varuint byte length followed by UTF-8. */

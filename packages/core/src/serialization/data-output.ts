@@ -1,5 +1,3 @@
-const scratch = new Float64Array(1);
-const scratchBytes = new Uint8Array(scratch.buffer);
 const TWO_POW_32 = 4294967296;
 /** Strings up to this length are copied character by character when ASCII (cheaper than a native call); longer ones are encoded natively. */
 const MAX_LOOP_CHARS = 31;
@@ -41,6 +39,7 @@ export class DataOutputSerializer {
   /** Next write position; the valid bytes are [0, position). */
   position = 0;
   private buf: Buffer;
+  private dataView: DataView | undefined;
 
   constructor(initialSize = 64) {
     this.buf = Buffer.allocUnsafeSlow(Math.max(8, initialSize));
@@ -60,6 +59,7 @@ export class DataOutputSerializer {
     const next = Buffer.allocUnsafeSlow(Math.max(needed, this.buf.length * 2));
     this.buf.copy(next, 0, 0, this.position);
     this.buf = next;
+    this.dataView = undefined;
   }
 
   writeByte(b: number): void {
@@ -90,11 +90,13 @@ export class DataOutputSerializer {
 
   writeFloat64(n: number): void {
     this.ensureCapacity(8);
-    scratch[0] = n;
-    const buf = this.buf;
-    const pos = this.position;
-    for (let i = 0; i < 8; i++) buf[pos + i] = scratchBytes[i]!;
-    this.position = pos + 8;
+    this.view().setFloat64(this.position, n, true);
+    this.position += 8;
+  }
+
+  /** A DataView of the current backing array, made when first needed (V8 compiles its accessors to plain loads and stores). */
+  private view(): DataView {
+    return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length));
   }
 
   /** Varuint byte length followed by UTF-8. */

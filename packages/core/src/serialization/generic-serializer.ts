@@ -1,6 +1,7 @@
 import { SpindleError, deserializeError, serializeError, type SerializedError } from '../errors.js';
 import type { DataInputDeserializer } from './data-input.js';
 import type { DataOutputSerializer } from './data-output.js';
+import { ObjectShapes, SHAPE_MISS } from './generic-shapes.js';
 import { ShortLength, Tag } from './generic-tags.js';
 import { describeUnsupported, isPlainObject } from './generic-unsupported.js';
 import type { TypeSerializer } from './type-serializer.js';
@@ -138,12 +139,17 @@ function writeNested(v: unknown, out: DataOutputSerializer): void {
 
 function writePlainObject(o: Record<string, unknown>, out: DataOutputSerializer): void {
   const keys = Object.keys(o);
+  if (keys.length > 0) {
+    const shape = shapes.find(keys);
+    if (shape !== undefined) return shape.write(o, out);
+  }
   if (fits(keys.length, ShortLength.COLLECTION_MAX)) out.writeByte(Tag.SHORT_OBJECT | keys.length);
   else writeLongHeader(Tag.OBJECT, keys.length, out);
   for (const key of keys) {
     out.writeString(key);
     writeNested(o[key], out);
   }
+  shapes.met(keys);
 }
 
 /** Whether `n` fits in the low bits of a tag whose largest value is `max`: a number compared as a number (V8 inlines this). */
@@ -176,6 +182,9 @@ function writeSet(s: ReadonlySet<unknown>, out: DataOutputSerializer): void {
   out.writeVarUint(s.size);
   for (const value of s) writeValue(value, out);
 }
+
+/** The object shapes this thread has met, writing and reading: compiled code for each (see generic-shapes.ts). */
+const shapes = new ObjectShapes(writeNested, readNested);
 
 function readValue(input: DataInputDeserializer): unknown {
   const tag = input.readByte() as Tag;
@@ -264,14 +273,33 @@ function readLongArray(input: DataInputDeserializer, len: number): unknown[] {
   return a;
 }
 
+/** An object of a shape met before is read by the shape's code; any other key by key. */
 function readObject(input: DataInputDeserializer, count: number): Record<string, unknown> {
+  if (count === 0) return {};
+  const first = readKey(input);
+  const afterFirst = input.position;
+  const candidates = shapes.candidates(count, first);
+  for (let i = 0; i < candidates.length; i++) {
+    const shape = candidates[i]!;
+    if (shape.keys.length !== count || shape.keys[0] !== first) continue;
+    const o = shape.readRest(input);
+    if (o !== SHAPE_MISS) return o;
+    input.position = afterFirst;
+  }
+  return readObjectByKey(input, count, first);
+}
+
+function readObjectByKey(input: DataInputDeserializer, count: number, first: string): Record<string, unknown> {
   const o: Record<string, unknown> = {};
+  const keys: string[] = [];
   for (let i = 0; i < count; i++) {
-    const key = readKey(input);
+    const key = i === 0 ? first : readKey(input);
     const value = readNested(input);
+    keys.push(key);
     if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
     else o[key] = value;
   }
+  shapes.met(keys);
   return o;
 }
 
