@@ -162,7 +162,12 @@ describe('GenericSerializer', () => {
   it('reads objects that share a key count and a first key but not the later keys', () => {
     const tag = `u${process.hrtime.bigint()}`;
     const kinds = ['bid', 'auction', 'person', 'bie'];
-    const records = Array.from({ length: 200 }, (_, i) => ({ [tag]: kinds[i % 4], [kinds[(i * 7) % 4]!]: { n: i } }));
+    const records: Record<string, unknown>[] = Array.from({ length: 200 }, (_, i) => ({
+      [tag]: kinds[i % 4],
+      [kinds[(i * 7) % 4]!]: { n: i },
+    }));
+    // Shapes whose keys start with another shape's keys.
+    for (let i = 0; i < 50; i++) records.push(i % 2 === 0 ? { [tag]: i, bid: i } : { [tag]: i, bid: i, more: [i] });
     const out = new DataOutputSerializer();
     for (const r of records) serializer.serialize(r, out);
     const input = new DataInputDeserializer(out.buffer(), 0, out.position);

@@ -276,24 +276,23 @@ function readLongArray(input: DataInputDeserializer, len: number): unknown[] {
 /** An object of a shape met before is read by the shape's code; any other key by key. */
 function readObject(input: DataInputDeserializer, count: number): Record<string, unknown> {
   if (count === 0) return {};
-  const first = readKey(input);
-  const afterFirst = input.position;
-  const candidates = shapes.candidates(count, first);
+  const start = input.position;
+  const candidates = shapes.candidatesAt(count, input.rawBuffer(), start, input.limit());
   for (let i = 0; i < candidates.length; i++) {
     const shape = candidates[i]!;
-    if (shape.keys.length !== count || shape.keys[0] !== first) continue;
-    const o = shape.readRest(input);
+    if (shape.keys.length !== count) continue;
+    const o = shape.read(input);
     if (o !== SHAPE_MISS) return o;
-    input.position = afterFirst;
+    input.position = start;
   }
-  return readObjectByKey(input, count, first);
+  return readObjectByKey(input, count);
 }
 
-function readObjectByKey(input: DataInputDeserializer, count: number, first: string): Record<string, unknown> {
+function readObjectByKey(input: DataInputDeserializer, count: number): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   const keys: string[] = [];
   for (let i = 0; i < count; i++) {
-    const key = i === 0 ? first : readKey(input);
+    const key = readKey(input);
     const value = readNested(input);
     keys.push(key);
     if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });

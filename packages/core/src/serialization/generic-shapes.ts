@@ -11,16 +11,16 @@ type ValueReader = (input: DataInputDeserializer) => unknown;
 /**
  * The keys of plain objects, in order, with code compiled for objects of exactly those keys (as
  * avsc compiles a record type): `write` writes header, keys and values with the key bytes as
- * constants and each value read by a property access of its own; `readRest` reads what follows
- * the first key, checks each further key against its bytes, and builds the object as a literal,
+ * constants and each value read by a property access of its own; `read` checks each key
+ * against its bytes as it comes, reads the values, and builds the object as a literal,
  * so that V8 gives every object of the shape one hidden class from the start. The bytes are
  * exactly those of the generic encoding: a shape only changes how fast they are made and read.
  */
 export interface ObjectShape {
   readonly keys: readonly string[];
   write(o: Record<string, unknown>, out: DataOutputSerializer): void;
-  /** The object, with the input just after its first key; SHAPE_MISS (position anywhere) when a later key differs. */
-  readRest(input: DataInputDeserializer): Record<string, unknown> | typeof SHAPE_MISS;
+  /** The object, with the input at its first key; SHAPE_MISS (position anywhere) when a key differs. */
+  read(input: DataInputDeserializer): Record<string, unknown> | typeof SHAPE_MISS;
 }
 
 /** Longest key a shape takes: its length prefix is one byte. */
@@ -79,12 +79,12 @@ function compile(keys: readonly string[], writeNested: ValueWriter, readNested: 
   keys.forEach((key, i) => {
     write += emitBytes(i === 0 ? [...headerBytes(keys.length), ...keyBytes(key)] : keyBytes(key));
     write += `writeNested(o[${names[i]}], out);\n`;
-    if (i > 0) read += expectBytes(keyBytes(key));
+    read += expectBytes(keyBytes(key));
     read += `const v${i} = readNested(input);\n`;
   });
   read += `return { ${names.map((name, i) => `${name}: v${i}`).join(', ')} };\n`;
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiled per shape; the source holds numbers and JSON string literals of the keys only
-  const make = new Function('writeNested', 'readNested', 'MISS', `return { write(o, out) {\n${write}}, readRest(input) {\n${read}} };`) as (
+  const make = new Function('writeNested', 'readNested', 'MISS', `return { write(o, out) {\n${write}}, read(input) {\n${read}} };`) as (
     w: ValueWriter,
     r: ValueReader,
     miss: typeof SHAPE_MISS,
@@ -92,9 +92,18 @@ function compile(keys: readonly string[], writeNested: ValueWriter, readNested: 
   return { keys, ...make(writeNested, readNested, SHAPE_MISS) };
 }
 
-function slotOf(count: number, first: string): number {
-  return (count * 31 + first.length * 7 + (first.length > 0 ? first.charCodeAt(0) : 0)) & (SLOTS - 1);
+/** The slot of objects of `count` keys whose first key is `length` ASCII characters from `c0` to `cLast`. */
+function slotOf(count: number, length: number, c0: number, cLast: number): number {
+  return (count * 31 + length * 7 + c0 * 3 + cLast) & (SLOTS - 1);
 }
+
+function slotOfKeys(keys: readonly string[]): number {
+  const first = keys[0]!;
+  const n = first.length;
+  return n === 0 ? slotOf(keys.length, 0, 0, 0) : slotOf(keys.length, n, first.charCodeAt(0), first.charCodeAt(n - 1));
+}
+
+const NONE: readonly ObjectShape[] = [];
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -119,7 +128,7 @@ export class ObjectShapes {
 
   /** The shape of exactly these keys, if compiled. */
   find(keys: readonly string[]): ObjectShape | undefined {
-    const slot = this.slots[slotOf(keys.length, keys[0]!)]!;
+    const slot = this.slots[slotOfKeys(keys)]!;
     for (let i = 0; i < slot.length; i++) {
       const shape = slot[i]!;
       if (sameKeys(shape.keys, keys)) return shape;
@@ -127,9 +136,16 @@ export class ObjectShapes {
     return undefined;
   }
 
-  /** The shapes that may fit an object of `count` keys starting with `first`, most recently added first. */
-  candidates(count: number, first: string): readonly ObjectShape[] {
-    return this.slots[slotOf(count, first)]!;
+  /**
+   * The shapes that may fit the object of `count` keys whose first key starts at `pos` of `buf`
+   * (readable up to `end`), by the bytes of that key, most recently compiled first.
+   */
+  candidatesAt(count: number, buf: Uint8Array, pos: number, end: number): readonly ObjectShape[] {
+    if (pos >= end) return NONE;
+    const n = buf[pos]!;
+    if (n === 0) return this.slots[slotOf(count, 0, 0, 0)]!;
+    if (n > MAX_KEY_LENGTH || pos + n >= end) return NONE;
+    return this.slots[slotOf(count, n, buf[pos + 1]!, buf[pos + n]!)]!;
   }
 
   /** An object of these keys was written or read key by key: compiles their shape (with a copy of them) when they may have one and the budget allows. */
@@ -138,7 +154,7 @@ export class ObjectShapes {
     if ((this.compiled >= FREE_SHAPES && this.byKey < OBJECTS_PER_LATER_SHAPE) || !shapeable(keys) || this.find(keys) !== undefined) return;
     this.compiled++;
     this.byKey = 0;
-    const slot = this.slots[slotOf(keys.length, keys[0]!)]!;
+    const slot = this.slots[slotOfKeys(keys)]!;
     slot.unshift(compile(keys.slice(), this.writeNested, this.readNested));
     if (slot.length > SLOT_WAYS) slot.pop();
   }
