@@ -207,6 +207,20 @@ describe('GenericSerializer', () => {
     expect(back).to.deep.equal(records);
   });
 
+  it('tags long ASCII strings apart from other long strings', () => {
+    const bytesOf = (v: string): number[] => {
+      const out = new DataOutputSerializer();
+      serializer.serialize(v, out);
+      return [...out.toUint8Array()];
+    };
+    expect(bytesOf('x'.repeat(40)).slice(0, 2)).to.deep.equal([0xd0, 40]);
+    expect(bytesOf('x'.repeat(39) + 'é').slice(0, 2)).to.deep.equal([0xc7, 41]);
+    expect(bytesOf('x'.repeat(20) + '😀').slice(0, 2)).to.deep.equal([0xc7, 24]);
+    for (const v of ['x'.repeat(32), 'a b c '.repeat(50), 'x'.repeat(39) + 'é', '\u007f'.repeat(33), '\u0080'.repeat(33)]) {
+      expect(roundTrip(v)).to.equal(v);
+    }
+  });
+
   it('encodes a small tuple compactly', () => {
     const out = new DataOutputSerializer();
     serializer.serialize(['word', 1], out);

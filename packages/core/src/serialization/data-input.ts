@@ -2,6 +2,10 @@ import { SpindleError } from '../errors.js';
 import { decodeAscii, isAscii } from './ascii.js';
 
 const EMPTY = Buffer.alloc(0);
+/** Longest string decodeAscii builds from its bytes in JavaScript. */
+const MAX_JS_ASCII = 8;
+/** Buffer's native Latin-1 decoder, for ASCII. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Buffer, start: number, end: number) => string }).latin1Slice;
 /** Buffer's native UTF-8 decoder without the argument handling of `Buffer.toString`. */
 const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: (this: Buffer, start: number, end: number) => string }).utf8Slice;
 
@@ -81,13 +85,18 @@ export class DataInputDeserializer {
   /** `n` bytes of UTF-8. */
   readUtf8(n: number): string {
     const pos = this.require(n);
-    if (n <= 32 && isAscii(this.buf, pos, n)) return decodeAscii(this.buf, pos, n);
+    if (n <= 32 && isAscii(this.buf, pos, n)) return this.ascii(pos, n);
     return utf8Slice.call(this.buf, pos, pos + n);
   }
 
   /** `n` bytes that the writer guarantees to be ASCII. */
   readAscii(n: number): string {
-    return decodeAscii(this.buf, this.require(n), n);
+    return this.ascii(this.require(n), n);
+  }
+
+  /** Short strings are built in JavaScript, longer ones by the native Latin-1 decoder (no UTF-8 checks needed). */
+  private ascii(pos: number, n: number): string {
+    return n <= MAX_JS_ASCII ? decodeAscii(this.buf, pos, n) : latin1Slice.call(this.buf, pos, pos + n);
   }
 
   /** A view of the next `n` bytes (not a copy); it is only valid until the buffer is reused. */

@@ -128,15 +128,15 @@ export class DataOutputSerializer {
    * Varuint byte length followed by UTF-8, for any string. The text is encoded in one native call
    * behind room for the length of an all-ASCII string, and moved in the rare case that its
    * UTF-8 length needs a longer varuint; strings too long to reserve three bytes per character
-   * for are measured first instead.
+   * for are measured first instead. Returns the UTF-8 length.
    */
-  writeUtf8WithLength(s: string): void {
+  writeUtf8WithLength(s: string): number {
     if (s.length > MAX_RESERVED_CHARS) {
       const byteLength = Buffer.byteLength(s, 'utf8');
       this.writeVarUint(byteLength);
       this.ensureCapacity(byteLength);
       this.position += utf8Write.call(this.buf, s, this.position, byteLength);
-      return;
+      return byteLength;
     }
     const head = varUintSize(s.length);
     this.ensureCapacity(varUintSize(s.length * 3) + s.length * 3);
@@ -145,6 +145,7 @@ export class DataOutputSerializer {
     const needed = varUintSize(written);
     if (needed !== head) this.buf.copyWithin(start + needed, start + head, start + head + written);
     this.position = putVarUint(this.buf, start, written) + written;
+    return written;
   }
 
   writeBytes(b: Uint8Array): void {

@@ -89,8 +89,10 @@ function writeOtherPrimitive(v: unknown, out: DataOutputSerializer): void {
 function writeStringValue(s: string, out: DataOutputSerializer): void {
   const len = s.length;
   if (fits(len, ShortLength.ASCII_MAX) && out.writeTaggedAscii(Tag.SHORT_ASCII | len, s)) return;
+  const tagAt = out.position;
   out.writeByte(Tag.STRING);
-  out.writeString(s);
+  // As many UTF-8 bytes as characters: every character is ASCII.
+  if (out.writeUtf8WithLength(s) === len) out.buffer()[tagAt] = Tag.LONG_ASCII;
 }
 
 function writeNumber(n: number, out: DataOutputSerializer): void {
@@ -225,6 +227,8 @@ function readTagged(tag: Tag, input: DataInputDeserializer): unknown {
       return BigInt(input.readString());
     case Tag.STRING:
       return input.readString();
+    case Tag.LONG_ASCII:
+      return input.readAscii(input.readVarUint());
     case Tag.DATE:
       return new Date(input.readFloat64());
     case Tag.UINT8ARRAY:
