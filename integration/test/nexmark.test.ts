@@ -178,6 +178,13 @@ describe('Nexmark', function () {
       expect(() => Nexmark.parseEvent('A,1,2')).to.throw(/this one has 3 starting with "A"/);
       expect(() => Nexmark.parseEvent('B,1,,3,4,e')).to.throw(/"" is not an integer/);
       expect(() => Nexmark.parseEvent('B,9007199254740993,2,3,4,e')).to.throw(/"9007199254740993" is not an integer/);
+      expect(Nexmark.parseEvent('B,-0,1234567890123456,0,-1436918400000,x y')).to.deep.equal({
+        type: 'bid',
+        bid: { auction: -0, bidder: 1234567890123456, price: 0, dateTime: -1436918400000, extra: 'x y' },
+      });
+      expect(() => Nexmark.parseEvent('B,1,2,3,4')).to.throw(/this one has 5 starting with "B"/);
+      expect(() => Nexmark.parseEvent('B,1,2,3,-,e')).to.throw(/"-" is not an integer/);
+      expect(Nexmark.parseEvent('B,1,2,3,4 ,e').bid?.dateTime).to.equal(4);
       expect(() => new Nexmark.NexmarkGenerator({ rate: 0 })).to.throw(/rate must be a positive number/);
     });
   });

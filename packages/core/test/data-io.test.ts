@@ -29,6 +29,35 @@ describe('DataOutputSerializer / DataInputDeserializer', () => {
     expect([...out.toUint8Array()]).to.deep.equal([2, 0xc3, 0xa9]);
   });
 
+  it('writes the shortest length prefix whatever the UTF-8 length of a string turns out to be', () => {
+    // Around the one-byte prefix limit of 127 bytes: ASCII, two- and three-byte characters, a lone surrogate.
+    const strings = [
+      'a'.repeat(127),
+      'a'.repeat(128),
+      'a'.repeat(126) + 'é',
+      'é'.repeat(63),
+      'é'.repeat(64),
+      '日'.repeat(42),
+      '日'.repeat(43),
+    ];
+    for (const s of [...strings, 'x'.repeat(16_384) + '日', 'y'.repeat(70_000)]) {
+      const out = new DataOutputSerializer(1);
+      out.writeString(s);
+      out.writeByte(0xee);
+      const bytes = Buffer.byteLength(s);
+      const prefix = bytes < 0x80 ? 1 : bytes < 0x4000 ? 2 : 3;
+      expect(out.position, `${s.length} characters`).to.equal(prefix + bytes + 1);
+      const input = new DataInputDeserializer(out.toUint8Array());
+      expect(input.readVarUint()).to.equal(bytes);
+      input.position = 0;
+      expect(input.readString()).to.equal(s);
+      expect(input.readByte()).to.equal(0xee);
+    }
+    const lone = new DataOutputSerializer();
+    lone.writeString('\ud800'.repeat(50));
+    expect(new DataInputDeserializer(lone.toUint8Array()).readString()).to.equal('\ufffd'.repeat(50));
+  });
+
   it('throws an EOF SpindleError when reading past the end', () => {
     const out = new DataOutputSerializer();
     out.writeString('hello');

@@ -116,6 +116,88 @@ describe('GenericSerializer', () => {
     expect(({} as Record<string, unknown>)['polluted']).to.equal(undefined);
   });
 
+  it('reads keys that look alike, in objects of alternating shapes', () => {
+    const keys = ['abc', 'axc', 'ayc', 'abd', 'bbc', 'a\u00e9c', 'aéc', 'é', '', 'k'.repeat(24), 'k'.repeat(25), '0', '10', '__proto__x'];
+    const records = Array.from({ length: 300 }, (_, i) => {
+      const o: Record<string, unknown> = {};
+      for (let k = 0; k < keys.length; k++) if ((i + k) % 3 !== 0) o[keys[k]!] = i * 100 + k;
+      return o;
+    });
+    const out = new DataOutputSerializer();
+    for (const r of records) serializer.serialize(r, out);
+    const input = new DataInputDeserializer(out.buffer(), 0, out.position);
+    for (const r of records) {
+      const back = serializer.deserialize(input) as Record<string, unknown>;
+      expect(back).to.deep.equal(r);
+      expect(Object.keys(back)).to.deep.equal(Object.keys(r));
+    }
+  });
+
+  it('writes objects of a shape met before to the same bytes, and reads them back', () => {
+    // Fresh key names, so that the first write of each shape goes key by key.
+    const tag = `t${process.hrtime.bigint()}`;
+    const shapes: Record<string, unknown>[] = [
+      { [`${tag}a`]: 1, b: 'two', c: 1436918400000, d: 'x'.repeat(80), e: [1, { f: null }] },
+      Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`${tag}w${i}`, i])),
+      { [`${tag}0`]: 'zero', '7': 7, [`k${'y'.repeat(126)}`]: 'long key', z: undefined },
+      { [`${tag}é`]: 1, plain: 2 },
+      { [`${tag}k`.padEnd(128, 'q')]: 1, short: 2 },
+      JSON.parse(`{"${tag}p": 1, "__proto__": {"polluted": true}}`) as Record<string, unknown>,
+    ];
+    for (const value of shapes) {
+      const first = new DataOutputSerializer();
+      serializer.serialize(value, first);
+      for (let i = 0; i < 3; i++) {
+        const again = new DataOutputSerializer();
+        serializer.serialize(value, again);
+        expect(Buffer.from(again.toUint8Array()).equals(Buffer.from(first.toUint8Array())), JSON.stringify(value)).to.equal(true);
+        const back = serializer.deserialize(new DataInputDeserializer(again.toUint8Array())) as Record<string, unknown>;
+        expect(back).to.deep.equal(value);
+        expect(Object.keys(back)).to.deep.equal(Object.keys(value));
+        expect(Object.getPrototypeOf(back)).to.equal(Object.prototype);
+      }
+    }
+  });
+
+  it('reads objects that share a key count and a first key but not the later keys', () => {
+    const tag = `u${process.hrtime.bigint()}`;
+    const kinds = ['bid', 'auction', 'person', 'bie'];
+    const records: Record<string, unknown>[] = Array.from({ length: 200 }, (_, i) => ({
+      [tag]: kinds[i % 4],
+      [kinds[(i * 7) % 4]!]: { n: i },
+    }));
+    // Shapes whose keys start with another shape's keys.
+    for (let i = 0; i < 50; i++) records.push(i % 2 === 0 ? { [tag]: i, bid: i } : { [tag]: i, bid: i, more: [i] });
+    const out = new DataOutputSerializer();
+    for (const r of records) serializer.serialize(r, out);
+    const input = new DataInputDeserializer(out.buffer(), 0, out.position);
+    for (const r of records) expect(serializer.deserialize(input)).to.deep.equal(r);
+    expect(input.available()).to.equal(0);
+  });
+
+  it('fails the same on a truncated or altered object of a known shape', () => {
+    const value = { id: 12, name: 'anna', when: 1.5 };
+    const out = new DataOutputSerializer();
+    for (let i = 0; i < 3; i++) serializer.serialize(value, out);
+    const bytes = out.toUint8Array().slice(0, out.position / 3);
+    for (let end = 0; end < bytes.length; end++) {
+      expect(() => serializer.deserialize(new DataInputDeserializer(bytes, 0, end)), `cut at ${end}`)
+        .to.throw(SpindleError)
+        .with.property('code', 'EOF');
+    }
+    const altered = Buffer.from(bytes);
+    altered[altered.indexOf('name')] = 'g'.charCodeAt(0);
+    expect(serializer.deserialize(new DataInputDeserializer(altered))).to.deep.equal({ id: 12, game: 'anna', when: 1.5 });
+  });
+
+  it('reads objects used as dictionaries, with ever new keys', () => {
+    const records = Array.from({ length: 500 }, (_, i) => ({ [`word${i}`]: i, [`other${i * 3}`]: [i] }));
+    const out = new DataOutputSerializer();
+    for (const r of records) serializer.serialize(r, out);
+    const input = new DataInputDeserializer(out.buffer(), 0, out.position);
+    for (const r of records) expect(serializer.deserialize(input)).to.deep.equal(r);
+  });
+
   it('writes records back to back in one buffer', () => {
     const out = new DataOutputSerializer();
     const records = Array.from({ length: 1000 }, (_, i) => ['word' + (i % 50), i]);
@@ -123,6 +205,20 @@ describe('GenericSerializer', () => {
     const input = new DataInputDeserializer(out.buffer(), 0, out.position);
     const back = records.map(() => serializer.deserialize(input));
     expect(back).to.deep.equal(records);
+  });
+
+  it('tags long ASCII strings apart from other long strings', () => {
+    const bytesOf = (v: string): number[] => {
+      const out = new DataOutputSerializer();
+      serializer.serialize(v, out);
+      return [...out.toUint8Array()];
+    };
+    expect(bytesOf('x'.repeat(40)).slice(0, 2)).to.deep.equal([0xd0, 40]);
+    expect(bytesOf('x'.repeat(39) + 'é').slice(0, 2)).to.deep.equal([0xc7, 41]);
+    expect(bytesOf('x'.repeat(20) + '😀').slice(0, 2)).to.deep.equal([0xc7, 24]);
+    for (const v of ['x'.repeat(32), 'a b c '.repeat(50), 'x'.repeat(39) + 'é', '\u007f'.repeat(33), '\u0080'.repeat(33)]) {
+      expect(roundTrip(v)).to.equal(v);
+    }
   });
 
   it('encodes a small tuple compactly', () => {

@@ -1,12 +1,13 @@
 import { SpindleError } from '../errors.js';
 import { decodeAscii, isAscii } from './ascii.js';
 
-/** Buffer's native UTF-8 decoder, without the argument checks of `toString` (the range is checked here). */
-const { utf8Slice } = Buffer.prototype as unknown as { utf8Slice: (this: Buffer, start: number, end: number) => string };
-
-const scratch = new Float64Array(1);
-const scratchBytes = new Uint8Array(scratch.buffer);
 const EMPTY = Buffer.alloc(0);
+/** Longest string decodeAscii builds from its bytes in JavaScript. */
+const MAX_JS_ASCII = 8;
+/** Buffer's native Latin-1 decoder, for ASCII. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Buffer, start: number, end: number) => string }).latin1Slice;
+/** Buffer's native UTF-8 decoder without the argument handling of `Buffer.toString`. */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: (this: Buffer, start: number, end: number) => string }).utf8Slice;
 
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -17,6 +18,8 @@ export class DataInputDeserializer {
   position = 0;
   private buf: Buffer = EMPTY;
   private end = 0;
+  /** A DataView of `buf`, made when first needed (V8 compiles its accessors to plain loads). */
+  private view: DataView | undefined;
 
   constructor(buf?: Uint8Array, offset?: number, end?: number) {
     if (buf !== undefined) this.setBuffer(buf, offset, end);
@@ -27,6 +30,7 @@ export class DataInputDeserializer {
       throw new RangeError(`invalid range [${offset}, ${end}) of a buffer of ${buf.length} bytes`);
     }
     this.buf = asBuffer(buf);
+    this.view = undefined;
     this.position = offset;
     this.end = end;
   }
@@ -70,9 +74,7 @@ export class DataInputDeserializer {
 
   readFloat64(): number {
     const pos = this.require(8);
-    const b = this.buf;
-    for (let i = 0; i < 8; i++) scratchBytes[i] = b[pos + i]!;
-    return scratch[0]!;
+    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length)).getFloat64(pos, true);
   }
 
   /** Varuint byte length followed by UTF-8. */
@@ -83,13 +85,18 @@ export class DataInputDeserializer {
   /** `n` bytes of UTF-8. */
   readUtf8(n: number): string {
     const pos = this.require(n);
-    if (n <= 32 && isAscii(this.buf, pos, n)) return decodeAscii(this.buf, pos, n);
+    if (n <= 32 && isAscii(this.buf, pos, n)) return this.ascii(pos, n);
     return utf8Slice.call(this.buf, pos, pos + n);
   }
 
   /** `n` bytes that the writer guarantees to be ASCII. */
   readAscii(n: number): string {
-    return decodeAscii(this.buf, this.require(n), n);
+    return this.ascii(this.require(n), n);
+  }
+
+  /** Short strings are built in JavaScript, longer ones by the native Latin-1 decoder (no UTF-8 checks needed). */
+  private ascii(pos: number, n: number): string {
+    return n <= MAX_JS_ASCII ? decodeAscii(this.buf, pos, n) : latin1Slice.call(this.buf, pos, pos + n);
   }
 
   /** A view of the next `n` bytes (not a copy); it is only valid until the buffer is reused. */

@@ -1,6 +1,35 @@
-const scratch = new Float64Array(1);
-const scratchBytes = new Uint8Array(scratch.buffer);
 const TWO_POW_32 = 4294967296;
+/** Strings up to this length are copied character by character when ASCII (cheaper than a native call); longer ones are encoded natively. */
+const MAX_LOOP_CHARS = 31;
+/** Strings up to this length get three bytes per character reserved, so that they are encoded without measuring them first. */
+const MAX_RESERVED_CHARS = 1 << 16;
+/** Buffer's native UTF-8 encoder without the argument handling of `Buffer.write`. */
+const utf8Write = (Buffer.prototype as unknown as { utf8Write: (this: Buffer, s: string, offset: number, length?: number) => number })
+  .utf8Write;
+
+/** Writes `n` (in [0, 2^53)) as unsigned LEB128 at `pos`, where there is room, and returns the position after it. */
+function putVarUint(buf: Buffer, pos: number, n: number): number {
+  while (n >= TWO_POW_32) {
+    buf[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  while (n >= 0x80) {
+    buf[pos++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  buf[pos] = n;
+  return pos + 1;
+}
+
+/** Bytes of the unsigned LEB128 form of `n`. */
+function varUintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
 
 /**
  * A growable byte sink for serializing records. One instance is reused for many records; all
@@ -10,6 +39,7 @@ export class DataOutputSerializer {
   /** Next write position; the valid bytes are [0, position). */
   position = 0;
   private buf: Buffer;
+  private dataView: DataView | undefined;
 
   constructor(initialSize = 64) {
     this.buf = Buffer.allocUnsafeSlow(Math.max(8, initialSize));
@@ -29,6 +59,7 @@ export class DataOutputSerializer {
     const next = Buffer.allocUnsafeSlow(Math.max(needed, this.buf.length * 2));
     this.buf.copy(next, 0, 0, this.position);
     this.buf = next;
+    this.dataView = undefined;
   }
 
   writeByte(b: number): void {
@@ -43,18 +74,7 @@ export class DataOutputSerializer {
       return;
     }
     this.ensureCapacity(8);
-    const buf = this.buf;
-    let pos = this.position;
-    while (n >= TWO_POW_32) {
-      buf[pos++] = (n % 128) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    while (n >= 0x80) {
-      buf[pos++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    buf[pos++] = n;
-    this.position = pos;
+    this.position = putVarUint(this.buf, this.position, n);
   }
 
   writeInt32(n: number): void {
@@ -70,16 +90,18 @@ export class DataOutputSerializer {
 
   writeFloat64(n: number): void {
     this.ensureCapacity(8);
-    scratch[0] = n;
-    const buf = this.buf;
-    const pos = this.position;
-    for (let i = 0; i < 8; i++) buf[pos + i] = scratchBytes[i]!;
-    this.position = pos + 8;
+    this.view().setFloat64(this.position, n, true);
+    this.position += 8;
+  }
+
+  /** A DataView of the current backing array, made when first needed (V8 compiles its accessors to plain loads and stores). */
+  private view(): DataView {
+    return (this.dataView ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length));
   }
 
   /** Varuint byte length followed by UTF-8. */
   writeString(s: string): void {
-    if (s.length < 0x80 && this.writeTaggedAscii(s.length, s)) return;
+    if (s.length <= MAX_LOOP_CHARS && this.writeTaggedAscii(s.length, s)) return;
     this.writeUtf8WithLength(s);
   }
 
@@ -102,12 +124,28 @@ export class DataOutputSerializer {
     return true;
   }
 
-  /** Varuint byte length followed by UTF-8, for any string. */
-  writeUtf8WithLength(s: string): void {
-    const byteLength = Buffer.byteLength(s, 'utf8');
-    this.writeVarUint(byteLength);
-    this.ensureCapacity(byteLength);
-    this.position += this.buf.write(s, this.position, byteLength, 'utf8');
+  /**
+   * Varuint byte length followed by UTF-8, for any string. The text is encoded in one native call
+   * behind room for the length of an all-ASCII string, and moved in the rare case that its
+   * UTF-8 length needs a longer varuint; strings too long to reserve three bytes per character
+   * for are measured first instead. Returns the UTF-8 length.
+   */
+  writeUtf8WithLength(s: string): number {
+    if (s.length > MAX_RESERVED_CHARS) {
+      const byteLength = Buffer.byteLength(s, 'utf8');
+      this.writeVarUint(byteLength);
+      this.ensureCapacity(byteLength);
+      this.position += utf8Write.call(this.buf, s, this.position, byteLength);
+      return byteLength;
+    }
+    const head = varUintSize(s.length);
+    this.ensureCapacity(varUintSize(s.length * 3) + s.length * 3);
+    const start = this.position;
+    const written = utf8Write.call(this.buf, s, start + head);
+    const needed = varUintSize(written);
+    if (needed !== head) this.buf.copyWithin(start + needed, start + head, start + head + written);
+    this.position = putVarUint(this.buf, start, written) + written;
+    return written;
   }
 
   writeBytes(b: Uint8Array): void {

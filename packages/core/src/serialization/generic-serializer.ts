@@ -1,6 +1,7 @@
 import { SpindleError, deserializeError, serializeError, type SerializedError } from '../errors.js';
 import type { DataInputDeserializer } from './data-input.js';
 import type { DataOutputSerializer } from './data-output.js';
+import { ObjectShapes, SHAPE_MISS } from './generic-shapes.js';
 import { ShortLength, Tag } from './generic-tags.js';
 import { describeUnsupported, isPlainObject } from './generic-unsupported.js';
 import type { TypeSerializer } from './type-serializer.js';
@@ -88,8 +89,10 @@ function writeOtherPrimitive(v: unknown, out: DataOutputSerializer): void {
 function writeStringValue(s: string, out: DataOutputSerializer): void {
   const len = s.length;
   if (fits(len, ShortLength.ASCII_MAX) && out.writeTaggedAscii(Tag.SHORT_ASCII | len, s)) return;
+  const tagAt = out.position;
   out.writeByte(Tag.STRING);
-  out.writeString(s);
+  // As many UTF-8 bytes as characters: every character is ASCII.
+  if (out.writeUtf8WithLength(s) === len) out.buffer()[tagAt] = Tag.LONG_ASCII;
 }
 
 function writeNumber(n: number, out: DataOutputSerializer): void {
@@ -138,12 +141,17 @@ function writeNested(v: unknown, out: DataOutputSerializer): void {
 
 function writePlainObject(o: Record<string, unknown>, out: DataOutputSerializer): void {
   const keys = Object.keys(o);
+  if (keys.length > 0) {
+    const shape = shapes.find(keys);
+    if (shape !== undefined) return shape.write(o, out);
+  }
   if (fits(keys.length, ShortLength.COLLECTION_MAX)) out.writeByte(Tag.SHORT_OBJECT | keys.length);
   else writeLongHeader(Tag.OBJECT, keys.length, out);
   for (const key of keys) {
     out.writeString(key);
     writeNested(o[key], out);
   }
+  shapes.met(keys);
 }
 
 /** Whether `n` fits in the low bits of a tag whose largest value is `max`: a number compared as a number (V8 inlines this). */
@@ -176,6 +184,9 @@ function writeSet(s: ReadonlySet<unknown>, out: DataOutputSerializer): void {
   out.writeVarUint(s.size);
   for (const value of s) writeValue(value, out);
 }
+
+/** The object shapes this thread has met, writing and reading: compiled code for each (see generic-shapes.ts). */
+const shapes = new ObjectShapes(writeNested, readNested);
 
 function readValue(input: DataInputDeserializer): unknown {
   const tag = input.readByte() as Tag;
@@ -216,6 +227,8 @@ function readTagged(tag: Tag, input: DataInputDeserializer): unknown {
       return BigInt(input.readString());
     case Tag.STRING:
       return input.readString();
+    case Tag.LONG_ASCII:
+      return input.readAscii(input.readVarUint());
     case Tag.DATE:
       return new Date(input.readFloat64());
     case Tag.UINT8ARRAY:
@@ -264,14 +277,32 @@ function readLongArray(input: DataInputDeserializer, len: number): unknown[] {
   return a;
 }
 
+/** An object of a shape met before is read by the shape's code; any other key by key. */
 function readObject(input: DataInputDeserializer, count: number): Record<string, unknown> {
+  if (count === 0) return {};
+  const start = input.position;
+  const candidates = shapes.candidatesAt(count, input.rawBuffer(), start, input.limit());
+  for (let i = 0; i < candidates.length; i++) {
+    const shape = candidates[i]!;
+    if (shape.keys.length !== count) continue;
+    const o = shape.read(input);
+    if (o !== SHAPE_MISS) return o;
+    input.position = start;
+  }
+  return readObjectByKey(input, count);
+}
+
+function readObjectByKey(input: DataInputDeserializer, count: number): Record<string, unknown> {
   const o: Record<string, unknown> = {};
+  const keys: string[] = [];
   for (let i = 0; i < count; i++) {
-    const key = input.readString();
+    const key = readKey(input);
     const value = readNested(input);
+    keys.push(key);
     if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
     else o[key] = value;
   }
+  shapes.met(keys);
   return o;
 }
 
@@ -288,4 +319,38 @@ function readSet(input: DataInputDeserializer, size: number): Set<unknown> {
   const s = new Set<unknown>();
   for (let i = 0; i < size; i++) s.add(readNested(input));
   return s;
+}
+
+/** Keys of at most this many bytes are looked up in KEY_CACHE. */
+const MAX_CACHED_KEY = 24;
+/** Recently read object keys by a hash of their bytes: a pure memo, whatever it holds gives the same strings. */
+const KEY_CACHE: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
+
+/**
+ * An object key. Records of one stream repeat the same few keys, so a short key is taken from a
+ * small cache when its bytes match a string read before: no new string per key, and one that
+ * V8 already knows as a property name.
+ */
+function readKey(input: DataInputDeserializer): string {
+  const n = input.readVarUint();
+  if (n === 0 || n > MAX_CACHED_KEY) return input.readUtf8(n);
+  const pos = input.require(n);
+  const buf = input.rawBuffer();
+  const slot = (n * 31 + buf[pos]! * 7 + buf[pos + n - 1]!) & 255;
+  const cached = KEY_CACHE[slot];
+  if (cached !== undefined && cached.length === n && sameAscii(cached, buf, pos)) return cached;
+  input.position = pos;
+  const key = input.readUtf8(n);
+  if (key.length === n) KEY_CACHE[slot] = internalized(key);
+  return key;
+}
+
+function sameAscii(s: string, buf: Uint8Array, pos: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[pos + i]) return false;
+  return true;
+}
+
+/** The property-name form of `key`, which V8 compares by identity. */
+function internalized(key: string): string {
+  return Object.keys({ [key]: 0 })[0] ?? key;
 }

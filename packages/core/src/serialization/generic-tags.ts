@@ -38,6 +38,8 @@ export const enum Tag {
   SET = 0xce,
   /** An error, as the plain object of its SerializedError (name, message, code, recoverability, stack, cause). */
   ERROR = 0xcf,
+  /** Varuint length, then as many ASCII bytes: a string of more than 31 characters, all ASCII (read without UTF-8 decoding). */
+  LONG_ASCII = 0xd0,
 }
 
 /**

@@ -95,6 +95,15 @@ export class SlicedWindows {
   private readonly pane: number;
   /** The window last handed to the window function: keys firing the same window share it. */
   private window: TimeWindow | undefined;
+  /**
+   * The pane of the last element, [paneStart, paneEnd), with the ends of the latest and the
+   * earliest window containing it: the same for every time in the pane, as window bounds are pane
+   * bounds, so elements in time order compute them once per pane.
+   */
+  private paneStart = 0;
+  private paneEnd = 0;
+  private lastEnd = 0;
+  private firstEnd = 0;
 
   constructor(
     backend: HeapKeyedStateBackend,
@@ -111,14 +120,14 @@ export class SlicedWindows {
   processElement(value: unknown, t: number): void {
     const { size, slide, lateness } = this;
     const wm = this.timers.currentWatermark();
-    const lastEnd = startOf(t, this.offset, slide) + size;
+    if (!(t >= this.paneStart && t < this.paneEnd)) this.placePane(t);
+    const { lastEnd, firstEnd } = this;
+    const sliceEnd = this.paneEnd;
     // No window contains t (slide > size), or every window containing it is cleaned up.
     if (lastEnd <= t || lastEnd - 1 + lateness <= wm) {
       if (t + lateness <= wm) this.host.late(value, t);
       return;
     }
-    const firstEnd = lastEnd - Math.floor((lastEnd - t - 1) / slide) * slide;
-    const sliceEnd = startOf(t, this.offset, this.pane) + this.pane;
     let slices = this.state.value();
     if (slices === undefined) {
       slices = { ends: [], values: [], fired: Number.NEGATIVE_INFINITY };
@@ -152,6 +161,14 @@ export class SlicedWindows {
         this.timers.registerEventTimeTimer(e - 1 + lateness);
       }
     }
+  }
+
+  private placePane(t: number): void {
+    const { size, slide, pane } = this;
+    this.paneStart = startOf(t, this.offset, pane);
+    this.paneEnd = this.paneStart + pane;
+    this.lastEnd = startOf(t, this.offset, slide) + size;
+    this.firstEnd = this.lastEnd - Math.floor((this.lastEnd - t - 1) / slide) * slide;
   }
 
   /** An event-time timer of the current key at `time`: fires the window ending at time + 1, cleans up the one ending at time + 1 - lateness. */
