@@ -136,9 +136,10 @@ export class HeapInternalTimerService<K = unknown, N = unknown> implements Inter
     this.armed = { timestamp, handle: this.processingTimeService.registerTimer(timestamp, (time) => this.onProcessingTime(time)) };
   }
 
+  /** The entry is the current key and the timer handed out: nothing allocated per timer. */
   private fire(t: TimerEntry, kind: 'event' | 'processing'): void {
-    this.backend.setCurrentKeyResolved({ key: t.key, encodedKey: t.encodedKey, keyGroup: t.keyGroup });
-    const timer: InternalTimer<K, N> = { timestamp: t.timestamp, key: t.key as K, namespace: t.namespace as N };
+    this.backend.setCurrentKeyResolved(t);
+    const timer = t as InternalTimer<K, N>;
     if (kind === 'event') this.triggerable.onEventTime(timer);
     else this.triggerable.onProcessingTime(timer);
   }
