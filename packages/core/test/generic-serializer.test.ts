@@ -125,6 +125,34 @@ describe('GenericSerializer', () => {
     expect(back).to.deep.equal(records);
   });
 
+  it('reads property names right whatever names came before (same lengths, same first and last bytes, non-ASCII)', () => {
+    const names = [
+      'ab',
+      'ba',
+      'aab',
+      'abb',
+      'axb',
+      'ayb',
+      'é',
+      'ée',
+      'x'.repeat(31),
+      'x'.repeat(32),
+      'x'.repeat(30) + 'y',
+      'x'.repeat(200),
+      '',
+    ];
+    const records = Array.from({ length: 200 }, (_, i) => ({
+      [names[i % names.length]!]: i,
+      [names[(i * 7 + 3) % names.length]! + '_']: 'v'.repeat(i % 40),
+    }));
+    const out = new DataOutputSerializer();
+    for (const r of records) serializer.serialize(r, out);
+    const input = new DataInputDeserializer(out.buffer(), 0, out.position);
+    const back = records.map(() => serializer.deserialize(input) as Record<string, unknown>);
+    expect(back).to.deep.equal(records);
+    expect(back.map((r) => Object.keys(r))).to.deep.equal(records.map((r) => Object.keys(r)));
+  });
+
   it('encodes a small tuple compactly', () => {
     const out = new DataOutputSerializer();
     serializer.serialize(['word', 1], out);

@@ -4,6 +4,8 @@ import { decodeAscii, isAscii } from './ascii.js';
 const scratch = new Float64Array(1);
 const scratchBytes = new Uint8Array(scratch.buffer);
 const EMPTY = Buffer.alloc(0);
+/** Buffer's native decoder, called without the argument checks of `toString` (the range is checked here). */
+const utf8Slice = (Buffer.prototype as unknown as { utf8Slice: (this: Buffer, start: number, end: number) => string }).utf8Slice;
 
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
@@ -81,7 +83,7 @@ export class DataInputDeserializer {
   readUtf8(n: number): string {
     const pos = this.require(n);
     if (n <= 32 && isAscii(this.buf, pos, n)) return decodeAscii(this.buf, pos, n);
-    return this.buf.toString('utf8', pos, pos + n);
+    return utf8Slice.call(this.buf, pos, pos + n);
   }
 
   /** `n` bytes that the writer guarantees to be ASCII. */

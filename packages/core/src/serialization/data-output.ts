@@ -1,6 +1,10 @@
 const scratch = new Float64Array(1);
 const scratchBytes = new Uint8Array(scratch.buffer);
 const TWO_POW_32 = 4294967296;
+/** From this length on, Buffer's native encoder beats a loop over the characters. */
+const NATIVE_ENCODE_MIN = 16;
+/** Buffer's native encoder, without the argument checks of `write` (the capacity is ensured here). */
+const utf8Write = (Buffer.prototype as unknown as { utf8Write: (this: Buffer, s: string, offset: number) => number }).utf8Write;
 
 /**
  * A growable byte sink for serializing records. One instance is reused for many records; all
@@ -79,8 +83,31 @@ export class DataOutputSerializer {
 
   /** Varuint byte length followed by UTF-8. */
   writeString(s: string): void {
-    if (s.length < 0x80 && this.writeTaggedAscii(s.length, s)) return;
+    const len = s.length;
+    if (len < NATIVE_ENCODE_MIN) {
+      if (this.writeTaggedAscii(len, s)) return;
+    } else if (len < 0x80) return this.writeShortUtf8(s);
     this.writeUtf8WithLength(s);
+  }
+
+  /**
+   * A string of 16 to 127 UTF-16 units, encoded natively in place: at most 381 bytes, so its
+   * varuint length takes one byte, or two (the bytes then move up by one).
+   */
+  private writeShortUtf8(s: string): void {
+    this.ensureCapacity(2 + 3 * s.length);
+    const buf = this.buf;
+    const pos = this.position;
+    const n = utf8Write.call(buf, s, pos + 1);
+    if (n < 0x80) {
+      buf[pos] = n;
+      this.position = pos + 1 + n;
+      return;
+    }
+    buf.copyWithin(pos + 2, pos + 1, pos + 1 + n);
+    buf[pos] = (n & 0x7f) | 0x80;
+    buf[pos + 1] = n >>> 7;
+    this.position = pos + 2 + n;
   }
 
   /**

@@ -267,7 +267,7 @@ function readLongArray(input: DataInputDeserializer, len: number): unknown[] {
 function readObject(input: DataInputDeserializer, count: number): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
-    const key = input.readString();
+    const key = readPropertyName(input);
     const value = readNested(input);
     if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
     else o[key] = value;
@@ -288,4 +288,33 @@ function readSet(input: DataInputDeserializer, size: number): Set<unknown> {
   const s = new Set<unknown>();
   for (let i = 0; i < size; i++) s.add(readNested(input));
   return s;
+}
+
+/**
+ * Property names decoded lately, by a hash of their bytes. Records of one type repeat the same
+ * names: handing out the same string again spares decoding it and interning it again when it
+ * becomes a property key. A pure memo: what it returns equals a fresh decoding.
+ */
+const NAME_SLOTS = 256;
+const names: string[] = new Array<string>(NAME_SLOTS).fill('');
+
+/** A length-prefixed property name, as `input.readString()` reads it. */
+function readPropertyName(input: DataInputDeserializer): string {
+  const n = input.readVarUint();
+  if (n === 0 || !fits(n, ShortLength.ASCII_MAX)) return input.readUtf8(n);
+  const pos = input.require(n);
+  const buf = input.rawBuffer();
+  const slot = (n * 31 + buf[pos]! * 7 + buf[pos + n - 1]!) & (NAME_SLOTS - 1);
+  const cached = names[slot]!;
+  if (cached.length === n && sameAscii(cached, buf, pos)) return cached;
+  input.position = pos;
+  const name = input.readUtf8(n);
+  names[slot] = name;
+  return name;
+}
+
+/** Whether `buf` holds the char codes of the ASCII string `s` at `pos`. */
+function sameAscii(s: string, buf: Uint8Array, pos: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[pos + i]) return false;
+  return true;
 }
