@@ -73,6 +73,12 @@ export function sliceGeometry(
   return g;
 }
 
+/** Whether a slice ends in (start, end]: a loop, not a closure per timer. */
+function hasSliceIn(ends: readonly number[], start: number, end: number): boolean {
+  for (let i = 0; i < ends.length; i++) if (ends[i]! > start && ends[i]! <= end) return true;
+  return false;
+}
+
 function startOf(time: number, offset: number, length: number): number {
   return TimeWindow.getWindowStartWithOffset(time, offset, length);
 }
@@ -230,7 +236,7 @@ export class SlicedWindows {
   private cleanUp(slices: KeySlices, end: number): void {
     const { ends, values } = slices;
     const start = end - this.size;
-    if (ends.some((e) => e > start && e <= end)) this.host.clear(this.windowOf(start, end));
+    if (hasSliceIn(ends, start, end)) this.host.clear(this.windowOf(start, end));
     let keep = 0;
     while (keep < ends.length && startOf(ends[keep]! - this.pane, this.offset, this.slide) + this.size <= end) keep++;
     if (keep === ends.length) this.state.clear();
