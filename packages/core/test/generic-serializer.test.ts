@@ -153,6 +153,19 @@ describe('GenericSerializer', () => {
     expect(back.map((r) => Object.keys(r))).to.deep.equal(records.map((r) => Object.keys(r)));
   });
 
+  it('round-trips objects of 0 to 40 keys, integer-like keys and null prototypes included, keys in order', () => {
+    for (let n = 0; n <= 40; n++) {
+      const o: Record<string, unknown> = {};
+      for (let i = n - 1; i >= 0; i--) o[i % 3 === 0 ? String(i) : `k${i}`] = i % 2 === 0 ? i : `v${i}`;
+      const bare = Object.assign(Object.create(null) as Record<string, unknown>, o);
+      for (const value of [o, bare]) {
+        const back = roundTrip(value) as Record<string, unknown>;
+        expect(Object.keys(back)).to.deep.equal(Object.keys(o));
+        expect(back).to.deep.equal(o);
+      }
+    }
+  });
+
   it('encodes a small tuple compactly', () => {
     const out = new DataOutputSerializer();
     serializer.serialize(['word', 1], out);

@@ -136,7 +136,29 @@ function writeNested(v: unknown, out: DataOutputSerializer): void {
   else writeValue(v, out);
 }
 
+/**
+ * Walks the keys with for-in (V8's enum cache, no array per object), the header patched with
+ * the count at the end. An object of more than 15 keys, or one that inherits enumerable keys,
+ * starts over on the Object.keys path.
+ */
 function writePlainObject(o: Record<string, unknown>, out: DataOutputSerializer): void {
+  const start = out.position;
+  out.writeByte(Tag.SHORT_OBJECT);
+  let count = 0;
+  for (const key in o) {
+    // hasOwnProperty on the key being enumerated is a check V8 optimizes inside for-in (Object.hasOwn is not).
+    if (!fits(count + 1, ShortLength.COLLECTION_MAX) || !Object.prototype.hasOwnProperty.call(o, key)) {
+      out.position = start;
+      return writeObjectKeys(o, out);
+    }
+    count++;
+    out.writeString(key);
+    writeNested(o[key], out);
+  }
+  out.rawBuffer()[start] = Tag.SHORT_OBJECT | count;
+}
+
+function writeObjectKeys(o: Record<string, unknown>, out: DataOutputSerializer): void {
   const keys = Object.keys(o);
   if (fits(keys.length, ShortLength.COLLECTION_MAX)) out.writeByte(Tag.SHORT_OBJECT | keys.length);
   else writeLongHeader(Tag.OBJECT, keys.length, out);

@@ -141,8 +141,14 @@ export class SlicedWindows {
     const added = i < 0 || ends[i] !== sliceEnd;
     if (added) {
       i++;
-      ends.splice(i, 0, sliceEnd);
-      slices.values.splice(i, 0, this.first(value));
+      // Slices mostly come in time order: appending allocates nothing, unlike splice.
+      if (i === ends.length) {
+        ends.push(sliceEnd);
+        slices.values.push(this.first(value));
+      } else {
+        ends.splice(i, 0, sliceEnd);
+        slices.values.splice(i, 0, this.first(value));
+      }
     } else slices.values[i] = this.fold(slices.values[i], value);
     // Firing timers of the windows the watermark has not passed: a new slice registers those of its
     // windows no other slice of the key is in (the others have theirs), and a window fired before
@@ -240,7 +246,10 @@ export class SlicedWindows {
     let keep = 0;
     while (keep < ends.length && startOf(ends[keep]! - this.pane, this.offset, this.slide) + this.size <= end) keep++;
     if (keep === ends.length) this.state.clear();
-    else if (keep > 0) {
+    else if (keep === 1) {
+      ends.shift();
+      values.shift();
+    } else if (keep > 0) {
       ends.splice(0, keep);
       values.splice(0, keep);
     }
