@@ -58,6 +58,27 @@ describe('DataOutputSerializer / DataInputDeserializer', () => {
     expect(new DataInputDeserializer(lone.toUint8Array()).readString()).to.equal('\ufffd'.repeat(50));
   });
 
+  it('writes strings of every length up to 200 units, ASCII or not, as varuint byte length plus UTF-8', () => {
+    for (const unit of ['a', 'é', '€', '😀', '\ud800']) {
+      for (let units = 0; units <= 200; units++) {
+        const s = unit.repeat(Math.ceil(units / unit.length)).slice(0, units);
+        const out = new DataOutputSerializer(1);
+        out.writeByte(7);
+        out.writeString(s);
+        const utf8 = Buffer.from(s, 'utf8');
+        const expected = new DataOutputSerializer();
+        expected.writeByte(7);
+        expected.writeVarUint(utf8.length);
+        expected.writeBytes(utf8);
+        expect(Buffer.from(out.toUint8Array()).equals(Buffer.from(expected.toUint8Array())), `${units} × ${unit}`).to.equal(true);
+        const input = new DataInputDeserializer(out.toUint8Array());
+        input.readByte();
+        expect(input.readString()).to.equal(utf8.toString('utf8'));
+        expect(input.available()).to.equal(0);
+      }
+    }
+  });
+
   it('throws an EOF SpindleError when reading past the end', () => {
     const out = new DataOutputSerializer();
     out.writeString('hello');

@@ -221,6 +221,47 @@ describe('GenericSerializer', () => {
     }
   });
 
+  it('reads property names right whatever names came before (same lengths, same first and last bytes, non-ASCII)', () => {
+    const names = [
+      'ab',
+      'ba',
+      'aab',
+      'abb',
+      'axb',
+      'ayb',
+      'é',
+      'ée',
+      'x'.repeat(31),
+      'x'.repeat(32),
+      'x'.repeat(30) + 'y',
+      'x'.repeat(200),
+      '',
+    ];
+    const records = Array.from({ length: 200 }, (_, i) => ({
+      [names[i % names.length]!]: i,
+      [names[(i * 7 + 3) % names.length]! + '_']: 'v'.repeat(i % 40),
+    }));
+    const out = new DataOutputSerializer();
+    for (const r of records) serializer.serialize(r, out);
+    const input = new DataInputDeserializer(out.buffer(), 0, out.position);
+    const back = records.map(() => serializer.deserialize(input) as Record<string, unknown>);
+    expect(back).to.deep.equal(records);
+    expect(back.map((r) => Object.keys(r))).to.deep.equal(records.map((r) => Object.keys(r)));
+  });
+
+  it('round-trips objects of 0 to 40 keys, integer-like keys and null prototypes included, keys in order', () => {
+    for (let n = 0; n <= 40; n++) {
+      const o: Record<string, unknown> = {};
+      for (let i = n - 1; i >= 0; i--) o[i % 3 === 0 ? String(i) : `k${i}`] = i % 2 === 0 ? i : `v${i}`;
+      const bare = Object.assign(Object.create(null) as Record<string, unknown>, o);
+      for (const value of [o, bare]) {
+        const back = roundTrip(value) as Record<string, unknown>;
+        expect(Object.keys(back)).to.deep.equal(Object.keys(o));
+        expect(back).to.deep.equal(o);
+      }
+    }
+  });
+
   it('encodes a small tuple compactly', () => {
     const out = new DataOutputSerializer();
     serializer.serialize(['word', 1], out);

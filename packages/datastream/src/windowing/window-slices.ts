@@ -68,6 +68,12 @@ export function sliceGeometry(
   return g;
 }
 
+/** Whether a slice ends in (start, end]: a loop, not a closure per timer. */
+function hasSliceIn(ends: readonly number[], start: number, end: number): boolean {
+  for (let i = 0; i < ends.length; i++) if (ends[i]! > start && ends[i]! <= end) return true;
+  return false;
+}
+
 function startOf(time: number, offset: number, length: number): number {
   return TimeWindow.getWindowStartWithOffset(time, offset, length);
 }
@@ -139,8 +145,14 @@ export class SlicedWindows {
     const added = i < 0 || ends[i] !== sliceEnd;
     if (added) {
       i++;
-      ends.splice(i, 0, sliceEnd);
-      slices.values.splice(i, 0, this.first(value));
+      // Slices mostly come in time order: appending allocates nothing, unlike splice.
+      if (i === ends.length) {
+        ends.push(sliceEnd);
+        slices.values.push(this.first(value));
+      } else {
+        ends.splice(i, 0, sliceEnd);
+        slices.values.splice(i, 0, this.first(value));
+      }
     } else slices.values[i] = this.fold(slices.values[i], value);
     // Firing timers of the windows the watermark has not passed: a new slice registers those of its
     // windows no other slice of the key is in (the others have theirs), and a window fired before
@@ -242,11 +254,14 @@ export class SlicedWindows {
   private cleanUp(slices: KeySlices, end: number): void {
     const { ends, values } = slices;
     const start = end - this.size;
-    if (ends.some((e) => e > start && e <= end)) this.host.clear(this.windowOf(start, end));
+    if (hasSliceIn(ends, start, end)) this.host.clear(this.windowOf(start, end));
     let keep = 0;
     while (keep < ends.length && startOf(ends[keep]! - this.pane, this.offset, this.slide) + this.size <= end) keep++;
     if (keep === ends.length) this.state.clear();
-    else if (keep > 0) {
+    else if (keep === 1) {
+      ends.shift();
+      values.shift();
+    } else if (keep > 0) {
       ends.splice(0, keep);
       values.splice(0, keep);
     }

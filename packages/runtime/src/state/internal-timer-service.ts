@@ -41,6 +41,7 @@ export class HeapInternalTimerService<K = unknown, N = unknown> implements Inter
   private armed: { timestamp: number; handle: Cancellable } | undefined;
   private firingProcessingTime = false;
   private closed = false;
+  private readonly contexts = new Map<string, string>();
 
   constructor(
     readonly name: string,
@@ -136,22 +137,30 @@ export class HeapInternalTimerService<K = unknown, N = unknown> implements Inter
     this.armed = { timestamp, handle: this.processingTimeService.registerTimer(timestamp, (time) => this.onProcessingTime(time)) };
   }
 
+  /** The entry is the current key and the timer handed out: nothing allocated per timer. */
   private fire(t: TimerEntry, kind: 'event' | 'processing'): void {
-    this.backend.setCurrentKeyResolved({ key: t.key, encodedKey: t.encodedKey, keyGroup: t.keyGroup });
-    const timer: InternalTimer<K, N> = { timestamp: t.timestamp, key: t.key as K, namespace: t.namespace as N };
+    this.backend.setCurrentKeyResolved(t);
+    const timer = t as InternalTimer<K, N>;
     if (kind === 'event') this.triggerable.onEventTime(timer);
     else this.triggerable.onProcessingTime(timer);
   }
 
   private add(queue: KeyGroupedTimerQueue, timestamp: number, namespace: N | undefined, what: string): boolean {
     checkTimestamp(timestamp);
-    const current = this.backend.currentKeyOrThrow(`${what} of timer service '${this.name}'`);
+    const current = this.backend.currentKeyOrThrow(this.contextOf(what));
     return queue.add(timestamp, current.key, current.encodedKey, current.keyGroup, namespace, this.encodeNamespace(namespace));
   }
 
   private remove(queue: KeyGroupedTimerQueue, timestamp: number, namespace: N | undefined, what: string): void {
-    const current = this.backend.currentKeyOrThrow(`${what} of timer service '${this.name}'`);
+    const current = this.backend.currentKeyOrThrow(this.contextOf(what));
     queue.remove(timestamp, current.encodedKey, current.keyGroup, this.encodeNamespace(namespace));
+  }
+
+  /** What an error without a current key names, e.g. `registerEventTimeTimer of timer service 'x'`: built once per call kind. */
+  private contextOf(what: string): string {
+    let context = this.contexts.get(what);
+    if (context === undefined) this.contexts.set(what, (context = `${what} of timer service '${this.name}'`));
+    return context;
   }
 
   /** Timers without a namespace keep the key codec's encoding of undefined whatever the serializer. */

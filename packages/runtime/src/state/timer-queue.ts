@@ -8,94 +8,143 @@ export interface InternalTimer<K = unknown, N = unknown> {
   readonly namespace: N;
 }
 
-/** A queued timer; `id` (time, namespace, key) makes a registration unique. */
-export interface TimerEntry extends InternalTimer {
-  readonly encodedKey: string;
-  readonly encodedNamespace: string;
-  readonly keyGroup: number;
-  readonly id: string;
-  heapIndex: number;
-  seq: number;
+/** Timers of one (timestamp, key group, namespace) by encoded key: deduplication and deletion. */
+type KeyTimers = Map<string, TimerEntry>;
+
+/**
+ * A queued timer. (time, namespace, key) makes a registration unique. It also serves as the
+ * backend's current key while it fires (it has the key, its encoding and its key group).
+ */
+export class TimerEntry implements InternalTimer {
+  /** Neighbours in the registration order of the timers of its timestamp. */
+  prev: TimerEntry | undefined = undefined;
+  next: TimerEntry | undefined = undefined;
+
+  constructor(
+    readonly timestamp: number,
+    readonly key: unknown,
+    readonly namespace: unknown,
+    readonly encodedKey: string,
+    readonly encodedNamespace: string,
+    readonly keyGroup: number,
+    /** The map that holds this timer for deduplication. */
+    readonly owner: KeyTimers,
+  ) {}
+}
+
+/** The timers of one timestamp: a list in registration order, and by key group, namespace and key. */
+class TimeBucket {
+  first: TimerEntry | undefined = undefined;
+  last: TimerEntry | undefined = undefined;
+  readonly groups = new Map<number, Map<string, KeyTimers>>();
+
+  constructor(readonly timestamp: number) {}
+
+  keyTimers(keyGroup: number, encodedNamespace: string, create: boolean): KeyTimers | undefined {
+    let byNamespace = this.groups.get(keyGroup);
+    if (byNamespace === undefined) {
+      if (!create) return undefined;
+      this.groups.set(keyGroup, (byNamespace = new Map<string, KeyTimers>()));
+    }
+    let keys = byNamespace.get(encodedNamespace);
+    if (keys === undefined && create) byNamespace.set(encodedNamespace, (keys = new Map<string, TimerEntry>()));
+    return keys;
+  }
+
+  append(entry: TimerEntry): void {
+    entry.prev = this.last;
+    if (this.last === undefined) this.first = entry;
+    else this.last.next = entry;
+    this.last = entry;
+  }
+
+  unlink(entry: TimerEntry): void {
+    if (entry.prev === undefined) this.first = entry.next;
+    else entry.prev.next = entry.next;
+    if (entry.next === undefined) this.last = entry.prev;
+    else entry.next.prev = entry.prev;
+    entry.prev = entry.next = undefined;
+  }
 }
 
 /**
- * Timers of one kind (event or processing time) of one timer service: a binary min-heap over all
- * timers of the subtask (by timestamp, then registration order) for firing, and one map per key
- * group from id to timer for deduplication, deletion and per-key-group snapshots (Flink's
- * HeapPriorityQueueSet partitioned by key group).
+ * Timers of one kind (event or processing time) of one timer service, grouped by timestamp (many
+ * keys share few timestamps, e.g. window ends): a binary min-heap of the distinct timestamps, and
+ * per timestamp the timers in registration order plus a map per key group, namespace and key for
+ * deduplication, deletion and per-key-group snapshots (Flink's HeapPriorityQueueSet partitioned by
+ * key group). Timers fire in timestamp order, those of one timestamp in registration order.
  *
  * Snapshot encoding of one key group: `varuint n`, then n × `string key (key codec), string
  * namespace (the timer service's NamespaceSerializer), float64 timestamp`.
  */
 export class KeyGroupedTimerQueue {
-  private readonly heap: TimerEntry[] = [];
-  private readonly byGroup: Map<string, TimerEntry>[];
-  private nextSeq = 0;
+  /** Buckets by timestamp; a timestamp is in `heap` exactly when it has a bucket here. */
+  private readonly buckets = new Map<number, TimeBucket>();
+  private readonly heap: TimeBucket[] = [];
+  private count = 0;
 
   constructor(
     private readonly range: KeyGroupRange,
     private readonly decodeNamespace: (encoded: string) => unknown = decodeKey,
-  ) {
-    this.byGroup = Array.from({ length: range.end - range.start + 1 }, () => new Map<string, TimerEntry>());
-  }
+  ) {}
 
   get size(): number {
-    return this.heap.length;
+    return this.count;
   }
 
   /** Adds a timer unless the same (time, key, namespace) is queued; true when added. */
   add(timestamp: number, key: unknown, encodedKey: string, keyGroup: number, namespace: unknown, encodedNamespace: string): boolean {
-    const group = this.group(keyGroup);
-    const id = timerId(timestamp, encodedKey, encodedNamespace);
-    if (group.has(id)) return false;
-    const entry: TimerEntry = {
-      timestamp,
-      key,
-      namespace,
-      encodedKey,
-      encodedNamespace,
-      keyGroup,
-      id,
-      heapIndex: this.heap.length,
-      seq: this.nextSeq++,
-    };
-    group.set(id, entry);
-    this.heap.push(entry);
-    this.siftUp(entry.heapIndex);
+    this.checkKeyGroup(keyGroup);
+    let bucket = this.buckets.get(timestamp);
+    if (bucket === undefined) bucket = this.newBucket(timestamp);
+    const keys = bucket.keyTimers(keyGroup, encodedNamespace, true)!;
+    if (keys.has(encodedKey)) return false;
+    const entry = new TimerEntry(timestamp, key, namespace, encodedKey, encodedNamespace, keyGroup, keys);
+    keys.set(encodedKey, entry);
+    bucket.append(entry);
+    this.count++;
     return true;
   }
 
   /** Removes a queued timer; true when it was there. */
   remove(timestamp: number, encodedKey: string, keyGroup: number, encodedNamespace: string): boolean {
-    const group = this.group(keyGroup);
-    const id = timerId(timestamp, encodedKey, encodedNamespace);
-    const entry = group.get(id);
+    this.checkKeyGroup(keyGroup);
+    const bucket = this.buckets.get(timestamp);
+    const keys = bucket?.keyTimers(keyGroup, encodedNamespace, false);
+    const entry = keys?.get(encodedKey);
     if (entry === undefined) return false;
-    group.delete(id);
-    this.removeAt(entry.heapIndex);
+    keys!.delete(encodedKey);
+    bucket!.unlink(entry);
+    this.count--;
     return true;
   }
 
   peek(): TimerEntry | undefined {
-    return this.heap[0];
+    return this.headBucket()?.first;
   }
 
   poll(): TimerEntry | undefined {
-    const head = this.heap[0];
+    const bucket = this.headBucket();
+    const head = bucket?.first;
     if (head === undefined) return undefined;
-    this.group(head.keyGroup).delete(head.id);
-    this.removeAt(0);
+    head.owner.delete(head.encodedKey);
+    bucket!.unlink(head);
+    this.count--;
     return head;
   }
 
-  timersOfKeyGroup(keyGroup: number): IterableIterator<TimerEntry> {
-    return this.group(keyGroup).values();
+  *timersOfKeyGroup(keyGroup: number): IterableIterator<TimerEntry> {
+    for (const bucket of this.buckets.values()) {
+      const byNamespace = bucket.groups.get(keyGroup);
+      if (byNamespace === undefined) continue;
+      for (const keys of byNamespace.values()) yield* keys.values();
+    }
   }
 
   writeKeyGroup(keyGroup: number, out: DataOutputSerializer): void {
-    const group = this.group(keyGroup);
-    out.writeVarUint(group.size);
-    for (const t of group.values()) {
+    const timers = [...this.timersOfKeyGroup(keyGroup)];
+    out.writeVarUint(timers.length);
+    for (const t of timers) {
       out.writeString(t.encodedKey);
       out.writeString(t.encodedNamespace);
       out.writeFloat64(t.timestamp);
@@ -112,60 +161,63 @@ export class KeyGroupedTimerQueue {
     }
   }
 
-  private group(keyGroup: number): Map<string, TimerEntry> {
-    const g = this.byGroup[keyGroup - this.range.start];
-    if (g === undefined) throw new RangeError(`key group ${keyGroup} is outside [${this.range.start}, ${this.range.end}]`);
-    return g;
+  private checkKeyGroup(keyGroup: number): void {
+    if (keyGroup < this.range.start || keyGroup > this.range.end) {
+      throw new RangeError(`key group ${keyGroup} is outside [${this.range.start}, ${this.range.end}]`);
+    }
   }
 
-  private removeAt(index: number): void {
+  private newBucket(timestamp: number): TimeBucket {
+    const bucket = new TimeBucket(timestamp);
+    this.buckets.set(timestamp, bucket);
+    this.heap.push(bucket);
+    this.siftUp(this.heap.length - 1);
+    return bucket;
+  }
+
+  /** The earliest bucket with timers; buckets emptied by polls or deletions are dropped here. */
+  private headBucket(): TimeBucket | undefined {
+    for (let head = this.heap[0]; head !== undefined; head = this.heap[0]) {
+      if (head.first !== undefined) return head;
+      this.buckets.delete(head.timestamp);
+      this.removeHead();
+    }
+    return undefined;
+  }
+
+  private removeHead(): void {
     const last = this.heap.pop()!;
-    if (index === this.heap.length) return;
-    this.heap[index] = last;
-    last.heapIndex = index;
-    this.siftDown(index);
-    this.siftUp(last.heapIndex);
+    if (this.heap.length === 0) return;
+    this.heap[0] = last;
+    this.siftDown(0);
   }
 
   private siftUp(index: number): void {
     const heap = this.heap;
-    const entry = heap[index]!;
+    const bucket = heap[index]!;
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
       const parent = heap[parentIndex]!;
-      if (!before(entry, parent)) break;
+      if (parent.timestamp <= bucket.timestamp) break;
       heap[index] = parent;
-      parent.heapIndex = index;
       index = parentIndex;
     }
-    heap[index] = entry;
-    entry.heapIndex = index;
+    heap[index] = bucket;
   }
 
   private siftDown(index: number): void {
     const heap = this.heap;
-    const entry = heap[index]!;
+    const bucket = heap[index]!;
     for (;;) {
       const left = 2 * index + 1;
       if (left >= heap.length) break;
       const right = left + 1;
-      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+      const child = right < heap.length && heap[right]!.timestamp < heap[left]!.timestamp ? right : left;
       const c = heap[child]!;
-      if (!before(c, entry)) break;
+      if (c.timestamp >= bucket.timestamp) break;
       heap[index] = c;
-      c.heapIndex = index;
       index = child;
     }
-    heap[index] = entry;
-    entry.heapIndex = index;
+    heap[index] = bucket;
   }
-}
-
-function before(a: TimerEntry, b: TimerEntry): boolean {
-  return a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.seq < b.seq);
-}
-
-/** Key-codec encodings are self-delimiting, so the concatenation is unambiguous. */
-function timerId(timestamp: number, encodedKey: string, encodedNamespace: string): string {
-  return `${timestamp};${encodedNamespace}${encodedKey}`;
 }
