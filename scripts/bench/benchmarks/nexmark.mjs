@@ -27,7 +27,7 @@ export const description =
   'Nexmark q0-q3, q5, q7, q8 on one events file: spindle p=1 vs flink p=1 and a plain Node loop (events/s per core)';
 
 const QUERIES = ['q0', 'q1', 'q2', 'q3', 'q5', 'q7', 'q8'];
-/** Spindle's events/s per core to reach, and at least Flink's figure in the same run, for these queries. */
+/** Spindle's events/s per core to reach for these queries; every query is also held to Flink's figure in the same run. */
 const TARGETS = { q0: 400_000, q1: 400_000, q2: 400_000, q5: 75_000, q8: 160_000 };
 const TARGET_VS_FLINK = 1;
 const PARALLELISM = 1;
@@ -85,7 +85,7 @@ export async function run(ctx) {
     repetitions: repeat,
     queries: queries.map(({ query, contestants: list }) => ({
       query,
-      target: TARGETS[query] ? { eventsPerSecPerCore: TARGETS[query], vsFlink: TARGET_VS_FLINK } : null,
+      target: { eventsPerSecPerCore: TARGETS[query] ?? null, vsFlink: TARGET_VS_FLINK },
       contestants: list.map((outcome) => recordedFigures(outcome, events)),
     })),
     summary: lines,
@@ -296,12 +296,15 @@ function summary(query, list, events) {
   if (flink) {
     const job = ratio(spindle, flink, 'job');
     const wall = ratio(spindle, flink, 'wall');
+    // Flink runs each task of a slot on a thread of its own (up to ~2 cores at p=1 here); a Spindle
+    // slot runs its tasks on one thread: CPU time shows the work per core of each.
+    const cpu = ratio(spindle, flink, 'cpu');
     parts.push(
-      `vs ${flink.label}: ${job ?? 'no figure'} by job time, ${wall ?? 'no figure'} with start-up` +
-        (target !== undefined ? ` (target >= ${TARGET_VS_FLINK}x by job time)` : ''),
+      `vs ${flink.label}: ${job ?? 'no figure'} by job time, ${wall ?? 'no figure'} with start-up, ${cpu ?? 'no figure'} by CPU time` +
+        ` (target >= ${TARGET_VS_FLINK}x by job time)`,
     );
-    if (target !== undefined && (job === null || parseFloat(job) < TARGET_VS_FLINK)) below = true;
-  } else if (target !== undefined) {
+    if (job === null || parseFloat(job) < TARGET_VS_FLINK) below = true;
+  } else {
     parts.push('no Flink figure to compare with');
   }
   parts.push(`vs ${NODE_LOOP}: ${ratio(spindle, node, 'job') ?? 'no figure'} by job time`);
