@@ -23,6 +23,22 @@ function records(n: number, seed: number): Rec[] {
   return Array.from({ length: n }, (_, i) => [Math.floor(next() * 1000), `v${i}-${'x'.repeat(Math.floor(next() * 40))}`]);
 }
 
+/** Adds `input` to the sorter and reads it sorted, which must fail with `code`, naming `directory` and io.tmp.dirs. */
+function expectSpillFailure<T>(s: ExternalSorter<T>, input: Iterable<unknown>, code: string, directory: string): void {
+  let failure: unknown;
+  try {
+    for (const r of input) s.add(r);
+    for (const r of s.sorted()) expect(r).to.not.equal(undefined);
+  } catch (e) {
+    failure = e;
+  }
+  expect(failure).to.be.instanceOf(SpindleError);
+  expect((failure as SpindleError).code).to.equal(code);
+  expect((failure as Error).message)
+    .to.contain(directory)
+    .and.contain('io.tmp.dirs');
+}
+
 describe('ExternalSorter', () => {
   let dir: string;
   beforeEach(() => {
@@ -108,18 +124,7 @@ describe('ExternalSorter', () => {
       },
     };
     const s = sorter(32 * 1024, fullDisk);
-    let failure: unknown;
-    try {
-      for (const r of records(20_000, 5)) s.add(r);
-      for (const r of s.sorted()) expect(r).to.not.equal(undefined);
-    } catch (e) {
-      failure = e;
-    }
-    expect(failure).to.be.instanceOf(SpindleError);
-    expect((failure as SpindleError).code).to.equal('SPILL_DISK_FULL');
-    expect((failure as Error).message)
-      .to.contain(dir)
-      .and.contain('io.tmp.dirs');
+    expectSpillFailure(s, records(20_000, 5), 'SPILL_DISK_FULL', dir);
     expect(fs.readdirSync(dir)).to.deep.equal([]);
   });
 
@@ -188,18 +193,7 @@ describe('ExternalSorter', () => {
     await untilSpillThread(s, it);
     // The next runs go to both directories in turn: the thread's open fails in the missing one.
     fs.rmSync(second, { recursive: true, force: true });
-    let failure: unknown;
-    try {
-      for (let n = it.next(); !n.done; n = it.next()) s.add(n.value);
-      for (const r of s.sorted()) expect(r).to.not.equal(undefined);
-    } catch (e) {
-      failure = e;
-    }
-    expect(failure).to.be.instanceOf(SpindleError);
-    expect((failure as SpindleError).code).to.equal('SPILL_WRITE');
-    expect((failure as Error).message)
-      .to.contain(second)
-      .and.contain('io.tmp.dirs');
+    expectSpillFailure(s, { [Symbol.iterator]: () => it }, 'SPILL_WRITE', second);
     expect(fs.readdirSync(dir)).to.deep.equal([]);
   });
 
