@@ -145,16 +145,17 @@ describe('ExternalSorter', () => {
     return Array.from({ length: n }, (_, i) => `${Math.floor(next() * 1e6).toString(36)}-${i % 7}-${'é'.repeat(Math.floor(next() * 30))}`);
   }
 
-  /** Adds lines until the sorter writes its runs on its spill thread (it starts at the first spill). */
+  /**
+   * Adds lines until the first spill (which starts the spill thread), then waits for the thread
+   * to take runs (its start may take seconds on a loaded machine), leaving the rest of the input.
+   */
   async function untilSpillThread(s: ExternalSorter<string>, input: Iterator<string>): Promise<void> {
-    for (let attempt = 0; attempt < 200 && !s.spillsInBackground; attempt++) {
-      for (let k = 0; k < 500; k++) {
-        const n = input.next();
-        if (n.done) throw new Error('the input ended before the spill thread started');
-        s.add(n.value);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    while (s.spilled.runs === 0) {
+      const n = input.next();
+      if (n.done) throw new Error('the input ended before the first spill');
+      s.add(n.value);
     }
+    for (let attempt = 0; attempt < 600 && !s.spillsInBackground; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(s.spillsInBackground).to.equal(true);
   }
 
