@@ -25,16 +25,13 @@ import { progressDisplay, type ProgressDisplay } from './job-progress.js';
 import { ProgressOptions } from './progress-options.js';
 import { CapturedOutput } from './capture-output.js';
 import { startCluster, stopCluster } from './cluster-commands.js';
-import {
-  YARN_SESSION_FLAGS,
-  attachSession,
-  attachedOf,
-  runYarnApplication,
-  runYarnPerJob,
-  startYarnSession,
-  yarnRestAddress,
-} from './yarn-commands.js';
-import { appMasterProperties, runYarnAppMaster } from './yarn-appmaster.js';
+
+/**
+ * The YARN commands and the AppMaster, loaded by the commands that use them: their YARN and HDFS
+ * clients (with an XML parser) would otherwise add to the start of every local run.
+ */
+const yarn = (): Promise<typeof import('./yarn-commands.js')> => import('./yarn-commands.js');
+const yarnAppMaster = (): Promise<typeof import('./yarn-appmaster.js')> => import('./yarn-appmaster.js');
 
 interface JobOptions {
   parallelism?: string;
@@ -187,7 +184,7 @@ async function runAction(file: string, rawArgs: string[], options: JobOptions, c
     target === 'remote'
       ? restClientFor(config, options.jobmanager)
       : target === 'yarn-session'
-        ? restClientFor(config, await yarnRestAddress(config))
+        ? restClientFor(config, await (await yarn()).yarnRestAddress(config))
         : undefined;
   const job = await compile(file, options);
   try {
@@ -212,6 +209,7 @@ async function runOnYarn(
   options: JobOptions,
   config: Configuration,
 ): Promise<void> {
+  const { attachedOf, runYarnApplication, runYarnPerJob } = await yarn();
   const job = await compile(file, options);
   try {
     if (target === 'yarn-application') {
@@ -268,7 +266,8 @@ interface ClusterOptions {
 async function clusterClient(options: ClusterOptions): Promise<RestClient> {
   const config = configFor(options);
   const target = options.target ?? 'remote';
-  if (target === 'yarn-session' || target === 'yarn-application') return restClientFor(config, await yarnRestAddress(config, target));
+  if (target === 'yarn-session' || target === 'yarn-application')
+    return restClientFor(config, await (await yarn()).yarnRestAddress(config, target));
   if (target !== 'remote') {
     throw new SpindleError(
       `Unknown target '${target}' for this command: use -m host:port (or -t remote), -t yarn-session or -t yarn-application.`,
@@ -359,7 +358,8 @@ function yarnCommands(program: Command): void {
     .option('--nm, --name <name>', 'name of the YARN application (yarn.application.name)')
     .option('--qu, --queue <queue>', 'YARN queue (yarn.application.queue)')
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
-    .action((options: YarnSessionOptions) => {
+    .action(async (options: YarnSessionOptions) => {
+      const { YARN_SESSION_FLAGS, attachSession, startYarnSession } = await yarn();
       const flags = YARN_SESSION_FLAGS.filter((f) => options[f.option] !== undefined).map((f) => ({
         key: f.key,
         value: options[f.option]!,
@@ -377,6 +377,7 @@ function yarnCommands(program: Command): void {
     .description("run a YARN application's AppMaster (JobManager) in its container")
     .option('-D <key=value>', 'set a configuration option (repeatable)', collect, [])
     .action(async (options: { D: string[] }) => {
+      const { appMasterProperties, runYarnAppMaster } = await yarnAppMaster();
       const config = loadConfig({ D: [...options.D, ...(await appMasterProperties())] });
       return runYarnAppMaster(config, options.D);
     });

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as Grpc from '@grpc/grpc-js';
+import { grpc, protoLoader } from './grpc-modules.js';
 import { SpindleError, errorMessage, getLogger } from '@spindle/core';
 import { BLOB_SERVICE, PROTO_DIR } from '@spindle/protocol';
 import type { BlobStore } from '../blob/blob-store.js';
@@ -19,25 +19,25 @@ interface BlobChunk {
   data: Buffer;
 }
 
-type BlobServiceClient = grpc.Client & {
-  getBlob(req: BlobRequest, md?: grpc.Metadata, opts?: grpc.CallOptions): grpc.ClientReadableStream<BlobChunk>;
+type BlobServiceClient = Grpc.Client & {
+  getBlob(req: BlobRequest, md?: Grpc.Metadata, opts?: Grpc.CallOptions): Grpc.ClientReadableStream<BlobChunk>;
 };
 
 /** Chunks stay far below gRPC's 4 MiB message limit. */
 const CHUNK_BYTES = 1024 * 1024;
 
-function loadBlobService(): grpc.ServiceClientConstructor {
-  const def = protoLoader.loadSync(path.join(PROTO_DIR, BLOB_SERVICE.file), {
+function loadBlobService(): Grpc.ServiceClientConstructor {
+  const def = protoLoader().loadSync(path.join(PROTO_DIR, BLOB_SERVICE.file), {
     keepCase: true,
     defaults: true,
     longs: Number,
     includeDirs: [PROTO_DIR],
   });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { spindle: { rpc: Record<string, grpc.ServiceClientConstructor> } };
+  const pkg = grpc().loadPackageDefinition(def) as unknown as { spindle: { rpc: Record<string, Grpc.ServiceClientConstructor> } };
   return pkg.spindle.rpc[BLOB_SERVICE.service]!;
 }
 
-function statusError(code: grpc.status, details: string): Partial<grpc.StatusObject> & Error {
+function statusError(code: Grpc.status, details: string): Partial<Grpc.StatusObject> & Error {
   return Object.assign(new Error(details), { code, details });
 }
 
@@ -56,17 +56,17 @@ export class GrpcBlobServer {
   /** Adds the service to `rpc`; call before `rpc.start()`. */
   register(rpc: GrpcRpcService): void {
     rpc.addService(loadBlobService().service, {
-      getBlob: (call: grpc.ServerWritableStream<BlobRequest, BlobChunk>) => void this.serve(call),
+      getBlob: (call: Grpc.ServerWritableStream<BlobRequest, BlobChunk>) => void this.serve(call),
     });
   }
 
-  private async serve(call: grpc.ServerWritableStream<BlobRequest, BlobChunk>): Promise<void> {
+  private async serve(call: Grpc.ServerWritableStream<BlobRequest, BlobChunk>): Promise<void> {
     const { key, cluster_id: clusterId } = call.request;
     if (clusterId !== this.clusterId) {
       call.emit(
         'error',
         statusError(
-          grpc.status.PERMISSION_DENIED,
+          grpc().status.PERMISSION_DENIED,
           `rejected a blob request from cluster '${clusterId}': this is cluster '${this.clusterId}'`,
         ),
       );
@@ -76,7 +76,7 @@ export class GrpcBlobServer {
     try {
       blob = await this.store.localFile(key);
     } catch (e) {
-      call.emit('error', statusError(grpc.status.NOT_FOUND, errorMessage(e)));
+      call.emit('error', statusError(grpc().status.NOT_FOUND, errorMessage(e)));
       return;
     }
     try {
@@ -88,7 +88,7 @@ export class GrpcBlobServer {
       call.end();
     } catch (e) {
       this.log.warn('cannot serve a blob', { key, error: e });
-      call.emit('error', statusError(grpc.status.INTERNAL, `cannot read blob ${key}: ${errorMessage(e)}`));
+      call.emit('error', statusError(grpc().status.INTERNAL, `cannot read blob ${key}: ${errorMessage(e)}`));
     }
   }
 }
@@ -103,7 +103,7 @@ export class GrpcBlobClient {
     private readonly clusterId: string,
   ) {
     const Service = loadBlobService();
-    this.client = new Service(hostPort, grpc.credentials.createInsecure()) as unknown as BlobServiceClient;
+    this.client = new Service(hostPort, grpc().credentials.createInsecure()) as unknown as BlobServiceClient;
   }
 
   /**
@@ -125,7 +125,7 @@ export class GrpcBlobClient {
     } catch (e) {
       await discard(out);
       if (!isServiceError(e)) throw e;
-      if (e.code === grpc.status.NOT_FOUND)
+      if (e.code === grpc().status.NOT_FOUND)
         throw new SpindleError(`${e.details} at ${this.hostPort}`, { code: 'BLOB_NOT_FOUND', recoverability: 'non-recoverable' });
       throw grpcCallError(`the blob service at ${this.hostPort} (blob ${key})`, e);
     }
@@ -155,6 +155,6 @@ function discard(out: fs.WriteStream): Promise<void> {
   });
 }
 
-function isServiceError(e: unknown): e is grpc.ServiceError {
-  return e instanceof Error && typeof (e as Partial<grpc.ServiceError>).code === 'number' && 'metadata' in e;
+function isServiceError(e: unknown): e is Grpc.ServiceError {
+  return e instanceof Error && typeof (e as Partial<Grpc.ServiceError>).code === 'number' && 'metadata' in e;
 }

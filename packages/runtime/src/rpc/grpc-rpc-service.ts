@@ -1,6 +1,6 @@
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as Grpc from '@grpc/grpc-js';
+import { grpc, protoLoader } from './grpc-modules.js';
 import { SpindleError, decodeFailure, decodeMessage, encodeFailure, encodeMessage, getLogger } from '@spindle/core';
 import { GATEWAY_SERVICES, PROTO_DIR, type GatewayKind } from '@spindle/protocol';
 import { grpcCallError } from './grpc-errors.js';
@@ -35,23 +35,20 @@ interface InvocationResult {
   failure: Uint8Array;
 }
 
-type UnaryClient = grpc.Client &
+type UnaryClient = Grpc.Client &
   Record<
     string,
-    (req: Invocation, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: InvocationResult) => void) => void
+    (req: Invocation, md: Grpc.Metadata, opts: Grpc.CallOptions, cb: (e: Grpc.ServiceError | null, r?: InvocationResult) => void) => void
   >;
 
 const ENDPOINT_HEADER = 'x-spindle-endpoint';
 const EMPTY = new Uint8Array(0);
 
-// grpc-js writes its own diagnostics to stderr; failures reach callers as errors instead.
-if (process.env.GRPC_VERBOSITY === undefined) grpc.setLogVerbosity(grpc.logVerbosity.NONE);
-
-function loadServices(): Record<GatewayKind, grpc.ServiceClientConstructor> {
-  const out = {} as Record<GatewayKind, grpc.ServiceClientConstructor>;
+function loadServices(): Record<GatewayKind, Grpc.ServiceClientConstructor> {
+  const out = {} as Record<GatewayKind, Grpc.ServiceClientConstructor>;
   for (const [kind, { file, service }] of Object.entries(GATEWAY_SERVICES) as Array<[GatewayKind, { file: string; service: string }]>) {
-    const def = protoLoader.loadSync(path.join(PROTO_DIR, file), { keepCase: true, defaults: true, includeDirs: [PROTO_DIR] });
-    const pkg = grpc.loadPackageDefinition(def) as unknown as { spindle: { rpc: Record<string, grpc.ServiceClientConstructor> } };
+    const def = protoLoader().loadSync(path.join(PROTO_DIR, file), { keepCase: true, defaults: true, includeDirs: [PROTO_DIR] });
+    const pkg = grpc().loadPackageDefinition(def) as unknown as { spindle: { rpc: Record<string, Grpc.ServiceClientConstructor> } };
     out[kind] = pkg.spindle.rpc[service]!;
   }
   return out;
@@ -77,7 +74,7 @@ export interface GrpcRpcServiceOptions {
  */
 export class GrpcRpcService implements RpcService {
   private readonly services = loadServices();
-  private readonly server = new grpc.Server();
+  private readonly server = new (grpc().Server)();
   private readonly endpoints = new Map<string, object>();
   private readonly clients = new Map<string, UnaryClient>();
   private readonly log = getLogger('rpc');
@@ -89,13 +86,13 @@ export class GrpcRpcService implements RpcService {
   async start(): Promise<number> {
     for (const kind of Object.keys(this.services) as GatewayKind[]) {
       const service = this.services[kind].service;
-      const handlers: grpc.UntypedServiceImplementation = {};
+      const handlers: Grpc.UntypedServiceImplementation = {};
       for (const method of Object.keys(service)) handlers[method] = this.handler(kind, method);
       this.server.addService(service, handlers);
     }
     this.boundPort = await new Promise<number>((resolve, reject) => {
       const where = `${this.options.host}:${this.options.port}`;
-      this.server.bindAsync(where, grpc.ServerCredentials.createInsecure(), (e, port) => {
+      this.server.bindAsync(where, grpc().ServerCredentials.createInsecure(), (e, port) => {
         if (!e) resolve(port);
         else {
           const inUse = /EADDRINUSE/.test(e.message) ? ': the port is in use by another process' : `: ${e.message}`;
@@ -113,7 +110,7 @@ export class GrpcRpcService implements RpcService {
   }
 
   /** Hosts another gRPC service on this server's port (the blob service); call before `start()`. */
-  addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+  addService(service: Grpc.ServiceDefinition, implementation: Grpc.UntypedServiceImplementation): void {
     this.server.addService(service, implementation);
   }
 
@@ -155,7 +152,7 @@ export class GrpcRpcService implements RpcService {
     const key = `${target.kind}@${target.hostPort}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = new this.services[target.kind](target.hostPort, grpc.credentials.createInsecure()) as unknown as UnaryClient;
+      client = new this.services[target.kind](target.hostPort, grpc().credentials.createInsecure()) as unknown as UnaryClient;
       this.clients.set(key, client);
     }
     return client;
@@ -176,9 +173,9 @@ export class GrpcRpcService implements RpcService {
     const client = this.client(target);
     const call = client[method];
     if (typeof call !== 'function') throw new SpindleError(`${target.kind} has no method ${method}`, { code: 'RPC_NO_METHOD' });
-    const md = new grpc.Metadata();
+    const md = new (grpc().Metadata)();
     md.set(ENDPOINT_HEADER, target.name);
-    const options: grpc.CallOptions = method.startsWith('heartbeat')
+    const options: Grpc.CallOptions = method.startsWith('heartbeat')
       ? { deadline: Date.now() + (this.options.heartbeatDeadlineMs ?? 10_000) }
       : {};
     return new Promise<InvocationResult>((resolve, reject) => {
@@ -192,7 +189,7 @@ export class GrpcRpcService implements RpcService {
     });
   }
 
-  private handler(kind: GatewayKind, method: string): grpc.handleUnaryCall<Invocation, InvocationResult> {
+  private handler(kind: GatewayKind, method: string): Grpc.handleUnaryCall<Invocation, InvocationResult> {
     return (call, callback) => {
       void this.dispatch(kind, method, call)
         .then((result) => encodeMessage(result, 'result', `the result of ${method}`))
@@ -203,7 +200,7 @@ export class GrpcRpcService implements RpcService {
     };
   }
 
-  private async dispatch(kind: GatewayKind, method: string, call: grpc.ServerUnaryCall<Invocation, InvocationResult>): Promise<unknown> {
+  private async dispatch(kind: GatewayKind, method: string, call: Grpc.ServerUnaryCall<Invocation, InvocationResult>): Promise<unknown> {
     const request = call.request;
     if (request.cluster_id && request.cluster_id !== this.options.clusterId) {
       throw new SpindleError(

@@ -193,12 +193,7 @@ export class ExternalSorter<K> {
     const file = this.files.create();
     const run = new RunWriter(file, this.files, this.writer, this.ioBufferSize(1));
     try {
-      const order = this.order();
-      const { arena, offsets } = this;
-      for (let n = 0; n < order.length; n++) {
-        const i = order[n]!;
-        run.write(arena, offsets[i]!, offsets[i + 1]!);
-      }
+      run.writeInOrder(this.arena, this.offsets, this.order());
       run.finish();
     } catch (e) {
       this.close();

@@ -60,10 +60,7 @@ function spill(job: SpillJob): void {
     const order = sortBinaryIndex(index, job.count, job.sign);
     const run = new RunWriter(job.file, rawFailure, localSpillFileWriter, job.bufferSize);
     // A failed write closes the file itself.
-    for (let n = 0; n < order.length; n++) {
-      const i = order[n]!;
-      run.write(arena, offsets[i]!, offsets[i + 1]!);
-    }
+    run.writeInOrder(arena, offsets, order);
     run.finish();
     reply = { t: 'done', bytes: run.bytesWritten, buffers };
   } catch (e) {
