@@ -82,6 +82,15 @@ describe('spindle: what exists never hangs, leaks or misleads', function () {
       expect(r.stdout, describeRun(args, r)).to.not.include('Job has been submitted');
     });
 
+    it('knows the YARN keys in every command, before any YARN module is loaded (-D and the conf file)', async () => {
+      root = tempDir('conf-yarn');
+      const confDir = confDirWith(root, 'yarn.application-attempts: 3\n');
+      const args = ['run', '--no-typecheck', '-Dyarn.tags=a,b', '-Djobmanager.memory.process.size=1g', WORD_COUNT];
+      const r = await runCliWithEnv({ SPINDLE_CONF_DIR: confDir }, args);
+      expectJobsFinished(args, r);
+      expect(r.stderr, describeRun(args, r)).to.not.include('unknown configuration key');
+    });
+
     it('reports a malformed -D, a bad -p, a bad environment variable and a YAML syntax error together', async () => {
       root = tempDir('conf-all');
       const confDir = confDirWith(root, 'parallelism.default: 2\nrest.port: [8081\n');

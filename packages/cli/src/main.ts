@@ -25,6 +25,9 @@ import { progressDisplay, type ProgressDisplay } from './job-progress.js';
 import { ProgressOptions } from './progress-options.js';
 import { CapturedOutput } from './capture-output.js';
 import { startCluster, stopCluster } from './cluster-commands.js';
+// The YARN configuration keys (yarn.*, jobmanager.memory.process.size) are known to every command's
+// -D validation; this module holds only their declarations.
+import '@spindle/yarn/options';
 
 /**
  * The YARN commands and the AppMaster, loaded by the commands that use them: their YARN and HDFS
