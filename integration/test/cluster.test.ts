@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { describeRun, expectJobsFinished, readPartFiles, removeDir, runCli, tempDir } from './cli-harness.js';
-import { alive, expectNoProcessesOf, freePort, restGet, until } from './process-harness.js';
-import { startSessionCluster, type SessionCluster } from './session-cluster.js';
+import { alive, expectNoProcessesOf, restGet, until } from './process-harness.js';
+import { loopbackEndpoints, startSessionCluster, type SessionCluster } from './session-cluster.js';
 
 describe('standalone session cluster (JobManager and two TaskManager processes)', function () {
   this.timeout(180_000);
@@ -233,12 +233,10 @@ describe('a session cluster that starts TaskManager processes on demand (local-p
 
   before(async () => {
     dir = tempDir('active');
-    const restPort = await freePort();
-    rest = `127.0.0.1:${restPort}`;
+    const endpoints = await loopbackEndpoints();
+    rest = endpoints.rest;
     dynamic = [
-      `-Drest.port=${restPort}`,
-      '-Drest.address=127.0.0.1',
-      `-Djobmanager.rpc.port=${await freePort()}`,
+      ...endpoints.dynamic,
       '-Dresourcemanager.driver=local-process',
       '-Dtaskmanager.numberOfTaskSlots=2',
       '-Dresourcemanager.taskmanager-timeout=2 s',

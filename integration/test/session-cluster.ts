@@ -26,6 +26,15 @@ export interface SessionCluster {
   stop(): Promise<void>;
 }
 
+/** A REST and an RPC port found free on 127.0.0.1: the REST address and the -D options that bind a JobManager there. */
+export async function loopbackEndpoints(): Promise<{ rest: string; dynamic: string[] }> {
+  const restPort = await freePort();
+  return {
+    rest: `127.0.0.1:${restPort}`,
+    dynamic: [`-Drest.port=${restPort}`, '-Drest.address=127.0.0.1', `-Djobmanager.rpc.port=${await freePort()}`],
+  };
+}
+
 /** Starts a session cluster with `spindle cluster start` and waits until its TaskManagers registered. */
 export async function startSessionCluster(name: string, options: SessionClusterOptions): Promise<SessionCluster> {
   let dir = '';
@@ -34,12 +43,10 @@ export async function startSessionCluster(name: string, options: SessionClusterO
   let start: CliResult | undefined;
   for (let attempt = 1; attempt <= 3; attempt++) {
     dir = tempDir(name);
-    const restPort = await freePort();
-    rest = `127.0.0.1:${restPort}`;
+    const endpoints = await loopbackEndpoints();
+    rest = endpoints.rest;
     dynamic = [
-      `-Drest.port=${restPort}`,
-      '-Drest.address=127.0.0.1',
-      `-Djobmanager.rpc.port=${await freePort()}`,
+      ...endpoints.dynamic,
       `-Dstandalone.number-of-taskmanagers=${options.taskManagers}`,
       `-Dtaskmanager.numberOfTaskSlots=${options.slotsPerTaskManager}`,
       `-Denv.log.dir=${path.join(dir, 'log')}`,
