@@ -212,6 +212,34 @@ describe('checkpoint coordinator', () => {
     await until('checkpoint 1', () => c.stats.snapshot().counts.completed === 1);
   });
 
+  it('sources that end before the trigger reaches them: their consumers are triggered once the last one reports its end', async () => {
+    const c = coordinator();
+    graph.executions.forEach(run);
+    expect(c.triggerCheckpoint()).to.equal(1);
+    expect(triggered).to.deep.equal([
+      ['source#0', 1],
+      ['source#1', 1],
+    ]);
+    const [s0, s1, k0, k1] = graph.executions;
+    // The sources already ended: no barrier leaves them, and no acknowledgement either.
+    s0!.transitionTo('FINISHED');
+    c.executionFinished(s0!);
+    expect(triggered, 'a sink still reads from a running source').to.have.length(2);
+    s1!.transitionTo('FINISHED');
+    c.executionFinished(s1!);
+    expect(triggered.slice(2)).to.deep.equal([
+      ['sink#0', 1],
+      ['sink#1', 1],
+    ]);
+    c.executionFinished(s1!);
+    expect(triggered, 'each task is triggered once').to.have.length(4);
+    c.receiveAcknowledge(k0!.attemptId, 1, ACK);
+    c.receiveAcknowledge(k1!.attemptId, 1, ACK);
+    await until('checkpoint 1', () => c.stats.snapshot().counts.completed === 1);
+    const metadata = await readMetadata(path.join(dir, 'job', 'chk-1'));
+    expect(metadata.vertices.find((v) => v.vertexId === 'source')!.subtasks.map((s) => s.finished)).to.deep.equal([true, true]);
+  });
+
   it('a trigger that cannot reach its task (it just ended) aborts the checkpoint without counting it', async () => {
     const c = coordinator({ tolerableFailures: 0 });
     graph.executions.forEach(run);

@@ -36,6 +36,13 @@ interface PendingCheckpoint {
   readonly notYetAcknowledged: Map<string, Execution>;
   /** The tasks to notify on completion or abort. */
   readonly tasks: Execution[];
+  /**
+   * The tasks the checkpoint was triggered at (by attempt id): sources, and tasks whose producers
+   * had all finished. A producer that finishes while the checkpoint is pending sends it no barrier,
+   * so its consumers are triggered then.
+   */
+  readonly triggered: Set<string>;
+  trigger?: CheckpointTriggerSpec;
   /** By vertex id, per subtask. */
   readonly subtasks: Map<string, SubtaskStateMetadata[]>;
   stateSize: number;
@@ -200,15 +207,26 @@ export class CheckpointCoordinator {
       location: p.location,
     };
     if (drain) trigger.drain = true;
-    for (const e of p.tasks) {
-      if (!this.ctx.producersOf(e).every((producer) => producer.state === 'FINISHED')) continue;
-      // A task that ended meanwhile (its end not reported yet) is not ready: not counted as a failure.
-      this.ctx
-        .triggerTask(e, trigger)
-        .catch((error: unknown) => this.abortIfPending(p.id, `Triggering the checkpoint failed: ${errorMessage(error)}`, false));
-    }
+    p.trigger = trigger;
+    this.triggerReadyTasks(p);
     this.log.debug('checkpoint triggered', { checkpointId: p.id, kind, tasks: p.tasks.length });
     return p;
+  }
+
+  /**
+   * Triggers the checkpoint at every task of `p` not triggered yet whose producers all finished
+   * (every task without producers included): no barrier will reach them.
+   */
+  private triggerReadyTasks(p: PendingCheckpoint): void {
+    for (const e of p.tasks) {
+      if (p.triggered.has(e.attemptId) || !p.notYetAcknowledged.has(e.attemptId)) continue;
+      if (!this.ctx.producersOf(e).every((producer) => producer.state === 'FINISHED')) continue;
+      p.triggered.add(e.attemptId);
+      // A task that ended meanwhile (its end not reported yet) is not ready: not counted as a failure.
+      this.ctx
+        .triggerTask(e, p.trigger!)
+        .catch((error: unknown) => this.abortIfPending(p.id, `Triggering the checkpoint failed: ${errorMessage(error)}`, false));
+    }
   }
 
   private createPending(executions: readonly Execution[], location?: string, savepoint?: SavepointWaiter): PendingCheckpoint {
@@ -221,6 +239,7 @@ export class CheckpointCoordinator {
       startedAt: this.scheduler.now(),
       notYetAcknowledged: new Map(),
       tasks: [],
+      triggered: new Set(),
       subtasks: new Map(),
       stateSize: 0,
     };
@@ -262,6 +281,7 @@ export class CheckpointCoordinator {
       this.stats.reportAcknowledged(p.id, e.vertex.id, e.subtaskIndex, this.scheduler.now());
       this.record(p, e, { finished: true, operators: {} });
       if (p.notYetAcknowledged.size === 0) this.complete(p);
+      else this.triggerReadyTasks(p);
     }
   }
 
