@@ -12,6 +12,7 @@
  * path takes its line (four plain decimal integers of 1 to 15 digits with an optional minus, and
  * extra text without a comma), so the values are the same.
  */
+import { isAscii } from 'node:buffer';
 import type { LineScan } from '../sources/line-reader.js';
 
 const NL = 10;
@@ -21,17 +22,17 @@ const MINUS = 0x2d;
 const KIND_B = 0x42;
 
 export function scanLines(text: Uint8Array): LineScan | undefined {
+  if (!isAscii(text)) return undefined;
   const length = text.length;
-  let lines = 1;
-  for (let i = 0; i < length; i++) {
-    const b = text[i]!;
-    if (b >= 0x80) return undefined;
-    if (b === NL) lines++;
-  }
-  const ints = new Int32Array(4 * lines);
-  const numbers = new Float64Array(4 * lines);
-  let start = 0;
-  for (let j = 0; j < ints.length; j += 4) {
+  // Room for lines of 64 bytes on average, grown when they are shorter.
+  let ints = new Int32Array(4 * (1 + (length >> 6)));
+  let numbers = new Float64Array(ints.length);
+  let j = 0;
+  for (let start = 0; start <= length; j += 4) {
+    if (j === ints.length) {
+      ints = grown(ints, new Int32Array(2 * j));
+      numbers = grown(numbers, new Float64Array(2 * j));
+    }
     let end = text.indexOf(NL, start);
     if (end < 0) end = length;
     const next = end + 1;
@@ -44,7 +45,12 @@ export function scanLines(text: Uint8Array): LineScan | undefined {
     }
     start = next;
   }
-  return { ints, numbers };
+  return { ints: ints.subarray(0, j), numbers: numbers.subarray(0, j) };
+}
+
+function grown<A extends Int32Array | Float64Array>(from: A, to: A): A {
+  to.set(from);
+  return to;
 }
 
 /** Where the field that scanInt read last ends: the offset of the comma after it. */
@@ -58,8 +64,8 @@ function scanBid(text: Uint8Array, i: number, end: number, numbers: Float64Array
     numbers[j + f] = n;
     i = scanned + 1;
   }
-  for (let k = i; k < end; k++) if (text[k] === COMMA) return false;
-  return true;
+  const comma = text.indexOf(COMMA, i);
+  return comma < 0 || comma >= end;
 }
 
 /** The integer at `i` when it is 1 to 15 decimal digits (with an optional minus) followed by a comma before `end`; NaN otherwise. */

@@ -18,8 +18,8 @@ import type { LineScanModule, ReaderReply, ReaderRequest } from './line-reader.j
 const BLOCK = 1 << 20;
 /** Bytes of lines in a piece, about: a piece is emitted in one go by the task's thread. */
 const PIECE = 1 << 16;
-/** Pieces in flight before the thread waits for credit. */
-const AHEAD = 16;
+/** Pieces in flight (4 MiB) before the thread waits for the task's thread to emit some. */
+const AHEAD = 64;
 
 const { port, emitted } = workerData as { port: MessagePort; emitted: Int32Array };
 /** Pieces posted; `emitted[0]` counts those the task's thread has emitted. */
