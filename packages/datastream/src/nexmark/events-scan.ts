@@ -27,23 +27,61 @@ export function scanLines(text: Uint8Array): LineScan | undefined {
   // Room for lines of 64 bytes on average, grown when they are shorter.
   let ints = new Int32Array(4 * (1 + (length >> 6)));
   let numbers = new Float64Array(ints.length);
+  // The text as 32-bit words, when it starts at a word boundary.
+  const words = text.byteOffset % 4 === 0 ? new Int32Array(text.buffer, text.byteOffset, length >> 2) : undefined;
+  const wordCount = length >> 2;
   let j = 0;
   for (let start = 0; start <= length; j += 4) {
     if (j === ints.length) {
       ints = grown(ints, new Int32Array(2 * j));
       numbers = grown(numbers, new Float64Array(2 * j));
     }
-    let end = text.indexOf(NL, start);
-    if (end < 0) end = length;
-    const next = end + 1;
-    if (end > start && text[end - 1] === CR) end--;
+    // One pass over the line: a bid's integers as they come, then on to the newline, noting commas.
+    let i = start;
+    let bid = text[i] === KIND_B && text[i + 1] === COMMA;
+    if (bid) {
+      i += 2;
+      for (let f = 0; f < 4 && bid; f++) {
+        const n = scanInt(text, i, length);
+        if (Number.isNaN(n)) bid = false;
+        else {
+          numbers[j + f] = n;
+          i = scanned + 1;
+        }
+      }
+      ints[j + 3] = i;
+    }
+    let comma = false;
+    if (words !== undefined) {
+      // Four bytes at a time from the first whole word (ASCII bytes: a word holds a byte b
+      // exactly when (w ^ b×0x01010101) has a zero byte).
+      for (; (i & 3) !== 0 && i < length; i++) {
+        const b = text[i];
+        if (b === NL) break;
+        if (b === COMMA) comma = true;
+      }
+      if (text[i] !== NL) {
+        let w = i >> 2;
+        for (; w < wordCount; w++) {
+          const x = words[w]!;
+          const n = x ^ 0x0a0a0a0a;
+          if (((n - 0x01010101) & ~n & 0x80808080) !== 0) break;
+          const c = x ^ 0x2c2c2c2c;
+          if (((c - 0x01010101) & ~c & 0x80808080) !== 0) comma = true;
+        }
+        if (w << 2 > i) i = w << 2;
+      }
+    }
+    for (; i < length; i++) {
+      const b = text[i];
+      if (b === NL) break;
+      if (b === COMMA) comma = true;
+    }
+    const end = i > start && text[i - 1] === CR ? i - 1 : i;
+    ints[j] = bid && !comma ? 1 : 0;
     ints[j + 1] = start;
     ints[j + 2] = end;
-    if (text[start] === KIND_B && text[start + 1] === COMMA && scanBid(text, start + 2, end, numbers, j)) {
-      ints[j] = 1;
-      ints[j + 3] = scanned + 1;
-    }
-    start = next;
+    start = i + 1;
   }
   return { ints: ints.subarray(0, j), numbers: numbers.subarray(0, j) };
 }
@@ -55,18 +93,6 @@ function grown<A extends Int32Array | Float64Array>(from: A, to: A): A {
 
 /** Where the field that scanInt read last ends: the offset of the comma after it. */
 let scanned = 0;
-
-/** Scans the four integers of a bid starting at `i` into numbers[j..j+3]; false when the line is not a plain bid. */
-function scanBid(text: Uint8Array, i: number, end: number, numbers: Float64Array, j: number): boolean {
-  for (let f = 0; f < 4; f++) {
-    const n = scanInt(text, i, end);
-    if (Number.isNaN(n)) return false;
-    numbers[j + f] = n;
-    i = scanned + 1;
-  }
-  const comma = text.indexOf(COMMA, i);
-  return comma < 0 || comma >= end;
-}
 
 /** The integer at `i` when it is 1 to 15 decimal digits (with an optional minus) followed by a comma before `end`; NaN otherwise. */
 function scanInt(text: Uint8Array, i: number, end: number): number {

@@ -80,16 +80,17 @@ async function readSplit(request: Extract<ReaderRequest, { t: 'read' }>): Promis
     let readAt = bufStart;
     let eof = false;
     let skipping = start > 0;
+    /** Reads the next block after the unread bytes, which are moved to its start. */
     const more = async (): Promise<void> => {
-      const block = Buffer.allocUnsafeSlow(BLOCK);
-      const { bytesRead } = await file!.read(block, 0, BLOCK, readAt);
+      const block = Buffer.allocUnsafeSlow(buf.length + BLOCK);
+      buf.copy(block);
+      const { bytesRead } = await file!.read(block, buf.length, BLOCK, readAt);
       if (bytesRead === 0) {
         eof = true;
         return;
       }
       readAt += bytesRead;
-      const read = block.subarray(0, bytesRead);
-      buf = buf.length === 0 ? read : Buffer.concat([buf, read]);
+      buf = block.subarray(0, buf.length + bytesRead);
     };
     for (;;) {
       if (skipping) {
@@ -124,8 +125,8 @@ async function readSplit(request: Extract<ReaderRequest, { t: 'read' }>): Promis
       if (lastLine >= 0 && lastLine <= last) last = lastLine;
       const length = last < 0 ? buf.length : last + 1;
       await granted();
-      const bytes = new Uint8Array(length);
-      bytes.set(buf.subarray(0, length));
+      const bytes = Buffer.allocUnsafeSlow(length);
+      buf.copy(bytes, 0, 0, length);
       const text = last < 0 ? length : length - 1;
       posted++;
       const scan = scanner?.scanLines(bytes.subarray(0, text));
