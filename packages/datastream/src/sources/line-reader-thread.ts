@@ -10,6 +10,7 @@
  * Messages (see ReaderRequest and ReaderReply): `read` a split; the thread answers `piece`s,
  * then `end`, or `error`.
  */
+import { isAscii } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { LineScanModule, ReaderReply, ReaderRequest } from './line-reader.js';
@@ -130,7 +131,8 @@ async function readSplit(request: Extract<ReaderRequest, { t: 'read' }>): Promis
       const text = last < 0 ? length : length - 1;
       posted++;
       const scan = scanner?.scanLines(bytes.subarray(0, text));
-      post({ t: 'piece', id, start: bufStart, bytes, text, scan }, transferList(bytes, scan));
+      const ascii = isAscii(bytes);
+      post({ t: 'piece', id, start: bufStart, bytes, text, ascii, scan }, transferList(bytes, scan));
       buf = buf.subarray(length);
       bufStart += length;
       if (final) break;

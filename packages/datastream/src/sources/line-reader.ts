@@ -37,6 +37,8 @@ export interface LinePiece {
   start: number;
   bytes: Uint8Array;
   text: number;
+  /** Whether the bytes are all ASCII (then decoded as Latin-1, without UTF-8 checks). */
+  ascii: boolean;
   scan: LineScan | undefined;
 }
 

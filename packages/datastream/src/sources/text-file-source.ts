@@ -228,7 +228,7 @@ export class TextFileSource extends AbstractSource<FileSplit> {
       case 'piece': {
         this.pieceStart = reply.start;
         const bytes = Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.text);
-        this.emitPiece(bytes.toString('utf8'), reply.scan);
+        this.emitPiece(bytes.toString(reply.ascii ? 'latin1' : 'utf8'), reply.scan);
         read.position = reply.start + reply.bytes.length;
         thread.credit();
         return 'more';
