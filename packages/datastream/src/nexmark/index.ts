@@ -1,7 +1,8 @@
-import type { SingleOutputStreamOperator } from '../data-stream.js';
+import { SingleOutputStreamOperator } from '../data-stream.js';
 import { WatermarkStrategy } from '../eventtime/watermark-strategy.js';
 import type { StreamExecutionEnvironment } from '../stream-execution-environment.js';
-import { parseEvent } from './events-file.js';
+import { listInputFiles } from '../sources/text-file-source.js';
+import { NexmarkEventsFileSource } from './events-file-source.js';
 import { NexmarkGenerator, type NexmarkOptions } from './generator.js';
 import { eventTime, type NexmarkEvent } from './model.js';
 
@@ -46,12 +47,16 @@ export function nexmarkSource(
  * time order when the file is (as the generator writes it).
  */
 export function readNexmarkEvents(env: StreamExecutionEnvironment, path: string): SingleOutputStreamOperator<NexmarkEvent> {
-  return env
-    .readTextFile(path)
-    .map((line) => parseEvent(line))
-    .name('Nexmark Events')
-    .assignTimestampsAndWatermarks(inOrder())
-    .name('Nexmark Timestamps');
+  const source = env.addOperator({
+    name: 'Nexmark Events',
+    kind: 'source:nexmark-file',
+    role: 'source',
+    inputs: [],
+    createOperator: () => new NexmarkEventsFileSource(path),
+    bounded: true,
+    prepare: async () => void (await listInputFiles(path, env.config)),
+  });
+  return new SingleOutputStreamOperator<NexmarkEvent>(env, source).assignTimestampsAndWatermarks(inOrder()).name('Nexmark Timestamps');
 }
 
 function inOrder(): WatermarkStrategy<NexmarkEvent> {

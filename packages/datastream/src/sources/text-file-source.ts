@@ -1,6 +1,16 @@
 import type { Readable } from 'node:stream';
-import { FileSystemError, SpindleError, errorMessage, fileSystemFor, type Configuration, type FileSystem } from '@spindle/core';
+import {
+  FileSystemError,
+  LocalFileSystem,
+  SpindleError,
+  errorMessage,
+  fileSystemFor,
+  parseFsUri,
+  type Configuration,
+  type FileSystem,
+} from '@spindle/core';
 import type { OperatorContext, SourceStatus } from '@spindle/runtime/task';
+import { LineReaderThread, ReaderError, type LineScan } from './line-reader.js';
 import { AbstractSource } from './source-operators.js';
 
 const EMIT_BYTES = 1 << 16;
@@ -75,6 +85,11 @@ export function createSplits(files: InputFile[], parallelism: number): FileSplit
  * subtask j mod p. Its position is the splits it has left, the current one starting at its next
  * line (a split starting right after a newline begins with that line, so a restored split reads
  * on from there).
+ *
+ * Local files are read on a reader thread of the source (as Flink's file source reads on a fetcher
+ * thread): it reads ahead and cuts the split into pieces of whole lines, which the task's thread
+ * decodes and emits, a piece per `emitNext`; the position is the start of the first line not
+ * emitted. Other file systems are read on the task's thread.
  */
 export class TextFileSource extends AbstractSource<FileSplit> {
   private splits: FileSplit[] = [];
@@ -82,6 +97,11 @@ export class TextFileSource extends AbstractSource<FileSplit> {
   /** The split whose stream is being opened: still all left to read. */
   private opening: FileSplit | undefined;
   private fs: FileSystem | undefined;
+  private thread: LineReaderThread | undefined;
+  /** The split being read by the reader thread, and the offset of its first line not emitted (undefined: none emitted yet). */
+  private threadRead: { split: FileSplit; position: number | undefined } | undefined;
+  /** File offset of the piece being emitted (reader thread). */
+  private pieceStart = 0;
 
   constructor(private readonly input: string) {
     super();
@@ -98,8 +118,27 @@ export class TextFileSource extends AbstractSource<FileSplit> {
 
   private readonly collectLine = (line: string, index: number): void => this.emitLine(line, index);
 
+  /**
+   * Emits a piece of whole lines read by the reader thread (`\n`-separated, without the last
+   * newline), with what the source's line scanner made of it on that thread, if anything.
+   * Emits each line by default; `currentChunk()` is the piece.
+   */
+  protected emitPiece(text: string, _scan: LineScan | undefined): void {
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) this.emitLine(stripCr(lines[i]!), i);
+  }
+
+  /**
+   * The URL of a module (see LineScanModule) that the reader thread runs over each piece of lines
+   * before handing it over, so that work of parsing is done there; none by default.
+   */
+  protected lineScanner(): string | undefined {
+    return undefined;
+  }
+
   /** The file and the byte offset of the chunk whose lines are being emitted. */
   protected currentChunk(): { file: string; start: number } {
+    if (this.threadRead !== undefined) return { file: this.threadRead.split.file, start: this.pieceStart };
     return { file: this.current?.file ?? '', start: this.current?.chunkStart ?? 0 };
   }
 
@@ -135,11 +174,20 @@ export class TextFileSource extends AbstractSource<FileSplit> {
   }
 
   protected override currentPositions(): FileSplit[] {
-    const current = this.opening ?? this.current?.remaining();
+    const current = this.opening ?? this.current?.remaining() ?? this.threadRemaining();
     return current === undefined ? this.splits.slice() : [current, ...this.splits];
   }
 
+  /** The rest of the split the reader thread reads: from its first line not emitted. */
+  private threadRemaining(): FileSplit | undefined {
+    const read = this.threadRead;
+    if (read === undefined || read.position === undefined) return read?.split;
+    const { file, end } = read.split;
+    return read.position >= end ? undefined : { file, start: read.position, end };
+  }
+
   emitNext(): SourceStatus | Promise<SourceStatus> {
+    if (this.fs instanceof LocalFileSystem) return this.emitFromThread();
     if (this.current === undefined) {
       const split = this.splits.shift();
       if (split === undefined) return 'end';
@@ -156,9 +204,48 @@ export class TextFileSource extends AbstractSource<FileSplit> {
     return emitted.then((more) => (more ? 'more' : this.nextSplit()));
   }
 
+  private emitFromThread(): SourceStatus | Promise<SourceStatus> {
+    let read = this.threadRead;
+    if (read === undefined) {
+      const split = this.splits.shift();
+      if (split === undefined) return 'end';
+      this.threadRead = read = { split, position: undefined };
+      this.thread ??= new LineReaderThread(this.lineScanner());
+      this.thread.read(parseFsUri(split.file).path, split.start, split.end);
+    }
+    const thread = this.thread!;
+    const reply = thread.poll();
+    if (reply === undefined) {
+      const file = read.split.file;
+      return thread.arrival().then(
+        () => 'more' as const,
+        (e: unknown) => {
+          throw inputError(file, e);
+        },
+      );
+    }
+    switch (reply.t) {
+      case 'piece': {
+        this.pieceStart = reply.start;
+        const bytes = Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.text);
+        this.emitPiece(bytes.toString(reply.ascii ? 'latin1' : 'utf8'), reply.scan);
+        read.position = reply.start + reply.bytes.length;
+        thread.credit();
+        return 'more';
+      }
+      case 'end':
+        this.threadRead = undefined;
+        return this.splits.length > 0 ? 'more' : 'end';
+      case 'error':
+        throw inputError(read.split.file, new ReaderError(reply.message, reply.code));
+    }
+  }
+
   override close(): void {
     this.current?.close();
     this.current = undefined;
+    this.thread?.close();
+    this.thread = undefined;
   }
 
   private nextSplit(): SourceStatus {

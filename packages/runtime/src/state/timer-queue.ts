@@ -8,9 +8,6 @@ export interface InternalTimer<K = unknown, N = unknown> {
   readonly namespace: N;
 }
 
-/** Timers of one (timestamp, key group, namespace) by encoded key: deduplication and deletion. */
-type KeyTimers = Map<string, TimerEntry>;
-
 /**
  * A queued timer. (time, namespace, key) makes a registration unique. It also serves as the
  * backend's current key while it fires (it has the key, its encoding and its key group).
@@ -19,6 +16,8 @@ export class TimerEntry implements InternalTimer {
   /** Neighbours in the registration order of the timers of its timestamp. */
   prev: TimerEntry | undefined = undefined;
   next: TimerEntry | undefined = undefined;
+  /** The next timer of the same timestamp and key (another namespace). */
+  sameKey: TimerEntry | undefined = undefined;
 
   constructor(
     readonly timestamp: number,
@@ -27,38 +26,50 @@ export class TimerEntry implements InternalTimer {
     readonly encodedKey: string,
     readonly encodedNamespace: string,
     readonly keyGroup: number,
-    /** The map that holds this timer for deduplication. */
-    readonly owner: KeyTimers,
   ) {}
 }
 
-/** The timers of one timestamp: a list in registration order, and by key group, namespace and key. */
+/**
+ * The timers of one timestamp: a list in registration order, and by encoded key the key's timers
+ * (one per namespace, chained by `sameKey`), for deduplication and deletion. A key's key group
+ * follows from the key, so the key alone tells timers apart with the namespace.
+ */
 class TimeBucket {
   first: TimerEntry | undefined = undefined;
   last: TimerEntry | undefined = undefined;
-  readonly groups = new Map<number, Map<string, KeyTimers>>();
+  readonly byKey = new Map<string, TimerEntry>();
 
   constructor(readonly timestamp: number) {}
 
-  keyTimers(keyGroup: number, encodedNamespace: string, create: boolean): KeyTimers | undefined {
-    let byNamespace = this.groups.get(keyGroup);
-    if (byNamespace === undefined) {
-      if (!create) return undefined;
-      this.groups.set(keyGroup, (byNamespace = new Map<string, KeyTimers>()));
-    }
-    let keys = byNamespace.get(encodedNamespace);
-    if (keys === undefined && create) byNamespace.set(encodedNamespace, (keys = new Map<string, TimerEntry>()));
-    return keys;
+  find(encodedKey: string, encodedNamespace: string): TimerEntry | undefined {
+    for (let e = this.byKey.get(encodedKey); e !== undefined; e = e.sameKey) if (e.encodedNamespace === encodedNamespace) return e;
+    return undefined;
   }
 
-  append(entry: TimerEntry): void {
+  /** Adds the entry unless a timer of its key and namespace is here; true when added. */
+  insert(entry: TimerEntry): boolean {
+    const head = this.byKey.get(entry.encodedKey);
+    for (let e = head; e !== undefined; e = e.sameKey) if (e.encodedNamespace === entry.encodedNamespace) return false;
+    entry.sameKey = head;
+    this.byKey.set(entry.encodedKey, entry);
     entry.prev = this.last;
     if (this.last === undefined) this.first = entry;
     else this.last.next = entry;
     this.last = entry;
+    return true;
   }
 
-  unlink(entry: TimerEntry): void {
+  delete(entry: TimerEntry): void {
+    const head = this.byKey.get(entry.encodedKey)!;
+    if (head === entry) {
+      if (entry.sameKey === undefined) this.byKey.delete(entry.encodedKey);
+      else this.byKey.set(entry.encodedKey, entry.sameKey);
+    } else {
+      let before = head;
+      while (before.sameKey !== entry) before = before.sameKey!;
+      before.sameKey = entry.sameKey;
+    }
+    entry.sameKey = undefined;
     if (entry.prev === undefined) this.first = entry.next;
     else entry.prev.next = entry.next;
     if (entry.next === undefined) this.last = entry.prev;
@@ -70,9 +81,10 @@ class TimeBucket {
 /**
  * Timers of one kind (event or processing time) of one timer service, grouped by timestamp (many
  * keys share few timestamps, e.g. window ends): a binary min-heap of the distinct timestamps, and
- * per timestamp the timers in registration order plus a map per key group, namespace and key for
- * deduplication, deletion and per-key-group snapshots (Flink's HeapPriorityQueueSet partitioned by
- * key group). Timers fire in timestamp order, those of one timestamp in registration order.
+ * per timestamp the timers in registration order plus a map by key for deduplication and deletion
+ * (Flink's HeapPriorityQueueSet). Timers fire in timestamp order, those of one timestamp in
+ * registration order. A snapshot, key group by key group, groups the timers by key group in one
+ * pass over them, kept until the queue changes.
  *
  * Snapshot encoding of one key group: `varuint n`, then n × `string key (key codec), string
  * namespace (the timer service's NamespaceSerializer), float64 timestamp`.
@@ -82,6 +94,8 @@ export class KeyGroupedTimerQueue {
   private readonly buckets = new Map<number, TimeBucket>();
   private readonly heap: TimeBucket[] = [];
   private count = 0;
+  /** The timers by key group, in timestamp-bucket order: made for a snapshot, dropped on every change. */
+  private byKeyGroup: Map<number, TimerEntry[]> | undefined;
 
   constructor(
     private readonly range: KeyGroupRange,
@@ -97,12 +111,9 @@ export class KeyGroupedTimerQueue {
     this.checkKeyGroup(keyGroup);
     let bucket = this.buckets.get(timestamp);
     if (bucket === undefined) bucket = this.newBucket(timestamp);
-    const keys = bucket.keyTimers(keyGroup, encodedNamespace, true)!;
-    if (keys.has(encodedKey)) return false;
-    const entry = new TimerEntry(timestamp, key, namespace, encodedKey, encodedNamespace, keyGroup, keys);
-    keys.set(encodedKey, entry);
-    bucket.append(entry);
+    if (!bucket.insert(new TimerEntry(timestamp, key, namespace, encodedKey, encodedNamespace, keyGroup))) return false;
     this.count++;
+    this.byKeyGroup = undefined;
     return true;
   }
 
@@ -110,12 +121,11 @@ export class KeyGroupedTimerQueue {
   remove(timestamp: number, encodedKey: string, keyGroup: number, encodedNamespace: string): boolean {
     this.checkKeyGroup(keyGroup);
     const bucket = this.buckets.get(timestamp);
-    const keys = bucket?.keyTimers(keyGroup, encodedNamespace, false);
-    const entry = keys?.get(encodedKey);
+    const entry = bucket?.find(encodedKey, encodedNamespace);
     if (entry === undefined) return false;
-    keys!.delete(encodedKey);
-    bucket!.unlink(entry);
+    bucket!.delete(entry);
     this.count--;
+    this.byKeyGroup = undefined;
     return true;
   }
 
@@ -127,18 +137,28 @@ export class KeyGroupedTimerQueue {
     const bucket = this.headBucket();
     const head = bucket?.first;
     if (head === undefined) return undefined;
-    head.owner.delete(head.encodedKey);
-    bucket!.unlink(head);
+    bucket!.delete(head);
     this.count--;
+    this.byKeyGroup = undefined;
     return head;
   }
 
+  /** The timers of a key group, in timestamp-bucket order and in registration order within a timestamp. */
   *timersOfKeyGroup(keyGroup: number): IterableIterator<TimerEntry> {
+    yield* this.keyGroupIndex().get(keyGroup) ?? [];
+  }
+
+  private keyGroupIndex(): Map<number, TimerEntry[]> {
+    if (this.byKeyGroup !== undefined) return this.byKeyGroup;
+    const index = new Map<number, TimerEntry[]>();
     for (const bucket of this.buckets.values()) {
-      const byNamespace = bucket.groups.get(keyGroup);
-      if (byNamespace === undefined) continue;
-      for (const keys of byNamespace.values()) yield* keys.values();
+      for (let e = bucket.first; e !== undefined; e = e.next) {
+        const group = index.get(e.keyGroup);
+        if (group === undefined) index.set(e.keyGroup, [e]);
+        else group.push(e);
+      }
     }
+    return (this.byKeyGroup = index);
   }
 
   writeKeyGroup(keyGroup: number, out: DataOutputSerializer): void {
