@@ -165,6 +165,24 @@ describe('batch operations on bounded streams (small managed memory, spilling)',
     }
   }
 
+  it('a hash join reads its build input first: a large probe input is joined as it comes, without spilling', async () => {
+    const orders = rows(30_000, 500, 'o');
+    const customers = rows(300, 300, 'c');
+    const e = env();
+    const joined = e
+      .fromCollection(orders)
+      .join(e.fromCollection(customers), JoinHint.REPARTITION_HASH_SECOND)
+      .where((r) => r[0])
+      .equalTo((r) => r[0])
+      .window(EndOfStreamWindows.get())
+      .apply((a, b) => `${a[1]}|${b[1]}`)
+      .name('J');
+    const { records, accumulators } = await collect(joined);
+    expect(records.sort()).to.deep.equal(nestedLoop(orders, customers, 'INNER').sort());
+    // The probe records (about 1.4 MB, several times the managed memory) were never buffered.
+    expect(spilled(accumulators, 'J')).to.equal(0);
+  });
+
   it('coGroup gives each key the records of both inputs', async () => {
     const left = rows(2_000, 300, 'l');
     const right = rows(1_000, 500, 'r');

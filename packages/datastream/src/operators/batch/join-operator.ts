@@ -1,5 +1,5 @@
 import { SpindleError, encodeKey } from '@spindle/core';
-import type { ExternalSorter, OperatorContext } from '@spindle/runtime/task';
+import type { ExternalSorter, InputSelectable, OperatorContext } from '@spindle/runtime/task';
 import type { Collector } from '../../functions/basic-functions.js';
 import { AbstractOperator } from '../basic-operators.js';
 import { estimateSize } from './memory-estimate.js';
@@ -34,12 +34,13 @@ interface BuildEntry {
 
 /**
  * Joins or co-groups two bounded inputs by key (BATCH only). Sort-merge: both inputs go into
- * external sorters, which are merged by key at the end of input. Hash: the build input fills a
- * table within half the managed memory and probe records are joined as they come once the build
- * input ended (buffered in a sorter until then); a build input that outgrows its memory moves to a
- * sorter and the join continues as sort-merge. Outer sides without a match are joined with null.
+ * external sorters, which are merged by key at the end of input. Hash: the task reads the build
+ * input first (InputSelectable, as Flink's hash join does), which fills a table within the managed
+ * memory (half of it when probe records came early and wait in a sorter); probe records are then joined as they come, without being buffered. A build
+ * input that outgrows its memory moves to a sorter and the join continues as sort-merge (the
+ * inputs are read as they come from then on). Outer sides without a match are joined with null.
  */
-export class JoinOperator extends AbstractOperator {
+export class JoinOperator extends AbstractOperator implements InputSelectable {
   private table: Map<string, BuildEntry> | undefined = new Map();
   private tableBytes = 0;
   private buildEnded = false;
@@ -61,6 +62,12 @@ export class JoinOperator extends AbstractOperator {
     if (this.spec.execution.kind === 'sort-merge') this.table = undefined;
   }
 
+  /** Hash: only the build input until it ended (or moved to a sorter), then both. */
+  nextSelection(): number | 'ALL' {
+    const execution = this.spec.execution;
+    return execution.kind === 'hash' && this.table !== undefined && !this.buildEnded ? execution.buildInput : 'ALL';
+  }
+
   endInput(inputIndex: number): void {
     if (this.spec.execution.kind === 'hash' && inputIndex === this.spec.execution.buildInput) this.buildEnded = true;
   }
@@ -73,9 +80,10 @@ export class JoinOperator extends AbstractOperator {
     } else if (inputIndex === execution.buildInput) {
       this.build(key, record);
     } else if (this.buildEnded) {
-      for (const joined of this.probe(key, record)) this.out.collect(joined);
+      this.probeNow(key, record, execution.buildInput);
     } else {
       this.sorter(inputIndex).add([key, record]);
+      if (this.tableBytes > this.tableBudget()) this.spillTable();
     }
   }
 
@@ -115,7 +123,16 @@ export class JoinOperator extends AbstractOperator {
     if (entry) entry.records.push(record);
     else table.set(key, { records: [record], matched: false });
     this.tableBytes += ENTRY_OVERHEAD + (entry ? 0 : 2 * key.length) + estimateSize(record);
-    if (this.tableBytes > this.ctx.managedMemory / 2) this.spillTable();
+    if (this.tableBytes > this.tableBudget()) this.spillTable();
+  }
+
+  /**
+   * The table's memory: all of the operator's while the probe input is read only after the build
+   * input (nextSelection), half while probe records wait in a sorter beside it.
+   */
+  private tableBudget(): number {
+    const probeInput = 1 - (this.spec.execution as { buildInput: 0 | 1 }).buildInput;
+    return this.sorters[probeInput] === undefined ? this.ctx.managedMemory : this.ctx.managedMemory / 2;
   }
 
   /** The build input does not fit: it moves to a sorter, and the join finishes as sort-merge. */
@@ -139,6 +156,21 @@ export class JoinOperator extends AbstractOperator {
     entry.matched = true;
     const join = this.spec.join!;
     for (const built of entry.records) yield buildInput === 0 ? join(built, record) : join(record, built);
+  }
+
+  /** `probe` for a record as it comes: joined and emitted directly (the hot path of a hash join). */
+  private probeNow(key: string, record: unknown, buildInput: 0 | 1): void {
+    const entry = this.table!.get(key);
+    if (entry === undefined) {
+      if (this.outer(1 - buildInput)) this.out.collect(this.joinOne(1 - buildInput, record));
+      return;
+    }
+    entry.matched = true;
+    const join = this.spec.join!;
+    const out = this.out;
+    const records = entry.records;
+    if (buildInput === 0) for (let i = 0; i < records.length; i++) out.collect(join(records[i], record));
+    else for (let i = 0; i < records.length; i++) out.collect(join(record, records[i]));
   }
 
   /** A record of `input` without a match (outer joins), joined with null. */
