@@ -99,6 +99,8 @@ export class ExternalSorter<K> {
   /** The buffers the spill thread handed back, for the next fill. */
   private spare: SpillReply | undefined;
   private readonly stats: SpillStatistics = { runs: 0, bytes: 0 };
+  /** Whether every record added is a string that is its own key, without surrogates: a line whose key is its UTF-8 bytes. */
+  private onlyLines = true;
 
   constructor(private readonly options: ExternalSorterOptions<K>) {
     this.serializer = options.serializer ?? new GenericSerializer();
@@ -156,9 +158,11 @@ export class ExternalSorter<K> {
       keyLength = writeKey(key as string | number, arena, start + HEADER);
       const units = typeof key === 'string' && keyLength !== 1 + key.length && hasSurrogate(key);
       this.flags[i] = (isKey ? RECORD_IS_KEY : pair ? KEYED_PAIR : 0) | (units ? SURROGATES : 0);
+      if (!isKey || units) this.onlyLines = false;
       this.keys.push(undefined);
     } else {
       this.flags[i] = OPAQUE_KEY;
+      this.onlyLines = false;
       this.opaqueCount++;
       this.keys.push(key);
       this.opaqueKeyBytes += heapBytes;
@@ -315,6 +319,38 @@ export class ExternalSorter<K> {
     }
   }
 
+  /**
+   * Every record added, in key order, as text: blocks of whole lines, each record's UTF-8 bytes
+   * followed by `\n`, without making strings (for a text sink). Only when every record is a string
+   * that is its own key without surrogates and runs were spilled, which the spill thread merges
+   * into the blocks; otherwise undefined (read `sorted()`). A block is valid until the next one is
+   * asked for. The sorter is empty afterwards and its files are gone; read it to the end, or
+   * call `close()`.
+   */
+  sortedText(): Generator<Uint8Array, void, undefined> | undefined {
+    if (!this.onlyLines || this.sign === 0 || this.opaqueRuns || this.runs.length === 0 || this.thread?.ready !== true) return undefined;
+    return this.mergedText();
+  }
+
+  private *mergedText(): Generator<Uint8Array, void, undefined> {
+    try {
+      this.spill();
+      this.finishSpill();
+      this.freeMemory();
+      while (this.runs.length > MAX_FAN_IN) this.mergePass();
+      const inputs = this.runs.splice(0);
+      const merge = (this.merging = this.thread!.merge(inputs, this.sign, this.ioBufferSize(inputs.length), true));
+      try {
+        while (merge.next()) yield merge.buffer.subarray(merge.start, merge.end);
+      } finally {
+        this.merging = undefined;
+        merge.close();
+      }
+    } finally {
+      this.close();
+    }
+  }
+
   /** Removes every spill file and frees the memory, once the spill thread has finished its run and ended; idempotent. */
   close(): void {
     const thread = this.thread;
@@ -329,6 +365,7 @@ export class ExternalSorter<K> {
     } finally {
       this.limit = this.options.memoryBudget;
       this.opaqueRuns = false;
+      this.onlyLines = true;
       this.freeMemory();
       this.runs = [];
       this.files.removeAll();
