@@ -13,6 +13,8 @@ export const MAX_FAN_IN = 128;
  * bytes), flags, its slot in the key array, and two order slots for the sort.
  */
 const INDEX_BYTES = 37;
+/** The spill thread starts once the records in memory take this share (1/n) of the budget. */
+const EARLY_THREAD_SHARE = 8;
 const MIN_IO_BUFFER = 16 * 1024;
 const MAX_IO_BUFFER = 1024 * 1024;
 /** The record is its own key, a string: the entry holds no serialized record. */
@@ -120,7 +122,7 @@ export class ExternalSorter<K> {
     return this.arenaUsed + this.capacity * INDEX_BYTES + this.opaqueKeyBytes;
   }
 
-  /** Whether runs are written on the spill thread now (from the second run on, once the thread has started). */
+  /** Whether runs are written on the spill thread now (once the thread has started and is ready). */
   get spillsInBackground(): boolean {
     return this.thread?.ready === true;
   }
@@ -145,6 +147,9 @@ export class ExternalSorter<K> {
     const heapBytes = binary < 0 && typeof key === 'string' ? 2 * key.length : 0;
     const needed = HEADER + Math.max(binary, 0) + length;
     if (this.count > 0) {
+      if (this.thread === undefined && this.arenaUsed > this.options.memoryBudget / EARLY_THREAD_SHARE && this.backgroundSpills()) {
+        this.startSpillThread();
+      }
       const capacity = this.count === this.capacity ? 2 * this.capacity : this.capacity;
       if (this.arenaUsed + needed + capacity * INDEX_BYTES + this.opaqueKeyBytes + heapBytes > this.limit) this.spill();
     }
@@ -181,12 +186,13 @@ export class ExternalSorter<K> {
 
   /**
    * Writes what is in memory as a sorted run (also used by hash aggregation when its table is
-   * full). Runs of binary keys go to the spill thread from the second one on, while the records
-   * that follow fill a second buffer: from then on each buffer takes half of the budget.
+   * full). Runs of binary keys go to the spill thread once it is ready (it starts when the records
+   * fill an eighth of the budget, or after a first run written here), while the records that
+   * follow fill a second buffer: from its start on each buffer takes half of the budget.
    */
   spill(): void {
     if (this.count === 0) return;
-    const background = this.sign !== 0 && this.opaqueCount === 0 && this.options.writer === undefined;
+    const background = this.backgroundSpills();
     if (background && this.thread?.ready === true) {
       this.finishSpill();
       this.spillInBackground();
@@ -213,6 +219,27 @@ export class ExternalSorter<K> {
       this.freeMemory();
     } else {
       this.clearMemory();
+    }
+  }
+
+  /** Whether runs may be written on the spill thread: binary keys only, on the local disk. */
+  private backgroundSpills(): boolean {
+    return this.sign !== 0 && this.opaqueCount === 0 && this.options.writer === undefined;
+  }
+
+  /**
+   * Starts the spill thread before the first run (the records fill 1/EARLY_THREAD_SHARE of the
+   * budget), so that it is ready to write that run too: from now on the buffer in memory takes
+   * half of the budget (its arena shrinks to that when it grew beyond).
+   */
+  private startSpillThread(): void {
+    this.thread = new SpillThread();
+    this.limit = Math.max(1, Math.floor(this.options.memoryBudget / 2));
+    const room = this.limit - this.capacity * INDEX_BYTES;
+    if (this.arena.length > room && room >= this.arenaUsed) {
+      const next = Buffer.allocUnsafe(room);
+      this.arena.copy(next, 0, 0, this.arenaUsed);
+      this.arena = next;
     }
   }
 
