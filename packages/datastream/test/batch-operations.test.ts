@@ -165,6 +165,57 @@ describe('batch operations on bounded streams (small managed memory, spilling)',
     }
   }
 
+  it('a hash join reads its build input first: a large probe input is joined as it comes, without spilling', async () => {
+    const orders = rows(30_000, 500, 'o');
+    const customers = rows(300, 300, 'c');
+    const e = env();
+    const joined = e
+      .fromCollection(orders)
+      .join(e.fromCollection(customers), JoinHint.REPARTITION_HASH_SECOND)
+      .where((r) => r[0])
+      .equalTo((r) => r[0])
+      .window(EndOfStreamWindows.get())
+      .apply((a, b) => `${a[1]}|${b[1]}`)
+      .name('J');
+    const { records, accumulators } = await collect(joined);
+    expect(records.sort()).to.deep.equal(nestedLoop(orders, customers, 'INNER').sort());
+    // The probe records (about 1.4 MB, several times the managed memory) were never buffered.
+    expect(spilled(accumulators, 'J')).to.equal(0);
+  });
+
+  it('hash and sort-merge joins equate keys as the key codec does: -0 is 0, NaN is one key, "1" is not 1', async () => {
+    type K = [unknown, string];
+    const left: K[] = [
+      [0, 'a'],
+      [-0, 'b'],
+      [NaN, 'c'],
+      ['1', 'd'],
+      [1, 'e'],
+      [2, 'f'],
+      [[1, 'x'], 'g'],
+    ];
+    const right: K[] = [
+      [-0, 'x'],
+      [NaN, 'y'],
+      [1, 'z'],
+      ['1', 'w'],
+      [3, 'v'],
+      [[1, 'x'], 'u'],
+    ];
+    const expected = ['a|x', 'b|x', 'c|y', 'd|w', 'e|z', 'f|-', '-|v', 'g|u'].sort();
+    for (const hint of [JoinHint.REPARTITION_HASH_FIRST, JoinHint.REPARTITION_HASH_SECOND, JoinHint.REPARTITION_SORT_MERGE]) {
+      const e = env();
+      const joined = e
+        .fromCollection(left)
+        .fullOuterJoin(e.fromCollection(right), hint)
+        .where((r) => r[0])
+        .equalTo((r) => r[0])
+        .window(EndOfStreamWindows.get())
+        .apply((a, b) => `${a?.[1] ?? '-'}|${b?.[1] ?? '-'}`);
+      expect((await collect(joined)).records.sort(), hint).to.deep.equal(expected);
+    }
+  });
+
   it('coGroup gives each key the records of both inputs', async () => {
     const left = rows(2_000, 300, 'l');
     const right = rows(1_000, 500, 'r');

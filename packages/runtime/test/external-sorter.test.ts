@@ -173,6 +173,45 @@ describe('ExternalSorter', () => {
     expect(fs.readdirSync(dir)).to.deep.equal([]);
   });
 
+  it('hands out spilled string lines as UTF-8 text blocks: the bytes of the sorted lines, each ending in a newline, and removes its files', async () => {
+    const input = lines(60_000, 6);
+    // A line larger than a merge chunk (256 KiB) comes as a block of its own.
+    input.splice(30_000, 0, 'b'.repeat(300_000));
+    const s = lineSorter(256 * 1024);
+    const it = input[Symbol.iterator]();
+    await untilSpillThread(s, it);
+    for (let n = it.next(); !n.done; n = it.next()) s.add(n.value);
+    const text = s.sortedText();
+    expect(text).to.not.equal(undefined);
+    const blocks: Buffer[] = [];
+    for (const block of text!) {
+      expect(block[block.length - 1]).to.equal(0x0a);
+      blocks.push(Buffer.from(block));
+    }
+    const expected = input.slice().sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    expect(Buffer.concat(blocks).equals(Buffer.from(expected.join('\n') + '\n'))).to.equal(true);
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('has no text blocks when a record is not a string line of its own key, or nothing was spilled', async () => {
+    const small = lineSorter(1 << 20);
+    small.add('b');
+    small.add('a');
+    expect(small.sortedText()).to.equal(undefined);
+    expect([...small.sorted()]).to.deep.equal(['a', 'b']);
+    // A surrogate pair: its key bytes (each code unit apart) are not its UTF-8 bytes.
+    const s = lineSorter(256 * 1024);
+    const it = lines(60_000, 7)[Symbol.iterator]();
+    await untilSpillThread(s, it);
+    s.add('\u{1F600} smile');
+    for (let n = it.next(); !n.done; n = it.next()) s.add(n.value);
+    expect(s.sortedText()).to.equal(undefined);
+    const out = [...s.sorted()];
+    expect(out).to.have.length(60_001);
+    expect(out.at(-1)).to.equal('\u{1F600} smile');
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
   for (const stop of ['return', 'close'] as const) {
     it(`removes its spill files when the merge on its spill thread is stopped early (${stop === 'return' ? 'the reader stops' : 'the sorter is closed'})`, async () => {
       const s = lineSorter(64 * 1024);

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { childPath, fileSystemFor, type Cancellable, type FileSystem } from '@spindle/core';
-import type { AvailabilityProvider, OperatorContext } from '@spindle/runtime/task';
+import type { AvailabilityProvider, OperatorContext, TextLinesInput } from '@spindle/runtime/task';
 import { AbstractOperator } from '../operators/basic-operators.js';
 import { formatRecord } from './format.js';
 import { sinkError } from './output-directory.js';
@@ -68,7 +68,7 @@ export class PrintSinkOperator extends AbstractOperator {
  * even of subtasks that ended before another failed. Writes are streamed; while the file system
  * lags, the task takes no more input.
  */
-export class TextFileSinkOperator extends AbstractOperator implements AvailabilityProvider {
+export class TextFileSinkOperator extends AbstractOperator implements AvailabilityProvider, TextLinesInput {
   private fs: FileSystem | undefined;
   private writer: Writable | undefined;
   private failure: Error | undefined;
@@ -108,6 +108,21 @@ export class TextFileSinkOperator extends AbstractOperator implements Availabili
     }
     this.pos += utf8Write.call(this.buf, line, this.pos);
     this.buf[this.pos++] = 0x0a;
+    if (this.pos >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Lines already as UTF-8, each ending in `\n` (TextLinesInput): what processElement writes for each line as a string. */
+  processTextLines(bytes: Uint8Array): void {
+    if (this.pos + bytes.length > this.buf.length) {
+      this.flush();
+      if (bytes.length > this.buf.length) {
+        // The stream keeps what it is given until written; `bytes` is only lent.
+        this.write(Buffer.from(bytes));
+        return;
+      }
+    }
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
     if (this.pos >= FLUSH_BYTES) this.flush();
   }
 

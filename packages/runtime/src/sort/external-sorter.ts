@@ -13,6 +13,8 @@ export const MAX_FAN_IN = 128;
  * bytes), flags, its slot in the key array, and two order slots for the sort.
  */
 const INDEX_BYTES = 37;
+/** The spill thread starts once the records in memory take this share (1/n) of the budget. */
+const EARLY_THREAD_SHARE = 8;
 const MIN_IO_BUFFER = 16 * 1024;
 const MAX_IO_BUFFER = 1024 * 1024;
 /** The record is its own key, a string: the entry holds no serialized record. */
@@ -99,6 +101,8 @@ export class ExternalSorter<K> {
   /** The buffers the spill thread handed back, for the next fill. */
   private spare: SpillReply | undefined;
   private readonly stats: SpillStatistics = { runs: 0, bytes: 0 };
+  /** Whether every record added is a string that is its own key, without surrogates: a line whose key is its UTF-8 bytes. */
+  private onlyLines = true;
 
   constructor(private readonly options: ExternalSorterOptions<K>) {
     this.serializer = options.serializer ?? new GenericSerializer();
@@ -118,7 +122,7 @@ export class ExternalSorter<K> {
     return this.arenaUsed + this.capacity * INDEX_BYTES + this.opaqueKeyBytes;
   }
 
-  /** Whether runs are written on the spill thread now (from the second run on, once the thread has started). */
+  /** Whether runs are written on the spill thread now (once the thread has started and is ready). */
   get spillsInBackground(): boolean {
     return this.thread?.ready === true;
   }
@@ -143,6 +147,9 @@ export class ExternalSorter<K> {
     const heapBytes = binary < 0 && typeof key === 'string' ? 2 * key.length : 0;
     const needed = HEADER + Math.max(binary, 0) + length;
     if (this.count > 0) {
+      if (this.thread === undefined && this.arenaUsed > this.options.memoryBudget / EARLY_THREAD_SHARE && this.backgroundSpills()) {
+        this.startSpillThread();
+      }
       const capacity = this.count === this.capacity ? 2 * this.capacity : this.capacity;
       if (this.arenaUsed + needed + capacity * INDEX_BYTES + this.opaqueKeyBytes + heapBytes > this.limit) this.spill();
     }
@@ -156,9 +163,11 @@ export class ExternalSorter<K> {
       keyLength = writeKey(key as string | number, arena, start + HEADER);
       const units = typeof key === 'string' && keyLength !== 1 + key.length && hasSurrogate(key);
       this.flags[i] = (isKey ? RECORD_IS_KEY : pair ? KEYED_PAIR : 0) | (units ? SURROGATES : 0);
+      if (!isKey || units) this.onlyLines = false;
       this.keys.push(undefined);
     } else {
       this.flags[i] = OPAQUE_KEY;
+      this.onlyLines = false;
       this.opaqueCount++;
       this.keys.push(key);
       this.opaqueKeyBytes += heapBytes;
@@ -177,12 +186,13 @@ export class ExternalSorter<K> {
 
   /**
    * Writes what is in memory as a sorted run (also used by hash aggregation when its table is
-   * full). Runs of binary keys go to the spill thread from the second one on, while the records
-   * that follow fill a second buffer: from then on each buffer takes half of the budget.
+   * full). Runs of binary keys go to the spill thread once it is ready (it starts when the records
+   * fill an eighth of the budget, or after a first run written here), while the records that
+   * follow fill a second buffer: from its start on each buffer takes half of the budget.
    */
   spill(): void {
     if (this.count === 0) return;
-    const background = this.sign !== 0 && this.opaqueCount === 0 && this.options.writer === undefined;
+    const background = this.backgroundSpills();
     if (background && this.thread?.ready === true) {
       this.finishSpill();
       this.spillInBackground();
@@ -209,6 +219,27 @@ export class ExternalSorter<K> {
       this.freeMemory();
     } else {
       this.clearMemory();
+    }
+  }
+
+  /** Whether runs may be written on the spill thread: binary keys only, on the local disk. */
+  private backgroundSpills(): boolean {
+    return this.sign !== 0 && this.opaqueCount === 0 && this.options.writer === undefined;
+  }
+
+  /**
+   * Starts the spill thread before the first run (the records fill 1/EARLY_THREAD_SHARE of the
+   * budget), so that it is ready to write that run too: from now on the buffer in memory takes
+   * half of the budget (its arena shrinks to that when it grew beyond).
+   */
+  private startSpillThread(): void {
+    this.thread = new SpillThread();
+    this.limit = Math.max(1, Math.floor(this.options.memoryBudget / 2));
+    const room = this.limit - this.capacity * INDEX_BYTES;
+    if (this.arena.length > room && room >= this.arenaUsed) {
+      const next = Buffer.allocUnsafe(room);
+      this.arena.copy(next, 0, 0, this.arenaUsed);
+      this.arena = next;
     }
   }
 
@@ -315,6 +346,38 @@ export class ExternalSorter<K> {
     }
   }
 
+  /**
+   * Every record added, in key order, as text: blocks of whole lines, each record's UTF-8 bytes
+   * followed by `\n`, without making strings (for a text sink). Only when every record is a string
+   * that is its own key without surrogates and runs were spilled, which the spill thread merges
+   * into the blocks; otherwise undefined (read `sorted()`). A block is valid until the next one is
+   * asked for. The sorter is empty afterwards and its files are gone; read it to the end, or
+   * call `close()`.
+   */
+  sortedText(): Generator<Uint8Array, void, undefined> | undefined {
+    if (!this.onlyLines || this.sign === 0 || this.opaqueRuns || this.runs.length === 0 || this.thread?.ready !== true) return undefined;
+    return this.mergedText();
+  }
+
+  private *mergedText(): Generator<Uint8Array, void, undefined> {
+    try {
+      this.spill();
+      this.finishSpill();
+      this.freeMemory();
+      while (this.runs.length > MAX_FAN_IN) this.mergePass();
+      const inputs = this.runs.splice(0);
+      const merge = (this.merging = this.thread!.merge(inputs, this.sign, this.ioBufferSize(inputs.length), true));
+      try {
+        while (merge.next()) yield merge.buffer.subarray(merge.start, merge.end);
+      } finally {
+        this.merging = undefined;
+        merge.close();
+      }
+    } finally {
+      this.close();
+    }
+  }
+
   /** Removes every spill file and frees the memory, once the spill thread has finished its run and ended; idempotent. */
   close(): void {
     const thread = this.thread;
@@ -329,6 +392,7 @@ export class ExternalSorter<K> {
     } finally {
       this.limit = this.options.memoryBudget;
       this.opaqueRuns = false;
+      this.onlyLines = true;
       this.freeMemory();
       this.runs = [];
       this.files.removeAll();

@@ -29,6 +29,11 @@ export interface MergeJob {
   files: string[];
   sign: number;
   bufferSize: number;
+  /**
+   * Every entry is a string record that is its own key, without surrogates: the chunks hold the
+   * records as text instead, each key's UTF-8 bytes followed by `\n`, without lengths.
+   */
+  lines: boolean;
   chunks: SharedArrayBuffer;
   control: SharedArrayBuffer;
 }
@@ -106,12 +111,16 @@ export class SpillThread {
     this.post(job, [job.arena, job.offsets, job.keyEnds, job.prefixHigh, job.prefixLow]);
   }
 
-  /** Starts merging `files` (the thread is free); read the merged entries from the merge returned. */
-  merge(files: string[], sign: number, bufferSize: number): ThreadMerge {
+  /**
+   * Starts merging `files` (the thread is free); read the merged entries from the merge returned,
+   * or with `lines` (see MergeJob) blocks of text: each `next()` then makes a block of whole lines
+   * available.
+   */
+  merge(files: string[], sign: number, bufferSize: number, lines = false): ThreadMerge {
     const chunks = new SharedArrayBuffer(MERGE_CHUNKS * MERGE_CHUNK_BYTES);
     const control = new SharedArrayBuffer(4 * (CANCEL + 1));
-    this.post({ t: 'merge', files, sign, bufferSize, chunks, control } satisfies MergeJob, []);
-    return new ThreadMerge(this, this.port, Buffer.from(chunks), new Int32Array(control));
+    this.post({ t: 'merge', files, sign, bufferSize, lines, chunks, control } satisfies MergeJob, []);
+    return new ThreadMerge(this, this.port, Buffer.from(chunks), new Int32Array(control), lines);
   }
 
   private post(job: SpillJob | MergeJob, transfer: ArrayBuffer[]): void {
@@ -147,8 +156,8 @@ export class SpillThread {
 }
 
 /**
- * The task's side of a merge on the spill thread: `next()` makes the next merged entry available
- * as [start, end) of `buffer` (until the following call), false at the end; a failed merge
+ * The task's side of a merge on the spill thread: `next()` makes the next merged entry (or block
+ * of lines) available as [start, end) of `buffer` (until the following call), false at the end; a failed merge
  * throws its failure. `close()` stops the merge early and waits for the thread to finish it.
  */
 export class ThreadMerge {
@@ -168,6 +177,8 @@ export class ThreadMerge {
     private readonly port: MessagePort,
     private readonly chunks: Buffer,
     private readonly control: Int32Array,
+    /** Whether the chunks hold text (MergeJob.lines): `next()` hands out what is left of a chunk at once. */
+    private readonly blocks = false,
   ) {
     this.buffer = chunks;
   }
@@ -177,6 +188,12 @@ export class ThreadMerge {
     const control = this.control;
     for (;;) {
       if (this.held) {
+        if (this.pos < this.limit && this.blocks) {
+          this.buffer = this.chunks;
+          this.start = this.pos;
+          this.end = this.pos = this.limit;
+          return true;
+        }
         if (this.pos < this.limit) {
           const length = this.chunks.readUInt32LE(this.pos);
           this.buffer = this.chunks;

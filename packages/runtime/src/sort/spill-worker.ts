@@ -1,12 +1,12 @@
 /**
  * The spill thread of an external sorter (see spill-thread.ts): sorts the index of a full buffer
  * of binary keys and writes its records in order as a run, handing the buffers back; merges runs
- * of binary keys into the chunks the task reads.
+ * of binary keys into the chunks the task reads (as entries, or as lines of text).
  */
 import fs from 'node:fs';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { RunMerger } from './run-merger.js';
-import { sortBinaryIndex } from './sort-index.js';
+import { HEADER, sortBinaryIndex } from './sort-index.js';
 import { RunWriter, localSpillFileWriter } from './sort-runs.js';
 import {
   CANCEL,
@@ -73,6 +73,7 @@ function spill(job: SpillJob): void {
 function merge(job: MergeJob): void {
   const control = new Int32Array(job.control);
   const chunks = Buffer.from(job.chunks);
+  const lines = job.lines;
   let chunk = 0;
   let pos = 0;
   let base = 0;
@@ -101,6 +102,33 @@ function merge(job: MergeJob): void {
       merging: {
         for (let r = merger.next(); r >= 0; r = merger.next()) {
           const buf = merger.buffers[r]!;
+          if (lines) {
+            // The entry's key: its flags, its length, STRING_TAG and the line's bytes.
+            const start = merger.starts[r]! + HEADER + 1;
+            const end = merger.starts[r]! + HEADER + buf.readUInt32LE(merger.starts[r]! + 1);
+            const length = end - start;
+            if (length + 1 > MERGE_CHUNK_BYTES) {
+              if (pos > 0) {
+                publish(ChunkState.FULL);
+                if (!acquire()) break merging;
+              }
+              const bytes = new Uint8Array(length + 1);
+              bytes.set(buf.subarray(start, end));
+              bytes[length] = 0x0a;
+              port.postMessage({ t: 'entry', bytes } satisfies LargeEntry, [bytes.buffer]);
+              publish(ChunkState.LARGE);
+              if (!acquire()) break merging;
+              continue;
+            }
+            if (pos + length + 1 > MERGE_CHUNK_BYTES) {
+              publish(ChunkState.FULL);
+              if (!acquire()) break merging;
+            }
+            buf.copy(chunks, base + pos, start, end);
+            pos += length;
+            chunks[base + pos++] = 0x0a;
+            continue;
+          }
           const start = merger.starts[r]!;
           const end = merger.ends[r]!;
           const length = end - start;

@@ -2,7 +2,7 @@ import { SpindleError, UserCodeError, errorMessage } from '@spindle/core';
 import type { JobVertexSpec } from '@spindle/protocol';
 import { RemoteProducerError } from '../network/input-gate.js';
 import type { Watermark, WatermarkStatus } from '../network/stream-elements.js';
-import type { Output, StreamOperator } from './operator.js';
+import { isTextLinesInput, type Output, type StreamOperator, type TextLinesInput, type TextLinesOutput } from './operator.js';
 
 /** An error raised inside the chain, tagged with the operator it came from. */
 export class OperatorFailure extends Error {
@@ -55,6 +55,10 @@ class ChainingOutput implements Output {
     private readonly name: string,
   ) {}
 
+  protected get operatorName(): string {
+    return this.name;
+  }
+
   collect(record: unknown, timestamp?: number): void {
     try {
       this.operator.processElement(record, 0, timestamp);
@@ -76,6 +80,24 @@ class ChainingOutput implements Output {
       this.operator.processWatermarkStatus(status, 0);
     } catch (e) {
       throw attributeFailure(e, this.name);
+    }
+  }
+}
+
+/** To an operator that takes UTF-8 lines whole (a text sink). */
+class TextLinesChainingOutput extends ChainingOutput implements TextLinesOutput {
+  constructor(
+    private readonly lines: StreamOperator & TextLinesInput,
+    name: string,
+  ) {
+    super(lines, name);
+  }
+
+  collectTextLines(bytes: Uint8Array): void {
+    try {
+      this.lines.processTextLines(bytes);
+    } catch (e) {
+      throw attributeFailure(e, this.operatorName);
     }
   }
 }
@@ -167,7 +189,9 @@ export function wireChain(
   const targetsOf = (chained: string[], networkIndexes: number[]): Output[] => [
     ...chained.map((id) => {
       const i = index.get(id)!;
-      return new ChainingOutput(operators[i]!, vertex.operators[i]!.name);
+      const op = operators[i]!;
+      const name = vertex.operators[i]!.name;
+      return isTextLinesInput(op) ? new TextLinesChainingOutput(op, name) : new ChainingOutput(op, name);
     }),
     ...networkIndexes.map((n) => networkOutputs[n]!),
   ];

@@ -15,6 +15,22 @@ export interface Output {
   emitWatermarkStatus(status: WatermarkStatus): void;
 }
 
+/**
+ * An output that also takes text whole: UTF-8 lines, each ending in `\n`, with the effect of
+ * `collect` of each line as a string (without its `\n`). Chained outputs to an operator that is
+ * TextLinesInput offer it (a text sink), so that an operator holding lines as bytes (a sort of
+ * strings) hands them over without making strings.
+ */
+export interface TextLinesOutput extends Output {
+  /** `bytes` is only read during the call. */
+  collectTextLines(bytes: Uint8Array): void;
+}
+
+/** `out` when it takes text whole (TextLinesOutput). */
+export function textLinesOutput(out: Output): TextLinesOutput | undefined {
+  return typeof (out as Partial<TextLinesOutput>).collectTextLines === 'function' ? (out as TextLinesOutput) : undefined;
+}
+
 /** Queues an action as a mail of the task; a failure of the action fails the task, naming the operator. */
 export interface MailboxExecutor {
   execute(description: string, action: () => void | Promise<void>): void;
@@ -203,6 +219,19 @@ export function isBoundedMultiInput(op: StreamOperator): op is StreamOperator & 
  */
 export interface InputSelectable {
   nextSelection(): number | 'ALL';
+}
+
+/**
+ * An operator that takes UTF-8 lines whole (see TextLinesOutput): `processTextLines(bytes)` does
+ * what `processElement` does for each line of `bytes` as a string; `bytes` is only read during
+ * the call.
+ */
+export interface TextLinesInput {
+  processTextLines(bytes: Uint8Array): void;
+}
+
+export function isTextLinesInput(op: StreamOperator): op is StreamOperator & TextLinesInput {
+  return typeof (op as Partial<TextLinesInput>).processTextLines === 'function';
 }
 
 export function isInputSelectable(op: StreamOperator): op is StreamOperator & InputSelectable {

@@ -1,5 +1,5 @@
-import { SpindleError, encodeKey } from '@spindle/core';
-import type { ExternalSorter, OperatorContext } from '@spindle/runtime/task';
+import { SpindleError, decodeKey, encodeKey } from '@spindle/core';
+import type { ExternalSorter, InputSelectable, OperatorContext } from '@spindle/runtime/task';
 import type { Collector } from '../../functions/basic-functions.js';
 import { AbstractOperator } from '../basic-operators.js';
 import { estimateSize } from './memory-estimate.js';
@@ -33,14 +33,67 @@ interface BuildEntry {
 }
 
 /**
- * Joins or co-groups two bounded inputs by key (BATCH only). Sort-merge: both inputs go into
- * external sorters, which are merged by key at the end of input. Hash: the build input fills a
- * table within half the managed memory and probe records are joined as they come once the build
- * input ended (buffered in a sorter until then); a build input that outgrows its memory moves to a
- * sorter and the join continues as sort-merge. Outer sides without a match are joined with null.
+ * The build input's records by key. Number keys are held by value, without encoding them: a Map
+ * equates numbers as the key codec does (-0 is 0, every NaN is one key) and keeps them apart from
+ * keys of other types, which are held by their encoding.
  */
-export class JoinOperator extends AbstractOperator {
-  private table: Map<string, BuildEntry> | undefined = new Map();
+class BuildTable {
+  private readonly numbers = new Map<number, BuildEntry>();
+  private readonly encoded = new Map<string, BuildEntry>();
+
+  constructor(private readonly context: string) {}
+
+  /** The entry of a probe record's key; `context` names that input in key errors. */
+  get(key: unknown, context: string): BuildEntry | undefined {
+    return typeof key === 'number' ? this.numbers.get(key) : this.encoded.get(encodeKey(key, context));
+  }
+
+  /** The entry of a key's encoding (from a sorter). */
+  getEncoded(key: string): BuildEntry | undefined {
+    // Only the encoding of a number starts with `n`.
+    return key.charCodeAt(0) === 0x6e ? this.numbers.get(decodeKey(key) as number) : this.encoded.get(key);
+  }
+
+  /** Adds a record; returns the bytes the table grew by, roughly. */
+  add(key: unknown, record: unknown): number {
+    const size = estimateSize(record);
+    if (typeof key === 'number') {
+      const entry = this.numbers.get(key);
+      if (entry) entry.records.push(record);
+      else this.numbers.set(key, { records: [record], matched: false });
+      return size + (entry ? 8 : ENTRY_OVERHEAD + 16);
+    }
+    const encoded = encodeKey(key, this.context);
+    const entry = this.encoded.get(encoded);
+    if (entry) entry.records.push(record);
+    else this.encoded.set(encoded, { records: [record], matched: false });
+    return size + (entry ? 8 : ENTRY_OVERHEAD + 2 * encoded.length);
+  }
+
+  /** Every entry with the encoding of its key. */
+  *entries(): Generator<[string, BuildEntry], void, undefined> {
+    for (const [key, entry] of this.numbers) yield [encodeKey(key), entry];
+    yield* this.encoded;
+  }
+
+  *values(): Generator<BuildEntry, void, undefined> {
+    yield* this.numbers.values();
+    yield* this.encoded.values();
+  }
+}
+
+/**
+ * Joins or co-groups two bounded inputs by key (BATCH only). Sort-merge: both inputs go into
+ * external sorters, which are merged by key at the end of input. Hash: the task reads the build
+ * input first (InputSelectable, as Flink's hash join does), which fills a table within the managed
+ * memory (half of it when probe records came early and wait in a sorter); probe records are then joined as they come, without being buffered. A build
+ * input that outgrows its memory moves to a sorter and the join continues as sort-merge (the
+ * inputs are read as they come from then on). Outer sides without a match are joined with null.
+ */
+export class JoinOperator extends AbstractOperator implements InputSelectable {
+  private table: BuildTable | undefined;
+  /** What key errors name, per input. */
+  private keyContexts: [string, string] = ['', ''];
   private tableBytes = 0;
   private buildEnded = false;
   private readonly sorters: Array<ExternalSorter<string> | undefined> = [undefined, undefined];
@@ -58,7 +111,15 @@ export class JoinOperator extends AbstractOperator {
         recoverability: 'non-recoverable',
       });
     }
-    if (this.spec.execution.kind === 'sort-merge') this.table = undefined;
+    this.keyContexts = [0, 1].map((i) => `key of input ${i + 1} of '${ctx.operatorName}'`) as [string, string];
+    const execution = this.spec.execution;
+    if (execution.kind === 'hash') this.table = new BuildTable(this.keyContexts[execution.buildInput]);
+  }
+
+  /** Hash: only the build input until it ended (or moved to a sorter), then both. */
+  nextSelection(): number | 'ALL' {
+    const execution = this.spec.execution;
+    return execution.kind === 'hash' && this.table !== undefined && !this.buildEnded ? execution.buildInput : 'ALL';
   }
 
   endInput(inputIndex: number): void {
@@ -66,16 +127,17 @@ export class JoinOperator extends AbstractOperator {
   }
 
   processElement(record: unknown, inputIndex: number): void {
-    const key = encodeKey(this.spec.keys[inputIndex]!(record), `key of input ${inputIndex + 1} of '${this.ctx.operatorName}'`);
+    const key = this.spec.keys[inputIndex]!(record);
     const execution = this.spec.execution;
     if (this.table === undefined || execution.kind !== 'hash') {
-      this.sorter(inputIndex).add([key, record]);
+      this.sorter(inputIndex).add([encodeKey(key, this.keyContexts[inputIndex]), record]);
     } else if (inputIndex === execution.buildInput) {
       this.build(key, record);
     } else if (this.buildEnded) {
-      for (const joined of this.probe(key, record)) this.out.collect(joined);
+      this.probeNow(key, record, execution.buildInput);
     } else {
-      this.sorter(inputIndex).add([key, record]);
+      this.sorter(inputIndex).add([encodeKey(key, this.keyContexts[inputIndex]), record]);
+      if (this.tableBytes > this.tableBudget()) this.spillTable();
     }
   }
 
@@ -89,7 +151,8 @@ export class JoinOperator extends AbstractOperator {
 
   /** Hash join at the end: the probe records buffered before the build input ended, then the build side's unmatched records (outer). */
   private *probeRest(buildInput: 0 | 1): Generator<unknown, void, undefined> {
-    for (const entry of this.sorter(1 - buildInput).sorted()) yield* this.probe((entry as Keyed)[0], (entry as Keyed)[1]);
+    for (const entry of this.sorter(1 - buildInput).sorted())
+      yield* this.probe(this.table!.getEncoded((entry as Keyed)[0]), (entry as Keyed)[1]);
     if (!this.outer(buildInput)) return;
     for (const e of this.table!.values()) if (!e.matched) for (const r of e.records) yield this.joinOne(buildInput, r);
   }
@@ -109,28 +172,32 @@ export class JoinOperator extends AbstractOperator {
     return type === 'FULL_OUTER' || (input === 0 ? type === 'LEFT_OUTER' : type === 'RIGHT_OUTER');
   }
 
-  private build(key: string, record: unknown): void {
-    const table = this.table!;
-    const entry = table.get(key);
-    if (entry) entry.records.push(record);
-    else table.set(key, { records: [record], matched: false });
-    this.tableBytes += ENTRY_OVERHEAD + (entry ? 0 : 2 * key.length) + estimateSize(record);
-    if (this.tableBytes > this.ctx.managedMemory / 2) this.spillTable();
+  private build(key: unknown, record: unknown): void {
+    this.tableBytes += this.table!.add(key, record);
+    if (this.tableBytes > this.tableBudget()) this.spillTable();
+  }
+
+  /**
+   * The table's memory: all of the operator's while the probe input is read only after the build
+   * input (nextSelection), half while probe records wait in a sorter beside it.
+   */
+  private tableBudget(): number {
+    const probeInput = 1 - (this.spec.execution as { buildInput: 0 | 1 }).buildInput;
+    return this.sorters[probeInput] === undefined ? this.ctx.managedMemory : this.ctx.managedMemory / 2;
   }
 
   /** The build input does not fit: it moves to a sorter, and the join finishes as sort-merge. */
   private spillTable(): void {
     const execution = this.spec.execution as { buildInput: 0 | 1 };
     const sorter = this.sorter(execution.buildInput);
-    for (const [key, entry] of this.table!) for (const r of entry.records) sorter.add([key, r]);
+    for (const [key, entry] of this.table!.entries()) for (const r of entry.records) sorter.add([key, r]);
     this.table = undefined;
     this.tableBytes = 0;
   }
 
-  /** The joins of a probe record with the build records of its key (or with null, outer). */
-  private *probe(key: string, record: unknown): Generator<unknown, void, undefined> {
+  /** The joins of a probe record with the build records of its key, `entry` (or with null, outer). */
+  private *probe(entry: BuildEntry | undefined, record: unknown): Generator<unknown, void, undefined> {
     const buildInput = (this.spec.execution as { buildInput: 0 | 1 }).buildInput;
-    const entry = this.table!.get(key);
     const probeInput = 1 - buildInput;
     if (entry === undefined) {
       if (this.outer(probeInput)) yield this.joinOne(probeInput, record);
@@ -139,6 +206,21 @@ export class JoinOperator extends AbstractOperator {
     entry.matched = true;
     const join = this.spec.join!;
     for (const built of entry.records) yield buildInput === 0 ? join(built, record) : join(record, built);
+  }
+
+  /** `probe` for a record as it comes: joined and emitted directly (the hot path of a hash join). */
+  private probeNow(key: unknown, record: unknown, buildInput: 0 | 1): void {
+    const entry = this.table!.get(key, this.keyContexts[1 - buildInput]!);
+    if (entry === undefined) {
+      if (this.outer(1 - buildInput)) this.out.collect(this.joinOne(1 - buildInput, record));
+      return;
+    }
+    entry.matched = true;
+    const join = this.spec.join!;
+    const out = this.out;
+    const records = entry.records;
+    if (buildInput === 0) for (let i = 0; i < records.length; i++) out.collect(join(records[i], record));
+    else for (let i = 0; i < records.length; i++) out.collect(join(record, records[i]));
   }
 
   /** A record of `input` without a match (outer joins), joined with null. */

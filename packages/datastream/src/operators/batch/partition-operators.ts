@@ -2,6 +2,7 @@ import { SpindleError, encodeKey } from '@spindle/core';
 import {
   compareEncodedKeys,
   compareValues,
+  textLinesOutput,
   type AggregateFunction,
   type ExternalSorter,
   type OperatorContext,
@@ -130,6 +131,27 @@ export class SortPartitionOperator extends SortingOperator {
       (entry) => [(entry as Keyed)[0], select((entry as Keyed)[1])],
       (a, b) => compareEncodedKeys(a[0], b[0]) || sign * compareValues(a[1], b[1]),
     ) as ExternalSorter<unknown>;
+  }
+
+  /**
+   * A partition of strings sorted by themselves, spilled, into a chained text sink: the merged
+   * lines go to the sink as UTF-8 blocks, without being made into strings and encoded again.
+   */
+  override async finish(): Promise<void> {
+    const lines = this.keyed ? undefined : textLinesOutput(this.out);
+    const text = lines === undefined ? undefined : this.sorter.sortedText();
+    if (text === undefined) return super.finish();
+    try {
+      for (const block of text) {
+        lines!.collectTextLines(block);
+        const wait = this.ctx.whenOutputAvailable?.();
+        if (wait !== undefined) await wait;
+        if (this.ctx.signal.aborted) return;
+      }
+    } finally {
+      text.return();
+    }
+    reportSpill(this.ctx, this.sorter.spilled);
   }
 
   protected outputs(sorted: Iterator<unknown>): Iterable<unknown> {
