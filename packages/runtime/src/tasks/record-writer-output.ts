@@ -84,21 +84,15 @@ class BroadcastOutput extends PartitionOutput {
   }
 }
 
-/** Distinct string keys whose channel a keyBy remembers at once. */
-export const KEY_CHANNEL_CACHE_SIZE = 8192;
-
 /**
- * keyBy: key → key group (core's key codec) → the consumer subtask that owns the group. The
- * channels of recent string keys are remembered: a Map lookup uses the string hash V8 keeps with
- * the string, cheaper than the stable key hash computed again for every record. A full cache that
- * served fewer hits than it holds keys is dropped for good (keys too diverse for it to pay), and
- * every key is hashed from then on. An invalid key fails the record with a message naming keyBy's
- * operator (`context`).
+ * keyBy: key → key group (core's key codec) → the consumer subtask that owns the group. The key
+ * group is computed for every record: the stable key hash of a string key costs less than a
+ * lookup in a Map of recent keys would (which hashes the string too, and then probes the table;
+ * keys are new strings from upstream operators, whose engine hash is not cached yet).
+ * An invalid key fails the record with a message naming keyBy's operator (`context`).
  */
 class KeyGroupOutput extends PartitionOutput {
   private readonly channelOfGroup: Int32Array;
-  private channelOfKey: Map<string, number> | undefined = new Map();
-  private cacheHits = 0;
 
   constructor(
     partition: ResultPartition,
@@ -115,33 +109,6 @@ class KeyGroupOutput extends PartitionOutput {
 
   collect(record: unknown, timestamp?: number): void {
     const key = this.keySelector(record);
-    const cache = this.channelOfKey;
-    if (typeof key !== 'string' || cache === undefined) {
-      this.partition.emit(record, this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism, this.context)]!, timestamp);
-      return;
-    }
-    let channel = cache.get(key);
-    if (channel === undefined) channel = this.remember(cache, key);
-    else this.cacheHits++;
-    this.partition.emit(record, channel, timestamp);
-  }
-
-  private remember(cache: Map<string, number>, key: string): number {
-    const channel = this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism, this.context)]!;
-    if (cache.size >= KEY_CHANNEL_CACHE_SIZE) {
-      if (this.cacheHits < KEY_CHANNEL_CACHE_SIZE) {
-        this.channelOfKey = undefined;
-        return channel;
-      }
-      cache.clear();
-      this.cacheHits = 0;
-    }
-    cache.set(key, channel);
-    return channel;
-  }
-
-  /** Whether string keys still go through the channel cache (for tests). */
-  get cachesKeys(): boolean {
-    return this.channelOfKey !== undefined;
+    this.partition.emit(record, this.channelOfGroup[assignToKeyGroup(key, this.maxParallelism, this.context)]!, timestamp);
   }
 }
