@@ -5,6 +5,7 @@ import {
   assignKeyToParallelOperator,
   assignToKeyGroup,
   computeDefaultMaxParallelism,
+  computeKeyGroupForKeyHash,
   computeOperatorIndexForKeyGroup,
   keyGroupRangeFor,
   keyHash,
@@ -60,6 +61,28 @@ describe('keyHash', () => {
 });
 
 describe('key groups', () => {
+  it('computes the key group as the unsigned murmur mix modulo the maximum parallelism, for every hash', () => {
+    // The definition (Flink's KeyGroupRangeAssignment): restored state depends on it.
+    const reference = (hash: number, maxParallelism: number) => (murmurMix(hash) >>> 0) % maxParallelism;
+    const hashes = [0, 1, -1, 0x7fffffff, -0x80000000, 0xffff, 0x10000, -0x10000];
+    let x = 0x9e3779b9;
+    for (let i = 0; i < 20_000; i++) {
+      x = (Math.imul(x, 1664525) + 1013904223) | 0;
+      hashes.push(x);
+    }
+    for (let i = 0; i < 5_000; i++) hashes.push(keyHash(`key-${i}`), keyHash(i), keyHash([i, 'x']));
+    for (const maxParallelism of [1, 2, 3, 5, 7, 10, 100, 127, 128, 129, 1000, 4096, 10_000, 32_767, 32_768]) {
+      for (const hash of hashes) {
+        const expected = reference(hash, maxParallelism);
+        if (computeKeyGroupForKeyHash(hash, maxParallelism) !== expected) {
+          expect(computeKeyGroupForKeyHash(hash, maxParallelism), `hash ${hash}, maxParallelism ${maxParallelism}`).to.equal(expected);
+        }
+      }
+    }
+    expect(assignToKeyGroup('user-42', 128)).to.equal(reference(keyHash('user-42'), 128));
+    expect(assignToKeyGroup('user-42', 1000)).to.equal(reference(keyHash('user-42'), 1000));
+  });
+
   it('assigns keys to key groups within [0, maxParallelism)', () => {
     const counts = new Array<number>(128).fill(0);
     for (let i = 0; i < 12_800; i++) {

@@ -21,8 +21,18 @@ export function assignToKeyGroup(key: unknown, maxParallelism: number, context?:
   return computeKeyGroupForKeyHash(keyHash(key, context), maxParallelism);
 }
 
+/**
+ * `(murmurMix(hash) >>> 0) % maxParallelism` (Flink's `MathUtils.murmurHash(hash) % maxParallelism`
+ * on the unsigned mix) in small-integer arithmetic: an unsigned 32-bit value above 2^31 is not a
+ * small integer to V8, and its remainder would be taken in floating point, at several times the
+ * cost of the whole hash. A power of two (the default maximum parallelism is one) keeps the low
+ * bits; any other modulus works on the two 16-bit halves of the mix, whose intermediates stay
+ * below 2^31 for the maximum parallelisms Spindle accepts (at most 32768) and exact far beyond.
+ */
 export function computeKeyGroupForKeyHash(hash: number, maxParallelism: number): number {
-  return (murmurMix(hash) >>> 0) % maxParallelism;
+  const mixed = murmurMix(hash);
+  if ((maxParallelism & (maxParallelism - 1)) === 0) return mixed & (maxParallelism - 1);
+  return (((mixed >>> 16) % maxParallelism) * (0x10000 % maxParallelism) + (mixed & 0xffff)) % maxParallelism;
 }
 
 export function computeOperatorIndexForKeyGroup(maxParallelism: number, parallelism: number, keyGroup: number): number {

@@ -19,7 +19,7 @@ export function recordWriterOutput(
   switch (partitioner) {
     case 'forward':
     case 'global':
-      return new ChannelOutput(partition, () => 0);
+      return new SingleChannelOutput(partition);
     case 'broadcast':
       return new BroadcastOutput(partition);
     case 'rebalance': {
@@ -71,6 +71,13 @@ class ChannelOutput extends PartitionOutput {
   }
 }
 
+/** forward and global: every record to subpartition 0. */
+class SingleChannelOutput extends PartitionOutput {
+  collect(record: unknown, timestamp?: number): void {
+    this.partition.emit(record, 0, timestamp);
+  }
+}
+
 class BroadcastOutput extends PartitionOutput {
   collect(record: unknown, timestamp?: number): void {
     this.partition.broadcast(record, timestamp);
@@ -80,7 +87,8 @@ class BroadcastOutput extends PartitionOutput {
 /**
  * keyBy: key → key group (core's key codec) → the consumer subtask that owns the group. The key
  * group is computed for every record: the stable key hash of a string key costs less than a
- * lookup in a Map of recent keys would (which hashes the string too, and then probes the table).
+ * lookup in a Map of recent keys would (which hashes the string too, and then probes the table;
+ * keys are new strings from upstream operators, whose engine hash is not cached yet).
  * An invalid key fails the record with a message naming keyBy's operator (`context`).
  */
 class KeyGroupOutput extends PartitionOutput {
