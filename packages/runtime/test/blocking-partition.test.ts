@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { DataInputDeserializer, GenericSerializer } from '@spindle/core';
+import { GenericSerializer } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
 import {
   FRAME_BUFFER,
@@ -12,7 +12,7 @@ import {
 } from '../src/network/blocking-partition-file.js';
 import { BlockingPartitionStore } from '../src/network/blocking-partition-store.js';
 import { BlockingResultPartition } from '../src/network/blocking-result-partition.js';
-import { readElement } from '../src/network/element-codec.js';
+import { readBufferElements } from '../src/network/element-codec.js';
 import { InputGate } from '../src/network/input-gate.js';
 import { PartitionManager } from '../src/network/partition-manager.js';
 import { CheckpointBarrier } from '../src/network/stream-elements.js';
@@ -36,12 +36,9 @@ function spec(numSubpartitions: number, partitionId = 'ds#0#attempt'): ResultPar
 function recordsOf(meta: BlockingPartitionMeta, subpartition: number): unknown[] {
   const reader = new SubpartitionFileReader(meta, subpartition);
   const records: unknown[] = [];
-  const input = new DataInputDeserializer();
   for (let frame = reader.next(); frame; frame = reader.next()) {
     if (frame.kind !== FRAME_BUFFER) continue;
-    input.setBuffer(new Uint8Array(frame.data), 0, frame.data.byteLength);
-    while (input.available() > 0) {
-      const e = readElement(input, serializer);
+    for (const e of readBufferElements(new Uint8Array(frame.data), serializer)) {
       if (e.kind === 'record') records.push(e.value);
     }
   }
@@ -116,15 +113,12 @@ describe('blocking result partition files', () => {
     const gate = new InputGate(0, 1, 2, 2, () => undefined);
     gate.channels[0]!.connect(await manager.requestSubpartition(meta.partitionId, 2));
     const records: unknown[] = [];
-    const input = new DataInputDeserializer();
     let barrier = false;
     for (let round = 0; round < 200 && !gate.isFinished(); round++) {
       await settle();
       for (let next = gate.poll(); next; next = gate.poll()) {
         if (next.data instanceof Uint8Array) {
-          input.setBuffer(next.data, 0, next.data.byteLength);
-          while (input.available() > 0) {
-            const e = readElement(input, serializer);
+          for (const e of readBufferElements(next.data, serializer)) {
             if (e.kind === 'record') records.push(e.value);
           }
           next.channel.recycle(next.data);
@@ -152,16 +146,13 @@ describe('blocking result partition files', () => {
     };
     gate.channels[0]!.connect(link);
     const records: unknown[] = [];
-    const input = new DataInputDeserializer();
     let consumed = 0;
     // One buffer per round: the channel usually holds more, so credit is held back until a batch is complete.
     for (let round = 0; round < 20 * buffers && !gate.isFinished(); round++) {
       await settle();
       const next = gate.poll();
       if (next?.data instanceof Uint8Array) {
-        input.setBuffer(next.data, 0, next.data.byteLength);
-        while (input.available() > 0) {
-          const e = readElement(input, serializer);
+        for (const e of readBufferElements(next.data, serializer)) {
           if (e.kind === 'record') records.push(e.value);
         }
         next.channel.recycle(next.data);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { DataInputDeserializer, GenericSerializer } from '@spindle/core';
+import { GenericSerializer } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
 import { directLinkPair } from '../src/network/channel-link.js';
-import { readElement } from '../src/network/element-codec.js';
+import { readBufferElements } from '../src/network/element-codec.js';
 import { InputGate } from '../src/network/input-gate.js';
 import { ResultPartition } from '../src/network/result-partition.js';
 import { CheckpointBarrier } from '../src/network/stream-elements.js';
@@ -45,15 +45,12 @@ function setup(aligned: boolean) {
   const handler = new CheckpointBarrierHandler([gate], aligned, {
     triggerCheckpointOnBarrier: (b) => taken.push({ id: b.checkpointId, seen: [...seen] }),
   });
-  const input = new DataInputDeserializer();
   const read = (): void => {
     for (let next = gate.poll(); next; next = gate.poll()) {
       if (next.data === null) handler.onChannelEnd();
       else if (next.data instanceof CheckpointBarrier) handler.onBarrier(next.data, 0, next.channel.index);
       else {
-        input.setBuffer(next.data, 0, next.data.byteLength);
-        while (input.available() > 0) {
-          const e = readElement(input, serializer);
+        for (const e of readBufferElements(next.data, serializer)) {
           if (e.kind === 'record') seen.push(e.value as string);
         }
         next.channel.recycle(next.data);

@@ -3,20 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Readable } from 'node:stream';
-import {
-  DataInputDeserializer,
-  GenericSerializer,
-  LocalFileSystem,
-  ShuffleOptions,
-  parseFsUri,
-  registerFileSystem,
-  type FileSystem,
-} from '@spindle/core';
+import { GenericSerializer, LocalFileSystem, ShuffleOptions, parseFsUri, registerFileSystem, type FileSystem } from '@spindle/core';
 import type { JobGraphSpec, ResultPartitionSpec } from '@spindle/protocol';
 import { readSubpartitionIndex } from '../src/network/blocking-partition-file.js';
 import { BlockingResultPartition } from '../src/network/blocking-result-partition.js';
 import { DFS_DATA, DFS_INDEX, dfsJobDirectory, dfsPartitionDirectory } from '../src/network/dfs-blocking-partition.js';
-import { readElement } from '../src/network/element-codec.js';
+import { readBufferElements } from '../src/network/element-codec.js';
 import { InputGate } from '../src/network/input-gate.js';
 import { PartitionManager } from '../src/network/partition-manager.js';
 import { CheckpointBarrier } from '../src/network/stream-elements.js';
@@ -42,7 +34,6 @@ async function consume(directory: string, partitionId: string, subpartition: num
   const gate = new InputGate(0, 1, 2, 2, () => undefined, [partitionId]);
   gate.channels[0]!.connect(await manager.requestSubpartition(partitionId, subpartition, undefined, { dfsDirectory: directory }));
   const records: unknown[] = [];
-  const input = new DataInputDeserializer();
   // Reads go to the file system: poll with a deadline rather than a number of rounds.
   for (const deadline = Date.now() + 30_000; !gate.isFinished() && Date.now() < deadline;) {
     await settle();
@@ -50,9 +41,7 @@ async function consume(directory: string, partitionId: string, subpartition: num
     try {
       for (let next = gate.poll(); next; next = gate.poll()) {
         if (!(next.data instanceof Uint8Array)) continue;
-        input.setBuffer(next.data, 0, next.data.byteLength);
-        while (input.available() > 0) {
-          const e = readElement(input, serializer);
+        for (const e of readBufferElements(next.data, serializer)) {
           if (e.kind === 'record') records.push(e.value);
         }
         next.channel.recycle(next.data);

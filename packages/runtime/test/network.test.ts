@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { DataInputDeserializer, GenericSerializer } from '@spindle/core';
+import { GenericSerializer } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
 import { BufferPool } from '../src/network/buffer-pool.js';
 import { directLinkPair } from '../src/network/channel-link.js';
-import { readElement } from '../src/network/element-codec.js';
+import { readBufferElements } from '../src/network/element-codec.js';
 import { InputGate } from '../src/network/input-gate.js';
 import { ResultPartition } from '../src/network/result-partition.js';
 
@@ -32,7 +32,6 @@ function connect(partition: ResultPartition, gate: InputGate, subpartition: numb
 
 function drain(gate: InputGate): { records: unknown[]; ended: boolean } {
   const records: unknown[] = [];
-  const input = new DataInputDeserializer();
   let ended = false;
   for (let next = gate.poll(); next; next = gate.poll()) {
     if (next.data === null) {
@@ -40,9 +39,7 @@ function drain(gate: InputGate): { records: unknown[]; ended: boolean } {
       continue;
     }
     if (!(next.data instanceof Uint8Array)) continue;
-    input.setBuffer(next.data, 0, next.data.byteLength);
-    while (input.available() > 0) {
-      const e = readElement(input, serializer);
+    for (const e of readBufferElements(next.data, serializer)) {
       if (e.kind === 'record') records.push(e.value);
     }
     next.channel.recycle(next.data);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { DataInputDeserializer, GenericSerializer, keyHash, murmurMix } from '@spindle/core';
+import { GenericSerializer, keyHash, murmurMix } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
 import { directLinkPair } from '../src/network/channel-link.js';
-import { readElement } from '../src/network/element-codec.js';
+import { readBufferElements } from '../src/network/element-codec.js';
 import { InputGate } from '../src/network/input-gate.js';
 import { ResultPartition } from '../src/network/result-partition.js';
 import { recordWriterOutput } from '../src/tasks/record-writer-output.js';
@@ -41,15 +41,12 @@ function keyedExchange() {
     keyedOperatorName: 'Counts',
   });
   const received: Array<{ channel: number; record: [unknown, number] }> = [];
-  const input = new DataInputDeserializer();
   const drain = async (): Promise<void> => {
     partition.flushAll();
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     for (let next = gate.poll(); next; next = gate.poll()) {
       if (!(next.data instanceof Uint8Array)) continue;
-      input.setBuffer(next.data, 0, next.data.byteLength);
-      while (input.available() > 0) {
-        const e = readElement(input, serializer);
+      for (const e of readBufferElements(next.data, serializer)) {
         if (e.kind === 'record') received.push({ channel: next.channel.index, record: e.value as [unknown, number] });
       }
       next.channel.recycle(next.data);

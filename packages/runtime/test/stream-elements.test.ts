@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { DataInputDeserializer, DataOutputSerializer, GenericSerializer } from '@spindle/core';
+import type { ResultPartitionSpec } from '@spindle/protocol';
 import {
+  BufferKind,
   deserializeEvent,
+  readBufferElements,
   readElement,
   readInt64Timestamp,
   serializeEvent,
@@ -18,6 +21,7 @@ import {
   watermarkFromLongString,
   watermarkToLongString,
 } from '../src/network/stream-elements.js';
+import { ResultPartitionWriter } from '../src/network/result-partition-writer.js';
 
 const serializer = new GenericSerializer();
 
@@ -126,5 +130,98 @@ describe('stream element codec', () => {
   it('rejects unknown element tags and event types as corrupt', () => {
     expect(() => readElement(new DataInputDeserializer(Uint8Array.of(9)), serializer)).to.throw(/unknown tag 9/);
     expect(() => deserializeEvent(new DataInputDeserializer(Uint8Array.of(42)))).to.throw(/unknown event type 42/);
+  });
+
+  it('rejects an unknown buffer kind as corrupt', () => {
+    expect(() => readBufferElements(Uint8Array.of(7, 0), serializer)).to.throw(/corrupt buffer: unknown kind 7/);
+  });
+});
+
+/** A partition writer that keeps the buffers it ships, per subpartition. */
+class CollectingWriter extends ResultPartitionWriter {
+  readonly shipped: Uint8Array[][];
+
+  constructor(numSubpartitions: number, segmentSize: number) {
+    const spec: ResultPartitionSpec = {
+      dataSetId: 'ds',
+      partitionId: 'ds#0#a',
+      numSubpartitions,
+      partitioner: 'rebalance',
+      resultType: 'PIPELINED_BOUNDED',
+      serializer: { kind: 'generic' },
+    };
+    super(spec, serializer, { segmentSize, buffersPerChannel: 2, floatingBuffers: 2 });
+    this.shipped = Array.from({ length: numSubpartitions }, () => []);
+  }
+
+  protected ship(index: number, bytes: Uint8Array, length: number): void {
+    // A copy: the writer reuses its buffer.
+    this.shipped[index]!.push(Uint8Array.from(bytes.subarray(0, length)));
+  }
+  protected shipEvent(): void {}
+  protected finishSubpartitions(): void {}
+  fail(): void {}
+  isAvailable(): boolean {
+    return true;
+  }
+  whenAvailable(): Promise<void> {
+    return Promise.resolve();
+  }
+  release(): void {}
+}
+
+describe('partition buffers', () => {
+  const valueBytes = (v: unknown): number => bytesOf((o) => serializer.serialize(v, o)).byteLength;
+
+  it('writes records without timestamps untagged in RECORDS buffers, and tags elements from the first one that needs it', () => {
+    const writer = new CollectingWriter(2, 1 << 16);
+    const plain = Array.from({ length: 100 }, (_, i) => ['k' + i, i]);
+    for (const r of plain) writer.emit(r, 0);
+    writer.emit('late', 0, 5);
+    writer.emit('after', 0);
+    writer.broadcastWatermark(7);
+    writer.broadcast('both');
+    writer.finish();
+
+    const [first, second] = writer.shipped as [Uint8Array[], Uint8Array[]];
+    // Subpartition 0: the RECORDS buffer went out when the timestamped record came.
+    expect(first.length).to.equal(2);
+    expect(first[0]![0]).to.equal(BufferKind.RECORDS);
+    expect(first[0]!.byteLength).to.equal(1 + plain.reduce((n, r) => n + valueBytes(r), 0));
+    expect(first[1]![0]).to.equal(BufferKind.ELEMENTS);
+    expect(readBufferElements(first[0]!, serializer)).to.deep.equal(plain.map((value) => ({ kind: 'record', value })));
+    expect(readBufferElements(first[1]!, serializer)).to.deep.equal([
+      { kind: 'record', value: 'late', timestamp: 5 },
+      { kind: 'record', value: 'after' },
+      { kind: 'watermark', mark: 7 },
+      { kind: 'record', value: 'both' },
+    ]);
+    // Subpartition 1: the watermark opened an ELEMENTS buffer.
+    expect(second.length).to.equal(1);
+    expect(readBufferElements(second[0]!, serializer)).to.deep.equal([
+      { kind: 'watermark', mark: 7 },
+      { kind: 'record', value: 'both' },
+    ]);
+  });
+
+  it('moves the element that overflows a buffer to the next one, of the same kind', () => {
+    for (const timestamped of [false, true]) {
+      const writer = new CollectingWriter(1, 256);
+      const records = Array.from({ length: 300 }, (_, i) => ['record-' + i, 'x'.repeat(i % 40)]);
+      for (const [i, r] of records.entries()) writer.emit(r, 0, timestamped ? i : undefined);
+      writer.broadcast('y'.repeat(600));
+      writer.finish();
+      const buffers = writer.shipped[0]!;
+      expect(buffers.length).to.be.greaterThan(10);
+      for (const b of buffers.slice(0, -1)) {
+        expect(b[0]).to.equal(timestamped ? BufferKind.ELEMENTS : BufferKind.RECORDS);
+        expect(b.byteLength).to.be.at.most(256 + 60);
+      }
+      const read = buffers.flatMap((b) => readBufferElements(b, serializer));
+      expect(read).to.deep.equal([
+        ...records.map((value, i) => (timestamped ? { kind: 'record', value, timestamp: i } : { kind: 'record', value })),
+        { kind: 'record', value: 'y'.repeat(600) },
+      ]);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import net from 'node:net';
-import { DataInputDeserializer, GenericSerializer } from '@spindle/core';
+import { GenericSerializer } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
-import { readElement } from '../src/network/element-codec.js';
+import { readBufferElements } from '../src/network/element-codec.js';
 import type { InputGate } from '../src/network/input-gate.js';
 import type { ResultPartition } from '../src/network/result-partition.js';
 import { FrameDecoder } from '../src/network/tcp/frame-codec.js';
@@ -73,7 +73,6 @@ export class GateReader {
   readonly records: unknown[][];
   readonly elements: SeenElement[][];
   buffers = 0;
-  private readonly input = new DataInputDeserializer();
 
   constructor(readonly gate: InputGate) {
     this.records = gate.channels.map(() => []);
@@ -94,9 +93,7 @@ export class GateReader {
       }
       this.buffers++;
       const out = this.records[next.channel.index]!;
-      this.input.setBuffer(next.data, 0, next.data.byteLength);
-      while (this.input.available() > 0) {
-        const e = readElement(this.input, serializer);
+      for (const e of readBufferElements(next.data, serializer)) {
         if (e.kind === 'record') {
           out.push(e.value);
           seen.push(e.timestamp === undefined ? e.value : [e.value, e.timestamp]);

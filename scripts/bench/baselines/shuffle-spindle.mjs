@@ -11,7 +11,7 @@
  * groups, as keyBy does) or of a forward edge (`forward`, one channel); it waits whenever its
  * buffer pool is exhausted, as a task does. The consumer process connects one
  * InputGate with a channel per subpartition through a ShuffleClient, deserializes every
- * stream element (a tag byte, then the record), checks ids arrive in order per channel, and prints one JSON line: records, bytes of
+ * stream element (untagged records of RECORDS buffers), checks ids arrive in order per channel, and prints one JSON line: records, bytes of
  * buffers received and the seconds from the first request to the end of every channel.
  *
  * Engine modules come from the build output (run `npx tsc -b` first).
@@ -27,6 +27,7 @@ import {
   ResultPartition,
   ShuffleClient,
   ShuffleServer,
+  readBufferKind,
   recordWriterOutput,
 } from '../../../packages/runtime/dist/src/index.js';
 
@@ -106,9 +107,11 @@ async function consume(total, numChannels) {
     if (!(next.data instanceof Uint8Array)) continue;
     state.bytes += next.data.byteLength;
     input.setBuffer(next.data, 0, next.data.byteLength);
-    // Stream elements, as a task reads them: a tag byte, then (for a plain record) the value.
+    // Stream elements, as a task reads them: the buffer's kind, then (RECORDS) untagged records or
+    // (ELEMENTS) a tag byte before each element.
+    const records = readBufferKind(input);
     while (input.available() > 0) {
-      const tag = input.readByte();
+      const tag = records ? ElementTag.RECORD : input.readByte();
       if (tag !== ElementTag.RECORD) throw new Error(`unexpected stream element (tag ${tag}) on channel ${next.channel.index}`);
       consume1(state, next.channel.index, serializer.deserialize(input));
     }

@@ -1,4 +1,4 @@
-import { SpindleError, type DataInputDeserializer, type DataOutputSerializer, type TypeSerializer } from '@spindle/core';
+import { DataInputDeserializer, SpindleError, type DataOutputSerializer, type TypeSerializer } from '@spindle/core';
 import {
   CheckpointBarrier,
   InvalidTimestampError,
@@ -11,16 +11,26 @@ import {
 } from './stream-elements.js';
 
 /**
- * The stream elements inside a buffer (in the spirit of Flink's StreamElementSerializer): a tag
- * byte, then the element. A record without timestamp costs one byte over its serialized value.
+ * The stream elements inside a buffer (in the spirit of Flink's StreamElementSerializer). A
+ * buffer's first byte is its kind (BufferKind): a RECORDS buffer holds only records without
+ * timestamp, each written as its serialized value alone; an ELEMENTS buffer holds tagged elements,
+ * a tag byte (ElementTag), then the element:
  *
  * - RECORD: the value
  * - TIMESTAMPED_RECORD: timestamp (int64), then the value
  * - WATERMARK: the watermark (int64; `Long.MIN_VALUE`/`Long.MAX_VALUE` for the sentinels)
  * - WATERMARK_STATUS: 0 idle, 1 active
  *
- * Int64 values are written little-endian, as the rest of the record encoding.
+ * So records without timestamps, the whole stream of a job without event time, cost nothing over
+ * their serialized values; a writer starts an ELEMENTS buffer for the first element that needs a
+ * tag (a RECORDS buffer holding records is sent first). Int64 values are written little-endian,
+ * as the rest of the record encoding.
  */
+export const BufferKind = {
+  RECORDS: 0,
+  ELEMENTS: 1,
+} as const;
+
 export const ElementTag = {
   RECORD: 0,
   TIMESTAMPED_RECORD: 1,
@@ -104,7 +114,7 @@ export type StreamElement =
   | { kind: 'watermark'; mark: Watermark }
   | { kind: 'watermark-status'; status: WatermarkStatus };
 
-/** Reads one element. The task's input loop reads tags inline instead (no object per record). */
+/** Reads one tagged element (of an ELEMENTS buffer). */
 export function readElement(input: DataInputDeserializer, serializer: TypeSerializer<unknown>): StreamElement {
   const tag = input.readByte();
   switch (tag) {
@@ -121,6 +131,25 @@ export function readElement(input: DataInputDeserializer, serializer: TypeSerial
     default:
       throw corruptTag(tag);
   }
+}
+
+/** Reads a buffer's kind byte: whether its elements are untagged records (RECORDS). */
+export function readBufferKind(input: DataInputDeserializer): boolean {
+  const kind = input.readByte();
+  if (kind > BufferKind.ELEMENTS) throw new SpindleError(`corrupt buffer: unknown kind ${kind}`, { code: 'CORRUPT' });
+  return kind === BufferKind.RECORDS;
+}
+
+/** Every element of a buffer, one object each. The task's input loop reads buffers inline instead (no object per record). */
+export function readBufferElements(buffer: Uint8Array, serializer: TypeSerializer<unknown>): StreamElement[] {
+  const input = new DataInputDeserializer(buffer, 0, buffer.byteLength);
+  const elements: StreamElement[] = [];
+  if (input.available() === 0) return elements;
+  const records = readBufferKind(input);
+  while (input.available() > 0) {
+    elements.push(records ? { kind: 'record', value: serializer.deserialize(input) } : readElement(input, serializer));
+  }
+  return elements;
 }
 
 export function corruptTag(tag: number): SpindleError {

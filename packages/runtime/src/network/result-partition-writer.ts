@@ -1,6 +1,6 @@
 import { DataOutputSerializer, type TypeSerializer } from '@spindle/core';
 import type { ResultPartitionSpec } from '@spindle/protocol';
-import { serializeEvent, writeRecord, writeWatermark, writeWatermarkStatus } from './element-codec.js';
+import { BufferKind, ElementTag, serializeEvent, writeRecord, writeWatermark, writeWatermarkStatus } from './element-codec.js';
 import type { RuntimeEvent, Watermark, WatermarkStatus } from './stream-elements.js';
 
 export interface ResultPartitionOptions {
@@ -13,8 +13,11 @@ export interface ResultPartitionOptions {
  * What a task writes its output into (Flink's ResultPartitionWriter), whatever the partition's
  * type: stream elements (records, watermarks, watermark status; see element-codec.ts) are
  * serialized once into a per-subpartition builder; a builder that reaches the segment size is
- * handed to `ship` as one buffer. An element never spans two buffers: the element that overflows
- * moves to the next one. Events go to every subpartition after the elements written before them.
+ * handed to `ship` as one buffer. A buffer starts with its kind: RECORDS while every element is
+ * a record without timestamp (written untagged), ELEMENTS from the first element that needs a tag
+ * (a RECORDS buffer that already holds records is shipped first). An element never spans two
+ * buffers: the element that overflows moves to the next one, which has the same kind. Events go
+ * to every subpartition after the elements written before them.
  *
  * The subclasses decide where buffers go: a PIPELINED partition queues them for consumers that
  * read while the task runs (result-partition.ts); a BLOCKING one writes them to files that
@@ -23,6 +26,10 @@ export interface ResultPartitionOptions {
  */
 export abstract class ResultPartitionWriter {
   private readonly builders: DataOutputSerializer[];
+  /** The kind of each builder's buffer (BufferKind), when it holds any byte. */
+  private readonly kinds: Uint8Array;
+  /** A broadcast element, serialized once. */
+  private readonly scratch = new DataOutputSerializer(256);
   protected readonly segmentSize: number;
   numRecordsOut = 0;
   numBytesOut = 0;
@@ -35,6 +42,7 @@ export abstract class ResultPartitionWriter {
   ) {
     this.segmentSize = options.segmentSize;
     this.builders = Array.from({ length: spec.numSubpartitions }, () => new DataOutputSerializer(options.segmentSize + 1024));
+    this.kinds = new Uint8Array(spec.numSubpartitions);
   }
 
   get id(): string {
@@ -62,15 +70,47 @@ export abstract class ResultPartitionWriter {
   /** Serializes `record` (with its timestamp, when it has one) into subpartition `index`. */
   emit(record: unknown, index: number, timestamp?: number): void {
     const out = this.builders[index]!;
-    const start = out.position;
-    writeRecord(out, this.serializer, record, timestamp);
+    let start: number;
+    if (timestamp !== undefined) {
+      start = this.startElements(index);
+      writeRecord(out, this.serializer, record, timestamp);
+    } else {
+      start = out.position;
+      if (start === 0) {
+        out.writeByte(BufferKind.RECORDS);
+        this.kinds[index] = BufferKind.RECORDS;
+        start = 1;
+      }
+      if (this.kinds[index] === BufferKind.ELEMENTS) out.writeByte(ElementTag.RECORD);
+      this.serializer.serialize(record, out);
+    }
     this.numRecordsOut++;
     if (out.position >= this.segmentSize) this.spill(index, start);
   }
 
   /** Serializes `record` once and appends it to every subpartition. */
   broadcast(record: unknown, timestamp?: number): void {
-    this.broadcastElement((out) => writeRecord(out, this.serializer, record, timestamp));
+    const scratch = this.scratch;
+    scratch.position = 0;
+    if (timestamp === undefined) this.serializer.serialize(record, scratch);
+    else writeRecord(scratch, this.serializer, record, timestamp);
+    const bytes = scratch.buffer().subarray(0, scratch.position);
+    for (let i = 0; i < this.builders.length; i++) {
+      const out = this.builders[i]!;
+      let start: number;
+      if (timestamp !== undefined) start = this.startElements(i);
+      else {
+        start = out.position;
+        if (start === 0) {
+          out.writeByte(BufferKind.RECORDS);
+          this.kinds[i] = BufferKind.RECORDS;
+          start = 1;
+        }
+        if (this.kinds[i] === BufferKind.ELEMENTS) out.writeByte(ElementTag.RECORD);
+      }
+      out.writeBytes(bytes);
+      if (out.position >= this.segmentSize) this.spill(i, start);
+    }
     this.numRecordsOut++;
   }
 
@@ -91,18 +131,34 @@ export abstract class ResultPartitionWriter {
     this.shipEvent(out.buffer().subarray(0, out.position));
   }
 
+  /** Appends a tagged element, serialized once, to every subpartition. */
   private broadcastElement(write: (out: DataOutputSerializer) => void): void {
-    const first = this.builders[0]!;
-    const start = first.position;
-    write(first);
-    const bytes = first.buffer().subarray(start, first.position);
-    for (let i = 1; i < this.builders.length; i++) {
+    const scratch = this.scratch;
+    scratch.position = 0;
+    write(scratch);
+    const bytes = scratch.buffer().subarray(0, scratch.position);
+    for (let i = 0; i < this.builders.length; i++) {
+      const start = this.startElements(i);
       const out = this.builders[i]!;
-      const s = out.position;
       out.writeBytes(bytes);
-      if (out.position >= this.segmentSize) this.spill(i, s);
+      if (out.position >= this.segmentSize) this.spill(i, start);
     }
-    if (first.position >= this.segmentSize) this.spill(0, start);
+  }
+
+  /**
+   * Makes subpartition `index` take a tagged element: a RECORDS buffer that holds records is
+   * shipped, and an empty builder starts an ELEMENTS buffer. Returns where the element starts.
+   */
+  private startElements(index: number): number {
+    const out = this.builders[index]!;
+    if (out.position > 0 && this.kinds[index] === BufferKind.ELEMENTS) return out.position;
+    if (out.position > 0) {
+      this.shipCounted(index, out.buffer(), out.position);
+      out.position = 0;
+    }
+    out.writeByte(BufferKind.ELEMENTS);
+    this.kinds[index] = BufferKind.ELEMENTS;
+    return 1;
   }
 
   /** Sends every partly filled buffer (the buffer timeout, or end of input). */
@@ -131,13 +187,15 @@ export abstract class ResultPartitionWriter {
     return Promise.resolve();
   }
 
-  private spill(index: number, recordStart: number): void {
+  /** The element at `elementStart` overflowed the segment: what came before it is shipped, and it moves to a new buffer of the same kind. */
+  private spill(index: number, elementStart: number): void {
     const out = this.builders[index]!;
     const end = out.position;
-    if (recordStart > 0) {
-      this.shipCounted(index, out.buffer(), recordStart);
-      out.buffer().copyWithin(0, recordStart, end);
-      out.position = end - recordStart;
+    if (elementStart > 1) {
+      this.shipCounted(index, out.buffer(), elementStart);
+      // The kind byte at 0 stays: the element is written for that kind.
+      out.buffer().copyWithin(1, elementStart, end);
+      out.position = 1 + end - elementStart;
     }
     if (out.position >= this.segmentSize) {
       this.shipCounted(index, out.buffer(), out.position);

@@ -1,5 +1,5 @@
 import { DataInputDeserializer, type TypeSerializer } from '@spindle/core';
-import { ElementTag, corruptTag, readInt64Timestamp, readWatermarkStatus } from '../network/element-codec.js';
+import { ElementTag, corruptTag, readBufferKind, readInt64Timestamp, readWatermarkStatus } from '../network/element-codec.js';
 import type { InputChannel, InputGate } from '../network/input-gate.js';
 import { Watermark, type RuntimeEvent } from '../network/stream-elements.js';
 import type { MailboxProcessor } from './mailbox-processor.js';
@@ -22,6 +22,8 @@ interface CurrentBuffer {
   readonly inputIndex: number;
   /** The channel's index in the valve of its input. */
   readonly valveChannel: number;
+  /** A RECORDS buffer: its elements are untagged records without timestamps. */
+  readonly records: boolean;
 }
 
 /**
@@ -110,6 +112,7 @@ export class StreamTaskInput {
           serializer: this.serializers[i]!,
           inputIndex: gate.inputIndex,
           valveChannel: this.channelOffsets[i]! + channel.index,
+          records: data.byteLength > 0 && readBufferKind(this.input),
         };
       } else if (data !== null) {
         this.events.onEvent(data, i, channel.index);
@@ -149,6 +152,15 @@ export class StreamTaskInput {
     const keyed = this.keyedInputs[inputIndex] === true;
     let n = 0;
     try {
+      if (cur.records) {
+        while (input.available() > 0) {
+          const value = serializer.deserialize(input);
+          if (keyed) head.setKeyContextElement!(value, inputIndex);
+          head.processElement(value, inputIndex);
+          n++;
+          if (mailbox.hasMail) return;
+        }
+      }
       while (input.available() > 0) {
         const tag = input.readByte();
         if (tag === ElementTag.RECORD) {
