@@ -75,13 +75,7 @@ export abstract class ResultPartitionWriter {
       start = this.startElements(index);
       writeRecord(out, this.serializer, record, timestamp);
     } else {
-      start = out.position;
-      if (start === 0) {
-        out.writeByte(BufferKind.RECORDS);
-        this.kinds[index] = BufferKind.RECORDS;
-        start = 1;
-      }
-      if (this.kinds[index] === BufferKind.ELEMENTS) out.writeByte(ElementTag.RECORD);
+      start = this.startPlainRecord(index);
       this.serializer.serialize(record, out);
     }
     this.numRecordsOut++;
@@ -97,17 +91,7 @@ export abstract class ResultPartitionWriter {
     const bytes = scratch.buffer().subarray(0, scratch.position);
     for (let i = 0; i < this.builders.length; i++) {
       const out = this.builders[i]!;
-      let start: number;
-      if (timestamp !== undefined) start = this.startElements(i);
-      else {
-        start = out.position;
-        if (start === 0) {
-          out.writeByte(BufferKind.RECORDS);
-          this.kinds[i] = BufferKind.RECORDS;
-          start = 1;
-        }
-        if (this.kinds[i] === BufferKind.ELEMENTS) out.writeByte(ElementTag.RECORD);
-      }
+      const start = timestamp === undefined ? this.startPlainRecord(i) : this.startElements(i);
       out.writeBytes(bytes);
       if (out.position >= this.segmentSize) this.spill(i, start);
     }
@@ -143,6 +127,22 @@ export abstract class ResultPartitionWriter {
       out.writeBytes(bytes);
       if (out.position >= this.segmentSize) this.spill(i, start);
     }
+  }
+
+  /**
+   * Makes subpartition `index` take a record without timestamp: an empty builder starts a RECORDS
+   * buffer, and in an ELEMENTS buffer the record gets its tag. Returns where the element starts.
+   */
+  private startPlainRecord(index: number): number {
+    const out = this.builders[index]!;
+    const start = out.position;
+    if (start === 0) {
+      out.writeByte(BufferKind.RECORDS);
+      this.kinds[index] = BufferKind.RECORDS;
+      return 1;
+    }
+    if (this.kinds[index] === BufferKind.ELEMENTS) out.writeByte(ElementTag.RECORD);
+    return start;
   }
 
   /**
