@@ -38,8 +38,12 @@ export interface MergeJob {
   control: SharedArrayBuffer;
 }
 
-/** Chunks of a merge in flight, and bytes of each. */
-export const MERGE_CHUNKS = 4;
+/**
+ * Chunks of a merge in flight, and bytes of each: 4 MiB let the merging thread run on while the
+ * task's thread writes what it was handed (with four chunks it waited for them about a third of a
+ * merge of text lines into a file).
+ */
+export const MERGE_CHUNKS = 16;
 export const MERGE_CHUNK_BYTES = 256 * 1024;
 /** control[2c] is chunk c's state, control[2c + 1] its bytes; control[CANCEL] is 1 once the task stops reading. */
 export const CANCEL = 2 * MERGE_CHUNKS;
