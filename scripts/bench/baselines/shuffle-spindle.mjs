@@ -11,8 +11,9 @@
  * groups, as keyBy does) or of a forward edge (`forward`, one channel); it waits whenever its
  * buffer pool is exhausted, as a task does. The consumer process connects one
  * InputGate with a channel per subpartition through a ShuffleClient, deserializes every
- * stream element (untagged records of RECORDS buffers), checks ids arrive in order per channel, and prints one JSON line: records, bytes of
- * buffers received and the seconds from the first request to the end of every channel.
+ * stream element (here the untagged records of RECORDS buffers), checks ids arrive in order per
+ * channel, and prints one JSON line: records, bytes of buffers received and the seconds from the
+ * first request to the end of every channel.
  *
  * Engine modules come from the build output (run `npx tsc -b` first).
  */
