@@ -121,8 +121,13 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `spindle-it-${prefix}-`));
 }
 
+/**
+ * Removes a test's directory. Retried (Node's rmSync retries ENOTEMPTY and EBUSY): a task
+ * cancelled while its sink opens a file lets go of that file only once the open settles, which
+ * may be while the directory is being removed.
+ */
 export function removeDir(dir: string | undefined): void {
-  if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 }
 
 /** Every line of every `part-*` file of a sink directory. */

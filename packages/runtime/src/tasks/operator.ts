@@ -162,7 +162,9 @@ export interface StateSnapshotContext {
  * and processing-time callbacks in between, `finish` once every input ended (head first; the
  * operator may still emit), then `close`. `snapshotState` runs between elements, when a
  * checkpoint barrier reaches the operator. After a failure or cancellation only `close` is
- * called. No call may block; `processElement` may emit any number of records.
+ * called; a task cancelled while an asynchronous `open` runs calls `close` again once that open
+ * settles, so `close` must be safe to call twice. No call may block; `processElement` may emit any
+ * number of records.
  *
  * `inputIndex` is the logical input (0 for one-input operators); `timestamp` is the record's
  * event time, undefined when it has none. Watermarks arrive already combined over the channels of

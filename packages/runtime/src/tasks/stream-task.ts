@@ -496,7 +496,13 @@ export class StreamTask {
     }
     for (let i = this.operators.length - 1; i >= 0; i--) {
       const ctx = this.operatorContext(i);
-      await this.untilCancelled(this.attributed(i, () => this.operators[i]!.open(ctx)));
+      const opening = this.attributed(i, () => this.operators[i]!.open(ctx));
+      await this.untilCancelled(opening).catch((e: unknown) => {
+        // Cancelled while the operator opens: the task does not wait for it, and closes the
+        // operator again once the open settles, so that what it opened late (a file) is let go.
+        if (this.abort.signal.aborted) void opening.then(() => this.operators[i]!.close()).catch(() => undefined);
+        throw e;
+      });
     }
   }
 
