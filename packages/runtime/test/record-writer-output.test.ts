@@ -1,13 +1,12 @@
 import { expect } from 'chai';
-import { GenericSerializer, keyHash, murmurMix } from '@spindle/core';
-import type { ResultPartitionSpec } from '@spindle/protocol';
+import { keyHash, murmurMix } from '@spindle/core';
 import { directLinkPair } from '../src/network/channel-link.js';
 import { readBufferElements } from '../src/network/element-codec.js';
 import { InputGate } from '../src/network/input-gate.js';
 import { ResultPartition } from '../src/network/result-partition.js';
 import { recordWriterOutput } from '../src/tasks/record-writer-output.js';
+import { serializer, spec } from './tcp-helpers.js';
 
-const serializer = new GenericSerializer();
 const CHANNELS = 3;
 const MAX_PARALLELISM = 100;
 
@@ -19,15 +18,11 @@ function expectedChannel(key: unknown): number {
 
 /** A keyBy output over a partition of CHANNELS subpartitions, read back through an input gate. */
 function keyedExchange() {
-  const spec: ResultPartitionSpec = {
-    dataSetId: 'ds',
-    partitionId: 'ds#0#a',
-    numSubpartitions: CHANNELS,
-    partitioner: 'hash',
-    resultType: 'PIPELINED_BOUNDED',
-    serializer: { kind: 'generic' },
-  };
-  const partition = new ResultPartition(spec, serializer, { segmentSize: 4096, buffersPerChannel: 2, floatingBuffers: 4 });
+  const partition = new ResultPartition({ ...spec('ds#0#a', CHANNELS), partitioner: 'hash' }, serializer, {
+    segmentSize: 4096,
+    buffersPerChannel: 2,
+    floatingBuffers: 4,
+  });
   const gate = new InputGate(0, CHANNELS, 2, 4, () => undefined);
   for (let c = 0; c < CHANNELS; c++) {
     const pair = directLinkPair();

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { DataInputDeserializer, DataOutputSerializer, GenericSerializer } from '@spindle/core';
-import type { ResultPartitionSpec } from '@spindle/protocol';
 import {
   BufferKind,
   deserializeEvent,
@@ -22,6 +21,7 @@ import {
   watermarkToLongString,
 } from '../src/network/stream-elements.js';
 import { ResultPartitionWriter } from '../src/network/result-partition-writer.js';
+import { spec } from './tcp-helpers.js';
 
 const serializer = new GenericSerializer();
 
@@ -142,15 +142,7 @@ class CollectingWriter extends ResultPartitionWriter {
   readonly shipped: Uint8Array[][];
 
   constructor(numSubpartitions: number, segmentSize: number) {
-    const spec: ResultPartitionSpec = {
-      dataSetId: 'ds',
-      partitionId: 'ds#0#a',
-      numSubpartitions,
-      partitioner: 'rebalance',
-      resultType: 'PIPELINED_BOUNDED',
-      serializer: { kind: 'generic' },
-    };
-    super(spec, serializer, { segmentSize, buffersPerChannel: 2, floatingBuffers: 2 });
+    super(spec('ds#0#a', numSubpartitions), serializer, { segmentSize, buffersPerChannel: 2, floatingBuffers: 2 });
     this.shipped = Array.from({ length: numSubpartitions }, () => []);
   }
 

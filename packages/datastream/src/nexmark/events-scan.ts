@@ -12,7 +12,6 @@
  * path takes its line (four plain decimal integers of 1 to 15 digits with an optional minus, and
  * extra text without a comma), so the values are the same.
  */
-import { isAscii } from 'node:buffer';
 import type { LineScan } from '../sources/line-reader.js';
 
 const NL = 10;
@@ -21,8 +20,7 @@ const COMMA = 0x2c;
 const MINUS = 0x2d;
 const KIND_B = 0x42;
 
-export function scanLines(text: Uint8Array): LineScan | undefined {
-  if (!isAscii(text)) return undefined;
+export function scanLines(text: Uint8Array): LineScan {
   const length = text.length;
   // Room for lines of 64 bytes on average, grown when they are shorter.
   let ints = new Int32Array(4 * (1 + (length >> 6)));

@@ -99,12 +99,9 @@ export class TextFileSinkOperator extends AbstractOperator implements Availabili
   processElement(record: unknown): void {
     const line = formatRecord(record);
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
-    if (this.pos + 3 * line.length + 1 > this.buf.length) {
-      this.flush();
-      if (3 * line.length + 1 > this.buf.length) {
-        this.write(Buffer.from(line + '\n'));
-        return;
-      }
+    if (!this.room(3 * line.length + 1)) {
+      this.write(Buffer.from(line + '\n'));
+      return;
     }
     this.pos += utf8Write.call(this.buf, line, this.pos);
     this.buf[this.pos++] = 0x0a;
@@ -113,17 +110,21 @@ export class TextFileSinkOperator extends AbstractOperator implements Availabili
 
   /** Lines already as UTF-8, each ending in `\n` (TextLinesInput): what processElement writes for each line as a string. */
   processTextLines(bytes: Uint8Array): void {
-    if (this.pos + bytes.length > this.buf.length) {
-      this.flush();
-      if (bytes.length > this.buf.length) {
-        // The stream keeps what it is given until written; `bytes` is only lent.
-        this.write(Buffer.from(bytes));
-        return;
-      }
+    if (!this.room(bytes.length)) {
+      // The stream keeps what it is given until written; `bytes` is only lent.
+      this.write(Buffer.from(bytes));
+      return;
     }
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;
     if (this.pos >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Makes room for `bytes` more in the line buffer, flushing it when full; false when they would never fit (write them alone). */
+  private room(bytes: number): boolean {
+    if (this.pos + bytes <= this.buf.length) return true;
+    this.flush();
+    return bytes <= this.buf.length;
   }
 
   isAvailable(): boolean {

@@ -4,8 +4,8 @@
  * pieces of whole lines and posts each piece, its bytes transferred, to the task's thread. A
  * piece starts with a line and ends with a newline, except the file's last line when no newline
  * follows it. At most AHEAD pieces are in flight: the task's thread counts the pieces it has
- * emitted in a shared counter. A line scanner module, when given, runs over each piece here as well and its
- * result goes with the piece.
+ * emitted in a shared counter. A line scanner module, when given, runs over each ASCII piece here
+ * as well and its result goes with the piece.
  *
  * Messages (see ReaderRequest and ReaderReply): `read` a split; the thread answers `piece`s,
  * then `end`, or `error`.
@@ -130,8 +130,8 @@ async function readSplit(request: Extract<ReaderRequest, { t: 'read' }>): Promis
       buf.copy(bytes, 0, 0, length);
       const text = last < 0 ? length : length - 1;
       posted++;
-      const scan = scanner?.scanLines(bytes.subarray(0, text));
       const ascii = isAscii(bytes);
+      const scan = ascii ? scanner?.scanLines(bytes.subarray(0, text)) : undefined;
       post({ t: 'piece', id, start: bufStart, bytes, text, ascii, scan }, transferList(bytes, scan));
       buf = buf.subarray(length);
       bufStart += length;

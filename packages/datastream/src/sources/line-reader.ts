@@ -12,9 +12,10 @@ export interface LineScan {
 }
 
 /**
- * A module run by the reader thread over each piece of lines: `scanLines(text)` gets the piece's
- * bytes without the final newline (lines separated by `\n`) and returns its scan, or undefined
- * to leave the piece to the source's lines.
+ * A module run by the reader thread over each piece of lines that is all ASCII (so offsets in
+ * bytes are offsets in the decoded text): `scanLines(text)` gets the piece's bytes without the
+ * final newline (lines separated by `\n`) and returns its scan, or undefined to leave the piece to
+ * the source's lines. Pieces with other bytes are not scanned.
  */
 export interface LineScanModule {
   scanLines(text: Uint8Array): LineScan | undefined;

@@ -124,8 +124,7 @@ export class TextFileSource extends AbstractSource<FileSplit> {
    * Emits each line by default; `currentChunk()` is the piece.
    */
   protected emitPiece(text: string, _scan: LineScan | undefined): void {
-    const lines = text.split('\n');
-    for (let i = 0; i < lines.length; i++) this.emitLine(stripCr(lines[i]!), i);
+    collectLines(text, this.collectLine);
   }
 
   /**
@@ -255,6 +254,12 @@ export class TextFileSource extends AbstractSource<FileSplit> {
   }
 }
 
+/** Each `\n`-separated line of `text` (without a carriage return before the newline), with its index. */
+function collectLines(text: string, collect: (line: string, index: number) => void): void {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) collect(stripCr(lines[i]!), i);
+}
+
 function stripCr(line: string): string {
   return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
 }
@@ -343,9 +348,8 @@ class SplitReader {
       const cut = this.buf.indexOf(10, Math.max(this.pos, endInBuf - 1));
       last = Math.max(first, cut);
     }
-    const lines = this.buf.toString('utf8', this.pos, last).split('\n');
     this.chunkStart = this.bufStart + this.pos;
-    for (let i = 0; i < lines.length; i++) collect(stripCr(lines[i]!), i);
+    collectLines(this.buf.toString('utf8', this.pos, last), collect);
     this.pos = last + 1;
   }
 
