@@ -23,6 +23,23 @@ describe('DataOutputSerializer / DataInputDeserializer', () => {
     expect(input.available()).to.equal(0);
   });
 
+  it('writes a tag and an unsigned 32-bit varuint as writeByte + writeVarUint would, growing from one byte', () => {
+    const values = [0, 1, 127, 128, 300, 16_383, 16_384, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 31, 2 ** 32 - 1];
+    const tagged = new DataOutputSerializer(1);
+    const plain = new DataOutputSerializer(1);
+    values.forEach((n, i) => {
+      tagged.writeTaggedVarUint32(0xc0 + i, n);
+      plain.writeByte(0xc0 + i);
+      plain.writeVarUint(n);
+    });
+    expect([...tagged.toUint8Array()]).to.deep.equal([...plain.toUint8Array()]);
+    const input = new DataInputDeserializer(tagged.toUint8Array());
+    values.forEach((n, i) => {
+      expect(input.readByte()).to.equal(0xc0 + i);
+      expect(input.readVarUint()).to.equal(n);
+    });
+  });
+
   it('writes strings as varuint byte length plus UTF-8', () => {
     const out = new DataOutputSerializer();
     out.writeString('é');

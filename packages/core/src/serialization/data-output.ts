@@ -77,6 +77,23 @@ export class DataOutputSerializer {
     this.position = putVarUint(this.buf, this.position, n);
   }
 
+  /**
+   * The byte `tag` followed by `n`, an integer in [0, 2^32), as an unsigned LEB128: one capacity
+   * check for both (a type tag and a length or an integer, the generic encoding's common pair).
+   */
+  writeTaggedVarUint32(tag: number, n: number): void {
+    if (this.position + 6 > this.buf.length) this.grow(this.position + 6);
+    const buf = this.buf;
+    let pos = this.position;
+    buf[pos++] = tag;
+    while (n >= 0x80) {
+      buf[pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    buf[pos] = n;
+    this.position = pos + 1;
+  }
+
   writeInt32(n: number): void {
     this.ensureCapacity(4);
     const buf = this.buf;

@@ -98,8 +98,7 @@ function writeStringValue(s: string, out: DataOutputSerializer): void {
 function writeNumber(n: number, out: DataOutputSerializer): void {
   if ((n | 0) === n && (n !== 0 || 1 / n > 0)) {
     if (n >= 0 && fits(n, Tag.SMALL_INT_MAX)) return out.writeByte(n);
-    out.writeByte(Tag.INT32);
-    return out.writeVarUint(((n << 1) ^ (n >> 31)) >>> 0);
+    return out.writeTaggedVarUint32(Tag.INT32, ((n << 1) ^ (n >> 31)) >>> 0);
   }
   out.writeByte(Tag.FLOAT64);
   out.writeFloat64(n);
@@ -160,19 +159,16 @@ function fits(n: number, max: number): boolean {
 }
 
 function writeLongHeader(longTag: Tag, count: number, out: DataOutputSerializer): void {
-  out.writeByte(longTag);
-  out.writeVarUint(count);
+  out.writeTaggedVarUint32(longTag, count);
 }
 
 function writeBytesValue(b: Uint8Array, out: DataOutputSerializer): void {
-  out.writeByte(Buffer.isBuffer(b) ? Tag.BUFFER : Tag.UINT8ARRAY);
-  out.writeVarUint(b.length);
+  out.writeTaggedVarUint32(Buffer.isBuffer(b) ? Tag.BUFFER : Tag.UINT8ARRAY, b.length);
   out.writeBytes(b);
 }
 
 function writeMap(m: ReadonlyMap<unknown, unknown>, out: DataOutputSerializer): void {
-  out.writeByte(Tag.MAP);
-  out.writeVarUint(m.size);
+  out.writeTaggedVarUint32(Tag.MAP, m.size);
   for (const [key, value] of m) {
     writeValue(key, out);
     writeValue(value, out);
@@ -180,8 +176,7 @@ function writeMap(m: ReadonlyMap<unknown, unknown>, out: DataOutputSerializer): 
 }
 
 function writeSet(s: ReadonlySet<unknown>, out: DataOutputSerializer): void {
-  out.writeByte(Tag.SET);
-  out.writeVarUint(s.size);
+  out.writeTaggedVarUint32(Tag.SET, s.size);
   for (const value of s) writeValue(value, out);
 }
 
