@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { describeRun, expectJobsFinished, readPartFiles, removeDir, runCli, tempDir } from './cli-harness.js';
-import { alive, expectNoProcessesOf, restGet, until } from './process-harness.js';
+import { alive, expectNoProcessesOf, processesWith, restGet, until } from './process-harness.js';
 import { loopbackEndpoints, startSessionCluster, type SessionCluster } from './session-cluster.js';
 
 describe('standalone session cluster (JobManager and two TaskManager processes)', function () {
@@ -240,6 +240,8 @@ describe('a session cluster that starts TaskManager processes on demand (local-p
       '-Dresourcemanager.driver=local-process',
       '-Dtaskmanager.numberOfTaskSlots=2',
       '-Dresourcemanager.taskmanager-timeout=2 s',
+      // Longer than any test here waits: a lost TaskManager must be known from its process's end.
+      '-Dheartbeat.timeout=10 min',
       `-Denv.log.dir=${path.join(dir, 'log')}`,
       `-Dblob.storage.directory=${path.join(dir, 'blobs')}`,
     ];
@@ -270,5 +272,34 @@ describe('a session cluster that starts TaskManager processes on demand (local-p
       async () => ((await get<{ taskmanagers: number }>('/overview')).taskmanagers === 0 ? true : undefined),
       30_000,
     );
+  });
+
+  it('fails a job over as soon as the process of one of its TaskManagers ends, without waiting for heartbeats', async () => {
+    const args = ['run', '--no-typecheck', '-m', rest, '-d', '-p', '2', 'integration/fixtures/cluster-endless.ts'];
+    const r = await runCli(args, 60_000);
+    expect(r.code, describeRun(args, r)).to.equal(0);
+    const jobId = /JobID ([0-9a-f]{32})/.exec(r.stdout)![1]!;
+    await until(
+      'every task of the job to run',
+      async () => {
+        const job = await get<{ vertices: Array<{ status: string }> }>(`/jobs/${jobId}`);
+        return job.vertices.every((v) => v.status === 'RUNNING') ? true : undefined;
+      },
+      60_000,
+    );
+    const [victim] = processesWith(dir).filter((pid) =>
+      fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('taskmanager.resource-id='),
+    );
+    expect(victim, 'a TaskManager process started by the driver').to.be.a('number');
+    process.kill(victim!, 'SIGKILL');
+    // heartbeat.timeout is 10 minutes: the job fails within this wait only if the ResourceManager
+    // told its JobMaster that the process ended.
+    await until(
+      'the job to fail',
+      async () => ((await get<{ status: string }>(`/jobs/${jobId}/status`)).status === 'FAILED' ? true : undefined),
+      60_000,
+    );
+    const exceptions = JSON.stringify(await get<unknown>(`/jobs/${jobId}/exceptions`));
+    expect(exceptions).to.match(/TaskManager localhost-[0-9a-f]+ is lost: its process ended \(killed: killed by SIGKILL\)/);
   });
 });

@@ -139,6 +139,42 @@ describe('active resource management', () => {
     await rm.close();
   });
 
+  it('tells the JobMasters with slots on a TaskManager whose process ended, once each, and no one else', async () => {
+    const { rm, driver, rpc } = await activeCluster({ 'taskmanager.numberOfTaskSlots': '2' });
+    const told: Array<{ jm: string; resourceId: string; cause: string }> = [];
+    for (const jm of ['jm-a', 'jm-b', 'jm-c']) {
+      rpc.register(jm, {
+        offerSlots: async (_r: string, _a: string, o: SlotOffer[]) => o,
+        heartbeatFromTaskManager: async () => undefined,
+        disconnectTaskManager: async (resourceId: string, cause: string) => void told.push({ jm, resourceId, cause }),
+      });
+    }
+    // worker-0: both slots of job a; worker-1: one slot of job b, one of job c.
+    await Promise.all([rm.requestSlot('a', 'jm-a', 'a1'), rm.requestSlot('a', 'jm-a', 'a2')]);
+    await Promise.all([rm.requestSlot('b', 'jm-b', 'b1'), rm.requestSlot('c', 'jm-c', 'c1')]);
+    await settle();
+    expect(
+      rm
+        .allocatedSlots()
+        .map((s) => `${s.resourceId}:${s.allocationId}`)
+        .sort(),
+    ).to.deep.equal(['worker-0:a1', 'worker-0:a2', 'worker-1:b1', 'worker-1:c1']);
+    driver.kill('worker-0');
+    await settle();
+    expect(told).to.deep.equal([{ jm: 'jm-a', resourceId: 'worker-0', cause: 'its process ended (exit code 137: killed)' }]);
+    // A TaskManager that registers again is still running its tasks: nobody is told.
+    await rm.registerTaskExecutor({
+      resourceId: 'worker-1',
+      address: 'te/worker-1',
+      numberOfSlots: 2,
+      dataPort: -1,
+      hardware: { cpuCores: 1, physicalMemory: 1 << 30 },
+    });
+    await settle();
+    expect(told).to.have.length(1);
+    await rm.close();
+  });
+
   it('fails the waiting slot requests once workers fail to start more often than the maximum rate', async () => {
     const { rm, driver, scheduler } = await activeCluster({ 'resourcemanager.start-worker-max-failure-rate': '2' });
     driver.failRequests = true;
@@ -194,7 +230,7 @@ describe('active resource management', () => {
 async function activeCluster(
   settings: Record<string, string>,
   recovered: string[] = [],
-): Promise<{ rm: ResourceManager; driver: InProcessDriver; scheduler: ManualScheduler }> {
+): Promise<{ rm: ResourceManager; driver: InProcessDriver; scheduler: ManualScheduler; rpc: LocalRpcService }> {
   const scheduler = new ManualScheduler();
   const config = new Configuration({ 'taskmanager.numberOfTaskSlots': '1', ...settings });
   const rpc = new LocalRpcService();
@@ -203,5 +239,5 @@ async function activeCluster(
   const rm = new ResourceManager('rm', rpc, config, scheduler, driver);
   rpc.register('jm', { offerSlots: async (_r: string, _a: string, o: SlotOffer[]) => o, heartbeatFromTaskManager: async () => undefined });
   await rm.start();
-  return { rm, driver, scheduler };
+  return { rm, driver, scheduler, rpc };
 }

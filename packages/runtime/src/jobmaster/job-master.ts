@@ -435,6 +435,12 @@ export class JobMaster implements JobMasterGateway {
     }
   }
 
+  async disconnectTaskManager(resourceId: string, cause: string): Promise<void> {
+    if (!this.heartbeats.isMonitored(resourceId)) return;
+    this.heartbeats.unmonitor(resourceId);
+    this.taskManagerLost(resourceId, cause);
+  }
+
   /** Deletes released blocking partitions (or the job's whole directory) on the distributed file system. */
   private async deleteDfsPartitions(directories: string[]): Promise<void> {
     for (const dir of directories) {

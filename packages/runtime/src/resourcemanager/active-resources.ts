@@ -7,7 +7,10 @@ export interface ResourceView {
   /** Free slots of a TaskManager, or undefined when it is not registered. */
   freeSlotsOf(resourceId: string): number | undefined;
   slotsOf(resourceId: string): number | undefined;
+  /** Forgets a TaskManager the ResourceManager stopped (idle, or not registered in time). */
   removeTaskManager(resourceId: string, cause: string): void;
+  /** Forgets a TaskManager whose process ended; the jobs with slots there learn it at once. */
+  taskManagerEnded(resourceId: string, cause: string): void;
   /** Rejects every slot request still waiting for a slot. */
   failPendingSlotRequests(error: Error): void;
 }
@@ -187,7 +190,7 @@ export class ActiveResources {
     const status = termination.exitCode === null ? 'killed' : `exit code ${termination.exitCode}`;
     const diagnostics = `${status}${termination.diagnostics ? `: ${termination.diagnostics}` : ''}`;
     this.log.warn('a TaskManager ended', { resourceId, exitCode: termination.exitCode, diagnostics: termination.diagnostics });
-    this.view.removeTaskManager(resourceId, `its process ended (${diagnostics})`);
+    this.view.taskManagerEnded(resourceId, `its process ended (${diagnostics})`);
     if (beforeRegistering) this.startFailed(`TaskManager ${resourceId} ended before it registered (${diagnostics})`);
     else this.checkShortage();
   }

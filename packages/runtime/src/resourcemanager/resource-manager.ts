@@ -11,10 +11,17 @@ import {
 } from '@spindle/core';
 import { HeartbeatMonitor } from '../heartbeat/heartbeat-monitor.js';
 import type { SlotReport, TaskManagerRegistration, TaskManagerStatus } from '@spindle/protocol';
-import type { LogFileChunk, ResourceManagerGateway, ResourceOverview, TaskExecutorGateway, TaskManagerLogs } from '../rpc/gateways.js';
+import type {
+  JobMasterGateway,
+  LogFileChunk,
+  ResourceManagerGateway,
+  ResourceOverview,
+  TaskExecutorGateway,
+  TaskManagerLogs,
+} from '../rpc/gateways.js';
 import type { RpcService } from '../rpc/rpc-service.js';
 import type { ThreadDumpEntry } from '../metrics/thread-dump.js';
-import { SlotManager } from './slot-manager.js';
+import { SlotManager, type SlotAllocation } from './slot-manager.js';
 import { ActiveResources } from './active-resources.js';
 import { workerResourceSpec, type ApplicationStatus, type ResourceDriver } from './resource-driver.js';
 
@@ -58,6 +65,7 @@ export class ResourceManager implements ResourceManagerGateway {
           freeSlotsOf: (id) => (this.taskManagers.has(id) ? this.slotManager.freeSlotsOf(id) : undefined),
           slotsOf: (id) => this.taskManagers.get(id)?.registration.numberOfSlots,
           removeTaskManager: (id, cause) => this.removeTaskManager(id, cause),
+          taskManagerEnded: (id, cause) => this.taskManagerEnded(id, cause),
           failPendingSlotRequests: (error) => this.slotManager.failPending(error),
         },
       );
@@ -127,11 +135,29 @@ export class ResourceManager implements ResourceManagerGateway {
     return this.heartbeats.sinceLast(resourceId);
   }
 
-  private removeTaskManager(resourceId: string, cause: string): void {
-    if (!this.taskManagers.delete(resourceId)) return;
+  /** Forgets a TaskManager and its slots; returns the slots that were allocated. */
+  private removeTaskManager(resourceId: string, cause: string): SlotAllocation[] {
+    if (!this.taskManagers.delete(resourceId)) return [];
     this.heartbeats.unmonitor(resourceId);
-    this.slotManager.unregisterTaskManager(resourceId);
+    const allocated = this.slotManager.unregisterTaskManager(resourceId);
     this.log.warn('TaskManager removed', { resourceId, cause });
+    return allocated;
+  }
+
+  /**
+   * The driver saw the TaskManager's process end (a YARN container completed, a local process
+   * exited): every JobMaster with slots there is told at once, so that its tasks fail over now
+   * instead of after `heartbeat.timeout`. Only the driver's word counts as an end: a TaskManager
+   * that missed heartbeats may still run its tasks, and its JobMasters watch their own heartbeats.
+   */
+  private taskManagerEnded(resourceId: string, cause: string): void {
+    const jobMasters = new Set(this.removeTaskManager(resourceId, cause).map((a) => a.jobMasterAddress));
+    for (const address of jobMasters) {
+      this.rpc
+        .connect<JobMasterGateway>(address)
+        .disconnectTaskManager(resourceId, cause)
+        .catch((error: unknown) => this.log.debug('could not tell a JobMaster that a TaskManager ended', { resourceId, address, error }));
+    }
   }
 
   async registerTaskExecutor(registration: TaskManagerRegistration): Promise<{ registrationId: string }> {

@@ -5,6 +5,14 @@ interface SlotEntry {
   slotIndex: number;
   allocationId?: string;
   jobId?: string;
+  jobMasterAddress?: string;
+}
+
+/** A slot allocated to a job, as the JobMaster that holds it knows it. */
+export interface SlotAllocation {
+  jobId: string;
+  allocationId: string;
+  jobMasterAddress: string;
 }
 
 export interface PendingSlotRequest {
@@ -31,8 +39,16 @@ export class SlotManager {
     this.serve();
   }
 
-  unregisterTaskManager(resourceId: string): void {
-    for (const [key, slot] of this.slots) if (slot.resourceId === resourceId) this.slots.delete(key);
+  /** Forgets the TaskManager's slots; returns those that were allocated. */
+  unregisterTaskManager(resourceId: string): SlotAllocation[] {
+    const allocated: SlotAllocation[] = [];
+    for (const [key, slot] of this.slots) {
+      if (slot.resourceId !== resourceId) continue;
+      this.slots.delete(key);
+      if (slot.allocationId)
+        allocated.push({ jobId: slot.jobId!, allocationId: slot.allocationId, jobMasterAddress: slot.jobMasterAddress! });
+    }
+    return allocated;
   }
 
   request(request: PendingSlotRequest): void {
@@ -53,8 +69,7 @@ export class SlotManager {
   freeSlot(resourceId: string, slotIndex: number, allocationId: string): void {
     const slot = this.slots.get(`${resourceId}/${slotIndex}`);
     if (!slot || slot.allocationId !== allocationId) return;
-    delete slot.allocationId;
-    delete slot.jobId;
+    release(slot);
     this.serve();
   }
 
@@ -89,10 +104,10 @@ export class SlotManager {
       const request = this.pending.shift()!;
       slot.allocationId = request.allocationId;
       slot.jobId = request.jobId;
+      slot.jobMasterAddress = request.jobMasterAddress;
       this.allocate(slot, request).then(request.resolve, (e: Error) => {
         this.log.warn('slot allocation failed', { allocationId: request.allocationId, error: e });
-        delete slot.allocationId;
-        delete slot.jobId;
+        release(slot);
         request.reject(e);
       });
     }
@@ -103,4 +118,10 @@ export class SlotManager {
     for (const s of this.slots.values()) if (!s.allocationId) return s;
     return undefined;
   }
+}
+
+function release(slot: SlotEntry): void {
+  delete slot.allocationId;
+  delete slot.jobId;
+  delete slot.jobMasterAddress;
 }

@@ -69,6 +69,11 @@ export interface JobMasterGateway {
   updateTaskExecutionState(state: TaskExecutionState): Promise<void>;
   /** Every `heartbeat.interval` from each TaskManager that holds slots of the job. */
   heartbeatFromTaskManager(resourceId: string, payload?: TaskManagerHeartbeatPayload): Promise<void>;
+  /**
+   * The ResourceManager saw the TaskManager's process end: its tasks fail (and the job fails
+   * over) without waiting for `heartbeat.timeout`. Ignored for a TaskManager the job does not use.
+   */
+  disconnectTaskManager(resourceId: string, cause: string): Promise<void>;
   /** A task took its part of a checkpoint and wrote its state (the handles say where). */
   acknowledgeCheckpoint(jobId: string, executionAttemptId: string, checkpointId: number, ack: TaskCheckpointAck): Promise<void>;
   /** A task could not take its part of a checkpoint (its state could not be written): the checkpoint fails. */
