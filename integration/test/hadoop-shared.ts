@@ -4,7 +4,7 @@
  * test (a root-level `after`, registered when this module is first imported). Suites skip, saying
  * why, only when Java 17 or Maven is missing; with both present they always run.
  *
- * Its ResourceManager rolls the AMRM master key every minute instead of every day, so every YARN
+ * Its ResourceManager rolls the AMRM master key every two minutes instead of every day, so every YARN
  * suite runs across key rolls (yarn-resilience.test.ts checks that a session outlives them).
  */
 import { spawn } from 'node:child_process';
@@ -17,12 +17,14 @@ const HADOOP_CLI = path.join(REPO_ROOT, 'integration', 'dist', 'hadoop', 'cli.js
 
 /**
  * The shared cluster's YARN settings. The RM refuses a rolling interval of 3 times the AM expiry
- * interval or less (the next key is activated 1.5 expiry intervals after a roll); 20 s of expiry
- * still leaves a loaded machine time to start an AppMaster before it must register.
+ * interval or less (the next key is activated 1.5 expiry intervals after a roll). The expiry runs
+ * from the AppMaster container's launch, localization included: the NodeManager starts a
+ * localizer JVM for the application's files, which alone took 18 s on a loaded 2-core machine,
+ * so 20 s expired AppMasters before they could start; 40 s leaves room for it.
  */
 export const SHARED_YARN_SITE = {
-  'yarn.am.liveness-monitor.expiry-interval-ms': '20000',
-  'yarn.resourcemanager.am-rm-tokens.master-key-rolling-interval-secs': '61',
+  'yarn.am.liveness-monitor.expiry-interval-ms': '40000',
+  'yarn.resourcemanager.am-rm-tokens.master-key-rolling-interval-secs': '121',
 } as const;
 
 let shared: Promise<HadoopCluster> | undefined;
