@@ -11,7 +11,7 @@ export class HeapListState<T> extends HeapState implements ListState<T> {
     if (list === undefined) return [];
     const ttl = this.ttl;
     if (ttl === undefined) return (list as T[]).slice();
-    const now = ttl.now();
+    const now = this.accessedAt;
     const stored = list as TtlCell<T>[];
     const live = stored.filter((c) => !ttl.isExpired(c, now));
     if (live.length === 0) cells.delete(this.key());
@@ -23,7 +23,7 @@ export class HeapListState<T> extends HeapState implements ListState<T> {
   add(value: T): void {
     this.check(value);
     const cells = this.cells();
-    const element = this.ttl === undefined ? value : this.ttl.wrap(value);
+    const element = this.ttl === undefined ? value : this.ttl.wrap(value, this.accessedAt);
     const list = cells.get(this.key()) as unknown[] | undefined;
     if (list === undefined) cells.set(this.key(), [element]);
     else list.push(element);

@@ -18,15 +18,15 @@ export class HeapMapState<UK, UV> extends HeapState implements MapState<UK, UV> 
   }
 
   put(key: UK, value: UV): void {
-    this.target().set(key, this.ttl === undefined ? value : this.ttl.wrap(value));
+    const map = this.target();
+    map.set(key, this.ttl === undefined ? value : this.ttl.wrap(value, this.accessedAt));
   }
 
   putAll(entries: Iterable<[UK, UV]> | Map<UK, UV>): void {
     const list = [...entries];
     if (list.length === 0) return;
     const map = this.target();
-    const now = this.ttl?.now() ?? 0;
-    for (const [k, v] of list) map.set(k, this.ttl === undefined ? v : this.ttl.wrap(v, now));
+    for (const [k, v] of list) map.set(k, this.ttl === undefined ? v : this.ttl.wrap(v, this.accessedAt));
   }
 
   remove(key: UK): void {
@@ -61,7 +61,7 @@ export class HeapMapState<UK, UV> extends HeapState implements MapState<UK, UV> 
     const ttl = this.ttl;
     if (ttl === undefined) return [map.get(key) as UV];
     const cell = map.get(key) as TtlCell<UV>;
-    const now = ttl.now();
+    const now = this.accessedAt;
     if (ttl.isExpired(cell, now)) {
       map.delete(key);
       if (map.size === 0) cells.delete(this.key());
@@ -88,7 +88,7 @@ export class HeapMapState<UK, UV> extends HeapState implements MapState<UK, UV> 
     if (map === undefined) return [];
     const ttl = this.ttl;
     if (ttl === undefined) return [...map.entries()] as [UK, UV][];
-    const now = ttl.now();
+    const now = this.accessedAt;
     const out: [UK, UV][] = [];
     for (const [k, c] of map.entries() as IterableIterator<[UK, TtlCell<UV>]>) {
       const expired = ttl.isExpired(c, now);

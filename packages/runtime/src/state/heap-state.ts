@@ -48,6 +48,11 @@ export abstract class HeapState implements State, InternalKvState {
    */
   protected plain: boolean;
   private namespacedFor: unknown = NONE;
+  /**
+   * With a TTL: the time of the current state access, read from the clock once by cells() for
+   * the incremental cleanup, the expiry check and the write's timestamp alike.
+   */
+  protected accessedAt = 0;
   private namespaced: unknown;
   /** @internal Set by the backend when the state is asked for with a serializer. */
   namespaceSerializer: NamespaceSerializer<unknown> = KEY_CODEC_NAMESPACES;
@@ -78,8 +83,11 @@ export abstract class HeapState implements State, InternalKvState {
     const ctx = this.ctx;
     if (!ctx.active) throw noKeyContext(this.name);
     if (ctx.keyGroup < 0) ctx.resolveKeyGroup();
-    const incremental = this.ttl?.incremental;
-    if (incremental !== undefined) this.table.cleanupStep(incremental.cleanupSize);
+    const ttl = this.ttl;
+    if (ttl !== undefined) {
+      const now = (this.accessedAt = ttl.now());
+      if (ttl.incremental !== undefined) this.table.cleanupStep(ttl.incremental.cleanupSize, now);
+    }
     return this.table.cells;
   }
 
@@ -127,7 +135,7 @@ export abstract class HeapState implements State, InternalKvState {
     const ttl = this.ttl;
     if (cell === undefined || ttl === undefined) return cell;
     const c = cell as TtlCell<unknown>;
-    const now = ttl.now();
+    const now = this.accessedAt;
     if (ttl.isExpired(c, now)) {
       cells.delete(key);
       return ttl.returnExpired && !forUpdate ? c.value : undefined;
@@ -136,8 +144,24 @@ export abstract class HeapState implements State, InternalKvState {
     return c.value;
   }
 
+  /**
+   * Stores the current key's single value; with a TTL, stamped with the access time. A stored
+   * cell is updated in place (cells are this state's own, and snapshots serialize them at once).
+   */
   protected writeSingle(cells: Map<unknown, unknown>, value: unknown): void {
-    cells.set(this.key(), this.ttl === undefined ? value : this.ttl.wrap(value));
+    const ttl = this.ttl;
+    const key = this.key();
+    if (ttl === undefined) {
+      cells.set(key, value);
+      return;
+    }
+    const cell = cells.get(key) as TtlCell<unknown> | undefined;
+    if (cell === undefined) {
+      cells.set(key, ttl.wrap(value, this.accessedAt));
+      return;
+    }
+    cell.value = value;
+    cell.ts = this.accessedAt;
   }
 
   /** Merges two single-value cells with `combine`, keeping the TTL wrapping. */

@@ -152,11 +152,14 @@ export class StateTable<C> {
     return groups;
   }
 
-  /** Checks up to `n` entries for expiry, resuming where the previous call stopped (Flink's incremental cleanup). */
-  cleanupStep(n: number): void {
+  /**
+   * Checks up to `n` entries for expiry at time `now` (default: the clock's), resuming where the
+   * previous call stopped (Flink's incremental cleanup).
+   */
+  cleanupStep(n: number, now?: number): void {
     const ttl = this.ttl;
     if (ttl === undefined) return;
-    const now = ttl.now();
+    now ??= ttl.now();
     const map = this.cells;
     for (let checked = 0; checked < n && map.size > 0;) {
       this.cursor ??= map.entries();
