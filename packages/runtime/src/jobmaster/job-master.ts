@@ -436,6 +436,11 @@ export class JobMaster implements JobMasterGateway {
   }
 
   async disconnectTaskManager(resourceId: string, cause: string): Promise<void> {
+    this.taskManagerGone(resourceId, cause);
+  }
+
+  /** A TaskManager the job uses is known gone (not through its heartbeats): it is lost now. */
+  private taskManagerGone(resourceId: string, cause: string): void {
     if (!this.heartbeats.isMonitored(resourceId)) return;
     this.heartbeats.unmonitor(resourceId);
     this.taskManagerLost(resourceId, cause);
@@ -557,8 +562,7 @@ export class JobMaster implements JobMasterGateway {
       // A TaskManager that cannot be reached at all is gone (killed before its heartbeats stopped
       // counting): every task there fails with it, and its slots are requested anew on restart.
       if (error instanceof SpindleError && error.code === 'RPC_UNREACHABLE' && this.heartbeats.isMonitored(slot.resourceId)) {
-        this.heartbeats.unmonitor(slot.resourceId);
-        return this.taskManagerLost(slot.resourceId, `it cannot be reached (${error.message})`);
+        return this.taskManagerGone(slot.resourceId, `it cannot be reached (${error.message})`);
       }
       void this.updateTaskExecutionState({
         jobId: this.jobId,

@@ -1,18 +1,17 @@
 import { SpindleError, getLogger } from '@spindle/core';
 
-interface SlotEntry {
-  resourceId: string;
-  slotIndex: number;
-  allocationId?: string;
-  jobId?: string;
-  jobMasterAddress?: string;
-}
-
 /** A slot allocated to a job, as the JobMaster that holds it knows it. */
 export interface SlotAllocation {
   jobId: string;
   allocationId: string;
   jobMasterAddress: string;
+}
+
+interface SlotEntry {
+  resourceId: string;
+  slotIndex: number;
+  /** Set while the slot is allocated. */
+  allocation?: SlotAllocation;
 }
 
 export interface PendingSlotRequest {
@@ -45,8 +44,7 @@ export class SlotManager {
     for (const [key, slot] of this.slots) {
       if (slot.resourceId !== resourceId) continue;
       this.slots.delete(key);
-      if (slot.allocationId)
-        allocated.push({ jobId: slot.jobId!, allocationId: slot.allocationId, jobMasterAddress: slot.jobMasterAddress! });
+      if (slot.allocation) allocated.push(slot.allocation);
     }
     return allocated;
   }
@@ -68,8 +66,8 @@ export class SlotManager {
 
   freeSlot(resourceId: string, slotIndex: number, allocationId: string): void {
     const slot = this.slots.get(`${resourceId}/${slotIndex}`);
-    if (!slot || slot.allocationId !== allocationId) return;
-    release(slot);
+    if (!slot || slot.allocation?.allocationId !== allocationId) return;
+    delete slot.allocation;
     this.serve();
   }
 
@@ -79,20 +77,21 @@ export class SlotManager {
 
   counts(): { total: number; free: number } {
     let free = 0;
-    for (const s of this.slots.values()) if (!s.allocationId) free++;
+    for (const s of this.slots.values()) if (!s.allocation) free++;
     return { total: this.slots.size, free };
   }
 
   freeSlotsOf(resourceId: string): number {
     let free = 0;
-    for (const s of this.slots.values()) if (s.resourceId === resourceId && !s.allocationId) free++;
+    for (const s of this.slots.values()) if (s.resourceId === resourceId && !s.allocation) free++;
     return free;
   }
 
   allocatedSlots(): Array<{ resourceId: string; slotIndex: number; jobId: string; allocationId: string }> {
     const out = [];
     for (const s of this.slots.values()) {
-      if (s.allocationId) out.push({ resourceId: s.resourceId, slotIndex: s.slotIndex, jobId: s.jobId!, allocationId: s.allocationId });
+      if (s.allocation)
+        out.push({ resourceId: s.resourceId, slotIndex: s.slotIndex, jobId: s.allocation.jobId, allocationId: s.allocation.allocationId });
     }
     return out;
   }
@@ -102,12 +101,11 @@ export class SlotManager {
       const slot = this.findFree();
       if (!slot) return;
       const request = this.pending.shift()!;
-      slot.allocationId = request.allocationId;
-      slot.jobId = request.jobId;
-      slot.jobMasterAddress = request.jobMasterAddress;
+      const { jobId, allocationId, jobMasterAddress } = request;
+      slot.allocation = { jobId, allocationId, jobMasterAddress };
       this.allocate(slot, request).then(request.resolve, (e: Error) => {
         this.log.warn('slot allocation failed', { allocationId: request.allocationId, error: e });
-        release(slot);
+        delete slot.allocation;
         request.reject(e);
       });
     }
@@ -115,13 +113,7 @@ export class SlotManager {
 
   /** Spreads over TaskManagers in registration order, filling each before the next. */
   private findFree(): SlotEntry | undefined {
-    for (const s of this.slots.values()) if (!s.allocationId) return s;
+    for (const s of this.slots.values()) if (!s.allocation) return s;
     return undefined;
   }
-}
-
-function release(slot: SlotEntry): void {
-  delete slot.allocationId;
-  delete slot.jobId;
-  delete slot.jobMasterAddress;
 }
